@@ -1,0 +1,311 @@
+#include "app/app.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "app/systemd.h"
+#include "config/loader.h"
+#include "core/time.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "metrics/metrics.h"
+
+namespace rota::app {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr int kIoThreads = 2;
+
+double UnixSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void LogDiagnostics(const config::LoadResult& r) {
+  for (const auto& d : r.errors) {
+    log::Error("config error", {{"at", d.pos.ToString()}, {"error", d.message}});
+  }
+  for (const auto& d : r.warnings) {
+    log::Warn("config warning", {{"at", d.pos.ToString()}, {"warning", d.message}});
+  }
+}
+
+std::string HashHex(std::uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Creates the storage directory and checks it is writable.
+Result<std::string> PrepareStorage(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Fail(Error::Io("cannot create storage.dir " + dir + ": " + ec.message()));
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return Fail(Error::Io("storage.dir " + dir + " is not writable"));
+  }
+  return std::filesystem::absolute(dir).lexically_normal().string();
+}
+
+}  // namespace
+
+struct App::Impl {
+  explicit Impl(Options o)
+      : options(std::move(o)),
+        metrics({options.version, options.revision}),
+        app_strand(asio::make_strand(ioc)),
+        signals(ioc, SIGTERM, SIGINT, SIGHUP),
+        watchdog(ioc),
+        shutdown_timer(ioc) {}
+
+  int Run();
+  void SetupRoutes();
+  void WaitSignal();
+  void StartWatchdog(std::chrono::microseconds every);
+  // Loads and swaps; returns the diagnostics. Runs on app_strand.
+  config::LoadResult Reload(std::string_view trigger);
+  void Shutdown(std::string_view signal_name);
+  void WaitDrained(std::chrono::steady_clock::time_point deadline);
+
+  std::shared_ptr<const config::Config> Config() {
+    std::lock_guard lock(config_mu);
+    return config;
+  }
+
+  Options options;
+  asio::io_context ioc;
+  metrics::Metrics metrics;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+  asio::strand<asio::io_context::executor_type> app_strand;
+  asio::signal_set signals;
+  asio::steady_timer watchdog;
+  asio::steady_timer shutdown_timer;
+
+  std::mutex config_mu;
+  std::shared_ptr<const config::Config> config;  // guarded by config_mu
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stopping{false};
+  std::string bound_address;
+};
+
+void App::Impl::SetupRoutes() {
+  router.SetObserver([this](const std::string& handler, int code, double seconds) {
+    metrics.ObserveRequest(handler, code, seconds);
+  });
+  router.HandleSync("GET", "/-/healthy", [](const http::Request&) {
+    return http::Response::Text(200, "rota is healthy.\n");
+  });
+  router.HandleSync("GET", "/-/ready", [this](const http::Request&) {
+    if (ready.load()) {
+      return http::Response::Text(200, "rota is ready.\n");
+    }
+    return http::Response::Text(503, stopping.load() ? "rota is shutting down.\n"
+                                                     : "rota is not ready.\n");
+  });
+  router.Handle("POST", "/-/reload", [this](http::Request&, http::Reply reply) {
+    asio::post(app_strand, [this, reply = std::move(reply)] {
+      const auto result = Reload("http");
+      boost::json::object o;
+      if (result.ok()) {
+        o["status"] = "success";
+        o["config_hash"] = HashHex(result.config->hash);
+        reply(http::Response::Json(200, boost::json::serialize(o)));
+        return;
+      }
+      o["status"] = "error";
+      o["error"] = "config reload failed; the running config is unchanged";
+      boost::json::array errors;
+      for (const auto& d : result.errors) {
+        errors.emplace_back(d.ToString());
+      }
+      o["errors"] = std::move(errors);
+      reply(http::Response::Json(400, boost::json::serialize(o)));
+    });
+  });
+  router.HandleSync("GET", "/metrics", [this](const http::Request&) {
+    http::Response r = http::Response::Text(200, metrics.Serialize());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  });
+}
+
+config::LoadResult App::Impl::Reload(std::string_view trigger) {
+  systemd::NotifyReloading();
+  config::LoadOptions lo;
+  lo.default_storage_dir = config::DefaultStorageDir();
+  auto result = config::Load(options.config_path, lo);
+  LogDiagnostics(result);
+  if (!result.ok()) {
+    metrics.SetConfigReloadFailed();
+    log::Error("config reload failed; keeping the running config",
+               {{"trigger", trigger}, {"file", options.config_path},
+                {"errors", result.errors.size()}});
+  } else {
+    const auto old = Config();
+    if (old->server.listen != result.config->server.listen) {
+      log::Warn("server.listen changed; the new address takes effect after a restart",
+                {{"running", bound_address}, {"configured", result.config->server.listen}});
+    }
+    if (old->storage.dir != result.config->storage.dir) {
+      log::Warn("storage.dir changed; the new directory takes effect after a restart",
+                {{"running", old->storage.dir}, {"configured", result.config->storage.dir}});
+    }
+    {
+      std::lock_guard lock(config_mu);
+      config = result.config;
+    }
+    metrics.SetConfigLoaded(result.config->HashMetricValue(), UnixSeconds());
+    log::Info("config reloaded", {{"trigger", trigger},
+                                  {"hash", HashHex(result.config->hash)},
+                                  {"rule_files", result.config->rule_files.size()}});
+  }
+  systemd::NotifyReady(ready.load() ? "ready" : "starting");
+  return result;
+}
+
+void App::Impl::WaitSignal() {
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) {
+      return;
+    }
+    if (sig == SIGHUP) {
+      asio::post(app_strand, [this] { Reload("SIGHUP"); });
+      WaitSignal();
+      return;
+    }
+    Shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  });
+}
+
+void App::Impl::StartWatchdog(std::chrono::microseconds every) {
+  watchdog.expires_after(every);
+  watchdog.async_wait([this, every](const boost::system::error_code& ec) {
+    if (ec) {
+      return;
+    }
+    systemd::NotifyWatchdog();
+    StartWatchdog(every);
+  });
+}
+
+void App::Impl::Shutdown(std::string_view signal_name) {
+  if (stopping.exchange(true)) {
+    return;
+  }
+  const auto timeout = Config()->server.shutdown_timeout;
+  log::Info("shutting down", {{"signal", signal_name},
+                              {"timeout_ms", static_cast<long long>(timeout.count())}});
+  systemd::NotifyStopping();
+  ready = false;
+  signals.cancel();
+  watchdog.cancel();
+  server->Stop();
+  WaitDrained(std::chrono::steady_clock::now() + timeout);
+}
+
+void App::Impl::WaitDrained(std::chrono::steady_clock::time_point deadline) {
+  const std::size_t open = server->OpenConnections();
+  if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
+    if (open > 0) {
+      log::Warn("shutdown timeout reached; closing connections still open",
+                {{"connections", open}});
+    }
+    ioc.stop();
+    return;
+  }
+  shutdown_timer.expires_after(std::chrono::milliseconds(20));
+  shutdown_timer.async_wait([this, deadline](const boost::system::error_code&) {
+    WaitDrained(deadline);
+  });
+}
+
+int App::Impl::Run() {
+  config::LoadOptions lo;
+  lo.default_storage_dir = config::DefaultStorageDir();
+  auto loaded = config::Load(options.config_path, lo);
+  LogDiagnostics(loaded);
+  if (!loaded.ok()) {
+    log::Error("cannot start: the config has errors",
+               {{"file", options.config_path}, {"errors", loaded.errors.size()}});
+    return kExitFailure;
+  }
+  config = loaded.config;
+  metrics.SetConfigLoaded(config->HashMetricValue(), UnixSeconds());
+  log::Info("config loaded", {{"file", options.config_path},
+                              {"hash", HashHex(config->hash)},
+                              {"people", config->people.size()},
+                              {"teams", config->teams.size()},
+                              {"routes", config->routes.size()},
+                              {"rule_files", config->rule_files.size()}});
+
+  auto storage = PrepareStorage(config->storage.dir);
+  if (!storage) {
+    log::Error("cannot start: storage unusable", {{"error", storage.error().message()}});
+    return kExitFailure;
+  }
+  log::Info("storage ready", {{"dir", *storage}});
+
+  SetupRoutes();
+  http::ServerOptions so;
+  so.host = config->server.host;
+  so.port = config->server.port;
+  so.body_limit = config->server.max_request_bytes;
+  so.read_timeout = config->server.read_timeout;
+  so.idle_timeout = config->server.idle_timeout;
+  server = std::make_unique<http::Server>(ioc, so, router);
+  auto bound = server->Start();
+  if (!bound) {
+    log::Error("cannot start: HTTP listener failed", {{"error", bound.error().message()}});
+    return kExitFailure;
+  }
+  bound_address = *bound;
+  log::Info("listening", {{"addr", bound_address}});
+  if (so.host.empty() || (so.host != "127.0.0.1" && so.host != "::1" && so.host != "localhost")) {
+    log::Warn("listening on a non-loopback address; make sure a firewall or proxy guards it",
+              {{"addr", bound_address}});
+  }
+
+  WaitSignal();
+  if (auto every = systemd::WatchdogInterval()) {
+    log::Info("systemd watchdog enabled",
+              {{"ping_every_ms", static_cast<long long>(every->count() / 1000)}});
+    StartWatchdog(*every);
+  }
+  ready = true;
+  systemd::NotifyReady("ready; listening on " + bound_address);
+  log::Info("ready", {{"version", options.version}});
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < kIoThreads; ++i) {
+    threads.emplace_back([this] { ioc.run(); });
+  }
+  ioc.run();
+  for (auto& t : threads) {
+    t.join();
+  }
+  log::Info("stopped");
+  return kExitOk;
+}
+
+App::App(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+App::~App() = default;
+int App::Run() { return impl_->Run(); }
+
+}  // namespace rota::app

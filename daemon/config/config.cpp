@@ -1,0 +1,57 @@
+#include "config/config.h"
+
+#include <algorithm>
+
+namespace rota::config {
+namespace {
+
+template <typename T, typename Key>
+const T* FindBy(const std::vector<T>& items, std::string_view key, Key T::*field) {
+  auto it = std::find_if(items.begin(), items.end(),
+                         [&](const T& item) { return item.*field == key; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string_view ChannelTypeName(ChannelType t) {
+  switch (t) {
+    case ChannelType::kWebhook:
+      return "webhook";
+    case ChannelType::kSlack:
+      return "slack";
+    case ChannelType::kEmail:
+      return "email";
+    case ChannelType::kLog:
+      return "log";
+  }
+  return "log";
+}
+
+std::string_view NobodyOnDutyName(NobodyOnDuty p) {
+  switch (p) {
+    case NobodyOnDuty::kHold:
+      return "hold";
+    case NobodyOnDuty::kNext:
+      return "next";
+    case NobodyOnDuty::kDrop:
+      return "drop";
+  }
+  return "hold";
+}
+
+const Channel* Config::FindChannel(std::string_view name) const {
+  return FindBy(channels, name, &Channel::name);
+}
+const NamedInterval* Config::FindInterval(std::string_view name) const {
+  return FindBy(time_intervals, name, &NamedInterval::name);
+}
+const Person* Config::FindPerson(std::string_view id) const {
+  return FindBy(people, id, &Person::id);
+}
+const Team* Config::FindTeam(std::string_view id) const { return FindBy(teams, id, &Team::id); }
+const Escalation* Config::FindEscalation(std::string_view name) const {
+  return FindBy(escalations, name, &Escalation::name);
+}
+
+}  // namespace rota::config

@@ -1,0 +1,204 @@
+// The validated, immutable configuration: what rota.yaml and its rule files say.
+//
+// The loader (loader.h) builds a Config and hands it out as
+// std::shared_ptr<const Config>; nothing changes it afterwards. A reload builds
+// a whole new Config and swaps the pointer, so a reader holding the old one
+// keeps a consistent view. Every reference (person → channel, team → person,
+// route → escalation, step → person/team, hours → named interval) has been
+// checked; lookups by id never fail for ids that came from the config.
+//
+// Thread-safety: immutable after loading; share freely.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/duration.h"
+#include "core/source_pos.h"
+#include "rules/matcher.h"
+#include "schedule/time_interval.h"
+
+namespace rota::config {
+
+// A value read from a `*_file` key (or given inline) that must never be logged.
+// There is deliberately no operator<<.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  [[nodiscard]] const std::string& Reveal() const { return value_; }
+  [[nodiscard]] bool empty() const { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
+
+struct Global {
+  std::string timezone = "UTC";
+  const date::time_zone* zone = nullptr;
+  std::string external_url;  // default: http://<server.listen>
+};
+
+struct Server {
+  std::string listen = "127.0.0.1:9095";
+  std::string host = "127.0.0.1";  // empty = all interfaces
+  std::uint16_t port = 9095;
+  std::size_t max_request_bytes = 4U << 20U;
+  Duration read_timeout = std::chrono::seconds(30);
+  Duration idle_timeout = std::chrono::seconds(120);
+  Duration shutdown_timeout = std::chrono::seconds(10);
+};
+
+struct Storage {
+  std::string dir;  // default: $STATE_DIRECTORY if set (systemd), else ./var
+};
+
+enum class ChannelType { kWebhook, kSlack, kEmail, kLog };
+std::string_view ChannelTypeName(ChannelType t);
+
+struct Channel {
+  std::string name;
+  ChannelType type = ChannelType::kLog;
+  Duration timeout = std::chrono::seconds(10);
+  // webhook, slack
+  Secret url;  // from `url` or `url_file`; may embed a token, so never logged
+  std::map<std::string, std::string> headers;  // webhook
+  Secret bearer_token;                         // webhook, from `bearer_token_file`
+  // email
+  std::string smarthost;  // host:port
+  std::string from;
+  std::string auth_username;
+  Secret auth_password;  // from `auth_password_file`
+  bool require_tls = true;
+  std::string hello = "localhost";
+  SourcePos pos;
+};
+
+struct NamedInterval {
+  std::string name;
+  std::vector<schedule::TimeInterval> intervals;
+  SourcePos pos;
+};
+
+// A list of hours as written: names of shared intervals and inline entries,
+// flattened into `intervals` (the OR of all of them).
+struct HoursSpec {
+  std::vector<std::string> names;
+  std::vector<schedule::TimeInterval> intervals;
+};
+
+struct TimeOff {
+  enum class Kind { kDates, kInstants };
+  Kind kind = Kind::kDates;
+  // kDates: whole days, inclusive, in the person's zone.
+  std::chrono::year_month_day first_day{};
+  std::chrono::year_month_day last_day{};
+  // kInstants: [start, end).
+  TimePoint start{};
+  TimePoint end{};
+  std::string reason;
+  SourcePos pos;
+};
+
+struct Contact {
+  std::string channel;
+  std::string to;
+  SourcePos pos;
+};
+
+struct Person {
+  std::string id;
+  std::string name;
+  std::string timezone;
+  const date::time_zone* zone = nullptr;
+  HoursSpec hours;
+  std::vector<TimeOff> time_off;
+  std::vector<Contact> contacts;
+  SourcePos pos;
+};
+
+struct Team {
+  std::string id;
+  std::string name;
+  std::vector<std::string> members;
+  HoursSpec support_hours;  // empty = no declared support hours
+  SourcePos pos;
+};
+
+struct Route {
+  std::string name;
+  std::vector<rules::Matcher> matchers;  // AND of all
+  std::vector<std::string> group_by;
+  bool group_by_all = false;  // group_by: ['...']
+  Duration group_wait = std::chrono::seconds(30);
+  Duration group_interval = std::chrono::minutes(5);
+  Duration repeat_interval = std::chrono::hours(4);
+  std::string escalation;
+  bool continue_matching = false;  // `continue: true`
+  std::vector<std::string> active_time_intervals;
+  std::vector<std::string> mute_time_intervals;
+  SourcePos pos;
+};
+
+enum class NobodyOnDuty { kHold, kNext, kDrop };
+std::string_view NobodyOnDutyName(NobodyOnDuty p);
+
+struct Target {
+  enum class Kind { kPerson, kTeam };
+  Kind kind = Kind::kPerson;
+  std::string id;
+  [[nodiscard]] std::string ToString() const {
+    return (kind == Kind::kPerson ? "person:" : "team:") + id;
+  }
+};
+
+struct EscalationStep {
+  std::vector<Target> notify;
+  Duration escalate_after = std::chrono::minutes(30);
+  std::optional<NobodyOnDuty> when_nobody_on_duty;  // unset: the policy's
+  std::optional<Duration> max_hold;
+  SourcePos pos;
+};
+
+struct Escalation {
+  std::string name;
+  std::vector<EscalationStep> steps;
+  int repeat = 0;
+  NobodyOnDuty when_nobody_on_duty = NobodyOnDuty::kHold;
+  SourcePos pos;
+};
+
+struct Config {
+  std::string path;                     // the main file as given
+  std::vector<std::string> rule_files;  // expanded, in load order
+  std::uint64_t hash = 0;               // of every loaded file's bytes
+
+  Global global;
+  Server server;
+  Storage storage;
+  std::vector<Channel> channels;
+  std::vector<NamedInterval> time_intervals;
+  std::vector<Person> people;
+  std::vector<Team> teams;
+  std::vector<Route> routes;  // in order: main file first, then rule files
+  std::vector<Escalation> escalations;
+
+  [[nodiscard]] const Channel* FindChannel(std::string_view name) const;
+  [[nodiscard]] const NamedInterval* FindInterval(std::string_view name) const;
+  [[nodiscard]] const Person* FindPerson(std::string_view id) const;
+  [[nodiscard]] const Team* FindTeam(std::string_view id) const;
+  [[nodiscard]] const Escalation* FindEscalation(std::string_view name) const;
+
+  // The hash as a Prometheus sample value: the low 48 bits, exact in a double.
+  [[nodiscard]] double HashMetricValue() const {
+    return static_cast<double>(hash & ((std::uint64_t{1} << 48U) - 1));
+  }
+};
+
+}  // namespace rota::config

@@ -1,0 +1,1109 @@
+#include "config/loader.h"
+
+#include <glob.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/hash.h"
+#include "core/time.h"
+
+namespace rota::config {
+namespace {
+
+namespace fs = std::filesystem;
+using Keys = std::initializer_list<std::string_view>;
+
+std::string Join(Keys keys) {
+  std::string out;
+  for (auto k : keys) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += k;
+  }
+  return out;
+}
+
+std::string KindOf(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Fail(Error::Io("cannot read " + path + ": " + std::strerror(errno)));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool IsValidId(std::string_view id) {
+  if (id.empty()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const auto c = static_cast<unsigned char>(id[i]);
+    const bool alnum = std::isalnum(c) != 0;
+    if (!(alnum || (i > 0 && (c == '_' || c == '-' || c == '.')))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Reads YAML nodes of one file, reporting problems with positions.
+class Reader {
+ public:
+  Reader(std::string file, std::string base_dir, std::vector<Diagnostic>& errors)
+      : file_(std::move(file)), base_dir_(std::move(base_dir)), errors_(errors) {}
+
+  [[nodiscard]] const std::string& file() const { return file_; }
+
+  [[nodiscard]] SourcePos Pos(const YAML::Node& n) const {
+    const YAML::Mark m = n.Mark();
+    if (m.is_null()) {
+      return {file_, 1, 1};
+    }
+    return {file_, m.line + 1, m.column + 1};
+  }
+
+  void Err(const SourcePos& pos, std::string msg) { errors_.push_back({pos, std::move(msg)}); }
+  void Err(const YAML::Node& n, std::string msg) { Err(Pos(n), std::move(msg)); }
+
+  // True if `n` is a map whose keys are all in `allowed` (each at most once).
+  // Unknown and duplicate keys are reported but do not make it false.
+  bool Map(const YAML::Node& n, std::string_view what, Keys allowed) {
+    if (!n.IsMap()) {
+      Err(n, "expected " + std::string(what) + " to be a map, got " + KindOf(n));
+      return false;
+    }
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node key = it->first;
+      if (!key.IsScalar()) {
+        Err(key, "expected a key name in " + std::string(what));
+        continue;
+      }
+      const std::string k = key.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+        Err(key, "unknown key \"" + k + "\" in " + std::string(what) +
+                     " (expected one of: " + Join(allowed) + ")");
+      } else if (!seen.insert(k).second) {
+        Err(key, "duplicate key \"" + k + "\" in " + std::string(what));
+      }
+    }
+    return true;
+  }
+
+  // Required keys: reports at the map when missing.
+  bool Require(const YAML::Node& map, std::string_view key, std::string_view what) {
+    const YAML::Node v = map[std::string(key)];
+    if (!v.IsDefined() || v.IsNull()) {
+      Err(map, std::string(what) + " is missing required key \"" + std::string(key) + "\"");
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<std::string> Str(const YAML::Node& n, std::string_view what) {
+    if (!n.IsScalar()) {
+      Err(n, "expected " + std::string(what) + " to be a string, got " + KindOf(n));
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  // Optional string field: leaves `out` alone when the key is absent.
+  void OptStr(const YAML::Node& map, std::string_view key, std::string& out) {
+    const YAML::Node v = map[std::string(key)];
+    if (v.IsDefined() && !v.IsNull()) {
+      if (auto s = Str(v, key)) {
+        out = *s;
+      }
+    }
+  }
+
+  void OptBool(const YAML::Node& map, std::string_view key, bool& out) {
+    const YAML::Node v = map[std::string(key)];
+    if (!v.IsDefined() || v.IsNull()) {
+      return;
+    }
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
+      Err(v, "expected " + std::string(key) + " to be true or false, got " +
+                 (v.IsScalar() ? "\"" + v.Scalar() + "\"" : KindOf(v)));
+      return;
+    }
+    out = b;
+  }
+
+  void OptInt(const YAML::Node& map, std::string_view key, long long min, long long max,
+              long long& out) {
+    const YAML::Node v = map[std::string(key)];
+    if (!v.IsDefined() || v.IsNull()) {
+      return;
+    }
+    long long i = 0;
+    if (!v.IsScalar() || !YAML::convert<long long>::decode(v, i)) {
+      Err(v, "expected " + std::string(key) + " to be a whole number, got " +
+                 (v.IsScalar() ? "\"" + v.Scalar() + "\"" : KindOf(v)));
+      return;
+    }
+    if (i < min || i > max) {
+      Err(v, std::string(key) + " must be between " + std::to_string(min) + " and " +
+                 std::to_string(max) + ", got " + std::to_string(i));
+      return;
+    }
+    out = i;
+  }
+
+  std::optional<Duration> Dur(const YAML::Node& n, std::string_view what) {
+    auto s = Str(n, what);
+    if (!s) {
+      return std::nullopt;
+    }
+    auto d = ParseDuration(*s);
+    if (!d) {
+      Err(n, std::string(what) + ": " + d.error().message());
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  void OptDur(const YAML::Node& map, std::string_view key, Duration& out) {
+    const YAML::Node v = map[std::string(key)];
+    if (v.IsDefined() && !v.IsNull()) {
+      if (auto d = Dur(v, key)) {
+        out = *d;
+      }
+    }
+  }
+
+  // Calls fn(element) for each element of a list at map[key]; absent is fine.
+  template <typename Fn>
+  void List(const YAML::Node& map, std::string_view key, Fn fn) {
+    const YAML::Node v = map[std::string(key)];
+    if (!v.IsDefined() || v.IsNull()) {
+      return;
+    }
+    ForEach(v, key, fn);
+  }
+
+  template <typename Fn>
+  void ForEach(const YAML::Node& v, std::string_view what, Fn fn) {
+    if (!v.IsSequence()) {
+      Err(v, "expected " + std::string(what) + " to be a list, got " + KindOf(v));
+      return;
+    }
+    for (const YAML::Node& item : v) {
+      fn(item);
+    }
+  }
+
+  std::vector<std::pair<std::string, SourcePos>> StrList(const YAML::Node& map,
+                                                         std::string_view key) {
+    std::vector<std::pair<std::string, SourcePos>> out;
+    List(map, key, [&](const YAML::Node& item) {
+      if (auto s = Str(item, std::string(key) + " entry")) {
+        out.emplace_back(*s, Pos(item));
+      }
+    });
+    return out;
+  }
+
+  // Reads a secret from an inline key or its `_file` twin; exactly one may be set.
+  void Secret(const YAML::Node& map, std::string_view key, bool required, config::Secret& out) {
+    const std::string file_key = std::string(key) + "_file";
+    const YAML::Node inline_v = map[std::string(key)];
+    const YAML::Node file_v = map[file_key];
+    const bool has_inline = inline_v.IsDefined() && !inline_v.IsNull();
+    const bool has_file = file_v.IsDefined() && !file_v.IsNull();
+    if (has_inline && has_file) {
+      Err(file_v, "set either " + std::string(key) + " or " + file_key + ", not both");
+      return;
+    }
+    if (has_inline) {
+      if (auto s = Str(inline_v, key)) {
+        out = config::Secret(*s);
+      }
+      return;
+    }
+    if (has_file) {
+      if (auto s = Str(file_v, file_key)) {
+        out = ReadSecretFile(file_v, *s);
+      }
+      return;
+    }
+    if (required) {
+      Err(map, "missing " + std::string(key) + " or " + file_key);
+    }
+  }
+
+  void SecretFileOnly(const YAML::Node& map, std::string_view file_key, config::Secret& out) {
+    const YAML::Node v = map[std::string(file_key)];
+    if (v.IsDefined() && !v.IsNull()) {
+      if (auto s = Str(v, file_key)) {
+        out = ReadSecretFile(v, *s);
+      }
+    }
+  }
+
+  [[nodiscard]] std::string Resolve(const std::string& path) const {
+    if (path.empty() || path.front() == '/') {
+      return path;
+    }
+    return (fs::path(base_dir_) / path).lexically_normal().string();
+  }
+
+ private:
+  config::Secret ReadSecretFile(const YAML::Node& at, const std::string& path) {
+    auto text = ReadWholeFile(Resolve(path));
+    if (!text) {
+      Err(at, text.error().message());
+      return {};
+    }
+    std::string s = std::move(*text);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
+      s.pop_back();
+    }
+    if (s.empty()) {
+      Err(at, "secret file " + Resolve(path) + " is empty");
+    }
+    return config::Secret(std::move(s));
+  }
+
+  std::string file_;
+  std::string base_dir_;
+  std::vector<Diagnostic>& errors_;
+};
+
+// ---- sections --------------------------------------------------------------
+
+std::optional<schedule::TimeInterval> ParseIntervalEntry(Reader& r, const YAML::Node& n) {
+  if (!r.Map(n, "a time interval entry",
+             {"times", "weekdays", "days_of_month", "months", "years", "location"})) {
+    return std::nullopt;
+  }
+  schedule::TimeInterval ti;
+  bool ok = true;
+  r.List(n, "times", [&](const YAML::Node& t) {
+    if (!r.Map(t, "a times entry", {"start_time", "end_time"})) {
+      ok = false;
+      return;
+    }
+    std::string start;
+    std::string end;
+    r.OptStr(t, "start_time", start);
+    r.OptStr(t, "end_time", end);
+    auto range = schedule::ParseTimeRange(start, end);
+    if (!range) {
+      r.Err(t, range.error().message());
+      ok = false;
+      return;
+    }
+    ti.times.push_back(*range);
+  });
+  const auto ranges = [&](std::string_view key, auto parse, std::vector<schedule::InclusiveRange>& out) {
+    for (const auto& [text, pos] : r.StrList(n, key)) {
+      auto range = parse(text);
+      if (!range) {
+        r.Err(pos, range.error().message());
+        ok = false;
+      } else {
+        out.push_back(*range);
+      }
+    }
+  };
+  ranges("weekdays", schedule::ParseWeekdayRange, ti.weekdays);
+  ranges("days_of_month", schedule::ParseDayOfMonthRange, ti.days_of_month);
+  ranges("months", schedule::ParseMonthRange, ti.months);
+  ranges("years", schedule::ParseYearRange, ti.years);
+  const YAML::Node loc = n["location"];
+  if (loc.IsDefined() && !loc.IsNull()) {
+    if (auto name = r.Str(loc, "location")) {
+      auto zone = schedule::FindZone(*name);
+      if (!zone) {
+        r.Err(loc, zone.error().message());
+        ok = false;
+      } else {
+        ti.location = *name;
+        ti.zone = *zone;
+      }
+    }
+  }
+  if (!ok) {
+    return std::nullopt;
+  }
+  return ti;
+}
+
+// A list mixing names of shared intervals and inline entries. Names are
+// resolved later, when every interval is known.
+struct PendingHours {
+  std::vector<std::pair<std::string, SourcePos>> names;
+  std::vector<schedule::TimeInterval> inline_entries;
+};
+
+PendingHours ParseHoursList(Reader& r, const YAML::Node& map, std::string_view key) {
+  PendingHours out;
+  r.List(map, key, [&](const YAML::Node& item) {
+    if (item.IsScalar()) {
+      out.names.emplace_back(item.Scalar(), r.Pos(item));
+    } else if (auto ti = ParseIntervalEntry(r, item)) {
+      out.inline_entries.push_back(std::move(*ti));
+    }
+  });
+  return out;
+}
+
+void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
+  if (!r.Map(n, "global", {"timezone", "external_url"})) {
+    return;
+  }
+  r.OptStr(n, "timezone", g.timezone);
+  r.OptStr(n, "external_url", g.external_url);
+  if (const YAML::Node tz = n["timezone"]; tz.IsDefined()) {
+    if (auto zone = schedule::FindZone(g.timezone); !zone) {
+      r.Err(tz, zone.error().message());
+    } else {
+      g.zone = *zone;
+    }
+  }
+  if (!g.external_url.empty() && !g.external_url.starts_with("http://") &&
+      !g.external_url.starts_with("https://")) {
+    r.Err(n["external_url"], "external_url must start with http:// or https://");
+  }
+}
+
+void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
+  if (!r.Map(n, "server", {"listen", "max_request_bytes", "read_timeout", "idle_timeout",
+                           "shutdown_timeout"})) {
+    return;
+  }
+  r.OptStr(n, "listen", s.listen);
+  if (const YAML::Node l = n["listen"]; l.IsDefined()) {
+    const auto colon = s.listen.rfind(':');
+    std::string host = colon == std::string::npos ? "" : s.listen.substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : s.listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    char* end = nullptr;
+    const long p = port.empty() ? -1 : std::strtol(port.c_str(), &end, 10);
+    if (colon == std::string::npos || p < 0 || p > 65535 || (end != nullptr && *end != '\0')) {
+      r.Err(l, "listen must be host:port with a port from 0 to 65535 (0 picks a free port), got \"" +
+                   s.listen + "\"");
+    } else {
+      s.host = host;
+      s.port = static_cast<std::uint16_t>(p);
+    }
+  }
+  long long max_bytes = static_cast<long long>(s.max_request_bytes);
+  r.OptInt(n, "max_request_bytes", 1024, 1LL << 30, max_bytes);
+  s.max_request_bytes = static_cast<std::size_t>(max_bytes);
+  r.OptDur(n, "read_timeout", s.read_timeout);
+  r.OptDur(n, "idle_timeout", s.idle_timeout);
+  r.OptDur(n, "shutdown_timeout", s.shutdown_timeout);
+}
+
+void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
+  if (!r.Map(n, "storage", {"dir"})) {
+    return;
+  }
+  r.OptStr(n, "dir", s.dir);
+}
+
+void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
+  if (!r.Map(n, "a channel",
+             {"name", "type", "timeout", "url", "url_file", "headers", "bearer_token_file",
+              "smarthost", "from", "auth_username", "auth_password_file", "require_tls",
+              "hello"})) {
+    return;
+  }
+  Channel c;
+  c.pos = r.Pos(n);
+  if (!r.Require(n, "name", "channel") || !r.Require(n, "type", "channel")) {
+    return;
+  }
+  r.OptStr(n, "name", c.name);
+  std::string type;
+  r.OptStr(n, "type", type);
+  r.OptDur(n, "timeout", c.timeout);
+  if (type == "webhook") {
+    c.type = ChannelType::kWebhook;
+  } else if (type == "slack") {
+    c.type = ChannelType::kSlack;
+  } else if (type == "email") {
+    c.type = ChannelType::kEmail;
+  } else if (type == "log") {
+    c.type = ChannelType::kLog;
+  } else {
+    r.Err(n["type"], "unknown channel type \"" + type + "\" (expected webhook, slack, email or log)");
+    return;
+  }
+  // Keys that belong to other channel types are mistakes worth naming.
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
+      {{"url", {"webhook", "slack"}},        {"url_file", {"webhook", "slack"}},
+       {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
+       {"smarthost", {"email"}},             {"from", {"email"}},
+       {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
+       {"require_tls", {"email"}},           {"hello", {"email"}}};
+  for (const auto& [key, types] : kKeyTypes) {
+    const YAML::Node v = n[std::string(key)];
+    if (v.IsDefined() && std::find(types.begin(), types.end(), type) == types.end()) {
+      std::string allowed;
+      for (auto t : types) {
+        allowed += allowed.empty() ? "" : " and ";
+        allowed += t;
+      }
+      r.Err(v, "key \"" + std::string(key) + "\" is only for " + allowed +
+                   " channels, not " + type);
+    }
+  }
+  switch (c.type) {
+    case ChannelType::kWebhook:
+      r.Secret(n, "url", true, c.url);
+      r.SecretFileOnly(n, "bearer_token_file", c.bearer_token);
+      if (const YAML::Node h = n["headers"]; h.IsDefined() && !h.IsNull() && !h.IsMap()) {
+        r.Err(h, "expected headers to be a map of header names to values, got " + KindOf(h));
+      }
+      break;
+    case ChannelType::kSlack:
+      r.Secret(n, "url", true, c.url);
+      break;
+    case ChannelType::kEmail:
+      if (r.Require(n, "smarthost", "email channel")) {
+        r.OptStr(n, "smarthost", c.smarthost);
+        const auto colon = c.smarthost.rfind(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == c.smarthost.size()) {
+          r.Err(n["smarthost"], "smarthost must be host:port, got \"" + c.smarthost + "\"");
+        }
+      }
+      if (r.Require(n, "from", "email channel")) {
+        r.OptStr(n, "from", c.from);
+      }
+      r.OptStr(n, "auth_username", c.auth_username);
+      r.SecretFileOnly(n, "auth_password_file", c.auth_password);
+      r.OptBool(n, "require_tls", c.require_tls);
+      r.OptStr(n, "hello", c.hello);
+      break;
+    case ChannelType::kLog:
+      break;
+  }
+  if (!c.url.empty()) {
+    const std::string& u = c.url.Reveal();
+    if (!u.starts_with("http://") && !u.starts_with("https://")) {
+      // The value may be a secret: name the key, never the value.
+      r.Err(n["url"].IsDefined() ? n["url"] : n["url_file"],
+            "url must start with http:// or https://");
+    }
+  }
+  out.push_back(std::move(c));
+}
+
+void ParseHeaders(Reader& r, const YAML::Node& channel, Channel& c) {
+  const YAML::Node h = channel["headers"];
+  if (!h.IsDefined() || h.IsNull() || !h.IsMap()) {
+    return;
+  }
+  for (auto it = h.begin(); it != h.end(); ++it) {
+    auto k = r.Str(it->first, "header name");
+    auto v = r.Str(it->second, "header value");
+    if (k && v) {
+      c.headers[*k] = *v;
+    }
+  }
+}
+
+void ParseNamedInterval(Reader& r, const YAML::Node& n, std::vector<NamedInterval>& out) {
+  if (!r.Map(n, "a named time interval", {"name", "time_intervals"}) ||
+      !r.Require(n, "name", "time interval")) {
+    return;
+  }
+  NamedInterval ni;
+  ni.pos = r.Pos(n);
+  r.OptStr(n, "name", ni.name);
+  r.List(n, "time_intervals", [&](const YAML::Node& e) {
+    if (auto ti = ParseIntervalEntry(r, e)) {
+      ni.intervals.push_back(std::move(*ti));
+    }
+  });
+  out.push_back(std::move(ni));
+}
+
+struct PendingPerson {
+  Person person;
+  PendingHours hours;
+  std::optional<SourcePos> timezone_pos;
+};
+
+void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out) {
+  if (!r.Map(n, "a person", {"id", "name", "timezone", "hours", "time_off", "contacts"}) ||
+      !r.Require(n, "id", "person")) {
+    return;
+  }
+  PendingPerson pp;
+  Person& p = pp.person;
+  p.pos = r.Pos(n);
+  r.OptStr(n, "id", p.id);
+  if (!IsValidId(p.id)) {
+    r.Err(n["id"], "person id \"" + p.id +
+                       "\" must start with a letter or digit and contain only letters, digits, "
+                       "'_', '-' and '.'");
+  }
+  r.OptStr(n, "name", p.name);
+  r.OptStr(n, "timezone", p.timezone);
+  if (const YAML::Node tz = n["timezone"]; tz.IsDefined() && !p.timezone.empty()) {
+    if (auto zone = schedule::FindZone(p.timezone); !zone) {
+      r.Err(tz, zone.error().message());
+    } else {
+      p.zone = *zone;
+    }
+  }
+  pp.hours = ParseHoursList(r, n, "hours");
+  r.List(n, "time_off", [&](const YAML::Node& t) {
+    if (!r.Map(t, "a time_off entry", {"start", "end", "reason"}) ||
+        !r.Require(t, "start", "time_off entry") || !r.Require(t, "end", "time_off entry")) {
+      return;
+    }
+    TimeOff off;
+    off.pos = r.Pos(t);
+    std::string start;
+    std::string end;
+    r.OptStr(t, "start", start);
+    r.OptStr(t, "end", end);
+    r.OptStr(t, "reason", off.reason);
+    if (start.size() == 10 && end.size() == 10) {
+      auto a = ParseDate(start);
+      auto b = ParseDate(end);
+      if (!a) {
+        r.Err(t["start"], a.error().message());
+      }
+      if (!b) {
+        r.Err(t["end"], b.error().message());
+      }
+      if (a && b) {
+        if (std::chrono::sys_days(*b) < std::chrono::sys_days(*a)) {
+          r.Err(t["end"], "time_off end " + end + " is before start " + start);
+          return;
+        }
+        off.kind = TimeOff::Kind::kDates;
+        off.first_day = *a;
+        off.last_day = *b;
+        p.time_off.push_back(off);
+      }
+      return;
+    }
+    auto a = ParseRfc3339(start);
+    auto b = ParseRfc3339(end);
+    if (!a) {
+      r.Err(t["start"], a.error().message() + "; use dates (YYYY-MM-DD) or instants for both");
+    }
+    if (!b) {
+      r.Err(t["end"], b.error().message() + "; use dates (YYYY-MM-DD) or instants for both");
+    }
+    if (a && b) {
+      if (*b <= *a) {
+        r.Err(t["end"], "time_off end " + end + " is not after start " + start);
+        return;
+      }
+      off.kind = TimeOff::Kind::kInstants;
+      off.start = *a;
+      off.end = *b;
+      p.time_off.push_back(off);
+    }
+  });
+  r.List(n, "contacts", [&](const YAML::Node& c) {
+    if (!r.Map(c, "a contact", {"channel", "to"}) || !r.Require(c, "channel", "contact")) {
+      return;
+    }
+    Contact contact;
+    contact.pos = r.Pos(c["channel"]);
+    r.OptStr(c, "channel", contact.channel);
+    r.OptStr(c, "to", contact.to);
+    p.contacts.push_back(std::move(contact));
+  });
+  out.push_back(std::move(pp));
+}
+
+struct PendingTeam {
+  Team team;
+  std::vector<std::pair<std::string, SourcePos>> members;
+  PendingHours support_hours;
+};
+
+void ParseTeam(Reader& r, const YAML::Node& n, std::vector<PendingTeam>& out) {
+  if (!r.Map(n, "a team", {"id", "name", "members", "support_hours"}) ||
+      !r.Require(n, "id", "team")) {
+    return;
+  }
+  PendingTeam pt;
+  pt.team.pos = r.Pos(n);
+  r.OptStr(n, "id", pt.team.id);
+  if (!IsValidId(pt.team.id)) {
+    r.Err(n["id"], "team id \"" + pt.team.id +
+                       "\" must start with a letter or digit and contain only letters, digits, "
+                       "'_', '-' and '.'");
+  }
+  r.OptStr(n, "name", pt.team.name);
+  pt.members = r.StrList(n, "members");
+  pt.support_hours = ParseHoursList(r, n, "support_hours");
+  out.push_back(std::move(pt));
+}
+
+struct PendingRoute {
+  Route route;
+  SourcePos escalation_pos;
+  std::vector<std::pair<std::string, SourcePos>> active;
+  std::vector<std::pair<std::string, SourcePos>> mute;
+};
+
+void ParseRoute(Reader& r, const YAML::Node& n, std::vector<PendingRoute>& out) {
+  if (!r.Map(n, "a route",
+             {"name", "matchers", "group_by", "group_wait", "group_interval", "repeat_interval",
+              "escalation", "continue", "active_time_intervals", "mute_time_intervals"}) ||
+      !r.Require(n, "name", "route") || !r.Require(n, "escalation", "route")) {
+    return;
+  }
+  PendingRoute pr;
+  Route& route = pr.route;
+  route.pos = r.Pos(n);
+  r.OptStr(n, "name", route.name);
+  r.OptStr(n, "escalation", route.escalation);
+  pr.escalation_pos = r.Pos(n["escalation"]);
+  for (const auto& [text, pos] : r.StrList(n, "matchers")) {
+    auto ms = rules::ParseMatchers(text);
+    if (!ms) {
+      r.Err(pos, ms.error().message());
+      continue;
+    }
+    for (auto& m : *ms) {
+      route.matchers.push_back(std::move(m));
+    }
+  }
+  for (const auto& [label, pos] : r.StrList(n, "group_by")) {
+    if (label == "...") {
+      route.group_by_all = true;
+    } else if (!rules::IsValidLabelName(label)) {
+      r.Err(pos, "group_by: \"" + label + "\" is not a valid label name");
+    } else {
+      route.group_by.push_back(label);
+    }
+  }
+  if (route.group_by_all && !route.group_by.empty()) {
+    r.Err(n["group_by"], "group_by: '...' groups by all labels and cannot be combined with names");
+  }
+  r.OptDur(n, "group_wait", route.group_wait);
+  r.OptDur(n, "group_interval", route.group_interval);
+  r.OptDur(n, "repeat_interval", route.repeat_interval);
+  if (n["group_interval"].IsDefined() && route.group_interval.count() == 0) {
+    r.Err(n["group_interval"], "group_interval must be greater than 0");
+  }
+  if (n["repeat_interval"].IsDefined() && route.repeat_interval.count() == 0) {
+    r.Err(n["repeat_interval"], "repeat_interval must be greater than 0");
+  }
+  r.OptBool(n, "continue", route.continue_matching);
+  pr.active = r.StrList(n, "active_time_intervals");
+  pr.mute = r.StrList(n, "mute_time_intervals");
+  out.push_back(std::move(pr));
+}
+
+std::optional<NobodyOnDuty> ParseNobody(Reader& r, const YAML::Node& n) {
+  auto s = r.Str(n, "when_nobody_on_duty");
+  if (!s) {
+    return std::nullopt;
+  }
+  if (*s == "hold") {
+    return NobodyOnDuty::kHold;
+  }
+  if (*s == "next") {
+    return NobodyOnDuty::kNext;
+  }
+  if (*s == "drop") {
+    return NobodyOnDuty::kDrop;
+  }
+  r.Err(n, "when_nobody_on_duty must be hold, next or drop, got \"" + *s + "\"");
+  return std::nullopt;
+}
+
+struct PendingEscalation {
+  Escalation escalation;
+  std::vector<std::vector<SourcePos>> target_pos;  // per step, per target
+};
+
+void ParseEscalation(Reader& r, const YAML::Node& n, std::vector<PendingEscalation>& out) {
+  if (!r.Map(n, "an escalation", {"name", "steps", "repeat", "when_nobody_on_duty"}) ||
+      !r.Require(n, "name", "escalation") || !r.Require(n, "steps", "escalation")) {
+    return;
+  }
+  PendingEscalation pe;
+  Escalation& e = pe.escalation;
+  e.pos = r.Pos(n);
+  r.OptStr(n, "name", e.name);
+  long long repeat = 0;
+  r.OptInt(n, "repeat", 0, 1000, repeat);
+  e.repeat = static_cast<int>(repeat);
+  if (const YAML::Node w = n["when_nobody_on_duty"]; w.IsDefined()) {
+    if (auto p = ParseNobody(r, w)) {
+      e.when_nobody_on_duty = *p;
+    }
+  }
+  r.List(n, "steps", [&](const YAML::Node& s) {
+    if (!r.Map(s, "an escalation step",
+               {"notify", "escalate_after", "when_nobody_on_duty", "max_hold"}) ||
+        !r.Require(s, "notify", "escalation step")) {
+      return;
+    }
+    EscalationStep step;
+    step.pos = r.Pos(s);
+    std::vector<SourcePos> positions;
+    for (const auto& [text, pos] : r.StrList(s, "notify")) {
+      Target t;
+      if (text.starts_with("person:")) {
+        t.kind = Target::Kind::kPerson;
+        t.id = text.substr(7);
+      } else if (text.starts_with("team:")) {
+        t.kind = Target::Kind::kTeam;
+        t.id = text.substr(5);
+      } else {
+        r.Err(pos, "unknown target \"" + text + "\" (expected person:ID or team:ID)");
+        continue;
+      }
+      step.notify.push_back(std::move(t));
+      positions.push_back(pos);
+    }
+    if (s["notify"].IsSequence() && s["notify"].size() == 0) {
+      r.Err(s["notify"], "notify must name at least one target");
+    }
+    r.OptDur(s, "escalate_after", step.escalate_after);
+    if (const YAML::Node w = s["when_nobody_on_duty"]; w.IsDefined()) {
+      step.when_nobody_on_duty = ParseNobody(r, w);
+    }
+    if (const YAML::Node m = s["max_hold"]; m.IsDefined()) {
+      step.max_hold = r.Dur(m, "max_hold");
+    }
+    e.steps.push_back(std::move(step));
+    pe.target_pos.push_back(std::move(positions));
+  });
+  if (n["steps"].IsSequence() && n["steps"].size() == 0) {
+    r.Err(n["steps"], "an escalation needs at least one step");
+  }
+  out.push_back(std::move(pe));
+}
+
+// ---- the whole load ----------------------------------------------------------
+
+struct Pending {
+  std::vector<PendingPerson> people;
+  std::vector<PendingTeam> teams;
+  std::vector<PendingRoute> routes;
+  std::vector<PendingEscalation> escalations;
+};
+
+std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& text,
+                                    std::vector<Diagnostic>& errors) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) {
+      return YAML::Node(YAML::NodeType::Map);
+    }
+    return root;
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+    const int col = e.mark.is_null() ? 1 : e.mark.column + 1;
+    errors.push_back({{file, line, col}, "YAML syntax error: " + e.msg});
+    return std::nullopt;
+  }
+}
+
+void ParseRuleSections(Reader& r, const YAML::Node& root, Pending& pending) {
+  r.List(root, "routes", [&](const YAML::Node& n) { ParseRoute(r, n, pending.routes); });
+  r.List(root, "escalations",
+         [&](const YAML::Node& n) { ParseEscalation(r, n, pending.escalations); });
+}
+
+std::vector<std::string> ExpandGlob(const std::string& pattern) {
+  std::vector<std::string> out;
+  glob_t g{};
+  if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+      out.emplace_back(g.gl_pathv[i]);
+    }
+  }
+  globfree(&g);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Checks that names in `items` are unique, reporting each repeat with the first place.
+template <typename T, typename Name, typename Pos>
+void CheckUnique(std::vector<Diagnostic>& errors, const std::vector<T>& items, Name name, Pos pos,
+                 std::string_view what) {
+  std::unordered_map<std::string, SourcePos> seen;
+  for (const auto& item : items) {
+    const std::string& key = name(item);
+    auto [it, inserted] = seen.emplace(key, pos(item));
+    if (!inserted) {
+      errors.push_back({pos(item), "duplicate " + std::string(what) + " \"" + key +
+                                       "\" (first defined at " + it->second.ToString() + ")"});
+    }
+  }
+}
+
+}  // namespace
+
+std::string DefaultStorageDir() {
+  if (const char* dir = std::getenv("STATE_DIRECTORY"); dir != nullptr && *dir != '\0') {
+    // systemd may list several, separated by ':'; the first is ours.
+    std::string s(dir);
+    return s.substr(0, s.find(':'));
+  }
+  return "./var";
+}
+
+LoadResult Load(const std::string& path, const LoadOptions& options) {
+  LoadResult result;
+  auto& errors = result.errors;
+  auto cfg = std::make_shared<Config>();
+  cfg->path = path;
+  Fnv1a64 hash;
+
+  auto text = ReadWholeFile(path);
+  if (!text) {
+    errors.push_back({{path, 1, 1}, text.error().message()});
+    return result;
+  }
+  hash.Update(*text);
+  auto root = ParseYaml(path, *text, errors);
+  if (!root) {
+    return result;
+  }
+  const std::string base_dir = fs::path(path).parent_path().string();
+  Reader r(path, base_dir.empty() ? "." : base_dir, errors);
+  if (!r.Map(*root, "the config file",
+             {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
+              "rule_files", "routes", "escalations"})) {
+    return result;
+  }
+  Pending pending;
+  if (const YAML::Node g = (*root)["global"]; g.IsDefined() && !g.IsNull()) {
+    ParseGlobal(r, g, cfg->global);
+  }
+  if (cfg->global.zone == nullptr) {
+    if (auto zone = schedule::FindZone(cfg->global.timezone)) {
+      cfg->global.zone = *zone;
+    }
+  }
+  if (const YAML::Node s = (*root)["server"]; s.IsDefined() && !s.IsNull()) {
+    ParseServer(r, s, cfg->server);
+  }
+  if (const YAML::Node s = (*root)["storage"]; s.IsDefined() && !s.IsNull()) {
+    ParseStorage(r, s, cfg->storage);
+  }
+  if (cfg->storage.dir.empty()) {
+    cfg->storage.dir = options.default_storage_dir;
+  }
+  if (cfg->global.external_url.empty()) {
+    const std::string host = cfg->server.host.empty() ? "localhost" : cfg->server.host;
+    cfg->global.external_url = "http://" + host + ":" + std::to_string(cfg->server.port);
+  }
+  r.List(*root, "channels", [&](const YAML::Node& n) {
+    const std::size_t before = cfg->channels.size();
+    ParseChannel(r, n, cfg->channels);
+    if (cfg->channels.size() > before) {
+      ParseHeaders(r, n, cfg->channels.back());
+    }
+  });
+  r.List(*root, "time_intervals",
+         [&](const YAML::Node& n) { ParseNamedInterval(r, n, cfg->time_intervals); });
+  r.List(*root, "people", [&](const YAML::Node& n) { ParsePerson(r, n, pending.people); });
+  r.List(*root, "teams", [&](const YAML::Node& n) { ParseTeam(r, n, pending.teams); });
+  ParseRuleSections(r, *root, pending);
+
+  // Rule files, in glob order per pattern, each once.
+  std::set<std::string> loaded;
+  for (const auto& [pattern, pos] : r.StrList(*root, "rule_files")) {
+    const std::string full = r.Resolve(pattern);
+    const auto files = ExpandGlob(full);
+    if (files.empty()) {
+      result.warnings.push_back({pos, "rule_files pattern \"" + pattern + "\" matches no files"});
+    }
+    for (const auto& file : files) {
+      if (!loaded.insert(fs::weakly_canonical(file).string()).second) {
+        continue;
+      }
+      cfg->rule_files.push_back(file);
+      auto rule_text = ReadWholeFile(file);
+      if (!rule_text) {
+        errors.push_back({pos, rule_text.error().message()});
+        continue;
+      }
+      hash.Update(file);
+      hash.Update(*rule_text);
+      auto rule_root = ParseYaml(file, *rule_text, errors);
+      if (!rule_root) {
+        continue;
+      }
+      Reader rr(file, fs::path(file).parent_path().string(), errors);
+      if (rr.Map(*rule_root, "a rule file", {"routes", "escalations"})) {
+        ParseRuleSections(rr, *rule_root, pending);
+      }
+    }
+  }
+
+  // ---- uniqueness --------------------------------------------------------
+  CheckUnique(errors, cfg->channels, [](const Channel& c) -> const std::string& { return c.name; },
+              [](const Channel& c) { return c.pos; }, "channel name");
+  CheckUnique(errors, cfg->time_intervals,
+              [](const NamedInterval& t) -> const std::string& { return t.name; },
+              [](const NamedInterval& t) { return t.pos; }, "time interval name");
+  CheckUnique(errors, pending.people,
+              [](const PendingPerson& p) -> const std::string& { return p.person.id; },
+              [](const PendingPerson& p) { return p.person.pos; }, "person id");
+  CheckUnique(errors, pending.teams,
+              [](const PendingTeam& t) -> const std::string& { return t.team.id; },
+              [](const PendingTeam& t) { return t.team.pos; }, "team id");
+  CheckUnique(errors, pending.routes,
+              [](const PendingRoute& p) -> const std::string& { return p.route.name; },
+              [](const PendingRoute& p) { return p.route.pos; }, "route name");
+  CheckUnique(errors, pending.escalations,
+              [](const PendingEscalation& p) -> const std::string& { return p.escalation.name; },
+              [](const PendingEscalation& p) { return p.escalation.pos; }, "escalation name");
+
+  // ---- references ----------------------------------------------------------
+  std::unordered_map<std::string, const NamedInterval*> intervals;
+  for (const auto& ni : cfg->time_intervals) {
+    intervals.emplace(ni.name, &ni);
+  }
+  std::set<std::string> channel_names;
+  for (const auto& c : cfg->channels) {
+    channel_names.insert(c.name);
+  }
+  std::set<std::string> person_ids;
+  for (const auto& pp : pending.people) {
+    person_ids.insert(pp.person.id);
+  }
+  std::set<std::string> team_ids;
+  for (const auto& pt : pending.teams) {
+    team_ids.insert(pt.team.id);
+  }
+  std::set<std::string> escalation_names;
+  for (const auto& pe : pending.escalations) {
+    escalation_names.insert(pe.escalation.name);
+  }
+  const auto resolve_hours = [&](const PendingHours& in, HoursSpec& out) {
+    for (const auto& [name, pos] : in.names) {
+      auto it = intervals.find(name);
+      if (it == intervals.end()) {
+        errors.push_back({pos, "unknown time interval \"" + name +
+                                   "\" (define it under time_intervals:)"});
+        continue;
+      }
+      out.names.push_back(name);
+      out.intervals.insert(out.intervals.end(), it->second->intervals.begin(),
+                           it->second->intervals.end());
+    }
+    out.intervals.insert(out.intervals.end(), in.inline_entries.begin(), in.inline_entries.end());
+  };
+  const auto check_interval_names = [&](const std::vector<std::pair<std::string, SourcePos>>& in,
+                                        std::vector<std::string>& out) {
+    for (const auto& [name, pos] : in) {
+      if (intervals.count(name) == 0) {
+        errors.push_back({pos, "unknown time interval \"" + name +
+                                   "\" (define it under time_intervals:)"});
+      } else {
+        out.push_back(name);
+      }
+    }
+  };
+
+  for (auto& pp : pending.people) {
+    Person& p = pp.person;
+    if (p.timezone.empty()) {
+      p.timezone = cfg->global.timezone;
+      p.zone = cfg->global.zone;
+    }
+    resolve_hours(pp.hours, p.hours);
+    for (const auto& c : p.contacts) {
+      if (channel_names.count(c.channel) == 0) {
+        errors.push_back({c.pos, "person \"" + p.id + "\": unknown channel \"" + c.channel +
+                                     "\" (define it under channels:)"});
+      }
+    }
+    cfg->people.push_back(std::move(p));
+  }
+  for (auto& pt : pending.teams) {
+    Team& t = pt.team;
+    std::set<std::string> seen;
+    for (const auto& [id, pos] : pt.members) {
+      if (person_ids.count(id) == 0) {
+        errors.push_back({pos, "team \"" + t.id + "\": unknown person \"" + id +
+                                   "\" (define it under people:)"});
+      } else if (!seen.insert(id).second) {
+        errors.push_back({pos, "team \"" + t.id + "\": person \"" + id + "\" listed twice"});
+      } else {
+        t.members.push_back(id);
+      }
+    }
+    resolve_hours(pt.support_hours, t.support_hours);
+    cfg->teams.push_back(std::move(t));
+  }
+  for (auto& pe : pending.escalations) {
+    Escalation& e = pe.escalation;
+    for (std::size_t s = 0; s < e.steps.size(); ++s) {
+      for (std::size_t i = 0; i < e.steps[s].notify.size(); ++i) {
+        const Target& t = e.steps[s].notify[i];
+        const bool known = t.kind == Target::Kind::kPerson ? person_ids.count(t.id) > 0
+                                                           : team_ids.count(t.id) > 0;
+        if (!known) {
+          errors.push_back({pe.target_pos[s][i],
+                            "escalation \"" + e.name + "\": unknown " +
+                                (t.kind == Target::Kind::kPerson ? "person" : "team") + " \"" +
+                                t.id + "\""});
+        }
+      }
+    }
+    cfg->escalations.push_back(std::move(e));
+  }
+  for (auto& pr : pending.routes) {
+    Route& route = pr.route;
+    if (escalation_names.count(route.escalation) == 0) {
+      errors.push_back({pr.escalation_pos, "route \"" + route.name + "\": unknown escalation \"" +
+                                               route.escalation + "\""});
+    }
+    check_interval_names(pr.active, route.active_time_intervals);
+    check_interval_names(pr.mute, route.mute_time_intervals);
+    cfg->routes.push_back(std::move(route));
+  }
+
+  cfg->hash = hash.Digest();
+  if (errors.empty()) {
+    result.config = std::move(cfg);
+  }
+  return result;
+}
+
+}  // namespace rota::config

@@ -1,0 +1,45 @@
+// Error and Result: how every rota module reports failure.
+//
+// Errors are values (STYLE.md §5): a function that can fail returns
+// Result<T> = tl::expected<T, Error>. Exceptions thrown by libraries are caught
+// at the module edge and turned into an Error. An Error carries a code (for
+// callers that branch on it) and a human message (for operators).
+//
+// Thread-safety: plain values; safe to copy across threads.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <tl/expected.hpp>
+
+namespace rota {
+
+class Error {
+ public:
+  enum class Code { kInvalidArgument, kNotFound, kIo, kUnavailable, kInternal };
+
+  static Error InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Error NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
+  static Error Io(std::string msg) { return {Code::kIo, std::move(msg)}; }
+  static Error Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
+  static Error Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+
+  [[nodiscard]] Code code() const { return code_; }
+  [[nodiscard]] const std::string& message() const { return message_; }
+
+ private:
+  Error(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  Code code_;
+  std::string message_;
+};
+
+template <typename T>
+using Result = tl::expected<T, Error>;
+
+// Shorthand for `return Fail(Error::...)` inside functions returning Result<T>.
+inline tl::unexpected<Error> Fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+
+}  // namespace rota

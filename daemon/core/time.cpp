@@ -1,0 +1,70 @@
+#include "core/time.h"
+
+#include <date/date.h>
+
+#include <sstream>
+
+namespace rota {
+
+Result<TimePoint> ParseRfc3339(std::string_view text) {
+  const auto bad = [&] {
+    return Fail(Error::InvalidArgument("not an RFC 3339 instant: \"" + std::string(text) +
+                                       "\" (expected e.g. 2026-11-23T09:00:00Z)"));
+  };
+  if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) {
+    return bad();
+  }
+  std::string s(text);
+  std::istringstream in;
+  date::sys_time<std::chrono::milliseconds> tp;
+  if (s.back() == 'Z' || s.back() == 'z') {
+    s.pop_back();
+    in.str(s);
+    in >> date::parse("%FT%T", tp);
+  } else {
+    in.str(s);
+    in >> date::parse("%FT%T%Ez", tp);
+  }
+  if (in.fail() || in.peek() != std::char_traits<char>::eof()) {
+    return bad();
+  }
+  return TimePoint{tp.time_since_epoch()};
+}
+
+std::string FormatRfc3339(TimePoint t) {
+  if (t.time_since_epoch().count() % 1000 == 0) {
+    return date::format("%FT%TZ", std::chrono::time_point_cast<std::chrono::seconds>(t));
+  }
+  return date::format("%FT%TZ", t);
+}
+
+Result<std::chrono::year_month_day> ParseDate(std::string_view text) {
+  const auto bad = [&] {
+    return Fail(Error::InvalidArgument("not a date: \"" + std::string(text) +
+                                       "\" (expected YYYY-MM-DD)"));
+  };
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+    return bad();
+  }
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (i == 4 || i == 7) {
+      continue;
+    }
+    if (text[i] < '0' || text[i] > '9') {
+      return bad();
+    }
+  }
+  y = std::stoi(std::string(text.substr(0, 4)));
+  m = static_cast<unsigned>(std::stoi(std::string(text.substr(5, 2))));
+  d = static_cast<unsigned>(std::stoi(std::string(text.substr(8, 2))));
+  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  if (!ymd.ok()) {
+    return Fail(Error::InvalidArgument("not a valid calendar date: \"" + std::string(text) + "\""));
+  }
+  return ymd;
+}
+
+}  // namespace rota

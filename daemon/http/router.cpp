@@ -1,0 +1,138 @@
+#include "http/router.h"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace rota::http {
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    const std::size_t j = path.find('/', i);
+    const std::size_t end = j == std::string_view::npos ? path.size() : j;
+    out.emplace_back(path.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view Request::Header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) {
+      return v;
+    }
+  }
+  return {};
+}
+
+Response Response::Text(int status, std::string body) {
+  return Response{status, "text/plain; charset=utf-8", std::move(body), {}};
+}
+
+Response Response::Json(int status, std::string body) {
+  return Response{status, "application/json", std::move(body), {}};
+}
+
+Response Response::Error(int status, std::string_view message) {
+  boost::json::object o;
+  o["error"] = message;
+  return Json(status, boost::json::serialize(o));
+}
+
+std::pair<std::string, std::string> SplitTarget(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) {
+    return {std::string(target), {}};
+  }
+  return {std::string(target.substr(0, q)), std::string(target.substr(q + 1))};
+}
+
+void Router::Handle(std::string method, std::string path_pattern, Handler handler) {
+  Route r{std::move(method), path_pattern, SplitPath(path_pattern), std::move(handler)};
+  routes_.push_back(std::move(r));
+}
+
+void Router::HandleSync(std::string method, std::string path_pattern, SyncHandler handler) {
+  Handle(std::move(method), std::move(path_pattern),
+         [h = std::move(handler)](Request& req, Reply reply) { reply(h(req)); });
+}
+
+bool Router::Match(const Route& route, std::string_view path,
+                   std::map<std::string, std::string>& params) {
+  const auto segments = SplitPath(path);
+  if (segments.size() != route.segments.size()) {
+    return false;
+  }
+  std::map<std::string, std::string> found;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& want = route.segments[i];
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      if (segments[i].empty()) {
+        return false;
+      }
+      found[want.substr(1, want.size() - 2)] = segments[i];
+    } else if (want != segments[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+void Router::Dispatch(Request request, Reply reply) const {
+  const auto start = std::chrono::steady_clock::now();
+  std::string allowed;
+  const Route* chosen = nullptr;
+  const Route* path_match = nullptr;  // for the metrics label of a 405
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> params;
+    if (!Match(route, request.path, params)) {
+      continue;
+    }
+    if (route.method == request.method) {
+      chosen = &route;
+      request.params = std::move(params);
+      break;
+    }
+    if (path_match == nullptr) {
+      path_match = &route;
+    }
+    if (allowed.find(route.method) == std::string::npos) {
+      allowed += allowed.empty() ? "" : ", ";
+      allowed += route.method;
+    }
+  }
+  const Route* named = chosen != nullptr ? chosen : path_match;
+  const std::string name = named != nullptr ? named->pattern : "other";
+  auto observed = [observer = observer_, name, start, reply = std::move(reply)](Response r) {
+    if (observer) {
+      const std::chrono::duration<double> d = std::chrono::steady_clock::now() - start;
+      observer(name, r.status, d.count());
+    }
+    reply(std::move(r));
+  };
+  if (chosen == nullptr) {
+    if (!allowed.empty()) {
+      Response r = Response::Error(405, "method " + request.method + " not allowed on " +
+                                            request.path + " (allowed: " + allowed + ")");
+      r.headers.emplace_back("Allow", allowed);
+      observed(std::move(r));
+      return;
+    }
+    observed(Response::Error(404, "not found: " + request.path));
+    return;
+  }
+  chosen->handler(request, std::move(observed));
+}
+
+}  // namespace rota::http

@@ -1,0 +1,81 @@
+// HTTP request routing, independent of the wire library.
+//
+// Handlers see a plain Request and answer through a Reply callback, which
+// they may call later and from any thread (ingest answers only after its
+// batch is durable). Paths are exact or have `{name}` segments whose values
+// land in Request::params. An unknown path answers 404 and a known path with
+// the wrong method 405 with an Allow header, both as JSON.
+//
+// Thread-safety: configure (Handle, SetObserver) before serving; Dispatch is
+// then safe from any number of threads. A Reply must be called exactly once.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rota::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query
+  std::string path;
+  std::string query;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;
+  bool remote_is_loopback = false;
+  std::map<std::string, std::string> params;  // from `{name}` path segments
+
+  [[nodiscard]] std::string_view Header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response Text(int status, std::string body);
+  static Response Json(int status, std::string body);
+  // {"error": message}
+  static Response Error(int status, std::string_view message);
+};
+
+using Reply = std::function<void(Response)>;
+using Handler = std::function<void(Request&, Reply)>;
+using SyncHandler = std::function<Response(const Request&)>;
+
+class Router {
+ public:
+  // Called once per answered request with the route's name (or "other").
+  using Observer = std::function<void(const std::string& handler, int code, double seconds)>;
+
+  // `name` labels metrics; e.g. "/api/v1/alerts/{id}".
+  void Handle(std::string method, std::string path_pattern, Handler handler);
+  void HandleSync(std::string method, std::string path_pattern, SyncHandler handler);
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  void Dispatch(Request request, Reply reply) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  static bool Match(const Route& route, std::string_view path,
+                    std::map<std::string, std::string>& params);
+
+  std::vector<Route> routes_;
+  Observer observer_;
+};
+
+// Splits "/a/b?x=1" into path and query; percent-decoding is left to handlers.
+std::pair<std::string, std::string> SplitTarget(std::string_view target);
+
+}  // namespace rota::http

@@ -1,0 +1,281 @@
+#include "http/server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <list>
+#include <mutex>
+#include <optional>
+
+#include "log/log.h"
+
+namespace rota::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+class Session;
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(asio::io_context& io, ServerOptions opts, const Router& r)
+      : ioc(io), options(std::move(opts)), router(r), acceptor(asio::make_strand(io)) {}
+
+  void DoAccept();
+  void Track(const std::shared_ptr<Session>& s);
+  void CloseAll();
+  std::size_t Count();
+
+  asio::io_context& ioc;
+  ServerOptions options;
+  const Router& router;
+  tcp::acceptor acceptor;
+  std::mutex mu;
+  std::list<std::weak_ptr<Session>> sessions;  // guarded by mu
+  bool stopping = false;                       // guarded by mu
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+      loopback_ = ep.address().is_loopback();
+    }
+  }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  // Called from Server::Stop, from any thread.
+  void Stop() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      if (self->reading_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.socket().close(ec);
+      }
+    });
+  }
+
+ private:
+  void DoRead() {
+    if (stopping_) {
+      Close();
+      return;
+    }
+    parser_.emplace();
+    parser_->body_limit(server_->options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.header_limit));
+    stream_.expires_after(requests_ == 0 ? server_->options.read_timeout
+                                         : server_->options.idle_timeout);
+    reading_ = true;
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->OnRead(ec);
+                      });
+  }
+
+  void OnRead(beast::error_code ec) {
+    reading_ = false;
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::bad_descriptor) {
+      Close();
+      return;
+    }
+    if (ec == bhttp::error::body_limit) {
+      WriteError(413, "request body larger than " +
+                          std::to_string(server_->options.body_limit) +
+                          " bytes (server.max_request_bytes)");
+      return;
+    }
+    if (ec == bhttp::error::header_limit) {
+      WriteError(431, "request headers too large");
+      return;
+    }
+    if (ec) {
+      WriteError(400, "malformed HTTP request: " + ec.message());
+      return;
+    }
+    ++requests_;
+    auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    auto [path, query] = SplitTarget(req.target);
+    req.path = std::move(path);
+    req.query = std::move(query);
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      req.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    req.body = std::move(msg.body());
+    req.remote_address = remote_;
+    req.remote_is_loopback = loopback_;
+    // The reply may come later and from another thread: hop back to our strand.
+    auto self = shared_from_this();
+    server_->router.Dispatch(std::move(req), [self](Response r) {
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
+    });
+  }
+
+  void WriteError(int status, std::string message) {
+    keep_alive_ = false;
+    Write(Response::Error(status, message));
+  }
+
+  void Write(Response r) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(bhttp::field::server, "rota");
+    res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) {
+      res->set(k, v);
+    }
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_ && !stopping_);
+    res->prepare_payload();
+    stream_.expires_after(server_->options.read_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                         if (ec || !res->keep_alive()) {
+                           self->Close();
+                           return;
+                         }
+                         self->DoRead();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Server::Impl> server_;
+  std::string remote_;
+  bool loopback_ = false;
+  bool keep_alive_ = false;
+  bool reading_ = false;
+  bool stopping_ = false;
+  std::size_t requests_ = 0;
+};
+
+}  // namespace
+
+void Server::Impl::DoAccept() {
+  acceptor.async_accept(
+      asio::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+        if (ec) {
+          if (ec != asio::error::operation_aborted) {
+            log::Warn("http accept failed", {{"error", ec.message()}});
+          }
+          if (!self->acceptor.is_open()) {
+            return;
+          }
+        } else {
+          auto session = std::make_shared<Session>(std::move(s), self);
+          self->Track(session);
+          session->Run();
+        }
+        self->DoAccept();
+      });
+}
+
+void Server::Impl::Track(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(mu);
+  sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+  sessions.push_back(s);
+  if (stopping) {
+    s->Stop();
+  }
+}
+
+void Server::Impl::CloseAll() {
+  std::lock_guard lock(mu);
+  stopping = true;
+  for (auto& w : sessions) {
+    if (auto s = w.lock()) {
+      s->Stop();
+    }
+  }
+}
+
+std::size_t Server::Impl::Count() {
+  std::lock_guard lock(mu);
+  sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+  return sessions.size();
+}
+
+Server::Server(asio::io_context& ioc, ServerOptions options, const Router& router)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), router)) {}
+
+Server::~Server() = default;
+
+Result<std::string> Server::Start() {
+  beast::error_code ec;
+  const std::string host = impl_->options.host.empty() ? "0.0.0.0" : impl_->options.host;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    return Fail(Error::InvalidArgument("bad listen address \"" + host + "\": " + ec.message()));
+  }
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) {
+    a.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    a.bind(endpoint, ec);
+  }
+  if (!ec) {
+    a.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return Fail(Error::Unavailable("cannot listen on " + host + ":" +
+                                   std::to_string(impl_->options.port) + ": " + ec.message()));
+  }
+  const auto bound = a.local_endpoint(ec);
+  impl_->DoAccept();
+  const std::string addr = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                                   : bound.address().to_string();
+  return addr + ":" + std::to_string(bound.port());
+}
+
+void Server::Stop() {
+  asio::dispatch(impl_->acceptor.get_executor(), [impl = impl_] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  impl_->CloseAll();
+}
+
+std::size_t Server::OpenConnections() const { return impl_->Count(); }
+
+}  // namespace rota::http

@@ -1,0 +1,71 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+#include "metrics/process_collector.h"
+
+namespace rota::metrics {
+
+Metrics::Metrics(const BuildInfo& build)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      process_(std::make_shared<ProcessCollector>()) {
+  prometheus::BuildGauge()
+      .Name("rota_build_info")
+      .Help("A metric with a constant '1' value labeled by version and revision of rota.")
+      .Register(*registry_)
+      .Add({{"version", build.version}, {"revision", build.revision}})
+      .Set(1);
+  reload_ok_ = &prometheus::BuildGauge()
+                    .Name("rota_config_last_reload_successful")
+                    .Help("Whether the last configuration reload attempt was successful.")
+                    .Register(*registry_)
+                    .Add({});
+  reload_ts_ = &prometheus::BuildGauge()
+                    .Name("rota_config_last_reload_success_timestamp_seconds")
+                    .Help("Timestamp of the last successful configuration reload.")
+                    .Register(*registry_)
+                    .Add({});
+  config_hash_ = &prometheus::BuildGauge()
+                      .Name("rota_config_hash")
+                      .Help("Hash of the currently loaded configuration files (low 48 bits).")
+                      .Register(*registry_)
+                      .Add({});
+  http_requests_ = &prometheus::BuildCounter()
+                        .Name("rota_http_requests_total")
+                        .Help("HTTP requests answered, by handler and status code.")
+                        .Register(*registry_);
+  http_duration_ = &prometheus::BuildHistogram()
+                        .Name("rota_http_request_duration_seconds")
+                        .Help("Time from a complete request to its response being queued.")
+                        .Register(*registry_);
+}
+
+Metrics::~Metrics() = default;
+
+std::string Metrics::Serialize() const {
+  std::ostringstream out;
+  auto families = registry_->Collect();
+  auto process = process_->Collect();
+  families.insert(families.end(), process.begin(), process.end());
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+void Metrics::SetConfigLoaded(double hash_value, double unix_seconds) {
+  reload_ok_->Set(1);
+  reload_ts_->Set(unix_seconds);
+  config_hash_->Set(hash_value);
+}
+
+void Metrics::SetConfigReloadFailed() { reload_ok_->Set(0); }
+
+void Metrics::ObserveRequest(const std::string& handler, int code, double seconds) {
+  http_requests_->Add({{"handler", handler}, {"code", std::to_string(code)}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  http_duration_->Add({{"handler", handler}}, kBuckets).Observe(seconds);
+}
+
+}  // namespace rota::metrics

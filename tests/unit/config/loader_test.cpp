@@ -1,0 +1,448 @@
+// Config loading: every error kind with its file:line:col, all errors at
+// once, rule files, secrets, defaults. Configs are embedded as raw strings
+// and written to a fresh temporary directory per test.
+#include "config/loader.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace fs = std::filesystem;
+using rota::config::Load;
+using rota::config::LoadResult;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "rota-config-test-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(dir_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string Write(const std::string& name, const std::string& text) const {
+    const fs::path p = fs::path(dir_) / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  [[nodiscard]] const std::string& path() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+// A minimal valid base the error tests extend.
+constexpr const char* kBase = R"(channels:
+  - {name: hooks, type: webhook, url: "http://127.0.0.1:8099/notify"}
+  - {name: console, type: log}
+time_intervals:
+  - name: berlin-mornings
+    time_intervals:
+      - weekdays: ['monday:thursday']
+        times: [{start_time: '09:00', end_time: '13:00'}]
+people:
+  - id: alice
+    timezone: Europe/Berlin
+    hours: [berlin-mornings]
+    contacts: [{channel: hooks, to: alice}]
+  - id: bob
+    hours:
+      - times: [{start_time: '22:00', end_time: '06:00'}]
+    contacts: [{channel: console, to: bob}]
+teams:
+  - id: payments
+    members: [alice, bob]
+routes:
+  - name: payments-pages
+    matchers: ['service="payments"', 'severity=~"critical|page"']
+    group_by: [alertname]
+    escalation: payments
+escalations:
+  - name: payments
+    steps:
+      - {notify: ['team:payments'], escalate_after: 15m}
+      - {notify: ['person:alice']}
+    repeat: 1
+)";
+
+// Loads `text` as rota.yaml; returns the result and "line:col: message" lines.
+struct Loaded {
+  LoadResult result;
+  std::vector<std::string> errors;  // "line:col: message", file name stripped
+  std::vector<std::string> files;   // file of each error
+};
+
+Loaded LoadText(const TempDir& dir, const std::string& text,
+                const std::map<std::string, std::string>& extra = {}) {
+  for (const auto& [name, body] : extra) {
+    dir.Write(name, body);
+  }
+  const std::string path = dir.Write("rota.yaml", text);
+  Loaded out{Load(path), {}, {}};
+  for (const auto& d : out.result.errors) {
+    out.errors.push_back(std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) + ": " +
+                         d.message);
+    out.files.push_back(fs::path(d.pos.file).filename().string());
+  }
+  return out;
+}
+
+bool HasError(const Loaded& l, const std::string& pos, const std::string& fragment) {
+  for (const auto& e : l.errors) {
+    if (e.starts_with(pos + ": ") && e.find(fragment) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string AllErrors(const Loaded& l) {
+  std::string s;
+  for (const auto& e : l.errors) {
+    s += e + "\n";
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the base config loads with its defaults and references resolved") {
+  TempDir dir;
+  auto l = LoadText(dir, kBase);
+  INFO(AllErrors(l));
+  REQUIRE(l.result.ok());
+  const auto& c = *l.result.config;
+  CHECK(c.global.timezone == "UTC");
+  CHECK(c.server.listen == "127.0.0.1:9095");
+  CHECK(c.storage.dir == "./var");
+  CHECK(c.global.external_url == "http://127.0.0.1:9095");
+  REQUIRE(c.people.size() == 2);
+  CHECK(c.people[0].zone != nullptr);
+  CHECK(c.people[0].hours.names == std::vector<std::string>{"berlin-mornings"});
+  CHECK(c.people[0].hours.intervals.size() == 1);
+  CHECK(c.people[1].timezone == "UTC");  // global default
+  CHECK(c.people[1].hours.intervals.at(0).times.at(0).Wraps());
+  REQUIRE(c.routes.size() == 1);
+  CHECK(c.routes[0].matchers.size() == 2);
+  CHECK(c.routes[0].group_wait == std::chrono::seconds(30));
+  REQUIRE(c.escalations.size() == 1);
+  CHECK(c.escalations[0].steps[0].escalate_after == std::chrono::minutes(15));
+  CHECK(c.escalations[0].steps[1].escalate_after == std::chrono::minutes(30));
+  CHECK(c.escalations[0].repeat == 1);
+  CHECK(c.hash != 0);
+  CHECK(l.result.warnings.empty());
+}
+
+TEST_CASE("YAML syntax errors name line and column") {
+  TempDir dir;
+  auto l = LoadText(dir, "people:\n  - id: alice\n    name: [unclosed\n");
+  REQUIRE(l.errors.size() == 1);
+  CHECK(l.errors[0].find("YAML syntax error") != std::string::npos);
+  CHECK(l.errors[0].starts_with("4:"));
+  CHECK(l.files[0] == "rota.yaml");
+}
+
+TEST_CASE("a missing file is one error naming it") {
+  auto r = Load("/nonexistent/rota.yaml");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].ToString().starts_with("/nonexistent/rota.yaml:1:1: cannot read"));
+  CHECK(r.config == nullptr);
+}
+
+TEST_CASE("unknown keys are errors at the key, listing what is allowed") {
+  TempDir dir;
+  auto l = LoadText(dir, std::string(kBase) + "serverr:\n  listen: x\n");
+  CHECK(HasError(l, "32:1", "unknown key \"serverr\" in the config file (expected one of: global"));
+  auto p = LoadText(dir, R"(people:
+  - id: alice
+    hourz: []
+)");
+  CHECK(HasError(p, "3:5", "unknown key \"hourz\" in a person (expected one of: id, name,"));
+}
+
+TEST_CASE("duplicate keys in one map are errors") {
+  TempDir dir;
+  auto l = LoadText(dir, "global:\n  timezone: UTC\n  timezone: Europe/Berlin\n");
+  CHECK(HasError(l, "3:3", "duplicate key \"timezone\" in global"));
+}
+
+TEST_CASE("wrong types are errors saying what was expected") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people: {id: alice}
+teams:
+  - id: t
+    members: alice
+server:
+  max_request_bytes: lots
+escalations:
+  - name: e
+    repeat: twice
+    steps: [{notify: ['person:x']}]
+routes:
+  - name: r
+    escalation: e
+    continue: maybe
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "1:9", "expected people to be a list, got a map"));
+  CHECK(HasError(l, "4:14", "expected members to be a list, got a scalar"));
+  CHECK(HasError(l, "6:22", "expected max_request_bytes to be a whole number, got \"lots\""));
+  CHECK(HasError(l, "9:13", "expected repeat to be a whole number"));
+  CHECK(HasError(l, "14:15", "expected continue to be true or false, got \"maybe\""));
+}
+
+TEST_CASE("bad durations are errors at the value") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(server:
+  read_timeout: 5 minutes
+escalations:
+  - name: e
+    steps:
+      - {notify: ['person:a'], escalate_after: 15}
+people: [{id: a}]
+routes:
+  - {name: r, escalation: e, group_wait: 1h1h}
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "2:17", "read_timeout: not a valid duration: \"5 minutes\""));
+  CHECK(HasError(l, "6:48", "escalate_after: not a valid duration: \"15\""));
+  CHECK(HasError(l, "9:42", "group_wait: not a valid duration: \"1h1h\""));
+}
+
+TEST_CASE("unknown references are errors at the reference") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(channels: [{name: hooks, type: log}]
+people:
+  - id: alice
+    hours: [nights]
+    contacts: [{channel: pager, to: alice}]
+teams:
+  - {id: payments, members: [alice, zed], support_hours: [weekdays]}
+routes:
+  - name: r
+    escalation: missing
+    mute_time_intervals: [holidays]
+escalations:
+  - name: e
+    steps: [{notify: ['person:nobody', 'team:ghosts', 'team:payments']}]
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "4:13", "unknown time interval \"nights\""));
+  CHECK(HasError(l, "5:26", "person \"alice\": unknown channel \"pager\""));
+  CHECK(HasError(l, "7:37", "team \"payments\": unknown person \"zed\""));
+  CHECK(HasError(l, "7:59", "unknown time interval \"weekdays\""));
+  CHECK(HasError(l, "10:17", "route \"r\": unknown escalation \"missing\""));
+  CHECK(HasError(l, "11:27", "unknown time interval \"holidays\""));
+  CHECK(HasError(l, "14:23", "escalation \"e\": unknown person \"nobody\""));
+  CHECK(HasError(l, "14:40", "escalation \"e\": unknown team \"ghosts\""));
+  CHECK(l.errors.size() == 8);
+}
+
+TEST_CASE("duplicate ids are errors naming the first definition") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people:
+  - id: alice
+  - id: bob
+  - id: alice
+channels:
+  - {name: c, type: log}
+  - {name: c, type: log}
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "4:5", "duplicate person id \"alice\" (first defined at "));
+  CHECK(HasError(l, "4:5", "rota.yaml:2:5)"));
+  CHECK(HasError(l, "7:5", "duplicate channel name \"c\""));
+}
+
+TEST_CASE("every error is reported at once, not just the first") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(global: {timezone: Mars/Base}
+people:
+  - {id: "bad id!", timezone: Nowhere/Land}
+  - {id: ok, unknown: 1}
+time_intervals:
+  - name: t
+    time_intervals:
+      - weekdays: [funday]
+        times: [{start_time: '25:00', end_time: '26:00'}]
+        days_of_month: ['0']
+        months: [smarch]
+        years: ['2028:2026']
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "1:20", "unknown time zone \"Mars/Base\""));
+  CHECK(HasError(l, "3:10", "person id \"bad id!\" must start with a letter or digit"));
+  CHECK(HasError(l, "3:31", "unknown time zone \"Nowhere/Land\""));
+  CHECK(HasError(l, "4:14", "unknown key \"unknown\""));
+  CHECK(HasError(l, "8:20", "funday is not a valid weekday"));
+  CHECK(HasError(l, "9:17", "couldn't parse timestamp 25:00"));
+  CHECK(HasError(l, "10:25", "0 is not a valid day of the month"));
+  CHECK(HasError(l, "11:18", "smarch is not a valid month"));
+  CHECK(HasError(l, "12:17", "end year 2026 is before start year 2028"));
+  CHECK(l.errors.size() == 9);
+  CHECK(l.result.config == nullptr);
+}
+
+TEST_CASE("required keys and bad values of sections") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(server: {listen: "localhost"}
+global: {external_url: "ftp://x"}
+channels:
+  - {type: webhook, url: "http://x"}
+  - {name: w, type: webhook}
+  - {name: s, type: carrier-pigeon}
+  - {name: m, type: email, from: a@b, smarthost: nohost, url: "http://x"}
+escalations:
+  - {name: e, steps: []}
+  - name: f
+    when_nobody_on_duty: panic
+    steps: [{notify: ['rotation:x']}]
+routes:
+  - {name: r, escalation: e, matchers: ['sev=~"("'], group_by: ['...', 'x']}
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "1:18", "listen must be host:port"));
+  CHECK(HasError(l, "2:24", "external_url must start with http:// or https://"));
+  CHECK(HasError(l, "4:5", "channel is missing required key \"name\""));
+  CHECK(HasError(l, "5:5", "missing url or url_file"));
+  CHECK(HasError(l, "6:21", "unknown channel type \"carrier-pigeon\""));
+  CHECK(HasError(l, "7:50", "smarthost must be host:port"));
+  CHECK(HasError(l, "7:63", "key \"url\" is only for webhook and slack channels, not email"));
+  CHECK(HasError(l, "9:22", "an escalation needs at least one step"));
+  CHECK(HasError(l, "11:26", "when_nobody_on_duty must be hold, next or drop"));
+  CHECK(HasError(l, "12:23", "unknown target \"rotation:x\""));
+  CHECK(HasError(l, "14:41", "invalid regular expression"));
+  CHECK(HasError(l, "14:64", "group_by: '...' groups by all labels"));
+}
+
+TEST_CASE("time_off takes inclusive dates or instants") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people:
+  - id: alice
+    time_off:
+      - {start: 2026-12-24, end: 2027-01-02}
+      - {start: "2026-11-23T09:00:00Z", end: "2026-11-23T12:00:00+01:00", reason: dentist}
+  - id: bob
+    time_off:
+      - {start: 2027-01-02, end: 2026-12-24}
+      - {start: 2026-02-30, end: 2026-03-01}
+      - {start: "2026-11-23T09:00:00Z", end: "2026-11-23T08:00:00Z"}
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "8:34", "time_off end 2026-12-24 is before start 2027-01-02"));
+  CHECK(HasError(l, "9:17", "not a valid calendar date"));
+  CHECK(HasError(l, "10:46", "is not after start"));
+  CHECK(l.errors.size() == 3);
+}
+
+TEST_CASE("rule_files globs load routes and escalations relative to the config") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people: [{id: dave}]
+teams: [{id: db, members: [dave]}]
+rule_files: ['rules.d/*.yaml', 'missing/*.yaml']
+)",
+                    {{"rules.d/b.yaml", "routes:\n  - {name: b, escalation: db}\n"},
+                     {"rules.d/a.yaml",
+                      "escalations:\n  - {name: db, steps: [{notify: ['team:db']}]}\n"},
+                     {"rules.d/notes.txt", "not yaml: ["}});
+  INFO(AllErrors(l));
+  REQUIRE(l.result.ok());
+  const auto& c = *l.result.config;
+  REQUIRE(c.rule_files.size() == 2);
+  CHECK(fs::path(c.rule_files[0]).filename() == "a.yaml");
+  CHECK(c.routes.at(0).name == "b");
+  REQUIRE(l.result.warnings.size() == 1);
+  CHECK(l.result.warnings[0].message.find("missing/*.yaml") != std::string::npos);
+}
+
+TEST_CASE("errors in rule files name the rule file") {
+  TempDir dir;
+  auto l = LoadText(dir, "rule_files: ['r/*.yaml']\n",
+                    {{"r/x.yaml", "routes:\n  - name: x\n    escalation: nope\n    bogus: 1\n"},
+                     {"r/y.yaml", "people: []\n"}});
+  INFO(AllErrors(l));
+  REQUIRE(l.errors.size() == 3);
+  CHECK(HasError(l, "4:5", "unknown key \"bogus\" in a route"));
+  CHECK(HasError(l, "3:17", "route \"x\": unknown escalation \"nope\""));
+  CHECK(HasError(l, "1:1", "unknown key \"people\" in a rule file (expected one of: routes, escalations)"));
+  CHECK(l.files[0] == "x.yaml");
+}
+
+TEST_CASE("duplicate names across files are caught") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people: [{id: a}]
+escalations: [{name: e, steps: [{notify: ['person:a']}]}]
+rule_files: ['r.yaml']
+)",
+                    {{"r.yaml", "escalations: [{name: e, steps: [{notify: ['person:a']}]}]\n"}});
+  REQUIRE(l.errors.size() == 1);
+  CHECK(l.files[0] == "r.yaml");
+  CHECK(l.errors[0].find("duplicate escalation name \"e\" (first defined at ") != std::string::npos);
+}
+
+TEST_CASE("secrets come from *_file keys, relative to the config, trimmed") {
+  TempDir dir;
+  dir.Write("secrets/slack", "https://hooks.slack.example/T000/B000/XXXX\n");
+  dir.Write("secrets/token", "s3cr3t\n");
+  auto l = LoadText(dir, R"(channels:
+  - {name: s, type: slack, url_file: secrets/slack}
+  - {name: w, type: webhook, url: "http://x/", bearer_token_file: secrets/token,
+     headers: {X-Team: payments}}
+  - {name: gone, type: slack, url_file: secrets/nothing}
+  - {name: both, type: slack, url: "http://a", url_file: secrets/slack}
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "5:41", "cannot read "));
+  CHECK(HasError(l, "6:58", "set either url or url_file, not both"));
+  REQUIRE(l.errors.size() == 2);
+
+  auto ok = LoadText(dir, R"(channels:
+  - {name: s, type: slack, url_file: secrets/slack}
+  - {name: w, type: webhook, url: "http://x/", bearer_token_file: secrets/token,
+     headers: {X-Team: payments}}
+)");
+  REQUIRE(ok.result.ok());
+  const auto& c = *ok.result.config;
+  CHECK(c.channels[0].url.Reveal() == "https://hooks.slack.example/T000/B000/XXXX");
+  CHECK(c.channels[1].bearer_token.Reveal() == "s3cr3t");
+  CHECK(c.channels[1].headers.at("X-Team") == "payments");
+}
+
+TEST_CASE("a bad url from a secret file never shows the secret") {
+  TempDir dir;
+  dir.Write("secret", "hunter2-token\n");
+  auto l = LoadText(dir, "channels: [{name: s, type: slack, url_file: secret}]\n");
+  REQUIRE(l.errors.size() == 1);
+  CHECK(l.errors[0].find("url must start with http") != std::string::npos);
+  CHECK(l.errors[0].find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("the config hash changes with any loaded file") {
+  TempDir dir;
+  auto a = LoadText(dir, "rule_files: ['r.yaml']\n", {{"r.yaml", "routes: []\n"}});
+  auto b = LoadText(dir, "rule_files: ['r.yaml']\n", {{"r.yaml", "routes: []\n# changed\n"}});
+  REQUIRE(a.result.ok());
+  REQUIRE(b.result.ok());
+  CHECK(a.result.config->hash != b.result.config->hash);
+}
+
+TEST_CASE("the example config in rules/ loads cleanly") {
+  auto r = Load(std::string(ROTA_SOURCE_DIR) + "/rules/rota.yaml");
+  std::string all;
+  for (const auto& e : r.errors) {
+    all += e.ToString() + "\n";
+  }
+  INFO(all);
+  REQUIRE(r.ok());
+  CHECK(r.warnings.empty());
+  CHECK(r.config->people.size() >= 3);
+  CHECK_FALSE(r.config->routes.empty());
+}

@@ -1,0 +1,39 @@
+#include "core/time.h"
+
+#include <doctest/doctest.h>
+
+using namespace std::chrono;
+
+TEST_CASE("ParseRfc3339 reads UTC and offset instants to the same point") {
+  auto z = rota::ParseRfc3339("2026-11-23T09:00:00Z");
+  auto off = rota::ParseRfc3339("2026-11-23T10:00:00+01:00");
+  auto frac = rota::ParseRfc3339("2026-11-23T09:00:00.250Z");
+  REQUIRE(z.has_value());
+  REQUIRE(off.has_value());
+  REQUIRE(frac.has_value());
+  CHECK(*z == *off);
+  CHECK(*frac - *z == milliseconds(250));
+  CHECK(z->time_since_epoch() == milliseconds(1795424400000LL));
+}
+
+TEST_CASE("ParseRfc3339 rejects what is not an instant") {
+  for (const char* t : {"", "2026-11-23", "2026-11-23 09:00:00Z", "2026-11-23T09:00:00",
+                        "2026-13-01T00:00:00Z", "2026-11-23T09:00:00Zjunk"}) {
+    CAPTURE(t);
+    CHECK_FALSE(rota::ParseRfc3339(t).has_value());
+  }
+}
+
+TEST_CASE("FormatRfc3339 prints UTC and round-trips") {
+  auto t = rota::ParseRfc3339("2026-03-29T01:30:00+00:00");
+  REQUIRE(t.has_value());
+  CHECK(rota::FormatRfc3339(*t) == "2026-03-29T01:30:00Z");
+  CHECK(rota::FormatRfc3339(*t + milliseconds(5)) == "2026-03-29T01:30:00.005Z");
+}
+
+TEST_CASE("ParseDate checks the calendar") {
+  CHECK(rota::ParseDate("2028-02-29").has_value());
+  CHECK_FALSE(rota::ParseDate("2027-02-29").has_value());
+  CHECK_FALSE(rota::ParseDate("2027-2-1").has_value());
+  CHECK_FALSE(rota::ParseDate("2027-02-0x").has_value());
+}
