@@ -1,0 +1,173 @@
+"""Helpers for integration tests that start the real rotad binary.
+
+rotad listens on 127.0.0.1:0 and the test reads the bound port from its
+"listening" log line, so no port is ever hard-coded. Paths to the binaries
+come from the environment CTest sets (ROTAD, ROTACTL, ROTA_SOURCE_DIR).
+"""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+ROTAD = os.environ.get("ROTAD", "rotad")
+ROTACTL = os.environ.get("ROTACTL", "rotactl")
+SOURCE_DIR = os.environ.get("ROTA_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# Waiting for a process is not timing a test: these bounds only stop a hung
+# test; nothing passes or fails on how fast something happened.
+START_TIMEOUT = 30.0
+
+MINIMAL_CONFIG = """\
+server:
+  listen: 127.0.0.1:0
+storage:
+  dir: {state}
+channels:
+  - {{name: console, type: log}}
+people:
+  - id: alice
+    timezone: Europe/Berlin
+    contacts: [{{channel: console, to: alice}}]
+teams:
+  - {{id: payments, members: [alice]}}
+rule_files: ['routes/*.yaml']
+"""
+
+MINIMAL_RULES = """\
+routes:
+  - {name: payments, matchers: ['service="payments"'], escalation: payments}
+escalations:
+  - name: payments
+    steps: [{notify: ['team:payments']}]
+"""
+
+
+class Workdir:
+    """A temporary folder holding a config, its rule files and state."""
+
+    def __init__(self, config=MINIMAL_CONFIG, rules=MINIMAL_RULES):
+        self.path = tempfile.mkdtemp(prefix="rota-it-")
+        self.state = os.path.join(self.path, "state")
+        self.config = os.path.join(self.path, "rota.yaml")
+        self.write("rota.yaml", config.format(state=self.state))
+        if rules is not None:
+            self.write("routes/main.yaml", rules)
+
+    def write(self, name, text):
+        full = os.path.join(self.path, name)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w", encoding="utf-8") as f:
+            f.write(text)
+        return full
+
+    def read(self, name="rota.yaml"):
+        with open(os.path.join(self.path, name), encoding="utf-8") as f:
+            return f.read()
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Rotad:
+    """A running rotad. Use as a context manager or call stop()."""
+
+    def __init__(self, config_path, env=None, args=(), wait_ready=True):
+        self.log_path = config_path + ".log"
+        self.log_file = open(self.log_path, "w+", encoding="utf-8")
+        full_env = dict(os.environ)
+        full_env.pop("NOTIFY_SOCKET", None)
+        full_env.pop("JOURNAL_STREAM", None)
+        full_env.pop("STATE_DIRECTORY", None)
+        if env:
+            full_env.update(env)
+        self.proc = subprocess.Popen(
+            [ROTAD, "--config", config_path, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log_file,
+            env=full_env,
+        )
+        self.port = None
+        if wait_ready:
+            self.port = self._wait_listening()
+            self._wait_ready()
+
+    def _wait_listening(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            m = re.search(r"msg=listening addr=127\.0\.0\.1:(\d+)", self.log())
+            if m:
+                return int(m.group(1))
+            if self.proc.poll() is not None:
+                raise AssertionError("rotad exited with %s:\n%s" % (self.proc.returncode, self.log()))
+            time.sleep(0.02)
+        raise AssertionError("rotad did not log its address:\n" + self.log())
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            status, _, _ = self.request("GET", "/-/ready")
+            if status == 200:
+                return
+            time.sleep(0.02)
+        raise AssertionError("rotad never became ready:\n" + self.log())
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8") as f:
+            return f.read()
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, dict(resp.getheaders()), resp.read().decode("utf-8")
+        finally:
+            conn.close()
+
+    def metrics(self):
+        status, _, body = self.request("GET", "/metrics")
+        assert status == 200, body
+        return body
+
+    def metric(self, name):
+        """The value of an unlabelled sample, or None."""
+        m = re.search(r"^%s (\S+)$" % re.escape(name), self.metrics(), re.M)
+        return float(m.group(1)) if m else None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=START_TIMEOUT):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=START_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def wait_until(predicate, what, timeout=START_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
