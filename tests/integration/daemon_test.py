@@ -167,6 +167,12 @@ class DaemonTest(unittest.TestCase):
         self.assertIn("1024", json.loads(body)["error"])
         self.assertEqual(d.request("GET", "/-/ready")[0], 200)
 
+    def test_oversized_headers_are_431_json(self):
+        d = self.start()
+        status, _, body = d.request("GET", "/-/healthy", headers={"X-Big": "y" * (20 << 10)})
+        self.assertEqual(status, 431)
+        self.assertIn("headers too large", json.loads(body)["error"])
+
     def test_malformed_request_is_400_json(self):
         d = self.start()
         s = socket.create_connection(("127.0.0.1", d.port))
