@@ -7,7 +7,8 @@
 // the wrong method 405 with an Allow header, both as JSON.
 //
 // Thread-safety: configure (Handle, SetObserver) before serving; Dispatch is
-// then safe from any number of threads. A Reply must be called exactly once.
+// then safe from any number of threads. A Reply must be called exactly once;
+// it holds its connection until destroyed, so do not keep it after calling.
 #pragma once
 
 #include <functional>

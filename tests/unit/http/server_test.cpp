@@ -1,0 +1,102 @@
+// http::Server shutdown semantics with a real socket: Stop() closes idle
+// keep-alive connections at once, while a request whose handler has not yet
+// answered still gets its answer (with Connection: close) before the close.
+#include "http/server.h"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace rota::http;
+
+namespace {
+
+// Reads until the peer closes; returns everything read.
+std::string ReadToEof(tcp::socket& s) {
+  std::string out;
+  boost::system::error_code ec;
+  char buf[4096];
+  while (true) {
+    const std::size_t n = s.read_some(asio::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec) {
+      break;
+    }
+  }
+  return out;
+}
+
+// Reads at least the status line and headers of one response.
+std::string ReadResponse(tcp::socket& s) {
+  std::string out;
+  char buf[4096];
+  while (out.find("\r\n\r\n") == std::string::npos) {
+    out.append(buf, s.read_some(asio::buffer(buf)));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Stop closes idle connections and lets in-flight requests finish") {
+  asio::io_context ioc;
+  auto guard = asio::make_work_guard(ioc);
+  Router router;
+  std::promise<Reply> held;
+  router.Handle("GET", "/slow", [&](Request&, Reply reply) { held.set_value(std::move(reply)); });
+  router.HandleSync("GET", "/fast", [](const Request&) { return Response::Text(200, "fast"); });
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  Server server(ioc, options, router);
+  auto bound = server.Start();
+  REQUIRE(bound.has_value());
+  const auto port = static_cast<unsigned short>(std::stoi(bound->substr(bound->rfind(':') + 1)));
+  std::thread runner([&] { ioc.run(); });
+
+  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
+  tcp::socket idle(ioc);
+  idle.connect(ep);
+  asio::write(idle, asio::buffer(std::string("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")));
+  const std::string first = ReadResponse(idle);
+  CHECK(first.starts_with("HTTP/1.1 200"));
+
+  tcp::socket busy(ioc);
+  busy.connect(ep);
+  asio::write(busy, asio::buffer(std::string("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")));
+  Reply reply = held.get_future().get();  // the handler is now in flight
+
+  server.Stop();
+  CHECK(ReadToEof(idle).empty());  // the idle keep-alive connection is closed
+
+  reply(Response::Text(200, "finished after stop"));
+  reply = nullptr;  // a Reply keeps its connection object alive until destroyed
+  const std::string answer = ReadToEof(busy);
+  CHECK(answer.starts_with("HTTP/1.1 200"));
+  CHECK(answer.find("Connection: close") != std::string::npos);
+  CHECK(answer.find("finished after stop") != std::string::npos);
+
+  // New connections are refused once stopped.
+  tcp::socket late(ioc);
+  boost::system::error_code ec;
+  late.connect(ep, ec);
+  CHECK(ec);
+
+  for (int i = 0; i < 500 && server.OpenConnections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(server.OpenConnections() == 0);
+  guard.reset();
+  ioc.stop();
+  runner.join();
+}
