@@ -22,6 +22,8 @@
 #include "core/duration.h"
 #include "core/source_pos.h"
 #include "rules/matcher.h"
+#include "schedule/hours.h"
+#include "schedule/roster.h"
 #include "schedule/time_interval.h"
 
 namespace rota::config {
@@ -123,11 +125,43 @@ struct Person {
   SourcePos pos;
 };
 
+struct Rotation {
+  std::vector<std::string> order;  // default: the team's members
+  Duration shift_length = std::chrono::hours(24 * 7);
+  schedule::LocalMinutes start{};  // first handoff, wall clock in `timezone`
+  std::string timezone;            // default: the team's
+  const date::time_zone* zone = nullptr;
+};
+
+struct RequiredCoverage {
+  enum class Level { kOff, kWarning, kError };
+  Level level = Level::kWarning;  // how `rotactl check config` reports gaps in support hours
+  int weeks = 4;                  // how far ahead it looks
+};
+
 struct Team {
   std::string id;
   std::string name;
   std::vector<std::string> members;
+  std::string timezone;  // default: global.timezone; the zone of support_hours and rotation
+  const date::time_zone* zone = nullptr;
+  schedule::PageMode page = schedule::PageMode::kAll;
+  std::optional<Rotation> rotation;  // set when page is one
   HoursSpec support_hours;  // empty = no declared support hours
+  RequiredCoverage required_coverage;
+  SourcePos pos;
+};
+
+// "person covers for replaces from start to end", or (no replaces) "add
+// person [to team] from start to end".
+struct Override {
+  std::string id;
+  std::string person;
+  std::string replaces;
+  std::string team;
+  TimePoint start{};
+  TimePoint end{};
+  std::string note;
   SourcePos pos;
 };
 
@@ -188,6 +222,7 @@ struct Config {
   std::vector<Team> teams;
   std::vector<Route> routes;  // in order: main file first, then rule files
   std::vector<Escalation> escalations;
+  std::vector<Override> overrides;
 
   [[nodiscard]] const Channel* FindChannel(std::string_view name) const;
   [[nodiscard]] const NamedInterval* FindInterval(std::string_view name) const;

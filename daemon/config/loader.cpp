@@ -652,26 +652,165 @@ void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out
 struct PendingTeam {
   Team team;
   std::vector<std::pair<std::string, SourcePos>> members;
+  std::vector<std::pair<std::string, SourcePos>> rotation_order;
   PendingHours support_hours;
+  std::optional<SourcePos> page_pos;
 };
 
+// "2026-01-05T09:00" (or with a space): a wall-clock date and time.
+std::optional<schedule::LocalMinutes> ParseLocalDateTime(const std::string& text) {
+  std::string s = text;
+  if (s.size() == 16 && s[10] == ' ') {
+    s[10] = 'T';
+  }
+  std::istringstream in(s);
+  schedule::LocalMinutes t{};
+  in >> date::parse("%Y-%m-%dT%H:%M", t);
+  if (in.fail() || in.peek() != std::char_traits<char>::eof() || s.size() != 16) {
+    return std::nullopt;
+  }
+  return t;
+}
+
+void ParseZone(Reader& r, const YAML::Node& map, std::string& name,
+               const date::time_zone*& zone) {
+  r.OptStr(map, "timezone", name);
+  if (const YAML::Node tz = map["timezone"]; tz.IsDefined() && !name.empty()) {
+    if (auto z = schedule::FindZone(name); !z) {
+      r.Err(tz, z.error().message());
+    } else {
+      zone = *z;
+    }
+  }
+}
+
 void ParseTeam(Reader& r, const YAML::Node& n, std::vector<PendingTeam>& out) {
-  if (!r.Map(n, "a team", {"id", "name", "members", "support_hours"}) ||
+  if (!r.Map(n, "a team",
+             {"id", "name", "members", "timezone", "page", "rotation", "support_hours",
+              "required_coverage"}) ||
       !r.Require(n, "id", "team")) {
     return;
   }
   PendingTeam pt;
-  pt.team.pos = r.Pos(n);
-  r.OptStr(n, "id", pt.team.id);
-  if (!IsValidId(pt.team.id)) {
-    r.Err(n["id"], "team id \"" + pt.team.id +
+  Team& t = pt.team;
+  t.pos = r.Pos(n);
+  r.OptStr(n, "id", t.id);
+  if (!IsValidId(t.id)) {
+    r.Err(n["id"], "team id \"" + t.id +
                        "\" must start with a letter or digit and contain only letters, digits, "
                        "'_', '-' and '.'");
   }
-  r.OptStr(n, "name", pt.team.name);
+  r.OptStr(n, "name", t.name);
   pt.members = r.StrList(n, "members");
+  ParseZone(r, n, t.timezone, t.zone);
+  if (const YAML::Node page = n["page"]; page.IsDefined() && !page.IsNull()) {
+    pt.page_pos = r.Pos(page);
+    if (auto v = r.Str(page, "page")) {
+      if (*v == "all") {
+        t.page = schedule::PageMode::kAll;
+      } else if (*v == "one") {
+        t.page = schedule::PageMode::kOne;
+      } else {
+        r.Err(page, "page must be all or one, got \"" + *v + "\"");
+      }
+    }
+  }
+  if (const YAML::Node rot = n["rotation"]; rot.IsDefined() && !rot.IsNull()) {
+    if (r.Map(rot, "a rotation", {"order", "shift_length", "start", "timezone"}) &&
+        r.Require(rot, "start", "rotation")) {
+      Rotation rotation;
+      pt.rotation_order = r.StrList(rot, "order");
+      r.OptDur(rot, "shift_length", rotation.shift_length);
+      if (rotation.shift_length < std::chrono::minutes(1)) {
+        r.Err(rot["shift_length"], "shift_length must be at least 1m");
+      }
+      std::string start;
+      r.OptStr(rot, "start", start);
+      if (auto local = ParseLocalDateTime(start)) {
+        rotation.start = *local;
+      } else {
+        r.Err(rot["start"], "rotation start must be a wall-clock date and time like "
+                            "2026-01-05T09:00 (in the rotation's timezone), got \"" + start + "\"");
+      }
+      ParseZone(r, rot, rotation.timezone, rotation.zone);
+      t.rotation = std::move(rotation);
+    }
+  }
+  if (t.page == schedule::PageMode::kOne && !t.rotation) {
+    r.Err(pt.page_pos.value_or(r.Pos(n)),
+          "team \"" + t.id + "\": page: one needs a rotation (order, shift_length, start)");
+  }
+  if (t.page == schedule::PageMode::kAll && t.rotation) {
+    r.Err(n["rotation"], "team \"" + t.id + "\": a rotation only applies with page: one");
+  }
   pt.support_hours = ParseHoursList(r, n, "support_hours");
+  if (const YAML::Node rc = n["required_coverage"]; rc.IsDefined() && !rc.IsNull()) {
+    if (r.Map(rc, "required_coverage", {"level", "weeks"})) {
+      std::string level = "warning";
+      r.OptStr(rc, "level", level);
+      if (level == "off") {
+        t.required_coverage.level = RequiredCoverage::Level::kOff;
+      } else if (level == "warning") {
+        t.required_coverage.level = RequiredCoverage::Level::kWarning;
+      } else if (level == "error") {
+        t.required_coverage.level = RequiredCoverage::Level::kError;
+      } else {
+        r.Err(rc["level"], "required_coverage level must be off, warning or error, got \"" +
+                               level + "\"");
+      }
+      long long weeks = t.required_coverage.weeks;
+      r.OptInt(rc, "weeks", 1, 52, weeks);
+      t.required_coverage.weeks = static_cast<int>(weeks);
+    }
+  }
   out.push_back(std::move(pt));
+}
+
+void ParseOverride(Reader& r, const YAML::Node& n, std::vector<Override>& out) {
+  if (!r.Map(n, "an override", {"id", "person", "replaces", "team", "start", "end", "note"}) ||
+      !r.Require(n, "person", "override") || !r.Require(n, "start", "override") ||
+      !r.Require(n, "end", "override")) {
+    return;
+  }
+  Override o;
+  o.pos = r.Pos(n);
+  r.OptStr(n, "id", o.id);
+  r.OptStr(n, "person", o.person);
+  r.OptStr(n, "replaces", o.replaces);
+  r.OptStr(n, "team", o.team);
+  r.OptStr(n, "note", o.note);
+  std::string start;
+  std::string end;
+  r.OptStr(n, "start", start);
+  r.OptStr(n, "end", end);
+  auto a = ParseRfc3339(start);
+  auto b = ParseRfc3339(end);
+  if (!a) {
+    r.Err(n["start"], a.error().message());
+  }
+  if (!b) {
+    r.Err(n["end"], b.error().message());
+  }
+  if (a && b && *b <= *a) {
+    r.Err(n["end"], "override end " + end + " is not after start " + start);
+    return;
+  }
+  if (!o.replaces.empty() && !o.team.empty()) {
+    r.Err(n["team"], "an override either replaces a person or adds one to a team, not both");
+    return;
+  }
+  if (!o.replaces.empty() && o.replaces == o.person) {
+    r.Err(n["replaces"], "a person cannot replace themself");
+    return;
+  }
+  if (a && b) {
+    o.start = *a;
+    o.end = *b;
+    if (o.id.empty()) {
+      o.id = "config-" + std::to_string(out.size() + 1);
+    }
+    out.push_back(std::move(o));
+  }
 }
 
 struct PendingRoute {
@@ -905,7 +1044,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   Reader r(path, base_dir.empty() ? "." : base_dir, errors);
   if (!r.Map(*root, "the config file",
              {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
-              "rule_files", "routes", "escalations"})) {
+              "overrides", "rule_files", "routes", "escalations"})) {
     return result;
   }
   Pending pending;
@@ -941,6 +1080,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
          [&](const YAML::Node& n) { ParseNamedInterval(r, n, cfg->time_intervals); });
   r.List(*root, "people", [&](const YAML::Node& n) { ParsePerson(r, n, pending.people); });
   r.List(*root, "teams", [&](const YAML::Node& n) { ParseTeam(r, n, pending.teams); });
+  r.List(*root, "overrides", [&](const YAML::Node& n) { ParseOverride(r, n, cfg->overrides); });
   ParseRuleSections(r, *root, pending);
 
   // Rule files, in glob order per pattern, each once.
@@ -1069,7 +1209,51 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
       }
     }
     resolve_hours(pt.support_hours, t.support_hours);
+    if (t.timezone.empty()) {
+      t.timezone = cfg->global.timezone;
+      t.zone = cfg->global.zone;
+    }
+    if (t.rotation) {
+      Rotation& rot = *t.rotation;
+      if (rot.timezone.empty()) {
+        rot.timezone = t.timezone;
+        rot.zone = t.zone;
+      }
+      if (pt.rotation_order.empty()) {
+        rot.order = t.members;
+      }
+      std::set<std::string> in_order;
+      for (const auto& [id, pos] : pt.rotation_order) {
+        if (seen.count(id) == 0) {
+          errors.push_back({pos, "team \"" + t.id + "\": rotation names \"" + id +
+                                     "\", who is not a member of the team"});
+        } else if (!in_order.insert(id).second) {
+          errors.push_back({pos, "team \"" + t.id + "\": rotation lists \"" + id + "\" twice"});
+        } else {
+          rot.order.push_back(id);
+        }
+      }
+      if (!pt.rotation_order.empty() && in_order.size() < seen.size()) {
+        for (const auto& m : t.members) {
+          if (in_order.count(m) == 0) {
+            result.warnings.push_back({t.pos, "team \"" + t.id + "\": member \"" + m +
+                                                  "\" is not in the rotation and is never paged"});
+          }
+        }
+      }
+    }
     cfg->teams.push_back(std::move(t));
+  }
+  for (const auto& o : cfg->overrides) {
+    if (person_ids.count(o.person) == 0) {
+      errors.push_back({o.pos, "override: unknown person \"" + o.person + "\""});
+    }
+    if (!o.replaces.empty() && person_ids.count(o.replaces) == 0) {
+      errors.push_back({o.pos, "override: unknown person \"" + o.replaces + "\" to replace"});
+    }
+    if (!o.team.empty() && team_ids.count(o.team) == 0) {
+      errors.push_back({o.pos, "override: unknown team \"" + o.team + "\""});
+    }
   }
   for (auto& pe : pending.escalations) {
     Escalation& e = pe.escalation;

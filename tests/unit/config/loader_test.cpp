@@ -3,8 +3,9 @@
 // and written to a fresh temporary directory per test.
 #include "config/loader.h"
 
+#include "../test_util.h"
+
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,30 +15,9 @@
 namespace fs = std::filesystem;
 using rota::config::Load;
 using rota::config::LoadResult;
+using rota::testing::TempDir;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rota-config-test-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(dir_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string Write(const std::string& name, const std::string& text) const {
-    const fs::path p = fs::path(dir_) / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-  [[nodiscard]] const std::string& path() const { return dir_; }
-
- private:
-  std::string dir_;
-};
 
 // A minimal valid base the error tests extend.
 constexpr const char* kBase = R"(channels:
@@ -445,4 +425,63 @@ TEST_CASE("the example config in rules/ loads cleanly") {
   CHECK(r.warnings.empty());
   CHECK(r.config->people.size() >= 3);
   CHECK_FALSE(r.config->routes.empty());
+}
+
+TEST_CASE("teams: page, rotation, required_coverage; overrides: references and times") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people: [{id: a}, {id: b}]
+teams:
+  - {id: t1, members: [a], page: one}
+  - {id: t2, members: [a, b], page: some}
+  - id: t3
+    members: [a, b]
+    page: one
+    rotation: {order: [a, z, a], shift_length: 0s, start: 'monday 9am'}
+    required_coverage: {level: loud, weeks: 99}
+  - {id: t4, members: [a], rotation: {start: '2026-01-05T09:00'}}
+overrides:
+  - {person: a, replaces: a, start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z'}
+  - {person: a, replaces: b, team: t1, start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z'}
+  - {person: ghost, start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z'}
+  - {person: a, team: t9, start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z'}
+  - {person: b, team: t9, start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z'}
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "3:34", "team \"t1\": page: one needs a rotation"));
+  CHECK(HasError(l, "4:37", "page must be all or one, got \"some\""));
+  CHECK(HasError(l, "8:48", "shift_length must be at least 1m"));
+  CHECK(HasError(l, "8:59", "rotation start must be a wall-clock date and time"));
+  CHECK(HasError(l, "9:32", "required_coverage level must be off, warning or error"));
+  CHECK(HasError(l, "9:45", "weeks must be between 1 and 52"));
+  CHECK(HasError(l, "10:38", "a rotation only applies with page: one"));
+  CHECK(HasError(l, "12:27", "a person cannot replace themself"));
+  CHECK(HasError(l, "13:36", "either replaces a person or adds one to a team"));
+  CHECK(HasError(l, "14:5", "override: unknown person \"ghost\""));
+  CHECK(HasError(l, "15:63", "override end 2026-01-01T00:00:00Z is not after start"));
+  CHECK(HasError(l, "16:5", "override: unknown team \"t9\""));
+  CHECK(HasError(l, "8:27", "rotation names \"z\", who is not a member"));
+  CHECK(HasError(l, "8:30", "rotation lists \"a\" twice"));
+}
+
+TEST_CASE("team defaults: zone from global, rotation order from members") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(global: {timezone: Asia/Kolkata}
+people: [{id: a}, {id: b}]
+teams:
+  - {id: t, members: [b, a], page: one, rotation: {start: '2026-01-05T09:00'}}
+overrides:
+  - {person: a, replaces: b, start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00+01:00', note: x}
+)");
+  INFO(AllErrors(l));
+  REQUIRE(l.result.ok());
+  const auto& t = l.result.config->teams.at(0);
+  CHECK(t.timezone == "Asia/Kolkata");
+  REQUIRE(t.rotation.has_value());
+  CHECK(t.rotation->order == std::vector<std::string>{"b", "a"});
+  CHECK(t.rotation->timezone == "Asia/Kolkata");
+  CHECK(t.rotation->shift_length == std::chrono::hours(24 * 7));
+  CHECK(t.required_coverage.weeks == 4);
+  REQUIRE(l.result.config->overrides.size() == 1);
+  CHECK(l.result.config->overrides[0].id == "config-1");
+  CHECK(l.result.config->overrides[0].end == rota::testing::At("2026-01-01T23:00:00Z"));
 }

@@ -1,0 +1,43 @@
+// Helpers shared by unit tests: a temporary directory and instants by text.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/time.h"
+
+namespace rota::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rota-test-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(dir_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string Write(const std::string& name, const std::string& text) const {
+    const std::filesystem::path p = std::filesystem::path(dir_) / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  [[nodiscard]] const std::string& path() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+inline TimePoint At(const std::string& rfc3339) {
+  auto t = ParseRfc3339(rfc3339);
+  REQUIRE_MESSAGE(t.has_value(), rfc3339);
+  return *t;
+}
+
+}  // namespace rota::testing
