@@ -1,47 +1,57 @@
-// rotactl: the operator's command line. Subcommands dispatch here.
+// rotactl: the operator's command line. Subcommands dispatch to cli/.
 #include <iostream>
 #include <string>
 #include <string_view>
 
-#include "cli/check_config.h"
+#include "cli/commands.h"
 #include "version.h"
 
 namespace {
 
-constexpr int kUsage = 2;
-
 void Usage(std::ostream& out) {
   out << "Usage: rotactl COMMAND ...\n\n"
          "Commands:\n"
-         "  check config FILE   validate rota.yaml and every rule file it loads;\n"
-         "                      prints file:line:col: message per error, exit 1 on error\n"
-         "  version             print the version\n";
+         "  check config FILE [--at T]   validate rota.yaml, its rule files and schedules;\n"
+         "                               file:line:col: message per problem, exit 1 on error\n"
+         "  oncall --config FILE [--team T] [--person P] [--at T] [-o json|text]\n"
+         "                               who is on duty, and why the others are not\n"
+         "  coverage --config FILE --team T [--from T] [--to T] [-o json|text]\n"
+         "                               on-duty windows and gaps, per day\n"
+         "  version                      print the version\n\n"
+         "Instants (T) are RFC 3339, e.g. 2026-11-23T09:00:00Z.\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using rota::cli::Args;
   if (argc < 2) {
     Usage(std::cerr);
-    return kUsage;
+    return rota::cli::kExitUsage;
   }
   const std::string_view cmd = argv[1];
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     Usage(std::cout);
-    return 0;
+    return rota::cli::kExitOk;
   }
   if (cmd == "version" || cmd == "--version") {
     std::cout << "rotactl " << rota::kVersion << " (revision " << rota::kRevision << ")\n";
-    return 0;
+    return rota::cli::kExitOk;
   }
   if (cmd == "check") {
-    if (argc != 4 || std::string_view(argv[2]) != "config") {
-      std::cerr << "usage: rotactl check config FILE\n";
-      return kUsage;
+    if (argc < 3 || std::string_view(argv[2]) != "config") {
+      std::cerr << "usage: rotactl check config FILE [--at RFC3339]\n";
+      return rota::cli::kExitUsage;
     }
-    return rota::cli::CheckConfig(argv[3], std::cout, std::cerr);
+    return rota::cli::CheckConfig(Args(argv + 3, argv + argc), std::cout, std::cerr);
+  }
+  if (cmd == "oncall") {
+    return rota::cli::OnCall(Args(argv + 2, argv + argc), std::cout, std::cerr);
+  }
+  if (cmd == "coverage") {
+    return rota::cli::Coverage(Args(argv + 2, argv + argc), std::cout, std::cerr);
   }
   std::cerr << "rotactl: unknown command \"" << cmd << "\"\n\n";
   Usage(std::cerr);
-  return kUsage;
+  return rota::cli::kExitUsage;
 }

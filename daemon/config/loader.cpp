@@ -308,6 +308,7 @@ std::optional<schedule::TimeInterval> ParseIntervalEntry(Reader& r, const YAML::
     return std::nullopt;
   }
   schedule::TimeInterval ti;
+  ti.pos = r.Pos(n);
   bool ok = true;
   r.List(n, "times", [&](const YAML::Node& t) {
     if (!r.Map(t, "a times entry", {"start_time", "end_time"})) {

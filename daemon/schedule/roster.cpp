@@ -548,8 +548,8 @@ Result<PersonDuty> Roster::PersonOnDuty(std::string_view person, TimePoint t) co
       }
       on.added = on.covering_for.empty() && Contains(pw->added, t);
     }
-    if (auto span = PersonDutySpanFrom(it->second, t)) {
-      on.until = span->end;
+    if (auto span = PersonDutySpanFrom(it->second, t); span && span->end < t + horizon_) {
+      on.until = span->end;  // beyond the horizon: no end in sight
     }
     out.on_duty = true;
     out.on = std::move(on);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/source_pos.h"
 
 namespace date {
 class time_zone;
@@ -54,6 +55,7 @@ struct TimeInterval {
   // IANA zone name; empty means "the zone of whoever uses the interval".
   std::string location;
   const date::time_zone* zone = nullptr;  // resolved `location`, or null
+  SourcePos pos;                          // where the entry was written (for lint)
 };
 
 // "HH:MM" with 00:00..23:59, or "24:00". Returns minutes since midnight.

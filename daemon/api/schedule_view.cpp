@@ -1,0 +1,301 @@
+#include "api/schedule_view.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/time.h"
+#include "schedule/hours.h"
+
+namespace rota::api {
+namespace {
+
+namespace json = boost::json;
+
+json::value Instant(std::optional<TimePoint> t) {
+  if (!t) {
+    return nullptr;
+  }
+  return json::value(FormatRfc3339(*t));
+}
+
+json::array Ids(const std::vector<schedule::OnDuty>& on) {
+  json::array out;
+  for (const auto& d : on) {
+    out.emplace_back(d.person);
+  }
+  return out;
+}
+
+json::object TeamJson(const schedule::Roster& roster, const std::string& team, TimePoint at) {
+  const auto duty = roster.TeamOnDuty(team, at).value();
+  json::object o;
+  o["team"] = team;
+  o["on_duty"] = Ids(duty.on_duty);
+  json::array details;
+  for (const auto& d : duty.on_duty) {
+    json::object e;
+    e["person"] = d.person;
+    e["until"] = Instant(d.until);
+    e["covering_for"] = d.covering_for.empty() ? json::value(nullptr) : json::value(d.covering_for);
+    e["added"] = d.added;
+    details.push_back(std::move(e));
+  }
+  o["on_duty_details"] = std::move(details);
+  json::array off;
+  for (const auto& d : duty.off_duty) {
+    off.push_back(json::object{{"person", d.person},
+                               {"reason", d.detail},
+                               {"reason_code", schedule::OffReasonCode(d.reason)},
+                               {"until", Instant(d.until)}});
+  }
+  o["off_duty"] = std::move(off);
+  if (duty.on_duty.empty()) {
+    const auto next = roster.NextTeamOnDuty(team, at).value();
+    if (next) {
+      json::array people;
+      for (const auto& p : next->people) {
+        people.emplace_back(p);
+      }
+      o["next_on_duty"] = json::object{{"at", FormatRfc3339(next->at)}, {"people", people}};
+    } else {
+      o["next_on_duty"] = nullptr;
+    }
+  }
+  return o;
+}
+
+json::object PersonJson(const schedule::Roster& roster, const std::string& person, TimePoint at) {
+  const auto duty = roster.PersonOnDuty(person, at).value();
+  json::object o;
+  o["person"] = person;
+  o["on_duty"] = duty.on_duty;
+  if (duty.on) {
+    o["until"] = Instant(duty.on->until);
+    o["covering_for"] =
+        duty.on->covering_for.empty() ? json::value(nullptr) : json::value(duty.on->covering_for);
+  } else {
+    o["until"] = Instant(duty.off->until);
+    o["reason"] = duty.off->detail;
+    o["reason_code"] = schedule::OffReasonCode(duty.off->reason);
+  }
+  return o;
+}
+
+std::string_view Str(const json::value& v, std::string_view key) {
+  return v.as_object().at(key).as_string();
+}
+
+std::string_view ShortTime(const json::value& v) {
+  if (v.is_null()) {
+    return "further than a year ahead";
+  }
+  return v.as_string();
+}
+
+}  // namespace
+
+Result<json::value> OnCallJson(const config::Config& config, const schedule::Roster& roster,
+                               const OnCallQuery& q) {
+  if (q.team && !roster.HasTeam(*q.team)) {
+    return Fail(Error::NotFound("unknown team \"" + *q.team + "\""));
+  }
+  if (q.person && !roster.HasPerson(*q.person)) {
+    return Fail(Error::NotFound("unknown person \"" + *q.person + "\""));
+  }
+  json::object out;
+  out["at"] = FormatRfc3339(q.at);
+  json::array teams;
+  json::array people;
+  if (q.team || !q.person) {
+    for (const auto& t : config.teams) {
+      if (!q.team || *q.team == t.id) {
+        teams.push_back(TeamJson(roster, t.id, q.at));
+      }
+    }
+  }
+  for (const auto& p : config.people) {
+    bool wanted = !q.team && !q.person;
+    if (q.person) {
+      wanted = *q.person == p.id;
+    } else if (q.team) {
+      const auto* team = config.FindTeam(*q.team);
+      wanted = std::find(team->members.begin(), team->members.end(), p.id) != team->members.end();
+    }
+    if (wanted) {
+      people.push_back(PersonJson(roster, p.id, q.at));
+    }
+  }
+  out["teams"] = std::move(teams);
+  out["people"] = std::move(people);
+  return json::value(std::move(out));
+}
+
+std::string OnCallText(const json::value& oncall) {
+  std::ostringstream out;
+  out << "at " << Str(oncall, "at") << "\n";
+  for (const auto& tv : oncall.at("teams").as_array()) {
+    out << "\nteam " << Str(tv, "team") << "\n";
+    const auto& details = tv.at("on_duty_details").as_array();
+    if (details.empty()) {
+      out << "  nobody on duty";
+      if (const auto* next = tv.as_object().if_contains("next_on_duty"); next && !next->is_null()) {
+        out << "; next: ";
+        bool first = true;
+        for (const auto& p : next->at("people").as_array()) {
+          out << (first ? "" : ", ") << std::string_view(p.as_string());
+          first = false;
+        }
+        out << " at " << std::string_view(next->at("at").as_string());
+      }
+      out << "\n";
+    }
+    for (const auto& d : details) {
+      out << "  on   " << Str(d, "person");
+      if (!d.at("covering_for").is_null()) {
+        out << " (covering for " << std::string_view(d.at("covering_for").as_string()) << ")";
+      }
+      if (d.at("added").as_bool()) {
+        out << " (added by override)";
+      }
+      out << ", until " << ShortTime(d.at("until")) << "\n";
+    }
+    for (const auto& d : tv.at("off_duty").as_array()) {
+      out << "  off  " << Str(d, "person") << ": " << Str(d, "reason") << "\n";
+    }
+  }
+  if (!oncall.at("people").as_array().empty()) {
+    out << "\npeople\n";
+  }
+  for (const auto& p : oncall.at("people").as_array()) {
+    out << "  " << (p.at("on_duty").as_bool() ? "on   " : "off  ") << Str(p, "person");
+    if (p.at("on_duty").as_bool()) {
+      if (const auto* c = p.as_object().if_contains("covering_for"); c && !c->is_null()) {
+        out << " (covering for " << std::string_view(c->as_string()) << ")";
+      }
+      out << ", until " << ShortTime(p.at("until")) << "\n";
+    } else {
+      out << ": " << Str(p, "reason") << "\n";
+    }
+  }
+  return out.str();
+}
+
+Result<json::value> CoverageJson(const schedule::Roster& roster, std::string_view team,
+                                 TimePoint from, TimePoint to) {
+  auto cov = roster.TeamCoverage(team, from, to);
+  if (!cov) {
+    return Fail(cov.error());
+  }
+  json::array windows;
+  for (const auto& w : cov->windows) {
+    json::array ids;
+    for (const auto& p : w.on_duty) {
+      ids.emplace_back(p);
+    }
+    windows.push_back(json::object{
+        {"start", FormatRfc3339(w.start)}, {"end", FormatRfc3339(w.end)}, {"on_duty", ids}});
+  }
+  json::array gaps;
+  for (const auto& g : cov->gaps) {
+    gaps.push_back(json::object{{"start", FormatRfc3339(g.start)},
+                                {"end", FormatRfc3339(g.end)},
+                                {"in_support_hours", g.in_support_hours}});
+  }
+  return json::value(json::object{{"team", std::string(team)},
+                                  {"from", FormatRfc3339(from)},
+                                  {"to", FormatRfc3339(to)},
+                                  {"windows", std::move(windows)},
+                                  {"gaps", std::move(gaps)}});
+}
+
+Result<std::string> CoverageText(const config::Config& config, const schedule::Roster& roster,
+                                 std::string_view team, TimePoint from, TimePoint to) {
+  auto cov = roster.TeamCoverage(team, from, to);
+  if (!cov) {
+    return Fail(cov.error());
+  }
+  const config::Team* t = config.FindTeam(team);
+  const date::time_zone& zone = *t->zone;
+  schedule::SpanList covered;
+  schedule::SpanList gap_in;
+  schedule::SpanList gap_out;
+  for (const auto& w : cov->windows) {
+    covered.push_back({w.start, w.end});
+  }
+  for (const auto& g : cov->gaps) {
+    (g.in_support_hours ? gap_in : gap_out).push_back({g.start, g.end});
+  }
+  covered = schedule::Normalize(std::move(covered));
+  gap_in = schedule::Normalize(std::move(gap_in));
+  const auto total = [](const schedule::SpanList& spans) {
+    Duration d{0};
+    for (const auto& s : spans) {
+      d += s.end - s.start;
+    }
+    return d;
+  };
+
+  std::ostringstream out;
+  out << "team " << team << " (" << zone.name() << "), " << FormatRfc3339(from) << " to "
+      << FormatRfc3339(to) << "\n";
+  out << "           00  02  04  06  08  10  12  14  16  18  20  22\n";
+  const auto to_local = [&](TimePoint p) {
+    return zone.to_local(date::sys_time<std::chrono::milliseconds>(p.time_since_epoch()));
+  };
+  const auto first_day = date::floor<date::days>(to_local(from));
+  const auto last_day = date::floor<date::days>(to_local(to - std::chrono::milliseconds(1)));
+  for (auto day = first_day; day <= last_day; day += date::days(1)) {
+    out << date::format("%a %m-%d  ", day);
+    for (int q = 0; q < 96; q += 2) {
+      // Two characters per hour would be too wide: one per half hour, judged
+      // on both quarters.
+      const schedule::LocalMinutes a{day.time_since_epoch() + std::chrono::minutes(q * 15)};
+      const schedule::SpanList cell =
+          schedule::Clip(schedule::LocalRangeToSpans(zone, a, a + std::chrono::minutes(30)), from, to);
+      const Duration len = total(cell);
+      char c = ' ';  // outside the range, or a wall-clock time that does not exist (DST)
+      if (len.count() > 0) {
+        const Duration cov_len = total(schedule::Intersect(cell, covered));
+        if (cov_len == len) {
+          c = '#';
+        } else if (cov_len.count() > 0) {
+          c = '+';
+        } else if (!schedule::Intersect(cell, gap_in).empty()) {
+          c = '!';
+        } else {
+          c = '.';
+        }
+      }
+      out << c;
+    }
+    out << "\n";
+  }
+  out << "legend: # covered  + partly covered  ! gap in support hours  . gap outside support "
+         "hours (one character per 30 minutes, "
+      << zone.name() << ")\n";
+  out << "\nwindows\n";
+  for (const auto& w : cov->windows) {
+    out << "  " << FormatRfc3339(w.start) << "  " << FormatRfc3339(w.end) << "  ";
+    for (std::size_t i = 0; i < w.on_duty.size(); ++i) {
+      out << (i > 0 ? ", " : "") << w.on_duty[i];
+    }
+    out << "\n";
+  }
+  out << "\ngaps in support hours\n";
+  bool any = false;
+  for (const auto& g : cov->gaps) {
+    if (g.in_support_hours) {
+      any = true;
+      out << "  " << FormatRfc3339(g.start) << "  " << FormatRfc3339(g.end) << "  ("
+          << schedule::FormatLocalTime(zone, g.start, g.start) << ")\n";
+    }
+  }
+  if (!any) {
+    out << "  none\n";
+  }
+  return out.str();
+}
+
+}  // namespace rota::api

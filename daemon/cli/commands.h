@@ -1,0 +1,29 @@
+// rotactl's commands. Each takes its arguments (after the command words) and
+// the output streams, and returns the process exit code: 0 success, 1 failure
+// (bad config, unknown team, check found errors), 2 usage error.
+//
+// "Now" is read here, in the shell, once per command, unless --at is given.
+//
+// Thread-safety: not applicable (one command per process).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace rota::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+using Args = std::vector<std::string>;
+
+// check config FILE [--at RFC3339]
+int CheckConfig(const Args& args, std::ostream& out, std::ostream& err);
+// oncall --config F [--team T] [--person P] [--at RFC3339] [-o json|text]
+int OnCall(const Args& args, std::ostream& out, std::ostream& err);
+// coverage --config F --team T [--from RFC3339] [--to RFC3339] [-o json|text]
+int Coverage(const Args& args, std::ostream& out, std::ostream& err);
+
+}  // namespace rota::cli

@@ -1,0 +1,166 @@
+// rotactl oncall and rotactl coverage: schedule queries on a config file.
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include <ostream>
+
+#include "api/schedule_view.h"
+#include "cli/commands.h"
+#include "config/loader.h"
+#include "config/roster_spec.h"
+#include "core/clock.h"
+#include "core/time.h"
+
+namespace rota::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+struct Common {
+  std::string config;
+  std::string output = "text";
+};
+
+// Parses args; returns kExitOk or the exit code to return.
+int Parse(const Args& args, po::options_description& desc, std::ostream& err,
+          std::string_view command) {
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    err << "rotactl " << command << ": " << e.what() << "\n\n" << desc;
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+std::shared_ptr<const config::Config> LoadOrReport(const std::string& path, std::ostream& err) {
+  const auto result = config::Load(path, {config::DefaultStorageDir()});
+  for (const auto& d : result.errors) {
+    err << d.ToString() << "\n";
+  }
+  return result.config;
+}
+
+bool ParseInstant(const std::string& text, std::string_view flag, TimePoint& out,
+                  std::ostream& err) {
+  auto t = ParseRfc3339(text);
+  if (!t) {
+    err << "rotactl: " << flag << ": " << t.error().message() << "\n";
+    return false;
+  }
+  out = *t;
+  return true;
+}
+
+}  // namespace
+
+int OnCall(const Args& args, std::ostream& out, std::ostream& err) {
+  Common c;
+  std::string team;
+  std::string person;
+  std::string at_text;
+  po::options_description desc(
+      "Usage: rotactl oncall --config FILE [--team T] [--person P] [--at RFC3339] [-o json|text]");
+  desc.add_options()("config", po::value<std::string>(&c.config)->required(), "rota.yaml")(
+      "team", po::value<std::string>(&team), "only this team")(
+      "person", po::value<std::string>(&person), "only this person")(
+      "at", po::value<std::string>(&at_text), "instant to ask about (default: now)")(
+      "output,o", po::value<std::string>(&c.output)->default_value("text"), "json or text");
+  if (int rc = Parse(args, desc, err, "oncall"); rc != kExitOk) {
+    return rc;
+  }
+  if (c.output != "json" && c.output != "text") {
+    err << "rotactl oncall: -o must be json or text\n";
+    return kExitUsage;
+  }
+  api::OnCallQuery q;
+  q.at = SystemClock().Now();
+  if (!at_text.empty() && !ParseInstant(at_text, "--at", q.at, err)) {
+    return kExitUsage;
+  }
+  if (!team.empty()) {
+    q.team = team;
+  }
+  if (!person.empty()) {
+    q.person = person;
+  }
+  auto cfg = LoadOrReport(c.config, err);
+  if (!cfg) {
+    return kExitFailure;
+  }
+  const schedule::Roster roster(config::ToRosterSpec(*cfg));
+  auto result = api::OnCallJson(*cfg, roster, q);
+  if (!result) {
+    err << "rotactl oncall: " << result.error().message() << "\n";
+    return kExitFailure;
+  }
+  if (c.output == "json") {
+    out << boost::json::serialize(*result) << "\n";
+  } else {
+    out << api::OnCallText(*result);
+  }
+  return kExitOk;
+}
+
+int Coverage(const Args& args, std::ostream& out, std::ostream& err) {
+  Common c;
+  std::string team;
+  std::string from_text;
+  std::string to_text;
+  po::options_description desc(
+      "Usage: rotactl coverage --config FILE --team T [--from RFC3339] [--to RFC3339] "
+      "[-o json|text]\n(default: from now, for 7 days)");
+  desc.add_options()("config", po::value<std::string>(&c.config)->required(), "rota.yaml")(
+      "team", po::value<std::string>(&team)->required(), "the team")(
+      "from", po::value<std::string>(&from_text), "start (default: now)")(
+      "to", po::value<std::string>(&to_text), "end (default: from + 7 days)")(
+      "output,o", po::value<std::string>(&c.output)->default_value("text"), "json or text");
+  if (int rc = Parse(args, desc, err, "coverage"); rc != kExitOk) {
+    return rc;
+  }
+  if (c.output != "json" && c.output != "text") {
+    err << "rotactl coverage: -o must be json or text\n";
+    return kExitUsage;
+  }
+  TimePoint from = SystemClock().Now();
+  if (!from_text.empty() && !ParseInstant(from_text, "--from", from, err)) {
+    return kExitUsage;
+  }
+  TimePoint to = from + std::chrono::hours(24 * 7);
+  if (!to_text.empty() && !ParseInstant(to_text, "--to", to, err)) {
+    return kExitUsage;
+  }
+  if (to <= from) {
+    err << "rotactl coverage: --to must be after --from\n";
+    return kExitUsage;
+  }
+  if (to - from > std::chrono::hours(24 * 366)) {
+    err << "rotactl coverage: at most 366 days at a time\n";
+    return kExitUsage;
+  }
+  auto cfg = LoadOrReport(c.config, err);
+  if (!cfg) {
+    return kExitFailure;
+  }
+  const schedule::Roster roster(config::ToRosterSpec(*cfg));
+  if (c.output == "json") {
+    auto result = api::CoverageJson(roster, team, from, to);
+    if (!result) {
+      err << "rotactl coverage: " << result.error().message() << "\n";
+      return kExitFailure;
+    }
+    out << boost::json::serialize(*result) << "\n";
+    return kExitOk;
+  }
+  auto text = api::CoverageText(*cfg, roster, team, from, to);
+  if (!text) {
+    err << "rotactl coverage: " << text.error().message() << "\n";
+    return kExitFailure;
+  }
+  out << *text;
+  return kExitOk;
+}
+
+}  // namespace rota::cli
