@@ -7,16 +7,22 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "api/schedule_view.h"
 #include "app/systemd.h"
+#include "config/lint.h"
+#include "config/roster_spec.h"
+#include "core/clock.h"
 #include "config/loader.h"
 #include "core/time.h"
 #include "http/router.h"
@@ -29,6 +35,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr int kIoThreads = 2;
+constexpr auto kScheduleMetricsEvery = std::chrono::seconds(30);
 
 double UnixSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -72,7 +79,8 @@ struct App::Impl {
         app_strand(asio::make_strand(ioc)),
         signals(ioc, SIGTERM, SIGINT, SIGHUP),
         watchdog(ioc),
-        shutdown_timer(ioc) {}
+        shutdown_timer(ioc),
+        schedule_timer(ioc) {}
 
   int Run();
   void SetupRoutes();
@@ -82,10 +90,20 @@ struct App::Impl {
   config::LoadResult Reload(std::string_view trigger);
   void Shutdown(std::string_view signal_name);
   void WaitDrained(std::chrono::steady_clock::time_point deadline);
+  // Installs a loaded config and the roster built from it.
+  void Install(std::shared_ptr<const config::Config> c);
+  void RefreshScheduleMetrics();
+  void ScheduleMetricsLoop();
+  http::Response OnCall(const http::Request& req);
+  http::Response CoverageHandler(const http::Request& req);
 
   std::shared_ptr<const config::Config> Config() {
     std::lock_guard lock(config_mu);
     return config;
+  }
+  std::shared_ptr<const schedule::Roster> Roster() {
+    std::lock_guard lock(config_mu);
+    return roster;
   }
 
   Options options;
@@ -97,9 +115,12 @@ struct App::Impl {
   asio::signal_set signals;
   asio::steady_timer watchdog;
   asio::steady_timer shutdown_timer;
+  asio::steady_timer schedule_timer;
+  SystemClock clock;
 
   std::mutex config_mu;
-  std::shared_ptr<const config::Config> config;  // guarded by config_mu
+  std::shared_ptr<const config::Config> config;    // guarded by config_mu
+  std::shared_ptr<const schedule::Roster> roster;  // guarded by config_mu
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};
   std::string bound_address;
@@ -139,6 +160,10 @@ void App::Impl::SetupRoutes() {
       reply(http::Response::Json(400, boost::json::serialize(o)));
     });
   });
+  router.HandleSync("GET", "/api/v1/oncall",
+                    [this](const http::Request& req) { return OnCall(req); });
+  router.HandleSync("GET", "/api/v1/coverage",
+                    [this](const http::Request& req) { return CoverageHandler(req); });
   router.HandleSync("GET", "/metrics", [this](const http::Request&) {
     http::Response r = http::Response::Text(200, metrics.Serialize());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -167,10 +192,7 @@ config::LoadResult App::Impl::Reload(std::string_view trigger) {
       log::Warn("storage.dir changed; the new directory takes effect after a restart",
                 {{"running", old->storage.dir}, {"configured", result.config->storage.dir}});
     }
-    {
-      std::lock_guard lock(config_mu);
-      config = result.config;
-    }
+    Install(result.config);
     metrics.SetConfigLoaded(result.config->HashMetricValue(), UnixSeconds());
     log::Info("config reloaded", {{"trigger", trigger},
                                   {"hash", HashHex(result.config->hash)},
@@ -216,6 +238,7 @@ void App::Impl::Shutdown(std::string_view signal_name) {
   ready = false;
   signals.cancel();
   watchdog.cancel();
+  schedule_timer.cancel();
   server->Stop();
   WaitDrained(std::chrono::steady_clock::now() + timeout);
 }
@@ -246,7 +269,7 @@ int App::Impl::Run() {
                {{"file", options.config_path}, {"errors", loaded.errors.size()}});
     return kExitFailure;
   }
-  config = loaded.config;
+  Install(loaded.config);
   metrics.SetConfigLoaded(config->HashMetricValue(), UnixSeconds());
   log::Info("config loaded", {{"file", options.config_path},
                               {"hash", HashHex(config->hash)},
@@ -283,6 +306,7 @@ int App::Impl::Run() {
   }
 
   WaitSignal();
+  asio::post(app_strand, [this] { ScheduleMetricsLoop(); });
   if (auto every = systemd::WatchdogInterval()) {
     log::Info("systemd watchdog enabled",
               {{"ping_every_ms", static_cast<long long>(every->count() / 1000)}});
@@ -302,6 +326,126 @@ int App::Impl::Run() {
   }
   log::Info("stopped");
   return kExitOk;
+}
+
+void App::Impl::Install(std::shared_ptr<const config::Config> c) {
+  auto r = std::make_shared<const schedule::Roster>(config::ToRosterSpec(*c));
+  const TimePoint now = clock.Now();
+  const auto lint = config::Lint(*c, now);
+  for (const auto& d : lint.errors) {
+    log::Warn("schedule lint", {{"at", d.pos.ToString()}, {"problem", d.message}});
+  }
+  for (const auto& d : lint.warnings) {
+    log::Warn("schedule lint", {{"at", d.pos.ToString()}, {"problem", d.message}});
+  }
+  {
+    std::lock_guard lock(config_mu);
+    config = std::move(c);
+    roster = std::move(r);
+  }
+  RefreshScheduleMetrics();
+}
+
+void App::Impl::RefreshScheduleMetrics() {
+  const auto c = Config();
+  const auto r = Roster();
+  const TimePoint now = clock.Now();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<metrics::Metrics::TeamSchedule> teams;
+  for (const auto& t : c->teams) {
+    metrics::Metrics::TeamSchedule ts;
+    ts.team = t.id;
+    ts.on_duty_people = static_cast<double>(r->TeamOnDuty(t.id, now).value().on_duty.size());
+    const auto next = r->NextTeamOnDuty(t.id, now).value();
+    ts.next_coverage_timestamp =
+        next ? std::chrono::duration<double>(next->at.time_since_epoch()).count() : inf;
+    const auto cov = r->TeamCoverage(t.id, now, now + std::chrono::hours(24 * 7)).value();
+    for (const auto& g : cov.gaps) {
+      if (g.in_support_hours) {
+        ts.uncovered_required_seconds_7d += std::chrono::duration<double>(g.end - g.start).count();
+      }
+    }
+    teams.push_back(std::move(ts));
+  }
+  metrics.SetTeamSchedules(teams);
+}
+
+void App::Impl::ScheduleMetricsLoop() {
+  RefreshScheduleMetrics();
+  schedule_timer.expires_after(kScheduleMetricsEvery);
+  schedule_timer.async_wait(asio::bind_executor(app_strand, [this](const boost::system::error_code& ec) {
+    if (!ec) {
+      ScheduleMetricsLoop();
+    }
+  }));
+}
+
+namespace {
+
+// Reads an optional RFC 3339 query parameter; false (and `error` set) when malformed.
+bool InstantParam(const http::Request& req, const std::string& name, TimePoint& out,
+                  std::string& error) {
+  const auto it = req.query_params.find(name);
+  if (it == req.query_params.end() || it->second.empty()) {
+    return true;
+  }
+  auto t = ParseRfc3339(it->second);
+  if (!t) {
+    error = name + ": " + t.error().message();
+    return false;
+  }
+  out = *t;
+  return true;
+}
+
+http::Response ErrorResponse(const Error& e) {
+  return http::Response::Error(e.code() == Error::Code::kNotFound ? 404 : 400, e.message());
+}
+
+}  // namespace
+
+http::Response App::Impl::OnCall(const http::Request& req) {
+  api::OnCallQuery q;
+  q.at = clock.Now();
+  std::string error;
+  if (!InstantParam(req, "at", q.at, error)) {
+    return http::Response::Error(400, error);
+  }
+  if (auto it = req.query_params.find("team"); it != req.query_params.end()) {
+    q.team = it->second;
+  }
+  if (auto it = req.query_params.find("person"); it != req.query_params.end()) {
+    q.person = it->second;
+  }
+  auto result = api::OnCallJson(*Config(), *Roster(), q);
+  if (!result) {
+    return ErrorResponse(result.error());
+  }
+  return http::Response::Json(200, boost::json::serialize(*result));
+}
+
+http::Response App::Impl::CoverageHandler(const http::Request& req) {
+  const auto team = req.query_params.find("team");
+  if (team == req.query_params.end() || team->second.empty()) {
+    return http::Response::Error(400, "team: required");
+  }
+  TimePoint from = clock.Now();
+  std::string error;
+  if (!InstantParam(req, "from", from, error)) {
+    return http::Response::Error(400, error);
+  }
+  TimePoint to = from + std::chrono::hours(24 * 7);
+  if (!InstantParam(req, "to", to, error)) {
+    return http::Response::Error(400, error);
+  }
+  if (to <= from || to - from > std::chrono::hours(24 * 366)) {
+    return http::Response::Error(400, "to must be after from, and at most 366 days later");
+  }
+  auto result = api::CoverageJson(*Roster(), team->second, from, to);
+  if (!result) {
+    return ErrorResponse(result.error());
+  }
+  return http::Response::Json(200, boost::json::serialize(*result));
 }
 
 App::App(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}

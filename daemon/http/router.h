@@ -25,6 +25,7 @@ struct Request {
   std::string target;  // as sent: path and query
   std::string path;
   std::string query;
+  std::map<std::string, std::string> query_params;  // percent-decoded; last one wins
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote_address;

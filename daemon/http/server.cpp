@@ -6,6 +6,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -124,6 +125,14 @@ class Session : public std::enable_shared_from_this<Session> {
     auto [path, query] = SplitTarget(req.target);
     req.path = std::move(path);
     req.query = std::move(query);
+    auto url = boost::urls::parse_origin_form(req.target);
+    if (!url) {
+      WriteError(400, "malformed request target: " + url.error().message());
+      return;
+    }
+    for (const auto& param : url->params()) {
+      req.query_params[param.key] = param.value;
+    }
     for (const auto& field : msg) {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(),

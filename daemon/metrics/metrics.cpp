@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "metrics/process_collector.h"
@@ -40,6 +41,20 @@ Metrics::Metrics(const BuildInfo& build)
                         .Name("rota_http_request_duration_seconds")
                         .Help("Time from a complete request to its response being queued.")
                         .Register(*registry_);
+  team_on_duty_ = &prometheus::BuildGauge()
+                       .Name("rota_team_on_duty_people")
+                       .Help("People on duty for the team now.")
+                       .Register(*registry_);
+  team_next_coverage_ = &prometheus::BuildGauge()
+                             .Name("rota_team_next_coverage_timestamp_seconds")
+                             .Help("When someone in the team is next on duty (now if someone is; "
+                                   "+Inf if nobody within a year).")
+                             .Register(*registry_);
+  team_uncovered_ = &prometheus::BuildGauge()
+                         .Name("rota_team_uncovered_required_seconds")
+                         .Help("Seconds of the team's support hours with nobody on duty in the "
+                               "coming window.")
+                         .Register(*registry_);
 }
 
 Metrics::~Metrics() = default;
@@ -66,6 +81,30 @@ void Metrics::ObserveRequest(const std::string& handler, int code, double second
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
   http_duration_->Add({{"handler", handler}}, kBuckets).Observe(seconds);
+}
+
+}  // namespace rota::metrics
+
+namespace rota::metrics {
+
+void Metrics::SetTeamSchedules(const std::vector<TeamSchedule>& teams) {
+  std::lock_guard lock(team_mu_);
+  for (const auto& old : teams_) {
+    const bool kept = std::any_of(teams.begin(), teams.end(),
+                                  [&](const TeamSchedule& t) { return t.team == old; });
+    if (!kept) {
+      team_on_duty_->Remove(&team_on_duty_->Add({{"team", old}}));
+      team_next_coverage_->Remove(&team_next_coverage_->Add({{"team", old}}));
+      team_uncovered_->Remove(&team_uncovered_->Add({{"team", old}, {"window", "7d"}}));
+    }
+  }
+  teams_.clear();
+  for (const auto& t : teams) {
+    team_on_duty_->Add({{"team", t.team}}).Set(t.on_duty_people);
+    team_next_coverage_->Add({{"team", t.team}}).Set(t.next_coverage_timestamp);
+    team_uncovered_->Add({{"team", t.team}, {"window", "7d"}}).Set(t.uncovered_required_seconds_7d);
+    teams_.push_back(t.team);
+  }
 }
 
 }  // namespace rota::metrics

@@ -15,6 +15,8 @@
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
 namespace rota::metrics {
@@ -45,6 +47,15 @@ class Metrics {
   // One finished HTTP request.
   void ObserveRequest(const std::string& handler, int code, double seconds);
 
+  // Per-team schedule gauges; teams not named in the latest call are removed.
+  struct TeamSchedule {
+    std::string team;
+    double on_duty_people = 0;
+    double next_coverage_timestamp = 0;  // +Inf when nobody within the horizon
+    double uncovered_required_seconds_7d = 0;
+  };
+  void SetTeamSchedules(const std::vector<TeamSchedule>& teams);
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<ProcessCollector> process_;
@@ -53,6 +64,11 @@ class Metrics {
   prometheus::Gauge* config_hash_;
   prometheus::Family<prometheus::Counter>* http_requests_;
   prometheus::Family<prometheus::Histogram>* http_duration_;
+  prometheus::Family<prometheus::Gauge>* team_on_duty_;
+  prometheus::Family<prometheus::Gauge>* team_next_coverage_;
+  prometheus::Family<prometheus::Gauge>* team_uncovered_;
+  std::mutex team_mu_;
+  std::vector<std::string> teams_;  // guarded by team_mu_
 };
 
 }  // namespace rota::metrics
