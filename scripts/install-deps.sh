@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libyaml-cpp-dev prometheus-cpp-dev doctest-dev libsqlite3-dev
   libexpected-dev libsystemd-dev libre2-dev libhowardhinnant-date-dev tzdata
-  libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev
+  libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev libbenchmark-dev
   # test peers and tools: promtool, Alertmanager, SMTP server, systemd-analyze
   python3 prometheus prometheus-alertmanager python3-aiosmtpd systemd
 )

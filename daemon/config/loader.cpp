@@ -658,21 +658,6 @@ struct PendingTeam {
   std::optional<SourcePos> page_pos;
 };
 
-// "2026-01-05T09:00" (or with a space): a wall-clock date and time.
-std::optional<schedule::LocalMinutes> ParseLocalDateTime(const std::string& text) {
-  std::string s = text;
-  if (s.size() == 16 && s[10] == ' ') {
-    s[10] = 'T';
-  }
-  std::istringstream in(s);
-  schedule::LocalMinutes t{};
-  in >> date::parse("%Y-%m-%dT%H:%M", t);
-  if (in.fail() || in.peek() != std::char_traits<char>::eof() || s.size() != 16) {
-    return std::nullopt;
-  }
-  return t;
-}
-
 void ParseZone(Reader& r, const YAML::Node& map, std::string& name,
                const date::time_zone*& zone) {
   r.OptStr(map, "timezone", name);
@@ -728,7 +713,7 @@ void ParseTeam(Reader& r, const YAML::Node& n, std::vector<PendingTeam>& out) {
       std::string start;
       r.OptStr(rot, "start", start);
       if (auto local = ParseLocalDateTime(start)) {
-        rotation.start = *local;
+        rotation.start = schedule::LocalMinutes{*local};
       } else {
         r.Err(rot["start"], "rotation start must be a wall-clock date and time like "
                             "2026-01-05T09:00 (in the rotation's timezone), got \"" + start + "\"");

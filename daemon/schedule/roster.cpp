@@ -487,6 +487,25 @@ OffDuty Roster::ExplainOff(std::size_t person, TimePoint t) const {
   return off;
 }
 
+const std::vector<OnDuty>& Roster::PeopleAt(const TeamWeek& week, TimePoint t) const {
+  static const std::vector<OnDuty> kNobody;
+  const auto it = std::upper_bound(week.segments.begin(), week.segments.end(), t,
+                                   [](TimePoint v, const Segment& s) { return v < s.span.end; });
+  if (it == week.segments.end() || it->span.start > t) {
+    return kNobody;
+  }
+  return it->people;
+}
+
+Result<std::vector<OnDuty>> Roster::TeamOnDutyPeople(std::string_view team, TimePoint t) const {
+  const auto it = team_index_.find(std::string(team));
+  if (it == team_index_.end()) {
+    return Fail(Error::NotFound("unknown team \"" + std::string(team) + "\""));
+  }
+  const auto tw = GetTeamWeek(it->second, WeekOf(t));
+  return PeopleAt(*tw, t);
+}
+
 Result<TeamDuty> Roster::TeamOnDuty(std::string_view team, TimePoint t) const {
   const auto it = team_index_.find(std::string(team));
   if (it == team_index_.end()) {
@@ -496,13 +515,7 @@ Result<TeamDuty> Roster::TeamOnDuty(std::string_view team, TimePoint t) const {
   TeamDuty out;
   out.team = ts.id;
   out.at = t;
-  const auto tw = GetTeamWeek(it->second, WeekOf(t));
-  for (const auto& seg : tw->segments) {
-    if (seg.span.start <= t && t < seg.span.end) {
-      out.on_duty = seg.people;
-      break;
-    }
-  }
+  out.on_duty = PeopleAt(*GetTeamWeek(it->second, WeekOf(t)), t);
   for (auto& d : out.on_duty) {
     d.until = TeamPersonUntil(it->second, d.person, t);
   }

@@ -159,7 +159,10 @@ class Roster {
   [[nodiscard]] bool HasTeam(std::string_view id) const;
   [[nodiscard]] bool HasPerson(std::string_view id) const;
 
+  // Who is on duty, with an explanation for every member who is not (API, CLI).
   Result<TeamDuty> TeamOnDuty(std::string_view team, TimePoint t) const;
+  // Who is on duty, nothing else: the routing hot path (no until, no reasons).
+  Result<std::vector<OnDuty>> TeamOnDutyPeople(std::string_view team, TimePoint t) const;
   Result<PersonDuty> PersonOnDuty(std::string_view person, TimePoint t) const;
   // The first instant >= t when someone in the team is on duty, and who.
   Result<std::optional<NextDuty>> NextTeamOnDuty(std::string_view team, TimePoint t) const;
@@ -181,6 +184,7 @@ class Roster {
   std::shared_ptr<const PersonWeek> ComputePersonWeek(std::size_t person, std::int64_t week) const;
   std::shared_ptr<const TeamWeek> ComputeTeamWeek(std::size_t team, std::int64_t week) const;
   std::vector<Segment> TeamSegments(std::size_t team, TimePoint from, TimePoint to) const;
+  const std::vector<OnDuty>& PeopleAt(const TeamWeek& week, TimePoint t) const;
   TimePoint RotationBoundary(const RotationSpec& r, std::int64_t k) const;
   std::int64_t RotationShiftAt(const RotationSpec& r, TimePoint t) const;
   std::optional<Span> PersonDutySpanFrom(std::size_t person, TimePoint t) const;

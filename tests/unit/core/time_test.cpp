@@ -37,3 +37,12 @@ TEST_CASE("ParseDate checks the calendar") {
   CHECK_FALSE(rota::ParseDate("2027-2-1").has_value());
   CHECK_FALSE(rota::ParseDate("2027-02-0x").has_value());
 }
+
+TEST_CASE("ParseLocalDateTime reads a wall-clock date and time") {
+  auto t = rota::ParseLocalDateTime("2026-01-05T09:00");
+  REQUIRE(t.has_value());
+  CHECK(t->count() == (20458LL * 24 + 9) * 60);  // days since epoch to 2026-01-05
+  CHECK(rota::ParseLocalDateTime("2026-01-05 09:00").has_value());
+  CHECK_FALSE(rota::ParseLocalDateTime("2026-01-05T09:00:00").has_value());
+  CHECK_FALSE(rota::ParseLocalDateTime("monday 9am").has_value());
+}

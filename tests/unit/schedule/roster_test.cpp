@@ -113,6 +113,13 @@ TEST_CASE("team on duty across three zones, with reasons for the rest") {
     REQUIRE(d.has_value());
     CHECK(Ids(*d) == c.want);
     CHECK(d->on_duty.size() + d->off_duty.size() == 3);
+    People lean;
+    const auto people = roster->TeamOnDutyPeople("payments", At(c.at));
+    REQUIRE(people.has_value());
+    for (const auto& p : *people) {
+      lean.push_back(p.person);
+    }
+    CHECK(lean == c.want);  // the routing query agrees with the explained one
   }
   auto early = roster->TeamOnDuty("payments", At("2026-11-23T07:59:00Z")).value();
   CHECK(OffFor(early, "alice").detail == "outside hours until Mon 09:00 Europe/Berlin");
