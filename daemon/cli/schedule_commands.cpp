@@ -21,8 +21,8 @@ struct Common {
   std::string output = "text";
 };
 
-// Parses args; returns kExitOk or the exit code to return.
-int Parse(const Args& args, po::options_description& desc, std::ostream& err,
+// Parses args and checks -o; returns kExitOk or the exit code to return.
+int Parse(const Args& args, po::options_description& desc, const Common& c, std::ostream& err,
           std::string_view command) {
   try {
     po::variables_map vm;
@@ -30,6 +30,10 @@ int Parse(const Args& args, po::options_description& desc, std::ostream& err,
     po::notify(vm);
   } catch (const po::error& e) {
     err << "rotactl " << command << ": " << e.what() << "\n\n" << desc;
+    return kExitUsage;
+  }
+  if (c.output != "json" && c.output != "text") {
+    err << "rotactl " << command << ": -o must be json or text\n";
     return kExitUsage;
   }
   return kExitOk;
@@ -68,12 +72,8 @@ int OnCall(const Args& args, std::ostream& out, std::ostream& err) {
       "person", po::value<std::string>(&person), "only this person")(
       "at", po::value<std::string>(&at_text), "instant to ask about (default: now)")(
       "output,o", po::value<std::string>(&c.output)->default_value("text"), "json or text");
-  if (int rc = Parse(args, desc, err, "oncall"); rc != kExitOk) {
+  if (int rc = Parse(args, desc, c, err, "oncall"); rc != kExitOk) {
     return rc;
-  }
-  if (c.output != "json" && c.output != "text") {
-    err << "rotactl oncall: -o must be json or text\n";
-    return kExitUsage;
   }
   api::OnCallQuery q;
   q.at = SystemClock().Now();
@@ -117,12 +117,8 @@ int Coverage(const Args& args, std::ostream& out, std::ostream& err) {
       "from", po::value<std::string>(&from_text), "start (default: now)")(
       "to", po::value<std::string>(&to_text), "end (default: from + 7 days)")(
       "output,o", po::value<std::string>(&c.output)->default_value("text"), "json or text");
-  if (int rc = Parse(args, desc, err, "coverage"); rc != kExitOk) {
+  if (int rc = Parse(args, desc, c, err, "coverage"); rc != kExitOk) {
     return rc;
-  }
-  if (c.output != "json" && c.output != "text") {
-    err << "rotactl coverage: -o must be json or text\n";
-    return kExitUsage;
   }
   TimePoint from = SystemClock().Now();
   if (!from_text.empty() && !ParseInstant(from_text, "--from", from, err)) {

@@ -142,40 +142,40 @@ bool Roster::HasPerson(std::string_view id) const {
   return person_index_.count(std::string(id)) > 0;
 }
 
-std::shared_ptr<const Roster::PersonWeek> Roster::GetPersonWeek(std::size_t person,
-                                                                std::int64_t week) const {
-  const auto key = Key(person, week);
+namespace {
+
+// Looks `key` up in a week cache, computing (outside the lock) on a miss. Two
+// threads missing together both compute; the results are equal.
+template <typename T, typename Compute>
+std::shared_ptr<const T> Cached(std::mutex& mu,
+                                std::unordered_map<std::uint64_t, std::shared_ptr<const T>>& cache,
+                                std::uint64_t key, Compute compute) {
   {
-    std::lock_guard lock(mu_);
-    if (auto it = person_weeks_.find(key); it != person_weeks_.end()) {
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(key); it != cache.end()) {
       return it->second;
     }
   }
-  auto computed = ComputePersonWeek(person, week);
-  std::lock_guard lock(mu_);
-  if (person_weeks_.size() >= kMaxCachedWeeks) {
-    person_weeks_.clear();
+  std::shared_ptr<const T> computed = compute();
+  std::lock_guard lock(mu);
+  if (cache.size() >= kMaxCachedWeeks) {
+    cache.clear();
   }
-  person_weeks_.emplace(key, computed);
+  cache.emplace(key, computed);
   return computed;
+}
+
+}  // namespace
+
+std::shared_ptr<const Roster::PersonWeek> Roster::GetPersonWeek(std::size_t person,
+                                                                std::int64_t week) const {
+  return Cached(mu_, person_weeks_, Key(person, week),
+                [&] { return ComputePersonWeek(person, week); });
 }
 
 std::shared_ptr<const Roster::TeamWeek> Roster::GetTeamWeek(std::size_t team,
                                                             std::int64_t week) const {
-  const auto key = Key(team, week);
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = team_weeks_.find(key); it != team_weeks_.end()) {
-      return it->second;
-    }
-  }
-  auto computed = ComputeTeamWeek(team, week);
-  std::lock_guard lock(mu_);
-  if (team_weeks_.size() >= kMaxCachedWeeks) {
-    team_weeks_.clear();
-  }
-  team_weeks_.emplace(key, computed);
-  return computed;
+  return Cached(mu_, team_weeks_, Key(team, week), [&] { return ComputeTeamWeek(team, week); });
 }
 
 std::shared_ptr<const Roster::PersonWeek> Roster::ComputePersonWeek(std::size_t person,
