@@ -200,11 +200,22 @@ struct EscalationStep {
   SourcePos pos;
 };
 
+enum class OnShiftEnd { kHandover, kKeep };
+
 struct Escalation {
   std::string name;
   std::vector<EscalationStep> steps;
   int repeat = 0;
   NobodyOnDuty when_nobody_on_duty = NobodyOnDuty::kHold;
+  // What happens to an acked, unresolved alert when the acker goes off duty.
+  OnShiftEnd on_shift_end = OnShiftEnd::kHandover;
+  SourcePos pos;
+};
+
+struct InhibitRule {
+  std::vector<rules::Matcher> source_matchers;
+  std::vector<rules::Matcher> target_matchers;
+  std::vector<std::string> equal;
   SourcePos pos;
 };
 
@@ -223,6 +234,7 @@ struct Config {
   std::vector<Route> routes;  // in order: main file first, then rule files
   std::vector<Escalation> escalations;
   std::vector<Override> overrides;
+  std::vector<InhibitRule> inhibit_rules;
 
   [[nodiscard]] const Channel* FindChannel(std::string_view name) const;
   [[nodiscard]] const NamedInterval* FindInterval(std::string_view name) const;

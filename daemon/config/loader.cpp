@@ -880,7 +880,8 @@ struct PendingEscalation {
 };
 
 void ParseEscalation(Reader& r, const YAML::Node& n, std::vector<PendingEscalation>& out) {
-  if (!r.Map(n, "an escalation", {"name", "steps", "repeat", "when_nobody_on_duty"}) ||
+  if (!r.Map(n, "an escalation",
+             {"name", "steps", "repeat", "when_nobody_on_duty", "on_shift_end"}) ||
       !r.Require(n, "name", "escalation") || !r.Require(n, "steps", "escalation")) {
     return;
   }
@@ -894,6 +895,17 @@ void ParseEscalation(Reader& r, const YAML::Node& n, std::vector<PendingEscalati
   if (const YAML::Node w = n["when_nobody_on_duty"]; w.IsDefined()) {
     if (auto p = ParseNobody(r, w)) {
       e.when_nobody_on_duty = *p;
+    }
+  }
+  if (const YAML::Node s = n["on_shift_end"]; s.IsDefined()) {
+    if (auto v = r.Str(s, "on_shift_end")) {
+      if (*v == "handover") {
+        e.on_shift_end = OnShiftEnd::kHandover;
+      } else if (*v == "keep") {
+        e.on_shift_end = OnShiftEnd::kKeep;
+      } else {
+        r.Err(s, "on_shift_end must be handover or keep, got \"" + *v + "\"");
+      }
     }
   }
   r.List(n, "steps", [&](const YAML::Node& s) {
@@ -941,11 +953,49 @@ void ParseEscalation(Reader& r, const YAML::Node& n, std::vector<PendingEscalati
 
 // ---- the whole load ----------------------------------------------------------
 
+std::vector<rules::Matcher> MatcherList(Reader& r, const YAML::Node& map, std::string_view key) {
+  std::vector<rules::Matcher> out;
+  for (const auto& [text, pos] : r.StrList(map, key)) {
+    auto ms = rules::ParseMatchers(text);
+    if (!ms) {
+      r.Err(pos, ms.error().message());
+      continue;
+    }
+    for (auto& m : *ms) {
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+void ParseInhibitRule(Reader& r, const YAML::Node& n, std::vector<InhibitRule>& out) {
+  if (!r.Map(n, "an inhibit rule", {"source_matchers", "target_matchers", "equal"})) {
+    return;
+  }
+  InhibitRule rule;
+  rule.pos = r.Pos(n);
+  rule.source_matchers = MatcherList(r, n, "source_matchers");
+  rule.target_matchers = MatcherList(r, n, "target_matchers");
+  for (const auto& [label, pos] : r.StrList(n, "equal")) {
+    if (!rules::IsValidLabelName(label)) {
+      r.Err(pos, "equal: \"" + label + "\" is not a valid label name");
+    } else {
+      rule.equal.push_back(label);
+    }
+  }
+  if (rule.source_matchers.empty() || rule.target_matchers.empty()) {
+    r.Err(n, "an inhibit rule needs source_matchers and target_matchers");
+    return;
+  }
+  out.push_back(std::move(rule));
+}
+
 struct Pending {
   std::vector<PendingPerson> people;
   std::vector<PendingTeam> teams;
   std::vector<PendingRoute> routes;
   std::vector<PendingEscalation> escalations;
+  std::vector<InhibitRule> inhibit_rules;
 };
 
 std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& text,
@@ -968,6 +1018,8 @@ void ParseRuleSections(Reader& r, const YAML::Node& root, Pending& pending) {
   r.List(root, "routes", [&](const YAML::Node& n) { ParseRoute(r, n, pending.routes); });
   r.List(root, "escalations",
          [&](const YAML::Node& n) { ParseEscalation(r, n, pending.escalations); });
+  r.List(root, "inhibit_rules",
+         [&](const YAML::Node& n) { ParseInhibitRule(r, n, pending.inhibit_rules); });
 }
 
 std::vector<std::string> ExpandGlob(const std::string& pattern) {
@@ -1030,7 +1082,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   Reader r(path, base_dir.empty() ? "." : base_dir, errors);
   if (!r.Map(*root, "the config file",
              {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
-              "overrides", "rule_files", "routes", "escalations"})) {
+              "overrides", "rule_files", "routes", "escalations", "inhibit_rules"})) {
     return result;
   }
   Pending pending;
@@ -1094,7 +1146,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
         continue;
       }
       Reader rr(file, fs::path(file).parent_path().string(), errors);
-      if (rr.Map(*rule_root, "a rule file", {"routes", "escalations"})) {
+      if (rr.Map(*rule_root, "a rule file", {"routes", "escalations", "inhibit_rules"})) {
         ParseRuleSections(rr, *rule_root, pending);
       }
     }
@@ -1269,6 +1321,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
     cfg->routes.push_back(std::move(route));
   }
 
+  cfg->inhibit_rules = std::move(pending.inhibit_rules);
   cfg->hash = hash.Digest();
   if (errors.empty()) {
     result.config = std::move(cfg);

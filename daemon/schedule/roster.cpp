@@ -541,6 +541,14 @@ Result<TeamDuty> Roster::TeamOnDuty(std::string_view team, TimePoint t) const {
   return out;
 }
 
+bool Roster::IsOnDuty(std::string_view person, TimePoint t) const {
+  const auto it = person_index_.find(std::string(person));
+  if (it == person_index_.end()) {
+    return false;
+  }
+  return Contains(GetPersonWeek(it->second, WeekOf(t))->duty, t);
+}
+
 Result<PersonDuty> Roster::PersonOnDuty(std::string_view person, TimePoint t) const {
   const auto it = person_index_.find(std::string(person));
   if (it == person_index_.end()) {

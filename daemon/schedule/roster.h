@@ -164,6 +164,8 @@ class Roster {
   // Who is on duty, nothing else: the routing hot path (no until, no reasons).
   Result<std::vector<OnDuty>> TeamOnDutyPeople(std::string_view team, TimePoint t) const;
   Result<PersonDuty> PersonOnDuty(std::string_view person, TimePoint t) const;
+  // Whether the person is on duty (own hours, covering, added); false if unknown.
+  [[nodiscard]] bool IsOnDuty(std::string_view person, TimePoint t) const;
   // The first instant >= t when someone in the team is on duty, and who.
   Result<std::optional<NextDuty>> NextTeamOnDuty(std::string_view team, TimePoint t) const;
   Result<std::optional<NextDuty>> NextPersonOnDuty(std::string_view person, TimePoint t) const;

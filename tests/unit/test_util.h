@@ -7,8 +7,22 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/time.h"
+
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& v) {
+    std::string out = "[";
+    for (const auto& s : v) {
+      out += (out.size() > 1 ? ", " : "") + ("\"" + s + "\"");
+    }
+    return (out + "]").c_str();
+  }
+};
+}  // namespace doctest
 
 namespace rota::testing {
 

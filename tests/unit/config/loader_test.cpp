@@ -352,7 +352,7 @@ TEST_CASE("errors in rule files name the rule file") {
   REQUIRE(l.errors.size() == 3);
   CHECK(HasError(l, "4:5", "unknown key \"bogus\" in a route"));
   CHECK(HasError(l, "3:17", "route \"x\": unknown escalation \"nope\""));
-  CHECK(HasError(l, "1:1", "unknown key \"people\" in a rule file (expected one of: routes, escalations)"));
+  CHECK(HasError(l, "1:1", "unknown key \"people\" in a rule file (expected one of: routes, escalations, inhibit_rules)"));
   CHECK(l.files[0] == "x.yaml");
 }
 

@@ -1,0 +1,891 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "core/hash.h"
+#include "core/time.h"
+#include "schedule/hours.h"
+
+namespace rota::engine {
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    out += out.empty() ? "" : ", ";
+    out += s;
+  }
+  return out;
+}
+
+std::string Targets(const config::EscalationStep& step) {
+  std::vector<std::string> t;
+  for (const auto& target : step.notify) {
+    t.push_back(target.ToString());
+  }
+  return Join(t);
+}
+
+void AddUnique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) {
+    v.push_back(s);
+  }
+}
+
+}  // namespace
+
+std::string_view AlertStateName(AlertState s) {
+  switch (s) {
+    case AlertState::kFiring:
+      return "firing";
+    case AlertState::kAcknowledged:
+      return "acknowledged";
+    case AlertState::kResolved:
+      return "resolved";
+  }
+  return "firing";
+}
+
+std::string_view OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kNotified:
+      return "notified";
+    case Outcome::kHeld:
+      return "held";
+    case Outcome::kGrouped:
+      return "grouped";
+    case Outcome::kSilenced:
+      return "silenced";
+    case Outcome::kInhibited:
+      return "inhibited";
+    case Outcome::kMuted:
+      return "muted";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kResolved:
+      return "resolved";
+    case Outcome::kAcknowledged:
+      return "acknowledged";
+    case Outcome::kUnrouted:
+      return "unrouted";
+    case Outcome::kDropped:
+      return "dropped";
+    case Outcome::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+std::string_view NotificationKindName(NotificationKind k) {
+  switch (k) {
+    case NotificationKind::kAlert:
+      return "alert";
+    case NotificationKind::kDigest:
+      return "digest";
+    case NotificationKind::kResolved:
+      return "resolved";
+  }
+  return "alert";
+}
+
+Outcome Alert::Status() const {
+  if (state == AlertState::kResolved) {
+    return Outcome::kResolved;
+  }
+  if (state == AlertState::kAcknowledged) {
+    return Outcome::kAcknowledged;
+  }
+  if (routings.empty()) {
+    return Outcome::kUnrouted;
+  }
+  return routings.front().status;
+}
+
+std::shared_ptr<const Model> Model::Build(std::shared_ptr<const config::Config> config,
+                                          std::shared_ptr<const schedule::Roster> roster) {
+  auto m = std::make_shared<Model>();
+  std::vector<rules::RouteIndex::Route> routes;
+  for (const auto& r : config->routes) {
+    routes.push_back({r.matchers, r.continue_matching});
+    m->route_escalation.push_back(config->FindEscalation(r.escalation));
+  }
+  m->routes = rules::RouteIndex(std::move(routes));
+  for (const auto& ir : config->inhibit_rules) {
+    m->inhibit_rules.push_back({ir.source_matchers, ir.target_matchers, ir.equal});
+  }
+  m->config = std::move(config);
+  m->roster = std::move(roster);
+  return m;
+}
+
+// ---- batching ------------------------------------------------------------------
+
+struct Engine::Batch {
+  std::vector<Notification> list;
+  std::map<std::tuple<std::string, int, std::string, int, std::string>, std::size_t> index;
+
+  Notification& Get(const std::string& person, NotificationKind kind, const std::string& route,
+                    int step, const std::string& reason, TimePoint now) {
+    // A digest is one per person, whatever the route or step.
+    const bool digest = kind == NotificationKind::kDigest;
+    auto key = std::make_tuple(person, static_cast<int>(kind), digest ? "" : route,
+                               digest ? 0 : step, digest ? "" : reason);
+    auto it = index.find(key);
+    if (it != index.end()) {
+      return list[it->second];
+    }
+    index.emplace(key, list.size());
+    Notification n;
+    n.person = person;
+    n.kind = kind;
+    n.route = route;
+    n.step = step;
+    n.reason = reason;
+    n.at = now;
+    list.push_back(std::move(n));
+    return list.back();
+  }
+};
+
+Engine::Engine(std::shared_ptr<const Model> model) : model_(std::move(model)) {}
+
+void Engine::SetModel(std::shared_ptr<const Model> model) {
+  // Re-point routings at the new route indices by name.
+  std::unordered_map<std::string, int> by_name;
+  for (std::size_t i = 0; i < model->config->routes.size(); ++i) {
+    by_name.emplace(model->config->routes[i].name, static_cast<int>(i));
+  }
+  for (auto& [id, a] : alerts_) {
+    for (auto& r : a.routings) {
+      if (r.route < 0) {
+        continue;
+      }
+      const std::string& name = model_->config->routes[static_cast<std::size_t>(r.route)].name;
+      const auto it = by_name.find(name);
+      r.route = it == by_name.end() ? -1 : it->second;
+    }
+  }
+  for (auto& [key, g] : groups_) {
+    if (g.route >= 0) {
+      const auto it = by_name.find(model_->config->routes[static_cast<std::size_t>(g.route)].name);
+      g.route = it == by_name.end() ? -1 : it->second;
+    }
+  }
+  model_ = std::move(model);
+}
+
+void Engine::Note(Alert& a, TimePoint at, std::string what) {
+  a.timeline.push_back({at, std::move(what)});
+}
+
+void Engine::Schedule(TimePoint at, DeadlineKind kind, std::uint64_t target, int slot,
+                      std::uint64_t gen) {
+  deadlines_.push({at, kind, target, slot, gen, next_seq_++});
+}
+
+std::optional<TimePoint> Engine::NextDeadline() const {
+  if (deadlines_.empty()) {
+    return std::nullopt;
+  }
+  return deadlines_.top().at;
+}
+
+const config::Route* Engine::RouteOf(const Alert& a, int slot) const {
+  const int r = a.routings[static_cast<std::size_t>(slot)].route;
+  return r < 0 ? nullptr : &model_->config->routes[static_cast<std::size_t>(r)];
+}
+
+const config::Escalation* Engine::EscalationOf(const Alert& a, int slot) const {
+  const int r = a.routings[static_cast<std::size_t>(slot)].route;
+  return r < 0 ? nullptr : model_->route_escalation[static_cast<std::size_t>(r)];
+}
+
+std::vector<std::string> Engine::OnDutyForStep(const config::EscalationStep& step, TimePoint now,
+                                               std::string* explanation) const {
+  std::vector<std::string> people;
+  const auto& roster = *model_->roster;
+  for (const auto& target : step.notify) {
+    if (target.kind == config::Target::Kind::kPerson) {
+      if (roster.IsOnDuty(target.id, now)) {
+        AddUnique(people, target.id);
+      } else if (explanation != nullptr) {
+        const auto d = roster.PersonOnDuty(target.id, now);
+        if (d && d->off) {
+          *explanation += "; skipped " + target.id + ": " + d->off->detail;
+        }
+      }
+      continue;
+    }
+    if (explanation == nullptr) {
+      if (auto on = roster.TeamOnDutyPeople(target.id, now)) {
+        for (const auto& p : *on) {
+          AddUnique(people, p.person);
+        }
+      }
+      continue;
+    }
+    const auto duty = roster.TeamOnDuty(target.id, now);
+    if (!duty) {
+      continue;
+    }
+    for (const auto& p : duty->on_duty) {
+      AddUnique(people, p.person);
+    }
+    for (const auto& off : duty->off_duty) {
+      *explanation += "; skipped " + off.person + ": " + off.detail;
+    }
+  }
+  return people;
+}
+
+std::optional<schedule::NextDuty> Engine::NextForStep(const config::EscalationStep& step,
+                                                      TimePoint now) const {
+  std::optional<schedule::NextDuty> best;
+  const auto& roster = *model_->roster;
+  for (const auto& target : step.notify) {
+    const auto next = target.kind == config::Target::Kind::kPerson
+                          ? roster.NextPersonOnDuty(target.id, now)
+                          : roster.NextTeamOnDuty(target.id, now);
+    if (!next || !next->has_value()) {
+      continue;
+    }
+    const auto& n = **next;
+    if (!best || n.at < best->at) {
+      best = n;
+    } else if (n.at == best->at) {
+      for (const auto& p : n.people) {
+        AddUnique(best->people, p);
+      }
+    }
+  }
+  return best;
+}
+
+// ---- ingest ----------------------------------------------------------------------
+
+IngestResult Engine::Ingest(const Event& event, TimePoint now) {
+  Batch batch;
+  IngestResult result;
+  result.key = event.dedup_key.empty() ? FingerprintHex(event.labels.Fingerprint())
+                                       : event.dedup_key;
+  const auto open = open_by_key_.find(result.key);
+  if (event.action != Action::kTrigger) {
+    if (open == open_by_key_.end()) {
+      result.status = Outcome::kUnknown;
+      return result;
+    }
+    result.id = open->second;
+    const std::string who = event.actor.empty() ? event.source : event.actor;
+    auto r = event.action == Action::kAcknowledge ? Acknowledge(result.id, who, "", now)
+                                                  : Resolve(result.id, who, "", now);
+    result.status = r ? *r : Outcome::kUnknown;
+    return result;
+  }
+  if (open != open_by_key_.end()) {
+    Alert& a = alerts_.at(open->second);
+    result.id = a.id;
+    a.updated_at = now;
+    if (!event.annotations.empty()) {
+      a.annotations = event.annotations;
+    }
+    if (!event.dedup_key.empty()) {
+      a.labels = event.labels;  // a dedup key names the alert; labels may move
+    }
+    if (event.ends_at && *event.ends_at <= now) {
+      ResolveAlert(a, "resolved by " + event.source + " (endsAt " + FormatRfc3339(*event.ends_at) + ")",
+                   now, batch);
+      result.status = Outcome::kResolved;
+    } else {
+      const bool had_end = a.ends_at.has_value();
+      a.ends_at = event.ends_at;
+      if (a.ends_at && !had_end) {
+        Schedule(*a.ends_at, DeadlineKind::kExpire, a.id, 0, a.expire_gen);
+      }
+      result.status = Outcome::kDuplicate;
+    }
+    if (!a.routings.empty()) {
+      result.held_until = a.routings.front().held_until;
+      result.next_on_duty = a.routings.front().held_for;
+    }
+    Emit(batch);
+    return result;
+  }
+  if (event.ends_at && *event.ends_at <= now) {
+    result.status = Outcome::kResolved;  // resolved before rota ever saw it firing
+    return result;
+  }
+  const AlertId id = next_alert_id_++;
+  Alert& a = alerts_[id];
+  a.id = id;
+  a.key = result.key;
+  a.labels = event.labels;
+  a.annotations = event.annotations;
+  a.source = event.source;
+  a.generator_url = event.generator_url;
+  a.created_at = now;
+  a.updated_at = now;
+  a.starts_at = event.starts_at.value_or(now);
+  a.ends_at = event.ends_at;
+  open_by_key_[a.key] = id;
+  result.id = id;
+  Note(a, now, "received from " + event.source + " " + a.labels.ToString());
+  const auto matched = model_->routes.Match(a.labels);
+  if (matched.empty()) {
+    counters_.unrouted++;
+    Note(a, now, "no route matches: unrouted (add a last route without matchers to catch all)");
+  }
+  for (std::size_t i : matched) {
+    Routing r;
+    r.route = static_cast<int>(i);
+    a.routings.push_back(r);
+    const auto& route = model_->config->routes[i];
+    Note(a, now, "matched route " + route.name + " (escalation " + route.escalation + ")");
+  }
+  for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
+    Evaluate(a, static_cast<int>(slot), now, batch);
+  }
+  if (a.ends_at) {
+    Schedule(*a.ends_at, DeadlineKind::kExpire, a.id, 0, a.expire_gen);
+  }
+  result.status = a.Status();
+  result.notified = a.notified;
+  if (!a.routings.empty()) {
+    result.held_until = a.routings.front().held_until;
+    result.next_on_duty = a.routings.front().held_for;
+  }
+  Emit(batch);
+  return result;
+}
+
+void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
+  Routing& r = a.routings[static_cast<std::size_t>(slot)];
+  const config::Route* route = RouteOf(a, slot);
+  if (route == nullptr || a.state != AlertState::kFiring) {
+    return;
+  }
+  for (const auto& s : silences_) {
+    if (s.Mutes(a.labels, now)) {
+      r.status = Outcome::kSilenced;
+      r.gen++;
+      Note(a, now, "silenced by " + s.id + " until " + FormatRfc3339(s.ends_at));
+      Schedule(s.ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
+      return;
+    }
+  }
+  if (!model_->inhibit_rules.empty()) {
+    for (const auto& [oid, other] : alerts_) {
+      if (oid == a.id || other.state == AlertState::kResolved) {
+        continue;
+      }
+      for (const auto& rule : model_->inhibit_rules) {
+        if (rules::Inhibits(rule, other.labels, a.labels)) {
+          r.status = Outcome::kInhibited;
+          r.gen++;
+          Note(a, now, "inhibited by alert " + std::to_string(oid) + " " + other.labels.ToString());
+          return;
+        }
+      }
+    }
+  }
+  const auto& zone = *model_->config->global.zone;
+  const auto window = [&](const std::vector<std::string>& names) {
+    std::vector<schedule::TimeInterval> all;
+    for (const auto& n : names) {
+      if (const auto* ni = model_->config->FindInterval(n)) {
+        all.insert(all.end(), ni->intervals.begin(), ni->intervals.end());
+      }
+    }
+    return schedule::IntervalSpans(all, zone, now, now + std::chrono::hours(24 * 32));
+  };
+  if (!route->mute_time_intervals.empty()) {
+    const auto spans = window(route->mute_time_intervals);
+    if (auto s = schedule::SpanAt(spans, now)) {
+      r.status = Outcome::kMuted;
+      r.gen++;
+      Note(a, now, "route " + route->name + " muted (mute_time_intervals) until " +
+                       FormatRfc3339(s->end));
+      Schedule(s->end, DeadlineKind::kRecheck, a.id, slot, r.gen);
+      return;
+    }
+  }
+  if (!route->active_time_intervals.empty()) {
+    const auto spans = window(route->active_time_intervals);
+    if (!schedule::Contains(spans, now)) {
+      r.status = Outcome::kMuted;
+      r.gen++;
+      const auto next = schedule::NextStart(spans, now);
+      Note(a, now, "route " + route->name + " not active (active_time_intervals)" +
+                       (next ? " until " + FormatRfc3339(next->start) : ""));
+      if (next) {
+        Schedule(next->start, DeadlineKind::kRecheck, a.id, slot, r.gen);
+      }
+      return;
+    }
+  }
+  AddToGroup(a, slot, now, batch);
+}
+
+void Engine::AddToGroup(Alert& a, int slot, TimePoint now, Batch& batch) {
+  Routing& r = a.routings[static_cast<std::size_t>(slot)];
+  const config::Route& route = *RouteOf(a, slot);
+  const LabelSet group_labels = route.group_by_all ? a.labels : a.labels.Only(route.group_by);
+  Fnv1a64 h;
+  h.Update(std::to_string(r.route));
+  h.Update(FingerprintHex(group_labels.Fingerprint()));
+  const std::uint64_t key = h.Digest();
+  Group& g = groups_[key];
+  g.route = r.route;
+  if (r.group != key) {
+    r.group = key;
+    g.open++;
+  }
+  g.pending.emplace_back(a.id, slot);
+  r.status = Outcome::kGrouped;
+  if (g.flush_at) {
+    Note(a, now, "joined group " + group_labels.ToString() + ", notified at " +
+                     FormatRfc3339(*g.flush_at));
+    return;
+  }
+  const TimePoint at = !g.last_flush ? now + route.group_wait
+                                     : std::max(now, *g.last_flush + route.group_interval);
+  if (at <= now) {
+    FlushGroup(key, now, batch);
+    return;
+  }
+  g.flush_at = at;
+  g.gen++;
+  Note(a, now, "grouped by " + group_labels.ToString() + "; group notifies at " +
+                   FormatRfc3339(at) + (g.last_flush ? " (group_interval)" : " (group_wait)"));
+  Schedule(at, DeadlineKind::kGroupFlush, key, 0, g.gen);
+}
+
+void Engine::FlushGroup(std::uint64_t key, TimePoint now, Batch& batch) {
+  Group& g = groups_.at(key);
+  g.flush_at.reset();
+  g.last_flush = now;
+  const auto pending = std::move(g.pending);
+  g.pending.clear();
+  for (const auto& [id, slot] : pending) {
+    auto it = alerts_.find(id);
+    if (it == alerts_.end() || it->second.state != AlertState::kFiring) {
+      continue;
+    }
+    Routing& r = it->second.routings[static_cast<std::size_t>(slot)];
+    r.escalating = true;
+    r.step = 0;
+    r.round = 0;
+    r.exhausted = false;
+    RunStep(it->second, slot, now, batch, "escalation step 1", false);
+  }
+}
+
+void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& reason,
+                     bool digest) {
+  Routing& r = a.routings[static_cast<std::size_t>(slot)];
+  const config::Escalation* esc = EscalationOf(a, slot);
+  const config::Route* route = RouteOf(a, slot);
+  if (esc == nullptr || route == nullptr || esc->steps.empty()) {
+    return;
+  }
+  for (const auto& s : silences_) {
+    if (s.Mutes(a.labels, now)) {
+      r.status = Outcome::kSilenced;
+      r.gen++;
+      Note(a, now, "silenced by " + s.id + " until " + FormatRfc3339(s.ends_at));
+      Schedule(s.ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
+      return;
+    }
+  }
+  const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
+  const std::string label = "step " + std::to_string(r.step + 1) + " (" + Targets(step) + ")";
+  std::string why;
+  const auto people = OnDutyForStep(step, now, &why);
+  if (!people.empty()) {
+    for (const auto& p : people) {
+      Notification& n = batch.Get(p, digest ? NotificationKind::kDigest : NotificationKind::kAlert,
+                                  route->name, r.step + 1, reason, now);
+      n.alerts.push_back(a.id);
+      if (digest && r.hold_started) {
+        n.held = std::max(n.held, now - *r.hold_started);
+      }
+      AddUnique(a.notified, p);
+    }
+    if (!a.first_notified_at) {
+      a.first_notified_at = now;
+    }
+    r.status = Outcome::kNotified;
+    r.held_until.reset();
+    r.hold_started.reset();
+    r.held_for.clear();
+    Note(a, now, label + ": " + (digest ? "digest to " : "notified ") + Join(people) + why);
+    r.gen++;
+    const Duration wait = r.exhausted ? route->repeat_interval : step.escalate_after;
+    Schedule(now + wait, DeadlineKind::kEscalate, a.id, slot, r.gen);
+    return;
+  }
+  const auto policy = step.when_nobody_on_duty.value_or(esc->when_nobody_on_duty);
+  Note(a, now, label + ": nobody on duty" + why);
+  switch (policy) {
+    case config::NobodyOnDuty::kNext:
+      Advance(a, slot, now, batch, "nobody on duty (when_nobody_on_duty: next)");
+      return;
+    case config::NobodyOnDuty::kDrop:
+      r.status = Outcome::kDropped;
+      r.escalating = false;
+      r.gen++;
+      counters_.dropped++;
+      Note(a, now, "dropped (when_nobody_on_duty: drop)");
+      return;
+    case config::NobodyOnDuty::kHold:
+      break;
+  }
+  const auto next = NextForStep(step, now);
+  if (!next) {
+    Note(a, now, "nobody in " + label + " is on duty within a year");
+    if (r.exhausted) {
+      r.status = Outcome::kHeld;
+      r.held_until.reset();
+      return;
+    }
+    Advance(a, slot, now, batch, "nobody on duty within a year");
+    return;
+  }
+  r.status = Outcome::kHeld;
+  r.held_until = next->at;
+  r.held_for = next->people;
+  if (!r.hold_started) {
+    r.hold_started = now;
+    counters_.holds++;
+  }
+  r.gen++;
+  TimePoint wake = next->at;
+  if (step.max_hold && *r.hold_started + *step.max_hold < wake) {
+    wake = *r.hold_started + *step.max_hold;
+    Note(a, now, "held until " + FormatRfc3339(next->at) + " for " + Join(next->people) +
+                     "; max_hold moves on at " + FormatRfc3339(wake));
+  } else {
+    Note(a, now, "held until " + FormatRfc3339(next->at) + " for " + Join(next->people));
+  }
+  Schedule(wake, DeadlineKind::kRelease, a.id, slot, r.gen);
+}
+
+void Engine::Advance(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& why) {
+  Routing& r = a.routings[static_cast<std::size_t>(slot)];
+  const config::Escalation* esc = EscalationOf(a, slot);
+  if (esc == nullptr) {
+    return;
+  }
+  r.hold_started.reset();
+  r.held_until.reset();
+  r.held_for.clear();
+  r.step++;
+  if (r.step >= static_cast<int>(esc->steps.size())) {
+    if (r.round < esc->repeat) {
+      r.round++;
+      r.step = 0;
+      Note(a, now, "repeating the escalation (round " + std::to_string(r.round + 1) + " of " +
+                       std::to_string(esc->repeat + 1) + ")");
+    } else {
+      r.step = static_cast<int>(esc->steps.size()) - 1;
+      r.exhausted = true;
+      Note(a, now, "escalation exhausted: " + why + "; re-notifying step " +
+                       std::to_string(r.step + 1) + " every repeat_interval");
+      RunStep(a, slot, now, batch, "repeat_interval", false);
+      return;
+    }
+  }
+  counters_.escalations++;
+  Note(a, now, "escalated to step " + std::to_string(r.step + 1) + ": " + why);
+  RunStep(a, slot, now, batch, "escalation step " + std::to_string(r.step + 1), false);
+}
+
+void Engine::Release(Alert& a, int slot, TimePoint now, Batch& batch) {
+  Routing& r = a.routings[static_cast<std::size_t>(slot)];
+  const config::Escalation* esc = EscalationOf(a, slot);
+  if (esc == nullptr || !r.held_until) {
+    return;
+  }
+  if (a.state == AlertState::kResolved) {
+    // Tell whoever now starts their hours that it resolved while they were away.
+    const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
+    const auto people = OnDutyForStep(step, now, nullptr);
+    const config::Route* route = RouteOf(a, slot);
+    for (const auto& p : people) {
+      Notification& n =
+          batch.Get(p, NotificationKind::kDigest, route ? route->name : "", r.step + 1, "", now);
+      n.resolved.push_back(a.id);
+      if (r.hold_started) {
+        n.held = std::max(n.held, now - *r.hold_started);
+      }
+    }
+    if (!people.empty()) {
+      Note(a, now, "listed as resolved while held in the digest to " + Join(people));
+    }
+    r.held_until.reset();
+    r.hold_started.reset();
+    return;
+  }
+  if (a.state != AlertState::kFiring) {
+    return;
+  }
+  if (now < *r.held_until) {
+    Advance(a, slot, now, batch, "max_hold reached");
+    return;
+  }
+  RunStep(a, slot, now, batch, "start of hours", true);
+}
+
+void Engine::ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch& batch) {
+  if (a.state == AlertState::kResolved) {
+    return;
+  }
+  const bool was_told = !a.notified.empty();  // acked or not: they heard of it
+  a.state = AlertState::kResolved;
+  a.resolved_at = now;
+  a.updated_at = now;
+  Note(a, now, why);
+  if (auto it = open_by_key_.find(a.key); it != open_by_key_.end() && it->second == a.id) {
+    open_by_key_.erase(it);
+  }
+  a.handover_gen++;
+  a.expire_gen++;
+  for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
+    Routing& r = a.routings[slot];
+    if (!r.held_until) {
+      r.gen++;  // a held routing keeps its release: the digest lists it as resolved
+    }
+    if (auto g = groups_.find(r.group); g != groups_.end()) {
+      if (g->second.open > 0) {
+        g->second.open--;
+      }
+      if (g->second.open == 0 && g->second.pending.empty()) {
+        groups_.erase(g);
+      }
+    }
+    const config::Route* route = RouteOf(a, static_cast<int>(slot));
+    if (was_told && r.status == Outcome::kNotified && route != nullptr) {
+      std::vector<std::string> told;
+      for (const auto& p : a.notified) {
+        if (model_->roster->IsOnDuty(p, now)) {
+          batch.Get(p, NotificationKind::kResolved, route->name, r.step + 1, "resolved", now)
+              .alerts.push_back(a.id);
+          told.push_back(p);
+        }
+      }
+      if (!told.empty()) {
+        Note(a, now, "resolved notice to " + Join(told));
+      }
+    }
+  }
+  // Alerts this one inhibited may now go ahead.
+  if (!model_->inhibit_rules.empty()) {
+    for (auto& [oid, other] : alerts_) {
+      for (std::size_t slot = 0; slot < other.routings.size(); ++slot) {
+        if (other.state == AlertState::kFiring &&
+            other.routings[slot].status == Outcome::kInhibited) {
+          Evaluate(other, static_cast<int>(slot), now, batch);
+        }
+      }
+    }
+  }
+}
+
+Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const std::string& comment,
+                                    TimePoint now) {
+  auto it = alerts_.find(id);
+  if (it == alerts_.end()) {
+    return Fail(Error::NotFound("no alert " + std::to_string(id)));
+  }
+  Alert& a = it->second;
+  if (a.state != AlertState::kFiring) {
+    return a.Status();
+  }
+  a.state = AlertState::kAcknowledged;
+  a.acked_by = who;
+  a.updated_at = now;
+  Note(a, now, "acknowledged by " + who + (comment.empty() ? "" : ": " + comment));
+  for (auto& r : a.routings) {
+    r.gen++;
+    r.escalating = false;
+    r.held_until.reset();
+    r.hold_started.reset();
+    r.held_for.clear();
+  }
+  const config::Escalation* esc = a.routings.empty() ? nullptr : EscalationOf(a, 0);
+  const auto& roster = *model_->roster;
+  if (esc != nullptr && esc->on_shift_end == config::OnShiftEnd::kHandover &&
+      roster.HasPerson(who)) {
+    if (roster.IsOnDuty(who, now)) {
+      const auto spans = roster.PersonDutySpans(who, now, now + std::chrono::hours(24 * 8));
+      if (spans && !spans->empty() && spans->front().start <= now) {
+        a.handover_gen++;
+        Schedule(spans->front().end, DeadlineKind::kHandover, a.id, 0, a.handover_gen);
+        Note(a, now, "hands over at " + FormatRfc3339(spans->front().end) + " when " + who +
+                         "'s hours end, if still unresolved");
+      }
+    } else {
+      Note(a, now, who + " is not on duty: no handover scheduled");
+    }
+  }
+  return Outcome::kAcknowledged;
+}
+
+Result<Outcome> Engine::Resolve(AlertId id, const std::string& who, const std::string& comment,
+                                TimePoint now) {
+  auto it = alerts_.find(id);
+  if (it == alerts_.end()) {
+    return Fail(Error::NotFound("no alert " + std::to_string(id)));
+  }
+  Batch batch;
+  ResolveAlert(it->second, "resolved by " + who + (comment.empty() ? "" : ": " + comment), now,
+               batch);
+  Emit(batch);
+  return Outcome::kResolved;
+}
+
+// ---- time ------------------------------------------------------------------------
+
+void Engine::Tick(TimePoint now) {
+  Batch batch;
+  while (!deadlines_.empty() && deadlines_.top().at <= now) {
+    const Deadline d = deadlines_.top();
+    deadlines_.pop();
+    Fire(d, now, batch);
+  }
+  Emit(batch);
+}
+
+void Engine::Fire(const Deadline& d, TimePoint now, Batch& batch) {
+  if (d.kind == DeadlineKind::kGroupFlush) {
+    auto g = groups_.find(d.target);
+    if (g != groups_.end() && g->second.gen == d.gen && g->second.flush_at) {
+      FlushGroup(d.target, d.at, batch);
+    }
+    return;
+  }
+  auto it = alerts_.find(d.target);
+  if (it == alerts_.end()) {
+    return;
+  }
+  Alert& a = it->second;
+  const auto slot = static_cast<std::size_t>(d.slot);
+  switch (d.kind) {
+    case DeadlineKind::kEscalate:
+      if (a.state == AlertState::kFiring && slot < a.routings.size() &&
+          a.routings[slot].gen == d.gen) {
+        if (a.routings[slot].exhausted) {
+          RunStep(a, d.slot, d.at, batch, "repeat_interval", false);
+        } else {
+          Advance(a, d.slot, d.at, batch, "no acknowledgement within escalate_after");
+        }
+      }
+      return;
+    case DeadlineKind::kRelease:
+      if (slot < a.routings.size() && a.routings[slot].gen == d.gen) {
+        Release(a, d.slot, d.at, batch);
+      }
+      return;
+    case DeadlineKind::kRecheck:
+      if (a.state == AlertState::kFiring && slot < a.routings.size() &&
+          a.routings[slot].gen == d.gen) {
+        Evaluate(a, d.slot, d.at, batch);
+      }
+      return;
+    case DeadlineKind::kExpire:
+      if (a.expire_gen == d.gen && a.state != AlertState::kResolved && a.ends_at) {
+        if (*a.ends_at <= d.at) {
+          ResolveAlert(a, "ended at endsAt " + FormatRfc3339(*a.ends_at) + " (no refresh)", d.at,
+                       batch);
+        } else {
+          Schedule(*a.ends_at, DeadlineKind::kExpire, a.id, 0, a.expire_gen);  // refreshed
+        }
+      }
+      return;
+    case DeadlineKind::kHandover:
+      if (a.handover_gen == d.gen && a.state == AlertState::kAcknowledged) {
+        const std::string from = a.acked_by;
+        a.state = AlertState::kFiring;
+        a.acked_by.clear();
+        counters_.handovers++;
+        Note(a, d.at, "handed over: " + from + "'s hours ended with the alert unresolved");
+        for (std::size_t s = 0; s < a.routings.size(); ++s) {
+          Routing& r = a.routings[s];
+          r.step = 0;
+          r.round = 0;
+          r.exhausted = false;
+          r.escalating = true;
+          RunStep(a, static_cast<int>(s), d.at, batch, "handover from " + from, false);
+        }
+      }
+      return;
+    case DeadlineKind::kGroupFlush:
+      return;
+  }
+  (void)now;
+}
+
+void Engine::Emit(Batch& batch) {
+  for (auto& n : batch.list) {
+    n.id = next_notification_id_++;
+    out_.push_back(std::move(n));
+  }
+  batch.list.clear();
+  batch.index.clear();
+}
+
+std::vector<Notification> Engine::TakeNotifications() {
+  std::vector<Notification> out;
+  out.swap(out_);
+  return out;
+}
+
+// ---- silences and queries ------------------------------------------------------
+
+std::string Engine::AddSilence(rules::Silence silence, TimePoint now) {
+  if (silence.id.empty()) {
+    silence.id = "s-" + std::to_string(next_silence_++);
+  }
+  const std::string id = silence.id;
+  silences_.push_back(std::move(silence));
+  (void)now;
+  return id;
+}
+
+Result<void> Engine::ExpireSilence(const std::string& id, TimePoint now) {
+  auto it = std::find_if(silences_.begin(), silences_.end(),
+                         [&](const rules::Silence& s) { return s.id == id; });
+  if (it == silences_.end()) {
+    return Fail(Error::NotFound("no silence " + id));
+  }
+  it->ends_at = std::min(it->ends_at, now);
+  Batch batch;
+  for (auto& [aid, a] : alerts_) {
+    for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
+      if (a.state == AlertState::kFiring && a.routings[slot].status == Outcome::kSilenced) {
+        Evaluate(a, static_cast<int>(slot), now, batch);
+      }
+    }
+  }
+  Emit(batch);
+  return {};
+}
+
+const Alert* Engine::Find(AlertId id) const {
+  auto it = alerts_.find(id);
+  return it == alerts_.end() ? nullptr : &it->second;
+}
+
+const Alert* Engine::FindByKey(const std::string& key) const {
+  auto it = open_by_key_.find(key);
+  return it == open_by_key_.end() ? nullptr : Find(it->second);
+}
+
+void Engine::ForEachAlert(const std::function<void(const Alert&)>& fn) const {
+  for (const auto& [id, a] : alerts_) {
+    fn(a);
+  }
+}
+
+}  // namespace rota::engine

@@ -1,0 +1,203 @@
+// Engine: rota's decisions, as a pure state machine.
+//
+// Input: events (trigger, acknowledge, resolve), human actions (ack,
+// resolve, silences) and the current time, always passed in. Output: the
+// answer for each ingested alert, and notifications as data (TakeNotifications).
+// The engine never sends, stores or reads a clock; the shell does.
+//
+// Per alert and matched route, the flow is:
+//   silence / inhibition / route mute?  → silenced | inhibited | muted (re-checked
+//                                          when the silence or window ends)
+//   group (route + group_by labels)      → flushed after group_wait, later
+//                                          additions after group_interval
+//   escalation step s                    → notify its targets who are on duty;
+//                                          wait escalate_after for an ack; next
+//                                          step; `repeat` rounds; then re-notify
+//                                          the last step every repeat_interval
+//   nobody on duty in the step           → hold until the first instant someone
+//                                          is (then one digest per person), or
+//                                          `next` step, or `drop`; max_hold caps
+//                                          a hold
+//   ack                                  → escalation stops; with on_shift_end:
+//                                          handover, it restarts from step 1 when
+//                                          the acker's duty ends
+//   resolve                              → resolved notice to those told who are
+//                                          on duty; a later trigger is a new alert
+//
+// All timers live in one deadline queue (a min-heap with generation numbers
+// for cancellation); Tick(now) fires what is due. Hours are law: a person is
+// notified only if the roster says they are on duty at that instant.
+//
+// Thread-safety: none. The engine belongs to one strand.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "engine/types.h"
+#include "rules/routing.h"
+#include "schedule/roster.h"
+
+namespace rota::engine {
+
+// What the engine decides with: the config, its roster, compiled rules.
+struct Model {
+  std::shared_ptr<const config::Config> config;
+  std::shared_ptr<const schedule::Roster> roster;
+  rules::RouteIndex routes;
+  std::vector<rules::InhibitRule> inhibit_rules;
+  std::vector<const config::Escalation*> route_escalation;  // per route
+
+  // REQUIRES: roster built from config.
+  static std::shared_ptr<const Model> Build(std::shared_ptr<const config::Config> config,
+                                            std::shared_ptr<const schedule::Roster> roster);
+};
+
+// One route an alert takes, with its escalation state.
+struct Routing {
+  int route = 0;
+  std::uint64_t group = 0;
+  Outcome status = Outcome::kGrouped;
+  int step = 0;   // 0-based
+  int round = 0;  // completed repeats
+  bool escalating = false;
+  bool exhausted = false;  // past the last step: repeat_interval re-notifies
+  std::optional<TimePoint> held_until;
+  std::optional<TimePoint> hold_started;
+  std::vector<std::string> held_for;
+  std::uint64_t gen = 0;  // bumped to cancel this routing's deadlines
+};
+
+struct Alert {
+  AlertId id = 0;
+  std::string key;
+  LabelSet labels;
+  Annotations annotations;
+  std::string source;
+  std::string generator_url;
+  AlertState state = AlertState::kFiring;
+  TimePoint created_at{};
+  TimePoint starts_at{};
+  TimePoint updated_at{};
+  std::optional<TimePoint> ends_at;
+  std::optional<TimePoint> resolved_at;
+  std::optional<TimePoint> first_notified_at;
+  std::vector<Routing> routings;  // empty: unrouted
+  std::vector<std::string> notified;  // everyone told, in order
+  std::string acked_by;
+  std::uint64_t handover_gen = 0;
+  std::uint64_t expire_gen = 0;
+  std::vector<TimelineEntry> timeline;
+
+  [[nodiscard]] Outcome Status() const;
+};
+
+class Engine {
+ public:
+  explicit Engine(std::shared_ptr<const Model> model);
+
+  // A new config or roster (reload, run-time override): open alerts keep
+  // their state; later decisions use the new model. Routes are matched by
+  // name; an alert whose route disappeared keeps its last decision.
+  void SetModel(std::shared_ptr<const Model> model);
+  [[nodiscard]] const Model& model() const { return *model_; }
+
+  IngestResult Ingest(const Event& event, TimePoint now);
+  Result<Outcome> Acknowledge(AlertId id, const std::string& who, const std::string& comment,
+                              TimePoint now);
+  Result<Outcome> Resolve(AlertId id, const std::string& who, const std::string& comment,
+                          TimePoint now);
+
+  // Fires every deadline due at or before `now`, in order.
+  void Tick(TimePoint now);
+  [[nodiscard]] std::optional<TimePoint> NextDeadline() const;
+
+  // Decisions made since the last call, in order.
+  std::vector<Notification> TakeNotifications();
+
+  // Silences (run-time state).
+  std::string AddSilence(rules::Silence silence, TimePoint now);
+  Result<void> ExpireSilence(const std::string& id, TimePoint now);
+  [[nodiscard]] const std::vector<rules::Silence>& silences() const { return silences_; }
+
+  [[nodiscard]] const Alert* Find(AlertId id) const;
+  [[nodiscard]] const Alert* FindByKey(const std::string& key) const;  // open alerts
+  void ForEachAlert(const std::function<void(const Alert&)>& fn) const;
+  [[nodiscard]] std::size_t AlertCount() const { return alerts_.size(); }
+
+  struct Counters {
+    std::uint64_t escalations = 0;
+    std::uint64_t holds = 0;
+    std::uint64_t handovers = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t unrouted = 0;
+  };
+  [[nodiscard]] const Counters& counters() const { return counters_; }
+
+ private:
+  enum class DeadlineKind { kGroupFlush, kEscalate, kRelease, kRecheck, kExpire, kHandover };
+  struct Deadline {
+    TimePoint at;
+    DeadlineKind kind;
+    std::uint64_t target;  // alert id, or group key
+    int slot;              // routing index
+    std::uint64_t gen;
+    std::uint64_t seq;     // FIFO among equal times
+    bool operator>(const Deadline& o) const {
+      return at != o.at ? at > o.at : seq > o.seq;
+    }
+  };
+  struct Group {
+    int route = 0;
+    std::vector<std::pair<AlertId, int>> pending;  // (alert, slot)
+    std::optional<TimePoint> flush_at;
+    std::optional<TimePoint> last_flush;
+    std::uint64_t gen = 0;
+    std::size_t open = 0;  // alerts of this group not yet resolved
+  };
+  // Notifications collected during one operation, merged per person.
+  struct Batch;
+
+  void Schedule(TimePoint at, DeadlineKind kind, std::uint64_t target, int slot, std::uint64_t gen);
+  void Evaluate(Alert& a, int slot, TimePoint now, Batch& batch);
+  void AddToGroup(Alert& a, int slot, TimePoint now, Batch& batch);
+  void FlushGroup(std::uint64_t key, TimePoint now, Batch& batch);
+  void RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& reason,
+               bool digest);
+  void Advance(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& why);
+  void Release(Alert& a, int slot, TimePoint now, Batch& batch);
+  void ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch& batch);
+  void Fire(const Deadline& d, TimePoint now, Batch& batch);
+  void Emit(Batch& batch);
+  // People of the step who are on duty; appends explanations for the rest.
+  std::vector<std::string> OnDutyForStep(const config::EscalationStep& step, TimePoint now,
+                                         std::string* explanation) const;
+  std::optional<schedule::NextDuty> NextForStep(const config::EscalationStep& step,
+                                                TimePoint now) const;
+  const config::Escalation* EscalationOf(const Alert& a, int slot) const;
+  const config::Route* RouteOf(const Alert& a, int slot) const;
+  static void Note(Alert& a, TimePoint at, std::string what);
+
+  std::shared_ptr<const Model> model_;
+  std::unordered_map<AlertId, Alert> alerts_;
+  std::unordered_map<std::string, AlertId> open_by_key_;
+  std::unordered_map<std::uint64_t, Group> groups_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::vector<rules::Silence> silences_;
+  std::vector<Notification> out_;
+  AlertId next_alert_id_ = 1;
+  std::uint64_t next_notification_id_ = 1;
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t next_silence_ = 1;
+  Counters counters_;
+};
+
+}  // namespace rota::engine
