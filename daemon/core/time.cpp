@@ -21,6 +21,19 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
     return bad();
   }
   std::string s(text);
+  // Keep at most millisecond digits of a fraction (senders use up to nanoseconds).
+  if (s.size() > 20 && s[19] == '.') {
+    std::size_t end = 20;
+    while (end < s.size() && s[end] >= '0' && s[end] <= '9') {
+      ++end;
+    }
+    if (end == 20) {
+      return bad();
+    }
+    if (end > 23) {
+      s.erase(23, end - 23);
+    }
+  }
   std::istringstream in;
   date::sys_time<std::chrono::milliseconds> tp{};
   if (s.back() == 'Z' || s.back() == 'z') {

@@ -14,11 +14,18 @@ TEST_CASE("ParseRfc3339 reads UTC and offset instants to the same point") {
   CHECK(*z == *off);
   CHECK(*frac - *z == milliseconds(250));
   CHECK(z->time_since_epoch() == milliseconds(1795424400000LL));
+  auto nanos = rota::ParseRfc3339("2026-11-23T09:00:00.123456789Z");
+  REQUIRE(nanos.has_value());
+  CHECK(*nanos - *z == milliseconds(123));
+  auto nanos_offset = rota::ParseRfc3339("2026-11-23T10:00:00.5+01:00");
+  REQUIRE(nanos_offset.has_value());
+  CHECK(*nanos_offset - *z == milliseconds(500));
 }
 
 TEST_CASE("ParseRfc3339 rejects what is not an instant") {
   for (const char* t : {"", "2026-11-23", "2026-11-23 09:00:00Z", "2026-11-23T09:00:00",
-                        "2026-13-01T00:00:00Z", "2026-11-23T09:00:00Zjunk"}) {
+                        "2026-13-01T00:00:00Z", "2026-11-23T09:00:00Zjunk",
+                        "2026-11-23T09:00:00.Z"}) {
     CAPTURE(t);
     CHECK_FALSE(rota::ParseRfc3339(t).has_value());
   }

@@ -1,0 +1,458 @@
+#include "ingest/decode.h"
+
+#include <boost/json.hpp>
+
+#include "core/time.h"
+#include "rules/matcher.h"
+
+namespace rota::ingest {
+namespace {
+
+namespace json = boost::json;
+
+Result<json::value> Parse(std::string_view body) {
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  json::value v = json::parse(body, ec, {}, opts);
+  if (ec) {
+    return Fail(Error::InvalidArgument("invalid JSON: " + ec.message() +
+                                       " (is the body UTF-8 JSON?)"));
+  }
+  return v;
+}
+
+// "Go's zero time": Alertmanager sends it for unset endsAt.
+bool IsZeroTime(std::string_view s) { return s.starts_with("0001-01-01T00:00:00"); }
+
+Result<std::optional<TimePoint>> OptInstant(const json::object& o, std::string_view key,
+                                            const std::string& where) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    return std::optional<TimePoint>();
+  }
+  if (!v->is_string()) {
+    return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": expected a string"));
+  }
+  const std::string_view s = v->as_string();
+  if (s.empty() || IsZeroTime(s)) {
+    return std::optional<TimePoint>();
+  }
+  auto t = ParseRfc3339(s);
+  if (!t) {
+    return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": " + t.error().message()));
+  }
+  return std::optional<TimePoint>(*t);
+}
+
+Result<std::string> OptString(const json::object& o, std::string_view key,
+                              const std::string& where) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    return std::string();
+  }
+  if (!v->is_string()) {
+    return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": expected a string"));
+  }
+  return std::string(v->as_string());
+}
+
+Result<LabelSet> Labels(const json::value* v, const Limits& limits, const std::string& where) {
+  if (v == nullptr || !v->is_object()) {
+    return Fail(Error::InvalidArgument(where + ": expected an object of label names to values"));
+  }
+  const auto& o = v->as_object();
+  if (o.size() > limits.max_labels) {
+    return Fail(Error::InvalidArgument(where + ": " + std::to_string(o.size()) +
+                                       " labels, more than the limit of " +
+                                       std::to_string(limits.max_labels)));
+  }
+  std::vector<LabelSet::Pair> pairs;
+  for (const auto& [k, val] : o) {
+    const std::string name(k);
+    if (!rules::IsValidLabelName(name) || name.size() > limits.max_label_name_bytes) {
+      return Fail(Error::InvalidArgument(where + ": label name \"" + name.substr(0, 64) +
+                                         "\" is not valid ([a-zA-Z_][a-zA-Z0-9_]*, at most " +
+                                         std::to_string(limits.max_label_name_bytes) + " bytes)"));
+    }
+    if (!val.is_string()) {
+      return Fail(Error::InvalidArgument(where + "." + name + ": expected a string value"));
+    }
+    if (val.as_string().size() > limits.max_label_value_bytes) {
+      return Fail(Error::InvalidArgument(where + "." + name + ": value longer than " +
+                                         std::to_string(limits.max_label_value_bytes) + " bytes"));
+    }
+    if (!val.as_string().empty()) {  // an empty value is the same as no label
+      pairs.emplace_back(name, std::string(val.as_string()));
+    }
+  }
+  return LabelSet(std::move(pairs));
+}
+
+Result<engine::Annotations> AnnotationsOf(const json::object& o, std::string_view key,
+                                          const Limits& limits, const std::string& where) {
+  engine::Annotations out;
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    return out;
+  }
+  if (!v->is_object()) {
+    return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": expected an object"));
+  }
+  for (const auto& [k, val] : v->as_object()) {
+    if (!val.is_string()) {
+      return Fail(Error::InvalidArgument(where + "." + std::string(key) + "." + std::string(k) +
+                                         ": expected a string value"));
+    }
+    if (val.as_string().size() > limits.max_annotation_bytes) {
+      return Fail(Error::InvalidArgument(where + "." + std::string(key) + "." + std::string(k) +
+                                         ": value longer than " +
+                                         std::to_string(limits.max_annotation_bytes) + " bytes"));
+    }
+    out.emplace_back(std::string(k), std::string(val.as_string()));
+  }
+  return out;
+}
+
+Result<void> CheckCount(std::size_t n, const Limits& limits) {
+  if (n > limits.max_alerts) {
+    return Fail(Error::InvalidArgument(std::to_string(n) + " alerts in one request, more than the limit of " +
+                                       std::to_string(limits.max_alerts) +
+                                       " (ingest.max_alerts_per_request)"));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<engine::Event>> DecodeAlertmanagerWebhook(std::string_view body,
+                                                             const Limits& limits) {
+  auto v = Parse(body);
+  if (!v) {
+    return Fail(v.error());
+  }
+  if (!v->is_object()) {
+    return Fail(Error::InvalidArgument("expected an Alertmanager webhook object"));
+  }
+  const auto& root = v->as_object();
+  if (const auto* ver = root.if_contains("version"); ver != nullptr &&
+                                                     !(ver->is_string() && ver->as_string() == "4")) {
+    return Fail(Error::InvalidArgument("version: only webhook payload version \"4\" is supported"));
+  }
+  const auto* alerts = root.if_contains("alerts");
+  if (alerts == nullptr || !alerts->is_array()) {
+    return Fail(Error::InvalidArgument("alerts: expected an array"));
+  }
+  if (auto c = CheckCount(alerts->as_array().size(), limits); !c) {
+    return Fail(c.error());
+  }
+  std::vector<engine::Event> out;
+  std::size_t i = 0;
+  for (const auto& av : alerts->as_array()) {
+    const std::string where = "alerts[" + std::to_string(i++) + "]";
+    if (!av.is_object()) {
+      return Fail(Error::InvalidArgument(where + ": expected an object"));
+    }
+    const auto& a = av.as_object();
+    engine::Event e;
+    e.source = "alertmanager";
+    auto labels = Labels(a.if_contains("labels"), limits, where + ".labels");
+    if (!labels) {
+      return Fail(labels.error());
+    }
+    if (labels->empty()) {
+      return Fail(Error::InvalidArgument(where + ".labels: at least one label pair required"));
+    }
+    e.labels = std::move(*labels);
+    auto ann = AnnotationsOf(a, "annotations", limits, where);
+    auto starts = OptInstant(a, "startsAt", where);
+    auto ends = OptInstant(a, "endsAt", where);
+    auto status = OptString(a, "status", where);
+    auto url = OptString(a, "generatorURL", where);
+    for (const Error* err : {ann ? nullptr : &ann.error(), starts ? nullptr : &starts.error(),
+                             ends ? nullptr : &ends.error(), status ? nullptr : &status.error(),
+                             url ? nullptr : &url.error()}) {
+      if (err != nullptr) {
+        return Fail(*err);
+      }
+    }
+    e.annotations = std::move(*ann);
+    e.starts_at = *starts;
+    e.generator_url = *url;
+    if (*status == "resolved") {
+      if (!*ends) {
+        return Fail(Error::InvalidArgument(where + ": a resolved alert needs endsAt"));
+      }
+      e.ends_at = *ends;
+    } else if (*status != "firing") {
+      return Fail(Error::InvalidArgument(where + ".status: expected \"firing\" or \"resolved\""));
+    }
+    // A firing alert's endsAt is Alertmanager's business: it sends "resolved" when it ends.
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<engine::Event>> DecodeAlertsV2(std::string_view body, const Limits& limits,
+                                                  Duration resolve_timeout, TimePoint now) {
+  auto v = Parse(body);
+  if (!v) {
+    return Fail(v.error());
+  }
+  if (!v->is_array()) {
+    return Fail(Error::InvalidArgument("expected a JSON array of alerts"));
+  }
+  if (auto c = CheckCount(v->as_array().size(), limits); !c) {
+    return Fail(c.error());
+  }
+  std::vector<engine::Event> out;
+  std::size_t i = 0;
+  for (const auto& av : v->as_array()) {
+    const std::string where = "[" + std::to_string(i++) + "]";
+    if (!av.is_object()) {
+      return Fail(Error::InvalidArgument(where + ": expected an object"));
+    }
+    const auto& a = av.as_object();
+    engine::Event e;
+    e.source = "prometheus";
+    auto labels = Labels(a.if_contains("labels"), limits, where + ".labels");
+    if (!labels) {
+      return Fail(labels.error());
+    }
+    if (labels->empty()) {
+      return Fail(Error::InvalidArgument(where + ".labels: at least one label pair required"));
+    }
+    e.labels = std::move(*labels);
+    auto ann = AnnotationsOf(a, "annotations", limits, where);
+    auto starts = OptInstant(a, "startsAt", where);
+    auto ends = OptInstant(a, "endsAt", where);
+    auto url = OptString(a, "generatorURL", where);
+    for (const Error* err : {ann ? nullptr : &ann.error(), starts ? nullptr : &starts.error(),
+                             ends ? nullptr : &ends.error(), url ? nullptr : &url.error()}) {
+      if (err != nullptr) {
+        return Fail(*err);
+      }
+    }
+    e.annotations = std::move(*ann);
+    e.generator_url = *url;
+    // Alertmanager's defaulting (api/v2 postAlertsHandler): startsAt falls
+    // back to endsAt, then to now; endsAt to now + resolve_timeout.
+    const TimePoint start = starts->value_or(ends->value_or(now));
+    const TimePoint end = ends->value_or(now + resolve_timeout);
+    if (end < start) {
+      return Fail(Error::InvalidArgument(where + ": endsAt is before startsAt"));
+    }
+    e.starts_at = start;
+    e.ends_at = end;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& limits,
+                                        const PagerDutyKeys& keys) {
+  auto v = Parse(body);
+  if (!v) {
+    return Fail(v.error());
+  }
+  if (!v->is_object()) {
+    return Fail(Error::InvalidArgument("expected a PagerDuty event object"));
+  }
+  const auto& o = v->as_object();
+  std::vector<std::string> errors;
+  const auto str = [&](const json::object& obj, std::string_view key) -> std::string {
+    const auto* f = obj.if_contains(key);
+    if (f == nullptr || f->is_null()) {
+      return {};
+    }
+    if (!f->is_string()) {
+      errors.push_back("'" + std::string(key) + "' must be a string");
+      return {};
+    }
+    return std::string(f->as_string());
+  };
+  PagerDutyResult out;
+  engine::Event& e = out.event;
+  e.source = "pagerduty";
+  const std::string routing_key = str(o, "routing_key");
+  const std::string action = str(o, "event_action");
+  out.dedup_key = str(o, "dedup_key");
+  std::vector<LabelSet::Pair> labels;
+  if (routing_key.empty()) {
+    errors.push_back("'routing_key' is missing or blank");
+  } else if (auto it = keys.labels_by_key.find(routing_key); it == keys.labels_by_key.end()) {
+    errors.push_back("'routing_key' is not a routing key rota knows (ingest.pagerduty.routing_keys)");
+  } else {
+    labels = it->second;
+  }
+  if (action == "trigger") {
+    e.action = engine::Action::kTrigger;
+  } else if (action == "acknowledge") {
+    e.action = engine::Action::kAcknowledge;
+  } else if (action == "resolve") {
+    e.action = engine::Action::kResolve;
+  } else {
+    errors.push_back("'event_action' must be trigger, acknowledge or resolve");
+  }
+  if (e.action != engine::Action::kTrigger && out.dedup_key.empty()) {
+    errors.push_back("'dedup_key' is required for " + action);
+  }
+  if (out.dedup_key.size() > 255) {
+    errors.push_back("'dedup_key' must be at most 255 characters");
+  }
+  if (action == "trigger") {
+    const auto* pv = o.if_contains("payload");
+    if (pv == nullptr || !pv->is_object()) {
+      errors.push_back("'payload' is missing or not an object");
+    } else {
+      const auto& p = pv->as_object();
+      const std::string summary = str(p, "summary");
+      const std::string source = str(p, "source");
+      const std::string severity = str(p, "severity");
+      if (summary.empty()) {
+        errors.push_back("'payload.summary' is missing or blank");
+      } else if (summary.size() > 1024) {
+        errors.push_back("'payload.summary' must be at most 1024 characters");
+      }
+      if (source.empty()) {
+        errors.push_back("'payload.source' is missing or blank");
+      }
+      if (severity != "critical" && severity != "error" && severity != "warning" &&
+          severity != "info") {
+        errors.push_back("'payload.severity' must be critical, error, warning or info");
+      }
+      const std::string cls = str(p, "class");
+      labels.emplace_back("alertname", cls.empty() ? summary : cls);
+      labels.emplace_back("severity", severity);
+      labels.emplace_back("source", source);
+      for (const char* key : {"component", "group"}) {
+        if (std::string val = str(p, key); !val.empty()) {
+          labels.emplace_back(key, val);
+        }
+      }
+      e.annotations.emplace_back("summary", summary);
+      if (const auto* details = p.if_contains("custom_details"); details && !details->is_null()) {
+        std::string text = details->is_string() ? std::string(details->as_string())
+                                                : json::serialize(*details);
+        if (text.size() > limits.max_annotation_bytes) {
+          errors.push_back("'payload.custom_details' larger than " +
+                           std::to_string(limits.max_annotation_bytes) + " bytes");
+        }
+        e.annotations.emplace_back("custom_details", std::move(text));
+      }
+      if (std::string ts = str(p, "timestamp"); !ts.empty()) {
+        if (auto t = ParseRfc3339(ts)) {
+          e.starts_at = *t;
+        } else {
+          errors.push_back("'payload.timestamp' is not an ISO 8601 / RFC 3339 instant");
+        }
+      }
+    }
+  }
+  if (!errors.empty()) {
+    std::string all;
+    for (const auto& err : errors) {
+      all += (all.empty() ? "" : "\n") + err;
+    }
+    return Fail(Error::InvalidArgument(all));
+  }
+  e.labels = LabelSet(std::move(labels));
+  e.actor = str(o, "client");
+  if (out.dedup_key.empty()) {
+    out.dedup_key = FingerprintHex(e.labels.Fingerprint());  // same content, same alert
+  }
+  e.dedup_key = out.dedup_key;
+  return out;
+}
+
+Result<std::vector<engine::Event>> DecodeGeneric(std::string_view body, const Limits& limits) {
+  auto v = Parse(body);
+  if (!v) {
+    return Fail(v.error());
+  }
+  json::array single;
+  const json::array* events = nullptr;
+  if (v->is_object() && v->as_object().contains("events")) {
+    const auto& ev = v->as_object().at("events");
+    if (!ev.is_array()) {
+      return Fail(Error::InvalidArgument("events: expected an array"));
+    }
+    events = &ev.as_array();
+  } else if (v->is_object()) {
+    single.push_back(*v);
+    events = &single;
+  } else {
+    return Fail(Error::InvalidArgument("expected an event object or {\"events\": [...]}"));
+  }
+  if (auto c = CheckCount(events->size(), limits); !c) {
+    return Fail(c.error());
+  }
+  std::vector<engine::Event> out;
+  std::size_t i = 0;
+  for (const auto& ev : *events) {
+    const std::string where = "events[" + std::to_string(i++) + "]";
+    if (!ev.is_object()) {
+      return Fail(Error::InvalidArgument(where + ": expected an object"));
+    }
+    const auto& o = ev.as_object();
+    static const std::vector<std::string_view> kKeys = {
+        "action", "labels", "annotations", "dedup_key", "starts_at", "ends_at", "actor", "url"};
+    for (const auto& [k, _] : o) {
+      if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
+        return Fail(Error::InvalidArgument(where + ": unknown key \"" + std::string(k) +
+                                           "\" (expected action, labels, annotations, dedup_key, "
+                                           "starts_at, ends_at, actor, url)"));
+      }
+    }
+    engine::Event e;
+    e.source = "generic";
+    auto action = OptString(o, "action", where);
+    auto dedup = OptString(o, "dedup_key", where);
+    auto actor = OptString(o, "actor", where);
+    auto url = OptString(o, "url", where);
+    auto starts = OptInstant(o, "starts_at", where);
+    auto ends = OptInstant(o, "ends_at", where);
+    auto ann = AnnotationsOf(o, "annotations", limits, where);
+    for (const Error* err : {action ? nullptr : &action.error(), dedup ? nullptr : &dedup.error(),
+                             actor ? nullptr : &actor.error(), url ? nullptr : &url.error(),
+                             starts ? nullptr : &starts.error(), ends ? nullptr : &ends.error(),
+                             ann ? nullptr : &ann.error()}) {
+      if (err != nullptr) {
+        return Fail(*err);
+      }
+    }
+    if (action->empty() || *action == "trigger") {
+      e.action = engine::Action::kTrigger;
+    } else if (*action == "acknowledge") {
+      e.action = engine::Action::kAcknowledge;
+    } else if (*action == "resolve") {
+      e.action = engine::Action::kResolve;
+    } else {
+      return Fail(Error::InvalidArgument(where + ".action: expected trigger, acknowledge or resolve"));
+    }
+    if (o.contains("labels")) {
+      auto labels = Labels(o.if_contains("labels"), limits, where + ".labels");
+      if (!labels) {
+        return Fail(labels.error());
+      }
+      e.labels = std::move(*labels);
+    }
+    e.dedup_key = *dedup;
+    if (e.action == engine::Action::kTrigger && e.labels.empty()) {
+      return Fail(Error::InvalidArgument(where + ".labels: a trigger needs at least one label"));
+    }
+    if (e.action != engine::Action::kTrigger && e.dedup_key.empty() && e.labels.empty()) {
+      return Fail(Error::InvalidArgument(where + ": " + *action +
+                                         " needs the alert's dedup_key or labels"));
+    }
+    e.actor = *actor;
+    e.generator_url = *url;
+    e.starts_at = *starts;
+    e.ends_at = *ends;
+    e.annotations = std::move(*ann);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace rota::ingest
