@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/schedule_view.h"
+#include "app/pipeline.h"
 #include "app/systemd.h"
 #include "config/lint.h"
 #include "config/roster_spec.h"
@@ -117,6 +118,7 @@ struct App::Impl {
   asio::steady_timer shutdown_timer;
   asio::steady_timer schedule_timer;
   SystemClock clock;
+  std::unique_ptr<Pipeline> pipeline;
 
   std::mutex config_mu;
   std::shared_ptr<const config::Config> config;    // guarded by config_mu
@@ -164,6 +166,7 @@ void App::Impl::SetupRoutes() {
                     [this](const http::Request& req) { return OnCall(req); });
   router.HandleSync("GET", "/api/v1/coverage",
                     [this](const http::Request& req) { return CoverageHandler(req); });
+  pipeline->Register(router);
   router.HandleSync("GET", "/metrics", [this](const http::Request&) {
     http::Response r = http::Response::Text(200, metrics.Serialize());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -250,6 +253,11 @@ void App::Impl::WaitDrained(std::chrono::steady_clock::time_point deadline) {
       log::Warn("shutdown timeout reached; closing connections still open",
                 {{"connections", open}});
     }
+    // Then the engine stops deciding and queued notifications go out.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(deadline - std::chrono::steady_clock::now(),
+                 std::chrono::steady_clock::duration(std::chrono::seconds(1))));
+    pipeline->Stop(left);
     ioc.stop();
     return;
   }
@@ -300,6 +308,9 @@ int App::Impl::Run() {
   }
   bound_address = *bound;
   log::Info("listening", {{"addr", bound_address}});
+  if (!config->auth.enabled) {
+    log::Warn("no auth: configured; the API accepts only loopback clients");
+  }
   if (so.host.empty() || (so.host != "127.0.0.1" && so.host != "::1" && so.host != "localhost")) {
     log::Warn("listening on a non-loopback address; make sure a firewall or proxy guards it",
               {{"addr", bound_address}});
@@ -329,7 +340,13 @@ int App::Impl::Run() {
 }
 
 void App::Impl::Install(std::shared_ptr<const config::Config> c) {
-  auto r = std::make_shared<const schedule::Roster>(config::ToRosterSpec(*c));
+  if (!pipeline) {
+    pipeline = std::make_unique<Pipeline>(
+        ioc, app_strand, clock, metrics, [this](std::shared_ptr<const schedule::Roster> r) {
+          std::lock_guard lock(config_mu);
+          roster = std::move(r);
+        });
+  }
   const TimePoint now = clock.Now();
   const auto lint = config::Lint(*c, now);
   for (const auto& d : lint.errors) {
@@ -340,9 +357,9 @@ void App::Impl::Install(std::shared_ptr<const config::Config> c) {
   }
   {
     std::lock_guard lock(config_mu);
-    config = std::move(c);
-    roster = std::move(r);
+    config = c;
   }
+  pipeline->Install(std::move(c));  // builds the roster (with run-time overrides)
   RefreshScheduleMetrics();
 }
 

@@ -219,6 +219,26 @@ struct InhibitRule {
   SourcePos pos;
 };
 
+struct PagerDutyKey {
+  Secret key;  // from `key` or `key_file`
+  std::vector<std::pair<std::string, std::string>> labels;
+};
+
+struct Ingest {
+  Duration resolve_timeout = std::chrono::minutes(5);
+  std::size_t max_alerts_per_request = 1000;
+  std::size_t max_labels = 64;
+  std::size_t max_label_value_bytes = 4096;
+  std::vector<PagerDutyKey> pagerduty_routing_keys;
+};
+
+// Bearer tokens. Without `auth:` rotad accepts only loopback clients.
+struct Auth {
+  bool enabled = false;
+  std::vector<Secret> ingest_tokens;  // may post events
+  std::vector<Secret> admin_tokens;   // may do everything
+};
+
 struct Config {
   std::string path;                     // the main file as given
   std::vector<std::string> rule_files;  // expanded, in load order
@@ -227,6 +247,8 @@ struct Config {
   Global global;
   Server server;
   Storage storage;
+  Ingest ingest;
+  Auth auth;
   std::vector<Channel> channels;
   std::vector<NamedInterval> time_intervals;
   std::vector<Person> people;

@@ -430,6 +430,73 @@ void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
   r.OptDur(n, "shutdown_timeout", s.shutdown_timeout);
 }
 
+void ParseIngest(Reader& r, const YAML::Node& n, Ingest& in) {
+  if (!r.Map(n, "ingest", {"resolve_timeout", "max_alerts_per_request", "max_labels",
+                           "max_label_value_bytes", "pagerduty"})) {
+    return;
+  }
+  r.OptDur(n, "resolve_timeout", in.resolve_timeout);
+  long long v = static_cast<long long>(in.max_alerts_per_request);
+  r.OptInt(n, "max_alerts_per_request", 1, 1000000, v);
+  in.max_alerts_per_request = static_cast<std::size_t>(v);
+  v = static_cast<long long>(in.max_labels);
+  r.OptInt(n, "max_labels", 1, 1024, v);
+  in.max_labels = static_cast<std::size_t>(v);
+  v = static_cast<long long>(in.max_label_value_bytes);
+  r.OptInt(n, "max_label_value_bytes", 16, 1 << 20, v);
+  in.max_label_value_bytes = static_cast<std::size_t>(v);
+  const YAML::Node pd = n["pagerduty"];
+  if (!pd.IsDefined() || pd.IsNull() || !r.Map(pd, "ingest.pagerduty", {"routing_keys"})) {
+    return;
+  }
+  r.List(pd, "routing_keys", [&](const YAML::Node& k) {
+    if (!r.Map(k, "a routing key", {"key", "key_file", "labels"})) {
+      return;
+    }
+    PagerDutyKey key;
+    r.Secret(k, "key", true, key.key);
+    if (const YAML::Node l = k["labels"]; l.IsDefined() && !l.IsNull()) {
+      if (!l.IsMap()) {
+        r.Err(l, "expected labels to be a map of label names to values");
+      } else {
+        for (auto it = l.begin(); it != l.end(); ++it) {
+          auto name = r.Str(it->first, "label name");
+          auto value = r.Str(it->second, "label value");
+          if (name && !rules::IsValidLabelName(*name)) {
+            r.Err(it->first, "\"" + *name + "\" is not a valid label name");
+          } else if (name && value) {
+            key.labels.emplace_back(*name, *value);
+          }
+        }
+      }
+    }
+    in.pagerduty_routing_keys.push_back(std::move(key));
+  });
+}
+
+void ParseAuth(Reader& r, const YAML::Node& n, Auth& a) {
+  if (!r.Map(n, "auth", {"ingest_token_files", "admin_token_files"})) {
+    return;
+  }
+  a.enabled = true;
+  const auto read = [&](std::string_view key, std::vector<Secret>& out) {
+    r.List(n, key, [&](const YAML::Node& f) {
+      YAML::Node wrapper(YAML::NodeType::Map);
+      wrapper["token_file"] = f;
+      Secret s;
+      r.SecretFileOnly(wrapper, "token_file", s);
+      if (!s.empty()) {
+        out.push_back(std::move(s));
+      }
+    });
+  };
+  read("ingest_token_files", a.ingest_tokens);
+  read("admin_token_files", a.admin_tokens);
+  if (a.admin_tokens.empty()) {
+    r.Err(n, "auth needs at least one admin token file (admin_token_files)");
+  }
+}
+
 void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
   if (!r.Map(n, "storage", {"dir"})) {
     return;
@@ -1082,7 +1149,8 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   Reader r(path, base_dir.empty() ? "." : base_dir, errors);
   if (!r.Map(*root, "the config file",
              {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
-              "overrides", "rule_files", "routes", "escalations", "inhibit_rules"})) {
+              "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest",
+              "auth"})) {
     return result;
   }
   Pending pending;
@@ -1099,6 +1167,12 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   }
   if (const YAML::Node s = (*root)["storage"]; s.IsDefined() && !s.IsNull()) {
     ParseStorage(r, s, cfg->storage);
+  }
+  if (const YAML::Node s = (*root)["ingest"]; s.IsDefined() && !s.IsNull()) {
+    ParseIngest(r, s, cfg->ingest);
+  }
+  if (const YAML::Node s = (*root)["auth"]; s.IsDefined() && !s.IsNull()) {
+    ParseAuth(r, s, cfg->auth);
   }
   if (cfg->storage.dir.empty()) {
     cfg->storage.dir = options.default_storage_dir;

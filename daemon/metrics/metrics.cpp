@@ -41,6 +41,42 @@ Metrics::Metrics(const BuildInfo& build)
                         .Name("rota_http_request_duration_seconds")
                         .Help("Time from a complete request to its response being queued.")
                         .Register(*registry_);
+  events_ = &prometheus::BuildCounter()
+                 .Name("rota_events_received_total")
+                 .Help("Events received, by source and what became of them.")
+                 .Register(*registry_);
+  alerts_ = &prometheus::BuildGauge()
+                 .Name("rota_alerts")
+                 .Help("Alerts rota holds in memory, by state.")
+                 .Register(*registry_);
+  alerts_held_ = &prometheus::BuildGauge()
+                      .Name("rota_alerts_held")
+                      .Help("Alerts waiting for someone's hours to begin.")
+                      .Register(*registry_)
+                      .Add({});
+  notifications_ = &prometheus::BuildCounter()
+                        .Name("rota_notifications_total")
+                        .Help("Notifications by channel, kind and outcome (delivered, failed, rejected).")
+                        .Register(*registry_);
+  outside_hours_ = &prometheus::BuildCounter()
+                        .Name("rota_notifications_outside_hours_total")
+                        .Help("Notifications refused by the send-path guard because the person was "
+                              "not on duty. Must stay 0.")
+                        .Register(*registry_)
+                        .Add({});
+  time_to_notification_ =
+      &prometheus::BuildHistogram()
+           .Name("rota_time_to_notification_seconds")
+           .Help("From an alert's arrival to its first notification (holds included).")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.1, 1, 10, 60, 300, 900, 3600,
+                                                            4 * 3600, 12 * 3600, 24 * 3600,
+                                                            72 * 3600});
+  escalations_ = &prometheus::BuildCounter()
+                      .Name("rota_escalations_total")
+                      .Help("Escalations to a next step (no ack in time, nobody on duty, max_hold).")
+                      .Register(*registry_)
+                      .Add({});
   team_on_duty_ = &prometheus::BuildGauge()
                        .Name("rota_team_on_duty_people")
                        .Help("People on duty for the team now.")
@@ -104,6 +140,34 @@ void Metrics::SetTeamSchedules(const std::vector<TeamSchedule>& teams) {
     team_next_coverage_->Add({{"team", t.team}}).Set(t.next_coverage_timestamp);
     team_uncovered_->Add({{"team", t.team}, {"window", "7d"}}).Set(t.uncovered_required_seconds_7d);
     teams_.push_back(t.team);
+  }
+}
+
+void Metrics::EventReceived(const std::string& source, const std::string& outcome) {
+  events_->Add({{"source", source}, {"outcome", outcome}}).Increment();
+}
+
+void Metrics::SetAlerts(double firing, double acknowledged, double resolved, double held) {
+  alerts_->Add({{"state", "firing"}}).Set(firing);
+  alerts_->Add({{"state", "acknowledged"}}).Set(acknowledged);
+  alerts_->Add({{"state", "resolved"}}).Set(resolved);
+  alerts_held_->Set(held);
+}
+
+void Metrics::NotificationSent(const std::string& channel, const std::string& kind,
+                               const std::string& outcome) {
+  notifications_->Add({{"channel", channel}, {"kind", kind}, {"outcome", outcome}}).Increment();
+}
+
+void Metrics::NotificationOutsideHours() { outside_hours_->Increment(); }
+
+void Metrics::ObserveTimeToNotification(double seconds) { time_to_notification_->Observe(seconds); }
+
+void Metrics::SetEscalations(double total) {
+  std::lock_guard lock(team_mu_);
+  if (total > escalations_seen_) {
+    escalations_->Increment(total - escalations_seen_);
+    escalations_seen_ = total;
   }
 }
 

@@ -56,6 +56,15 @@ class Metrics {
   };
   void SetTeamSchedules(const std::vector<TeamSchedule>& teams);
 
+  // The alert pipeline.
+  void EventReceived(const std::string& source, const std::string& outcome);
+  void SetAlerts(double firing, double acknowledged, double resolved, double held);
+  void NotificationSent(const std::string& channel, const std::string& kind,
+                        const std::string& outcome);
+  void NotificationOutsideHours();
+  void ObserveTimeToNotification(double seconds);
+  void SetEscalations(double total);
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<ProcessCollector> process_;
@@ -67,6 +76,14 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* team_on_duty_;
   prometheus::Family<prometheus::Gauge>* team_next_coverage_;
   prometheus::Family<prometheus::Gauge>* team_uncovered_;
+  prometheus::Family<prometheus::Counter>* events_;
+  prometheus::Family<prometheus::Gauge>* alerts_;
+  prometheus::Gauge* alerts_held_;
+  prometheus::Family<prometheus::Counter>* notifications_;
+  prometheus::Counter* outside_hours_;
+  prometheus::Histogram* time_to_notification_;
+  prometheus::Counter* escalations_;
+  double escalations_seen_ = 0;  // guarded by team_mu_
   std::mutex team_mu_;
   std::vector<std::string> teams_;  // guarded by team_mu_
 };

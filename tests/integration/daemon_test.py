@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import ROTAD, Rotad, Workdir, wait_until
+from harness import ROTAD, Rotad, Workdir, promtool_findings, wait_until
 
 REQUIRED_METRICS = [
     "rota_build_info",
@@ -56,11 +56,9 @@ class DaemonTest(unittest.TestCase):
             self.assertRegex(body, r"(?m)^%s[{ ]" % re.escape(name))
         self.assertIn('rota_http_requests_total{code="200",handler="/-/healthy"} 1', body)
         self.assertIn('rota_http_requests_total{code="404",handler="other"} 1', body)
-        promtool = shutil.which("promtool")
-        self.assertIsNotNone(promtool, "promtool (Debian package prometheus) is required")
-        check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, text=True)
-        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        self.assertEqual(check.stdout + check.stderr, "", "promtool reports nothing")
+        rc, findings = promtool_findings(body)
+        self.assertEqual(findings, [], "promtool reports nothing but the documented name finding")
+        self.assertIn(rc, (0, 3))  # 3: lint findings only (the allowed one), no parse errors
 
     def test_process_metrics_describe_this_process(self):
         d = self.start()

@@ -1,0 +1,784 @@
+#include "app/pipeline.h"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include <set>
+
+#include "config/roster_spec.h"
+#include "core/time.h"
+#include "ingest/decode.h"
+#include "log/log.h"
+
+namespace rota::app {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+json::value Instant(const std::optional<TimePoint>& t) {
+  return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
+}
+
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) {
+    a.emplace_back(s);
+  }
+  return a;
+}
+
+json::object LabelsJson(const LabelSet& l) {
+  json::object o;
+  for (const auto& [k, v] : l.pairs()) {
+    o[k] = v;
+  }
+  return o;
+}
+
+json::object AnnotationsJson(const engine::Annotations& a) {
+  json::object o;
+  for (const auto& [k, v] : a) {
+    o[k] = v;
+  }
+  return o;
+}
+
+// Compares without an early exit, so timing does not reveal a prefix.
+bool SameSecret(std::string_view a, std::string_view b) {
+  unsigned diff = static_cast<unsigned>(a.size() ^ b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned>(a[i]) ^ static_cast<unsigned>(b.empty() ? 0 : b[i % b.size()]);
+  }
+  return diff == 0;
+}
+
+Result<json::object> BodyObject(const http::Request& req) {
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec || !v.is_object()) {
+    return Fail(Error::InvalidArgument("expected a JSON object body"));
+  }
+  return v.as_object();
+}
+
+std::string StringField(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+http::Response JsonResponse(int status, const json::value& v) {
+  return http::Response::Json(status, json::serialize(v));
+}
+
+}  // namespace
+
+Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
+                   metrics::Metrics& metrics, RosterListener on_roster)
+    : ioc_(ioc),
+      strand_(strand),
+      clock_(clock),
+      metrics_(metrics),
+      on_roster_(std::move(on_roster)),
+      timer_(ioc),
+      dispatcher_(2, [this](const notify::Message& m, const notify::Channel& ch,
+                            const notify::SendResult& r) {
+        const char* outcome = r.outcome == notify::SendOutcome::kDelivered ? "delivered"
+                              : r.outcome == notify::SendOutcome::kRejected ? "rejected"
+                                                                             : "failed";
+        metrics_.NotificationSent(ch.name(), m.kind, outcome);
+        if (r.outcome != notify::SendOutcome::kDelivered) {
+          log::Warn("notification not delivered",
+                    {{"channel", ch.name()}, {"recipient", m.recipient}, {"kind", m.kind},
+                     {"id", m.id}, {"attempts", r.attempts}, {"error", r.detail}});
+        }
+      }) {
+  notify::GlobalInit();
+}
+
+Pipeline::~Pipeline() { dispatcher_.Stop(std::chrono::milliseconds(0)); }
+
+void Pipeline::Install(std::shared_ptr<const config::Config> config) {
+  config_ = std::move(config);
+  std::map<std::string, std::shared_ptr<notify::Channel>> channels;
+  for (const auto& c : config_->channels) {
+    channels[c.name] = notify::MakeChannel(c);
+  }
+  channels_ = std::move(channels);
+  {
+    std::lock_guard lock(auth_mu_);
+    auth_ = config_->auth;
+  }
+  // Run-time overrides naming people or teams that are gone are dropped.
+  std::erase_if(runtime_overrides_, [&](const schedule::OverrideSpec& o) {
+    return config_->FindPerson(o.person) == nullptr ||
+           (!o.replaces.empty() && config_->FindPerson(o.replaces) == nullptr) ||
+           (!o.team.empty() && config_->FindTeam(o.team) == nullptr);
+  });
+  Rebuild();
+}
+
+void Pipeline::Rebuild() {
+  roster_ = std::make_shared<const schedule::Roster>(
+      config::ToRosterSpec(*config_, runtime_overrides_));
+  auto model = engine::Model::Build(config_, roster_);
+  if (!engine_) {
+    engine_ = std::make_unique<engine::Engine>(std::move(model));
+  } else {
+    engine_->SetModel(std::move(model));
+  }
+  if (on_roster_) {
+    on_roster_(roster_);
+  }
+  Arm();
+}
+
+bool Pipeline::Deny(const http::Request& req, Role role, http::Reply& reply) const {
+  std::lock_guard lock(auth_mu_);
+  if (!auth_.enabled) {
+    if (!req.remote_is_loopback) {
+      reply(http::Response::Error(
+          403, "rota accepts only loopback clients until auth: is configured (see docs/api.md)"));
+      return true;
+    }
+    return false;
+  }
+  std::string_view h = req.Header("authorization");
+  if (!h.starts_with("Bearer ") || h.size() <= 7) {
+    http::Response r = http::Response::Error(401, "missing bearer token (Authorization: Bearer ...)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    reply(std::move(r));
+    return true;
+  }
+  const std::string_view token = h.substr(7);
+  bool ok = false;
+  for (const auto& t : auth_.admin_tokens) {
+    ok |= SameSecret(token, t.Reveal());
+  }
+  if (role == Role::kIngest) {
+    for (const auto& t : auth_.ingest_tokens) {
+      ok |= SameSecret(token, t.Reveal());
+    }
+  }
+  if (!ok) {
+    reply(http::Response::Error(403, role == Role::kIngest
+                                         ? "token may not post events"
+                                         : "token may not do this (needs an admin token)"));
+    return true;
+  }
+  return false;
+}
+
+void Pipeline::Register(http::Router& router) {
+  router.Handle("POST", "/api/v1/alertmanager", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kIngest, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
+      ingest::Limits limits;
+      limits.max_alerts = config_->ingest.max_alerts_per_request;
+      limits.max_labels = config_->ingest.max_labels;
+      limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
+      auto events = ingest::DecodeAlertmanagerWebhook(body, limits);
+      if (!events) {
+        metrics_.EventReceived("alertmanager", "invalid");
+        reply(http::Response::Error(400, events.error().message()));
+        return;
+      }
+      Ingest("alertmanager", std::move(*events), std::move(reply), false, "");
+    });
+  });
+  router.Handle("POST", "/api/v2/alerts", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kIngest, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
+      ingest::Limits limits;
+      limits.max_alerts = config_->ingest.max_alerts_per_request;
+      limits.max_labels = config_->ingest.max_labels;
+      limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
+      auto events =
+          ingest::DecodeAlertsV2(body, limits, config_->ingest.resolve_timeout, clock_.Now());
+      if (!events) {
+        metrics_.EventReceived("prometheus", "invalid");
+        reply(http::Response::Error(400, events.error().message()));
+        return;
+      }
+      Ingest("prometheus", std::move(*events), std::move(reply), false, "");
+    });
+  });
+  router.Handle("POST", "/v2/enqueue", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kIngest, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
+      ingest::PagerDutyKeys keys;
+      for (const auto& k : config_->ingest.pagerduty_routing_keys) {
+        keys.labels_by_key[k.key.Reveal()] = k.labels;
+      }
+      ingest::Limits limits;
+      limits.max_labels = config_->ingest.max_labels;
+      auto decoded = ingest::DecodePagerDuty(body, limits, keys);
+      if (!decoded) {
+        metrics_.EventReceived("pagerduty", "invalid");
+        json::array errors;
+        std::string msg = decoded.error().message();
+        std::size_t start = 0;
+        while (start <= msg.size()) {
+          const auto nl = msg.find('\n', start);
+          errors.emplace_back(msg.substr(start, nl == std::string::npos ? nl : nl - start));
+          if (nl == std::string::npos) {
+            break;
+          }
+          start = nl + 1;
+        }
+        reply(JsonResponse(400, json::object{{"status", "invalid event"},
+                                             {"message", "Event object is invalid"},
+                                             {"errors", errors}}));
+        return;
+      }
+      std::vector<engine::Event> events{std::move(decoded->event)};
+      Ingest("pagerduty", std::move(events), std::move(reply), true, decoded->dedup_key);
+    });
+  });
+  router.Handle("POST", "/api/v1/events", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kIngest, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
+      ingest::Limits limits;
+      limits.max_alerts = config_->ingest.max_alerts_per_request;
+      limits.max_labels = config_->ingest.max_labels;
+      limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
+      auto events = ingest::DecodeGeneric(body, limits);
+      if (!events) {
+        metrics_.EventReceived("generic", "invalid");
+        reply(http::Response::Error(400, events.error().message()));
+        return;
+      }
+      Ingest("generic", std::move(*events), std::move(reply), false, "");
+    });
+  });
+
+  router.Handle("GET", "/api/v1/alerts", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    std::string state = "open";
+    if (auto it = req.query_params.find("state"); it != req.query_params.end()) {
+      state = it->second;
+    }
+    if (state != "open" && state != "firing" && state != "acknowledged" && state != "resolved" &&
+        state != "all") {
+      reply(http::Response::Error(400, "state: expected open, firing, acknowledged, resolved or all"));
+      return;
+    }
+    asio::post(strand_, [this, state, reply = std::move(reply)] {
+      std::vector<const engine::Alert*> list;
+      engine_->ForEachAlert([&](const engine::Alert& a) {
+        const std::string_view s = engine::AlertStateName(a.state);
+        if (state == "all" || state == s || (state == "open" && a.state != engine::AlertState::kResolved)) {
+          list.push_back(&a);
+        }
+      });
+      std::sort(list.begin(), list.end(),
+                [](const engine::Alert* x, const engine::Alert* y) { return x->id < y->id; });
+      std::string body = "{\"alerts\":[";
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        body += (i > 0 ? "," : "") + AlertJson(*list[i], false);
+      }
+      reply(http::Response::Json(200, body + "]}"));
+    });
+  });
+  router.Handle("GET", "/api/v1/alerts/{id}", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, id = req.params.at("id"), reply = std::move(reply)] {
+      const engine::Alert* a = nullptr;
+      try {
+        a = engine_->Find(std::stoull(id));
+      } catch (const std::exception&) {
+      }
+      if (a == nullptr) {
+        reply(http::Response::Error(404, "no alert " + id));
+        return;
+      }
+      reply(http::Response::Json(200, AlertJson(*a, true)));
+    });
+  });
+  for (const char* action : {"ack", "resolve"}) {
+    const bool ack = std::string_view(action) == "ack";
+    router.Handle("POST", std::string("/api/v1/alerts/{id}/") + action,
+                  [this, ack](http::Request& req, http::Reply reply) {
+                    if (Deny(req, Role::kAdmin, reply)) {
+                      return;
+                    }
+                    std::string by;
+                    std::string comment;
+                    if (!req.body.empty()) {
+                      auto o = BodyObject(req);
+                      if (!o) {
+                        reply(http::Response::Error(400, o.error().message() +
+                                                             " like {\"by\": \"alice\", \"comment\": \"...\"}"));
+                        return;
+                      }
+                      by = StringField(*o, "by");
+                      comment = StringField(*o, "comment");
+                    }
+                    if (by.empty()) {
+                      reply(http::Response::Error(400, "by: who is acting is required"));
+                      return;
+                    }
+                    asio::post(strand_, [this, ack, id = req.params.at("id"), by, comment,
+                                         reply = std::move(reply)] {
+                      engine::AlertId aid = 0;
+                      try {
+                        aid = std::stoull(id);
+                      } catch (const std::exception&) {
+                      }
+                      const TimePoint now = clock_.Now();
+                      auto r = ack ? engine_->Acknowledge(aid, by, comment, now)
+                                   : engine_->Resolve(aid, by, comment, now);
+                      if (!r) {
+                        reply(http::Response::Error(404, r.error().message()));
+                        return;
+                      }
+                      Dispatch(now);
+                      Arm();
+                      reply(http::Response::Json(200, AlertJson(*engine_->Find(aid), true)));
+                    });
+                  });
+  }
+
+  router.Handle("GET", "/api/v1/silences", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, reply = std::move(reply)] {
+      const TimePoint now = clock_.Now();
+      json::array list;
+      for (const auto& s : engine_->silences()) {
+        json::array ms;
+        for (const auto& m : s.matchers) {
+          ms.emplace_back(m.ToString());
+        }
+        list.push_back(json::object{{"id", s.id},
+                                    {"matchers", ms},
+                                    {"starts_at", FormatRfc3339(s.starts_at)},
+                                    {"ends_at", FormatRfc3339(s.ends_at)},
+                                    {"created_by", s.created_by},
+                                    {"comment", s.comment},
+                                    {"active", s.ActiveAt(now)}});
+      }
+      reply(JsonResponse(200, json::object{{"silences", list}}));
+    });
+  });
+  router.Handle("POST", "/api/v1/silences", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    auto o = BodyObject(req);
+    if (!o) {
+      reply(http::Response::Error(400, o.error().message()));
+      return;
+    }
+    rules::Silence s;
+    const auto* ms = o->if_contains("matchers");
+    if (ms == nullptr || !ms->is_array() || ms->as_array().empty()) {
+      reply(http::Response::Error(400, "matchers: a non-empty list of matchers is required"));
+      return;
+    }
+    for (const auto& m : ms->as_array()) {
+      auto parsed = m.is_string() ? rules::ParseMatchers(m.as_string())
+                                  : Result<std::vector<rules::Matcher>>(
+                                        Fail(Error::InvalidArgument("expected a string")));
+      if (!parsed) {
+        reply(http::Response::Error(400, "matchers: " + parsed.error().message()));
+        return;
+      }
+      s.matchers.insert(s.matchers.end(), parsed->begin(), parsed->end());
+    }
+    const TimePoint now = clock_.Now();
+    s.starts_at = now;
+    if (std::string t = StringField(*o, "starts_at"); !t.empty()) {
+      auto p = ParseRfc3339(t);
+      if (!p) {
+        reply(http::Response::Error(400, "starts_at: " + p.error().message()));
+        return;
+      }
+      s.starts_at = *p;
+    }
+    if (std::string t = StringField(*o, "ends_at"); !t.empty()) {
+      auto p = ParseRfc3339(t);
+      if (!p) {
+        reply(http::Response::Error(400, "ends_at: " + p.error().message()));
+        return;
+      }
+      s.ends_at = *p;
+    } else if (std::string d = StringField(*o, "duration"); !d.empty()) {
+      auto p = ParseDuration(d);
+      if (!p) {
+        reply(http::Response::Error(400, "duration: " + p.error().message()));
+        return;
+      }
+      s.ends_at = s.starts_at + *p;
+    } else {
+      reply(http::Response::Error(400, "ends_at or duration is required"));
+      return;
+    }
+    if (s.ends_at <= s.starts_at || s.ends_at <= now) {
+      reply(http::Response::Error(400, "the silence must end after it starts and in the future"));
+      return;
+    }
+    s.created_by = StringField(*o, "created_by");
+    s.comment = StringField(*o, "comment");
+    if (s.created_by.empty()) {
+      reply(http::Response::Error(400, "created_by is required"));
+      return;
+    }
+    asio::post(strand_, [this, s = std::move(s), reply = std::move(reply)]() mutable {
+      const std::string id = engine_->AddSilence(std::move(s), clock_.Now());
+      Arm();
+      log::Info("silence added", {{"id", id}});
+      reply(JsonResponse(201, json::object{{"id", id}}));
+    });
+  });
+  router.Handle("DELETE", "/api/v1/silences/{id}", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, id = req.params.at("id"), reply = std::move(reply)] {
+      const TimePoint now = clock_.Now();
+      auto r = engine_->ExpireSilence(id, now);
+      if (!r) {
+        reply(http::Response::Error(404, r.error().message()));
+        return;
+      }
+      Dispatch(now);
+      Arm();
+      log::Info("silence expired", {{"id", id}});
+      reply(JsonResponse(200, json::object{{"id", id}, {"status", "expired"}}));
+    });
+  });
+
+  router.Handle("GET", "/api/v1/overrides", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, reply = std::move(reply)] {
+      json::array list;
+      const auto add = [&](const schedule::OverrideSpec& o, const char* source) {
+        list.push_back(json::object{{"id", o.id},
+                                    {"person", o.person},
+                                    {"replaces", o.replaces.empty() ? json::value(nullptr) : json::value(o.replaces)},
+                                    {"team", o.team.empty() ? json::value(nullptr) : json::value(o.team)},
+                                    {"start", FormatRfc3339(o.start)},
+                                    {"end", FormatRfc3339(o.end)},
+                                    {"note", o.note},
+                                    {"source", source}});
+      };
+      for (const auto& o : config::ToRosterSpec(*config_).overrides) {
+        add(o, "config");
+      }
+      for (const auto& o : runtime_overrides_) {
+        add(o, "api");
+      }
+      reply(JsonResponse(200, json::object{{"overrides", list}}));
+    });
+  });
+  router.Handle("POST", "/api/v1/overrides", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    auto o = BodyObject(req);
+    if (!o) {
+      reply(http::Response::Error(400, o.error().message()));
+      return;
+    }
+    schedule::OverrideSpec spec;
+    spec.person = StringField(*o, "person");
+    spec.replaces = StringField(*o, "replaces");
+    spec.team = StringField(*o, "team");
+    spec.note = StringField(*o, "note");
+    auto start = ParseRfc3339(StringField(*o, "start"));
+    auto end = ParseRfc3339(StringField(*o, "end"));
+    if (spec.person.empty() || !start || !end) {
+      reply(http::Response::Error(400, "person, start and end (RFC 3339) are required"));
+      return;
+    }
+    if (*end <= *start) {
+      reply(http::Response::Error(400, "end must be after start"));
+      return;
+    }
+    if (!spec.replaces.empty() && !spec.team.empty()) {
+      reply(http::Response::Error(400, "an override either replaces a person or adds one to a team, not both"));
+      return;
+    }
+    spec.start = *start;
+    spec.end = *end;
+    asio::post(strand_, [this, spec = std::move(spec), reply = std::move(reply)]() mutable {
+      for (const auto& who : {spec.person, spec.replaces}) {
+        if (!who.empty() && config_->FindPerson(who) == nullptr) {
+          reply(http::Response::Error(400, "unknown person \"" + who + "\""));
+          return;
+        }
+      }
+      if (!spec.team.empty() && config_->FindTeam(spec.team) == nullptr) {
+        reply(http::Response::Error(400, "unknown team \"" + spec.team + "\""));
+        return;
+      }
+      spec.id = "o-" + std::to_string(next_override_++);
+      const std::string id = spec.id;
+      runtime_overrides_.push_back(std::move(spec));
+      Rebuild();
+      log::Info("override added", {{"id", id}});
+      reply(JsonResponse(201, json::object{{"id", id}}));
+    });
+  });
+  router.Handle("DELETE", "/api/v1/overrides/{id}", [this](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kAdmin, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, id = req.params.at("id"), reply = std::move(reply)] {
+      const auto before = runtime_overrides_.size();
+      std::erase_if(runtime_overrides_, [&](const auto& o) { return o.id == id; });
+      if (runtime_overrides_.size() == before) {
+        reply(http::Response::Error(
+            404, id.starts_with("config-") ? "override " + id + " is in the config file; edit it there"
+                                           : "no run-time override " + id));
+        return;
+      }
+      Rebuild();
+      log::Info("override removed", {{"id", id}});
+      reply(JsonResponse(200, json::object{{"id", id}, {"status", "removed"}}));
+    });
+  });
+}
+
+void Pipeline::Ingest(std::string source, std::vector<engine::Event> events, http::Reply reply,
+                      bool pagerduty, std::string pagerduty_key) {
+  const TimePoint now = clock_.Now();
+  json::array out;
+  for (const auto& e : events) {
+    const auto r = engine_->Ingest(e, now);
+    metrics_.EventReceived(source, std::string(engine::OutcomeName(r.status)));
+    if (r.status == engine::Outcome::kUnrouted) {
+      log::Warn("unrouted alert: no route matches", {{"source", source}, {"key", r.key},
+                                                      {"labels", e.labels.ToString()}});
+    }
+    out.push_back(json::object{{"id", r.id == 0 ? json::value(nullptr) : json::value(std::to_string(r.id))},
+                               {"fingerprint", r.key},
+                               {"status", engine::OutcomeName(r.status)},
+                               {"notified", Strings(r.notified)},
+                               {"held_until", Instant(r.held_until)},
+                               {"next_on_duty", Strings(r.next_on_duty)}});
+  }
+  Dispatch(now);
+  Arm();
+  if (pagerduty) {
+    reply(JsonResponse(202, json::object{{"status", "success"},
+                                         {"message", "Event processed"},
+                                         {"dedup_key", pagerduty_key}}));
+    return;
+  }
+  reply(JsonResponse(202, json::object{{"alerts", out}}));
+}
+
+void Pipeline::Arm() {
+  if (stopped_ || !engine_) {
+    return;
+  }
+  const auto next = engine_->NextDeadline();
+  if (!next) {
+    if (armed_for_) {
+      timer_.cancel();
+      armed_for_.reset();
+    }
+    return;
+  }
+  if (armed_for_ && *armed_for_ <= *next) {
+    return;  // already armed for this or an earlier deadline
+  }
+  armed_for_ = *next;
+  const auto delay = std::max(Duration(0), *next - clock_.Now());
+  timer_.expires_after(delay);
+  timer_.async_wait(asio::bind_executor(strand_, [this](const boost::system::error_code& ec) {
+    if (ec) {
+      return;
+    }
+    armed_for_.reset();
+    OnTimer();
+  }));
+}
+
+void Pipeline::OnTimer() {
+  if (stopped_) {
+    return;
+  }
+  const TimePoint now = clock_.Now();
+  engine_->Tick(now);
+  Dispatch(now);
+  RefreshGauges();
+  Arm();
+}
+
+void Pipeline::Dispatch(TimePoint now) {
+  std::set<engine::AlertId> timed;
+  for (auto& n : engine_->TakeNotifications()) {
+    const config::Person* person = config_->FindPerson(n.person);
+    if (person == nullptr) {
+      continue;
+    }
+    // Hours are law: the final guard, at the instant of sending.
+    if (!roster_->IsOnDuty(n.person, now)) {
+      metrics_.NotificationOutsideHours();
+      log::Error("refused a notification outside the person's hours",
+                 {{"recipient", n.person}, {"kind", engine::NotificationKindName(n.kind)},
+                  {"decided_at", FormatRfc3339(n.at)}});
+      continue;
+    }
+    if (n.kind != engine::NotificationKind::kResolved) {
+      for (engine::AlertId id : n.alerts) {
+        const engine::Alert* a = engine_->Find(id);
+        if (a != nullptr && a->first_notified_at == n.at && timed.insert(id).second) {
+          metrics_.ObserveTimeToNotification(
+              std::chrono::duration<double>(n.at - a->created_at).count());
+        }
+      }
+    }
+    json::array alerts;
+    std::string summary;
+    const auto add_alert = [&](engine::AlertId id, json::array& into) {
+      const engine::Alert* a = engine_->Find(id);
+      if (a == nullptr) {
+        return;
+      }
+      into.push_back(json::object{
+          {"id", std::to_string(a->id)},
+          {"fingerprint", a->key},
+          {"status", engine::AlertStateName(a->state)},
+          {"labels", LabelsJson(a->labels)},
+          {"annotations", AnnotationsJson(a->annotations)},
+          {"starts_at", FormatRfc3339(a->starts_at)},
+          {"ack_url", config_->global.external_url + "/api/v1/alerts/" + std::to_string(a->id) + "/ack"}});
+      if (summary.size() < 200) {
+        summary += (summary.empty() ? "" : "; ") + std::string(a->labels.Get("alertname"));
+      }
+    };
+    for (engine::AlertId id : n.alerts) {
+      add_alert(id, alerts);
+    }
+    json::array resolved;
+    for (engine::AlertId id : n.resolved) {
+      add_alert(id, resolved);
+    }
+    const std::string first_ack =
+        alerts.empty() ? std::string()
+                       : std::string(alerts.front().as_object().at("ack_url").as_string());
+    for (std::size_t c = 0; c < person->contacts.size(); ++c) {
+      const auto& contact = person->contacts[c];
+      auto ch = channels_.find(contact.channel);
+      if (ch == channels_.end()) {
+        continue;
+      }
+      notify::Message m;
+      m.id = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                n.at.time_since_epoch())
+                                .count()) +
+             "-" + std::to_string(n.id) + "-" + std::to_string(c);
+      m.recipient = n.person;
+      m.to = contact.to;
+      m.kind = std::string(engine::NotificationKindName(n.kind));
+      m.summary = m.kind + ": " + summary;
+      m.json = json::serialize(json::object{
+          {"notification_id", m.id},
+          {"recipient", n.person},
+          {"to", contact.to},
+          {"kind", m.kind},
+          {"alerts", alerts},
+          {"resolved_alerts", resolved},
+          {"route", n.route},
+          {"step", n.step},
+          {"reason", n.reason},
+          {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
+          {"ack_url", first_ack.empty() ? json::value(nullptr) : json::value(first_ack)}});
+      dispatcher_.Submit(std::move(m), ch->second);
+    }
+    if (person->contacts.empty()) {
+      log::Warn("person on duty has no contacts; notification dropped", {{"recipient", n.person}});
+    }
+  }
+}
+
+void Pipeline::RefreshGauges() {
+  double firing = 0;
+  double acked = 0;
+  double resolved = 0;
+  double held = 0;
+  engine_->ForEachAlert([&](const engine::Alert& a) {
+    switch (a.state) {
+      case engine::AlertState::kFiring:
+        firing += 1;
+        held += a.Status() == engine::Outcome::kHeld ? 1 : 0;
+        break;
+      case engine::AlertState::kAcknowledged:
+        acked += 1;
+        break;
+      case engine::AlertState::kResolved:
+        resolved += 1;
+        break;
+    }
+  });
+  metrics_.SetAlerts(firing, acked, resolved, held);
+  metrics_.SetEscalations(static_cast<double>(engine_->counters().escalations));
+}
+
+std::string Pipeline::AlertJson(const engine::Alert& a, bool detail) const {
+  json::object o;
+  o["id"] = std::to_string(a.id);
+  o["fingerprint"] = a.key;
+  o["state"] = engine::AlertStateName(a.state);
+  o["status"] = engine::OutcomeName(a.Status());
+  o["source"] = a.source;
+  o["labels"] = LabelsJson(a.labels);
+  o["annotations"] = AnnotationsJson(a.annotations);
+  o["starts_at"] = FormatRfc3339(a.starts_at);
+  o["created_at"] = FormatRfc3339(a.created_at);
+  o["updated_at"] = FormatRfc3339(a.updated_at);
+  o["resolved_at"] = Instant(a.resolved_at);
+  o["acked_by"] = a.acked_by.empty() ? json::value(nullptr) : json::value(a.acked_by);
+  o["notified"] = Strings(a.notified);
+  json::array routes;
+  for (const auto& r : a.routings) {
+    const std::string name =
+        r.route >= 0 ? config_->routes[static_cast<std::size_t>(r.route)].name : "(removed)";
+    routes.push_back(json::object{{"route", name},
+                                  {"status", engine::OutcomeName(r.status)},
+                                  {"step", r.step + 1},
+                                  {"held_until", Instant(r.held_until)},
+                                  {"next_on_duty", Strings(r.held_for)}});
+  }
+  o["routes"] = std::move(routes);
+  if (!a.routings.empty()) {
+    o["held_until"] = Instant(a.routings.front().held_until);
+    o["next_on_duty"] = Strings(a.routings.front().held_for);
+  }
+  if (detail) {
+    json::array timeline;
+    for (const auto& e : a.timeline) {
+      timeline.push_back(json::object{{"at", FormatRfc3339(e.at)}, {"what", e.what}});
+    }
+    o["timeline"] = std::move(timeline);
+  }
+  return json::serialize(o);
+}
+
+void Pipeline::Stop(std::chrono::milliseconds deadline) {
+  stopped_ = true;
+  timer_.cancel();
+  dispatcher_.Stop(deadline);
+}
+
+}  // namespace rota::app

@@ -1,0 +1,145 @@
+#include "notify/channel.h"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "log/log.h"
+
+namespace rota::notify {
+namespace {
+
+class LogChannel final : public Channel {
+ public:
+  explicit LogChannel(std::string name) : name_(std::move(name)) {}
+  SendResult Send(const Message& m) override {
+    log::Info("notification", {{"channel", name_},
+                               {"recipient", m.recipient},
+                               {"to", m.to},
+                               {"kind", m.kind},
+                               {"id", m.id},
+                               {"summary", m.summary}});
+    return {SendOutcome::kDelivered, 1, "logged"};
+  }
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] std::string_view type() const override { return "log"; }
+
+ private:
+  std::string name_;
+};
+
+std::size_t Discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+
+class WebhookChannel final : public Channel {
+ public:
+  explicit WebhookChannel(const config::Channel& c)
+      : name_(c.name), url_(c.url.Reveal()), timeout_(c.timeout), headers_(c.headers),
+        bearer_(c.bearer_token.Reveal()) {}
+
+  SendResult Send(const Message& m) override {
+    // Bounded retries for what may pass (5xx, 429, network); 4xx is final.
+    constexpr int kAttempts = 3;
+    SendResult result{SendOutcome::kFailed, 0, ""};
+    std::chrono::milliseconds backoff(200);
+    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+      result.attempts = attempt;
+      long status = 0;
+      const CURLcode rc = Post(m, status);
+      if (rc == CURLE_OK && status >= 200 && status < 300) {
+        result.outcome = SendOutcome::kDelivered;
+        result.detail = "HTTP " + std::to_string(status);
+        return result;
+      }
+      if (rc == CURLE_OK && status >= 400 && status < 500 && status != 429) {
+        result.outcome = SendOutcome::kRejected;
+        result.detail = "HTTP " + std::to_string(status);
+        return result;
+      }
+      result.detail = rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP " + std::to_string(status);
+      if (attempt < kAttempts) {
+        std::this_thread::sleep_for(backoff);
+        backoff *= 4;
+      }
+    }
+    return result;
+  }
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] std::string_view type() const override { return "webhook"; }
+
+ private:
+  CURLcode Post(const Message& m, long& status) {
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) {
+      return CURLE_FAILED_INIT;
+    }
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, ("Idempotency-Key: " + m.id).c_str());
+    headers = curl_slist_append(headers, "User-Agent: rota");
+    for (const auto& [k, v] : headers_) {
+      headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    }
+    if (!bearer_.empty()) {
+      headers = curl_slist_append(headers, ("Authorization: Bearer " + bearer_).c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, m.json.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(m.json.size()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    const CURLcode rc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return rc;
+  }
+
+  std::string name_;
+  std::string url_;
+  Duration timeout_;
+  std::map<std::string, std::string> headers_;
+  std::string bearer_;
+};
+
+class NotYetChannel final : public Channel {
+ public:
+  NotYetChannel(std::string name, std::string type) : name_(std::move(name)), type_(std::move(type)) {}
+  SendResult Send(const Message& m) override {
+    log::Warn("channel type not deliverable yet; notification not sent",
+              {{"channel", name_}, {"type", type_}, {"recipient", m.recipient}, {"id", m.id}});
+    return {SendOutcome::kFailed, 0, type_ + " delivery not implemented yet"};
+  }
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] std::string_view type() const override { return type_; }
+
+ private:
+  std::string name_;
+  std::string type_;
+};
+
+}  // namespace
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::unique_ptr<Channel> MakeChannel(const config::Channel& c) {
+  switch (c.type) {
+    case config::ChannelType::kLog:
+      return std::make_unique<LogChannel>(c.name);
+    case config::ChannelType::kWebhook:
+      return std::make_unique<WebhookChannel>(c);
+    case config::ChannelType::kSlack:
+    case config::ChannelType::kEmail:
+      return std::make_unique<NotYetChannel>(c.name, std::string(config::ChannelTypeName(c.type)));
+  }
+  return std::make_unique<LogChannel>(c.name);
+}
+
+}  // namespace rota::notify
