@@ -191,3 +191,50 @@ def promtool_findings(metrics_text):
                            capture_output=True, text=True)
     lines = [l.strip() for l in (check.stdout + check.stderr).splitlines() if l.strip()]
     return check.returncode, [l for l in lines if l not in ALLOWED_PROMTOOL_FINDINGS]
+
+
+class Sink:
+    """A local HTTP receiver that records every POST (path, headers, JSON body)."""
+
+    def __init__(self, status=200):
+        import http.server
+        import json as _json
+        import threading
+        self.received = []
+        self.status = status
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                try:
+                    doc = _json.loads(body)
+                except ValueError:
+                    doc = None
+                with sink._lock:
+                    sink.received.append({"path": self.path, "headers": dict(self.headers), "json": doc})
+                self.send_response(sink.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d/notify" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def messages(self, predicate=lambda m: True):
+        with self._lock:
+            return [m for m in self.received if predicate(m)]
+
+    def wait_for(self, predicate, what, timeout=START_TIMEOUT):
+        return wait_until(lambda: self.messages(predicate), what, timeout)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
