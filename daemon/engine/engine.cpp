@@ -516,6 +516,7 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
       a.first_notified_at = now;
     }
     r.status = Outcome::kNotified;
+    r.last_notified = now;
     r.held_until.reset();
     r.hold_started.reset();
     r.held_for.clear();
@@ -590,9 +591,14 @@ void Engine::Advance(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     } else {
       r.step = static_cast<int>(esc->steps.size()) - 1;
       r.exhausted = true;
-      Note(a, now, "escalation exhausted: " + why + "; re-notifying step " +
-                       std::to_string(r.step + 1) + " every repeat_interval");
-      RunStep(a, slot, now, batch, "repeat_interval", false);
+      const config::Route* route = RouteOf(a, slot);
+      const TimePoint at =
+          std::max(now, r.last_notified.value_or(now) + (route ? route->repeat_interval : Duration(0)));
+      Note(a, now, "escalation exhausted: " + why + "; reminding step " +
+                       std::to_string(r.step + 1) + " every repeat_interval, next at " +
+                       FormatRfc3339(at));
+      r.gen++;
+      Schedule(at, DeadlineKind::kEscalate, a.id, slot, r.gen);
       return;
     }
   }

@@ -72,6 +72,7 @@ struct Routing {
   bool exhausted = false;  // past the last step: repeat_interval re-notifies
   std::optional<TimePoint> held_until;
   std::optional<TimePoint> hold_started;
+  std::optional<TimePoint> last_notified;
   std::vector<std::string> held_for;
   std::uint64_t gen = 0;  // bumped to cancel this routing's deadlines
 };

@@ -20,6 +20,9 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kConfig = R"(
+time_intervals:
+  - {name: weekend, time_intervals: [{weekdays: ['saturday', 'sunday']}]}
+  - {name: business, time_intervals: [{weekdays: ['monday:friday'], times: [{start_time: '09:00', end_time: '17:00'}]}]}
 people:
   - id: alice
     timezone: Europe/Berlin
@@ -37,6 +40,8 @@ routes:
   - {name: dropper, matchers: ['severity="noise"'], group_wait: 0s, group_by: ['...'], escalation: dropper}
   - {name: capped, matchers: ['severity="capped"'], group_wait: 0s, group_by: ['...'], escalation: capped}
   - {name: keep, matchers: ['severity="keep"'], group_wait: 0s, group_by: ['...'], escalation: keep}
+  - {name: weekdays-only, matchers: ['severity="muted"'], group_wait: 0s, group_by: ['...'], escalation: dave-only, mute_time_intervals: [weekend]}
+  - {name: business-only, matchers: ['severity="active"'], group_wait: 0s, group_by: ['...'], escalation: dave-only, active_time_intervals: [business]}
 escalations:
   - name: payments
     steps:
@@ -57,6 +62,8 @@ escalations:
     steps:
       - {notify: ['person:bob'], max_hold: 1h}
       - {notify: ['person:dave']}
+  - name: dave-only
+    steps: [{notify: ['person:dave']}]
   - name: keep
     on_shift_end: keep
     steps: [{notify: ['team:payments']}]
@@ -179,10 +186,11 @@ TEST_CASE("escalation walks the steps, repeats, then re-notifies the last step")
                               "dave@2026-11-23T09:15:00Z:alert",   // step 2 after 15m
                               "alice@2026-11-23T09:45:00Z:alert",  // repeat: step 1 again
                               "dave@2026-11-23T10:00:00Z:alert",
-                              "dave@2026-11-23T10:30:00Z:alert",   // exhausted: last step again
                           });
-  sim.TickTo(At("2026-11-23T14:31:00Z"));
-  CHECK(To(sim.Take()) == std::vector<std::string>{"dave@2026-11-23T14:30:00Z:alert"});  // +4h
+  // Exhausted at 10:30: a reminder repeat_interval (4h) after the last notification.
+  sim.TickTo(At("2026-11-23T18:01:00Z"));
+  CHECK(To(sim.Take()) == std::vector<std::string>{"dave@2026-11-23T14:00:00Z:alert",
+                                                   "dave@2026-11-23T18:00:00Z:alert"});
   CHECK(sim.engine().counters().escalations == 3);
   CHECK(TimelineHas(*sim.engine().Find(r.id), "escalation exhausted"));
 }
@@ -304,6 +312,24 @@ TEST_CASE("silences mute until they end or expire") {
   CHECK(ToFor(sim.Take(), o.id) == std::vector<std::string>{"alice@2026-11-23T10:40:00Z:alert"});
   CHECK_FALSE(sim.engine().ExpireSilence("s-999", At("2026-11-23T10:40:00Z")).has_value());
   (void)id;
+}
+
+TEST_CASE("route mute_time_intervals and active_time_intervals hold notifications back") {
+  Sim sim;
+  // Saturday 10:00Z: the weekdays-only route is muted until Monday 00:00 UTC.
+  auto muted = sim.Fire({{"alertname", "M"}, {"severity", "muted"}}, At("2026-11-28T10:00:00Z"));
+  CHECK(muted.status == Outcome::kMuted);
+  // Saturday: the business-only route waits for Monday 09:00 UTC.
+  auto inactive = sim.Fire({{"alertname", "A"}, {"severity", "active"}}, At("2026-11-28T10:00:00Z"));
+  CHECK(inactive.status == Outcome::kMuted);
+  CHECK(sim.Take().empty());
+  sim.TickTo(At("2026-11-30T09:00:00Z"));
+  CHECK(To(sim.Take()) == std::vector<std::string>{"dave@2026-11-30T00:00:00Z:alert",
+                                                   "dave@2026-11-30T04:00:00Z:alert",  // reminder
+                                                   "dave@2026-11-30T08:00:00Z:alert",  // reminder
+                                                   "dave@2026-11-30T09:00:00Z:alert"});
+  CHECK(TimelineHas(*sim.engine().Find(muted.id), "muted (mute_time_intervals) until 2026-11-30T00:00:00Z"));
+  CHECK(TimelineHas(*sim.engine().Find(inactive.id), "not active (active_time_intervals) until 2026-11-30T09:00:00Z"));
 }
 
 TEST_CASE("inhibition: a firing source mutes matching targets until it resolves") {
