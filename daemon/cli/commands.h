@@ -25,5 +25,15 @@ int CheckConfig(const Args& args, std::ostream& out, std::ostream& err);
 int OnCall(const Args& args, std::ostream& out, std::ostream& err);
 // coverage --config F --team T [--from RFC3339] [--to RFC3339] [-o json|text]
 int Coverage(const Args& args, std::ostream& out, std::ostream& err);
+// test rules TESTS.yaml
+int TestRules(const Args& args, std::ostream& out, std::ostream& err);
+
+// Against a running rotad (--url, --token-file):
+int Alerts(const Args& args, std::ostream& out, std::ostream& err);
+int AckOrResolve(const Args& args, std::ostream& out, std::ostream& err, bool ack);
+int Explain(const Args& args, std::ostream& out, std::ostream& err);
+int Silence(const Args& args, std::ostream& out, std::ostream& err);
+int Override(const Args& args, std::ostream& out, std::ostream& err);
+int Drill(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace rota::cli

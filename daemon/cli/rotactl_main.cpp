@@ -17,6 +17,17 @@ void Usage(std::ostream& out) {
          "                               who is on duty, and why the others are not\n"
          "  coverage --config FILE --team T [--from T] [--to T] [-o json|text]\n"
          "                               on-duty windows and gaps, per day\n"
+         "  test rules TESTS.yaml         routing unit tests (who gets an alert at an instant)\n"
+         "\n"
+         "Against a running rotad (--url, default $ROTA_URL or http://127.0.0.1:9095;\n"
+         "--token-file, default $ROTA_TOKEN_FILE):\n"
+         "  alerts [--state S]           open alerts (or firing|acknowledged|resolved|all)\n"
+         "  ack ID --by NAME             take an alert (stops escalation)\n"
+         "  resolve ID --by NAME         close an alert\n"
+         "  explain ID                   an alert's timeline: every decision and why\n"
+         "  silence add|ls|expire        silences\n"
+         "  override add|ls|rm           run-time overrides\n"
+         "  drill [--label k=v]          a synthetic alert end to end: who got it when\n"
          "  version                      print the version\n\n"
          "Instants (T) are RFC 3339, e.g. 2026-11-23T09:00:00Z.\n";
 }
@@ -44,6 +55,32 @@ int main(int argc, char** argv) {
       return rota::cli::kExitUsage;
     }
     return rota::cli::CheckConfig(Args(argv + 3, argv + argc), std::cout, std::cerr);
+  }
+  const Args rest(argv + 2, argv + argc);
+  if (cmd == "test") {
+    if (argc < 3 || std::string_view(argv[2]) != "rules") {
+      std::cerr << "usage: rotactl test rules TESTS.yaml\n";
+      return rota::cli::kExitUsage;
+    }
+    return rota::cli::TestRules(Args(argv + 3, argv + argc), std::cout, std::cerr);
+  }
+  if (cmd == "alerts") {
+    return rota::cli::Alerts(rest, std::cout, std::cerr);
+  }
+  if (cmd == "ack" || cmd == "resolve") {
+    return rota::cli::AckOrResolve(rest, std::cout, std::cerr, cmd == "ack");
+  }
+  if (cmd == "explain") {
+    return rota::cli::Explain(rest, std::cout, std::cerr);
+  }
+  if (cmd == "silence") {
+    return rota::cli::Silence(rest, std::cout, std::cerr);
+  }
+  if (cmd == "override") {
+    return rota::cli::Override(rest, std::cout, std::cerr);
+  }
+  if (cmd == "drill") {
+    return rota::cli::Drill(rest, std::cout, std::cerr);
   }
   if (cmd == "oncall") {
     return rota::cli::OnCall(Args(argv + 2, argv + argc), std::cout, std::cerr);

@@ -527,6 +527,8 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     return;
   }
   const auto policy = step.when_nobody_on_duty.value_or(esc->when_nobody_on_duty);
+  r.status = Outcome::kHeld;  // until a later decision says otherwise
+  r.held_until.reset();
   Note(a, now, label + ": nobody on duty" + why);
   switch (policy) {
     case config::NobodyOnDuty::kNext:

@@ -1,0 +1,423 @@
+// rotactl commands that talk to a running rotad over its HTTP API:
+// alerts, ack, resolve, explain, silence, override, drill.
+//
+// Every command takes --url (default $ROTA_URL, else http://127.0.0.1:9095)
+// and --token-file (default $ROTA_TOKEN_FILE) for a bearer token.
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "core/time.h"
+#include "http/client.h"
+
+namespace rota::cli {
+namespace {
+
+namespace po = boost::program_options;
+namespace json = boost::json;
+
+struct Remote {
+  std::string url;
+  std::string token_file;
+  std::string output = "text";
+};
+
+void AddRemoteOptions(po::options_description& desc, Remote& r) {
+  const char* env_url = std::getenv("ROTA_URL");
+  const char* env_token = std::getenv("ROTA_TOKEN_FILE");
+  desc.add_options()("url", po::value<std::string>(&r.url)->default_value(
+                                env_url != nullptr ? env_url : "http://127.0.0.1:9095"),
+                     "rotad's address")(
+      "token-file", po::value<std::string>(&r.token_file)->default_value(env_token != nullptr ? env_token : ""),
+      "file holding a bearer token")(
+      "output,o", po::value<std::string>(&r.output)->default_value("text"), "json or text");
+}
+
+int ParseArgs(const Args& args, po::options_description& desc,
+              const po::positional_options_description& pos, po::variables_map& vm,
+              std::ostream& err, std::string_view command) {
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    err << "rotactl " << command << ": " << e.what() << "\n\n" << desc;
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+// Calls rotad; on a non-2xx answer prints its error and returns nothing.
+std::optional<json::value> Call(const Remote& r, const std::string& method,
+                                const std::string& target, const std::string& body,
+                                std::ostream& err) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!r.token_file.empty()) {
+    std::ifstream in(r.token_file);
+    std::string token;
+    std::getline(in, token);
+    if (!in && token.empty()) {
+      err << "rotactl: cannot read --token-file " << r.token_file << "\n";
+      return std::nullopt;
+    }
+    headers.emplace_back("Authorization", "Bearer " + token);
+  }
+  auto res = http::Fetch(r.url, method, target, body, headers);
+  if (!res) {
+    err << "rotactl: " << res.error().message() << "\n";
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(res->body, ec);
+  if (res->status < 200 || res->status >= 300) {
+    std::string msg = res->body;
+    if (!ec && v.is_object() && v.as_object().contains("error")) {
+      msg = std::string(v.as_object().at("error").as_string());
+    }
+    err << "rotactl: rotad answered " << res->status << ": " << msg << "\n";
+    return std::nullopt;
+  }
+  if (ec) {
+    err << "rotactl: rotad answered something that is not JSON\n";
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string Str(const json::value& v, std::string_view key) {
+  const auto* f = v.as_object().if_contains(key);
+  if (f == nullptr || f->is_null()) {
+    return "-";
+  }
+  if (f->is_string()) {
+    return std::string(f->as_string());
+  }
+  if (f->is_array()) {
+    std::string out;
+    for (const auto& e : f->as_array()) {
+      out += (out.empty() ? "" : ",") + (e.is_string() ? std::string(e.as_string()) : json::serialize(e));
+    }
+    return out.empty() ? "-" : out;
+  }
+  return json::serialize(*f);
+}
+
+std::string Quote(const std::string& s) { return json::serialize(json::value(s)); }
+
+void PrintAlertLine(const json::value& a, std::ostream& out) {
+  const auto& labels = a.at("labels").as_object();
+  const auto* name = labels.if_contains("alertname");
+  out << std::left << std::setw(6) << Str(a, "id") << " " << std::setw(13) << Str(a, "state") << " "
+      << std::setw(10) << Str(a, "status") << " " << std::setw(24)
+      << (name != nullptr ? std::string(name->as_string()) : "-") << " notified=" << Str(a, "notified");
+  if (Str(a, "held_until") != "-") {
+    out << " held_until=" << Str(a, "held_until") << " for=" << Str(a, "next_on_duty");
+  }
+  out << "\n";
+}
+
+int Emit(const Remote& r, const json::value& v, std::ostream& out,
+         const std::function<void()>& text) {
+  if (r.output == "json") {
+    out << json::serialize(v) << "\n";
+  } else {
+    text();
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int Alerts(const Args& args, std::ostream& out, std::ostream& err) {
+  Remote r;
+  std::string state;
+  po::options_description desc("Usage: rotactl alerts [--state open|firing|acknowledged|resolved|all]");
+  AddRemoteOptions(desc, r);
+  desc.add_options()("state", po::value<std::string>(&state)->default_value("open"), "which alerts");
+  po::variables_map vm;
+  if (int rc = ParseArgs(args, desc, {}, vm, err, "alerts"); rc != kExitOk) {
+    return rc;
+  }
+  auto v = Call(r, "GET", "/api/v1/alerts?state=" + state, "", err);
+  if (!v) {
+    return kExitFailure;
+  }
+  return Emit(r, *v, out, [&] {
+    out << std::left << std::setw(6) << "ID" << " " << std::setw(13) << "STATE" << " "
+        << std::setw(10) << "STATUS" << " " << std::setw(24) << "ALERTNAME" << " WHO\n";
+    for (const auto& a : v->at("alerts").as_array()) {
+      PrintAlertLine(a, out);
+    }
+  });
+}
+
+int AckOrResolve(const Args& args, std::ostream& out, std::ostream& err, bool ack) {
+  Remote r;
+  std::string id;
+  std::string by;
+  std::string comment;
+  const std::string cmd = ack ? "ack" : "resolve";
+  po::options_description desc("Usage: rotactl " + cmd + " ID --by NAME [--comment TEXT]");
+  AddRemoteOptions(desc, r);
+  desc.add_options()("id", po::value<std::string>(&id)->required(), "alert id")(
+      "by", po::value<std::string>(&by)->required(), "who is acting")(
+      "comment", po::value<std::string>(&comment), "why");
+  po::positional_options_description pos;
+  pos.add("id", 1);
+  po::variables_map vm;
+  if (int rc = ParseArgs(args, desc, pos, vm, err, cmd); rc != kExitOk) {
+    return rc;
+  }
+  auto v = Call(r, "POST", "/api/v1/alerts/" + id + "/" + cmd,
+                json::serialize(json::object{{"by", by}, {"comment", comment}}), err);
+  if (!v) {
+    return kExitFailure;
+  }
+  return Emit(r, *v, out, [&] { out << "alert " << id << ": " << Str(*v, "state") << "\n"; });
+}
+
+int Explain(const Args& args, std::ostream& out, std::ostream& err) {
+  Remote r;
+  std::string id;
+  po::options_description desc("Usage: rotactl explain ID");
+  AddRemoteOptions(desc, r);
+  desc.add_options()("id", po::value<std::string>(&id)->required(), "alert id");
+  po::positional_options_description pos;
+  pos.add("id", 1);
+  po::variables_map vm;
+  if (int rc = ParseArgs(args, desc, pos, vm, err, "explain"); rc != kExitOk) {
+    return rc;
+  }
+  auto v = Call(r, "GET", "/api/v1/alerts/" + id, "", err);
+  if (!v) {
+    return kExitFailure;
+  }
+  return Emit(r, *v, out, [&] {
+    out << "alert " << Str(*v, "id") << " " << json::serialize(v->at("labels")) << "\n"
+        << "state " << Str(*v, "state") << ", status " << Str(*v, "status")
+        << ", notified " << Str(*v, "notified") << "\n\n";
+    for (const auto& e : v->at("timeline").as_array()) {
+      out << Str(e, "at") << "  " << Str(e, "what") << "\n";
+    }
+  });
+}
+
+int Silence(const Args& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || (args[0] != "add" && args[0] != "ls" && args[0] != "expire")) {
+    err << "usage: rotactl silence add|ls|expire ...\n";
+    return kExitUsage;
+  }
+  const std::string sub = args[0];
+  const Args rest(args.begin() + 1, args.end());
+  Remote r;
+  po::options_description desc("Usage: rotactl silence add --matcher M [--matcher M] "
+                               "(--duration D | --ends-at T) --by NAME [--comment TEXT]\n"
+                               "       rotactl silence ls\n       rotactl silence expire ID");
+  AddRemoteOptions(desc, r);
+  std::vector<std::string> matchers;
+  std::string duration;
+  std::string ends_at;
+  std::string by;
+  std::string comment;
+  std::string id;
+  desc.add_options()("matcher", po::value<std::vector<std::string>>(&matchers), "label matcher")(
+      "duration", po::value<std::string>(&duration), "e.g. 2h")(
+      "ends-at", po::value<std::string>(&ends_at), "RFC 3339")(
+      "by", po::value<std::string>(&by), "author")(
+      "comment", po::value<std::string>(&comment), "why")("id", po::value<std::string>(&id), "");
+  po::positional_options_description pos;
+  pos.add("id", 1);
+  po::variables_map vm;
+  if (int rc = ParseArgs(rest, desc, pos, vm, err, "silence " + sub); rc != kExitOk) {
+    return rc;
+  }
+  if (sub == "ls") {
+    auto v = Call(r, "GET", "/api/v1/silences", "", err);
+    if (!v) {
+      return kExitFailure;
+    }
+    return Emit(r, *v, out, [&] {
+      for (const auto& s : v->at("silences").as_array()) {
+        out << Str(s, "id") << "  " << (s.at("active").as_bool() ? "active " : "expired") << "  "
+            << Str(s, "starts_at") << " .. " << Str(s, "ends_at") << "  " << Str(s, "matchers")
+            << "  by " << Str(s, "created_by") << ": " << Str(s, "comment") << "\n";
+      }
+    });
+  }
+  if (sub == "expire") {
+    if (id.empty()) {
+      err << "usage: rotactl silence expire ID\n";
+      return kExitUsage;
+    }
+    auto v = Call(r, "DELETE", "/api/v1/silences/" + id, "", err);
+    if (!v) {
+      return kExitFailure;
+    }
+    return Emit(r, *v, out, [&] { out << "silence " << id << " expired\n"; });
+  }
+  if (matchers.empty() || by.empty() || (duration.empty() && ends_at.empty())) {
+    err << "rotactl silence add: --matcher, --by and --duration or --ends-at are required\n";
+    return kExitUsage;
+  }
+  json::array ms;
+  for (const auto& m : matchers) {
+    ms.emplace_back(m);
+  }
+  json::object body{{"matchers", ms}, {"created_by", by}, {"comment", comment}};
+  if (!duration.empty()) {
+    body["duration"] = duration;
+  } else {
+    body["ends_at"] = ends_at;
+  }
+  auto v = Call(r, "POST", "/api/v1/silences", json::serialize(body), err);
+  if (!v) {
+    return kExitFailure;
+  }
+  return Emit(r, *v, out, [&] { out << Str(*v, "id") << "\n"; });
+}
+
+int Override(const Args& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || (args[0] != "add" && args[0] != "ls" && args[0] != "rm")) {
+    err << "usage: rotactl override add|ls|rm ...\n";
+    return kExitUsage;
+  }
+  const std::string sub = args[0];
+  const Args rest(args.begin() + 1, args.end());
+  Remote r;
+  po::options_description desc(
+      "Usage: rotactl override add --person P [--replaces Q | --team T] --start T --end T [--note N]\n"
+      "       rotactl override ls\n       rotactl override rm ID");
+  AddRemoteOptions(desc, r);
+  std::string person;
+  std::string replaces;
+  std::string team;
+  std::string start;
+  std::string end;
+  std::string note;
+  std::string id;
+  desc.add_options()("person", po::value<std::string>(&person), "who is on duty")(
+      "replaces", po::value<std::string>(&replaces), "whom they cover")(
+      "team", po::value<std::string>(&team), "add to this team")(
+      "start", po::value<std::string>(&start), "RFC 3339")("end", po::value<std::string>(&end),
+                                                           "RFC 3339")(
+      "note", po::value<std::string>(&note), "why")("id", po::value<std::string>(&id), "");
+  po::positional_options_description pos;
+  pos.add("id", 1);
+  po::variables_map vm;
+  if (int rc = ParseArgs(rest, desc, pos, vm, err, "override " + sub); rc != kExitOk) {
+    return rc;
+  }
+  if (sub == "ls") {
+    auto v = Call(r, "GET", "/api/v1/overrides", "", err);
+    if (!v) {
+      return kExitFailure;
+    }
+    return Emit(r, *v, out, [&] {
+      for (const auto& o : v->at("overrides").as_array()) {
+        out << Str(o, "id") << "  " << Str(o, "person")
+            << (Str(o, "replaces") != "-" ? " replaces " + Str(o, "replaces") : "")
+            << (Str(o, "team") != "-" ? " added to " + Str(o, "team") : "") << "  "
+            << Str(o, "start") << " .. " << Str(o, "end") << "  (" << Str(o, "source") << ") "
+            << Str(o, "note") << "\n";
+      }
+    });
+  }
+  if (sub == "rm") {
+    if (id.empty()) {
+      err << "usage: rotactl override rm ID\n";
+      return kExitUsage;
+    }
+    auto v = Call(r, "DELETE", "/api/v1/overrides/" + id, "", err);
+    if (!v) {
+      return kExitFailure;
+    }
+    return Emit(r, *v, out, [&] { out << "override " << id << " removed\n"; });
+  }
+  if (person.empty() || start.empty() || end.empty()) {
+    err << "rotactl override add: --person, --start and --end are required\n";
+    return kExitUsage;
+  }
+  json::object body{{"person", person}, {"start", start}, {"end", end}, {"note", note}};
+  if (!replaces.empty()) {
+    body["replaces"] = replaces;
+  }
+  if (!team.empty()) {
+    body["team"] = team;
+  }
+  auto v = Call(r, "POST", "/api/v1/overrides", json::serialize(body), err);
+  if (!v) {
+    return kExitFailure;
+  }
+  return Emit(r, *v, out, [&] { out << Str(*v, "id") << "\n"; });
+}
+
+int Drill(const Args& args, std::ostream& out, std::ostream& err) {
+  Remote r;
+  std::vector<std::string> labels;
+  po::options_description desc(
+      "Usage: rotactl drill [--label name=value ...]\n"
+      "Sends a synthetic alert through rotad (alertname=RotaDrill plus the labels),\n"
+      "reports who got it when (or until when it is held, and for whom), then resolves it.");
+  AddRemoteOptions(desc, r);
+  desc.add_options()("label", po::value<std::vector<std::string>>(&labels), "name=value");
+  po::variables_map vm;
+  if (int rc = ParseArgs(args, desc, {}, vm, err, "drill"); rc != kExitOk) {
+    return rc;
+  }
+  const auto now = SystemClock().Now();
+  json::object ls{{"alertname", "RotaDrill"},
+                  {"drill_id", std::to_string(now.time_since_epoch().count())}};
+  for (const auto& l : labels) {
+    const auto eq = l.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      err << "rotactl drill: --label takes name=value, got " << Quote(l) << "\n";
+      return kExitUsage;
+    }
+    ls[l.substr(0, eq)] = l.substr(eq + 1);
+  }
+  auto v = Call(r, "POST", "/api/v1/events",
+                json::serialize(json::object{{"labels", ls},
+                                             {"annotations", json::object{{"summary", "rota drill"}}}}),
+                err);
+  if (!v) {
+    return kExitFailure;
+  }
+  const auto& a = v->at("alerts").as_array().at(0);
+  const std::string id = Str(a, "id");
+  const std::string status = Str(a, "status");
+  auto detail = Call(r, "GET", "/api/v1/alerts/" + id, "", err);
+  (void)Call(r, "POST", "/api/v1/alerts/" + id + "/resolve",
+             json::serialize(json::object{{"by", "rotactl drill"}, {"comment", "drill over"}}), err);
+  const bool reaches = status == "notified" || (status == "held" && Str(a, "held_until") != "-") ||
+                       status == "grouped";
+  if (r.output == "json") {
+    out << json::serialize(json::object{{"answer", a}, {"alert", detail ? *detail : json::value(nullptr)}})
+        << "\n";
+  } else {
+    out << "drill alert " << id << " " << json::serialize(ls) << "\n";
+    if (status == "notified") {
+      out << "notified " << Str(a, "notified") << " at " << FormatRfc3339(now) << "\n";
+    } else if (status == "held") {
+      out << "nobody on duty: held until " << Str(a, "held_until") << " for " << Str(a, "next_on_duty")
+          << "\n";
+    } else {
+      out << "status: " << status << "\n";
+    }
+    if (detail) {
+      out << "\n";
+      for (const auto& e : detail->at("timeline").as_array()) {
+        out << Str(e, "at") << "  " << Str(e, "what") << "\n";
+      }
+    }
+    out << "(resolved the drill alert)\n";
+  }
+  return reaches ? kExitOk : kExitFailure;
+}
+
+}  // namespace rota::cli
