@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "app/ack_link.h"
 #include "config/roster_spec.h"
 #include "core/time.h"
 #include "ingest/decode.h"
@@ -352,6 +353,73 @@ void Pipeline::Register(http::Router& router) {
                   });
   }
 
+  // Signed ack links: the signature is the authorization.
+  for (const char* method : {"GET", "POST"}) {
+    const bool act = std::string_view(method) == "POST";
+    router.Handle(method, "/ack/{alert}/{expires}/{person}/{sig}",
+                  [this, act](http::Request& req, http::Reply reply) {
+      asio::post(strand_, [this, act, p = req.params, reply = std::move(reply)] {
+        const auto page = [](int status, const std::string& title, const std::string& body) {
+          http::Response r;
+          r.status = status;
+          r.content_type = "text/html; charset=utf-8";
+          r.body = "<!doctype html><html><head><meta charset=utf-8><meta name=viewport "
+                   "content=\"width=device-width\"><title>" + title + "</title></head><body><h1>" +
+                   title + "</h1>" + body + "</body></html>\n";
+          return r;
+        };
+        const std::string& key = config_->global.ack_key.Reveal();
+        std::uint64_t id = 0;
+        std::int64_t expires = 0;
+        try {
+          id = std::stoull(p.at("alert"));
+          expires = std::stoll(p.at("expires"));
+        } catch (const std::exception&) {
+          reply(page(400, "Bad ack link", "<p>The link is malformed.</p>"));
+          return;
+        }
+        const TimePoint now = clock_.Now();
+        const auto check = key.empty() ? AckCheck::kBadSignature
+                                       : VerifyAck(key, id, expires, p.at("person"), p.at("sig"), now);
+        if (check == AckCheck::kBadSignature) {
+          reply(page(403, "Invalid ack link", "<p>This link is not valid.</p>"));
+          return;
+        }
+        if (check == AckCheck::kExpired) {
+          reply(page(403, "Expired ack link", "<p>This link has expired; use the API or rotactl ack.</p>"));
+          return;
+        }
+        const engine::Alert* a = engine_->Find(id);
+        if (a == nullptr) {
+          reply(page(404, "Unknown alert", "<p>rota does not know this alert.</p>"));
+          return;
+        }
+        std::string labels;
+        for (const auto& [k, v] : a->labels.pairs()) {
+          std::string esc;
+          for (char c : k + "=" + v) {
+            esc += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
+          }
+          labels += "<li>" + esc + "</li>";
+        }
+        if (!act) {
+          reply(page(200, "Acknowledge alert " + std::to_string(id) + "?",
+                     "<ul>" + labels + "</ul><p>State: " + std::string(engine::AlertStateName(a->state)) +
+                         "</p><form method=post><button type=submit>Acknowledge as " + p.at("person") +
+                         "</button></form>"));
+          return;
+        }
+        auto r = engine_->Acknowledge(id, p.at("person"), "via ack link", now);
+        Dispatch(now);
+        Arm();
+        log::Info("acknowledged via ack link", {{"alert", std::to_string(id)}, {"by", p.at("person")}});
+        reply(page(200, "Alert " + std::to_string(id) + " " +
+                            std::string(r ? engine::OutcomeName(*r) : "unknown"),
+                   "<ul>" + labels + "</ul>"));
+      });
+    });
+  }
+
   router.Handle("GET", "/api/v1/silences", [this](http::Request& req, http::Reply reply) {
     if (Deny(req, Role::kAdmin, reply)) {
       return;
@@ -655,6 +723,12 @@ void Pipeline::Dispatch(TimePoint now) {
       if (a == nullptr) {
         return;
       }
+      // A signed link when a key is configured; else the API (needs a token).
+      const std::string& key = config_->global.ack_key.Reveal();
+      const std::string ack_url =
+          key.empty() ? config_->global.external_url + "/api/v1/alerts/" + std::to_string(a->id) + "/ack"
+                      : config_->global.external_url +
+                            AckPath(key, a->id, now + config_->global.ack_link_ttl, n.person);
       into.push_back(json::object{
           {"id", std::to_string(a->id)},
           {"fingerprint", a->key},
@@ -662,7 +736,7 @@ void Pipeline::Dispatch(TimePoint now) {
           {"labels", LabelsJson(a->labels)},
           {"annotations", AnnotationsJson(a->annotations)},
           {"starts_at", FormatRfc3339(a->starts_at)},
-          {"ack_url", config_->global.external_url + "/api/v1/alerts/" + std::to_string(a->id) + "/ack"}});
+          {"ack_url", ack_url}});
       if (summary.size() < 200) {
         summary += (summary.empty() ? "" : "; ") + std::string(a->labels.Get("alertname"));
       }

@@ -45,6 +45,8 @@ struct Global {
   std::string timezone = "UTC";
   const date::time_zone* zone = nullptr;
   std::string external_url;  // default: http://<server.listen>
+  Secret ack_key;            // from ack_key_file: signs ack links (HMAC-SHA256)
+  Duration ack_link_ttl = std::chrono::hours(24);
 };
 
 struct Server {

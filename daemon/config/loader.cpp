@@ -381,9 +381,14 @@ PendingHours ParseHoursList(Reader& r, const YAML::Node& map, std::string_view k
 }
 
 void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
-  if (!r.Map(n, "global", {"timezone", "external_url"})) {
+  if (!r.Map(n, "global", {"timezone", "external_url", "ack_key_file", "ack_link_ttl"})) {
     return;
   }
+  r.SecretFileOnly(n, "ack_key_file", g.ack_key);
+  if (!g.ack_key.empty() && g.ack_key.Reveal().size() < 32) {
+    r.Err(n["ack_key_file"], "the ack key must be at least 32 bytes (e.g. head -c 48 /dev/urandom | base64)");
+  }
+  r.OptDur(n, "ack_link_ttl", g.ack_link_ttl);
   r.OptStr(n, "timezone", g.timezone);
   r.OptStr(n, "external_url", g.external_url);
   if (const YAML::Node tz = n["timezone"]; tz.IsDefined()) {

@@ -258,3 +258,46 @@ class AuthTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AckLinkTest(unittest.TestCase):
+    def test_signed_link_confirms_then_acks(self):
+        import urllib.parse
+        sink = Sink()
+        self.addCleanup(sink.close)
+        work = Workdir(rules=None)
+        self.addCleanup(work.cleanup)
+        work.write("ack.key", "k" * 48 + "\n")
+        work.write("rota.yaml", """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%s'}
+global: {external_url: 'http://rota.example', ack_key_file: ack.key, ack_link_ttl: 1h}
+channels: [{name: hooks, type: webhook, url: '%s'}]
+people: [{id: alice, hours: [{}], contacts: [{channel: hooks, to: alice}]}]
+routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['person:alice'], escalate_after: 1h}]}]
+""" % (work.state, sink.url))
+        d = Rotad(work.config)
+        self.addCleanup(d.stop)
+        status, _, body = d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": "Click"}}))
+        aid = json.loads(body)["alerts"][0]["id"]
+        msg = sink.wait_for(lambda m: True, "the webhook")[0]
+        url = msg["json"]["alerts"][0]["ack_url"]
+        self.assertRegex(url, r"^http://rota\.example/ack/%s/\d+/alice/[0-9a-f]{64}$" % aid)
+        path = urllib.parse.urlparse(url).path
+        status, headers, page = d.request("GET", path)
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/html"))
+        self.assertIn("<form method=post>", page)
+        self.assertIn("alertname=Click", page)
+        _, _, detail = d.request("GET", "/api/v1/alerts/" + aid)
+        self.assertEqual(json.loads(detail)["state"], "firing", "GET never acts")
+        tampered = path[:-1] + ("0" if path[-1] != "0" else "1")
+        self.assertEqual(d.request("POST", tampered)[0], 403)
+        self.assertEqual(d.request("POST", path.replace("/alice/", "/mallory/"))[0], 403)
+        status, _, page = d.request("POST", path)
+        self.assertEqual(status, 200, page)
+        self.assertIn("acknowledged", page)
+        _, _, detail = d.request("GET", "/api/v1/alerts/" + aid)
+        self.assertEqual(json.loads(detail)["acked_by"], "alice")
+        self.assertNotIn("k" * 48, d.log())
