@@ -83,6 +83,7 @@ Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
       metrics_(metrics),
       on_roster_(std::move(on_roster)),
       timer_(ioc),
+      gauge_timer_(ioc),
       dispatcher_(2, [this](const notify::Message& m, const notify::Channel& ch,
                             const notify::SendResult& r) {
         const char* outcome = r.outcome == notify::SendOutcome::kDelivered ? "delivered"
@@ -133,6 +134,20 @@ void Pipeline::Rebuild() {
     on_roster_(roster_);
   }
   Arm();
+  if (!gauges_running_) {
+    gauges_running_ = true;
+    GaugeLoop();
+  }
+}
+
+void Pipeline::GaugeLoop() {
+  RefreshGauges();
+  gauge_timer_.expires_after(std::chrono::seconds(5));
+  gauge_timer_.async_wait(asio::bind_executor(strand_, [this](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) {
+      GaugeLoop();
+    }
+  }));
 }
 
 bool Pipeline::Deny(const http::Request& req, Role role, http::Reply& reply) const {
@@ -852,6 +867,7 @@ std::string Pipeline::AlertJson(const engine::Alert& a, bool detail) const {
 void Pipeline::Stop(std::chrono::milliseconds deadline) {
   stopped_ = true;
   timer_.cancel();
+  gauge_timer_.cancel();
   dispatcher_.Stop(deadline);
 }
 

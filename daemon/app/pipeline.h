@@ -65,6 +65,7 @@ class Pipeline {
   void OnTimer();
   void Dispatch(TimePoint now);
   void RefreshGauges();
+  void GaugeLoop();
   std::string AlertJson(const engine::Alert& a, bool detail) const;
 
   boost::asio::io_context& ioc_;
@@ -73,8 +74,10 @@ class Pipeline {
   metrics::Metrics& metrics_;
   RosterListener on_roster_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer gauge_timer_;
   std::optional<TimePoint> armed_for_;
   bool stopped_ = false;
+  bool gauges_running_ = false;
 
   // Strand-owned state.
   std::shared_ptr<const config::Config> config_;
