@@ -90,6 +90,18 @@ Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
                               : r.outcome == notify::SendOutcome::kRejected ? "rejected"
                                                                              : "failed";
         metrics_.NotificationSent(ch.name(), m.kind, outcome);
+        // The timeline says when it was sent, or why not (on the strand).
+        asio::post(strand_, [this, ids = m.alert_ids, who = m.recipient, channel = ch.name(),
+                             outcome = std::string(outcome), detail = r.detail, attempts = r.attempts] {
+          if (!engine_) {
+            return;
+          }
+          for (auto id : ids) {
+            engine_->Annotate(id, clock_.Now(),
+                              outcome + " to " + who + " via " + channel + " (" + detail + ", " +
+                                  std::to_string(attempts) + " attempt" + (attempts == 1 ? ")" : "s)"));
+          }
+        });
         if (r.outcome != notify::SendOutcome::kDelivered) {
           log::Warn("notification not delivered",
                     {{"channel", ch.name()}, {"recipient", m.recipient}, {"kind", m.kind},
@@ -141,6 +153,10 @@ void Pipeline::Rebuild() {
 }
 
 void Pipeline::GaugeLoop() {
+  // Resolved alerts stay visible for a day, then memory is given back.
+  if (const auto pruned = engine_->PruneResolved(clock_.Now() - std::chrono::hours(24)); pruned > 0) {
+    log::Debug("forgot resolved alerts", {{"count", pruned}});
+  }
   RefreshGauges();
   gauge_timer_.expires_after(std::chrono::seconds(5));
   gauge_timer_.async_wait(asio::bind_executor(strand_, [this](const boost::system::error_code& ec) {
@@ -779,6 +795,8 @@ void Pipeline::Dispatch(TimePoint now) {
              "-" + std::to_string(n.id) + "-" + std::to_string(c);
       m.recipient = n.person;
       m.to = contact.to;
+      m.alert_ids = n.alerts;
+      m.alert_ids.insert(m.alert_ids.end(), n.resolved.begin(), n.resolved.end());
       m.kind = std::string(engine::NotificationKindName(n.kind));
       m.summary = m.kind + ": " + summary;
       m.json = json::serialize(json::object{

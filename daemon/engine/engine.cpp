@@ -880,6 +880,20 @@ Result<void> Engine::ExpireSilence(const std::string& id, TimePoint now) {
   return {};
 }
 
+void Engine::Annotate(AlertId id, TimePoint at, std::string what) {
+  auto it = alerts_.find(id);
+  if (it != alerts_.end()) {
+    Note(it->second, at, std::move(what));
+  }
+}
+
+std::size_t Engine::PruneResolved(TimePoint before) {
+  return std::erase_if(alerts_, [&](const auto& kv) {
+    const Alert& a = kv.second;
+    return a.state == AlertState::kResolved && a.resolved_at && *a.resolved_at < before;
+  });
+}
+
 const Alert* Engine::Find(AlertId id) const {
   auto it = alerts_.find(id);
   return it == alerts_.end() ? nullptr : &it->second;

@@ -129,6 +129,12 @@ class Engine {
   Result<void> ExpireSilence(const std::string& id, TimePoint now);
   [[nodiscard]] const std::vector<rules::Silence>& silences() const { return silences_; }
 
+  // Facts the shell learns after a decision (a delivery succeeded or failed)
+  // join the alert's timeline. Unknown ids are ignored.
+  void Annotate(AlertId id, TimePoint at, std::string what);
+  // Forgets alerts resolved before `before`; returns how many.
+  std::size_t PruneResolved(TimePoint before);
+
   [[nodiscard]] const Alert* Find(AlertId id) const;
   [[nodiscard]] const Alert* FindByKey(const std::string& key) const;  // open alerts
   void ForEachAlert(const std::function<void(const Alert&)>& fn) const;

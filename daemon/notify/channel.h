@@ -26,6 +26,7 @@ struct Message {
   std::string kind;       // alert | digest | resolved
   std::string json;       // the webhook body (DESIGN.md "The outgoing webhook")
   std::string summary;    // one line, for the log channel and logs
+  std::vector<std::uint64_t> alert_ids;  // the alerts it is about (for timelines)
 };
 
 enum class SendOutcome { kDelivered, kFailed, kRejected };  // rejected: 4xx, final

@@ -95,6 +95,9 @@ escalations:
         self.assertEqual(body["ack_url"], "http://rota.example/api/v1/alerts/%s/ack" % a["id"])
         self.assertEqual(msg["headers"]["Idempotency-Key"], body["notification_id"])
         self.assertFalse(self.sink.messages(self.to("later")), "off duty: never notified")
+        timeline = lambda: [e["what"] for e in json.loads(self.d.request("GET", "/api/v1/alerts/" + a["id"])[2])["timeline"]]
+        wait_until(lambda: any(w.startswith("delivered to oncall via hooks (HTTP 200, 1 attempt)") for w in timeline()),
+                   "the delivery in the timeline")
         self.assertRegex(self.d.log(), r'msg=notification channel=console recipient=oncall to=oncall kind=alert')
 
     def test_alerts_v2_like_prometheus(self):

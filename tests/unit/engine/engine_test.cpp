@@ -389,6 +389,20 @@ TEST_CASE("endsAt: past resolves, future resolves unless refreshed") {
   CHECK(sim.engine().Find(s.id)->state == AlertState::kResolved);
 }
 
+TEST_CASE("the shell annotates timelines; resolved alerts are pruned after a while") {
+  Sim sim;
+  auto r = sim.Fire({{"alertname", "P"}, {"severity", "page"}}, At("2026-11-23T09:00:00Z"));
+  sim.engine().Annotate(r.id, At("2026-11-23T09:00:01Z"), "delivered to alice via hooks (HTTP 200, 1 attempt)");
+  sim.engine().Annotate(999, At("2026-11-23T09:00:01Z"), "ignored");
+  CHECK(TimelineHas(*sim.engine().Find(r.id), "delivered to alice via hooks"));
+  REQUIRE(sim.engine().Resolve(r.id, "x", "", At("2026-11-23T10:00:00Z")).has_value());
+  auto open = sim.Fire({{"alertname", "Q"}, {"severity", "page"}}, At("2026-11-23T10:00:00Z"));
+  CHECK(sim.engine().PruneResolved(At("2026-11-23T10:00:00Z")) == 0);  // resolved exactly then: kept
+  CHECK(sim.engine().PruneResolved(At("2026-11-24T10:00:00Z")) == 1);
+  CHECK(sim.engine().Find(r.id) == nullptr);
+  CHECK(sim.engine().Find(open.id) != nullptr);  // open alerts are never pruned
+}
+
 TEST_CASE("acknowledge and resolve events by dedup key") {
   Sim sim;
   Event trigger;
