@@ -203,43 +203,17 @@ bool Pipeline::Deny(const http::Request& req, Role role, http::Reply& reply) con
 }
 
 void Pipeline::Register(http::Router& router) {
-  router.Handle("POST", "/api/v1/alertmanager", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kIngest, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
-      ingest::Limits limits;
-      limits.max_alerts = config_->ingest.max_alerts_per_request;
-      limits.max_labels = config_->ingest.max_labels;
-      limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
-      auto events = ingest::DecodeAlertmanagerWebhook(body, limits);
-      if (!events) {
-        metrics_.EventReceived("alertmanager", "invalid");
-        reply(http::Response::Error(400, events.error().message()));
-        return;
-      }
-      Ingest("alertmanager", std::move(*events), std::move(reply), false, "");
-    });
-  });
-  router.Handle("POST", "/api/v2/alerts", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kIngest, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
-      ingest::Limits limits;
-      limits.max_alerts = config_->ingest.max_alerts_per_request;
-      limits.max_labels = config_->ingest.max_labels;
-      limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
-      auto events =
-          ingest::DecodeAlertsV2(body, limits, config_->ingest.resolve_timeout, clock_.Now());
-      if (!events) {
-        metrics_.EventReceived("prometheus", "invalid");
-        reply(http::Response::Error(400, events.error().message()));
-        return;
-      }
-      Ingest("prometheus", std::move(*events), std::move(reply), false, "");
-    });
-  });
+  IngestRoute(router, "/api/v1/alertmanager", "alertmanager",
+              [](std::string_view body, const ingest::Limits& limits, const config::Config&,
+                 TimePoint) { return ingest::DecodeAlertmanagerWebhook(body, limits); });
+  IngestRoute(router, "/api/v2/alerts", "prometheus",
+              [](std::string_view body, const ingest::Limits& limits, const config::Config& c,
+                 TimePoint now) {
+                return ingest::DecodeAlertsV2(body, limits, c.ingest.resolve_timeout, now);
+              });
+  IngestRoute(router, "/api/v1/events", "generic",
+              [](std::string_view body, const ingest::Limits& limits, const config::Config&,
+                 TimePoint) { return ingest::DecodeGeneric(body, limits); });
   router.Handle("POST", "/v2/enqueue", [this](http::Request& req, http::Reply reply) {
     if (Deny(req, Role::kIngest, reply)) {
       return;
@@ -249,9 +223,7 @@ void Pipeline::Register(http::Router& router) {
       for (const auto& k : config_->ingest.pagerduty_routing_keys) {
         keys.labels_by_key[k.key.Reveal()] = k.labels;
       }
-      ingest::Limits limits;
-      limits.max_labels = config_->ingest.max_labels;
-      auto decoded = ingest::DecodePagerDuty(body, limits, keys);
+      auto decoded = ingest::DecodePagerDuty(body, Limits(), keys);
       if (!decoded) {
         metrics_.EventReceived("pagerduty", "invalid");
         json::array errors;
@@ -274,25 +246,6 @@ void Pipeline::Register(http::Router& router) {
       Ingest("pagerduty", std::move(events), std::move(reply), true, decoded->dedup_key);
     });
   });
-  router.Handle("POST", "/api/v1/events", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kIngest, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
-      ingest::Limits limits;
-      limits.max_alerts = config_->ingest.max_alerts_per_request;
-      limits.max_labels = config_->ingest.max_labels;
-      limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
-      auto events = ingest::DecodeGeneric(body, limits);
-      if (!events) {
-        metrics_.EventReceived("generic", "invalid");
-        reply(http::Response::Error(400, events.error().message()));
-        return;
-      }
-      Ingest("generic", std::move(*events), std::move(reply), false, "");
-    });
-  });
-
   router.Handle("GET", "/api/v1/alerts", [this](http::Request& req, http::Reply reply) {
     if (Deny(req, Role::kAdmin, reply)) {
       return;
@@ -652,6 +605,33 @@ void Pipeline::Register(http::Router& router) {
       Rebuild();
       log::Info("override removed", {{"id", id}});
       reply(JsonResponse(200, json::object{{"id", id}, {"status", "removed"}}));
+    });
+  });
+}
+
+ingest::Limits Pipeline::Limits() const {
+  ingest::Limits limits;
+  limits.max_alerts = config_->ingest.max_alerts_per_request;
+  limits.max_labels = config_->ingest.max_labels;
+  limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
+  return limits;
+}
+
+void Pipeline::IngestRoute(http::Router& router, const std::string& path, const std::string& source,
+                           Decoder decode) {
+  router.Handle("POST", path, [this, source, decode](http::Request& req, http::Reply reply) {
+    if (Deny(req, Role::kIngest, reply)) {
+      return;
+    }
+    asio::post(strand_, [this, source, decode, body = std::move(req.body),
+                         reply = std::move(reply)]() mutable {
+      auto events = decode(body, Limits(), *config_, clock_.Now());
+      if (!events) {
+        metrics_.EventReceived(source, "invalid");
+        reply(http::Response::Error(400, events.error().message()));
+        return;
+      }
+      Ingest(source, std::move(*events), std::move(reply), false, "");
     });
   });
 }

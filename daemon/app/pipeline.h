@@ -30,6 +30,7 @@
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "http/router.h"
+#include "ingest/decode.h"
 #include "metrics/metrics.h"
 #include "notify/dispatcher.h"
 #include "schedule/roster.h"
@@ -55,6 +56,13 @@ class Pipeline {
 
  private:
   enum class Role { kIngest, kAdmin };
+
+  using Decoder = std::function<Result<std::vector<engine::Event>>(
+      std::string_view body, const ingest::Limits& limits, const config::Config& config,
+      TimePoint now)>;
+  void IngestRoute(http::Router& router, const std::string& path, const std::string& source,
+                   Decoder decode);
+  [[nodiscard]] ingest::Limits Limits() const;
 
   // Answers 401/403 (true) when the request may not do this.
   bool Deny(const http::Request& req, Role role, http::Reply& reply) const;

@@ -123,6 +123,46 @@ Result<void> CheckCount(std::size_t n, const Limits& limits) {
   return {};
 }
 
+// The fields both Alertmanager formats share for one alert.
+struct AlertFields {
+  engine::Event event;
+  std::optional<TimePoint> starts;
+  std::optional<TimePoint> ends;
+};
+
+Result<AlertFields> ParseAlertFields(const json::value& av, const Limits& limits,
+                                     const std::string& where, std::string source) {
+  if (!av.is_object()) {
+    return Fail(Error::InvalidArgument(where + ": expected an object"));
+  }
+  const auto& a = av.as_object();
+  AlertFields out;
+  out.event.source = std::move(source);
+  auto labels = Labels(a.if_contains("labels"), limits, where + ".labels");
+  if (!labels) {
+    return Fail(labels.error());
+  }
+  if (labels->empty()) {
+    return Fail(Error::InvalidArgument(where + ".labels: at least one label pair required"));
+  }
+  out.event.labels = std::move(*labels);
+  auto ann = AnnotationsOf(a, "annotations", limits, where);
+  auto starts = OptInstant(a, "startsAt", where);
+  auto ends = OptInstant(a, "endsAt", where);
+  auto url = OptString(a, "generatorURL", where);
+  for (const Error* err : {ann ? nullptr : &ann.error(), starts ? nullptr : &starts.error(),
+                           ends ? nullptr : &ends.error(), url ? nullptr : &url.error()}) {
+    if (err != nullptr) {
+      return Fail(*err);
+    }
+  }
+  out.event.annotations = std::move(*ann);
+  out.event.generator_url = *url;
+  out.starts = *starts;
+  out.ends = *ends;
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<engine::Event>> DecodeAlertmanagerWebhook(std::string_view body,
@@ -150,40 +190,21 @@ Result<std::vector<engine::Event>> DecodeAlertmanagerWebhook(std::string_view bo
   std::size_t i = 0;
   for (const auto& av : alerts->as_array()) {
     const std::string where = "alerts[" + std::to_string(i++) + "]";
-    if (!av.is_object()) {
-      return Fail(Error::InvalidArgument(where + ": expected an object"));
+    auto fields = ParseAlertFields(av, limits, where, "alertmanager");
+    if (!fields) {
+      return Fail(fields.error());
     }
-    const auto& a = av.as_object();
-    engine::Event e;
-    e.source = "alertmanager";
-    auto labels = Labels(a.if_contains("labels"), limits, where + ".labels");
-    if (!labels) {
-      return Fail(labels.error());
+    auto status = OptString(av.as_object(), "status", where);
+    if (!status) {
+      return Fail(status.error());
     }
-    if (labels->empty()) {
-      return Fail(Error::InvalidArgument(where + ".labels: at least one label pair required"));
-    }
-    e.labels = std::move(*labels);
-    auto ann = AnnotationsOf(a, "annotations", limits, where);
-    auto starts = OptInstant(a, "startsAt", where);
-    auto ends = OptInstant(a, "endsAt", where);
-    auto status = OptString(a, "status", where);
-    auto url = OptString(a, "generatorURL", where);
-    for (const Error* err : {ann ? nullptr : &ann.error(), starts ? nullptr : &starts.error(),
-                             ends ? nullptr : &ends.error(), status ? nullptr : &status.error(),
-                             url ? nullptr : &url.error()}) {
-      if (err != nullptr) {
-        return Fail(*err);
-      }
-    }
-    e.annotations = std::move(*ann);
-    e.starts_at = *starts;
-    e.generator_url = *url;
+    engine::Event e = std::move(fields->event);
+    e.starts_at = fields->starts;
     if (*status == "resolved") {
-      if (!*ends) {
+      if (!fields->ends) {
         return Fail(Error::InvalidArgument(where + ": a resolved alert needs endsAt"));
       }
-      e.ends_at = *ends;
+      e.ends_at = fields->ends;
     } else if (*status != "firing") {
       return Fail(Error::InvalidArgument(where + ".status: expected \"firing\" or \"resolved\""));
     }
@@ -209,36 +230,17 @@ Result<std::vector<engine::Event>> DecodeAlertsV2(std::string_view body, const L
   std::size_t i = 0;
   for (const auto& av : v->as_array()) {
     const std::string where = "[" + std::to_string(i++) + "]";
-    if (!av.is_object()) {
-      return Fail(Error::InvalidArgument(where + ": expected an object"));
+    auto fields = ParseAlertFields(av, limits, where, "prometheus");
+    if (!fields) {
+      return Fail(fields.error());
     }
-    const auto& a = av.as_object();
-    engine::Event e;
-    e.source = "prometheus";
-    auto labels = Labels(a.if_contains("labels"), limits, where + ".labels");
-    if (!labels) {
-      return Fail(labels.error());
-    }
-    if (labels->empty()) {
-      return Fail(Error::InvalidArgument(where + ".labels: at least one label pair required"));
-    }
-    e.labels = std::move(*labels);
-    auto ann = AnnotationsOf(a, "annotations", limits, where);
-    auto starts = OptInstant(a, "startsAt", where);
-    auto ends = OptInstant(a, "endsAt", where);
-    auto url = OptString(a, "generatorURL", where);
-    for (const Error* err : {ann ? nullptr : &ann.error(), starts ? nullptr : &starts.error(),
-                             ends ? nullptr : &ends.error(), url ? nullptr : &url.error()}) {
-      if (err != nullptr) {
-        return Fail(*err);
-      }
-    }
-    e.annotations = std::move(*ann);
-    e.generator_url = *url;
+    engine::Event e = std::move(fields->event);
+    const auto& starts = fields->starts;
+    const auto& ends = fields->ends;
     // Alertmanager's defaulting (api/v2 postAlertsHandler): startsAt falls
     // back to endsAt, then to now; endsAt to now + resolve_timeout.
-    const TimePoint start = starts->value_or(ends->value_or(now));
-    const TimePoint end = ends->value_or(now + resolve_timeout);
+    const TimePoint start = starts.value_or(ends.value_or(now));
+    const TimePoint end = ends.value_or(now + resolve_timeout);
     if (end < start) {
       return Fail(Error::InvalidArgument(where + ": endsAt is before startsAt"));
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.h"
 #include "core/time.h"
 
 namespace doctest {
@@ -52,6 +53,20 @@ inline TimePoint At(const std::string& rfc3339) {
   auto t = ParseRfc3339(rfc3339);
   REQUIRE_MESSAGE(t.has_value(), rfc3339);
   return *t;
+}
+
+// Loads `yaml` as a rota.yaml; fails the test (printing every error) if it
+// does not load.
+inline std::shared_ptr<const config::Config> LoadConfig(const std::string& yaml) {
+  TempDir dir;
+  auto r = config::Load(dir.Write("rota.yaml", yaml));
+  std::string errors;
+  for (const auto& e : r.errors) {
+    errors += e.ToString() + "\n";
+  }
+  INFO(errors);
+  REQUIRE(r.ok());
+  return r.config;
 }
 
 }  // namespace rota::testing

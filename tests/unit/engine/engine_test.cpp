@@ -74,15 +74,7 @@ inhibit_rules:
 class Sim {
  public:
   explicit Sim(const std::string& yaml = kConfig) {
-    rota::testing::TempDir dir;
-    auto r = rota::config::Load(dir.Write("rota.yaml", yaml));
-    std::string errors;
-    for (const auto& e : r.errors) {
-      errors += e.ToString() + "\n";
-    }
-    INFO(errors);
-    REQUIRE(r.ok());
-    config_ = r.config;
+    config_ = rota::testing::LoadConfig(yaml);
     roster_ = std::make_shared<rota::schedule::Roster>(rota::config::ToRosterSpec(*config_));
     engine_ = std::make_unique<Engine>(Model::Build(config_, roster_));
   }

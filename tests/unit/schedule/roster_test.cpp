@@ -56,15 +56,7 @@ teams:
 )";
 
 std::unique_ptr<Roster> Build(const std::string& yaml) {
-  TempDir dir;
-  auto loaded = rota::config::Load(dir.Write("rota.yaml", yaml));
-  std::string errors;
-  for (const auto& e : loaded.errors) {
-    errors += e.ToString() + "\n";
-  }
-  INFO(errors);
-  REQUIRE(loaded.ok());
-  return std::make_unique<Roster>(rota::config::ToRosterSpec(*loaded.config));
+  return std::make_unique<Roster>(rota::config::ToRosterSpec(*rota::testing::LoadConfig(yaml)));
 }
 
 std::vector<std::string> Ids(const TeamDuty& d) {
