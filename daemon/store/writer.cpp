@@ -1,0 +1,100 @@
+#include "store/writer.h"
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+namespace rota::store {
+
+Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitObserver observer)
+    : db_(std::move(db)), max_batch_(max_batch == 0 ? 1 : max_batch), observer_(std::move(observer)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Submit(Work work, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      if (done) {
+        done(Fail(Error::Unavailable("the store is shutting down")));
+      }
+      return;
+    }
+    queue_.emplace_back(std::move(work), std::move(done));
+  }
+  cv_.notify_one();
+}
+
+void Writer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Writer::Run() {
+  while (true) {
+    std::vector<std::pair<Work, Done>> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return;  // stopping, everything written
+      }
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<Result<void>> results;
+    results.reserve(batch.size());
+    auto txn = Txn::Begin(*db_);
+    if (!txn) {
+      for (auto& [work, done] : batch) {
+        if (done) {
+          done(Fail(txn.error()));
+        }
+      }
+      continue;
+    }
+    std::optional<Error> lost;  // set when SQLite rolled the whole batch back
+    for (auto& [work, done] : batch) {
+      if (auto r = db_->Exec("SAVEPOINT request"); !r) {
+        results.emplace_back(Fail(r.error()));
+        continue;
+      }
+      Result<void> r = work(*db_);
+      if (!r && !db_->InTransaction()) {
+        lost = r.error();  // disk full, I/O error: nothing of this batch survives
+        break;
+      }
+      if (!r) {
+        (void)db_->Exec("ROLLBACK TO request");
+      }
+      (void)db_->Exec("RELEASE request");
+      results.push_back(std::move(r));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    Result<void> committed = lost ? Result<void>(Fail(*lost)) : txn->Commit();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    if (observer_) {
+      observer_(batch.size(), took.count());
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].second) {
+        batch[i].second(committed ? results[i] : Result<void>(Fail(committed.error())));
+      }
+    }
+    if (lost) {
+      txn->Abandon();  // already rolled back by SQLite
+    }
+  }
+}
+
+}  // namespace rota::store

@@ -1,0 +1,227 @@
+// The store against real SQLite files in a temporary directory.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+
+#include "../test_util.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/writer.h"
+
+using namespace rota::store;
+using rota::Fail;
+using rota::Result;
+using rota::testing::TempDir;
+
+namespace {
+
+std::unique_ptr<Db> OpenOrDie(const std::string& path, Db::Options o = {}) {
+  auto db = Db::Open(path, o);
+  REQUIRE_MESSAGE(db.has_value(), (db ? "" : db.error().message()));
+  return std::move(*db);
+}
+
+std::int64_t Scalar(Db& db, const std::string& sql) {
+  auto s = db.Prepare(sql);
+  REQUIRE(s.has_value());
+  REQUIRE(s->Step().value());
+  return s->Int(0);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("a new database is migrated, in WAL mode with synchronous=FULL") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/rota.db");
+  auto v = Migrate(*db);
+  REQUIRE(v.has_value());
+  CHECK(*v == BuiltinMigrations().back().version);
+  CHECK(Scalar(*db, "PRAGMA synchronous") == 2);  // FULL
+  auto mode = db->Prepare("PRAGMA journal_mode");
+  REQUIRE(mode->Step().value());
+  CHECK(mode->Text(0) == "wal");
+  CHECK(Scalar(*db, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts','outbox','silences','overrides','meta')") == 5);
+  CHECK(Migrate(*db).value() == *v);  // again: nothing to do
+}
+
+TEST_CASE("a database newer than the binary is refused and left alone") {
+  TempDir dir;
+  const std::string path = dir.path() + "/rota.db";
+  {
+    auto db = OpenOrDie(path);
+    REQUIRE(Migrate(*db).has_value());
+    REQUIRE(db->Exec("PRAGMA user_version=99").has_value());
+  }
+  auto db = OpenOrDie(path);
+  auto v = Migrate(*db);
+  REQUIRE_FALSE(v.has_value());
+  CHECK(v.error().message().find("schema version 99, newer than this rotad understands") != std::string::npos);
+  CHECK(Scalar(*db, "PRAGMA user_version") == 99);
+}
+
+TEST_CASE("a file that is not a database is refused, never overwritten") {
+  TempDir dir;
+  const std::string path = dir.Write("rota.db", std::string(8192, 'x'));
+  auto db = Db::Open(path, {});
+  REQUIRE_FALSE(db.has_value());
+  CHECK(db.error().message().find("not a usable SQLite database (left untouched)") != std::string::npos);
+  CHECK(ReadFile(path) == std::string(8192, 'x'));
+}
+
+TEST_CASE("a transaction not committed is rolled back") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/rota.db");
+  REQUIRE(Migrate(*db).has_value());
+  {
+    auto txn = Txn::Begin(*db);
+    REQUIRE(txn.has_value());
+    REQUIRE(db->Exec("INSERT INTO meta VALUES ('a', 'b')").has_value());
+  }
+  CHECK(Scalar(*db, "SELECT count(*) FROM meta") == 0);
+  {
+    auto txn = Txn::Begin(*db);
+    REQUIRE(db->Exec("INSERT INTO meta VALUES ('a', 'b')").has_value());
+    REQUIRE(txn->Commit().has_value());
+  }
+  CHECK(Scalar(*db, "SELECT count(*) FROM meta") == 1);
+}
+
+TEST_CASE("statements bind and read values") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/rota.db");
+  REQUIRE(Migrate(*db).has_value());
+  auto ins = db->Prepare("INSERT INTO silences(id, ends_at, doc) VALUES (?1, ?2, ?3)");
+  REQUIRE(ins.has_value());
+  REQUIRE(ins->Bind(1, std::string_view("s-1")).Bind(2, std::int64_t{1795424400000}).Bind(3, std::string_view("{\"a\":\"é\"}")).Run().has_value());
+  auto sel = db->Prepare("SELECT id, ends_at, doc FROM silences");
+  REQUIRE(sel->Step().value());
+  CHECK(sel->Text(0) == "s-1");
+  CHECK(sel->Int(1) == 1795424400000);
+  CHECK(sel->Text(2) == "{\"a\":\"é\"}");
+  CHECK_FALSE(sel->Step().value());
+}
+
+TEST_CASE("group commit: requests queued during a commit share the next transaction") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/rota.db");
+  REQUIRE(Migrate(*db).has_value());
+  std::mutex mu;
+  std::vector<std::size_t> batches;
+  Writer writer(std::move(db), 1000, [&](std::size_t n, double) {
+    std::lock_guard lock(mu);
+    batches.push_back(n);
+  });
+  std::promise<void> first_running;
+  std::promise<void> release_first;
+  auto release = release_first.get_future().share();
+  std::atomic<int> ok{0};
+  const auto insert = [](int i) {
+    return [i](Db& d) -> Result<void> {
+      return d.Exec("INSERT INTO meta VALUES ('k" + std::to_string(i) + "', 'v')");
+    };
+  };
+  writer.Submit(
+      [&, insert](Db& d) -> Result<void> {
+        first_running.set_value();
+        release.wait();  // hold the first batch open while the rest queue up
+        return insert(0)(d);
+      },
+      [&](const Result<void>& r) { ok += r ? 1 : 0; });
+  first_running.get_future().wait();
+  for (int i = 1; i < 100; ++i) {
+    writer.Submit(insert(i), [&](const Result<void>& r) { ok += r ? 1 : 0; });
+  }
+  release_first.set_value();
+  writer.Stop();
+  CHECK(ok == 100);
+  CHECK(batches == std::vector<std::size_t>{1, 99});  // 100 requests, 2 fsyncs
+  auto check = OpenOrDie(dir.path() + "/rota.db");
+  CHECK(Scalar(*check, "SELECT count(*) FROM meta") == 100);
+}
+
+TEST_CASE("one failing request does not sink its batch") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/rota.db");
+  REQUIRE(Migrate(*db).has_value());
+  std::vector<bool> results(3);
+  {
+    Writer writer(std::move(db), 1000, nullptr);
+    writer.Submit([](Db& d) { return d.Exec("INSERT INTO meta VALUES ('a', '1')"); },
+                  [&](const Result<void>& r) { results[0] = r.has_value(); });
+    writer.Submit([](Db& d) -> Result<void> {
+                    if (auto r = d.Exec("INSERT INTO meta VALUES ('half', 'x')"); !r) {
+                      return r;
+                    }
+                    return d.Exec("INSERT INTO meta VALUES ('a', 'duplicate key')");
+                  },
+                  [&](const Result<void>& r) { results[1] = r.has_value(); });
+    writer.Submit([](Db& d) { return d.Exec("INSERT INTO meta VALUES ('b', '2')"); },
+                  [&](const Result<void>& r) { results[2] = r.has_value(); });
+  }
+  CHECK(results == std::vector<bool>{true, false, true});
+  auto check = OpenOrDie(dir.path() + "/rota.db");
+  CHECK(Scalar(*check, "SELECT count(*) FROM meta") == 2);
+  CHECK(Scalar(*check, "SELECT count(*) FROM meta WHERE key = 'half'") == 0);  // all or nothing
+}
+
+TEST_CASE("a full disk fails the writes and commits nothing of them") {
+  TempDir dir;
+  const std::string path = dir.path() + "/rota.db";
+  {
+    auto db = OpenOrDie(path);
+    REQUIRE(Migrate(*db).has_value());
+  }
+  Db::Options o;
+  o.max_page_count = 16;  // a tiny "disk"
+  auto db = OpenOrDie(path, o);
+  std::promise<Result<void>> done;
+  Writer writer(std::move(db), 10, nullptr);
+  writer.Submit(
+      [](Db& d) -> Result<void> {
+        auto s = d.Prepare("INSERT INTO meta VALUES (?1, ?2)");
+        if (!s) {
+          return Fail(s.error());
+        }
+        for (int i = 0; i < 200; ++i) {
+          if (auto r = s->Bind(1, "k" + std::to_string(i)).Bind(2, std::string(4000, 'x')).Run(); !r) {
+            return r;
+          }
+        }
+        return {};
+      },
+      [&](const Result<void>& r) { done.set_value(r); });
+  auto r = done.get_future().get();
+  writer.Stop();
+  REQUIRE_FALSE(r.has_value());
+  INFO(r.error().message());
+  CHECK(IsFull(r.error()));
+  CHECK(r.error().message().find("database or disk is full") != std::string::npos);
+  auto check = OpenOrDie(path);
+  CHECK(Scalar(*check, "SELECT count(*) FROM meta") == 0);
+}
+
+TEST_CASE("a read-only database refuses writes with a clear error") {
+  TempDir dir;
+  const std::string path = dir.path() + "/rota.db";
+  {
+    auto db = OpenOrDie(path);
+    REQUIRE(Migrate(*db).has_value());
+  }
+  Db::Options o;
+  o.read_only = true;
+  auto db = OpenOrDie(path, o);
+  auto r = db->Exec("INSERT INTO meta VALUES ('a', 'b')");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message().find("readonly") != std::string::npos);
+}
