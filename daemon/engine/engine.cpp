@@ -178,6 +178,7 @@ void Engine::SetModel(std::shared_ptr<const Model> model) {
 
 void Engine::Note(Alert& a, TimePoint at, std::string what) {
   a.timeline.push_back({at, std::move(what)});
+  changed_.insert(a.id);
 }
 
 void Engine::Schedule(TimePoint at, DeadlineKind kind, std::uint64_t target, int slot,
@@ -287,6 +288,7 @@ IngestResult Engine::Ingest(const Event& event, TimePoint now) {
     Alert& a = alerts_.at(open->second);
     result.id = a.id;
     a.updated_at = now;
+    changed_.insert(a.id);
     if (!event.annotations.empty()) {
       a.annotations = event.annotations;
     }
@@ -729,6 +731,7 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
       const auto spans = roster.PersonDutySpans(who, now, now + std::chrono::hours(24 * 8));
       if (spans && !spans->empty() && spans->front().start <= now) {
         a.handover_gen++;
+        a.handover_at = spans->front().end;
         Schedule(spans->front().end, DeadlineKind::kHandover, a.id, 0, a.handover_gen);
         Note(a, now, "hands over at " + FormatRfc3339(spans->front().end) + " when " + who +
                          "'s hours end, if still unresolved");
@@ -816,6 +819,7 @@ void Engine::Fire(const Deadline& d, TimePoint now, Batch& batch) {
         const std::string from = a.acked_by;
         a.state = AlertState::kFiring;
         a.acked_by.clear();
+        a.handover_at.reset();
         counters_.handovers++;
         Note(a, d.at, "handed over: " + from + "'s hours ended with the alert unresolved");
         for (std::size_t s = 0; s < a.routings.size(); ++s) {
@@ -890,8 +894,89 @@ void Engine::Annotate(AlertId id, TimePoint at, std::string what) {
 std::size_t Engine::PruneResolved(TimePoint before) {
   return std::erase_if(alerts_, [&](const auto& kv) {
     const Alert& a = kv.second;
-    return a.state == AlertState::kResolved && a.resolved_at && *a.resolved_at < before;
+    const bool old = a.state == AlertState::kResolved && a.resolved_at && *a.resolved_at < before;
+    if (old) {
+      forgotten_.push_back(a.id);
+      changed_.erase(a.id);
+    }
+    return old;
   });
+}
+
+Engine::Changes Engine::TakeChanges() {
+  Changes c;
+  c.changed.assign(changed_.begin(), changed_.end());
+  std::sort(c.changed.begin(), c.changed.end());
+  changed_.clear();
+  c.forgotten.swap(forgotten_);
+  return c;
+}
+
+void Engine::MarkChanged(const std::vector<AlertId>& ids) {
+  for (AlertId id : ids) {
+    if (alerts_.count(id) > 0) {
+      changed_.insert(id);
+    }
+  }
+}
+
+void Engine::Restore(std::vector<Alert> alerts, std::vector<rules::Silence> silences, TimePoint now) {
+  silences_ = std::move(silences);
+  for (const auto& s : silences_) {
+    if (s.id.starts_with("s-")) {
+      next_silence_ = std::max<std::uint64_t>(next_silence_, std::stoull(s.id.substr(2)) + 1);
+    }
+  }
+  Batch batch;
+  for (auto& restored : alerts) {
+    const AlertId id = restored.id;
+    next_alert_id_ = std::max(next_alert_id_, id + 1);
+    Alert& a = alerts_[id] = std::move(restored);
+    if (a.state == AlertState::kResolved) {
+      continue;
+    }
+    open_by_key_[a.key] = id;
+    if (a.ends_at) {
+      Schedule(*a.ends_at, DeadlineKind::kExpire, id, 0, a.expire_gen);
+    }
+    if (a.state == AlertState::kAcknowledged) {
+      if (a.handover_at) {
+        Schedule(*a.handover_at, DeadlineKind::kHandover, id, 0, a.handover_gen);
+      }
+      continue;
+    }
+    for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
+      Routing& r = a.routings[slot];
+      const config::Route* route = RouteOf(a, static_cast<int>(slot));
+      const config::Escalation* esc = EscalationOf(a, static_cast<int>(slot));
+      if (route == nullptr || esc == nullptr || esc->steps.empty()) {
+        continue;
+      }
+      r.step = std::min<int>(r.step, static_cast<int>(esc->steps.size()) - 1);
+      const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
+      if (r.status == Outcome::kNotified && r.escalating && r.last_notified) {
+        const Duration wait = r.exhausted ? route->repeat_interval : step.escalate_after;
+        Schedule(*r.last_notified + wait, DeadlineKind::kEscalate, id, static_cast<int>(slot), r.gen);
+      } else if (r.status == Outcome::kHeld && r.held_until) {
+        TimePoint wake = *r.held_until;
+        if (step.max_hold && r.hold_started && *r.hold_started + *step.max_hold < wake) {
+          wake = *r.hold_started + *step.max_hold;
+        }
+        Schedule(wake, DeadlineKind::kRelease, id, static_cast<int>(slot), r.gen);
+      } else if (r.status == Outcome::kGrouped || r.status == Outcome::kSilenced ||
+                 r.status == Outcome::kMuted || r.status == Outcome::kInhibited) {
+        r.group = 0;  // rejoin its group afresh (AddToGroup counts it)
+        Evaluate(a, static_cast<int>(slot), now, batch);
+        continue;
+      }
+      if (r.group != 0) {
+        groups_[r.group].route = r.route;
+        groups_[r.group].open++;
+      }
+    }
+  }
+  changed_.clear();
+  Emit(batch);
 }
 
 const Alert* Engine::Find(AlertId id) const {

@@ -38,6 +38,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
@@ -94,6 +95,7 @@ struct Alert {
   std::vector<Routing> routings;  // empty: unrouted
   std::vector<std::string> notified;  // everyone told, in order
   std::string acked_by;
+  std::optional<TimePoint> handover_at;
   std::uint64_t handover_gen = 0;
   std::uint64_t expire_gen = 0;
   std::vector<TimelineEntry> timeline;
@@ -134,6 +136,20 @@ class Engine {
   void Annotate(AlertId id, TimePoint at, std::string what);
   // Forgets alerts resolved before `before`; returns how many.
   std::size_t PruneResolved(TimePoint before);
+
+  // Persistence. TakeChanged() returns the alerts changed since the last call
+  // (to be written) and the ids forgotten by PruneResolved (to be deleted).
+  struct Changes {
+    std::vector<AlertId> changed;
+    std::vector<AlertId> forgotten;
+  };
+  Changes TakeChanges();
+  // Marks alerts changed again (their write failed and must be retried).
+  void MarkChanged(const std::vector<AlertId>& ids);
+  // Rebuilds the state from stored alerts and silences: groups, and every
+  // deadline from each alert's own fields; deadlines already past fire at
+  // the next Tick. REQUIRES: a fresh engine.
+  void Restore(std::vector<Alert> alerts, std::vector<rules::Silence> silences, TimePoint now);
 
   [[nodiscard]] const Alert* Find(AlertId id) const;
   [[nodiscard]] const Alert* FindByKey(const std::string& key) const;  // open alerts
@@ -191,7 +207,7 @@ class Engine {
                                                 TimePoint now) const;
   const config::Escalation* EscalationOf(const Alert& a, int slot) const;
   const config::Route* RouteOf(const Alert& a, int slot) const;
-  static void Note(Alert& a, TimePoint at, std::string what);
+  void Note(Alert& a, TimePoint at, std::string what);
 
   std::shared_ptr<const Model> model_;
   std::unordered_map<AlertId, Alert> alerts_;
@@ -205,6 +221,8 @@ class Engine {
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_silence_ = 1;
   Counters counters_;
+  std::unordered_set<AlertId> changed_;
+  std::vector<AlertId> forgotten_;
 };
 
 }  // namespace rota::engine

@@ -1,0 +1,210 @@
+#include "store/alert_codec.h"
+
+#include <boost/json.hpp>
+
+namespace rota::store {
+namespace {
+
+namespace json = boost::json;
+
+json::value Ms(const std::optional<TimePoint>& t) {
+  return t ? json::value(t->time_since_epoch().count()) : json::value(nullptr);
+}
+json::value Ms(TimePoint t) { return json::value(t.time_since_epoch().count()); }
+
+std::optional<TimePoint> OptTime(const json::object& o, std::string_view k) {
+  const auto* v = o.if_contains(k);
+  if (v == nullptr || v->is_null()) {
+    return std::nullopt;
+  }
+  return TimePoint{std::chrono::milliseconds(v->to_number<std::int64_t>())};
+}
+TimePoint Time(const json::object& o, std::string_view k) { return OptTime(o, k).value_or(TimePoint{}); }
+
+json::array Pairs(const std::vector<std::pair<std::string, std::string>>& v) {
+  json::array a;
+  for (const auto& [k, val] : v) {
+    a.push_back(json::array{json::value(k), json::value(val)});
+  }
+  return a;
+}
+
+std::vector<std::pair<std::string, std::string>> ReadPairs(const json::value& v) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : v.as_array()) {
+    out.emplace_back(std::string(p.as_array().at(0).as_string()),
+                     std::string(p.as_array().at(1).as_string()));
+  }
+  return out;
+}
+
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) {
+    a.emplace_back(s);
+  }
+  return a;
+}
+
+std::vector<std::string> ReadStrings(const json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v.as_array()) {
+    out.emplace_back(s.as_string());
+  }
+  return out;
+}
+
+constexpr std::array<engine::Outcome, 12> kOutcomes = {
+    engine::Outcome::kNotified,  engine::Outcome::kHeld,      engine::Outcome::kGrouped,
+    engine::Outcome::kSilenced,  engine::Outcome::kInhibited, engine::Outcome::kMuted,
+    engine::Outcome::kDuplicate, engine::Outcome::kResolved,  engine::Outcome::kAcknowledged,
+    engine::Outcome::kUnrouted,  engine::Outcome::kDropped,   engine::Outcome::kUnknown};
+
+engine::Outcome OutcomeFrom(std::string_view s) {
+  for (auto o : kOutcomes) {
+    if (engine::OutcomeName(o) == s) {
+      return o;
+    }
+  }
+  return engine::Outcome::kUnknown;
+}
+
+}  // namespace
+
+std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
+  json::array routes;
+  for (const auto& r : a.routings) {
+    routes.push_back(json::object{
+        {"route", r.route >= 0 ? json::value(config.routes[static_cast<std::size_t>(r.route)].name)
+                               : json::value(nullptr)},
+        {"group", std::to_string(r.group)},
+        {"status", engine::OutcomeName(r.status)},
+        {"step", r.step},
+        {"round", r.round},
+        {"escalating", r.escalating},
+        {"exhausted", r.exhausted},
+        {"held_until", Ms(r.held_until)},
+        {"hold_started", Ms(r.hold_started)},
+        {"last_notified", Ms(r.last_notified)},
+        {"held_for", Strings(r.held_for)}});
+  }
+  json::array timeline;
+  for (const auto& e : a.timeline) {
+    timeline.push_back(json::array{Ms(e.at), json::value(e.what)});
+  }
+  return json::serialize(json::object{{"id", a.id},
+                                      {"key", a.key},
+                                      {"labels", Pairs(a.labels.pairs())},
+                                      {"annotations", Pairs(a.annotations)},
+                                      {"source", a.source},
+                                      {"url", a.generator_url},
+                                      {"state", engine::AlertStateName(a.state)},
+                                      {"created", Ms(a.created_at)},
+                                      {"starts", Ms(a.starts_at)},
+                                      {"updated", Ms(a.updated_at)},
+                                      {"ends", Ms(a.ends_at)},
+                                      {"resolved", Ms(a.resolved_at)},
+                                      {"first_notified", Ms(a.first_notified_at)},
+                                      {"notified", Strings(a.notified)},
+                                      {"acked_by", a.acked_by},
+                                      {"handover_at", Ms(a.handover_at)},
+                                      {"routes", std::move(routes)},
+                                      {"timeline", std::move(timeline)}});
+}
+
+Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& config) {
+  try {
+    const json::value v = json::parse(doc);
+    const auto& o = v.as_object();
+    engine::Alert a;
+    a.id = o.at("id").to_number<engine::AlertId>();
+    a.key = std::string(o.at("key").as_string());
+    a.labels = LabelSet(ReadPairs(o.at("labels")));
+    a.annotations = ReadPairs(o.at("annotations"));
+    a.source = std::string(o.at("source").as_string());
+    a.generator_url = std::string(o.at("url").as_string());
+    const std::string_view state = o.at("state").as_string();
+    a.state = state == "resolved"       ? engine::AlertState::kResolved
+              : state == "acknowledged" ? engine::AlertState::kAcknowledged
+                                        : engine::AlertState::kFiring;
+    a.created_at = Time(o, "created");
+    a.starts_at = Time(o, "starts");
+    a.updated_at = Time(o, "updated");
+    a.ends_at = OptTime(o, "ends");
+    a.resolved_at = OptTime(o, "resolved");
+    a.first_notified_at = OptTime(o, "first_notified");
+    a.notified = ReadStrings(o.at("notified"));
+    a.acked_by = std::string(o.at("acked_by").as_string());
+    a.handover_at = OptTime(o, "handover_at");
+    for (const auto& rv : o.at("routes").as_array()) {
+      const auto& ro = rv.as_object();
+      engine::Routing r;
+      r.route = -1;
+      if (ro.at("route").is_string()) {
+        const std::string_view name = ro.at("route").as_string();
+        for (std::size_t i = 0; i < config.routes.size(); ++i) {
+          if (config.routes[i].name == name) {
+            r.route = static_cast<int>(i);
+          }
+        }
+      }
+      r.group = std::stoull(std::string(ro.at("group").as_string()));
+      r.status = OutcomeFrom(ro.at("status").as_string());
+      r.step = ro.at("step").to_number<int>();
+      r.round = ro.at("round").to_number<int>();
+      r.escalating = ro.at("escalating").as_bool();
+      r.exhausted = ro.at("exhausted").as_bool();
+      r.held_until = OptTime(ro, "held_until");
+      r.hold_started = OptTime(ro, "hold_started");
+      r.last_notified = OptTime(ro, "last_notified");
+      r.held_for = ReadStrings(ro.at("held_for"));
+      a.routings.push_back(std::move(r));
+    }
+    for (const auto& e : o.at("timeline").as_array()) {
+      const auto& pair = e.as_array();
+      a.timeline.push_back({TimePoint{std::chrono::milliseconds(pair.at(0).to_number<std::int64_t>())},
+                            std::string(pair.at(1).as_string())});
+    }
+    return a;
+  } catch (const std::exception& e) {
+    return Fail(Error::Io(std::string("a stored alert does not decode: ") + e.what()));
+  }
+}
+
+std::string EncodeSilence(const rules::Silence& s) {
+  json::array ms;
+  for (const auto& m : s.matchers) {
+    ms.emplace_back(m.ToString());
+  }
+  return json::serialize(json::object{{"id", s.id},
+                                      {"matchers", ms},
+                                      {"starts", Ms(s.starts_at)},
+                                      {"ends", Ms(s.ends_at)},
+                                      {"by", s.created_by},
+                                      {"comment", s.comment}});
+}
+
+Result<rules::Silence> DecodeSilence(std::string_view doc) {
+  try {
+    const json::value v = json::parse(doc);
+    const auto& o = v.as_object();
+    rules::Silence s;
+    s.id = std::string(o.at("id").as_string());
+    for (const auto& m : o.at("matchers").as_array()) {
+      auto parsed = rules::ParseMatchers(m.as_string());
+      if (!parsed) {
+        return Fail(parsed.error());
+      }
+      s.matchers.insert(s.matchers.end(), parsed->begin(), parsed->end());
+    }
+    s.starts_at = Time(o, "starts");
+    s.ends_at = Time(o, "ends");
+    s.created_by = std::string(o.at("by").as_string());
+    s.comment = std::string(o.at("comment").as_string());
+    return s;
+  } catch (const std::exception& e) {
+    return Fail(Error::Io(std::string("a stored silence does not decode: ") + e.what()));
+  }
+}
+
+}  // namespace rota::store
