@@ -136,8 +136,11 @@ void App::Impl::SetupRoutes() {
     return http::Response::Text(200, "rota is healthy.\n");
   });
   router.HandleSync("GET", "/-/ready", [this](const http::Request&) {
-    if (ready.load()) {
+    if (ready.load() && pipeline->StoreOk()) {
       return http::Response::Text(200, "rota is ready.\n");
+    }
+    if (ready.load()) {
+      return http::Response::Text(503, "rota cannot write its store (see rota_store_up).\n");
     }
     return http::Response::Text(503, stopping.load() ? "rota is shutting down.\n"
                                                      : "rota is not ready.\n");
@@ -292,6 +295,10 @@ int App::Impl::Run() {
     return kExitFailure;
   }
   log::Info("storage ready", {{"dir", *storage}});
+  if (auto opened = pipeline->OpenStore(*storage, config->storage.max_db_bytes); !opened) {
+    log::Error("cannot start: the store cannot be opened", {{"error", opened.error().message()}});
+    return kExitFailure;
+  }
 
   SetupRoutes();
   http::ServerOptions so;

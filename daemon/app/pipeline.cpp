@@ -4,9 +4,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include <filesystem>
 #include <set>
 
 #include "app/ack_link.h"
+#include "store/alert_codec.h"
+#include "store/migrate.h"
 #include "config/roster_spec.h"
 #include "core/time.h"
 #include "ingest/decode.h"
@@ -73,6 +76,13 @@ http::Response JsonResponse(int status, const json::value& v) {
   return http::Response::Json(status, json::serialize(v));
 }
 
+http::Response Unavailable() {
+  http::Response r = http::Response::Error(
+      503, "rota cannot write its state right now (see rota_store_up and the log); try again");
+  r.headers.emplace_back("Retry-After", "5");
+  return r;
+}
+
 }  // namespace
 
 Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
@@ -101,7 +111,9 @@ Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
                               outcome + " to " + who + " via " + channel + " (" + detail + ", " +
                                   std::to_string(attempts) + " attempt" + (attempts == 1 ? ")" : "s)"));
           }
+          Commit(nullptr);
         });
+        MarkOutbox(m.id, outcome, r.detail);
         if (r.outcome != notify::SendOutcome::kDelivered) {
           log::Warn("notification not delivered",
                     {{"channel", ch.name()}, {"recipient", m.recipient}, {"kind", m.kind},
@@ -133,6 +145,107 @@ void Pipeline::Install(std::shared_ptr<const config::Config> config) {
   Rebuild();
 }
 
+Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_bytes) {
+  const std::string path = (std::filesystem::path(dir) / "rota.db").string();
+  store::Db::Options options;
+  options.max_page_count = max_db_bytes > 0 ? max_db_bytes / 4096 : 0;
+  auto db = store::Db::Open(path, options);
+  if (!db) {
+    return Fail(db.error());
+  }
+  auto version = store::Migrate(**db);
+  if (!version) {
+    return Fail(version.error());
+  }
+  // Load what was committed before the last stop (or crash).
+  std::vector<engine::Alert> alerts;
+  {
+    auto rows = (*db)->Prepare("SELECT id, doc FROM alerts ORDER BY id");
+    if (!rows) {
+      return Fail(rows.error());
+    }
+    while (true) {
+      auto more = rows->Step();
+      if (!more) {
+        return Fail(more.error());
+      }
+      if (!*more) {
+        break;
+      }
+      auto a = store::DecodeAlert(rows->Text(1), *config_);
+      if (!a) {
+        log::Error("skipping a stored alert that does not decode",
+                   {{"id", rows->Int(0)}, {"error", a.error().message()}});
+        continue;
+      }
+      alerts.push_back(std::move(*a));
+    }
+  }
+  std::vector<rules::Silence> silences;
+  {
+    auto rows = (*db)->Prepare("SELECT doc FROM silences");
+    while (rows && rows->Step().value_or(false)) {
+      if (auto s = store::DecodeSilence(rows->Text(0))) {
+        silences.push_back(std::move(*s));
+      }
+    }
+  }
+  {
+    auto rows = (*db)->Prepare("SELECT doc FROM overrides");
+    while (rows && rows->Step().value_or(false)) {
+      boost::system::error_code ec;
+      const json::value v = json::parse(rows->Text(0), ec);
+      if (ec || !v.is_object()) {
+        continue;
+      }
+      const auto& o = v.as_object();
+      schedule::OverrideSpec spec;
+      spec.id = StringField(o, "id");
+      spec.person = StringField(o, "person");
+      spec.replaces = StringField(o, "replaces");
+      spec.team = StringField(o, "team");
+      spec.note = StringField(o, "note");
+      spec.start = TimePoint{std::chrono::milliseconds(o.at("start").to_number<std::int64_t>())};
+      spec.end = TimePoint{std::chrono::milliseconds(o.at("end").to_number<std::int64_t>())};
+      if (spec.id.starts_with("o-")) {
+        next_override_ = std::max<std::uint64_t>(next_override_, std::stoull(spec.id.substr(2)) + 1);
+      }
+      runtime_overrides_.push_back(std::move(spec));
+    }
+  }
+  std::vector<Outgoing> pending;
+  {
+    auto rows = (*db)->Prepare(
+        "SELECT idempotency_key, channel, recipient, kind, payload FROM outbox WHERE state = 'pending' "
+        "ORDER BY id");
+    while (rows && rows->Step().value_or(false)) {
+      notify::Message m;
+      m.id = rows->Text(0);
+      m.recipient = rows->Text(2);
+      m.kind = rows->Text(3);
+      m.json = rows->Text(4);
+      m.summary = m.kind + " (re-sent after restart)";
+      pending.push_back({std::move(m), rows->Text(1)});
+    }
+  }
+  log::Info("store opened", {{"path", path}, {"schema", *version}, {"alerts", alerts.size()},
+                             {"silences", silences.size()}, {"overrides", runtime_overrides_.size()},
+                             {"pending_notifications", pending.size()}});
+  writer_ = std::make_unique<store::Writer>(std::move(*db), 1000, [this](std::size_t n, double s) {
+    metrics_.StoreCommitted(n, s);
+  });
+  Rebuild();  // the roster with the restored run-time overrides
+  engine_->Restore(std::move(alerts), std::move(silences), clock_.Now());
+  // Deadlines that passed while rota was down fire now, once.
+  engine_->Tick(clock_.Now());
+  Commit(nullptr);
+  // Notifications decided but not confirmed sent before the stop go out again,
+  // with the same Idempotency-Key (receivers drop repeats).
+  Send(std::move(pending));
+  Arm();
+  return {};
+}
+
 void Pipeline::Rebuild() {
   roster_ = std::make_shared<const schedule::Roster>(
       config::ToRosterSpec(*config_, runtime_overrides_));
@@ -153,9 +266,23 @@ void Pipeline::Rebuild() {
 }
 
 void Pipeline::GaugeLoop() {
-  // Resolved alerts stay visible for a day, then memory is given back.
-  if (const auto pruned = engine_->PruneResolved(clock_.Now() - std::chrono::hours(24)); pruned > 0) {
+  // Retention: resolved alerts and finished notifications older than
+  // storage.retention are forgotten (in memory and in the store).
+  const TimePoint horizon = clock_.Now() - config_->storage.retention;
+  if (const auto pruned = engine_->PruneResolved(horizon); pruned > 0) {
     log::Debug("forgot resolved alerts", {{"count", pruned}});
+    Commit(nullptr);
+  }
+  if (writer_) {
+    writer_->Submit(
+        [cutoff = horizon.time_since_epoch().count()](store::Db& db) -> Result<void> {
+          auto s = db.Prepare("DELETE FROM outbox WHERE state != 'pending' AND created_at < ?1");
+          if (!s) {
+            return Fail(s.error());
+          }
+          return s->Bind(1, cutoff).Run();
+        },
+        nullptr);
   }
   RefreshGauges();
   gauge_timer_.expires_after(std::chrono::seconds(5));
@@ -330,9 +457,14 @@ void Pipeline::Register(http::Router& router) {
                         reply(http::Response::Error(404, r.error().message()));
                         return;
                       }
-                      Dispatch(now);
+                      Commit([this, aid, reply](const Result<void>& w) {
+                        if (!w) {
+                          reply(Unavailable());
+                          return;
+                        }
+                        reply(http::Response::Json(200, AlertJson(*engine_->Find(aid), true)));
+                      });
                       Arm();
-                      reply(http::Response::Json(200, AlertJson(*engine_->Find(aid), true)));
                     });
                   });
   }
@@ -394,12 +526,16 @@ void Pipeline::Register(http::Router& router) {
           return;
         }
         auto r = engine_->Acknowledge(id, p.at("person"), "via ack link", now);
-        Dispatch(now);
-        Arm();
         log::Info("acknowledged via ack link", {{"alert", std::to_string(id)}, {"by", p.at("person")}});
-        reply(page(200, "Alert " + std::to_string(id) + " " +
-                            std::string(r ? engine::OutcomeName(*r) : "unknown"),
-                   "<ul>" + labels + "</ul>"));
+        const std::string outcome(r ? engine::OutcomeName(*r) : "unknown");
+        Commit([reply, page, id, labels, outcome](const Result<void>& w) {
+          if (!w) {
+            reply(page(503, "Try again", "<p>rota cannot write its state right now.</p>"));
+            return;
+          }
+          reply(page(200, "Alert " + std::to_string(id) + " " + outcome, "<ul>" + labels + "</ul>"));
+        });
+        Arm();
       });
     });
   }
@@ -492,9 +628,12 @@ void Pipeline::Register(http::Router& router) {
     }
     asio::post(strand_, [this, s = std::move(s), reply = std::move(reply)]() mutable {
       const std::string id = engine_->AddSilence(std::move(s), clock_.Now());
-      Arm();
+      silences_changed_ = true;
       log::Info("silence added", {{"id", id}});
-      reply(JsonResponse(201, json::object{{"id", id}}));
+      Commit([reply, id](const Result<void>& w) {
+        reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
+      });
+      Arm();
     });
   });
   router.Handle("DELETE", "/api/v1/silences/{id}", [this](http::Request& req, http::Reply reply) {
@@ -508,10 +647,12 @@ void Pipeline::Register(http::Router& router) {
         reply(http::Response::Error(404, r.error().message()));
         return;
       }
-      Dispatch(now);
-      Arm();
+      silences_changed_ = true;
       log::Info("silence expired", {{"id", id}});
-      reply(JsonResponse(200, json::object{{"id", id}, {"status", "expired"}}));
+      Commit([reply, id](const Result<void>& w) {
+        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "expired"}}) : Unavailable());
+      });
+      Arm();
     });
   });
 
@@ -585,8 +726,11 @@ void Pipeline::Register(http::Router& router) {
       const std::string id = spec.id;
       runtime_overrides_.push_back(std::move(spec));
       Rebuild();
+      overrides_changed_ = true;
       log::Info("override added", {{"id", id}});
-      reply(JsonResponse(201, json::object{{"id", id}}));
+      Commit([reply, id](const Result<void>& w) {
+        reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
+      });
     });
   });
   router.Handle("DELETE", "/api/v1/overrides/{id}", [this](http::Request& req, http::Reply reply) {
@@ -603,8 +747,11 @@ void Pipeline::Register(http::Router& router) {
         return;
       }
       Rebuild();
+      overrides_changed_ = true;
       log::Info("override removed", {{"id", id}});
-      reply(JsonResponse(200, json::object{{"id", id}, {"status", "removed"}}));
+      Commit([reply, id](const Result<void>& w) {
+        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "removed"}}) : Unavailable());
+      });
     });
   });
 }
@@ -654,15 +801,21 @@ void Pipeline::Ingest(std::string source, std::vector<engine::Event> events, htt
                                {"held_until", Instant(r.held_until)},
                                {"next_on_duty", Strings(r.next_on_duty)}});
   }
-  Dispatch(now);
+  // 202 only once durable (group commit); 503 with Retry-After otherwise.
+  Commit([reply, out = std::move(out), pagerduty, pagerduty_key](const Result<void>& w) {
+    if (!w) {
+      reply(Unavailable());
+      return;
+    }
+    if (pagerduty) {
+      reply(JsonResponse(202, json::object{{"status", "success"},
+                                           {"message", "Event processed"},
+                                           {"dedup_key", pagerduty_key}}));
+      return;
+    }
+    reply(JsonResponse(202, json::object{{"alerts", out}}));
+  });
   Arm();
-  if (pagerduty) {
-    reply(JsonResponse(202, json::object{{"status", "success"},
-                                         {"message", "Event processed"},
-                                         {"dedup_key", pagerduty_key}}));
-    return;
-  }
-  reply(JsonResponse(202, json::object{{"alerts", out}}));
 }
 
 void Pipeline::Arm() {
@@ -698,24 +851,17 @@ void Pipeline::OnTimer() {
   }
   const TimePoint now = clock_.Now();
   engine_->Tick(now);
-  Dispatch(now);
+  Commit(nullptr);
   RefreshGauges();
   Arm();
 }
 
-void Pipeline::Dispatch(TimePoint now) {
+std::vector<Pipeline::Outgoing> Pipeline::Build(TimePoint now) {
+  std::vector<Outgoing> outgoing;
   std::set<engine::AlertId> timed;
   for (auto& n : engine_->TakeNotifications()) {
     const config::Person* person = config_->FindPerson(n.person);
     if (person == nullptr) {
-      continue;
-    }
-    // Hours are law: the final guard, at the instant of sending.
-    if (!roster_->IsOnDuty(n.person, now)) {
-      metrics_.NotificationOutsideHours();
-      log::Error("refused a notification outside the person's hours",
-                 {{"recipient", n.person}, {"kind", engine::NotificationKindName(n.kind)},
-                  {"decided_at", FormatRfc3339(n.at)}});
       continue;
     }
     if (n.kind != engine::NotificationKind::kResolved) {
@@ -791,12 +937,234 @@ void Pipeline::Dispatch(TimePoint now) {
           {"reason", n.reason},
           {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
           {"ack_url", first_ack.empty() ? json::value(nullptr) : json::value(first_ack)}});
-      dispatcher_.Submit(std::move(m), ch->second);
+      outgoing.push_back({std::move(m), contact.channel});
     }
     if (person->contacts.empty()) {
       log::Warn("person on duty has no contacts; notification dropped", {{"recipient", n.person}});
     }
   }
+  return outgoing;
+}
+
+void Pipeline::Send(std::vector<Outgoing> outgoing) {
+  const TimePoint now = clock_.Now();
+  for (auto& o : outgoing) {
+    // Hours are law: the final guard, at the instant of sending.
+    if (!roster_->IsOnDuty(o.message.recipient, now)) {
+      metrics_.NotificationOutsideHours();
+      log::Error("refused a notification outside the person's hours",
+                 {{"recipient", o.message.recipient}, {"kind", o.message.kind}, {"id", o.message.id}});
+      MarkOutbox(o.message.id, "failed", "refused: the person is not on duty");
+      continue;
+    }
+    auto ch = channels_.find(o.channel);
+    if (ch == channels_.end()) {
+      MarkOutbox(o.message.id, "failed", "channel " + o.channel + " is no longer configured");
+      continue;
+    }
+    dispatcher_.Submit(std::move(o.message), ch->second);
+  }
+}
+
+namespace {
+
+struct AlertRow {
+  engine::AlertId id;
+  std::string key;
+  std::string state;
+  std::int64_t updated;
+  std::optional<std::int64_t> resolved;
+  std::string doc;
+};
+
+struct OutboxRow {
+  std::string key;
+  std::string channel;
+  std::string recipient;
+  std::string kind;
+  std::string payload;
+};
+
+using Docs = std::vector<std::pair<std::string, std::string>>;
+
+// Replaces a small table (silences, overrides) with `items`.
+Result<void> ReplaceTable(store::Db& db, const std::string& table, const std::string& end_column,
+                          const Docs& items) {
+  if (auto r = db.Exec("DELETE FROM " + table); !r) {
+    return r;
+  }
+  auto ins = db.Prepare("INSERT INTO " + table + "(id, " + end_column + ", doc) VALUES (?1, 0, ?2)");
+  if (!ins) {
+    return Fail(ins.error());
+  }
+  for (const auto& [id, doc] : items) {
+    if (auto r = ins->Bind(1, id).Bind(2, doc).Run(); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> WriteChanges(store::Db& db, const std::vector<AlertRow>& rows,
+                          const std::vector<engine::AlertId>& forgotten,
+                          const std::optional<Docs>& silences, const std::optional<Docs>& overrides,
+                          const std::vector<OutboxRow>& outbox, std::int64_t now_ms) {
+  auto up = db.Prepare(
+      "INSERT INTO alerts(id, key, state, updated_at, resolved_at, doc) VALUES (?1,?2,?3,?4,?5,?6) "
+      "ON CONFLICT(id) DO UPDATE SET key=excluded.key, state=excluded.state, "
+      "updated_at=excluded.updated_at, resolved_at=excluded.resolved_at, doc=excluded.doc");
+  if (!up) {
+    return Fail(up.error());
+  }
+  for (const auto& row : rows) {
+    up->Bind(1, static_cast<std::int64_t>(row.id)).Bind(2, row.key).Bind(3, row.state);
+    up->Bind(4, row.updated).Bind(6, row.doc);
+    if (row.resolved) {
+      up->Bind(5, *row.resolved);
+    } else {
+      up->BindNull(5);
+    }
+    if (auto r = up->Run(); !r) {
+      return r;
+    }
+  }
+  auto del = db.Prepare("DELETE FROM alerts WHERE id = ?1");
+  if (!del) {
+    return Fail(del.error());
+  }
+  for (auto id : forgotten) {
+    if (auto r = del->Bind(1, static_cast<std::int64_t>(id)).Run(); !r) {
+      return r;
+    }
+  }
+  if (silences) {
+    if (auto r = ReplaceTable(db, "silences", "ends_at", *silences); !r) {
+      return r;
+    }
+  }
+  if (overrides) {
+    if (auto r = ReplaceTable(db, "overrides", "end_at", *overrides); !r) {
+      return r;
+    }
+  }
+  auto ob = db.Prepare(
+      "INSERT OR IGNORE INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
+      "next_attempt_at) VALUES (?1,?2,?3,?4,?5,?6,?6)");
+  if (!ob) {
+    return Fail(ob.error());
+  }
+  for (const auto& o : outbox) {
+    ob->Bind(1, o.key).Bind(2, o.channel).Bind(3, o.recipient).Bind(4, o.kind).Bind(5, o.payload);
+    if (auto r = ob->Bind(6, now_ms).Run(); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void Pipeline::Commit(std::function<void(const Result<void>&)> then) {
+  const TimePoint now = clock_.Now();
+  auto outgoing = Build(now);
+  auto changes = engine_->TakeChanges();
+  if (!writer_) {
+    Send(std::move(outgoing));
+    if (then) {
+      then({});
+    }
+    return;
+  }
+  // Everything the write needs is copied here, on the strand: the writer
+  // thread never touches the engine.
+  std::vector<AlertRow> rows;
+  for (engine::AlertId id : changes.changed) {
+    if (const engine::Alert* a = engine_->Find(id)) {
+      rows.push_back({id, a->key, std::string(engine::AlertStateName(a->state)),
+                      a->updated_at.time_since_epoch().count(),
+                      a->resolved_at ? std::optional<std::int64_t>(a->resolved_at->time_since_epoch().count())
+                                     : std::nullopt,
+                      store::EncodeAlert(*a, *config_)});
+    }
+  }
+  std::optional<Docs> silences;
+  if (silences_changed_) {
+    silences.emplace();
+    for (const auto& s : engine_->silences()) {
+      silences->emplace_back(s.id, store::EncodeSilence(s));
+    }
+    silences_changed_ = false;
+  }
+  std::optional<Docs> overrides;
+  if (overrides_changed_) {
+    overrides.emplace();
+    for (const auto& o : runtime_overrides_) {
+      overrides->emplace_back(
+          o.id, json::serialize(json::object{{"id", o.id},
+                                             {"person", o.person},
+                                             {"replaces", o.replaces},
+                                             {"team", o.team},
+                                             {"start", o.start.time_since_epoch().count()},
+                                             {"end", o.end.time_since_epoch().count()},
+                                             {"note", o.note}}));
+    }
+    overrides_changed_ = false;
+  }
+  std::vector<OutboxRow> outbox;
+  for (const auto& o : outgoing) {
+    outbox.push_back({o.message.id, o.channel, o.message.recipient, o.message.kind, o.message.json});
+  }
+  const bool had_silences = silences.has_value();
+  const bool had_overrides = overrides.has_value();
+  auto work = [rows = std::move(rows), forgotten = changes.forgotten, silences = std::move(silences),
+               overrides = std::move(overrides), outbox = std::move(outbox),
+               now_ms = now.time_since_epoch().count()](store::Db& db) {
+    return WriteChanges(db, rows, forgotten, silences, overrides, outbox, now_ms);
+  };
+  auto done = [this, outgoing = std::move(outgoing), changed = std::move(changes.changed),
+               had_silences, had_overrides, then](const Result<void>& r) mutable {
+    asio::post(strand_, [this, r, outgoing = std::move(outgoing), changed = std::move(changed),
+                         had_silences, had_overrides, then]() mutable {
+      if (r) {
+        if (!store_ok_.exchange(true)) {
+          log::Info("the store is writable again");
+        }
+        metrics_.SetStoreUp(true);
+      } else {
+        // Nothing of this was written: it goes out with the next commit.
+        engine_->MarkChanged(changed);
+        silences_changed_ = silences_changed_ || had_silences;
+        overrides_changed_ = overrides_changed_ || had_overrides;
+        if (store_ok_.exchange(false)) {
+          log::Error("cannot write to the store; answering 503 until it can",
+                     {{"error", r.error().message()}});
+        }
+        metrics_.SetStoreUp(false);
+      }
+      // Decisions are sent even when they could not be stored: told twice beats never.
+      Send(std::move(outgoing));
+      if (then) {
+        then(r);
+      }
+    });
+  };
+  writer_->Submit(std::move(work), std::move(done));
+}
+
+void Pipeline::MarkOutbox(const std::string& key, const std::string& state, const std::string& error) {
+  if (!writer_) {
+    return;
+  }
+  writer_->Submit(
+      [key, state, error](store::Db& db) -> Result<void> {
+        auto s = db.Prepare(
+            "UPDATE outbox SET state=?2, attempts=attempts+1, last_error=?3 WHERE idempotency_key=?1");
+        if (!s) {
+          return Fail(s.error());
+        }
+        return s->Bind(1, key).Bind(2, state).Bind(3, error).Run();
+      },
+      nullptr);
 }
 
 void Pipeline::RefreshGauges() {
@@ -867,6 +1235,9 @@ void Pipeline::Stop(std::chrono::milliseconds deadline) {
   timer_.cancel();
   gauge_timer_.cancel();
   dispatcher_.Stop(deadline);
+  if (writer_) {
+    writer_->Stop();  // what is queued is written, then the database closes
+  }
 }
 
 }  // namespace rota::app

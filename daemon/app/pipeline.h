@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +35,7 @@
 #include "metrics/metrics.h"
 #include "notify/dispatcher.h"
 #include "schedule/roster.h"
+#include "store/writer.h"
 
 namespace rota::app {
 
@@ -51,6 +53,11 @@ class Pipeline {
   // On the strand: a new config (start, reload).
   void Install(std::shared_ptr<const config::Config> config);
   void Register(http::Router& router);
+  // At start, after the first Install: opens (creating or migrating)
+  // <dir>/rota.db, restores alerts, silences and run-time overrides, fires
+  // what fell due while down and re-sends unconfirmed notifications.
+  Result<void> OpenStore(const std::string& dir, std::int64_t max_db_bytes);
+  [[nodiscard]] bool StoreOk() const { return store_ok_.load(); }
   // Stops the timer, then lets queued notifications go out until `deadline`.
   void Stop(std::chrono::milliseconds deadline);
 
@@ -71,7 +78,18 @@ class Pipeline {
   void Rebuild();  // roster + model from config and run-time overrides
   void Arm();
   void OnTimer();
-  void Dispatch(TimePoint now);
+  struct Outgoing {
+    notify::Message message;
+    std::string channel;
+  };
+  // Messages for what the engine decided, rendered now from engine state.
+  std::vector<Outgoing> Build(TimePoint now);
+  // Writes changed alerts, silences, overrides and the outbox rows of new
+  // notifications in one group commit; then, on the strand, hands the
+  // notifications to channels and calls `then` with the write's result.
+  void Commit(std::function<void(const Result<void>&)> then);
+  void Send(std::vector<Outgoing> outgoing);
+  void MarkOutbox(const std::string& key, const std::string& state, const std::string& error);
   void RefreshGauges();
   void GaugeLoop();
   std::string AlertJson(const engine::Alert& a, bool detail) const;
@@ -94,6 +112,10 @@ class Pipeline {
   std::map<std::string, std::shared_ptr<notify::Channel>> channels_;
   std::vector<schedule::OverrideSpec> runtime_overrides_;
   std::uint64_t next_override_ = 1;
+  bool silences_changed_ = false;
+  bool overrides_changed_ = false;
+  std::unique_ptr<store::Writer> writer_;
+  std::atomic<bool> store_ok_{true};
 
   // Read by HTTP threads for auth; replaced on the strand under its mutex.
   mutable std::mutex auth_mu_;

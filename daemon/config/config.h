@@ -61,6 +61,8 @@ struct Server {
 
 struct Storage {
   std::string dir;  // default: $STATE_DIRECTORY if set (systemd), else ./var
+  std::int64_t max_db_bytes = 0;  // 0: no cap; when full, ingest answers 503
+  Duration retention = std::chrono::hours(24 * 7);  // resolved alerts and sent notifications
 };
 
 enum class ChannelType { kWebhook, kSlack, kEmail, kLog };

@@ -503,10 +503,17 @@ void ParseAuth(Reader& r, const YAML::Node& n, Auth& a) {
 }
 
 void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
-  if (!r.Map(n, "storage", {"dir"})) {
+  if (!r.Map(n, "storage", {"dir", "max_db_bytes", "retention"})) {
     return;
   }
   r.OptStr(n, "dir", s.dir);
+  long long cap = s.max_db_bytes;
+  r.OptInt(n, "max_db_bytes", 0, 1LL << 50, cap);
+  if (cap != 0 && cap < (1 << 20)) {
+    r.Err(n["max_db_bytes"], "max_db_bytes must be 0 (no cap) or at least 1048576");
+  }
+  s.max_db_bytes = cap;
+  r.OptDur(n, "retention", s.retention);
 }
 
 void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {

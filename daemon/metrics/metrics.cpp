@@ -77,6 +77,25 @@ Metrics::Metrics(const BuildInfo& build)
                       .Help("Escalations to a next step (no ack in time, nobody on duty, max_hold).")
                       .Register(*registry_)
                       .Add({});
+  store_commit_ = &prometheus::BuildHistogram()
+                       .Name("rota_store_commit_duration_seconds")
+                       .Help("Time of each group commit (COMMIT with fsync).")
+                       .Register(*registry_)
+                       .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005,
+                                                                        0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                        0.5, 1});
+  store_batch_ = &prometheus::BuildHistogram()
+                      .Name("rota_store_batch_size")
+                      .Help("Requests written per group commit.")
+                      .Register(*registry_)
+                      .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 20, 50, 100, 200,
+                                                                       500, 1000});
+  store_up_ = &prometheus::BuildGauge()
+                   .Name("rota_store_up")
+                   .Help("1 while the last write to the store succeeded, 0 after a failure.")
+                   .Register(*registry_)
+                   .Add({});
+  store_up_->Set(1);
   team_on_duty_ = &prometheus::BuildGauge()
                        .Name("rota_team_on_duty_people")
                        .Help("People on duty for the team now.")
@@ -170,5 +189,12 @@ void Metrics::SetEscalations(double total) {
     escalations_seen_ = total;
   }
 }
+
+void Metrics::StoreCommitted(std::size_t batch, double seconds) {
+  store_commit_->Observe(seconds);
+  store_batch_->Observe(static_cast<double>(batch));
+}
+
+void Metrics::SetStoreUp(bool up) { store_up_->Set(up ? 1 : 0); }
 
 }  // namespace rota::metrics

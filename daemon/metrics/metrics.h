@@ -65,6 +65,10 @@ class Metrics {
   void ObserveTimeToNotification(double seconds);
   void SetEscalations(double total);
 
+  // The store.
+  void StoreCommitted(std::size_t batch, double seconds);
+  void SetStoreUp(bool up);
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<ProcessCollector> process_;
@@ -83,6 +87,9 @@ class Metrics {
   prometheus::Counter* outside_hours_;
   prometheus::Histogram* time_to_notification_;
   prometheus::Counter* escalations_;
+  prometheus::Histogram* store_commit_;
+  prometheus::Histogram* store_batch_;
+  prometheus::Gauge* store_up_;
   double escalations_seen_ = 0;  // guarded by team_mu_
   std::mutex team_mu_;
   std::vector<std::string> teams_;  // guarded by team_mu_

@@ -1,0 +1,184 @@
+"""Nothing accepted is lost: state survives kill -9; an escalation resumes
+after a restart and fires once; a store that cannot write answers 503 (with
+Retry-After), never 202; and a crash loop under concurrent ingest loses no
+alert that was answered 202."""
+
+import json
+import os
+import random
+import signal
+import threading
+import time
+import unittest
+
+from harness import Rotad, Sink, Workdir, wait_until
+
+CONFIG = """\
+server: {{listen: '127.0.0.1:0'}}
+storage: {{dir: '{state}'%(extra)s}}
+channels: [{{name: hooks, type: webhook, url: '%(sink)s'}}]
+time_intervals: [{{name: always, time_intervals: [{{}}]}}]
+people:
+  - {{id: first, hours: [always], contacts: [{{channel: hooks, to: first}}]}}
+  - {{id: second, hours: [always], contacts: [{{channel: hooks, to: second}}]}}
+  - {{id: never, contacts: [{{channel: hooks, to: never}}]}}
+routes:
+  - {{name: slow, matchers: ['speed="slow"'], group_wait: 0s, group_by: ['...'], escalation: slow}}
+  - {{name: all, group_wait: 0s, group_by: ['...'], escalation: two-steps}}
+escalations:
+  - name: two-steps
+    steps:
+      - {{notify: ['person:first'], escalate_after: 3s}}
+      - {{notify: ['person:second'], escalate_after: 1h}}
+  - name: slow
+    steps: [{{notify: ['person:first'], escalate_after: 1h}}]
+"""
+
+
+def post(d, doc):
+    status, _, body = d.request("POST", "/api/v1/events", body=json.dumps(doc))
+    return status, json.loads(body) if body else None
+
+
+class DurabilityTest(unittest.TestCase):
+    def setUp(self):
+        self.sink = Sink()
+        self.addCleanup(self.sink.close)
+
+    def work(self, extra=""):
+        w = Workdir(config=CONFIG % {"sink": self.sink.url, "extra": extra}, rules=None)
+        self.addCleanup(w.cleanup)
+        return w
+
+    def kill9(self, d):
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait()
+        d.log_file.close()
+
+    def test_state_survives_kill_and_the_escalation_resumes_once(self):
+        w = self.work()
+        d = Rotad(w.config)
+        status, out = post(d, {"labels": {"alertname": "Survivor"}})
+        self.assertEqual(status, 202)
+        aid = out["alerts"][0]["id"]
+        self.sink.wait_for(lambda m: m["json"]["recipient"] == "first", "step 1")
+        status, out = post(d, {"labels": {"alertname": "Quiet"}})
+        self.assertEqual(d.request("POST", "/api/v1/silences", body=json.dumps(
+            {"matchers": ['alertname="Muted"'], "duration": "1h", "created_by": "t"}))[0], 201)
+        self.assertEqual(d.request("POST", "/api/v1/overrides", body=json.dumps(
+            {"person": "never", "team": "nope", "start": "2026-01-01T00:00:00Z", "end": "2036-01-01T00:00:00Z"}))[0], 400)
+        self.kill9(d)  # before step 2 (3 s after step 1)
+        d2 = Rotad(w.config)
+        self.addCleanup(d2.stop)
+        status, _, body = d2.request("GET", "/api/v1/alerts/" + aid)
+        self.assertEqual(status, 200)
+        alert = json.loads(body)
+        self.assertEqual(alert["state"], "firing")
+        self.assertEqual(alert["notified"], ["first"])
+        self.assertIn("msg=\"store opened\"", d2.log())
+        # Step 2 comes once, from the restarted daemon.
+        self.sink.wait_for(lambda m: m["json"]["recipient"] == "second" and
+                           any(a["id"] == aid for a in m["json"]["alerts"]), "step 2 after restart")
+        time.sleep(1)
+        seconds = [m for m in self.sink.messages(lambda m: m["json"]["recipient"] == "second")
+                   if any(a["id"] == aid for a in m["json"]["alerts"])]
+        self.assertEqual(len(seconds), 1)
+        # The silence survived too, and so did the rule it encodes.
+        status, _, body = d2.request("GET", "/api/v1/silences")
+        self.assertEqual([s["matchers"] for s in json.loads(body)["silences"]], [['alertname="Muted"']])
+        status, out = post(d2, {"labels": {"alertname": "Muted"}})
+        self.assertEqual(out["alerts"][0]["status"], "silenced")
+        # A new alert gets a new id, after the restored ones.
+        status, out = post(d2, {"labels": {"alertname": "After"}})
+        self.assertGreater(int(out["alerts"][0]["id"]), int(aid))
+
+    def test_runtime_overrides_survive_restart(self):
+        w = self.work()
+        d = Rotad(w.config)
+        status, _, body = d.request("POST", "/api/v1/overrides", body=json.dumps(
+            {"person": "never", "replaces": "first", "start": "2026-01-01T00:00:00Z", "end": "2036-01-01T00:00:00Z"}))
+        self.assertEqual(status, 201, body)
+        d.stop()
+        d2 = Rotad(w.config)
+        self.addCleanup(d2.stop)
+        status, _, body = d2.request("GET", "/api/v1/overrides")
+        self.assertEqual([o["id"] for o in json.loads(body)["overrides"]], [json.loads(body)["overrides"][0]["id"]])
+        self.assertEqual(json.loads(body)["overrides"][0]["replaces"], "first")
+
+    def test_a_full_store_answers_503_never_202(self):
+        w = self.work(extra=", max_db_bytes: 1048576")
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        accepted = []
+        refused = None
+        for i in range(400):
+            status, out = post(d, {"labels": {"alertname": "Big%d" % i, "speed": "slow"},
+                                   "annotations": {"blob": "x" * 30000}})
+            if status == 202:
+                accepted.append(out["alerts"][0]["id"])
+                continue
+            refused = status
+            break
+        self.assertEqual(refused, 503, "the 1 MiB store filled up")
+        status, headers, body = d.request("POST", "/api/v1/events",
+                                          body=json.dumps({"labels": {"alertname": "More", "speed": "slow"},
+                                                           "annotations": {"blob": "x" * 30000}}))
+        self.assertEqual(status, 503)
+        self.assertEqual(headers["Retry-After"], "5")
+        self.assertIn("cannot write its state", json.loads(body)["error"])
+        self.assertEqual(d.request("GET", "/-/ready")[0], 503)
+        self.assertRegex(d.metrics(), r"(?m)^rota_store_up 0$")
+        self.assertIn("cannot write to the store", d.log())
+        self.assertGreater(len(accepted), 5)
+        # Everything answered 202 is there after a crash.
+        self.kill9(d)
+        d2 = Rotad(w.config)
+        status, _, body = d2.request("GET", "/api/v1/alerts?state=all")
+        ids = {a["id"] for a in json.loads(body)["alerts"]}
+        d2.stop()
+        self.assertTrue(set(accepted) <= ids, set(accepted) - ids)
+
+    def test_crash_loop_under_concurrent_ingest_loses_nothing_answered_202(self):
+        cycles = int(os.environ.get("ROTA_CRASH_CYCLES", "50"))
+        w = self.work()
+        rng = random.Random(7)
+        acknowledged = {}  # fingerprint -> id, for every 202
+        for cycle in range(cycles):
+            d = Rotad(w.config)
+            stop = threading.Event()
+            lock = threading.Lock()
+
+            def writer(n):
+                i = 0
+                while not stop.is_set():
+                    key = "c%d-w%d-%d" % (cycle, n, i)
+                    i += 1
+                    try:
+                        status, out = post(d, {"labels": {"alertname": key, "speed": "slow"}})
+                    except OSError:
+                        return  # killed mid-request: not acknowledged
+                    if status == 202:
+                        with lock:
+                            acknowledged[out["alerts"][0]["fingerprint"]] = out["alerts"][0]["id"]
+
+            threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(rng.uniform(0.05, 0.4))
+            d.proc.send_signal(signal.SIGKILL)
+            d.proc.wait()
+            stop.set()
+            for t in threads:
+                t.join()
+            d.log_file.close()
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        status, _, body = d.request("GET", "/api/v1/alerts?state=all")
+        stored = {a["fingerprint"]: a["id"] for a in json.loads(body)["alerts"]}
+        missing = {k: v for k, v in acknowledged.items() if stored.get(k) != v}
+        self.assertGreater(len(acknowledged), cycles * 5, "the load actually ran")
+        self.assertEqual(missing, {}, "answered 202 but lost after kill -9")
+
+
+if __name__ == "__main__":
+    unittest.main()
