@@ -94,31 +94,11 @@ Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
       on_roster_(std::move(on_roster)),
       timer_(ioc),
       gauge_timer_(ioc),
+      retry_timer_(ioc),
       dispatcher_(2, [this](const notify::Message& m, const notify::Channel& ch,
                             const notify::SendResult& r) {
-        const char* outcome = r.outcome == notify::SendOutcome::kDelivered ? "delivered"
-                              : r.outcome == notify::SendOutcome::kRejected ? "rejected"
-                                                                             : "failed";
-        metrics_.NotificationSent(ch.name(), m.kind, outcome);
-        // The timeline says when it was sent, or why not (on the strand).
-        asio::post(strand_, [this, ids = m.alert_ids, who = m.recipient, channel = ch.name(),
-                             outcome = std::string(outcome), detail = r.detail, attempts = r.attempts] {
-          if (!engine_) {
-            return;
-          }
-          for (auto id : ids) {
-            engine_->Annotate(id, clock_.Now(),
-                              outcome + " to " + who + " via " + channel + " (" + detail + ", " +
-                                  std::to_string(attempts) + " attempt" + (attempts == 1 ? ")" : "s)"));
-          }
-          Commit(nullptr);
-        });
-        MarkOutbox(m.id, outcome, r.detail);
-        if (r.outcome != notify::SendOutcome::kDelivered) {
-          log::Warn("notification not delivered",
-                    {{"channel", ch.name()}, {"recipient", m.recipient}, {"kind", m.kind},
-                     {"id", m.id}, {"attempts", r.attempts}, {"error", r.detail}});
-        }
+        // Results are handled on the strand (retries, outbox, timelines).
+        asio::post(strand_, [this, m, channel = ch.name(), r] { HandleResult(m, channel, r); });
       }) {
   notify::GlobalInit();
 }
@@ -216,8 +196,8 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
   std::vector<Outgoing> pending;
   {
     auto rows = (*db)->Prepare(
-        "SELECT idempotency_key, channel, recipient, kind, payload FROM outbox WHERE state = 'pending' "
-        "ORDER BY id");
+        "SELECT idempotency_key, channel, recipient, kind, payload, created_at, attempts FROM outbox "
+        "WHERE state = 'pending' ORDER BY id");
     while (rows && rows->Step().value_or(false)) {
       notify::Message m;
       m.id = rows->Text(0);
@@ -225,6 +205,8 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
       m.kind = rows->Text(3);
       m.json = rows->Text(4);
       m.summary = m.kind + " (re-sent after restart)";
+      m.created_ms = rows->Int(5);
+      m.attempts = static_cast<int>(rows->Int(6));
       pending.push_back({std::move(m), rows->Text(1)});
     }
   }
@@ -241,7 +223,7 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
   Commit(nullptr);
   // Notifications decided but not confirmed sent before the stop go out again,
   // with the same Idempotency-Key (receivers drop repeats).
-  Send(std::move(pending));
+  Send(std::move(pending), /*retry=*/true);
   Arm();
   return {};
 }
@@ -921,6 +903,7 @@ std::vector<Pipeline::Outgoing> Pipeline::Build(TimePoint now) {
              "-" + std::to_string(n.id) + "-" + std::to_string(c);
       m.recipient = n.person;
       m.to = contact.to;
+      m.created_ms = n.at.time_since_epoch().count();
       m.alert_ids = n.alerts;
       m.alert_ids.insert(m.alert_ids.end(), n.resolved.begin(), n.resolved.end());
       m.kind = std::string(engine::NotificationKindName(n.kind));
@@ -946,14 +929,25 @@ std::vector<Pipeline::Outgoing> Pipeline::Build(TimePoint now) {
   return outgoing;
 }
 
-void Pipeline::Send(std::vector<Outgoing> outgoing) {
+void Pipeline::Send(std::vector<Outgoing> outgoing, bool retry) {
   const TimePoint now = clock_.Now();
   for (auto& o : outgoing) {
     // Hours are law: the final guard, at the instant of sending.
     if (!roster_->IsOnDuty(o.message.recipient, now)) {
-      metrics_.NotificationOutsideHours();
-      log::Error("refused a notification outside the person's hours",
-                 {{"recipient", o.message.recipient}, {"kind", o.message.kind}, {"id", o.message.id}});
+      if (retry) {
+        // Expected: the person's hours ended before the receiver came back.
+        log::Warn("not retrying a notification: the person's hours have ended",
+                  {{"recipient", o.message.recipient}, {"id", o.message.id}});
+        metrics_.NotificationSent(o.channel, o.message.kind, "failed");
+        for (auto id : o.message.alert_ids) {
+          engine_->Annotate(id, now, "not delivered to " + o.message.recipient +
+                                         ": their hours ended before " + o.channel + " answered");
+        }
+      } else {
+        metrics_.NotificationOutsideHours();
+        log::Error("refused a notification outside the person's hours",
+                   {{"recipient", o.message.recipient}, {"kind", o.message.kind}, {"id", o.message.id}});
+      }
       MarkOutbox(o.message.id, "failed", "refused: the person is not on duty");
       continue;
     }
@@ -1151,6 +1145,89 @@ void Pipeline::Commit(std::function<void(const Result<void>&)> then) {
   writer_->Submit(std::move(work), std::move(done));
 }
 
+void Pipeline::HandleResult(notify::Message m, const std::string& channel,
+                            const notify::SendResult& r) {
+  const TimePoint now = clock_.Now();
+  m.attempts += 1;
+  const char* outcome = r.outcome == notify::SendOutcome::kDelivered ? "delivered"
+                        : r.outcome == notify::SendOutcome::kRejected ? "rejected"
+                                                                       : "failed";
+  metrics_.NotificationAttempt(channel, outcome);
+  const config::Channel* cfg = config_->FindChannel(channel);
+  const Duration max_age = cfg != nullptr ? cfg->retry_max_age : std::chrono::hours(1);
+  const Duration age = now - TimePoint{std::chrono::milliseconds(m.created_ms)};
+  if (r.outcome == notify::SendOutcome::kFailed && age < max_age) {
+    // Exponential backoff with jitter: 1 s, 2 s, 4 s, ... at most 5 min, times 0.5-1.0.
+    const auto base = std::min<std::int64_t>(300000, 1000LL << std::min(m.attempts - 1, 20));
+    const auto delay = std::chrono::milliseconds(base / 2 + static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(base / 2 + 1)));
+    const TimePoint next = now + delay;
+    log::Warn("notification not delivered; will retry",
+              {{"channel", channel}, {"recipient", m.recipient}, {"id", m.id},
+               {"attempt", m.attempts}, {"error", r.detail}, {"retry_at", FormatRfc3339(next)}});
+    if (writer_) {
+      writer_->Submit(
+          [key = m.id, attempts = m.attempts, next_ms = next.time_since_epoch().count(),
+           error = r.detail](store::Db& db) -> Result<void> {
+            auto s = db.Prepare("UPDATE outbox SET attempts=?2, next_attempt_at=?3, last_error=?4 "
+                                "WHERE idempotency_key=?1");
+            if (!s) {
+              return Fail(s.error());
+            }
+            return s->Bind(1, key).Bind(2, static_cast<std::int64_t>(attempts)).Bind(3, next_ms)
+                .Bind(4, error).Run();
+          },
+          nullptr);
+    }
+    retries_.emplace(next, Outgoing{std::move(m), channel});
+    ArmRetry();
+    return;
+  }
+  const std::string final_outcome = r.outcome == notify::SendOutcome::kDelivered ? "delivered"
+                                    : r.outcome == notify::SendOutcome::kRejected ? "rejected"
+                                                                                   : "failed";
+  metrics_.NotificationSent(channel, m.kind, final_outcome);
+  const std::string note = final_outcome + " to " + m.recipient + " via " + channel + " (" +
+                           r.detail + ", " + std::to_string(m.attempts) + " attempt" +
+                           (m.attempts == 1 ? ")" : "s)") +
+                           (r.outcome == notify::SendOutcome::kFailed ? "; gave up after retry_max_age" : "");
+  if (r.outcome != notify::SendOutcome::kDelivered) {
+    log::Warn("notification not delivered", {{"channel", channel}, {"recipient", m.recipient},
+                                             {"kind", m.kind}, {"id", m.id},
+                                             {"attempts", m.attempts}, {"error", r.detail}});
+  }
+  for (auto id : m.alert_ids) {
+    engine_->Annotate(id, now, note);
+  }
+  MarkOutbox(m.id, final_outcome == "delivered" ? "delivered" : "failed", r.detail);
+  Commit(nullptr);
+}
+
+void Pipeline::ArmRetry() {
+  if (stopped_ || retries_.empty()) {
+    return;
+  }
+  const TimePoint first = retries_.begin()->first;
+  if (retry_armed_for_ && *retry_armed_for_ <= first) {
+    return;
+  }
+  retry_armed_for_ = first;
+  retry_timer_.expires_after(std::max(Duration(0), first - clock_.Now()));
+  retry_timer_.async_wait(asio::bind_executor(strand_, [this](const boost::system::error_code& ec) {
+    if (ec || stopped_) {
+      return;
+    }
+    retry_armed_for_.reset();
+    const TimePoint now = clock_.Now();
+    std::vector<Outgoing> due;
+    while (!retries_.empty() && retries_.begin()->first <= now) {
+      due.push_back(std::move(retries_.begin()->second));
+      retries_.erase(retries_.begin());
+    }
+    Send(std::move(due), /*retry=*/true);
+    ArmRetry();
+  }));
+}
+
 void Pipeline::MarkOutbox(const std::string& key, const std::string& state, const std::string& error) {
   if (!writer_) {
     return;
@@ -1187,6 +1264,17 @@ void Pipeline::RefreshGauges() {
     }
   });
   metrics_.SetAlerts(firing, acked, resolved, held);
+  std::map<std::string, std::pair<double, double>> pending;
+  for (const auto& c : config_->channels) {
+    pending[c.name] = {0, 0};
+  }
+  const auto now_ms = clock_.Now().time_since_epoch().count();
+  for (const auto& [at, o] : retries_) {
+    auto& p = pending[o.channel];
+    p.first += 1;
+    p.second = std::max(p.second, static_cast<double>(now_ms - o.message.created_ms) / 1000.0);
+  }
+  metrics_.SetOutboxPending(pending);
   metrics_.SetEscalations(static_cast<double>(engine_->counters().escalations));
 }
 
@@ -1234,6 +1322,7 @@ void Pipeline::Stop(std::chrono::milliseconds deadline) {
   stopped_ = true;
   timer_.cancel();
   gauge_timer_.cancel();
+  retry_timer_.cancel();
   dispatcher_.Stop(deadline);
   if (writer_) {
     writer_->Stop();  // what is queued is written, then the database closes

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <random>
 #include <memory>
 #include <string>
 #include <vector>
@@ -88,7 +89,11 @@ class Pipeline {
   // notifications in one group commit; then, on the strand, hands the
   // notifications to channels and calls `then` with the write's result.
   void Commit(std::function<void(const Result<void>&)> then);
-  void Send(std::vector<Outgoing> outgoing);
+  // retry: a re-send (backoff or restart); an off-duty recipient then is
+  // expected (their hours ended), not a guard violation.
+  void Send(std::vector<Outgoing> outgoing, bool retry = false);
+  void HandleResult(notify::Message m, const std::string& channel, const notify::SendResult& r);
+  void ArmRetry();
   void MarkOutbox(const std::string& key, const std::string& state, const std::string& error);
   void RefreshGauges();
   void GaugeLoop();
@@ -101,6 +106,8 @@ class Pipeline {
   RosterListener on_roster_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer gauge_timer_;
+  boost::asio::steady_timer retry_timer_;
+  std::optional<TimePoint> retry_armed_for_;
   std::optional<TimePoint> armed_for_;
   bool stopped_ = false;
   bool gauges_running_ = false;
@@ -116,6 +123,8 @@ class Pipeline {
   bool overrides_changed_ = false;
   std::unique_ptr<store::Writer> writer_;
   std::atomic<bool> store_ok_{true};
+  std::multimap<TimePoint, Outgoing> retries_;  // strand-owned
+  std::mt19937_64 rng_{std::random_device{}()};
 
   // Read by HTTP threads for auth; replaced on the strand under its mutex.
   mutable std::mutex auth_mu_;

@@ -72,6 +72,9 @@ struct Channel {
   std::string name;
   ChannelType type = ChannelType::kLog;
   Duration timeout = std::chrono::seconds(10);
+  // Failed sends are retried with exponential backoff and jitter until a
+  // notification is this old; then it counts as not delivered.
+  Duration retry_max_age = std::chrono::hours(1);
   // webhook, slack
   Secret url;  // from `url` or `url_file`; may embed a token, so never logged
   std::map<std::string, std::string> headers;  // webhook

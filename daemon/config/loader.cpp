@@ -518,7 +518,8 @@ void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
 
 void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   if (!r.Map(n, "a channel",
-             {"name", "type", "timeout", "url", "url_file", "headers", "bearer_token_file",
+             {"name", "type", "timeout", "retry_max_age", "url", "url_file", "headers",
+              "bearer_token_file",
               "smarthost", "from", "auth_username", "auth_password_file", "require_tls",
               "hello"})) {
     return;
@@ -532,6 +533,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   std::string type;
   r.OptStr(n, "type", type);
   r.OptDur(n, "timeout", c.timeout);
+  r.OptDur(n, "retry_max_age", c.retry_max_age);
   if (type == "webhook") {
     c.type = ChannelType::kWebhook;
   } else if (type == "slack") {

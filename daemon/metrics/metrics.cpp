@@ -77,6 +77,18 @@ Metrics::Metrics(const BuildInfo& build)
                       .Help("Escalations to a next step (no ack in time, nobody on duty, max_hold).")
                       .Register(*registry_)
                       .Add({});
+  attempts_ = &prometheus::BuildCounter()
+                   .Name("rota_notification_attempts_total")
+                   .Help("Delivery attempts by channel and outcome (delivered, failed, rejected).")
+                   .Register(*registry_);
+  outbox_pending_ = &prometheus::BuildGauge()
+                         .Name("rota_outbox_pending")
+                         .Help("Notifications waiting for a retry, by channel.")
+                         .Register(*registry_);
+  outbox_oldest_ = &prometheus::BuildGauge()
+                        .Name("rota_outbox_oldest_pending_seconds")
+                        .Help("Age of the oldest notification waiting for a retry, by channel.")
+                        .Register(*registry_);
   store_commit_ = &prometheus::BuildHistogram()
                        .Name("rota_store_commit_duration_seconds")
                        .Help("Time of each group commit (COMMIT with fsync).")
@@ -96,6 +108,11 @@ Metrics::Metrics(const BuildInfo& build)
                    .Register(*registry_)
                    .Add({});
   store_up_->Set(1);
+  store_failures_ = &prometheus::BuildCounter()
+                         .Name("rota_store_write_failures_total")
+                         .Help("Group commits that failed (disk full, I/O error); their requests got 503.")
+                         .Register(*registry_)
+                         .Add({});
   team_on_duty_ = &prometheus::BuildGauge()
                        .Name("rota_team_on_duty_people")
                        .Help("People on duty for the team now.")
@@ -195,6 +212,22 @@ void Metrics::StoreCommitted(std::size_t batch, double seconds) {
   store_batch_->Observe(static_cast<double>(batch));
 }
 
-void Metrics::SetStoreUp(bool up) { store_up_->Set(up ? 1 : 0); }
+void Metrics::SetStoreUp(bool up) {
+  store_up_->Set(up ? 1 : 0);
+  if (!up) {
+    store_failures_->Increment();
+  }
+}
+
+void Metrics::NotificationAttempt(const std::string& channel, const std::string& outcome) {
+  attempts_->Add({{"channel", channel}, {"outcome", outcome}}).Increment();
+}
+
+void Metrics::SetOutboxPending(const std::map<std::string, std::pair<double, double>>& by_channel) {
+  for (const auto& [channel, v] : by_channel) {
+    outbox_pending_->Add({{"channel", channel}}).Set(v.first);
+    outbox_oldest_->Add({{"channel", channel}}).Set(v.second);
+  }
+}
 
 }  // namespace rota::metrics

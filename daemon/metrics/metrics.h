@@ -14,6 +14,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -62,12 +63,14 @@ class Metrics {
   void NotificationSent(const std::string& channel, const std::string& kind,
                         const std::string& outcome);
   void NotificationOutsideHours();
+  void NotificationAttempt(const std::string& channel, const std::string& outcome);
+  void SetOutboxPending(const std::map<std::string, std::pair<double, double>>& by_channel);
   void ObserveTimeToNotification(double seconds);
   void SetEscalations(double total);
 
   // The store.
   void StoreCommitted(std::size_t batch, double seconds);
-  void SetStoreUp(bool up);
+  void SetStoreUp(bool up);  // false also counts a write failure
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -85,11 +88,15 @@ class Metrics {
   prometheus::Gauge* alerts_held_;
   prometheus::Family<prometheus::Counter>* notifications_;
   prometheus::Counter* outside_hours_;
+  prometheus::Family<prometheus::Counter>* attempts_;
+  prometheus::Family<prometheus::Gauge>* outbox_pending_;
+  prometheus::Family<prometheus::Gauge>* outbox_oldest_;
   prometheus::Histogram* time_to_notification_;
   prometheus::Counter* escalations_;
   prometheus::Histogram* store_commit_;
   prometheus::Histogram* store_batch_;
   prometheus::Gauge* store_up_;
+  prometheus::Counter* store_failures_;
   double escalations_seen_ = 0;  // guarded by team_mu_
   std::mutex team_mu_;
   std::vector<std::string> teams_;  // guarded by team_mu_

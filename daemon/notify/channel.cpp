@@ -38,32 +38,19 @@ class WebhookChannel final : public Channel {
       : name_(c.name), url_(c.url.Reveal()), timeout_(c.timeout), headers_(c.headers),
         bearer_(c.bearer_token.Reveal()) {}
 
+  // One attempt. Retries are the outbox's job (backoff, jitter, max age),
+  // so a worker thread is never parked on a dead receiver.
   SendResult Send(const Message& m) override {
-    // Bounded retries for what may pass (5xx, 429, network); 4xx is final.
-    constexpr int kAttempts = 3;
-    SendResult result{SendOutcome::kFailed, 0, ""};
-    std::chrono::milliseconds backoff(200);
-    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
-      result.attempts = attempt;
-      long status = 0;
-      const CURLcode rc = Post(m, status);
-      if (rc == CURLE_OK && status >= 200 && status < 300) {
-        result.outcome = SendOutcome::kDelivered;
-        result.detail = "HTTP " + std::to_string(status);
-        return result;
-      }
-      if (rc == CURLE_OK && status >= 400 && status < 500 && status != 429) {
-        result.outcome = SendOutcome::kRejected;
-        result.detail = "HTTP " + std::to_string(status);
-        return result;
-      }
-      result.detail = rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP " + std::to_string(status);
-      if (attempt < kAttempts) {
-        std::this_thread::sleep_for(backoff);
-        backoff *= 4;
-      }
+    long status = 0;
+    const CURLcode rc = Post(m, status);
+    if (rc == CURLE_OK && status >= 200 && status < 300) {
+      return {SendOutcome::kDelivered, 1, "HTTP " + std::to_string(status)};
     }
-    return result;
+    if (rc == CURLE_OK && status >= 400 && status < 500 && status != 429) {
+      return {SendOutcome::kRejected, 1, "HTTP " + std::to_string(status)};
+    }
+    return {SendOutcome::kFailed, 1,
+            rc != CURLE_OK ? std::string(curl_easy_strerror(rc)) : "HTTP " + std::to_string(status)};
   }
   [[nodiscard]] const std::string& name() const override { return name_; }
   [[nodiscard]] std::string_view type() const override { return "webhook"; }

@@ -27,9 +27,13 @@ struct Message {
   std::string json;       // the webhook body (DESIGN.md "The outgoing webhook")
   std::string summary;    // one line, for the log channel and logs
   std::vector<std::uint64_t> alert_ids;  // the alerts it is about (for timelines)
+  std::int64_t created_ms = 0;           // when decided: retries stop after retry_max_age
+  int attempts = 0;                      // made so far
 };
 
-enum class SendOutcome { kDelivered, kFailed, kRejected };  // rejected: 4xx, final
+// kFailed may pass later (5xx, 429, timeouts, network): the outbox retries it.
+// kRejected is final (4xx other than 429).
+enum class SendOutcome { kDelivered, kFailed, kRejected };
 
 struct SendResult {
   SendOutcome outcome = SendOutcome::kDelivered;
