@@ -27,6 +27,8 @@ int OnCall(const Args& args, std::ostream& out, std::ostream& err);
 int Coverage(const Args& args, std::ostream& out, std::ostream& err);
 // test rules TESTS.yaml
 int TestRules(const Args& args, std::ostream& out, std::ostream& err);
+// backup --config F FILE
+int Backup(const Args& args, std::ostream& out, std::ostream& err);
 
 // Against a running rotad (--url, --token-file):
 int Alerts(const Args& args, std::ostream& out, std::ostream& err);

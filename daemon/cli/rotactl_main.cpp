@@ -18,6 +18,7 @@ void Usage(std::ostream& out) {
          "  coverage --config FILE --team T [--from T] [--to T] [-o json|text]\n"
          "                               on-duty windows and gaps, per day\n"
          "  test rules TESTS.yaml         routing unit tests (who gets an alert at an instant)\n"
+         "  backup --config FILE DEST    a consistent copy of a running rotad's store\n"
          "\n"
          "Against a running rotad (--url, default $ROTA_URL or http://127.0.0.1:9095;\n"
          "--token-file, default $ROTA_TOKEN_FILE):\n"
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
       return rota::cli::kExitUsage;
     }
     return rota::cli::TestRules(Args(argv + 3, argv + argc), std::cout, std::cerr);
+  }
+  if (cmd == "backup") {
+    return rota::cli::Backup(rest, std::cout, std::cerr);
   }
   if (cmd == "alerts") {
     return rota::cli::Alerts(rest, std::cout, std::cerr);

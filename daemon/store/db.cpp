@@ -177,4 +177,38 @@ Result<void> Txn::Commit() {
 
 bool IsFull(const Error& e) { return e.code() == Error::Code::kUnavailable; }
 
+Result<void> Backup(const std::string& source, const std::string& dest) {
+  if (std::filesystem::exists(dest)) {
+    return Fail(Error::InvalidArgument(dest + " already exists; choose a new file"));
+  }
+  Db::Options ro;
+  ro.create = false;
+  ro.read_only = true;
+  auto src = Db::Open(source, ro);
+  if (!src) {
+    return Fail(src.error());
+  }
+  Db::Options rw;
+  auto dst = Db::Open(dest, rw);
+  if (!dst) {
+    return Fail(dst.error());
+  }
+  sqlite3_backup* b = sqlite3_backup_init((*dst)->handle(), "main", (*src)->handle(), "main");
+  if (b == nullptr) {
+    return Fail(SqlError((*dst)->handle(), dest, "backup"));
+  }
+  int rc = SQLITE_OK;
+  do {
+    rc = sqlite3_backup_step(b, -1);  // everything, in one read transaction
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      sqlite3_sleep(50);
+    }
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) {
+    return Fail(SqlError((*dst)->handle(), dest, "backup"));
+  }
+  return {};
+}
+
 }  // namespace rota::store

@@ -110,4 +110,9 @@ class Txn {
 // Whether an error means "no space" (SQLITE_FULL) or the file cannot be written.
 bool IsFull(const Error& e);
 
+// Copies the database at `source` (which a running rotad may be writing) to
+// `dest` with SQLite's online backup API: one consistent snapshot. `dest`
+// must not exist.
+Result<void> Backup(const std::string& source, const std::string& dest);
+
 }  // namespace rota::store

@@ -235,3 +235,47 @@ class DeliveryTest(unittest.TestCase):
         wait_until(lambda: [m for m in self.sink.messages() if m["headers"]["Idempotency-Key"] == key and len(self.sink.messages()) >= 2],
                    "the re-send after restart")
         self.assertIn("pending_notifications=1", d2.log())
+
+
+class BackupTest(unittest.TestCase):
+    def test_backup_of_a_running_daemon_restores(self):
+        from harness import ROTACTL
+        import subprocess
+        sink = Sink()
+        self.addCleanup(sink.close)
+        w = Workdir(config=CONFIG % {"sink": sink.url, "extra": ""}, rules=None)
+        self.addCleanup(w.cleanup)
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        ids = [post(d, {"labels": {"alertname": "B%d" % i, "speed": "slow"}})[1]["alerts"][0]["id"] for i in range(20)]
+        dest = os.path.join(w.path, "backup.db")
+        r = subprocess.run([ROTACTL, "backup", "--config", w.config, dest], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("backed up", r.stdout)
+        r = subprocess.run([ROTACTL, "backup", "--config", w.config, dest], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already exists", r.stderr)
+        # A daemon started on the backup has every alert.
+        w2 = Workdir(config=CONFIG % {"sink": sink.url, "extra": ""}, rules=None)
+        self.addCleanup(w2.cleanup)
+        os.makedirs(w2.state, exist_ok=True)
+        os.replace(dest, os.path.join(w2.state, "rota.db"))
+        d2 = Rotad(w2.config)
+        self.addCleanup(d2.stop)
+        _, _, body = d2.request("GET", "/api/v1/alerts?state=all")
+        self.assertTrue(set(ids) <= {a["id"] for a in json.loads(body)["alerts"]})
+
+    def test_a_corrupt_store_stops_start_up_and_is_left_alone(self):
+        import subprocess
+        from harness import ROTAD
+        w = Workdir(config=CONFIG % {"sink": "http://127.0.0.1:1/x", "extra": ""}, rules=None)
+        self.addCleanup(w.cleanup)
+        os.makedirs(w.state, exist_ok=True)
+        db = os.path.join(w.state, "rota.db")
+        with open(db, "wb") as f:
+            f.write(b"this is not a database" * 500)
+        r = subprocess.run([ROTAD, "--config", w.config], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a usable SQLite database (left untouched)", r.stderr)
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), b"this is not a database" * 500)
