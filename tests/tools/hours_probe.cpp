@@ -4,6 +4,8 @@
 // and prints, per person, the spans IntervalSpans() computes over [FROM, TO)
 // and, for each instant (epoch milliseconds, one per line in INSTANTS),
 // whether Contains() says the person's hours hold it. JSON on stdout.
+// It fails (exit 1) if a span list is malformed: empty, outside the range,
+// unsorted or touching (IntervalSpans promises normalised lists).
 #include <boost/json.hpp>
 
 #include <fstream>
@@ -42,7 +44,16 @@ int main(int argc, char** argv) {
   boost::json::object people;
   for (const auto& p : loaded.config->people) {
     boost::json::array spans;
-    for (const auto& s : rota::schedule::IntervalSpans(p.hours.intervals, *p.zone, *from, *to)) {
+    const auto computed = rota::schedule::IntervalSpans(p.hours.intervals, *p.zone, *from, *to);
+    for (std::size_t i = 0; i < computed.size(); ++i) {
+      const auto& s = computed[i];
+      // The spans must be non-empty, inside [from, to), sorted and apart.
+      const bool ok = s.start < s.end && s.start >= *from && s.end <= *to &&
+                      (i == 0 || computed[i - 1].end < s.start);
+      if (!ok) {
+        std::cerr << "FAIL: malformed span list for " << p.id << " at index " << i << "\n";
+        return 1;
+      }
       spans.push_back(boost::json::array{s.start.time_since_epoch().count(),
                                          s.end.time_since_epoch().count()});
     }
