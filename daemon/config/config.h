@@ -78,6 +78,7 @@ struct Channel {
   // webhook, slack
   Secret url;  // from `url` or `url_file`; may embed a token, so never logged
   std::map<std::string, std::string> headers;  // webhook
+  std::string text_template;  // slack: from template_file; empty = the built-in one
   Secret bearer_token;                         // webhook, from `bearer_token_file`
   // email
   std::string smarthost;  // host:port

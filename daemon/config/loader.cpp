@@ -1,6 +1,7 @@
 #include "config/loader.h"
 
 #include <glob.h>
+#include <kainjow/mustache.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -519,7 +520,7 @@ void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
 void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   if (!r.Map(n, "a channel",
              {"name", "type", "timeout", "retry_max_age", "url", "url_file", "headers",
-              "bearer_token_file",
+              "bearer_token_file", "template_file",
               "smarthost", "from", "auth_username", "auth_password_file", "require_tls",
               "hello"})) {
     return;
@@ -550,6 +551,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
       {{"url", {"webhook", "slack"}},        {"url_file", {"webhook", "slack"}},
        {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
+       {"template_file", {"slack"}},
        {"smarthost", {"email"}},             {"from", {"email"}},
        {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
        {"require_tls", {"email"}},           {"hello", {"email"}}};
@@ -575,6 +577,21 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       break;
     case ChannelType::kSlack:
       r.Secret(n, "url", true, c.url);
+      if (const YAML::Node t = n["template_file"]; t.IsDefined() && !t.IsNull()) {
+        if (auto path = r.Str(t, "template_file")) {
+          auto text = ReadWholeFile(r.Resolve(*path));
+          if (!text) {
+            r.Err(t, text.error().message());
+          } else {
+            kainjow::mustache::mustache parsed{*text};
+            if (!parsed.is_valid()) {
+              r.Err(t, "template " + r.Resolve(*path) + ": " + parsed.error_message());
+            } else {
+              c.text_template = std::move(*text);
+            }
+          }
+        }
+      }
       break;
     case ChannelType::kEmail:
       if (r.Require(n, "smarthost", "email channel")) {

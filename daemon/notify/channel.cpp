@@ -7,6 +7,9 @@
 #include <thread>
 
 #include "log/log.h"
+#include "notify/template.h"
+
+#include <boost/json.hpp>
 
 namespace rota::notify {
 namespace {
@@ -32,7 +35,7 @@ class LogChannel final : public Channel {
 
 std::size_t Discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
-class WebhookChannel final : public Channel {
+class WebhookChannel : public Channel {
  public:
   explicit WebhookChannel(const config::Channel& c)
       : name_(c.name), url_(c.url.Reveal()), timeout_(c.timeout), headers_(c.headers),
@@ -41,8 +44,12 @@ class WebhookChannel final : public Channel {
   // One attempt. Retries are the outbox's job (backoff, jitter, max age),
   // so a worker thread is never parked on a dead receiver.
   SendResult Send(const Message& m) override {
+    auto body = Body(m);
+    if (!body) {
+      return {SendOutcome::kRejected, 1, body.error().message()};
+    }
     long status = 0;
-    const CURLcode rc = Post(m, status);
+    const CURLcode rc = Post(m, *body, status);
     if (rc == CURLE_OK && status >= 200 && status < 300) {
       return {SendOutcome::kDelivered, 1, "HTTP " + std::to_string(status)};
     }
@@ -55,8 +62,12 @@ class WebhookChannel final : public Channel {
   [[nodiscard]] const std::string& name() const override { return name_; }
   [[nodiscard]] std::string_view type() const override { return "webhook"; }
 
+ protected:
+  // What to POST for a message: the DESIGN.md JSON as is.
+  virtual Result<std::string> Body(const Message& m) { return m.json; }
+
  private:
-  CURLcode Post(const Message& m, long& status) {
+  CURLcode Post(const Message& m, const std::string& body, long& status) {
     CURL* curl = curl_easy_init();
     if (curl == nullptr) {
       return CURLE_FAILED_INIT;
@@ -73,8 +84,8 @@ class WebhookChannel final : public Channel {
     }
     curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, m.json.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(m.json.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
@@ -91,6 +102,29 @@ class WebhookChannel final : public Channel {
   Duration timeout_;
   std::map<std::string, std::string> headers_;
   std::string bearer_;
+};
+
+// Slack incoming webhook: {"text": <the channel's template over the message>}.
+class SlackChannel final : public WebhookChannel {
+ public:
+  explicit SlackChannel(const config::Channel& c)
+      : WebhookChannel(c),
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template) {}
+  [[nodiscard]] std::string_view type() const override { return "slack"; }
+
+ protected:
+  Result<std::string> Body(const Message& m) override {
+    boost::system::error_code ec;
+    const boost::json::value data = boost::json::parse(m.json, ec);
+    auto text = Render(template_, ec ? boost::json::value(boost::json::object{}) : data);
+    if (!text) {
+      return Fail(text.error());
+    }
+    return boost::json::serialize(boost::json::object{{"text", *text}});
+  }
+
+ private:
+  std::string template_;
 };
 
 class NotYetChannel final : public Channel {
@@ -123,6 +157,7 @@ std::unique_ptr<Channel> MakeChannel(const config::Channel& c) {
     case config::ChannelType::kWebhook:
       return std::make_unique<WebhookChannel>(c);
     case config::ChannelType::kSlack:
+      return std::make_unique<SlackChannel>(c);
     case config::ChannelType::kEmail:
       return std::make_unique<NotYetChannel>(c.name, std::string(config::ChannelTypeName(c.type)));
   }

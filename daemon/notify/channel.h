@@ -3,9 +3,10 @@
 //
 //   log      one log line per notification (for trying rules without a receiver)
 //   webhook  one HTTP POST of the DESIGN.md JSON, with Idempotency-Key
+//   slack    one HTTP POST of {"text": ...} rendered from a Mustache template
 //
-// Slack and email, durable delivery (outbox) and templates come with the
-// durability work; they implement the same interface.
+// Each Send() is one attempt; the pipeline's outbox retries. Email is not
+// deliverable yet (it logs and reports failure).
 //
 // Thread-safety: Send() may be called from several worker threads at once.
 #pragma once

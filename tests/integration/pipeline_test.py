@@ -304,3 +304,35 @@ escalations: [{name: e, steps: [{notify: ['person:alice'], escalate_after: 1h}]}
         _, _, detail = d.request("GET", "/api/v1/alerts/" + aid)
         self.assertEqual(json.loads(detail)["acked_by"], "alice")
         self.assertNotIn("k" * 48, d.log())
+
+
+class SlackTest(unittest.TestCase):
+    def test_slack_text_from_the_default_and_a_custom_template(self):
+        sink = Sink()
+        self.addCleanup(sink.close)
+        work = Workdir(rules=None)
+        self.addCleanup(work.cleanup)
+        work.write("custom.mustache", "{{#alerts}}[{{labels.alertname}}] for {{recipient}}{{/alerts}}")
+        work.write("rota.yaml", """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%s'}
+global: {external_url: 'https://rota.example'}
+channels:
+  - {name: slack, type: slack, url: '%s/default'}
+  - {name: slack-custom, type: slack, url: '%s/custom', template_file: custom.mustache}
+people: [{id: alice, hours: [{}], contacts: [{channel: slack, to: '#ops'}, {channel: slack-custom, to: '#ops'}]}]
+routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['person:alice'], escalate_after: 1h}]}]
+""" % (work.state, sink.url, sink.url))
+        d = Rotad(work.config)
+        self.addCleanup(d.stop)
+        status, _, body = d.request("POST", "/api/v1/events", body=json.dumps(
+            {"labels": {"alertname": "CheckoutDown"}, "annotations": {"summary": "checkout fails"}}))
+        self.assertEqual(status, 202)
+        default = sink.wait_for(lambda m: m["path"].endswith("/default"), "the default Slack message")[0]
+        self.assertEqual(set(default["json"]), {"text"})
+        text = default["json"]["text"]
+        self.assertTrue(text.startswith("*Alert* (route r, step 1)\n"), text)
+        self.assertIn("• *CheckoutDown* checkout fails (firing) <https://rota.example/api/v1/alerts/", text)
+        custom = sink.wait_for(lambda m: m["path"].endswith("/custom"), "the custom Slack message")[0]
+        self.assertEqual(custom["json"], {"text": "[CheckoutDown] for alice"})

@@ -1,0 +1,26 @@
+// Message text from Mustache templates (kainjow/mustache), over the same data
+// as the webhook body: recipient, to, kind, route, step, reason,
+// held_seconds, ack_url, alerts[] (id, fingerprint, status, labels.*,
+// annotations.*, starts_at, ack_url) and resolved_alerts[]; plus is_alert,
+// is_digest and is_resolved for sections. Documented in docs/channels.md.
+//
+// Pure; thread-safe.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "core/error.h"
+
+namespace rota::notify {
+
+// The built-in text template of a channel type (Slack today).
+std::string_view DefaultTemplate(config::ChannelType type);
+
+// Renders `tmpl` over `data` (a JSON object as above).
+Result<std::string> Render(std::string_view tmpl, const boost::json::value& data);
+
+}  // namespace rota::notify
