@@ -76,6 +76,18 @@ http::Response JsonResponse(int status, const json::value& v) {
   return http::Response::Json(status, json::serialize(v));
 }
 
+// Parses an admin request's JSON body; answers 400 (and returns nothing) if
+// it is not a JSON object.
+std::optional<json::object> JsonBody(const http::Request& req, http::Reply& reply,
+                                     std::string_view example = "") {
+  auto o = BodyObject(req);
+  if (!o) {
+    reply(http::Response::Error(400, o.error().message() + std::string(example)));
+    return std::nullopt;
+  }
+  return std::move(*o);
+}
+
 http::Response Unavailable() {
   http::Response r = http::Response::Error(
       503, "rota cannot write its state right now (see rota_store_up and the log); try again");
@@ -412,10 +424,8 @@ void Pipeline::Register(http::Router& router) {
                     std::string by;
                     std::string comment;
                     if (!req.body.empty()) {
-                      auto o = BodyObject(req);
+                      auto o = JsonBody(req, reply, R"( like {"by": "alice", "comment": "..."})");
                       if (!o) {
-                        reply(http::Response::Error(400, o.error().message() +
-                                                             " like {\"by\": \"alice\", \"comment\": \"...\"}"));
                         return;
                       }
                       by = StringField(*o, "by");
@@ -549,9 +559,8 @@ void Pipeline::Register(http::Router& router) {
     if (Deny(req, Role::kAdmin, reply)) {
       return;
     }
-    auto o = BodyObject(req);
+    auto o = JsonBody(req, reply);
     if (!o) {
-      reply(http::Response::Error(400, o.error().message()));
       return;
     }
     rules::Silence s;
@@ -667,9 +676,8 @@ void Pipeline::Register(http::Router& router) {
     if (Deny(req, Role::kAdmin, reply)) {
       return;
     }
-    auto o = BodyObject(req);
+    auto o = JsonBody(req, reply);
     if (!o) {
-      reply(http::Response::Error(400, o.error().message()));
       return;
     }
     schedule::OverrideSpec spec;
@@ -979,7 +987,8 @@ struct OutboxRow {
   std::string payload;
 };
 
-using Docs = std::vector<std::pair<std::string, std::string>>;
+// (id, end in Unix ms, JSON document)
+using Docs = std::vector<std::tuple<std::string, std::int64_t, std::string>>;
 
 // Replaces a small table (silences, overrides) with `items`.
 Result<void> ReplaceTable(store::Db& db, const std::string& table, const std::string& end_column,
@@ -987,12 +996,12 @@ Result<void> ReplaceTable(store::Db& db, const std::string& table, const std::st
   if (auto r = db.Exec("DELETE FROM " + table); !r) {
     return r;
   }
-  auto ins = db.Prepare("INSERT INTO " + table + "(id, " + end_column + ", doc) VALUES (?1, 0, ?2)");
+  auto ins = db.Prepare("INSERT INTO " + table + "(id, " + end_column + ", doc) VALUES (?1, ?2, ?3)");
   if (!ins) {
     return Fail(ins.error());
   }
-  for (const auto& [id, doc] : items) {
-    if (auto r = ins->Bind(1, id).Bind(2, doc).Run(); !r) {
+  for (const auto& [id, end, doc] : items) {
+    if (auto r = ins->Bind(1, id).Bind(2, end).Bind(3, doc).Run(); !r) {
       return r;
     }
   }
@@ -1085,7 +1094,7 @@ void Pipeline::Commit(std::function<void(const Result<void>&)> then) {
   if (silences_changed_) {
     silences.emplace();
     for (const auto& s : engine_->silences()) {
-      silences->emplace_back(s.id, store::EncodeSilence(s));
+      silences->emplace_back(s.id, s.ends_at.time_since_epoch().count(), store::EncodeSilence(s));
     }
     silences_changed_ = false;
   }
@@ -1094,7 +1103,7 @@ void Pipeline::Commit(std::function<void(const Result<void>&)> then) {
     overrides.emplace();
     for (const auto& o : runtime_overrides_) {
       overrides->emplace_back(
-          o.id, json::serialize(json::object{{"id", o.id},
+          o.id, o.end.time_since_epoch().count(), json::serialize(json::object{{"id", o.id},
                                              {"person", o.person},
                                              {"replaces", o.replaces},
                                              {"team", o.team},

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <tuple>
 
@@ -48,34 +49,35 @@ std::string_view AlertStateName(AlertState s) {
   return "firing";
 }
 
+namespace {
+
+constexpr std::array<std::pair<Outcome, std::string_view>, 12> kOutcomeNames = {{
+    {Outcome::kNotified, "notified"},       {Outcome::kHeld, "held"},
+    {Outcome::kGrouped, "grouped"},         {Outcome::kSilenced, "silenced"},
+    {Outcome::kInhibited, "inhibited"},     {Outcome::kMuted, "muted"},
+    {Outcome::kDuplicate, "duplicate"},     {Outcome::kResolved, "resolved"},
+    {Outcome::kAcknowledged, "acknowledged"}, {Outcome::kUnrouted, "unrouted"},
+    {Outcome::kDropped, "dropped"},         {Outcome::kUnknown, "unknown"},
+}};
+
+}  // namespace
+
 std::string_view OutcomeName(Outcome o) {
-  switch (o) {
-    case Outcome::kNotified:
-      return "notified";
-    case Outcome::kHeld:
-      return "held";
-    case Outcome::kGrouped:
-      return "grouped";
-    case Outcome::kSilenced:
-      return "silenced";
-    case Outcome::kInhibited:
-      return "inhibited";
-    case Outcome::kMuted:
-      return "muted";
-    case Outcome::kDuplicate:
-      return "duplicate";
-    case Outcome::kResolved:
-      return "resolved";
-    case Outcome::kAcknowledged:
-      return "acknowledged";
-    case Outcome::kUnrouted:
-      return "unrouted";
-    case Outcome::kDropped:
-      return "dropped";
-    case Outcome::kUnknown:
-      return "unknown";
+  for (const auto& [outcome, name] : kOutcomeNames) {
+    if (outcome == o) {
+      return name;
+    }
   }
   return "unknown";
+}
+
+Outcome OutcomeFromName(std::string_view name) {
+  for (const auto& [outcome, n] : kOutcomeNames) {
+    if (n == name) {
+      return outcome;
+    }
+  }
+  return Outcome::kUnknown;
 }
 
 std::string_view NotificationKindName(NotificationKind k) {

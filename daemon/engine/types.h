@@ -55,6 +55,8 @@ enum class Outcome {
   kUnknown,       // acknowledge/resolve for a key rota does not know
 };
 std::string_view OutcomeName(Outcome o);
+// The inverse of OutcomeName; kUnknown for a name it does not know.
+Outcome OutcomeFromName(std::string_view name);
 
 struct TimelineEntry {
   TimePoint at{};

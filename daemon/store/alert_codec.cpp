@@ -54,21 +54,6 @@ std::vector<std::string> ReadStrings(const json::value& v) {
   return out;
 }
 
-constexpr std::array<engine::Outcome, 12> kOutcomes = {
-    engine::Outcome::kNotified,  engine::Outcome::kHeld,      engine::Outcome::kGrouped,
-    engine::Outcome::kSilenced,  engine::Outcome::kInhibited, engine::Outcome::kMuted,
-    engine::Outcome::kDuplicate, engine::Outcome::kResolved,  engine::Outcome::kAcknowledged,
-    engine::Outcome::kUnrouted,  engine::Outcome::kDropped,   engine::Outcome::kUnknown};
-
-engine::Outcome OutcomeFrom(std::string_view s) {
-  for (auto o : kOutcomes) {
-    if (engine::OutcomeName(o) == s) {
-      return o;
-    }
-  }
-  return engine::Outcome::kUnknown;
-}
-
 }  // namespace
 
 std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
@@ -149,7 +134,7 @@ Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& co
         }
       }
       r.group = std::stoull(std::string(ro.at("group").as_string()));
-      r.status = OutcomeFrom(ro.at("status").as_string());
+      r.status = engine::OutcomeFromName(ro.at("status").as_string());
       r.step = ro.at("step").to_number<int>();
       r.round = ro.at("round").to_number<int>();
       r.escalating = ro.at("escalating").as_bool();

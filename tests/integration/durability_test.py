@@ -99,6 +99,11 @@ class DurabilityTest(unittest.TestCase):
             {"person": "never", "replaces": "first", "start": "2026-01-01T00:00:00Z", "end": "2036-01-01T00:00:00Z"}))
         self.assertEqual(status, 201, body)
         d.stop()
+        import sqlite3
+        db = sqlite3.connect(os.path.join(w.state, "rota.db"))
+        # 2036-01-01T00:00:00Z in Unix milliseconds: the row keeps the real end.
+        self.assertEqual(db.execute("SELECT end_at FROM overrides").fetchall(), [(2082758400000,)])
+        db.close()
         d2 = Rotad(w.config)
         self.addCleanup(d2.stop)
         status, _, body = d2.request("GET", "/api/v1/overrides")
