@@ -13,7 +13,7 @@ packages=(
   libexpected-dev libsystemd-dev libre2-dev libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev libbenchmark-dev
   # test peers and tools: promtool, Alertmanager, SMTP server, systemd-analyze
-  python3 prometheus prometheus-alertmanager python3-aiosmtpd systemd
+  python3 prometheus prometheus-alertmanager python3-aiosmtpd systemd openssl
 )
 
 missing=()

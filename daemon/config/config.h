@@ -75,10 +75,19 @@ struct Channel {
   // Failed sends are retried with exponential backoff and jitter until a
   // notification is this old; then it counts as not delivered.
   Duration retry_max_age = std::chrono::hours(1);
+  // At most this many sends of this channel at once, and (when rate_limit > 0)
+  // at most rate_limit per second with bursts of rate_burst: a slow or
+  // rate-limited receiver holds only its own messages back.
+  int max_concurrency = 4;
+  double rate_limit = 0;
+  int rate_burst = 1;
+  std::string ca_file;  // webhook, slack, email: trust these CAs instead of the system's
   // webhook, slack
   Secret url;  // from `url` or `url_file`; may embed a token, so never logged
   std::map<std::string, std::string> headers;  // webhook
-  std::string text_template;  // slack: from template_file; empty = the built-in one
+  std::string text_template;  // slack, email: from template_file; empty = the built-in one
+  std::string html_template;     // email: from html_template_file; empty = built-in
+  std::string subject_template;  // email: `subject`; empty = built-in
   Secret bearer_token;                         // webhook, from `bearer_token_file`
   // email
   std::string smarthost;  // host:port

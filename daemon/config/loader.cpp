@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -179,6 +180,26 @@ class Reader {
       return;
     }
     out = i;
+  }
+
+  void OptNum(const YAML::Node& map, std::string_view key, double min, double max, double& out) {
+    const YAML::Node v = map[std::string(key)];
+    if (!v.IsDefined() || v.IsNull()) {
+      return;
+    }
+    double d = 0;
+    if (!v.IsScalar() || !YAML::convert<double>::decode(v, d) || !std::isfinite(d)) {
+      Err(v, "expected " + std::string(key) + " to be a number, got " +
+                 (v.IsScalar() ? "\"" + v.Scalar() + "\"" : KindOf(v)));
+      return;
+    }
+    if (d < min || d > max) {
+      std::ostringstream msg;
+      msg << key << " must be between " << min << " and " << max << ", got " << v.Scalar();
+      Err(v, msg.str());
+      return;
+    }
+    out = d;
   }
 
   std::optional<Duration> Dur(const YAML::Node& n, std::string_view what) {
@@ -517,12 +538,42 @@ void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
   r.OptDur(n, "retention", s.retention);
 }
 
+// A Mustache template from the file at n[key], checked to parse; "" when absent.
+std::string LoadTemplate(Reader& r, const YAML::Node& n, std::string_view key) {
+  const YAML::Node t = n[std::string(key)];
+  if (!t.IsDefined() || t.IsNull()) {
+    return {};
+  }
+  auto path = r.Str(t, key);
+  if (!path) {
+    return {};
+  }
+  auto text = ReadWholeFile(r.Resolve(*path));
+  if (!text) {
+    r.Err(t, text.error().message());
+    return {};
+  }
+  kainjow::mustache::mustache parsed{*text};
+  if (!parsed.is_valid()) {
+    r.Err(t, "template " + r.Resolve(*path) + ": " + parsed.error_message());
+    return {};
+  }
+  return std::move(*text);
+}
+
+bool IsLoopbackHost(std::string host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   if (!r.Map(n, "a channel",
-             {"name", "type", "timeout", "retry_max_age", "url", "url_file", "headers",
-              "bearer_token_file", "template_file",
-              "smarthost", "from", "auth_username", "auth_password_file", "require_tls",
-              "hello"})) {
+             {"name", "type", "timeout", "retry_max_age", "max_concurrency", "rate_limit",
+              "rate_burst", "url", "url_file", "headers", "bearer_token_file", "ca_file",
+              "template_file", "html_template_file", "subject", "smarthost", "from",
+              "auth_username", "auth_password_file", "require_tls", "hello"})) {
     return;
   }
   Channel c;
@@ -535,6 +586,17 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   r.OptStr(n, "type", type);
   r.OptDur(n, "timeout", c.timeout);
   r.OptDur(n, "retry_max_age", c.retry_max_age);
+  long long concurrency = c.max_concurrency;
+  r.OptInt(n, "max_concurrency", 1, 64, concurrency);
+  c.max_concurrency = static_cast<int>(concurrency);
+  r.OptNum(n, "rate_limit", 0, 1e6, c.rate_limit);
+  long long burst = 0;
+  r.OptInt(n, "rate_burst", 1, 1000000, burst);
+  c.rate_burst = burst > 0 ? static_cast<int>(burst)
+                           : std::max(1, static_cast<int>(std::ceil(c.rate_limit)));
+  if (const YAML::Node b = n["rate_burst"]; b.IsDefined() && c.rate_limit == 0) {
+    r.Err(b, "rate_burst needs rate_limit (messages per second)");
+  }
   if (type == "webhook") {
     c.type = ChannelType::kWebhook;
   } else if (type == "slack") {
@@ -551,7 +613,9 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
       {{"url", {"webhook", "slack"}},        {"url_file", {"webhook", "slack"}},
        {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
-       {"template_file", {"slack"}},
+       {"ca_file", {"webhook", "slack", "email"}},
+       {"template_file", {"slack", "email"}}, {"html_template_file", {"email"}},
+       {"subject", {"email"}},
        {"smarthost", {"email"}},             {"from", {"email"}},
        {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
        {"require_tls", {"email"}},           {"hello", {"email"}}};
@@ -559,9 +623,9 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
     const YAML::Node v = n[std::string(key)];
     if (v.IsDefined() && std::find(types.begin(), types.end(), type) == types.end()) {
       std::string allowed;
-      for (auto t : types) {
-        allowed += allowed.empty() ? "" : " and ";
-        allowed += t;
+      for (std::size_t i = 0; i < types.size(); ++i) {
+        allowed += i == 0 ? "" : (i + 1 == types.size() ? " and " : ", ");
+        allowed += types[i];
       }
       r.Err(v, "key \"" + std::string(key) + "\" is only for " + allowed +
                    " channels, not " + type);
@@ -577,21 +641,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       break;
     case ChannelType::kSlack:
       r.Secret(n, "url", true, c.url);
-      if (const YAML::Node t = n["template_file"]; t.IsDefined() && !t.IsNull()) {
-        if (auto path = r.Str(t, "template_file")) {
-          auto text = ReadWholeFile(r.Resolve(*path));
-          if (!text) {
-            r.Err(t, text.error().message());
-          } else {
-            kainjow::mustache::mustache parsed{*text};
-            if (!parsed.is_valid()) {
-              r.Err(t, "template " + r.Resolve(*path) + ": " + parsed.error_message());
-            } else {
-              c.text_template = std::move(*text);
-            }
-          }
-        }
-      }
+      c.text_template = LoadTemplate(r, n, "template_file");
       break;
     case ChannelType::kEmail:
       if (r.Require(n, "smarthost", "email channel")) {
@@ -608,9 +658,41 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       r.SecretFileOnly(n, "auth_password_file", c.auth_password);
       r.OptBool(n, "require_tls", c.require_tls);
       r.OptStr(n, "hello", c.hello);
+      c.text_template = LoadTemplate(r, n, "template_file");
+      c.html_template = LoadTemplate(r, n, "html_template_file");
+      if (const YAML::Node s = n["subject"]; s.IsDefined() && !s.IsNull()) {
+        if (auto text = r.Str(s, "subject")) {
+          kainjow::mustache::mustache parsed{*text};
+          if (!parsed.is_valid()) {
+            r.Err(s, "subject template: " + parsed.error_message());
+          } else {
+            c.subject_template = *text;
+          }
+        }
+      }
+      if (!c.auth_username.empty() && c.auth_password.empty()) {
+        r.Err(n["auth_username"], "auth_username needs auth_password_file");
+      }
+      if (!c.auth_password.empty() && c.auth_username.empty()) {
+        r.Err(n["auth_password_file"], "auth_password_file needs auth_username");
+      }
+      if (!c.auth_username.empty() && !c.require_tls && !c.smarthost.empty() &&
+          !IsLoopbackHost(c.smarthost.substr(0, c.smarthost.rfind(':')))) {
+        // The password would cross the network in clear.
+        r.Err(n["require_tls"], "require_tls: false with SMTP AUTH is only allowed for a loopback "
+                                "smarthost; the password would be sent in clear");
+      }
       break;
     case ChannelType::kLog:
       break;
+  }
+  if (const YAML::Node ca = n["ca_file"]; ca.IsDefined() && !ca.IsNull()) {
+    if (auto path = r.Str(ca, "ca_file")) {
+      c.ca_file = r.Resolve(*path);
+      if (auto text = ReadWholeFile(c.ca_file); !text) {
+        r.Err(ca, text.error().message());
+      }
+    }
   }
   if (!c.url.empty()) {
     const std::string& u = c.url.Reveal();

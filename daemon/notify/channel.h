@@ -4,9 +4,9 @@
 //   log      one log line per notification (for trying rules without a receiver)
 //   webhook  one HTTP POST of the DESIGN.md JSON, with Idempotency-Key
 //   slack    one HTTP POST of {"text": ...} rendered from a Mustache template
+//   email    one SMTP submission (STARTTLS, AUTH), text + HTML from templates
 //
-// Each Send() is one attempt; the pipeline's outbox retries. Email is not
-// deliverable yet (it logs and reports failure).
+// Each Send() is one attempt; the pipeline's outbox retries.
 //
 // Thread-safety: Send() may be called from several worker threads at once.
 #pragma once
@@ -42,17 +42,34 @@ struct SendResult {
   std::string detail;  // e.g. "HTTP 503", "timeout"
 };
 
+// How the Dispatcher paces one channel's sends.
+struct Limits {
+  int max_concurrency = 4;  // sends in flight at once
+  double rate = 0;          // sends per second; 0 = unlimited
+  int burst = 1;            // sends allowed at once when rate-limited
+};
+
 class Channel {
  public:
   virtual ~Channel() = default;
   virtual SendResult Send(const Message& m) = 0;
   [[nodiscard]] virtual const std::string& name() const = 0;
   [[nodiscard]] virtual std::string_view type() const = 0;
+  [[nodiscard]] const Limits& limits() const { return limits_; }
+  void set_limits(const Limits& l) { limits_ = l; }
+
+ private:
+  Limits limits_;
 };
 
-// Builds the channel for a config entry. Slack and email are not yet
-// deliverable: they log that they were skipped (counted as failed).
+// Builds the channel for a config entry, with its limits.
 std::unique_ptr<Channel> MakeChannel(const config::Channel& c);
+
+// Email pieces, exposed for tests. A header value safe to send: CR and LF
+// become spaces; non-ASCII text becomes RFC 2047 encoded words.
+std::string EmailHeaderValue(std::string_view text);
+// The address inside "Name <addr>" (or the whole string).
+std::string EmailAddress(std::string_view mailbox);
 
 // One-time libcurl set-up; call before any thread sends.
 void GlobalInit();

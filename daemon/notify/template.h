@@ -17,10 +17,19 @@
 
 namespace rota::notify {
 
-// The built-in text template of a channel type (Slack today).
+// The built-in text template of a channel type (Slack's message, email's
+// plain-text part); empty for the others.
 std::string_view DefaultTemplate(config::ChannelType type);
+// Email's built-in subject line and HTML part.
+std::string_view DefaultEmailSubject();
+std::string_view DefaultEmailHtml();
+
+// How {{var}} is escaped: HTML entities (Slack, HTML mail) or not at all
+// (plain-text mail, subjects).
+enum class Escape { kHtml, kNone };
 
 // Renders `tmpl` over `data` (a JSON object as above).
-Result<std::string> Render(std::string_view tmpl, const boost::json::value& data);
+Result<std::string> Render(std::string_view tmpl, const boost::json::value& data,
+                           Escape escape = Escape::kHtml);
 
 }  // namespace rota::notify

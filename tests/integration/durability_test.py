@@ -186,9 +186,6 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(missing, {}, "answered 202 but lost after kill -9")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class DeliveryTest(unittest.TestCase):
     def setUp(self):
@@ -284,3 +281,7 @@ class BackupTest(unittest.TestCase):
         self.assertIn("not a usable SQLite database (left untouched)", r.stderr)
         with open(db, "rb") as f:
             self.assertEqual(f.read(), b"this is not a database" * 500)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -202,6 +202,13 @@ class Sink:
         import threading
         self.received = []
         self.status = status
+        # Cleared, every request waits inside the handler until it is set
+        # again: a receiver that hangs, for concurrency tests.
+        self.gate = threading.Event()
+        self.gate.set()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.arrived = 0  # requests that reached the handler, answered or not
         self._lock = threading.Lock()
         sink = self
 
@@ -214,7 +221,14 @@ class Sink:
                 except ValueError:
                     doc = None
                 with sink._lock:
-                    sink.received.append({"path": self.path, "headers": dict(self.headers), "json": doc})
+                    sink.arrived += 1
+                    sink.in_flight += 1
+                    sink.max_in_flight = max(sink.max_in_flight, sink.in_flight)
+                sink.gate.wait()
+                with sink._lock:
+                    sink.in_flight -= 1
+                    sink.received.append({"path": self.path, "headers": dict(self.headers), "json": doc,
+                                          "at": time.monotonic()})
                 self.send_response(sink.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -236,5 +250,96 @@ class Sink:
         return wait_until(lambda: self.messages(predicate), what, timeout)
 
     def close(self):
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (openssl CLI); returns (cert, key) paths."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+class SmtpServer:
+    """A real SMTP server on loopback (Debian's python3-aiosmtpd) that keeps
+    every message it accepts.
+
+    cert: (cert, key) to offer STARTTLS (and require it before MAIL);
+    auth: (user, password) to require AUTH; reject: recipients answered 550.
+    """
+
+    def __init__(self, cert=None, auth=None, reject=()):
+        import email
+        import email.policy
+        import logging
+        import ssl
+        import threading
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+        # Refused handshakes (the certificate tests) are expected; keep
+        # aiosmtpd's tracebacks out of the test output.
+        logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+        self.messages = []
+        self.auth_failures = 0
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler:
+            async def handle_RCPT(self, srv, session, envelope, address, rcpt_options):
+                if address in reject:
+                    return "550 5.1.1 no such mailbox"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, srv, session, envelope):
+                msg = email.message_from_bytes(envelope.original_content or envelope.content,
+                                               policy=email.policy.default)
+                with server._lock:
+                    server.messages.append({
+                        "mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
+                        "message": msg, "tls": session.ssl is not None,
+                        "authenticated": bool(session.authenticated)})
+                return "250 2.0.0 queued"
+
+        def authenticator(srv, session, envelope, mechanism, auth_data):
+            ok = auth is not None and auth_data.login.decode() == auth[0] and \
+                auth_data.password.decode() == auth[1]
+            if not ok:
+                with server._lock:
+                    server.auth_failures += 1
+            return AuthResult(success=ok)
+
+        kwargs = {}
+        if cert:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(cert[0], cert[1])
+            kwargs.update(tls_context=ctx, require_starttls=True)
+        if auth:
+            kwargs.update(authenticator=authenticator, auth_required=True,
+                          auth_require_tls=bool(cert))
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller.start()
+
+    def received(self, predicate=lambda m: True):
+        with self._lock:
+            return [m for m in self.messages if predicate(m)]
+
+    def wait_for(self, predicate, what, timeout=START_TIMEOUT):
+        return wait_until(lambda: self.received(predicate), what, timeout)
+
+    def close(self):
+        self.controller.stop()

@@ -259,9 +259,6 @@ class AuthTest(unittest.TestCase):
         self.assertNotIn("secret", d.log())
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class AckLinkTest(unittest.TestCase):
     def test_signed_link_confirms_then_acks(self):
@@ -336,3 +333,7 @@ escalations: [{name: e, steps: [{notify: ['person:alice'], escalate_after: 1h}]}
         self.assertIn("• *CheckoutDown* checkout fails (firing) <https://rota.example/api/v1/alerts/", text)
         custom = sink.wait_for(lambda m: m["path"].endswith("/custom"), "the custom Slack message")[0]
         self.assertEqual(custom["json"], {"text": "[CheckoutDown] for alice"})
+
+
+if __name__ == "__main__":
+    unittest.main()
