@@ -93,10 +93,10 @@ class Rotad:
         )
         self.port = None
         if wait_ready:
-            self.port = self._wait_listening()
-            self._wait_ready()
+            self.port = self.wait_listening()
+            self.wait_ready()
 
-    def _wait_listening(self):
+    def wait_listening(self):
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             m = re.search(r"msg=listening addr=127\.0\.0\.1:(\d+)", self.log())
@@ -107,7 +107,7 @@ class Rotad:
             time.sleep(0.02)
         raise AssertionError("rotad did not log its address:\n" + self.log())
 
-    def _wait_ready(self):
+    def wait_ready(self):
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             status, _, _ = self.request("GET", "/-/ready")
