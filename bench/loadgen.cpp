@@ -2,10 +2,20 @@
 // keep-alive connections and reports throughput and latency percentiles.
 //
 //   loadgen --url http://127.0.0.1:9095 [--path /api/v2/alerts] [--connections 8]
-//           [--batch 1] [--requests 20000] [--repeat-labels]
+//           [--batch 1] [--requests 20000] [--repeat-labels] [--rate 0]
+//           [--run-id r] [--shards 0] [--json]
 //
-// Alerts are unique (alertname=LoadGen, id=<connection>-<n>-<k>) unless
-// --repeat-labels, which re-sends the same label sets (deduplication path).
+// Alerts are Alertmanager API v2 objects, unique (alertname=LoadGen,
+// id=<run>-<connection>-<n>-<k>) unless --repeat-labels, which re-sends the
+// same label sets (deduplication path); with --shards N each also carries
+// shard=<id mod N> (for grouped routes). Every alert has endsAt a day ahead
+// (so none resolves during a long run) and an annotation sent_us, the send
+// time in µs since the epoch, from which bench/sink computes end-to-end
+// latency.
+//
+// --rate 0 sends as fast as the connections allow (closed loop); --rate R
+// sends R requests/s in total on a fixed schedule (open loop), and latency
+// counts from the scheduled instant, so a stall is not hidden by waiting.
 // Only 2xx answers count; anything else is reported and counted as an error.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -29,6 +40,26 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace po = boost::program_options;
 
+namespace {
+
+std::int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// RFC 3339, a day from now.
+std::string EndsAt() {
+  const std::time_t t = std::time(nullptr) + 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::string url;
   std::string path;
@@ -36,13 +67,21 @@ int main(int argc, char** argv) {
   int batch = 1;
   long requests = 20000;
   bool repeat = false;
+  double rate = 0;
+  std::string run_id = "r";
+  int shards = 0;
+  bool as_json = false;
   po::options_description desc("loadgen options");
   desc.add_options()("url", po::value<std::string>(&url)->default_value("http://127.0.0.1:9095"), "")(
       "path", po::value<std::string>(&path)->default_value("/api/v2/alerts"), "")(
       "connections", po::value<int>(&connections)->default_value(8), "")(
       "batch", po::value<int>(&batch)->default_value(1), "alerts per request")(
       "requests", po::value<long>(&requests)->default_value(20000), "total requests")(
-      "repeat-labels", po::bool_switch(&repeat), "re-send the same alerts");
+      "repeat-labels", po::bool_switch(&repeat), "re-send the same alerts")(
+      "rate", po::value<double>(&rate)->default_value(0), "requests per second in total; 0 = max")(
+      "run-id", po::value<std::string>(&run_id)->default_value("r"), "makes ids unique across runs")(
+      "shards", po::value<int>(&shards)->default_value(0), "add shard=<id mod N>")(
+      "json", po::bool_switch(&as_json), "one JSON object on stdout");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -68,17 +107,32 @@ int main(int argc, char** argv) {
       beast::tcp_stream stream(ioc);
       asio::ip::tcp::resolver resolver(ioc);
       stream.connect(resolver.resolve(host, port));
+      stream.socket().set_option(asio::ip::tcp::no_delay(true));
       beast::flat_buffer buffer;
+      const std::string ends_at = EndsAt();
+      // Open loop: this connection's share of the rate, on a fixed schedule.
+      const auto interval = rate > 0 ? std::chrono::duration<double>(connections / rate)
+                                     : std::chrono::duration<double>(0);
+      auto due = std::chrono::steady_clock::now() +
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval * c / connections);
       while (true) {
         const long n = next++;
         if (n >= requests) {
           break;
         }
+        if (rate > 0) {
+          std::this_thread::sleep_until(due);
+        }
+        const std::string sent = std::to_string(NowUs());
         std::string body = "[";
         for (int k = 0; k < batch; ++k) {
           const long id = repeat ? (n % 100) * batch + k : n * batch + k;
           body += (k > 0 ? "," : "") + std::string(R"({"labels":{"alertname":"LoadGen","id":")") +
-                  std::to_string(c) + "-" + std::to_string(id) + R"(","severity":"page"}})";
+                  run_id + "-" + std::to_string(c) + "-" + std::to_string(id) + R"(","severity":"page")";
+          if (shards > 0) {
+            body += R"(,"shard":")" + std::to_string(id % shards) + "\"";
+          }
+          body += R"(},"annotations":{"sent_us":")" + sent + R"("},"endsAt":")" + ends_at + "\"}";
         }
         body += "]";
         http::request<http::string_body> req{http::verb::post, path, 11};
@@ -87,7 +141,8 @@ int main(int argc, char** argv) {
         req.keep_alive(true);
         req.body() = std::move(body);
         req.prepare_payload();
-        const auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = rate > 0 ? due : std::chrono::steady_clock::now();
+        due += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
         http::write(stream, req);
         http::response<http::string_body> res;
         http::read(stream, buffer, res);
@@ -116,6 +171,15 @@ int main(int argc, char** argv) {
     return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latencies.size())))] * 1000;
   };
   const double ok = static_cast<double>(latencies.size());
+  if (as_json) {
+    std::printf(
+        R"({"requests_ok":%ld,"errors":%ld,"batch":%d,"connections":%d,"seconds":%.3f,)"
+        R"("requests_per_s":%.1f,"alerts_per_s":%.1f,"latency_ms":{"p50":%.3f,"p90":%.3f,"p99":%.3f,"p999":%.3f}})"
+        "\n",
+        static_cast<long>(ok), errors.load(), batch, connections, total.count(), ok / total.count(),
+        ok * batch / total.count(), pct(0.5), pct(0.9), pct(0.99), pct(0.999));
+    return errors.load() == 0 ? 0 : 1;
+  }
   std::printf("requests_ok=%ld errors=%ld alerts_per_request=%d connections=%d seconds=%.3f\n",
               static_cast<long>(ok), errors.load(), batch, connections, total.count());
   std::printf("requests_per_s=%.0f alerts_per_s=%.0f\n", ok / total.count(),

@@ -39,6 +39,39 @@ class LogChannel final : public Channel {
 
 std::size_t Discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
+struct CurlCleanup {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using Handle = std::unique_ptr<CURL, CurlCleanup>;
+
+// Idle curl handles of one channel, at most one per concurrent send.
+class HandlePool {
+ public:
+  Handle Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        Handle h = std::move(idle_.back());
+        idle_.pop_back();
+        curl_easy_reset(h.get());
+        return h;
+      }
+    }
+    return Handle(curl_easy_init());
+  }
+  void Give(Handle h) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(std::move(h));
+    }
+  }
+
+ private:
+  static constexpr std::size_t kMaxIdle = 64;
+  std::mutex mu_;
+  std::vector<Handle> idle_;  // guarded by mu_
+};
+
 class WebhookChannel : public Channel {
  public:
   explicit WebhookChannel(const config::Channel& c)
@@ -72,7 +105,11 @@ class WebhookChannel : public Channel {
 
  private:
   CURLcode Post(const Message& m, const std::string& body, long& status) {
-    CURL* curl = curl_easy_init();
+    // A pooled handle keeps its connection alive for the next send (no TCP
+    // and TLS handshake per notification); curl_easy_reset clears the
+    // options but keeps live connections and caches.
+    Handle h = handles_.Take();
+    CURL* curl = h.get();
     if (curl == nullptr) {
       return CURLE_FAILED_INIT;
     }
@@ -97,10 +134,11 @@ class WebhookChannel : public Channel {
     const CURLcode rc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    handles_.Give(std::move(h));
     return rc;
   }
 
+  HandlePool handles_;
   std::string name_;
   std::string url_;
   Duration timeout_;

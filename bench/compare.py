@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Runs every workload of docs/benchmarks.md against rota and, where it
+applies, against Debian's prometheus-alertmanager started on loopback with an
+equivalent config, in the same run, and prints a table with the ratios.
+
+    cmake --preset release && cmake --build --preset release
+    python3 bench/compare.py [--build build/release] [--runs 3] [--quick] [--out results.json]
+
+Workloads (docs/benchmarks.md says what each measures and what limits it):
+  1. ingest: API v2, 1 and 100 alerts per request, unique alerts, each its
+     own group, webhook sink attached: alerts/s, latency, CPU s per 1,000
+  2. end to end: single alerts, 20/s, group_wait 0: POST to sink arrival
+  3. memory: RSS after 10k, 100k and 1M active alerts (100 groups)
+  4. routing: bench_routing (in-process, Google Benchmark)
+  5. schedules: bench_schedule
+  6. restart: rota's time to ready with 100k and 1M stored alerts
+Alertmanager keeps no alerts across restarts, so (6) is rota's alone.
+
+Everything listens on 127.0.0.1 on ports picked free at run time. Needs the
+release build (rotad, loadgen, sink, bench_routing, bench_schedule) and
+prometheus-alertmanager (both from `make`'s set-up).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, timeout=10):
+    req = urllib.request.Request(url, data=body, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return 0, b""
+
+
+def rss_bytes(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+class Process:
+    def __init__(self, argv, ready_url, log_path, timeout=600):
+        self.log = open(log_path, "w")
+        self.ready_url = ready_url
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        while http("GET", ready_url)[0] != 200:
+            if self.proc.poll() is not None:
+                raise SystemExit("%s exited; see %s" % (argv[0], log_path))
+            if time.monotonic() - t0 > timeout:
+                raise SystemExit("%s never became ready; see %s" % (argv[0], log_path))
+            time.sleep(0.01)
+        self.ready_seconds = time.monotonic() - t0
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Sink:
+    def __init__(self, build):
+        self.proc = subprocess.Popen([os.path.join(build, "bench", "sink")], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        self.port = int(line.split("port=")[1])
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def stats(self):
+        return json.loads(http("GET", self.url + "/stats")[1])
+
+    def reset(self):
+        http("POST", self.url + "/reset", body=b"")
+
+    def wait_alerts(self, n, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            s = self.stats()
+            if s["alerts"] >= n:
+                return s
+            time.sleep(0.05)
+        return self.stats()
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Rota:
+    name = "rota"
+    path = "/api/v2/alerts"
+
+    def __init__(self, args, work, sink, group_by="'...'", state=None):
+        self.args, self.work, self.sink, self.group_by = args, work, sink, group_by
+        self.state = state or tempfile.mkdtemp(dir=work, prefix="rota-state-")
+        self.start()
+
+    def start(self):
+        self.port = free_port()
+        config = os.path.join(self.work, "rota-%d.yaml" % self.port)
+        with open(config, "w") as f:
+            f.write("""\
+server: {listen: '127.0.0.1:%d'}
+storage: {dir: '%s'}
+channels: [{name: sink, type: webhook, url: '%s/rota', max_concurrency: 8}]
+people: [{id: oncall, hours: [{}], contacts: [{channel: sink, to: oncall}]}]
+routes: [{name: all, group_by: [%s], group_wait: 0s, group_interval: 5m, escalation: page}]
+escalations: [{name: page, steps: [{notify: ['person:oncall'], escalate_after: 24h}]}]
+""" % (self.port, self.state, self.sink.url, self.group_by))
+        self.p = Process([os.path.join(self.args.build, "daemon", "rotad"), "--config", config,
+                          "--log-level", "warn"],
+                         "http://127.0.0.1:%d/-/ready" % self.port, config + ".log")
+
+    def restart(self):
+        self.p.stop()
+        self.start()
+        return self.p.ready_seconds
+
+    def stop(self):
+        self.p.stop()
+
+
+class Alertmanager:
+    name = "alertmanager"
+    path = "/api/v2/alerts"
+
+    def __init__(self, args, work, sink, group_by="'...'"):
+        self.port = free_port()
+        state = tempfile.mkdtemp(dir=work, prefix="am-state-")
+        config = os.path.join(work, "am-%d.yml" % self.port)
+        with open(config, "w") as f:
+            f.write("""\
+route:
+  receiver: sink
+  group_by: [%s]
+  group_wait: 0s
+  group_interval: 5m
+  repeat_interval: 24h
+receivers:
+  - name: sink
+    webhook_configs: [{url: '%s/am', send_resolved: false}]
+""" % (group_by, sink.url))
+        self.p = Process([args.alertmanager, "--config.file=" + config, "--storage.path=" + state,
+                          "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address=",
+                          "--log.level=warn"],
+                         "http://127.0.0.1:%d/-/ready" % self.port, config + ".log")
+
+    def stop(self):
+        self.p.stop()
+
+
+def loadgen(args, system, batch, requests, connections=32, rate=0, run_id="r", shards=0):
+    out = subprocess.run([os.path.join(args.build, "bench", "loadgen"),
+                          "--url", "http://127.0.0.1:%d" % system.port, "--path", system.path,
+                          "--batch", str(batch), "--requests", str(requests),
+                          "--connections", str(connections), "--rate", str(rate),
+                          "--run-id", run_id, "--shards", str(shards), "--json"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        print(out.stderr, file=sys.stderr)
+    return json.loads(out.stdout)
+
+
+def ingest(args, work, sink, cls, batch, requests):
+    system = cls(args, work, sink)
+    try:
+        sink.reset()
+        cpu0 = cpu_seconds(system.p.pid)
+        result = loadgen(args, system, batch, requests)
+        alerts = batch * requests
+        delivered = sink.wait_alerts(alerts)["alerts"]
+        cpu = cpu_seconds(system.p.pid) - cpu0
+        return {"alerts_per_s": result["alerts_per_s"], "p50_ms": result["latency_ms"]["p50"],
+                "p99_ms": result["latency_ms"]["p99"], "cpu_s_per_1000": 1000 * cpu / alerts,
+                "errors": result["errors"], "delivered": delivered, "sent": alerts}
+    finally:
+        system.stop()
+
+
+def end_to_end(args, work, sink, cls, count):
+    system = cls(args, work, sink)
+    try:
+        sink.reset()
+        loadgen(args, system, 1, count, connections=1, rate=20)
+        s = sink.wait_alerts(count)
+        return {"p50_ms": s["latency_ms"]["p50"], "p99_ms": s["latency_ms"]["p99"],
+                "max_ms": s["latency_ms"]["max"], "delivered": s["alerts"], "sent": count}
+    finally:
+        system.stop()
+
+
+def memory(args, work, sink, cls, steps):
+    system = cls(args, work, sink, group_by="shard")
+    out = {}
+    try:
+        time.sleep(1)
+        base = rss_bytes(system.p.pid)
+        out["baseline_rss"] = base
+        loaded = 0
+        for n in steps:
+            requests = (n - loaded) // 100
+            r = loadgen(args, system, 100, requests, run_id="m%d" % n, shards=100)
+            loaded = n
+            time.sleep(3)  # let delivery and (for Go) a GC cycle settle
+            rss = rss_bytes(system.p.pid)
+            out[str(n)] = {"rss": rss, "bytes_per_alert": (rss - base) / n,
+                           "load_alerts_per_s": r["alerts_per_s"], "errors": r["errors"]}
+            if isinstance(system, Rota) and n >= 100000:
+                out[str(n)]["restart_ready_s"] = system.restart()
+                out[str(n)]["rss_after_restart"] = rss_bytes(system.p.pid)
+        return out
+    finally:
+        system.stop()
+
+
+def gbench(args, binary, extra=()):
+    out = subprocess.run([os.path.join(args.build, "bench", binary), "--benchmark_format=json",
+                          "--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true", *extra],
+                         capture_output=True, text=True, check=True)
+    return {b["name"]: b for b in json.loads(out.stdout)["benchmarks"] if b.get("aggregate_name") == "median"}
+
+
+def med(values):
+    return statistics.median(values)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build/release")
+    ap.add_argument("--alertmanager", default=shutil.which("prometheus-alertmanager") or "prometheus-alertmanager")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="small sizes, one run: checks the script")
+    ap.add_argument("--skip", default="", help="comma list of: ingest,e2e,memory,routing,schedules")
+    ap.add_argument("--out", help="write all figures as JSON")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    runs = 1 if args.quick else args.runs
+    steps = [10000, 100000] if args.quick else [10000, 100000, 1000000]
+    work = tempfile.mkdtemp(prefix="rota-bench-")
+    sink = Sink(args.build)
+    results = {"machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())}}
+    rows = []
+
+    def row(what, rota, am, unit, better="higher"):
+        ratio = None
+        if rota and am:
+            ratio = rota / am if better == "higher" else am / rota
+        rows.append((what, rota, am, unit, ratio))
+
+    try:
+        if "ingest" not in skip:
+            for batch, requests in ((1, 2000 if args.quick else 20000), (100, 100 if args.quick else 500)):
+                per = {}
+                for cls in (Rota, Alertmanager):
+                    per[cls.name] = [ingest(args, work, sink, cls, batch, requests) for _ in range(runs)]
+                results["ingest_%d" % batch] = per
+                r, a = per["rota"], per["alertmanager"]
+                row("ingest %d/request: alerts/s" % batch, med([x["alerts_per_s"] for x in r]),
+                    med([x["alerts_per_s"] for x in a]), "alerts/s")
+                row("ingest %d/request: p50 latency" % batch, med([x["p50_ms"] for x in r]),
+                    med([x["p50_ms"] for x in a]), "ms", "lower")
+                row("ingest %d/request: p99 latency" % batch, med([x["p99_ms"] for x in r]),
+                    med([x["p99_ms"] for x in a]), "ms", "lower")
+                row("ingest %d/request: CPU per 1,000 alerts" % batch, med([x["cpu_s_per_1000"] for x in r]),
+                    med([x["cpu_s_per_1000"] for x in a]), "CPU s", "lower")
+        if "e2e" not in skip:
+            count = 100 if args.quick else 300
+            per = {cls.name: [end_to_end(args, work, sink, cls, count) for _ in range(runs)]
+                   for cls in (Rota, Alertmanager)}
+            results["e2e"] = per
+            for p in ("p50_ms", "p99_ms"):
+                row("end to end %s" % p[:3], med([x[p] for x in per["rota"]]),
+                    med([x[p] for x in per["alertmanager"]]), "ms", "lower")
+        if "memory" not in skip:
+            per = {cls.name: memory(args, work, sink, cls, steps) for cls in (Rota, Alertmanager)}
+            results["memory"] = per
+            for n in steps:
+                row("memory at %d alerts: bytes/alert" % n, per["rota"][str(n)]["bytes_per_alert"],
+                    per["alertmanager"][str(n)]["bytes_per_alert"], "B", "lower")
+            for n in steps:
+                if "restart_ready_s" in per["rota"][str(n)]:
+                    row("restart with %d stored alerts: ready after" % n,
+                        per["rota"][str(n)]["restart_ready_s"], None, "s", "lower")
+        if "routing" not in skip:
+            b = gbench(args, "bench_routing")
+            results["routing"] = b
+            for n in (10, 1000, 10000):
+                ns = b["BM_RouteIndex/%d_median" % n]["real_time"]
+                lin = b["BM_LinearScan/%d_median" % n]["real_time"]
+                row("routing, %d routes: per alert (vs linear scan)" % n, ns / 1000, lin / 1000, "µs", "lower")
+        if "schedules" not in skip:
+            b = gbench(args, "bench_schedule")
+            results["schedules"] = b
+            for name, b_ in b.items():
+                row("schedule %s" % name.replace("_median", ""), b_["real_time"], None, b_["time_unit"], "lower")
+    finally:
+        sink.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+    def fmt(v):
+        if v is None:
+            return "-"
+        return "{:,.0f}".format(v) if abs(v) >= 100 else "{:.3g}".format(v)
+
+    print("| workload | rota | Alertmanager | unit | rota's advantage |")
+    print("| --- | --- | --- | --- | --- |")
+    for what, r, a, unit, ratio in rows:
+        print("| %s | %s | %s | %s | %s |" % (what, fmt(r), fmt(a), unit, "%.1f×" % ratio if ratio else "-"))
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"rows": rows, "results": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
