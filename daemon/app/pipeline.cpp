@@ -1012,13 +1012,14 @@ Result<void> WriteChanges(store::Db& db, const std::vector<AlertRow>& rows,
                           const std::vector<engine::AlertId>& forgotten,
                           const std::optional<Docs>& silences, const std::optional<Docs>& overrides,
                           const std::vector<OutboxRow>& outbox, std::int64_t now_ms) {
-  auto up = db.Prepare(
+  auto up_ = db.Cached(
       "INSERT INTO alerts(id, key, state, updated_at, resolved_at, doc) VALUES (?1,?2,?3,?4,?5,?6) "
       "ON CONFLICT(id) DO UPDATE SET key=excluded.key, state=excluded.state, "
       "updated_at=excluded.updated_at, resolved_at=excluded.resolved_at, doc=excluded.doc");
-  if (!up) {
-    return Fail(up.error());
+  if (!up_) {
+    return Fail(up_.error());
   }
+  store::Statement* up = *up_;
   for (const auto& row : rows) {
     up->Bind(1, static_cast<std::int64_t>(row.id)).Bind(2, row.key).Bind(3, row.state);
     up->Bind(4, row.updated).Bind(6, row.doc);
@@ -1031,10 +1032,11 @@ Result<void> WriteChanges(store::Db& db, const std::vector<AlertRow>& rows,
       return r;
     }
   }
-  auto del = db.Prepare("DELETE FROM alerts WHERE id = ?1");
-  if (!del) {
-    return Fail(del.error());
+  auto del_ = db.Cached("DELETE FROM alerts WHERE id = ?1");
+  if (!del_) {
+    return Fail(del_.error());
   }
+  store::Statement* del = *del_;
   for (auto id : forgotten) {
     if (auto r = del->Bind(1, static_cast<std::int64_t>(id)).Run(); !r) {
       return r;
@@ -1050,12 +1052,13 @@ Result<void> WriteChanges(store::Db& db, const std::vector<AlertRow>& rows,
       return r;
     }
   }
-  auto ob = db.Prepare(
+  auto ob_ = db.Cached(
       "INSERT OR IGNORE INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
       "next_attempt_at) VALUES (?1,?2,?3,?4,?5,?6,?6)");
-  if (!ob) {
-    return Fail(ob.error());
+  if (!ob_) {
+    return Fail(ob_.error());
   }
+  store::Statement* ob = *ob_;
   for (const auto& o : outbox) {
     ob->Bind(1, o.key).Bind(2, o.channel).Bind(3, o.recipient).Bind(4, o.kind).Bind(5, o.payload);
     if (auto r = ob->Bind(6, now_ms).Run(); !r) {
@@ -1177,12 +1180,12 @@ void Pipeline::HandleResult(notify::Message m, const std::string& channel,
       writer_->Submit(
           [key = m.id, attempts = m.attempts, next_ms = next.time_since_epoch().count(),
            error = r.detail](store::Db& db) -> Result<void> {
-            auto s = db.Prepare("UPDATE outbox SET attempts=?2, next_attempt_at=?3, last_error=?4 "
-                                "WHERE idempotency_key=?1");
+            auto s = db.Cached("UPDATE outbox SET attempts=?2, next_attempt_at=?3, last_error=?4 "
+                               "WHERE idempotency_key=?1");
             if (!s) {
               return Fail(s.error());
             }
-            return s->Bind(1, key).Bind(2, static_cast<std::int64_t>(attempts)).Bind(3, next_ms)
+            return (*s)->Bind(1, key).Bind(2, static_cast<std::int64_t>(attempts)).Bind(3, next_ms)
                 .Bind(4, error).Run();
           },
           nullptr);
@@ -1243,12 +1246,12 @@ void Pipeline::MarkOutbox(const std::string& key, const std::string& state, cons
   }
   writer_->Submit(
       [key, state, error](store::Db& db) -> Result<void> {
-        auto s = db.Prepare(
+        auto s = db.Cached(
             "UPDATE outbox SET state=?2, attempts=attempts+1, last_error=?3 WHERE idempotency_key=?1");
         if (!s) {
           return Fail(s.error());
         }
-        return s->Bind(1, key).Bind(2, state).Bind(3, error).Run();
+        return (*s)->Bind(1, key).Bind(2, state).Bind(3, error).Run();
       },
       nullptr);
 }

@@ -124,7 +124,38 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& opt
   return db;
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  cache_.clear();  // finalize before closing
+  sqlite3_close_v2(db_);
+}
+
+Result<Statement*> Db::Cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) {
+    it->second->Reset();
+    return it->second.get();
+  }
+  auto s = Prepare(sql);
+  if (!s) {
+    return Fail(s.error());
+  }
+  auto owned = std::make_unique<Statement>(std::move(*s));
+  Statement* raw = owned.get();
+  cache_.emplace(std::string(sql), std::move(owned));
+  return raw;
+}
+
+Result<void> Db::ExecCached(std::string_view sql) {
+  auto s = Cached(sql);
+  if (!s) {
+    return Fail(s.error());
+  }
+  auto r = (*s)->Run();
+  if (!r) {
+    (*s)->Reset();
+  }
+  return r;
+}
 
 Result<void> Db::Exec(std::string_view sql) {
   char* msg = nullptr;
@@ -155,7 +186,7 @@ bool Db::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 // ---- Txn -------------------------------------------------------------------
 
 Result<Txn> Txn::Begin(Db& db) {
-  if (auto r = db.Exec("BEGIN IMMEDIATE"); !r) {
+  if (auto r = db.ExecCached("BEGIN IMMEDIATE"); !r) {
     return Fail(r.error());
   }
   return Txn(&db);
@@ -168,7 +199,7 @@ Txn::~Txn() {
 }
 
 Result<void> Txn::Commit() {
-  auto r = db_->Exec("COMMIT");
+  auto r = db_->ExecCached("COMMIT");
   if (r) {
     db_ = nullptr;
   }

@@ -8,7 +8,31 @@ namespace rota::store {
 
 Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitObserver observer)
     : db_(std::move(db)), max_batch_(max_batch == 0 ? 1 : max_batch), observer_(std::move(observer)) {
+  (void)db_->Exec("PRAGMA wal_autocheckpoint=" + std::to_string(kFallbackCheckpointPages));
   thread_ = std::thread([this] { Run(); });
+  checkpointer_ = std::thread([this] { Checkpoints(); });
+}
+
+void Writer::Checkpoints() {
+  Db::Options options;
+  options.create = false;
+  auto db = Db::Open(db_->path(), options);
+  if (!db) {
+    return;  // the writer's own fallback checkpoints keep the WAL bounded
+  }
+  std::uint64_t done = 0;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
+    if (commits_ == done) {
+      continue;
+    }
+    done = commits_;
+    lock.unlock();
+    // PASSIVE: copies what no reader still needs, never blocks the writer.
+    (void)(*db)->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+    lock.lock();
+  }
 }
 
 Writer::~Writer() { Stop(); }
@@ -33,8 +57,12 @@ void Writer::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  checkpoint_cv_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
+  }
+  if (checkpointer_.joinable()) {
+    checkpointer_.join();
   }
 }
 
@@ -65,7 +93,7 @@ void Writer::Run() {
     }
     std::optional<Error> lost;  // set when SQLite rolled the whole batch back
     for (auto& [work, done] : batch) {
-      if (auto r = db_->Exec("SAVEPOINT request"); !r) {
+      if (auto r = db_->ExecCached("SAVEPOINT request"); !r) {
         results.emplace_back(Fail(r.error()));
         continue;
       }
@@ -75,9 +103,9 @@ void Writer::Run() {
         break;
       }
       if (!r) {
-        (void)db_->Exec("ROLLBACK TO request");
+        (void)db_->ExecCached("ROLLBACK TO request");
       }
-      (void)db_->Exec("RELEASE request");
+      (void)db_->ExecCached("RELEASE request");
       results.push_back(std::move(r));
     }
     const auto start = std::chrono::steady_clock::now();
@@ -93,6 +121,10 @@ void Writer::Run() {
     }
     if (lost) {
       txn->Abandon();  // already rolled back by SQLite
+    }
+    if (committed) {
+      std::lock_guard lock(mu_);
+      ++commits_;
     }
   }
 }
