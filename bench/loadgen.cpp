@@ -24,6 +24,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/program_options.hpp>
 
+#include "bench_clock.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -42,11 +44,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-std::int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using rota::bench::NowUs;
 
 // RFC 3339, a day from now.
 std::string EndsAt() {

@@ -15,6 +15,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/program_options.hpp>
 
+#include "bench_clock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -36,11 +38,7 @@ std::mutex mu;
 long requests = 0;             // guarded by mu
 std::vector<double> latencies;  // ms, guarded by mu
 
-std::int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using rota::bench::NowUs;
 
 void Record(const std::string& body, std::int64_t arrived_us) {
   static constexpr std::string_view kKey = "\"sent_us\":\"";

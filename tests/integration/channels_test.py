@@ -137,17 +137,25 @@ escalations: [{name: e, steps: [{notify: ['person:alice'], escalate_after: 1h}]}
 class LaneTest(unittest.TestCase):
     """One lane per channel: limits hold, a hanging receiver holds only its own."""
 
-    def test_a_hanging_receiver_holds_only_its_own_channel_and_at_most_max_concurrency(self):
-        slow = Sink()
-        slow.gate.clear()  # every request hangs until the test lets it go
-        self.addCleanup(slow.close)
-        fast = Sink()
-        self.addCleanup(fast.close)
+    def sink(self):
+        sink = Sink()
+        self.addCleanup(sink.close)
+        return sink
+
+    def start(self, config):
+        """Starts rotad on `config` (the keys after server and storage)."""
         w = Workdir(rules=None)
         self.addCleanup(w.cleanup)
-        w.write("rota.yaml", """\
-server: {listen: '127.0.0.1:0'}
-storage: {dir: '%s'}
+        w.write("rota.yaml", "server: {listen: '127.0.0.1:0'}\nstorage: {dir: '%s'}\n" % w.state + config)
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        return d
+
+    def test_a_hanging_receiver_holds_only_its_own_channel_and_at_most_max_concurrency(self):
+        slow = self.sink()
+        slow.gate.clear()  # every request hangs until the test lets it go
+        fast = self.sink()
+        d = self.start("""\
 channels:
   - {name: slow, type: webhook, url: '%s', max_concurrency: 2, timeout: 60s}
   - {name: fast, type: webhook, url: '%s'}
@@ -160,9 +168,7 @@ routes:
 escalations:
   - {name: p1, steps: [{notify: ['person:p1'], escalate_after: 1h}]}
   - {name: p2, steps: [{notify: ['person:p2'], escalate_after: 1h}]}
-""" % (w.state, slow.url, fast.url))
-        d = Rotad(w.config)
-        self.addCleanup(d.stop)
+""" % (slow.url, fast.url))
         for i in range(12):  # more than the dispatcher's first workers
             post(d, {"labels": {"alertname": "Slow%d" % i, "who": "p1"}})
         wait_until(lambda: slow.arrived >= 2, "two sends hanging at the slow receiver")
@@ -174,20 +180,13 @@ escalations:
         self.assertEqual(slow.max_in_flight, 2)
 
     def test_rate_limit_spaces_sends(self):
-        sink = Sink()
-        self.addCleanup(sink.close)
-        w = Workdir(rules=None)
-        self.addCleanup(w.cleanup)
-        w.write("rota.yaml", """\
-server: {listen: '127.0.0.1:0'}
-storage: {dir: '%s'}
+        sink = self.sink()
+        d = self.start("""\
 channels: [{name: hooks, type: webhook, url: '%s', rate_limit: 4, rate_burst: 2}]
 people: [{id: p, hours: [{}], contacts: [{channel: hooks, to: p}]}]
 routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
 escalations: [{name: e, steps: [{notify: ['person:p'], escalate_after: 1h}]}]
-""" % (w.state, sink.url))
-        d = Rotad(w.config)
-        self.addCleanup(d.stop)
+""" % sink.url)
         body = json.dumps({"events": [{"labels": {"alertname": "A%d" % i}} for i in range(10)]})
         self.assertEqual(d.request("POST", "/api/v1/events", body=body)[0], 202)
         wait_until(lambda: len(sink.messages()) == 10, "all ten messages")
