@@ -3,6 +3,8 @@
 PRESET ?= dev
 BUILD_DIR := build/$(PRESET)
 CONFIG ?= rules/rota.yaml
+# As the systemd unit sets it (systemd/rotad.service.in, docs/operations.md).
+ROTAD_ENV ?= GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864
 
 .PHONY: all deps build run test clean
 
@@ -17,7 +19,7 @@ build: deps
 
 run: build
 	mkdir -p var
-	$(BUILD_DIR)/daemon/rotad --config $(CONFIG)
+	$(ROTAD_ENV) $(BUILD_DIR)/daemon/rotad --config $(CONFIG)
 
 test: build
 	ctest --preset $(PRESET)

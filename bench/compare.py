@@ -43,6 +43,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+def unit_environment():
+    """The Environment= settings of the shipped systemd unit: rotad is
+    measured as it runs in production (today: glibc malloc tunables)."""
+    unit = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "systemd", "rotad.service.in")
+    env = {}
+    with open(unit) as f:
+        for line in f:
+            if line.startswith("Environment="):
+                name, _, value = line[len("Environment="):].strip().partition("=")
+                env[name] = value
+    return env
+
+
 def http(method, url, body=None, timeout=10):
     req = urllib.request.Request(url, data=body, method=method)
     try:
@@ -69,11 +82,12 @@ def cpu_seconds(pid):
 
 
 class Process:
-    def __init__(self, argv, ready_url, log_path, timeout=600):
+    def __init__(self, argv, ready_url, log_path, timeout=600, env=None):
         self.log = open(log_path, "w")
         self.ready_url = ready_url
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **(env or {})))
         while http("GET", ready_url)[0] != 200:
             if self.proc.poll() is not None:
                 raise SystemExit("%s exited; see %s" % (argv[0], log_path))
@@ -147,7 +161,8 @@ escalations: [{name: page, steps: [{notify: ['person:oncall'], escalate_after: 2
 """ % (self.port, self.state, self.sink.url, self.group_by))
         self.p = Process([os.path.join(self.args.build, "daemon", "rotad"), "--config", config,
                           "--log-level", "warn"],
-                         "http://127.0.0.1:%d/-/ready" % self.port, config + ".log")
+                         "http://127.0.0.1:%d/-/ready" % self.port, config + ".log",
+                         env=unit_environment())
 
     def restart(self):
         self.p.stop()

@@ -9,6 +9,7 @@
 
 #include "app/ack_link.h"
 #include "store/alert_codec.h"
+#include "store/load.h"
 #include "store/migrate.h"
 #include "config/roster_spec.h"
 #include "core/time.h"
@@ -149,29 +150,14 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
   if (!version) {
     return Fail(version.error());
   }
-  // Load what was committed before the last stop (or crash).
-  std::vector<engine::Alert> alerts;
-  {
-    auto rows = (*db)->Prepare("SELECT id, doc FROM alerts ORDER BY id");
-    if (!rows) {
-      return Fail(rows.error());
-    }
-    while (true) {
-      auto more = rows->Step();
-      if (!more) {
-        return Fail(more.error());
-      }
-      if (!*more) {
-        break;
-      }
-      auto a = store::DecodeAlert(rows->Text(1), *config_);
-      if (!a) {
-        log::Error("skipping a stored alert that does not decode",
-                   {{"id", rows->Int(0)}, {"error", a.error().message()}});
-        continue;
-      }
-      alerts.push_back(std::move(*a));
-    }
+  // Load what was committed before the last stop (or crash), decoding on
+  // every core: start-up time grows with the stored alerts.
+  auto loaded = store::LoadAlerts(path, *config_);
+  if (!loaded) {
+    return Fail(loaded.error());
+  }
+  for (const auto& bad : loaded->skipped) {
+    log::Error("skipping a stored alert that does not decode", {{"id", bad.id}, {"error", bad.error}});
   }
   std::vector<rules::Silence> silences;
   {
@@ -222,14 +208,14 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
       pending.push_back({std::move(m), rows->Text(1)});
     }
   }
-  log::Info("store opened", {{"path", path}, {"schema", *version}, {"alerts", alerts.size()},
+  log::Info("store opened", {{"path", path}, {"schema", *version}, {"alerts", loaded->size()},
                              {"silences", silences.size()}, {"overrides", runtime_overrides_.size()},
                              {"pending_notifications", pending.size()}});
   writer_ = std::make_unique<store::Writer>(std::move(*db), 1000, [this](std::size_t n, double s) {
     metrics_.StoreCommitted(n, s);
   });
   Rebuild();  // the roster with the restored run-time overrides
-  engine_->Restore(std::move(alerts), std::move(silences), clock_.Now());
+  engine_->Restore(std::move(loaded->parts), std::move(silences), clock_.Now());
   // Deadlines that passed while rota was down fire now, once.
   engine_->Tick(clock_.Now());
   Commit(nullptr);

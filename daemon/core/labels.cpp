@@ -8,19 +8,32 @@
 namespace rota {
 
 LabelSet::LabelSet(std::vector<Pair> pairs) : pairs_(std::move(pairs)) {
-  std::stable_sort(pairs_.begin(), pairs_.end(),
-                   [](const Pair& a, const Pair& b) { return a.first < b.first; });
-  // Keep the last of equal names.
-  std::vector<Pair> out;
-  out.reserve(pairs_.size());
-  for (auto& p : pairs_) {
-    if (!out.empty() && out.back().first == p.first) {
-      out.back().second = std::move(p.second);
+  // Stable insertion sort: label sets are small and often sorted already
+  // (stored ones always are), and it allocates nothing.
+  for (std::size_t i = 1; i < pairs_.size(); ++i) {
+    if (pairs_[i - 1].first <= pairs_[i].first) {
+      continue;
+    }
+    Pair moving = std::move(pairs_[i]);
+    std::size_t j = i;
+    for (; j > 0 && moving.first < pairs_[j - 1].first; --j) {
+      pairs_[j] = std::move(pairs_[j - 1]);
+    }
+    pairs_[j] = std::move(moving);
+  }
+  // Keep the last of equal names, in place.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < pairs_.size(); ++i) {
+    if (kept > 0 && pairs_[kept - 1].first == pairs_[i].first) {
+      pairs_[kept - 1].second = std::move(pairs_[i].second);
     } else {
-      out.push_back(std::move(p));
+      if (kept != i) {
+        pairs_[kept] = std::move(pairs_[i]);
+      }
+      ++kept;
     }
   }
-  pairs_ = std::move(out);
+  pairs_.erase(pairs_.begin() + static_cast<std::ptrdiff_t>(kept), pairs_.end());
 }
 
 std::string_view LabelSet::Get(std::string_view name) const {

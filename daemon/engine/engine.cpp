@@ -178,14 +178,19 @@ void Engine::SetModel(std::shared_ptr<const Model> model) {
   model_ = std::move(model);
 }
 
+void Engine::SetOpen(const Alert& a) {
+  open_by_key_.erase(a.key);  // a view of another alert's key must not stay
+  open_by_key_.emplace(a.key, a.id);
+}
+
 void Engine::Note(Alert& a, TimePoint at, std::string what) {
-  a.timeline.push_back({at, std::move(what)});
+  a.timeline.Add(at, what);
   changed_.insert(a.id);
 }
 
 void Engine::Schedule(TimePoint at, DeadlineKind kind, std::uint64_t target, int slot,
                       std::uint64_t gen) {
-  deadlines_.push({at, kind, target, slot, gen, next_seq_++});
+  deadlines_.push({at, target, gen, next_seq_++, slot, kind});
 }
 
 std::optional<TimePoint> Engine::NextDeadline() const {
@@ -332,7 +337,7 @@ IngestResult Engine::Ingest(const Event& event, TimePoint now) {
   a.updated_at = now;
   a.starts_at = event.starts_at.value_or(now);
   a.ends_at = event.ends_at;
-  open_by_key_[a.key] = id;
+  SetOpen(a);
   result.id = id;
   Note(a, now, "received from " + event.source + " " + a.labels.ToString());
   const auto matched = model_->routes.Match(a.labels);
@@ -923,6 +928,13 @@ void Engine::MarkChanged(const std::vector<AlertId>& ids) {
 }
 
 void Engine::Restore(std::vector<Alert> alerts, std::vector<rules::Silence> silences, TimePoint now) {
+  std::vector<std::vector<Alert>> parts;
+  parts.push_back(std::move(alerts));
+  Restore(std::move(parts), std::move(silences), now);
+}
+
+void Engine::Restore(std::vector<std::vector<Alert>> parts, std::vector<rules::Silence> silences,
+                     TimePoint now) {
   silences_ = std::move(silences);
   for (const auto& s : silences_) {
     if (s.id.starts_with("s-")) {
@@ -930,52 +942,63 @@ void Engine::Restore(std::vector<Alert> alerts, std::vector<rules::Silence> sile
     }
   }
   Batch batch;
-  for (auto& restored : alerts) {
-    const AlertId id = restored.id;
-    next_alert_id_ = std::max(next_alert_id_, id + 1);
-    Alert& a = alerts_[id] = std::move(restored);
-    if (a.state == AlertState::kResolved) {
-      continue;
-    }
-    open_by_key_[a.key] = id;
-    if (a.ends_at) {
-      Schedule(*a.ends_at, DeadlineKind::kExpire, id, 0, a.expire_gen);
-    }
-    if (a.state == AlertState::kAcknowledged) {
-      if (a.handover_at) {
-        Schedule(*a.handover_at, DeadlineKind::kHandover, id, 0, a.handover_gen);
-      }
-      continue;
-    }
-    for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
-      Routing& r = a.routings[slot];
-      const config::Route* route = RouteOf(a, static_cast<int>(slot));
-      const config::Escalation* esc = EscalationOf(a, static_cast<int>(slot));
-      if (route == nullptr || esc == nullptr || esc->steps.empty()) {
+  std::size_t total = 0;
+  for (const auto& part : parts) {
+    total += part.size();
+  }
+  alerts_.reserve(total);
+  open_by_key_.reserve(total);
+  for (auto& part : parts) {
+    for (auto& restored : part) {
+      const AlertId id = restored.id;
+      next_alert_id_ = std::max(next_alert_id_, id + 1);
+      Alert& a = alerts_.insert_or_assign(id, std::move(restored)).first->second;
+      if (a.state == AlertState::kResolved) {
         continue;
       }
-      r.step = std::min<int>(r.step, static_cast<int>(esc->steps.size()) - 1);
-      const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
-      if (r.status == Outcome::kNotified && r.escalating && r.last_notified) {
-        const Duration wait = r.exhausted ? route->repeat_interval : step.escalate_after;
-        Schedule(*r.last_notified + wait, DeadlineKind::kEscalate, id, static_cast<int>(slot), r.gen);
-      } else if (r.status == Outcome::kHeld && r.held_until) {
-        TimePoint wake = *r.held_until;
-        if (step.max_hold && r.hold_started && *r.hold_started + *step.max_hold < wake) {
-          wake = *r.hold_started + *step.max_hold;
+      SetOpen(a);
+      if (a.ends_at) {
+        Schedule(*a.ends_at, DeadlineKind::kExpire, id, 0, a.expire_gen);
+      }
+      if (a.state == AlertState::kAcknowledged) {
+        if (a.handover_at) {
+          Schedule(*a.handover_at, DeadlineKind::kHandover, id, 0, a.handover_gen);
         }
-        Schedule(wake, DeadlineKind::kRelease, id, static_cast<int>(slot), r.gen);
-      } else if (r.status == Outcome::kGrouped || r.status == Outcome::kSilenced ||
-                 r.status == Outcome::kMuted || r.status == Outcome::kInhibited) {
-        r.group = 0;  // rejoin its group afresh (AddToGroup counts it)
-        Evaluate(a, static_cast<int>(slot), now, batch);
         continue;
       }
-      if (r.group != 0) {
-        groups_[r.group].route = r.route;
-        groups_[r.group].open++;
+      for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
+        Routing& r = a.routings[slot];
+        const config::Route* route = RouteOf(a, static_cast<int>(slot));
+        const config::Escalation* esc = EscalationOf(a, static_cast<int>(slot));
+        if (route == nullptr || esc == nullptr || esc->steps.empty()) {
+          continue;
+        }
+        r.step = std::min<int>(r.step, static_cast<int>(esc->steps.size()) - 1);
+        const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
+        if (r.status == Outcome::kNotified && r.escalating && r.last_notified) {
+          const Duration wait = r.exhausted ? route->repeat_interval : step.escalate_after;
+          Schedule(*r.last_notified + wait, DeadlineKind::kEscalate, id, static_cast<int>(slot),
+                   r.gen);
+        } else if (r.status == Outcome::kHeld && r.held_until) {
+          TimePoint wake = *r.held_until;
+          if (step.max_hold && r.hold_started && *r.hold_started + *step.max_hold < wake) {
+            wake = *r.hold_started + *step.max_hold;
+          }
+          Schedule(wake, DeadlineKind::kRelease, id, static_cast<int>(slot), r.gen);
+        } else if (r.status == Outcome::kGrouped || r.status == Outcome::kSilenced ||
+                   r.status == Outcome::kMuted || r.status == Outcome::kInhibited) {
+          r.group = 0;  // rejoin its group afresh (AddToGroup counts it)
+          Evaluate(a, static_cast<int>(slot), now, batch);
+          continue;
+        }
+        if (r.group != 0) {
+          Group& g = groups_[r.group];
+          g.route = r.route;
+          g.open++;
+        }
       }
     }
+    std::vector<Alert>().swap(part);  // the moved-from shells go back now
   }
   changed_.clear();
   Emit(batch);

@@ -43,6 +43,7 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "engine/timeline.h"
 #include "engine/types.h"
 #include "rules/routing.h"
 #include "schedule/roster.h"
@@ -98,7 +99,7 @@ struct Alert {
   std::optional<TimePoint> handover_at;
   std::uint64_t handover_gen = 0;
   std::uint64_t expire_gen = 0;
-  std::vector<TimelineEntry> timeline;
+  Timeline timeline;
 
   [[nodiscard]] Outcome Status() const;
 };
@@ -150,6 +151,10 @@ class Engine {
   // deadline from each alert's own fields; deadlines already past fire at
   // the next Tick. REQUIRES: a fresh engine.
   void Restore(std::vector<Alert> alerts, std::vector<rules::Silence> silences, TimePoint now);
+  // The same from alerts loaded in parts (one per loading thread), taken in
+  // order: no copy into one vector first.
+  void Restore(std::vector<std::vector<Alert>> parts, std::vector<rules::Silence> silences,
+               TimePoint now);
 
   [[nodiscard]] const Alert* Find(AlertId id) const;
   [[nodiscard]] const Alert* FindByKey(const std::string& key) const;  // open alerts
@@ -166,14 +171,16 @@ class Engine {
   [[nodiscard]] const Counters& counters() const { return counters_; }
 
  private:
-  enum class DeadlineKind { kGroupFlush, kEscalate, kRelease, kRecheck, kExpire, kHandover };
-  struct Deadline {
+  enum class DeadlineKind : std::uint8_t {
+    kGroupFlush, kEscalate, kRelease, kRecheck, kExpire, kHandover
+  };
+  struct Deadline {  // 40 bytes: one or two per open alert
     TimePoint at;
-    DeadlineKind kind;
     std::uint64_t target;  // alert id, or group key
-    int slot;              // routing index
     std::uint64_t gen;
     std::uint64_t seq;     // FIFO among equal times
+    std::int32_t slot;     // routing index
+    DeadlineKind kind;
     bool operator>(const Deadline& o) const {
       return at != o.at ? at > o.at : seq > o.seq;
     }
@@ -208,10 +215,14 @@ class Engine {
   const config::Escalation* EscalationOf(const Alert& a, int slot) const;
   const config::Route* RouteOf(const Alert& a, int slot) const;
   void Note(Alert& a, TimePoint at, std::string what);
+  void SetOpen(const Alert& a);
 
   std::shared_ptr<const Model> model_;
   std::unordered_map<AlertId, Alert> alerts_;
-  std::unordered_map<std::string, AlertId> open_by_key_;
+  // Keys are views of the open alert's own `key` (alerts_ nodes never move):
+  // a million open alerts need not hold each key twice. SetOpen keeps the
+  // view and the id together.
+  std::unordered_map<std::string_view, AlertId> open_by_key_;
   std::unordered_map<std::uint64_t, Group> groups_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::vector<rules::Silence> silences_;

@@ -58,11 +58,6 @@ std::string_view OutcomeName(Outcome o);
 // The inverse of OutcomeName; kUnknown for a name it does not know.
 Outcome OutcomeFromName(std::string_view name);
 
-struct TimelineEntry {
-  TimePoint at{};
-  std::string what;
-};
-
 enum class NotificationKind { kAlert, kDigest, kResolved };
 std::string_view NotificationKindName(NotificationKind k);
 

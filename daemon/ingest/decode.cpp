@@ -68,6 +68,7 @@ Result<LabelSet> Labels(const json::value* v, const Limits& limits, const std::s
                                        std::to_string(limits.max_labels)));
   }
   std::vector<LabelSet::Pair> pairs;
+  pairs.reserve(o.size());  // exactly: an alert keeps its labels for its life
   for (const auto& [k, val] : o) {
     const std::string name(k);
     if (!rules::IsValidLabelName(name) || name.size() > limits.max_label_name_bytes) {
@@ -99,6 +100,7 @@ Result<engine::Annotations> AnnotationsOf(const json::object& o, std::string_vie
   if (!v->is_object()) {
     return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": expected an object"));
   }
+  out.reserve(v->as_object().size());
   for (const auto& [k, val] : v->as_object()) {
     if (!val.is_string()) {
       return Fail(Error::InvalidArgument(where + "." + std::string(key) + "." + std::string(k) +

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
 namespace rota::store {
 namespace {
 
@@ -31,6 +33,7 @@ json::array Pairs(const std::vector<std::pair<std::string, std::string>>& v) {
 
 std::vector<std::pair<std::string, std::string>> ReadPairs(const json::value& v) {
   std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(v.as_array().size());  // exactly: kept for the alert's life
   for (const auto& p : v.as_array()) {
     out.emplace_back(std::string(p.as_array().at(0).as_string()),
                      std::string(p.as_array().at(1).as_string()));
@@ -48,6 +51,7 @@ json::array Strings(const std::vector<std::string>& v) {
 
 std::vector<std::string> ReadStrings(const json::value& v) {
   std::vector<std::string> out;
+  out.reserve(v.as_array().size());
   for (const auto& s : v.as_array()) {
     out.emplace_back(s.as_string());
   }
@@ -97,9 +101,25 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
                                       {"timeline", std::move(timeline)}});
 }
 
+AlertDecoder::AlertDecoder(const config::Config& config) {
+  route_by_name_.reserve(config.routes.size());
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    route_by_name_[config.routes[i].name] = static_cast<int>(i);  // names are unique
+  }
+}
+
 Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& config) {
+  return AlertDecoder(config).Decode(doc);
+}
+
+Result<engine::Alert> AlertDecoder::Decode(std::string_view doc) const {
+  // The parsed tree lives only for this call: a stack buffer backs it (heap
+  // only past 8 KB), so decoding a million documents at start-up does not
+  // go through malloc for every JSON node.
+  unsigned char buffer[8192];
+  json::monotonic_resource scratch(buffer, sizeof buffer);
   try {
-    const json::value v = json::parse(doc);
+    const json::value v = json::parse(doc, &scratch);
     const auto& o = v.as_object();
     engine::Alert a;
     a.id = o.at("id").to_number<engine::AlertId>();
@@ -121,19 +141,21 @@ Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& co
     a.notified = ReadStrings(o.at("notified"));
     a.acked_by = std::string(o.at("acked_by").as_string());
     a.handover_at = OptTime(o, "handover_at");
+    a.routings.reserve(o.at("routes").as_array().size());
     for (const auto& rv : o.at("routes").as_array()) {
       const auto& ro = rv.as_object();
       engine::Routing r;
       r.route = -1;
       if (ro.at("route").is_string()) {
-        const std::string_view name = ro.at("route").as_string();
-        for (std::size_t i = 0; i < config.routes.size(); ++i) {
-          if (config.routes[i].name == name) {
-            r.route = static_cast<int>(i);
-          }
+        if (auto it = route_by_name_.find(std::string_view(ro.at("route").as_string()));
+            it != route_by_name_.end()) {
+          r.route = it->second;
         }
       }
-      r.group = std::stoull(std::string(ro.at("group").as_string()));
+      const std::string_view group = ro.at("group").as_string();
+      if (std::from_chars(group.data(), group.data() + group.size(), r.group).ec != std::errc()) {
+        throw std::invalid_argument("group is not a number");
+      }
       r.status = engine::OutcomeFromName(ro.at("status").as_string());
       r.step = ro.at("step").to_number<int>();
       r.round = ro.at("round").to_number<int>();
@@ -145,10 +167,16 @@ Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& co
       r.held_for = ReadStrings(ro.at("held_for"));
       a.routings.push_back(std::move(r));
     }
-    for (const auto& e : o.at("timeline").as_array()) {
+    const auto& entries = o.at("timeline").as_array();
+    std::size_t text = 0;
+    for (const auto& e : entries) {
+      text += e.as_array().at(1).as_string().size();
+    }
+    a.timeline.Reserve(entries.size(), text);
+    for (const auto& e : entries) {
       const auto& pair = e.as_array();
-      a.timeline.push_back({TimePoint{std::chrono::milliseconds(pair.at(0).to_number<std::int64_t>())},
-                            std::string(pair.at(1).as_string())});
+      a.timeline.Add(TimePoint{std::chrono::milliseconds(pair.at(0).to_number<std::int64_t>())},
+                     pair.at(1).as_string());
     }
     return a;
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "config/config.h"
 #include "core/error.h"
@@ -15,7 +16,21 @@
 namespace rota::store {
 
 std::string EncodeAlert(const engine::Alert& a, const config::Config& config);
-// Routes no longer in `config` decode as removed (route -1).
+
+// Decodes many documents against one config: route names are looked up in a
+// table built once (a config may have 10,000 routes, a store a million
+// alerts). Routes no longer in the config decode as removed (route -1).
+// Thread-safety: Decode is const and may run on several threads at once.
+class AlertDecoder {
+ public:
+  explicit AlertDecoder(const config::Config& config);
+  [[nodiscard]] Result<engine::Alert> Decode(std::string_view doc) const;
+
+ private:
+  std::unordered_map<std::string_view, int> route_by_name_;  // views into the config
+};
+
+// One document; AlertDecoder for many.
 Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& config);
 
 std::string EncodeSilence(const rules::Silence& s);

@@ -50,6 +50,8 @@ class Statement {
 
   [[nodiscard]] std::int64_t Int(int column) const;
   [[nodiscard]] std::string Text(int column) const;
+  // The same without a copy; valid until the next Step, Reset or the end.
+  [[nodiscard]] std::string_view TextView(int column) const;
   [[nodiscard]] bool IsNull(int column) const;
 
  private:

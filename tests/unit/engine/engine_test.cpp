@@ -146,7 +146,7 @@ std::vector<std::string> ToFor(const std::vector<Notification>& ns, AlertId id) 
 
 bool TimelineHas(const Alert& a, const std::string& fragment) {
   return std::any_of(a.timeline.begin(), a.timeline.end(),
-                     [&](const TimelineEntry& e) { return e.what.find(fragment) != std::string::npos; });
+                     [&](const Timeline::Entry& e) { return e.what.find(fragment) != std::string::npos; });
 }
 
 }  // namespace
