@@ -10,6 +10,7 @@
 #include "app/ack_link.h"
 #include "store/alert_codec.h"
 #include "store/load.h"
+#include "store/outbox.h"
 #include "store/migrate.h"
 #include "config/roster_spec.h"
 #include "core/time.h"
@@ -256,11 +257,7 @@ void Pipeline::GaugeLoop() {
   if (writer_) {
     writer_->Submit(
         [cutoff = horizon.time_since_epoch().count()](store::Db& db) -> Result<void> {
-          auto s = db.Prepare("DELETE FROM outbox WHERE state != 'pending' AND created_at < ?1");
-          if (!s) {
-            return Fail(s.error());
-          }
-          return s->Bind(1, cutoff).Run();
+          return store::PruneFinishedOutbox(db, cutoff);
         },
         nullptr);
   }

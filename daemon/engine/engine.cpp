@@ -661,6 +661,7 @@ void Engine::ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch
   const bool was_told = !a.notified.empty();  // acked or not: they heard of it
   a.state = AlertState::kResolved;
   a.resolved_at = now;
+  resolved_order_.push({now, a.id});
   a.updated_at = now;
   Note(a, now, why);
   if (auto it = open_by_key_.find(a.key); it != open_by_key_.end() && it->second == a.id) {
@@ -899,15 +900,22 @@ void Engine::Annotate(AlertId id, TimePoint at, std::string what) {
 }
 
 std::size_t Engine::PruneResolved(TimePoint before) {
-  return std::erase_if(alerts_, [&](const auto& kv) {
-    const Alert& a = kv.second;
-    const bool old = a.state == AlertState::kResolved && a.resolved_at && *a.resolved_at < before;
-    if (old) {
-      forgotten_.push_back(a.id);
-      changed_.erase(a.id);
+  // Oldest resolution first: the cost is the alerts forgotten, not all of
+  // them (this runs every few seconds with up to millions open).
+  std::size_t pruned = 0;
+  while (!resolved_order_.empty() && resolved_order_.top().first < before) {
+    const AlertId id = resolved_order_.top().second;
+    resolved_order_.pop();
+    auto it = alerts_.find(id);
+    if (it == alerts_.end() || it->second.state != AlertState::kResolved) {
+      continue;
     }
-    return old;
-  });
+    forgotten_.push_back(id);
+    changed_.erase(id);
+    alerts_.erase(it);
+    ++pruned;
+  }
+  return pruned;
 }
 
 Engine::Changes Engine::TakeChanges() {
@@ -954,6 +962,7 @@ void Engine::Restore(std::vector<std::vector<Alert>> parts, std::vector<rules::S
       next_alert_id_ = std::max(next_alert_id_, id + 1);
       Alert& a = alerts_.insert_or_assign(id, std::move(restored)).first->second;
       if (a.state == AlertState::kResolved) {
+        resolved_order_.push({a.resolved_at.value_or(a.updated_at), id});
         continue;
       }
       SetOpen(a);

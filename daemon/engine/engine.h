@@ -232,6 +232,10 @@ class Engine {
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_silence_ = 1;
   Counters counters_;
+  // Resolved alerts by resolution time, oldest on top, for PruneResolved.
+  std::priority_queue<std::pair<TimePoint, AlertId>, std::vector<std::pair<TimePoint, AlertId>>,
+                      std::greater<>>
+      resolved_order_;
   std::unordered_set<AlertId> changed_;
   std::vector<AlertId> forgotten_;
 };

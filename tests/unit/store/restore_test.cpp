@@ -157,6 +157,42 @@ TEST_CASE("changes are reported once, forgotten alerts for deletion") {
   CHECK(c.changed.empty());
 }
 
+TEST_CASE("resolved alerts are forgotten oldest first, restored ones by their resolution time") {
+  const auto config = rota::testing::LoadConfig(kConfig);
+  auto roster = std::make_shared<const rota::schedule::Roster>(rota::config::ToRosterSpec(*config));
+  const auto model = Model::Build(config, roster);
+  Engine e(model);
+  std::vector<AlertId> ids;
+  for (int i = 0; i < 6; ++i) {
+    Event ev;
+    ev.source = "test";
+    ev.labels = LabelSet({{"alertname", "R" + std::to_string(i)}, {"severity", "page"}});
+    ids.push_back(e.Ingest(ev, At("2026-11-23T09:00:00Z")).id);
+  }
+  // Resolved at 10:00, 11:00, ... in reverse id order; ids[5] stays open.
+  for (int i = 4; i >= 0; --i) {
+    const std::string at = "2026-11-23T1" + std::to_string(4 - i) + ":00:00Z";
+    REQUIRE(e.Resolve(ids[static_cast<std::size_t>(i)], "x", "", At(at)).has_value());
+  }
+  // A restored copy must prune the same way (its order comes from the documents).
+  std::vector<Alert> stored;
+  e.ForEachAlert([&](const Alert& a) {
+    stored.push_back(rota::store::DecodeAlert(rota::store::EncodeAlert(a, *config), *config).value());
+  });
+  Engine restored(model);
+  restored.Restore(std::move(stored), {}, At("2026-11-23T15:00:00Z"));
+  for (Engine* engine : {&e, &restored}) {
+    CHECK(engine->PruneResolved(At("2026-11-23T10:00:00Z")) == 0);  // resolved exactly then: kept
+    CHECK(engine->PruneResolved(At("2026-11-23T12:30:00Z")) == 3);  // 10:00, 11:00, 12:00
+    CHECK(engine->Find(ids[4]) == nullptr);
+    CHECK(engine->Find(ids[2]) == nullptr);
+    CHECK(engine->Find(ids[1]) != nullptr);
+    CHECK(engine->PruneResolved(At("2026-12-01T00:00:00Z")) == 2);
+    CHECK(engine->Find(ids[5]) != nullptr);  // open: never pruned
+    CHECK(engine->AlertCount() == 1);
+  }
+}
+
 TEST_CASE("stored alerts load on several threads in id order, skipping what does not decode") {
   const auto config = rota::testing::LoadConfig(kConfig);
   auto roster = std::make_shared<const rota::schedule::Roster>(rota::config::ToRosterSpec(*config));

@@ -10,6 +10,7 @@
 #include "../test_util.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "store/outbox.h"
 #include "store/writer.h"
 
 using namespace rota::store;
@@ -110,6 +111,34 @@ TEST_CASE("statements bind and read values") {
   CHECK(sel->Int(1) == 1795424400000);
   CHECK(sel->Text(2) == "{\"a\":\"é\"}");
   CHECK_FALSE(sel->Step().value());
+}
+
+TEST_CASE("outbox retention deletes only finished rows, through its index") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() + "/rota.db");
+  REQUIRE(Migrate(*db).has_value());
+  auto ins = db->Prepare(
+      "INSERT INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, next_attempt_at, state) "
+      "VALUES (?1, 'c', 'r', 'alert', '{}', ?2, 0, ?3)");
+  REQUIRE(ins.has_value());
+  const char* states[] = {"pending", "delivered", "failed"};
+  for (int i = 0; i < 30; ++i) {
+    REQUIRE(ins->Bind(1, "k" + std::to_string(i)).Bind(2, std::int64_t{i * 1000}).Bind(3, std::string_view(states[i % 3])).Run().has_value());
+  }
+  REQUIRE(PruneFinishedOutbox(*db, 15000).has_value());
+  // Old finished rows (i < 15, i % 3 != 0: 10 of them) are gone; pending ones stay however old.
+  CHECK(Scalar(*db, "SELECT count(*) FROM outbox") == 20);
+  CHECK(Scalar(*db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 10);
+  CHECK(Scalar(*db, "SELECT count(*) FROM outbox WHERE created_at < 15000 AND state != 'pending'") == 0);
+
+  // The plan: a search of the partial index, not a scan of the table.
+  auto plan = db->Prepare("EXPLAIN QUERY PLAN " + std::string(kPruneFinishedOutboxSql));
+  REQUIRE(plan.has_value());
+  std::string details;
+  while (plan->Step().value()) {
+    details += plan->Text(3) + "\n";
+  }
+  CHECK_MESSAGE(details.find("USING INDEX outbox_finished") != std::string::npos, details);
 }
 
 TEST_CASE("group commit: requests queued during a commit share the next transaction") {
