@@ -1,5 +1,7 @@
 #include "store/writer.h"
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -8,9 +10,23 @@ namespace rota::store {
 
 Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitObserver observer)
     : db_(std::move(db)), max_batch_(max_batch == 0 ? 1 : max_batch), observer_(std::move(observer)) {
-  (void)db_->Exec("PRAGMA wal_autocheckpoint=" + std::to_string(kFallbackCheckpointPages));
+  // Replaces SQLite's own autocheckpoint hook (which checkpoints inside the
+  // commit); OnWal keeps that only as the fallback.
+  sqlite3_wal_hook(db_->handle(), &Writer::OnWal, this);
   thread_ = std::thread([this] { Run(); });
   checkpointer_ = std::thread([this] { Checkpoints(); });
+}
+
+int Writer::OnWal(void* self, sqlite3* db, const char* /*name*/, int pages) {
+  auto* w = static_cast<Writer*>(self);
+  w->wal_pages_.store(pages, std::memory_order_relaxed);
+  if (pages >= kFallbackCheckpointPages) {
+    // The checkpointer is behind (or could not open its connection).
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= kCheckpointPages) {
+    w->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
 }
 
 void Writer::Checkpoints() {
@@ -27,10 +43,16 @@ void Writer::Checkpoints() {
     if (commits_ == done) {
       continue;
     }
+    const bool full = wal_pages_.load(std::memory_order_relaxed) >= kCheckpointPages;
+    const bool idle = std::chrono::steady_clock::now() - last_commit_ >= kIdleCheckpoint;
+    if (!full && !idle) {
+      continue;
+    }
     done = commits_;
     lock.unlock();
     // PASSIVE: copies what no reader still needs, never blocks the writer.
     (void)(*db)->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+    wal_pages_.store(0, std::memory_order_relaxed);
     lock.lock();
   }
 }
@@ -125,6 +147,7 @@ void Writer::Run() {
     if (committed) {
       std::lock_guard lock(mu_);
       ++commits_;
+      last_commit_ = std::chrono::steady_clock::now();
     }
   }
 }

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <thread>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -139,6 +141,44 @@ TEST_CASE("outbox retention deletes only finished rows, through its index") {
     details += plan->Text(3) + "\n";
   }
   CHECK_MESSAGE(details.find("USING INDEX outbox_finished") != std::string::npos, details);
+}
+
+TEST_CASE("the writer checkpoints the WAL into the database file once it goes idle") {
+  TempDir dir;
+  const std::string path = dir.path() + "/rota.db";
+  auto db = OpenOrDie(path);
+  REQUIRE(Migrate(*db).has_value());
+  const auto size_of = [](const std::string& p) {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(p, ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const auto before = size_of(path);
+  Writer writer(std::move(db), 1000, nullptr);
+  std::promise<void> written;
+  writer.Submit(
+      [](Db& d) -> Result<void> {
+        // ~200 pages: well under the size that checkpoints at once.
+        auto s = d.Prepare("INSERT INTO silences(id, ends_at, doc) VALUES (?1, 0, ?2)");
+        for (int i = 0; i < 200; ++i) {
+          if (auto r = s->Bind(1, "s-" + std::to_string(i)).Bind(2, std::string(4000, 'x')).Run(); !r) {
+            return r;
+          }
+        }
+        return {};
+      },
+      [&](const Result<void>& r) {
+        CHECK(r.has_value());
+        written.set_value();
+      });
+  written.get_future().wait();
+  CHECK(size_of(path + "-wal") > 200 * 4000);  // committed: in the WAL
+  // Idle for a second: the checkpointer copies the pages into the database file.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (size_of(path) < before + 200 * 4000 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(size_of(path) >= before + 200 * 4000);
 }
 
 TEST_CASE("group commit: requests queued during a commit share the next transaction") {
