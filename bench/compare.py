@@ -8,7 +8,8 @@ equivalent config, in the same run, and prints a table with the ratios.
 
 Workloads (docs/benchmarks.md says what each measures and what limits it):
   1. ingest: API v2, 1 and 100 alerts per request, unique alerts, each its
-     own group, webhook sink attached: alerts/s, latency, CPU s per 1,000
+     own group, webhook sink attached: alerts/s, latency, CPU s per 1,000;
+     and the ceiling: the same load straight at the sink, no alerting system
   2. end to end: single alerts, 20/s, group_wait 0: POST to sink arrival
   3. memory: RSS after 10k, 100k and 1M active alerts (each its own group)
   4. routing: bench_routing (in-process, Google Benchmark)
@@ -287,7 +288,7 @@ def main():
     ap.add_argument("--alertmanager", default=shutil.which("prometheus-alertmanager") or "prometheus-alertmanager")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, one run: checks the script")
-    ap.add_argument("--skip", default="", help="comma list of: ingest,e2e,memory,routing,schedules")
+    ap.add_argument("--skip", default="", help="comma list of: ingest,ceiling,e2e,memory,routing,schedules")
     ap.add_argument("--out", help="write all figures as JSON")
     ap.add_argument("--am-memory-max", type=int, default=100000,
                     help="largest memory step for Alertmanager: at 1M alerts, each its own group, it "
@@ -324,6 +325,19 @@ def main():
                     med([x["p99_ms"] for x in a]), "ms", "lower")
                 row("ingest %d/request: CPU per 1,000 alerts" % batch, med([x["cpu_s_per_1000"] for x in r]),
                     med([x["cpu_s_per_1000"] for x in a]), "CPU s", "lower")
+        if "ceiling" not in skip:
+            # No alerting system at all: the load generator straight at the
+            # sink (which only answers 200). What this machine's two cores
+            # give one HTTP receiver with this load generator, an upper bound
+            # for anything that must also send a webhook per alert.
+            class Direct:
+                port = sink.port
+                path = "/ceiling"
+            for batch, requests in ((1, 2000 if args.quick else 20000), (100, 100 if args.quick else 500)):
+                got = [loadgen(args, Direct, batch, requests, run_id="c%d" % i) for i in range(runs)]
+                results["ceiling_%d" % batch] = got
+                row("ceiling, loadgen to sink only, %d/request: alerts/s" % batch,
+                    med([x["alerts_per_s"] for x in got]), None, "alerts/s")
         if "e2e" not in skip:
             count = 100 if args.quick else 300
             per = {cls.name: [end_to_end(args, work, sink, cls, count) for _ in range(runs)]

@@ -14,7 +14,10 @@ Result<json::value> Parse(std::string_view body) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
-  json::value v = json::parse(body, ec, {}, opts);
+  // The tree lives in blocks owned by the value and freed with it, not a
+  // malloc per node: faster, and the request's short-lived nodes do not
+  // leave holes between the long-lived alerts in the heap.
+  json::value v = json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(), opts);
   if (ec) {
     return Fail(Error::InvalidArgument("invalid JSON: " + ec.message() +
                                        " (is the body UTF-8 JSON?)"));

@@ -23,10 +23,16 @@ std::optional<TimePoint> OptTime(const json::object& o, std::string_view k) {
 }
 TimePoint Time(const json::object& o, std::string_view k) { return OptTime(o, k).value_or(TimePoint{}); }
 
-json::array Pairs(const std::vector<std::pair<std::string, std::string>>& v) {
-  json::array a;
+json::array Pairs(const std::vector<std::pair<std::string, std::string>>& v,
+                  const json::storage_ptr& sp) {
+  json::array a(sp);
+  a.reserve(v.size());
   for (const auto& [k, val] : v) {
-    a.push_back(json::array{json::value(k), json::value(val)});
+    json::array pair(sp);
+    pair.reserve(2);
+    pair.emplace_back(k);
+    pair.emplace_back(val);
+    a.push_back(std::move(pair));
   }
   return a;
 }
@@ -41,8 +47,8 @@ std::vector<std::pair<std::string, std::string>> ReadPairs(const json::value& v)
   return out;
 }
 
-json::array Strings(const std::vector<std::string>& v) {
-  json::array a;
+json::array Strings(const std::vector<std::string>& v, const json::storage_ptr& sp) {
+  json::array a(sp);
   for (const auto& s : v) {
     a.emplace_back(s);
   }
@@ -61,44 +67,58 @@ std::vector<std::string> ReadStrings(const json::value& v) {
 }  // namespace
 
 std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
-  json::array routes;
+  // Written twice per alert on the hot path: the tree lives in a stack
+  // buffer (heap only past 8 KB) instead of a malloc per node, which also
+  // keeps those short-lived nodes from fragmenting the heap that holds the
+  // alerts.
+  unsigned char buffer[8192];
+  json::monotonic_resource scratch(buffer, sizeof buffer);
+  const json::storage_ptr sp(&scratch);
+  json::array routes(sp);
   for (const auto& r : a.routings) {
-    routes.push_back(json::object{
-        {"route", r.route >= 0 ? json::value(config.routes[static_cast<std::size_t>(r.route)].name)
-                               : json::value(nullptr)},
-        {"group", std::to_string(r.group)},
-        {"status", engine::OutcomeName(r.status)},
-        {"step", r.step},
-        {"round", r.round},
-        {"escalating", r.escalating},
-        {"exhausted", r.exhausted},
-        {"held_until", Ms(r.held_until)},
-        {"hold_started", Ms(r.hold_started)},
-        {"last_notified", Ms(r.last_notified)},
-        {"held_for", Strings(r.held_for)}});
+    routes.push_back(json::object(
+        {{"route", r.route >= 0 ? json::value(config.routes[static_cast<std::size_t>(r.route)].name, sp)
+                                : json::value(nullptr, sp)},
+         {"group", std::to_string(r.group)},
+         {"status", engine::OutcomeName(r.status)},
+         {"step", r.step},
+         {"round", r.round},
+         {"escalating", r.escalating},
+         {"exhausted", r.exhausted},
+         {"held_until", Ms(r.held_until)},
+         {"hold_started", Ms(r.hold_started)},
+         {"last_notified", Ms(r.last_notified)},
+         {"held_for", Strings(r.held_for, sp)}},
+        sp));
   }
-  json::array timeline;
+  json::array timeline(sp);
+  timeline.reserve(a.timeline.size());
   for (const auto& e : a.timeline) {
-    timeline.push_back(json::array{Ms(e.at), json::value(e.what)});
+    json::array entry(sp);
+    entry.reserve(2);
+    entry.push_back(Ms(e.at));
+    entry.emplace_back(e.what);
+    timeline.push_back(std::move(entry));
   }
-  return json::serialize(json::object{{"id", a.id},
-                                      {"key", a.key},
-                                      {"labels", Pairs(a.labels.pairs())},
-                                      {"annotations", Pairs(a.annotations)},
-                                      {"source", a.source},
-                                      {"url", a.generator_url},
-                                      {"state", engine::AlertStateName(a.state)},
-                                      {"created", Ms(a.created_at)},
-                                      {"starts", Ms(a.starts_at)},
-                                      {"updated", Ms(a.updated_at)},
-                                      {"ends", Ms(a.ends_at)},
-                                      {"resolved", Ms(a.resolved_at)},
-                                      {"first_notified", Ms(a.first_notified_at)},
-                                      {"notified", Strings(a.notified)},
-                                      {"acked_by", a.acked_by},
-                                      {"handover_at", Ms(a.handover_at)},
-                                      {"routes", std::move(routes)},
-                                      {"timeline", std::move(timeline)}});
+  return json::serialize(json::object({{"id", a.id},
+                                       {"key", a.key},
+                                       {"labels", Pairs(a.labels.pairs(), sp)},
+                                       {"annotations", Pairs(a.annotations, sp)},
+                                       {"source", a.source},
+                                       {"url", a.generator_url},
+                                       {"state", engine::AlertStateName(a.state)},
+                                       {"created", Ms(a.created_at)},
+                                       {"starts", Ms(a.starts_at)},
+                                       {"updated", Ms(a.updated_at)},
+                                       {"ends", Ms(a.ends_at)},
+                                       {"resolved", Ms(a.resolved_at)},
+                                       {"first_notified", Ms(a.first_notified_at)},
+                                       {"notified", Strings(a.notified, sp)},
+                                       {"acked_by", a.acked_by},
+                                       {"handover_at", Ms(a.handover_at)},
+                                       {"routes", std::move(routes)},
+                                       {"timeline", std::move(timeline)}},
+                                      sp));
 }
 
 AlertDecoder::AlertDecoder(const config::Config& config) {
