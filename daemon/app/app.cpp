@@ -295,6 +295,9 @@ int App::Impl::Run() {
     return kExitFailure;
   }
   log::Info("storage ready", {{"dir", *storage}});
+  // Loading a large store takes seconds (docs/operations.md, Start-up); the
+  // listener binds only after it, so say what is going on meanwhile.
+  systemd::NotifyStatus("loading the store");
   if (auto opened = pipeline->OpenStore(*storage, config->storage.max_db_bytes); !opened) {
     log::Error("cannot start: the store cannot be opened", {{"error", opened.error().message()}});
     return kExitFailure;

@@ -153,6 +153,7 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
   }
   // Load what was committed before the last stop (or crash), decoding on
   // every core: start-up time grows with the stored alerts.
+  const auto load_start = std::chrono::steady_clock::now();
   auto loaded = store::LoadAlerts(path, *config_);
   if (!loaded) {
     return Fail(loaded.error());
@@ -210,6 +211,9 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
     }
   }
   log::Info("store opened", {{"path", path}, {"schema", *version}, {"alerts", loaded->size()},
+                             {"load_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - load_start)
+                                             .count()},
                              {"silences", silences.size()}, {"overrides", runtime_overrides_.size()},
                              {"pending_notifications", pending.size()}});
   writer_ = std::make_unique<store::Writer>(std::move(*db), 1000, [this](std::size_t n, double s) {
