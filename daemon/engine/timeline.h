@@ -30,7 +30,10 @@ class Timeline {
 
   class Iterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
+    // Entries are made on the fly (a prvalue, not a reference into the
+    // buffer): a C++20 forward iterator, a legacy input iterator.
+    using iterator_concept = std::forward_iterator_tag;
+    using iterator_category = std::input_iterator_tag;
     using value_type = Entry;
     using difference_type = std::ptrdiff_t;
     using pointer = const Entry*;

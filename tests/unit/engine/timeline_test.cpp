@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@ namespace rota::engine {
 namespace {
 
 TimePoint Ms(std::int64_t ms) { return TimePoint{std::chrono::milliseconds(ms)}; }
+
+static_assert(std::forward_iterator<Timeline::Iterator>);
 
 TEST_CASE("a new timeline is empty") {
   Timeline t;
