@@ -163,7 +163,7 @@ escalations: [{name: page, steps: [{notify: ['person:oncall'], escalate_after: 2
         self.p = Process([os.path.join(self.args.build, "daemon", "rotad"), "--config", config,
                           "--log-level", "warn"],
                          "http://127.0.0.1:%d/-/ready" % self.port, config + ".log",
-                         env=unit_environment())
+                         env=dict(unit_environment(), **dict(e.split("=", 1) for e in self.args.rota_env)))
 
     def restart(self):
         self.p.stop()
@@ -246,6 +246,8 @@ def end_to_end(args, work, sink, cls, count):
 def memory(args, work, sink, cls, steps):
     if cls is Alertmanager:
         steps = [n for n in steps if n <= args.am_memory_max]
+        if not steps:
+            return {}
     # Each alert its own group, as in (1): the setting behind Alertmanager's
     # ~9 KB per alert.
     system = cls(args, work, sink)
@@ -293,10 +295,15 @@ def main():
     ap.add_argument("--am-memory-max", type=int, default=100000,
                     help="largest memory step for Alertmanager: at 1M alerts, each its own group, it "
                          "needs >15 GB and slows to a crawl on a 2-core machine")
+    ap.add_argument("--memory-steps", default="10000,100000,1000000",
+                    help="active alerts at which memory is read (comma list); restart is timed from 100,000 up")
+    ap.add_argument("--rota-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="set in rotad's environment over the unit's Environment= (repeatable); "
+                         "e.g. GLIBC_TUNABLES= for plain glibc malloc")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     runs = 1 if args.quick else args.runs
-    steps = [10000, 100000] if args.quick else [10000, 100000, 1000000]
+    steps = [10000, 100000] if args.quick else [int(n) for n in args.memory_steps.split(",")]
     work = tempfile.mkdtemp(prefix="rota-bench-")
     sink = Sink(args.build)
     results = {"machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())}}
