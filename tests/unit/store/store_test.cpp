@@ -35,6 +35,20 @@ std::int64_t Scalar(Db& db, const std::string& sql) {
   return s->Int(0);
 }
 
+// `count` rows of 4,000 bytes into meta: about one page each.
+Result<void> InsertBlobs(Db& d, int count) {
+  auto s = d.Prepare("INSERT INTO meta VALUES (?1, ?2)");
+  if (!s) {
+    return Fail(s.error());
+  }
+  for (int i = 0; i < count; ++i) {
+    if (auto r = s->Bind(1, "k" + std::to_string(i)).Bind(2, std::string(4000, 'x')).Run(); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
@@ -157,16 +171,8 @@ TEST_CASE("the writer checkpoints the WAL into the database file once it goes id
   Writer writer(std::move(db), 1000, nullptr);
   std::promise<void> written;
   writer.Submit(
-      [](Db& d) -> Result<void> {
-        // ~200 pages: well under the size that checkpoints at once.
-        auto s = d.Prepare("INSERT INTO silences(id, ends_at, doc) VALUES (?1, 0, ?2)");
-        for (int i = 0; i < 200; ++i) {
-          if (auto r = s->Bind(1, "s-" + std::to_string(i)).Bind(2, std::string(4000, 'x')).Run(); !r) {
-            return r;
-          }
-        }
-        return {};
-      },
+      // ~200 pages: well under the size that checkpoints at once.
+      [](Db& d) { return InsertBlobs(d, 200); },
       [&](const Result<void>& r) {
         CHECK(r.has_value());
         written.set_value();
@@ -257,18 +263,7 @@ TEST_CASE("a full disk fails the writes and commits nothing of them") {
   std::promise<Result<void>> done;
   Writer writer(std::move(db), 10, nullptr);
   writer.Submit(
-      [](Db& d) -> Result<void> {
-        auto s = d.Prepare("INSERT INTO meta VALUES (?1, ?2)");
-        if (!s) {
-          return Fail(s.error());
-        }
-        for (int i = 0; i < 200; ++i) {
-          if (auto r = s->Bind(1, "k" + std::to_string(i)).Bind(2, std::string(4000, 'x')).Run(); !r) {
-            return r;
-          }
-        }
-        return {};
-      },
+      [](Db& d) { return InsertBlobs(d, 200); },
       [&](const Result<void>& r) { done.set_value(r); });
   auto r = done.get_future().get();
   writer.Stop();
