@@ -939,7 +939,7 @@ void Pipeline::Send(std::vector<Outgoing> outgoing, bool retry) {
                                          ": their hours ended before " + o.channel + " answered");
         }
       } else {
-        metrics_.NotificationOutsideHours();
+        metrics_.NotificationRefusedOffDuty();
         log::Error("refused a notification outside the person's hours",
                    {{"recipient", o.message.recipient}, {"kind", o.message.kind}, {"id", o.message.id}});
       }

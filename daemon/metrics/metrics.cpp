@@ -58,8 +58,8 @@ Metrics::Metrics(const BuildInfo& build)
                         .Name("rota_notifications_total")
                         .Help("Notifications by channel, kind and outcome (delivered, failed, rejected).")
                         .Register(*registry_);
-  outside_hours_ = &prometheus::BuildCounter()
-                        .Name("rota_notifications_outside_hours_total")
+  refused_off_duty_ = &prometheus::BuildCounter()
+                        .Name("rota_notifications_refused_off_duty_total")
                         .Help("Notifications refused by the send-path guard because the person was "
                               "not on duty. Must stay 0.")
                         .Register(*registry_)
@@ -195,7 +195,7 @@ void Metrics::NotificationSent(const std::string& channel, const std::string& ki
   notifications_->Add({{"channel", channel}, {"kind", kind}, {"outcome", outcome}}).Increment();
 }
 
-void Metrics::NotificationOutsideHours() { outside_hours_->Increment(); }
+void Metrics::NotificationRefusedOffDuty() { refused_off_duty_->Increment(); }
 
 void Metrics::ObserveTimeToNotification(double seconds) { time_to_notification_->Observe(seconds); }
 

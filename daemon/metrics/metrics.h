@@ -62,7 +62,7 @@ class Metrics {
   void SetAlerts(double firing, double acknowledged, double resolved, double held);
   void NotificationSent(const std::string& channel, const std::string& kind,
                         const std::string& outcome);
-  void NotificationOutsideHours();
+  void NotificationRefusedOffDuty();
   void NotificationAttempt(const std::string& channel, const std::string& outcome);
   void SetOutboxPending(const std::map<std::string, std::pair<double, double>>& by_channel);
   void ObserveTimeToNotification(double seconds);
@@ -87,7 +87,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* alerts_;
   prometheus::Gauge* alerts_held_;
   prometheus::Family<prometheus::Counter>* notifications_;
-  prometheus::Counter* outside_hours_;
+  prometheus::Counter* refused_off_duty_;
   prometheus::Family<prometheus::Counter>* attempts_;
   prometheus::Family<prometheus::Gauge>* outbox_pending_;
   prometheus::Family<prometheus::Gauge>* outbox_oldest_;

@@ -76,7 +76,7 @@ class WebhookChannel : public Channel {
  public:
   explicit WebhookChannel(const config::Channel& c)
       : name_(c.name), url_(c.url.Reveal()), timeout_(c.timeout), headers_(c.headers),
-        bearer_(c.bearer_token.Reveal()) {}
+        bearer_(c.bearer_token.Reveal()), ca_file_(c.ca_file) {}
 
   // One attempt. Retries are the outbox's job (backoff, jitter, max age),
   // so a worker thread is never parked on a dead receiver.
@@ -131,6 +131,11 @@ class WebhookChannel : public Channel {
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!ca_file_.empty()) {
+      // Trust exactly these CAs (a private PKI) instead of the system's.
+      curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file_.c_str());
+      curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
+    }
     const CURLcode rc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
@@ -144,6 +149,7 @@ class WebhookChannel : public Channel {
   Duration timeout_;
   std::map<std::string, std::string> headers_;
   std::string bearer_;
+  std::string ca_file_;
 };
 
 // Slack incoming webhook: {"text": <the channel's template over the message>}.

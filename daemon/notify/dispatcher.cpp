@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/thread_name.h"
+
 namespace rota::notify {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -66,6 +68,9 @@ std::size_t Dispatcher::Workers() const {
 }
 
 void Dispatcher::Run() {
+  // Idle workers are "notify"; a sending one carries its lane's name, so
+  // `top -H` shows which channel's sends use the CPU.
+  SetThreadName("notify");
   std::unique_lock lock(mu_);
   while (true) {
     if (stopping_ && queued_ == 0) {
@@ -113,6 +118,7 @@ void Dispatcher::Run() {
     --queued_;
     ++pick->in_flight;
     lock.unlock();
+    SetThreadName("n:" + pick_name);
     const SendResult r = item.second->Send(item.first);
     if (done_) {
       done_(item.first, *item.second, r);

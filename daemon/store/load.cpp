@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "store/alert_codec.h"
 #include "store/db.h"
 
@@ -102,7 +103,10 @@ Result<LoadedAlerts> LoadAlerts(const std::string& path, const config::Config& c
   {
     std::vector<std::jthread> workers;
     for (std::size_t i = 1; i < ranges.size(); ++i) {
-      workers.emplace_back([&, i] { LoadRange(path, decoder, ranges[i]); });
+      workers.emplace_back([&, i] {
+        SetThreadName("store-load");
+        LoadRange(path, decoder, ranges[i]);
+      });
     }
     LoadRange(path, decoder, ranges[0]);
   }  // joins

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/thread_name.h"
+
 namespace rota::store {
 
 Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitObserver observer)
@@ -13,8 +15,14 @@ Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitObserver obs
   // Replaces SQLite's own autocheckpoint hook (which checkpoints inside the
   // commit); OnWal keeps that only as the fallback.
   sqlite3_wal_hook(db_->handle(), &Writer::OnWal, this);
-  thread_ = std::thread([this] { Run(); });
-  checkpointer_ = std::thread([this] { Checkpoints(); });
+  thread_ = std::thread([this] {
+    SetThreadName("store");
+    Run();
+  });
+  checkpointer_ = std::thread([this] {
+    SetThreadName("checkpoint");
+    Checkpoints();
+  });
 }
 
 int Writer::OnWal(void* self, sqlite3* db, const char* /*name*/, int pages) {

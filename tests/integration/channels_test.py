@@ -134,6 +134,44 @@ escalations: [{name: e, steps: [{notify: ['person:alice'], escalate_after: 1h}]}
         self.assertEqual(picky.received(), [])
 
 
+class WebhookTlsTest(unittest.TestCase):
+    """webhook and slack trust exactly ca_file when it is set; otherwise the system's CAs."""
+
+    def test_ca_file_is_trusted_and_other_cas_are_not(self):
+        w = Workdir(rules=None)
+        self.addCleanup(w.cleanup)
+        cert, key = make_certificate(w.path)
+        sink = Sink(tls=(cert, key))
+        self.addCleanup(sink.close)
+        other = os.path.join(w.path, "other")
+        os.mkdir(other)
+        make_certificate(other)
+        w.write("rota.yaml", """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%s'}
+channels:
+  - {name: hook, type: webhook, url: '%s', ca_file: cert.pem}
+  - {name: chat, type: slack, url: '%s', ca_file: cert.pem}
+  - {name: hook-system, type: webhook, url: '%s', retry_max_age: 1s}
+  - {name: hook-wrong, type: webhook, url: '%s', ca_file: other/cert.pem, retry_max_age: 1s}
+people: [{id: alice, hours: [{}], contacts: [{channel: hook, to: a}, {channel: chat, to: '@U1'},
+                                            {channel: hook-system, to: a}, {channel: hook-wrong, to: a}]}]
+routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['person:alice'], escalate_after: 1h}]}]
+""" % (w.state, sink.url, sink.url, sink.url, sink.url))
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        aid = post(d, {"labels": {"alertname": "Down"}})
+        wait_until(has_entry(d, aid, "delivered to alice via hook ("), "webhook over HTTPS with ca_file")
+        wait_until(has_entry(d, aid, "delivered to alice via chat ("), "slack over HTTPS with ca_file")
+        wait_until(has_entry(d, aid, "failed to alice via hook-system ("), "the system CAs refusing the test CA")
+        wait_until(has_entry(d, aid, "failed to alice via hook-wrong ("), "another CA refused")
+        wrong = [e for e in timeline(d, aid) if "via hook-wrong" in e][0]
+        self.assertRegex(wrong, "(?i)certificate|SSL")
+        self.assertEqual(len(sink.messages()), 2)
+        self.assertIn("text", sink.messages(lambda m: "text" in (m["json"] or {}))[0]["json"])
+
+
 class LaneTest(unittest.TestCase):
     """One lane per channel: limits hold, a hanging receiver holds only its own."""
 

@@ -230,7 +230,7 @@ escalations:
                    "the delivery to be counted")
         body = self.d.metrics()
         self.assertRegex(body, r'(?m)^rota_events_received_total\{outcome="notified",source="generic"\} 1$')
-        self.assertRegex(body, r'(?m)^rota_notifications_outside_hours_total 0$')
+        self.assertRegex(body, r'(?m)^rota_notifications_refused_off_duty_total 0$')
         self.assertRegex(body, r'(?m)^rota_time_to_notification_seconds_count 1$')
 
 
