@@ -18,7 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/schedule_view.h"
+#include "api/access.h"
+#include "api/routes.h"
 #include "app/pipeline.h"
 #include "app/systemd.h"
 #include "config/lint.h"
@@ -95,8 +96,6 @@ struct App::Impl {
   void Install(std::shared_ptr<const config::Config> c);
   void RefreshScheduleMetrics();
   void ScheduleMetricsLoop();
-  http::Response OnCall(const http::Request& req);
-  http::Response CoverageHandler(const http::Request& req);
 
   std::shared_ptr<const config::Config> Config() {
     std::lock_guard lock(config_mu);
@@ -111,6 +110,7 @@ struct App::Impl {
   asio::io_context ioc;
   metrics::Metrics metrics;
   http::Router router;
+  api::Authorizer authorizer;
   std::unique_ptr<http::Server> server;
   asio::strand<asio::io_context::executor_type> app_strand;
   asio::signal_set signals;
@@ -132,10 +132,13 @@ void App::Impl::SetupRoutes() {
   router.SetObserver([this](const std::string& handler, int code, double seconds) {
     metrics.ObserveRequest(handler, code, seconds);
   });
-  router.HandleSync("GET", "/-/healthy", [](const http::Request&) {
+  router.SetAuthorizer([this](const http::Request& req, http::Access access) {
+    return authorizer.Check(req, access);
+  });
+  router.HandleSync("GET", "/-/healthy", http::Access::kOpen, [](const http::Request&) {
     return http::Response::Text(200, "rota is healthy.\n");
   });
-  router.HandleSync("GET", "/-/ready", [this](const http::Request&) {
+  router.HandleSync("GET", "/-/ready", http::Access::kOpen, [this](const http::Request&) {
     if (ready.load() && pipeline->StoreOk()) {
       return http::Response::Text(200, "rota is ready.\n");
     }
@@ -145,7 +148,7 @@ void App::Impl::SetupRoutes() {
     return http::Response::Text(503, stopping.load() ? "rota is shutting down.\n"
                                                      : "rota is not ready.\n");
   });
-  router.Handle("POST", "/-/reload", [this](http::Request&, http::Reply reply) {
+  router.Handle("POST", "/-/reload", http::Access::kAdmin, [this](http::Request&, http::Reply reply) {
     asio::post(app_strand, [this, reply = std::move(reply)] {
       const auto result = Reload("http");
       boost::json::object o;
@@ -165,16 +168,15 @@ void App::Impl::SetupRoutes() {
       reply(http::Response::Json(400, boost::json::serialize(o)));
     });
   });
-  router.HandleSync("GET", "/api/v1/oncall",
-                    [this](const http::Request& req) { return OnCall(req); });
-  router.HandleSync("GET", "/api/v1/coverage",
-                    [this](const http::Request& req) { return CoverageHandler(req); });
-  pipeline->Register(router);
-  router.HandleSync("GET", "/metrics", [this](const http::Request&) {
+  api::RegisterRoutes(router, *pipeline);
+  router.HandleSync("GET", "/metrics", http::Access::kOpen, [this](const http::Request&) {
     http::Response r = http::Response::Text(200, metrics.Serialize());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   });
+  for (const auto& r : router.Routes()) {
+    log::Debug("route", {{"method", r.method}, {"path", r.pattern}, {"access", http::AccessName(r.access)}});
+  }
 }
 
 config::LoadResult App::Impl::Reload(std::string_view trigger) {
@@ -369,6 +371,7 @@ void App::Impl::Install(std::shared_ptr<const config::Config> c) {
     std::lock_guard lock(config_mu);
     config = c;
   }
+  authorizer.Set(c->auth);
   pipeline->Install(std::move(c));  // builds the roster (with run-time overrides)
   RefreshScheduleMetrics();
 }
@@ -405,74 +408,6 @@ void App::Impl::ScheduleMetricsLoop() {
       ScheduleMetricsLoop();
     }
   }));
-}
-
-namespace {
-
-// Reads an optional RFC 3339 query parameter; false (and `error` set) when malformed.
-bool InstantParam(const http::Request& req, const std::string& name, TimePoint& out,
-                  std::string& error) {
-  const auto it = req.query_params.find(name);
-  if (it == req.query_params.end() || it->second.empty()) {
-    return true;
-  }
-  auto t = ParseRfc3339(it->second);
-  if (!t) {
-    error = name + ": " + t.error().message();
-    return false;
-  }
-  out = *t;
-  return true;
-}
-
-http::Response ErrorResponse(const Error& e) {
-  return http::Response::Error(e.code() == Error::Code::kNotFound ? 404 : 400, e.message());
-}
-
-}  // namespace
-
-http::Response App::Impl::OnCall(const http::Request& req) {
-  api::OnCallQuery q;
-  q.at = clock.Now();
-  std::string error;
-  if (!InstantParam(req, "at", q.at, error)) {
-    return http::Response::Error(400, error);
-  }
-  if (auto it = req.query_params.find("team"); it != req.query_params.end()) {
-    q.team = it->second;
-  }
-  if (auto it = req.query_params.find("person"); it != req.query_params.end()) {
-    q.person = it->second;
-  }
-  auto result = api::OnCallJson(*Config(), *Roster(), q);
-  if (!result) {
-    return ErrorResponse(result.error());
-  }
-  return http::Response::Json(200, boost::json::serialize(*result));
-}
-
-http::Response App::Impl::CoverageHandler(const http::Request& req) {
-  const auto team = req.query_params.find("team");
-  if (team == req.query_params.end() || team->second.empty()) {
-    return http::Response::Error(400, "team: required");
-  }
-  TimePoint from = clock.Now();
-  std::string error;
-  if (!InstantParam(req, "from", from, error)) {
-    return http::Response::Error(400, error);
-  }
-  TimePoint to = from + std::chrono::hours(24 * 7);
-  if (!InstantParam(req, "to", to, error)) {
-    return http::Response::Error(400, error);
-  }
-  if (to <= from || to - from > std::chrono::hours(24 * 366)) {
-    return http::Response::Error(400, "to must be after from, and at most 366 days later");
-  }
-  auto result = api::CoverageJson(*Roster(), team->second, from, to);
-  if (!result) {
-    return ErrorResponse(result.error());
-  }
-  return http::Response::Json(200, boost::json::serialize(*result));
 }
 
 App::App(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <set>
 
-#include "app/ack_link.h"
+#include "api/ack_link.h"
+#include "api/views.h"
 #include "store/alert_codec.h"
 #include "store/load.h"
 #include "store/outbox.h"
@@ -23,78 +24,9 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-json::value Instant(const std::optional<TimePoint>& t) {
-  return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
-}
-
-json::array Strings(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) {
-    a.emplace_back(s);
-  }
-  return a;
-}
-
-json::object LabelsJson(const LabelSet& l) {
-  json::object o;
-  for (const auto& [k, v] : l.pairs()) {
-    o[k] = v;
-  }
-  return o;
-}
-
-json::object AnnotationsJson(const engine::Annotations& a) {
-  json::object o;
-  for (const auto& [k, v] : a) {
-    o[k] = v;
-  }
-  return o;
-}
-
-// Compares without an early exit, so timing does not reveal a prefix.
-bool SameSecret(std::string_view a, std::string_view b) {
-  unsigned diff = static_cast<unsigned>(a.size() ^ b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned>(a[i]) ^ static_cast<unsigned>(b.empty() ? 0 : b[i % b.size()]);
-  }
-  return diff == 0;
-}
-
-Result<json::object> BodyObject(const http::Request& req) {
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) {
-    return Fail(Error::InvalidArgument("expected a JSON object body"));
-  }
-  return v.as_object();
-}
-
 std::string StringField(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-http::Response JsonResponse(int status, const json::value& v) {
-  return http::Response::Json(status, json::serialize(v));
-}
-
-// Parses an admin request's JSON body; answers 400 (and returns nothing) if
-// it is not a JSON object.
-std::optional<json::object> JsonBody(const http::Request& req, http::Reply& reply,
-                                     std::string_view example = "") {
-  auto o = BodyObject(req);
-  if (!o) {
-    reply(http::Response::Error(400, o.error().message() + std::string(example)));
-    return std::nullopt;
-  }
-  return std::move(*o);
-}
-
-http::Response Unavailable() {
-  http::Response r = http::Response::Error(
-      503, "rota cannot write its state right now (see rota_store_up and the log); try again");
-  r.headers.emplace_back("Retry-After", "5");
-  return r;
 }
 
 }  // namespace
@@ -126,10 +58,6 @@ void Pipeline::Install(std::shared_ptr<const config::Config> config) {
     channels[c.name] = notify::MakeChannel(c);
   }
   channels_ = std::move(channels);
-  {
-    std::lock_guard lock(auth_mu_);
-    auth_ = config_->auth;
-  }
   // Run-time overrides naming people or teams that are gone are dropped.
   std::erase_if(runtime_overrides_, [&](const schedule::OverrideSpec& o) {
     return config_->FindPerson(o.person) == nullptr ||
@@ -240,6 +168,10 @@ void Pipeline::Rebuild() {
   } else {
     engine_->SetModel(std::move(model));
   }
+  {
+    std::lock_guard lock(snapshot_mu_);
+    snapshot_ = {config_, roster_};
+  }
   if (on_roster_) {
     on_roster_(roster_);
   }
@@ -272,527 +204,6 @@ void Pipeline::GaugeLoop() {
       GaugeLoop();
     }
   }));
-}
-
-bool Pipeline::Deny(const http::Request& req, Role role, http::Reply& reply) const {
-  std::lock_guard lock(auth_mu_);
-  if (!auth_.enabled) {
-    if (!req.remote_is_loopback) {
-      reply(http::Response::Error(
-          403, "rota accepts only loopback clients until auth: is configured (see docs/api.md)"));
-      return true;
-    }
-    return false;
-  }
-  std::string_view h = req.Header("authorization");
-  if (!h.starts_with("Bearer ") || h.size() <= 7) {
-    http::Response r = http::Response::Error(401, "missing bearer token (Authorization: Bearer ...)");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    reply(std::move(r));
-    return true;
-  }
-  const std::string_view token = h.substr(7);
-  bool ok = false;
-  for (const auto& t : auth_.admin_tokens) {
-    ok |= SameSecret(token, t.Reveal());
-  }
-  if (role == Role::kIngest) {
-    for (const auto& t : auth_.ingest_tokens) {
-      ok |= SameSecret(token, t.Reveal());
-    }
-  }
-  if (!ok) {
-    reply(http::Response::Error(403, role == Role::kIngest
-                                         ? "token may not post events"
-                                         : "token may not do this (needs an admin token)"));
-    return true;
-  }
-  return false;
-}
-
-void Pipeline::Register(http::Router& router) {
-  IngestRoute(router, "/api/v1/alertmanager", "alertmanager",
-              [](std::string_view body, const ingest::Limits& limits, const config::Config&,
-                 TimePoint) { return ingest::DecodeAlertmanagerWebhook(body, limits); });
-  IngestRoute(router, "/api/v2/alerts", "prometheus",
-              [](std::string_view body, const ingest::Limits& limits, const config::Config& c,
-                 TimePoint now) {
-                return ingest::DecodeAlertsV2(body, limits, c.ingest.resolve_timeout, now);
-              });
-  IngestRoute(router, "/api/v1/events", "generic",
-              [](std::string_view body, const ingest::Limits& limits, const config::Config&,
-                 TimePoint) { return ingest::DecodeGeneric(body, limits); });
-  router.Handle("POST", "/v2/enqueue", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kIngest, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, body = std::move(req.body), reply = std::move(reply)]() mutable {
-      ingest::PagerDutyKeys keys;
-      for (const auto& k : config_->ingest.pagerduty_routing_keys) {
-        keys.labels_by_key[k.key.Reveal()] = k.labels;
-      }
-      auto decoded = ingest::DecodePagerDuty(body, Limits(), keys);
-      if (!decoded) {
-        metrics_.EventReceived("pagerduty", "invalid");
-        json::array errors;
-        std::string msg = decoded.error().message();
-        std::size_t start = 0;
-        while (start <= msg.size()) {
-          const auto nl = msg.find('\n', start);
-          errors.emplace_back(msg.substr(start, nl == std::string::npos ? nl : nl - start));
-          if (nl == std::string::npos) {
-            break;
-          }
-          start = nl + 1;
-        }
-        reply(JsonResponse(400, json::object{{"status", "invalid event"},
-                                             {"message", "Event object is invalid"},
-                                             {"errors", errors}}));
-        return;
-      }
-      std::vector<engine::Event> events{std::move(decoded->event)};
-      Ingest("pagerduty", std::move(events), std::move(reply), true, decoded->dedup_key);
-    });
-  });
-  router.Handle("GET", "/api/v1/alerts", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    std::string state = "open";
-    if (auto it = req.query_params.find("state"); it != req.query_params.end()) {
-      state = it->second;
-    }
-    if (state != "open" && state != "firing" && state != "acknowledged" && state != "resolved" &&
-        state != "all") {
-      reply(http::Response::Error(400, "state: expected open, firing, acknowledged, resolved or all"));
-      return;
-    }
-    asio::post(strand_, [this, state, reply = std::move(reply)] {
-      std::vector<const engine::Alert*> list;
-      engine_->ForEachAlert([&](const engine::Alert& a) {
-        const std::string_view s = engine::AlertStateName(a.state);
-        if (state == "all" || state == s || (state == "open" && a.state != engine::AlertState::kResolved)) {
-          list.push_back(&a);
-        }
-      });
-      std::sort(list.begin(), list.end(),
-                [](const engine::Alert* x, const engine::Alert* y) { return x->id < y->id; });
-      std::string body = "{\"alerts\":[";
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        body += (i > 0 ? "," : "") + AlertJson(*list[i], false);
-      }
-      reply(http::Response::Json(200, body + "]}"));
-    });
-  });
-  router.Handle("GET", "/api/v1/alerts/{id}", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, id = req.params.at("id"), reply = std::move(reply)] {
-      const engine::Alert* a = nullptr;
-      try {
-        a = engine_->Find(std::stoull(id));
-      } catch (const std::exception&) {
-      }
-      if (a == nullptr) {
-        reply(http::Response::Error(404, "no alert " + id));
-        return;
-      }
-      reply(http::Response::Json(200, AlertJson(*a, true)));
-    });
-  });
-  for (const char* action : {"ack", "resolve"}) {
-    const bool ack = std::string_view(action) == "ack";
-    router.Handle("POST", std::string("/api/v1/alerts/{id}/") + action,
-                  [this, ack](http::Request& req, http::Reply reply) {
-                    if (Deny(req, Role::kAdmin, reply)) {
-                      return;
-                    }
-                    std::string by;
-                    std::string comment;
-                    if (!req.body.empty()) {
-                      auto o = JsonBody(req, reply, R"( like {"by": "alice", "comment": "..."})");
-                      if (!o) {
-                        return;
-                      }
-                      by = StringField(*o, "by");
-                      comment = StringField(*o, "comment");
-                    }
-                    if (by.empty()) {
-                      reply(http::Response::Error(400, "by: who is acting is required"));
-                      return;
-                    }
-                    asio::post(strand_, [this, ack, id = req.params.at("id"), by, comment,
-                                         reply = std::move(reply)] {
-                      engine::AlertId aid = 0;
-                      try {
-                        aid = std::stoull(id);
-                      } catch (const std::exception&) {
-                      }
-                      const TimePoint now = clock_.Now();
-                      auto r = ack ? engine_->Acknowledge(aid, by, comment, now)
-                                   : engine_->Resolve(aid, by, comment, now);
-                      if (!r) {
-                        reply(http::Response::Error(404, r.error().message()));
-                        return;
-                      }
-                      Commit([this, aid, reply](const Result<void>& w) {
-                        if (!w) {
-                          reply(Unavailable());
-                          return;
-                        }
-                        reply(http::Response::Json(200, AlertJson(*engine_->Find(aid), true)));
-                      });
-                      Arm();
-                    });
-                  });
-  }
-
-  // Signed ack links: the signature is the authorization.
-  for (const char* method : {"GET", "POST"}) {
-    const bool act = std::string_view(method) == "POST";
-    router.Handle(method, "/ack/{alert}/{expires}/{person}/{sig}",
-                  [this, act](http::Request& req, http::Reply reply) {
-      asio::post(strand_, [this, act, p = req.params, reply = std::move(reply)] {
-        const auto page = [](int status, const std::string& title, const std::string& body) {
-          http::Response r;
-          r.status = status;
-          r.content_type = "text/html; charset=utf-8";
-          r.body = "<!doctype html><html><head><meta charset=utf-8><meta name=viewport "
-                   "content=\"width=device-width\"><title>" + title + "</title></head><body><h1>" +
-                   title + "</h1>" + body + "</body></html>\n";
-          return r;
-        };
-        const std::string& key = config_->global.ack_key.Reveal();
-        std::uint64_t id = 0;
-        std::int64_t expires = 0;
-        try {
-          id = std::stoull(p.at("alert"));
-          expires = std::stoll(p.at("expires"));
-        } catch (const std::exception&) {
-          reply(page(400, "Bad ack link", "<p>The link is malformed.</p>"));
-          return;
-        }
-        const TimePoint now = clock_.Now();
-        const auto check = key.empty() ? AckCheck::kBadSignature
-                                       : VerifyAck(key, id, expires, p.at("person"), p.at("sig"), now);
-        if (check == AckCheck::kBadSignature) {
-          reply(page(403, "Invalid ack link", "<p>This link is not valid.</p>"));
-          return;
-        }
-        if (check == AckCheck::kExpired) {
-          reply(page(403, "Expired ack link", "<p>This link has expired; use the API or rotactl ack.</p>"));
-          return;
-        }
-        const engine::Alert* a = engine_->Find(id);
-        if (a == nullptr) {
-          reply(page(404, "Unknown alert", "<p>rota does not know this alert.</p>"));
-          return;
-        }
-        std::string labels;
-        for (const auto& [k, v] : a->labels.pairs()) {
-          std::string esc;
-          for (char c : k + "=" + v) {
-            esc += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
-          }
-          labels += "<li>" + esc + "</li>";
-        }
-        if (!act) {
-          reply(page(200, "Acknowledge alert " + std::to_string(id) + "?",
-                     "<ul>" + labels + "</ul><p>State: " + std::string(engine::AlertStateName(a->state)) +
-                         "</p><form method=post><button type=submit>Acknowledge as " + p.at("person") +
-                         "</button></form>"));
-          return;
-        }
-        auto r = engine_->Acknowledge(id, p.at("person"), "via ack link", now);
-        log::Info("acknowledged via ack link", {{"alert", std::to_string(id)}, {"by", p.at("person")}});
-        const std::string outcome(r ? engine::OutcomeName(*r) : "unknown");
-        Commit([reply, page, id, labels, outcome](const Result<void>& w) {
-          if (!w) {
-            reply(page(503, "Try again", "<p>rota cannot write its state right now.</p>"));
-            return;
-          }
-          reply(page(200, "Alert " + std::to_string(id) + " " + outcome, "<ul>" + labels + "</ul>"));
-        });
-        Arm();
-      });
-    });
-  }
-
-  router.Handle("GET", "/api/v1/silences", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, reply = std::move(reply)] {
-      const TimePoint now = clock_.Now();
-      json::array list;
-      for (const auto& s : engine_->silences()) {
-        json::array ms;
-        for (const auto& m : s.matchers) {
-          ms.emplace_back(m.ToString());
-        }
-        list.push_back(json::object{{"id", s.id},
-                                    {"matchers", ms},
-                                    {"starts_at", FormatRfc3339(s.starts_at)},
-                                    {"ends_at", FormatRfc3339(s.ends_at)},
-                                    {"created_by", s.created_by},
-                                    {"comment", s.comment},
-                                    {"active", s.ActiveAt(now)}});
-      }
-      reply(JsonResponse(200, json::object{{"silences", list}}));
-    });
-  });
-  router.Handle("POST", "/api/v1/silences", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    auto o = JsonBody(req, reply);
-    if (!o) {
-      return;
-    }
-    rules::Silence s;
-    const auto* ms = o->if_contains("matchers");
-    if (ms == nullptr || !ms->is_array() || ms->as_array().empty()) {
-      reply(http::Response::Error(400, "matchers: a non-empty list of matchers is required"));
-      return;
-    }
-    for (const auto& m : ms->as_array()) {
-      auto parsed = m.is_string() ? rules::ParseMatchers(m.as_string())
-                                  : Result<std::vector<rules::Matcher>>(
-                                        Fail(Error::InvalidArgument("expected a string")));
-      if (!parsed) {
-        reply(http::Response::Error(400, "matchers: " + parsed.error().message()));
-        return;
-      }
-      s.matchers.insert(s.matchers.end(), parsed->begin(), parsed->end());
-    }
-    const TimePoint now = clock_.Now();
-    s.starts_at = now;
-    if (std::string t = StringField(*o, "starts_at"); !t.empty()) {
-      auto p = ParseRfc3339(t);
-      if (!p) {
-        reply(http::Response::Error(400, "starts_at: " + p.error().message()));
-        return;
-      }
-      s.starts_at = *p;
-    }
-    if (std::string t = StringField(*o, "ends_at"); !t.empty()) {
-      auto p = ParseRfc3339(t);
-      if (!p) {
-        reply(http::Response::Error(400, "ends_at: " + p.error().message()));
-        return;
-      }
-      s.ends_at = *p;
-    } else if (std::string d = StringField(*o, "duration"); !d.empty()) {
-      auto p = ParseDuration(d);
-      if (!p) {
-        reply(http::Response::Error(400, "duration: " + p.error().message()));
-        return;
-      }
-      s.ends_at = s.starts_at + *p;
-    } else {
-      reply(http::Response::Error(400, "ends_at or duration is required"));
-      return;
-    }
-    if (s.ends_at <= s.starts_at || s.ends_at <= now) {
-      reply(http::Response::Error(400, "the silence must end after it starts and in the future"));
-      return;
-    }
-    s.created_by = StringField(*o, "created_by");
-    s.comment = StringField(*o, "comment");
-    if (s.created_by.empty()) {
-      reply(http::Response::Error(400, "created_by is required"));
-      return;
-    }
-    asio::post(strand_, [this, s = std::move(s), reply = std::move(reply)]() mutable {
-      const std::string id = engine_->AddSilence(std::move(s), clock_.Now());
-      silences_changed_ = true;
-      log::Info("silence added", {{"id", id}});
-      Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
-      });
-      Arm();
-    });
-  });
-  router.Handle("DELETE", "/api/v1/silences/{id}", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, id = req.params.at("id"), reply = std::move(reply)] {
-      const TimePoint now = clock_.Now();
-      auto r = engine_->ExpireSilence(id, now);
-      if (!r) {
-        reply(http::Response::Error(404, r.error().message()));
-        return;
-      }
-      silences_changed_ = true;
-      log::Info("silence expired", {{"id", id}});
-      Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "expired"}}) : Unavailable());
-      });
-      Arm();
-    });
-  });
-
-  router.Handle("GET", "/api/v1/overrides", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, reply = std::move(reply)] {
-      json::array list;
-      const auto add = [&](const schedule::OverrideSpec& o, const char* source) {
-        list.push_back(json::object{{"id", o.id},
-                                    {"person", o.person},
-                                    {"replaces", o.replaces.empty() ? json::value(nullptr) : json::value(o.replaces)},
-                                    {"team", o.team.empty() ? json::value(nullptr) : json::value(o.team)},
-                                    {"start", FormatRfc3339(o.start)},
-                                    {"end", FormatRfc3339(o.end)},
-                                    {"note", o.note},
-                                    {"source", source}});
-      };
-      for (const auto& o : config::ToRosterSpec(*config_).overrides) {
-        add(o, "config");
-      }
-      for (const auto& o : runtime_overrides_) {
-        add(o, "api");
-      }
-      reply(JsonResponse(200, json::object{{"overrides", list}}));
-    });
-  });
-  router.Handle("POST", "/api/v1/overrides", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    auto o = JsonBody(req, reply);
-    if (!o) {
-      return;
-    }
-    schedule::OverrideSpec spec;
-    spec.person = StringField(*o, "person");
-    spec.replaces = StringField(*o, "replaces");
-    spec.team = StringField(*o, "team");
-    spec.note = StringField(*o, "note");
-    auto start = ParseRfc3339(StringField(*o, "start"));
-    auto end = ParseRfc3339(StringField(*o, "end"));
-    if (spec.person.empty() || !start || !end) {
-      reply(http::Response::Error(400, "person, start and end (RFC 3339) are required"));
-      return;
-    }
-    if (*end <= *start) {
-      reply(http::Response::Error(400, "end must be after start"));
-      return;
-    }
-    if (!spec.replaces.empty() && !spec.team.empty()) {
-      reply(http::Response::Error(400, "an override either replaces a person or adds one to a team, not both"));
-      return;
-    }
-    spec.start = *start;
-    spec.end = *end;
-    asio::post(strand_, [this, spec = std::move(spec), reply = std::move(reply)]() mutable {
-      for (const auto& who : {spec.person, spec.replaces}) {
-        if (!who.empty() && config_->FindPerson(who) == nullptr) {
-          reply(http::Response::Error(400, "unknown person \"" + who + "\""));
-          return;
-        }
-      }
-      if (!spec.team.empty() && config_->FindTeam(spec.team) == nullptr) {
-        reply(http::Response::Error(400, "unknown team \"" + spec.team + "\""));
-        return;
-      }
-      spec.id = "o-" + std::to_string(next_override_++);
-      const std::string id = spec.id;
-      runtime_overrides_.push_back(std::move(spec));
-      Rebuild();
-      overrides_changed_ = true;
-      log::Info("override added", {{"id", id}});
-      Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
-      });
-    });
-  });
-  router.Handle("DELETE", "/api/v1/overrides/{id}", [this](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kAdmin, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, id = req.params.at("id"), reply = std::move(reply)] {
-      const auto before = runtime_overrides_.size();
-      std::erase_if(runtime_overrides_, [&](const auto& o) { return o.id == id; });
-      if (runtime_overrides_.size() == before) {
-        reply(http::Response::Error(
-            404, id.starts_with("config-") ? "override " + id + " is in the config file; edit it there"
-                                           : "no run-time override " + id));
-        return;
-      }
-      Rebuild();
-      overrides_changed_ = true;
-      log::Info("override removed", {{"id", id}});
-      Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "removed"}}) : Unavailable());
-      });
-    });
-  });
-}
-
-ingest::Limits Pipeline::Limits() const {
-  ingest::Limits limits;
-  limits.max_alerts = config_->ingest.max_alerts_per_request;
-  limits.max_labels = config_->ingest.max_labels;
-  limits.max_label_value_bytes = config_->ingest.max_label_value_bytes;
-  return limits;
-}
-
-void Pipeline::IngestRoute(http::Router& router, const std::string& path, const std::string& source,
-                           Decoder decode) {
-  router.Handle("POST", path, [this, source, decode](http::Request& req, http::Reply reply) {
-    if (Deny(req, Role::kIngest, reply)) {
-      return;
-    }
-    asio::post(strand_, [this, source, decode, body = std::move(req.body),
-                         reply = std::move(reply)]() mutable {
-      auto events = decode(body, Limits(), *config_, clock_.Now());
-      if (!events) {
-        metrics_.EventReceived(source, "invalid");
-        reply(http::Response::Error(400, events.error().message()));
-        return;
-      }
-      Ingest(source, std::move(*events), std::move(reply), false, "");
-    });
-  });
-}
-
-void Pipeline::Ingest(std::string source, std::vector<engine::Event> events, http::Reply reply,
-                      bool pagerduty, std::string pagerduty_key) {
-  const TimePoint now = clock_.Now();
-  json::array out;
-  for (const auto& e : events) {
-    const auto r = engine_->Ingest(e, now);
-    metrics_.EventReceived(source, std::string(engine::OutcomeName(r.status)));
-    if (r.status == engine::Outcome::kUnrouted) {
-      log::Warn("unrouted alert: no route matches", {{"source", source}, {"key", r.key},
-                                                      {"labels", e.labels.ToString()}});
-    }
-    out.push_back(json::object{{"id", r.id == 0 ? json::value(nullptr) : json::value(std::to_string(r.id))},
-                               {"fingerprint", r.key},
-                               {"status", engine::OutcomeName(r.status)},
-                               {"notified", Strings(r.notified)},
-                               {"held_until", Instant(r.held_until)},
-                               {"next_on_duty", Strings(r.next_on_duty)}});
-  }
-  // 202 only once durable (group commit); 503 with Retry-After otherwise.
-  Commit([reply, out = std::move(out), pagerduty, pagerduty_key](const Result<void>& w) {
-    if (!w) {
-      reply(Unavailable());
-      return;
-    }
-    if (pagerduty) {
-      reply(JsonResponse(202, json::object{{"status", "success"},
-                                           {"message", "Event processed"},
-                                           {"dedup_key", pagerduty_key}}));
-      return;
-    }
-    reply(JsonResponse(202, json::object{{"alerts", out}}));
-  });
-  Arm();
 }
 
 void Pipeline::Arm() {
@@ -862,13 +273,13 @@ std::vector<Pipeline::Outgoing> Pipeline::Build(TimePoint now) {
       const std::string ack_url =
           key.empty() ? config_->global.external_url + "/api/v1/alerts/" + std::to_string(a->id) + "/ack"
                       : config_->global.external_url +
-                            AckPath(key, a->id, now + config_->global.ack_link_ttl, n.person);
+                            api::AckPath(key, a->id, now + config_->global.ack_link_ttl, n.person);
       into.push_back(json::object{
           {"id", std::to_string(a->id)},
           {"fingerprint", a->key},
           {"status", engine::AlertStateName(a->state)},
-          {"labels", LabelsJson(a->labels)},
-          {"annotations", AnnotationsJson(a->annotations)},
+          {"labels", api::LabelsJson(a->labels)},
+          {"annotations", api::AnnotationsJson(a->annotations)},
           {"starts_at", FormatRfc3339(a->starts_at)},
           {"ack_url", ack_url}});
       if (summary.size() < 200) {
@@ -1057,7 +468,7 @@ Result<void> WriteChanges(store::Db& db, const std::vector<AlertRow>& rows,
 
 }  // namespace
 
-void Pipeline::Commit(std::function<void(const Result<void>&)> then) {
+void Pipeline::Write(std::function<void(const Result<void>&)> then) {
   const TimePoint now = clock_.Now();
   auto outgoing = Build(now);
   auto changes = engine_->TakeChanges();
@@ -1277,44 +688,50 @@ void Pipeline::RefreshGauges() {
   metrics_.SetEscalations(static_cast<double>(engine_->counters().escalations));
 }
 
-std::string Pipeline::AlertJson(const engine::Alert& a, bool detail) const {
-  json::object o;
-  o["id"] = std::to_string(a.id);
-  o["fingerprint"] = a.key;
-  o["state"] = engine::AlertStateName(a.state);
-  o["status"] = engine::OutcomeName(a.Status());
-  o["source"] = a.source;
-  o["labels"] = LabelsJson(a.labels);
-  o["annotations"] = AnnotationsJson(a.annotations);
-  o["starts_at"] = FormatRfc3339(a.starts_at);
-  o["created_at"] = FormatRfc3339(a.created_at);
-  o["updated_at"] = FormatRfc3339(a.updated_at);
-  o["resolved_at"] = Instant(a.resolved_at);
-  o["acked_by"] = a.acked_by.empty() ? json::value(nullptr) : json::value(a.acked_by);
-  o["notified"] = Strings(a.notified);
-  json::array routes;
-  for (const auto& r : a.routings) {
-    const std::string name =
-        r.route >= 0 ? config_->routes[static_cast<std::size_t>(r.route)].name : "(removed)";
-    routes.push_back(json::object{{"route", name},
-                                  {"status", engine::OutcomeName(r.status)},
-                                  {"step", r.step + 1},
-                                  {"held_until", Instant(r.held_until)},
-                                  {"next_on_duty", Strings(r.held_for)}});
-  }
-  o["routes"] = std::move(routes);
-  if (!a.routings.empty()) {
-    o["held_until"] = Instant(a.routings.front().held_until);
-    o["next_on_duty"] = Strings(a.routings.front().held_for);
-  }
-  if (detail) {
-    json::array timeline;
-    for (const auto& e : a.timeline) {
-      timeline.push_back(json::object{{"at", FormatRfc3339(e.at)}, {"what", e.what}});
+void Pipeline::Post(std::function<void()> fn) { asio::post(strand_, std::move(fn)); }
+
+api::Host::Snapshot Pipeline::Current() const {
+  std::lock_guard lock(snapshot_mu_);
+  return snapshot_;
+}
+
+void Pipeline::Commit(std::function<void(const Result<void>&)> then) {
+  Write(std::move(then));
+  Arm();
+}
+
+Result<std::string> Pipeline::AddOverride(schedule::OverrideSpec spec) {
+  for (const auto& who : {spec.person, spec.replaces}) {
+    if (!who.empty() && config_->FindPerson(who) == nullptr) {
+      return Fail(Error::InvalidArgument("unknown person \"" + who + "\""));
     }
-    o["timeline"] = std::move(timeline);
   }
-  return json::serialize(o);
+  if (!spec.team.empty() && config_->FindTeam(spec.team) == nullptr) {
+    return Fail(Error::InvalidArgument("unknown team \"" + spec.team + "\""));
+  }
+  spec.id = "o-" + std::to_string(next_override_++);
+  std::string id = spec.id;
+  runtime_overrides_.push_back(std::move(spec));
+  Rebuild();
+  overrides_changed_ = true;
+  return id;
+}
+
+Result<void> Pipeline::RemoveOverride(const std::string& id) {
+  const auto before = runtime_overrides_.size();
+  std::erase_if(runtime_overrides_, [&](const auto& o) { return o.id == id; });
+  if (runtime_overrides_.size() == before) {
+    return Fail(Error::NotFound(id.starts_with("config-")
+                                    ? "override " + id + " is in the config file; edit it there"
+                                    : "no run-time override " + id));
+  }
+  Rebuild();
+  overrides_changed_ = true;
+  return {};
+}
+
+void Pipeline::CountEvent(const std::string& source, std::string_view outcome) {
+  metrics_.EventReceived(source, std::string(outcome));
 }
 
 void Pipeline::Stop(std::chrono::milliseconds deadline) {

@@ -1,19 +1,14 @@
 // Pipeline: the shell around the engine. It owns the engine (on one strand),
-// the channels and the dispatcher, and serves the alert endpoints:
+// the channels and the dispatcher, the store's writer and the outbox
+// retries, and implements api::Host for the HTTP handlers of api/.
 //
-//   POST /api/v1/alertmanager, /api/v2/alerts, /v2/enqueue, /api/v1/events
-//   GET  /api/v1/alerts, /api/v1/alerts/{id}
-//   POST /api/v1/alerts/{id}/ack, /api/v1/alerts/{id}/resolve
-//   GET/POST /api/v1/silences, DELETE /api/v1/silences/{id}
-//   GET/POST /api/v1/overrides, DELETE /api/v1/overrides/{id}
+// Every engine call runs on the strand; one timer is armed at the engine's
+// next deadline. Each notification the engine decides is checked once more
+// against the roster at send time (hours are law) before it is handed to
+// the dispatcher.
 //
-// Authorization is checked on the connection's thread; decoding and every
-// engine call run on the strand; one timer is armed at the engine's next
-// deadline. Each
-// notification the engine decides is checked once more against the roster
-// at send time (hours are law) before it is handed to the dispatcher.
-//
-// Thread-safety: Register() before serving; everything else posts to the strand.
+// Thread-safety: Post(), Current(), Now(), CountEvent() and StoreOk() from
+// any thread; everything else on the strand.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -25,14 +20,14 @@
 #include <map>
 #include <random>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "api/host.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "engine/engine.h"
-#include "http/router.h"
-#include "ingest/decode.h"
 #include "metrics/metrics.h"
 #include "notify/dispatcher.h"
 #include "schedule/roster.h"
@@ -40,7 +35,7 @@
 
 namespace rota::app {
 
-class Pipeline {
+class Pipeline final : public api::Host {
  public:
   using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
   // Called (on the strand) with each roster the pipeline builds, so the rest
@@ -49,11 +44,25 @@ class Pipeline {
 
   Pipeline(boost::asio::io_context& ioc, Strand& strand, const Clock& clock,
            metrics::Metrics& metrics, RosterListener on_roster);
-  ~Pipeline();
+  ~Pipeline() override;
+
+  // api::Host.
+  void Post(std::function<void()> fn) override;
+  [[nodiscard]] Snapshot Current() const override;
+  [[nodiscard]] TimePoint Now() const override { return clock_.Now(); }
+  void CountEvent(const std::string& source, std::string_view outcome) override;
+  [[nodiscard]] const config::Config& Config() const override { return *config_; }
+  engine::Engine& Engine() override { return *engine_; }
+  void Commit(std::function<void(const Result<void>&)> then) override;
+  void SilencesChanged() override { silences_changed_ = true; }
+  [[nodiscard]] const std::vector<schedule::OverrideSpec>& RuntimeOverrides() const override {
+    return runtime_overrides_;
+  }
+  Result<std::string> AddOverride(schedule::OverrideSpec spec) override;
+  Result<void> RemoveOverride(const std::string& id) override;
 
   // On the strand: a new config (start, reload).
   void Install(std::shared_ptr<const config::Config> config);
-  void Register(http::Router& router);
   // At start, after the first Install: opens (creating or migrating)
   // <dir>/rota.db, restores alerts, silences and run-time overrides, fires
   // what fell due while down and re-sends unconfirmed notifications.
@@ -63,19 +72,6 @@ class Pipeline {
   void Stop(std::chrono::milliseconds deadline);
 
  private:
-  enum class Role { kIngest, kAdmin };
-
-  using Decoder = std::function<Result<std::vector<engine::Event>>(
-      std::string_view body, const ingest::Limits& limits, const config::Config& config,
-      TimePoint now)>;
-  void IngestRoute(http::Router& router, const std::string& path, const std::string& source,
-                   Decoder decode);
-  [[nodiscard]] ingest::Limits Limits() const;
-
-  // Answers 401/403 (true) when the request may not do this.
-  bool Deny(const http::Request& req, Role role, http::Reply& reply) const;
-  void Ingest(std::string source, std::vector<engine::Event> events, http::Reply reply,
-              bool pagerduty, std::string pagerduty_key);
   void Rebuild();  // roster + model from config and run-time overrides
   void Arm();
   void OnTimer();
@@ -88,7 +84,7 @@ class Pipeline {
   // Writes changed alerts, silences, overrides and the outbox rows of new
   // notifications in one group commit; then, on the strand, hands the
   // notifications to channels and calls `then` with the write's result.
-  void Commit(std::function<void(const Result<void>&)> then);
+  void Write(std::function<void(const Result<void>&)> then);
   // retry: a re-send (backoff or restart); an off-duty recipient then is
   // expected (their hours ended), not a guard violation.
   void Send(std::vector<Outgoing> outgoing, bool retry = false);
@@ -97,7 +93,6 @@ class Pipeline {
   void MarkOutbox(const std::string& key, const std::string& state, const std::string& error);
   void RefreshGauges();
   void GaugeLoop();
-  std::string AlertJson(const engine::Alert& a, bool detail) const;
 
   boost::asio::io_context& ioc_;
   Strand& strand_;
@@ -126,9 +121,9 @@ class Pipeline {
   std::multimap<TimePoint, Outgoing> retries_;  // strand-owned
   std::mt19937_64 rng_{std::random_device{}()};
 
-  // Read by HTTP threads for auth; replaced on the strand under its mutex.
-  mutable std::mutex auth_mu_;
-  config::Auth auth_;
+  // The config and roster in force, for readers off the strand.
+  mutable std::mutex snapshot_mu_;
+  Snapshot snapshot_;  // guarded by snapshot_mu_
 
   notify::Dispatcher dispatcher_;
 };

@@ -57,14 +57,54 @@ std::pair<std::string, std::string> SplitTarget(std::string_view target) {
   return {std::string(target.substr(0, q)), std::string(target.substr(q + 1))};
 }
 
-void Router::Handle(std::string method, std::string path_pattern, Handler handler) {
-  Route r{std::move(method), path_pattern, SplitPath(path_pattern), std::move(handler)};
+std::string_view AccessName(Access a) {
+  switch (a) {
+    case Access::kOpen:
+      return "open";
+    case Access::kIngest:
+      return "ingest";
+    case Access::kAdmin:
+      return "admin";
+  }
+  return "admin";
+}
+
+std::optional<std::uint64_t> ParseId(std::string_view segment) {
+  if (segment.empty() || segment.size() > 20 || (segment.size() > 1 && segment[0] == '0')) {
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  for (char c : segment) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) {
+      return std::nullopt;
+    }
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+void Router::Handle(std::string method, std::string path_pattern, Access access, Handler handler) {
+  Route r{std::move(method), path_pattern, SplitPath(path_pattern), access, std::move(handler)};
   routes_.push_back(std::move(r));
 }
 
-void Router::HandleSync(std::string method, std::string path_pattern, SyncHandler handler) {
-  Handle(std::move(method), std::move(path_pattern),
+void Router::HandleSync(std::string method, std::string path_pattern, Access access,
+                        SyncHandler handler) {
+  Handle(std::move(method), std::move(path_pattern), access,
          [h = std::move(handler)](Request& req, Reply reply) { reply(h(req)); });
+}
+
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const auto& r : routes_) {
+    out.push_back({r.method, r.pattern, r.access});
+  }
+  return out;
 }
 
 bool Router::Match(const Route& route, std::string_view path,
@@ -131,6 +171,12 @@ void Router::Dispatch(Request request, Reply reply) const {
     }
     observed(Response::Error(404, "not found: " + request.path));
     return;
+  }
+  if (authorizer_) {
+    if (auto denied = authorizer_(request, chosen->access)) {
+      observed(std::move(*denied));
+      return;
+    }
   }
   chosen->handler(request, std::move(observed));
 }

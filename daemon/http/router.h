@@ -1,5 +1,9 @@
 // HTTP request routing, independent of the wire library.
 //
+// Every route is registered with one access level (DESIGN.md "Access"):
+// open, ingest or admin. One authorizer, set by the app, decides for every
+// request before its handler runs, so no handler checks access itself.
+//
 // Handlers see a plain Request and answer through a Reply callback, which
 // they may call later and from any thread (ingest answers only after its
 // batch is durable). Paths are exact or have `{name}` segments whose values
@@ -12,7 +16,9 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,6 +54,11 @@ struct Response {
 };
 
 using Reply = std::function<void(Response)>;
+
+// Who may call a route: anyone (health, metrics, signed links), a sender of
+// events, or an administrator.
+enum class Access { kOpen, kIngest, kAdmin };
+std::string_view AccessName(Access a);
 using Handler = std::function<void(Request&, Reply)>;
 using SyncHandler = std::function<Response(const Request&)>;
 
@@ -56,10 +67,23 @@ class Router {
   // Called once per answered request with the route's name (or "other").
   using Observer = std::function<void(const std::string& handler, int code, double seconds)>;
 
-  // `name` labels metrics; e.g. "/api/v1/alerts/{id}".
-  void Handle(std::string method, std::string path_pattern, Handler handler);
-  void HandleSync(std::string method, std::string path_pattern, SyncHandler handler);
+  // Answers a request that may not use a route of that access level (401,
+  // 403), or nothing to let it through. Called on the connection's thread.
+  using Authorizer = std::function<std::optional<Response>(const Request&, Access)>;
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    Access access;
+  };
+
+  // The pattern labels metrics; e.g. "/api/v1/alerts/{id}".
+  void Handle(std::string method, std::string path_pattern, Access access, Handler handler);
+  void HandleSync(std::string method, std::string path_pattern, Access access,
+                  SyncHandler handler);
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
+  void SetAuthorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
+  // Every registered route, in registration order.
+  [[nodiscard]] std::vector<RouteInfo> Routes() const;
 
   void Dispatch(Request request, Reply reply) const;
 
@@ -68,6 +92,7 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
+    Access access;
     Handler handler;
   };
   static bool Match(const Route& route, std::string_view path,
@@ -75,7 +100,12 @@ class Router {
 
   std::vector<Route> routes_;
   Observer observer_;
+  Authorizer authorizer_;
 };
+
+// A path segment as a decimal id: digits only, no sign, no leading zeros
+// beyond "0", within 64 bits. "27junk", "-1" and "" are not ids.
+std::optional<std::uint64_t> ParseId(std::string_view segment);
 
 // Splits "/a/b?x=1" into path and query; percent-decoding is left to handlers.
 std::pair<std::string, std::string> SplitTarget(std::string_view target);

@@ -29,8 +29,8 @@ TEST_CASE("router matches exact paths, params, and reports 404 and 405") {
   Router r;
   std::vector<std::pair<std::string, int>> observed;
   r.SetObserver([&](const std::string& h, int code, double) { observed.emplace_back(h, code); });
-  r.HandleSync("GET", "/-/healthy", [](const Request&) { return Response::Text(200, "ok"); });
-  r.HandleSync("POST", "/api/v1/alerts/{id}/ack", [](const Request& req) {
+  r.HandleSync("GET", "/-/healthy", Access::kOpen, [](const Request&) { return Response::Text(200, "ok"); });
+  r.HandleSync("POST", "/api/v1/alerts/{id}/ack", Access::kAdmin, [](const Request& req) {
     return Response::Text(200, req.params.at("id"));
   });
 
@@ -52,6 +52,51 @@ TEST_CASE("router matches exact paths, params, and reports 404 and 405") {
   CHECK(observed[1] == std::pair<std::string, int>{"/api/v1/alerts/{id}/ack", 200});
   CHECK(observed[2] == std::pair<std::string, int>{"other", 404});
   CHECK(observed[3] == std::pair<std::string, int>{"/-/healthy", 405});
+}
+
+TEST_CASE("the authorizer decides every route by its access level, before the handler") {
+  Router r;
+  int handled = 0;
+  const auto ok = [&](const Request&) {
+    ++handled;
+    return Response::Text(200, "ok");
+  };
+  r.HandleSync("GET", "/open", Access::kOpen, ok);
+  r.HandleSync("POST", "/ingest", Access::kIngest, ok);
+  r.HandleSync("GET", "/admin/{id}", Access::kAdmin, ok);
+  std::vector<Access> asked;
+  r.SetAuthorizer([&](const Request& req, Access a) -> std::optional<Response> {
+    asked.push_back(a);
+    if (a == Access::kOpen || req.Header("authorization") == "Bearer yes") {
+      return std::nullopt;
+    }
+    return Response::Error(401, "no");
+  });
+  CHECK(Call(r, "GET", "/open").status == 200);
+  CHECK(Call(r, "POST", "/ingest").status == 401);
+  CHECK(Call(r, "GET", "/admin/1").status == 401);
+  CHECK(handled == 1);
+  CHECK(asked == std::vector<Access>{Access::kOpen, Access::kIngest, Access::kAdmin});
+  CHECK(Call(r, "GET", "/nope").status == 404);  // unknown paths do not ask
+  CHECK(asked.size() == 3);
+
+  const auto routes = r.Routes();
+  REQUIRE(routes.size() == 3);
+  CHECK(routes[1].method == "POST");
+  CHECK(routes[1].pattern == "/ingest");
+  CHECK(routes[1].access == Access::kIngest);
+  CHECK(AccessName(routes[2].access) == "admin");
+}
+
+TEST_CASE("ParseId takes plain decimal ids only") {
+  CHECK(ParseId("27") == 27U);
+  CHECK(ParseId("0") == 0U);
+  CHECK(ParseId("18446744073709551615") == UINT64_MAX);
+  for (const char* bad : {"", "27junk", "-1", "+1", "027", " 1", "1 ", "0x1a", "18446744073709551616",
+                          "99999999999999999999"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseId(bad).has_value());
+  }
 }
 
 TEST_CASE("Response::Error escapes the message as JSON") {

@@ -53,8 +53,8 @@ TEST_CASE("Stop closes idle connections and lets in-flight requests finish") {
   auto guard = asio::make_work_guard(ioc);
   Router router;
   std::promise<Reply> held;
-  router.Handle("GET", "/slow", [&](Request&, Reply reply) { held.set_value(std::move(reply)); });
-  router.HandleSync("GET", "/fast", [](const Request&) { return Response::Text(200, "fast"); });
+  router.Handle("GET", "/slow", Access::kOpen, [&](Request&, Reply reply) { held.set_value(std::move(reply)); });
+  router.HandleSync("GET", "/fast", Access::kOpen, [](const Request&) { return Response::Text(200, "fast"); });
   ServerOptions options;
   options.host = "127.0.0.1";
   options.port = 0;

@@ -13,7 +13,7 @@
 
 #include "core/clock.h"
 
-namespace rota::app {
+namespace rota::api {
 
 std::string AckSignature(std::string_view key, std::uint64_t alert, std::int64_t expires_unix,
                          std::string_view person);
@@ -26,4 +26,4 @@ enum class AckCheck { kValid, kBadSignature, kExpired };
 AckCheck VerifyAck(std::string_view key, std::uint64_t alert, std::int64_t expires_unix,
                    std::string_view person, std::string_view signature, TimePoint now);
 
-}  // namespace rota::app
+}  // namespace rota::api

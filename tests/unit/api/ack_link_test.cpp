@@ -1,10 +1,10 @@
-#include "app/ack_link.h"
+#include "api/ack_link.h"
 
 #include <doctest/doctest.h>
 
 #include "../test_util.h"
 
-using namespace rota::app;
+using namespace rota::api;
 using rota::testing::At;
 
 TEST_CASE("ack links verify, expire, and refuse any change") {

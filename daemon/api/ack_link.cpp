@@ -1,4 +1,4 @@
-#include "app/ack_link.h"
+#include "api/ack_link.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -6,7 +6,7 @@
 
 #include <array>
 
-namespace rota::app {
+namespace rota::api {
 
 std::string AckSignature(std::string_view key, std::uint64_t alert, std::int64_t expires_unix,
                          std::string_view person) {
@@ -43,4 +43,4 @@ AckCheck VerifyAck(std::string_view key, std::uint64_t alert, std::int64_t expir
   return now_unix < expires_unix ? AckCheck::kValid : AckCheck::kExpired;
 }
 
-}  // namespace rota::app
+}  // namespace rota::api

@@ -1,0 +1,229 @@
+// Alerts: list, one with its timeline, ack / resolve through the API, and
+// signed ack links from notifications (the signature is the authorization).
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "api/ack_link.h"
+#include "api/routes.h"
+#include "api/views.h"
+#include "log/log.h"
+
+namespace rota::api {
+namespace {
+
+namespace json = boost::json;
+
+bool StateMatches(std::string_view wanted, const engine::Alert& a) {
+  if (wanted == "all") {
+    return true;
+  }
+  if (wanted == "open") {
+    return a.state != engine::AlertState::kResolved;
+  }
+  return wanted == engine::AlertStateName(a.state);
+}
+
+void ListAlerts(http::Router& router, Host& host) {
+  router.Handle("GET", "/api/v1/alerts", http::Access::kAdmin,
+                [&host](http::Request& req, http::Reply reply) {
+    std::string state = "open";
+    if (auto it = req.query_params.find("state"); it != req.query_params.end()) {
+      state = it->second;
+    }
+    if (state != "open" && state != "firing" && state != "acknowledged" && state != "resolved" &&
+        state != "all") {
+      reply(http::Response::Error(400, "state: expected open, firing, acknowledged, resolved or all"));
+      return;
+    }
+    host.Post([&host, state, reply = std::move(reply)] {
+      std::vector<const engine::Alert*> list;
+      host.Engine().ForEachAlert([&](const engine::Alert& a) {
+        if (StateMatches(state, a)) {
+          list.push_back(&a);
+        }
+      });
+      std::sort(list.begin(), list.end(),
+                [](const engine::Alert* x, const engine::Alert* y) { return x->id < y->id; });
+      json::array alerts;
+      alerts.reserve(list.size());
+      for (const engine::Alert* a : list) {
+        alerts.push_back(AlertJson(*a, host.Config(), false));
+      }
+      reply(JsonResponse(200, json::object{{"alerts", std::move(alerts)}}));
+    });
+  });
+  router.Handle("GET", "/api/v1/alerts/{id}", http::Access::kAdmin,
+                [&host](http::Request& req, http::Reply reply) {
+    const std::string& raw = req.params.at("id");
+    const auto id = http::ParseId(raw);
+    if (!id) {
+      reply(http::Response::Error(404, "no alert \"" + raw + "\" (ids are decimal numbers)"));
+      return;
+    }
+    host.Post([&host, id = *id, reply = std::move(reply)] {
+      const engine::Alert* a = host.Engine().Find(id);
+      if (a == nullptr) {
+        reply(http::Response::Error(404, "no alert " + std::to_string(id)));
+        return;
+      }
+      reply(JsonResponse(200, AlertJson(*a, host.Config(), true)));
+    });
+  });
+}
+
+void ActOnAlert(http::Router& router, Host& host, bool ack) {
+  router.Handle("POST", std::string("/api/v1/alerts/{id}/") + (ack ? "ack" : "resolve"),
+                http::Access::kAdmin, [&host, ack](http::Request& req, http::Reply reply) {
+    const std::string& raw = req.params.at("id");
+    const auto id = http::ParseId(raw);
+    if (!id) {
+      reply(http::Response::Error(404, "no alert \"" + raw + "\" (ids are decimal numbers)"));
+      return;
+    }
+    std::string by;
+    std::string comment;
+    if (!req.body.empty()) {
+      auto o = JsonObjectBody(req);
+      if (!o) {
+        reply(http::Response::Error(400, o.error().message() + R"( like {"by": "alice", "comment": "..."})"));
+        return;
+      }
+      by = StringField(*o, "by");
+      comment = StringField(*o, "comment");
+    }
+    if (by.empty()) {
+      reply(http::Response::Error(400, "by: who is acting is required"));
+      return;
+    }
+    host.Post([&host, ack, id = *id, by, comment, reply = std::move(reply)] {
+      const TimePoint now = host.Now();
+      auto r = ack ? host.Engine().Acknowledge(id, by, comment, now)
+                   : host.Engine().Resolve(id, by, comment, now);
+      if (!r) {
+        reply(http::Response::Error(404, r.error().message()));
+        return;
+      }
+      host.Commit([&host, id, reply](const Result<void>& w) {
+        const engine::Alert* a = host.Engine().Find(id);
+        if (!w || a == nullptr) {
+          reply(Unavailable());
+          return;
+        }
+        reply(JsonResponse(200, AlertJson(*a, host.Config(), true)));
+      });
+    });
+  });
+}
+
+http::Response Page(int status, const std::string& title, const std::string& body) {
+  http::Response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = "<!doctype html><html><head><meta charset=utf-8><meta name=viewport "
+           "content=\"width=device-width\"><title>" + title + "</title></head><body><h1>" +
+           title + "</h1>" + body + "</body></html>\n";
+  return r;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<std::int64_t> ParseExpiry(std::string_view s) {
+  const auto v = http::ParseId(s);
+  if (!v || *v > static_cast<std::uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(*v);
+}
+
+// GET shows a confirmation page (link previews never ack); POST acts.
+void AckLinks(http::Router& router, Host& host) {
+  for (const char* method : {"GET", "POST"}) {
+    const bool act = std::string_view(method) == "POST";
+    router.Handle(method, "/ack/{alert}/{expires}/{person}/{sig}", http::Access::kOpen,
+                  [&host, act](http::Request& req, http::Reply reply) {
+      const auto id = http::ParseId(req.params.at("alert"));
+      const auto expires = ParseExpiry(req.params.at("expires"));
+      if (!id || !expires) {
+        reply(Page(400, "Bad ack link", "<p>The link is malformed.</p>"));
+        return;
+      }
+      host.Post([&host, act, id = *id, expires = *expires, p = req.params,
+                 reply = std::move(reply)] {
+        const std::string& key = host.Config().global.ack_key.Reveal();
+        const TimePoint now = host.Now();
+        const auto check = key.empty() ? AckCheck::kBadSignature
+                                       : VerifyAck(key, id, expires, p.at("person"), p.at("sig"), now);
+        if (check == AckCheck::kBadSignature) {
+          reply(Page(403, "Invalid ack link", "<p>This link is not valid.</p>"));
+          return;
+        }
+        if (check == AckCheck::kExpired) {
+          reply(Page(403, "Expired ack link", "<p>This link has expired; use the API or rotactl ack.</p>"));
+          return;
+        }
+        const engine::Alert* a = host.Engine().Find(id);
+        if (a == nullptr) {
+          reply(Page(404, "Unknown alert", "<p>rota does not know this alert.</p>"));
+          return;
+        }
+        std::string labels;
+        for (const auto& [k, v] : a->labels.pairs()) {
+          labels += "<li>" + HtmlEscape(k + "=" + v) + "</li>";
+        }
+        const std::string person = HtmlEscape(p.at("person"));
+        if (!act) {
+          reply(Page(200, "Acknowledge alert " + std::to_string(id) + "?",
+                     "<ul>" + labels + "</ul><p>State: " +
+                         std::string(engine::AlertStateName(a->state)) +
+                         "</p><form method=post><button type=submit>Acknowledge as " + person +
+                         "</button></form>"));
+          return;
+        }
+        auto r = host.Engine().Acknowledge(id, p.at("person"), "via ack link", now);
+        log::Info("acknowledged via ack link", {{"alert", std::to_string(id)}, {"by", p.at("person")}});
+        const std::string outcome(r ? engine::OutcomeName(*r) : "unknown");
+        host.Commit([reply, id, labels, outcome](const Result<void>& w) {
+          if (!w) {
+            reply(Page(503, "Try again", "<p>rota cannot write its state right now.</p>"));
+            return;
+          }
+          reply(Page(200, "Alert " + std::to_string(id) + " " + outcome, "<ul>" + labels + "</ul>"));
+        });
+      });
+    });
+  }
+}
+
+}  // namespace
+
+void RegisterAlertRoutes(http::Router& router, Host& host) {
+  ListAlerts(router, host);
+  ActOnAlert(router, host, true);
+  ActOnAlert(router, host, false);
+  AckLinks(router, host);
+}
+
+}  // namespace rota::api

@@ -1,0 +1,65 @@
+// Host: what the HTTP handlers of api/ need from the shell that owns the
+// engine, and nothing more. The app's pipeline implements it.
+//
+// Handlers run in two places. On the connection's thread they parse the
+// request (bodies, query strings, ids) and answer malformed ones at once;
+// then they Post() the rest to the engine's strand, where every other
+// method of Host may be called. A change made there becomes durable with
+// Commit(), whose callback (back on the strand) is where the answer goes
+// out: 2xx only after the change is written (DESIGN.md invariant 2).
+//
+// Thread-safety: Post(), Current(), Now() and CountEvent() from any thread;
+// everything else only on the strand.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "engine/engine.h"
+#include "schedule/roster.h"
+
+namespace rota::api {
+
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  // Runs `fn` on the engine's strand.
+  virtual void Post(std::function<void()> fn) = 0;
+
+  // The config and roster in force, for read-only answers off the strand
+  // (on-call, coverage). Any thread.
+  struct Snapshot {
+    std::shared_ptr<const config::Config> config;
+    std::shared_ptr<const schedule::Roster> roster;
+  };
+  [[nodiscard]] virtual Snapshot Current() const = 0;
+  // The shell's clock. Any thread.
+  [[nodiscard]] virtual TimePoint Now() const = 0;
+  // Counts an event by source and outcome (rota_events_received_total). Any thread.
+  virtual void CountEvent(const std::string& source, std::string_view outcome) = 0;
+
+  // --- On the strand only. ---
+  [[nodiscard]] virtual const config::Config& Config() const = 0;
+  virtual engine::Engine& Engine() = 0;
+  // Writes everything changed since the last commit in one group commit,
+  // hands new notifications to their channels, re-arms the engine's timer,
+  // then calls `then` on the strand with the write's result.
+  virtual void Commit(std::function<void(const Result<void>&)> then) = 0;
+  // Run-time silences changed in the engine: write them with the next commit.
+  virtual void SilencesChanged() = 0;
+  // Run-time overrides, kept by the shell (they shape the roster).
+  [[nodiscard]] virtual const std::vector<schedule::OverrideSpec>& RuntimeOverrides() const = 0;
+  // Validates against the config, assigns an id ("o-N"), rebuilds the
+  // roster and marks the overrides for the next commit; returns the id.
+  virtual Result<std::string> AddOverride(schedule::OverrideSpec spec) = 0;
+  // NotFound when no run-time override has that id.
+  virtual Result<void> RemoveOverride(const std::string& id) = 0;
+};
+
+}  // namespace rota::api

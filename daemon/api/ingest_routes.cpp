@@ -1,0 +1,142 @@
+// Ingest: decode on the connection's thread (with the config in force),
+// then one post to the strand that feeds the engine and commits; the 202
+// goes out after the commit.
+#include <boost/json.hpp>
+
+#include "api/routes.h"
+#include "api/views.h"
+#include "ingest/decode.h"
+#include "log/log.h"
+
+namespace rota::api {
+namespace {
+
+namespace json = boost::json;
+
+ingest::Limits LimitsOf(const config::Config& c) {
+  ingest::Limits limits;
+  limits.max_alerts = c.ingest.max_alerts_per_request;
+  limits.max_labels = c.ingest.max_labels;
+  limits.max_label_value_bytes = c.ingest.max_label_value_bytes;
+  return limits;
+}
+
+// How an answer is shaped once the events are durable.
+using Answer = std::function<http::Response(json::array results)>;
+
+// On the strand: feeds the events to the engine, commits, then answers.
+void Feed(Host& host, const std::string& source, std::vector<engine::Event> events,
+          Answer answer, http::Reply reply) {
+  host.Post([&host, source, events = std::move(events), answer = std::move(answer),
+             reply = std::move(reply)]() mutable {
+    const TimePoint now = host.Now();
+    json::array results;
+    results.reserve(events.size());
+    for (const auto& e : events) {
+      const auto r = host.Engine().Ingest(e, now);
+      host.CountEvent(source, engine::OutcomeName(r.status));
+      if (r.status == engine::Outcome::kUnrouted) {
+        log::Warn("unrouted alert: no route matches",
+                  {{"source", source}, {"key", r.key}, {"labels", e.labels.ToString()}});
+      }
+      results.push_back(IngestResultJson(r));
+    }
+    // 202 only once durable (group commit); 503 with Retry-After otherwise.
+    host.Commit([reply = std::move(reply), answer = std::move(answer),
+                 results = std::move(results)](const Result<void>& w) mutable {
+      reply(w ? answer(std::move(results)) : Unavailable());
+    });
+  });
+}
+
+using Decoder = std::function<Result<std::vector<engine::Event>>(
+    std::string_view body, const ingest::Limits& limits, const config::Config& config,
+    TimePoint now)>;
+
+void IngestRoute(http::Router& router, Host& host, const std::string& path,
+                 const std::string& source, Decoder decode) {
+  router.Handle("POST", path, http::Access::kIngest,
+                [&host, source, decode](http::Request& req, http::Reply reply) {
+    const auto config = host.Current().config;
+    auto events = decode(req.body, LimitsOf(*config), *config, host.Now());
+    if (!events) {
+      host.CountEvent(source, "invalid");
+      reply(http::Response::Error(400, events.error().message()));
+      return;
+    }
+    Feed(host, source, std::move(*events), [](json::array results) {
+      return JsonResponse(202, json::object{{"alerts", std::move(results)}});
+    }, std::move(reply));
+  });
+}
+
+// PagerDuty Events API v2 answers in its own shape: {"status", "message",
+// "dedup_key"}, and 400 {"status": "invalid event", "errors": [...]}.
+void PagerDutyRoute(http::Router& router, Host& host) {
+  router.Handle("POST", "/v2/enqueue", http::Access::kIngest,
+                [&host](http::Request& req, http::Reply reply) {
+    const auto config = host.Current().config;
+    ingest::PagerDutyKeys keys;
+    for (const auto& k : config->ingest.pagerduty_routing_keys) {
+      keys.labels_by_key[k.key.Reveal()] = k.labels;
+    }
+    auto decoded = ingest::DecodePagerDuty(req.body, LimitsOf(*config), keys);
+    if (!decoded) {
+      host.CountEvent("pagerduty", "invalid");
+      json::array errors;
+      const std::string msg = decoded.error().message();
+      std::size_t start = 0;
+      while (start <= msg.size()) {
+        const auto nl = msg.find('\n', start);
+        errors.emplace_back(msg.substr(start, nl == std::string::npos ? nl : nl - start));
+        if (nl == std::string::npos) {
+          break;
+        }
+        start = nl + 1;
+      }
+      reply(JsonResponse(400, json::object{{"status", "invalid event"},
+                                           {"message", "Event object is invalid"},
+                                           {"errors", std::move(errors)}}));
+      return;
+    }
+    std::vector<engine::Event> events{std::move(decoded->event)};
+    Feed(host, "pagerduty", std::move(events), [key = decoded->dedup_key](json::array) {
+      return JsonResponse(202, json::object{{"status", "success"},
+                                            {"message", "Event processed"},
+                                            {"dedup_key", key}});
+    }, std::move(reply));
+  });
+}
+
+}  // namespace
+
+void RegisterIngestRoutes(http::Router& router, Host& host) {
+  IngestRoute(router, host, "/api/v1/alertmanager", "alertmanager",
+              [](std::string_view body, const ingest::Limits& limits, const config::Config&,
+                 TimePoint) { return ingest::DecodeAlertmanagerWebhook(body, limits); });
+  IngestRoute(router, host, "/api/v2/alerts", "prometheus",
+              [](std::string_view body, const ingest::Limits& limits, const config::Config& c,
+                 TimePoint now) {
+                return ingest::DecodeAlertsV2(body, limits, c.ingest.resolve_timeout, now);
+              });
+  IngestRoute(router, host, "/api/v1/events", "generic",
+              [](std::string_view body, const ingest::Limits& limits, const config::Config&,
+                 TimePoint) { return ingest::DecodeGeneric(body, limits); });
+  PagerDutyRoute(router, host);
+}
+
+Result<json::object> JsonObjectBody(const http::Request& req) {
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec || !v.is_object()) {
+    return Fail(Error::InvalidArgument("expected a JSON object body"));
+  }
+  return std::move(v.as_object());
+}
+
+std::string StringField(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace rota::api

@@ -1,0 +1,130 @@
+#include "api/views.h"
+
+#include <boost/json.hpp>
+
+#include "core/time.h"
+
+namespace rota::api {
+
+namespace json = boost::json;
+
+json::value Instant(const std::optional<TimePoint>& t) {
+  return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
+}
+
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (const auto& s : v) {
+    a.emplace_back(s);
+  }
+  return a;
+}
+
+json::object LabelsJson(const LabelSet& l) {
+  json::object o;
+  for (const auto& [k, v] : l.pairs()) {
+    o[k] = v;
+  }
+  return o;
+}
+
+json::object AnnotationsJson(const engine::Annotations& a) {
+  json::object o;
+  for (const auto& [k, v] : a) {
+    o[k] = v;
+  }
+  return o;
+}
+
+json::object AlertJson(const engine::Alert& a, const config::Config& config, bool detail) {
+  json::object o;
+  o["id"] = std::to_string(a.id);
+  o["fingerprint"] = a.key;
+  o["state"] = engine::AlertStateName(a.state);
+  o["status"] = engine::OutcomeName(a.Status());
+  o["source"] = a.source;
+  o["labels"] = LabelsJson(a.labels);
+  o["annotations"] = AnnotationsJson(a.annotations);
+  o["starts_at"] = FormatRfc3339(a.starts_at);
+  o["created_at"] = FormatRfc3339(a.created_at);
+  o["updated_at"] = FormatRfc3339(a.updated_at);
+  o["resolved_at"] = Instant(a.resolved_at);
+  o["acked_by"] = a.acked_by.empty() ? json::value(nullptr) : json::value(a.acked_by);
+  o["notified"] = Strings(a.notified);
+  json::array routes;
+  for (const auto& r : a.routings) {
+    const std::string name =
+        r.route >= 0 && static_cast<std::size_t>(r.route) < config.routes.size()
+            ? config.routes[static_cast<std::size_t>(r.route)].name
+            : "(removed)";
+    routes.push_back(json::object{{"route", name},
+                                  {"status", engine::OutcomeName(r.status)},
+                                  {"step", r.step + 1},
+                                  {"held_until", Instant(r.held_until)},
+                                  {"next_on_duty", Strings(r.held_for)}});
+  }
+  o["routes"] = std::move(routes);
+  if (!a.routings.empty()) {
+    o["held_until"] = Instant(a.routings.front().held_until);
+    o["next_on_duty"] = Strings(a.routings.front().held_for);
+  }
+  if (detail) {
+    json::array timeline;
+    for (const auto& e : a.timeline) {
+      timeline.push_back(json::object{{"at", FormatRfc3339(e.at)}, {"what", e.what}});
+    }
+    o["timeline"] = std::move(timeline);
+  }
+  return o;
+}
+
+json::object IngestResultJson(const engine::IngestResult& r) {
+  return json::object{{"id", r.id == 0 ? json::value(nullptr) : json::value(std::to_string(r.id))},
+                      {"fingerprint", r.key},
+                      {"status", engine::OutcomeName(r.status)},
+                      {"notified", Strings(r.notified)},
+                      {"held_until", Instant(r.held_until)},
+                      {"next_on_duty", Strings(r.next_on_duty)}};
+}
+
+json::object SilenceJson(const rules::Silence& s, TimePoint now) {
+  json::array ms;
+  for (const auto& m : s.matchers) {
+    ms.emplace_back(m.ToString());
+  }
+  return json::object{{"id", s.id},
+                      {"matchers", std::move(ms)},
+                      {"starts_at", FormatRfc3339(s.starts_at)},
+                      {"ends_at", FormatRfc3339(s.ends_at)},
+                      {"created_by", s.created_by},
+                      {"comment", s.comment},
+                      {"active", s.ActiveAt(now)}};
+}
+
+json::object OverrideJson(const schedule::OverrideSpec& o, std::string_view source) {
+  const auto or_null = [](const std::string& s) {
+    return s.empty() ? json::value(nullptr) : json::value(s);
+  };
+  return json::object{{"id", o.id},
+                      {"person", o.person},
+                      {"replaces", or_null(o.replaces)},
+                      {"team", or_null(o.team)},
+                      {"start", FormatRfc3339(o.start)},
+                      {"end", FormatRfc3339(o.end)},
+                      {"note", o.note},
+                      {"source", source}};
+}
+
+http::Response JsonResponse(int status, const json::value& v) {
+  return http::Response::Json(status, json::serialize(v));
+}
+
+http::Response Unavailable() {
+  http::Response r = http::Response::Error(
+      503, "rota cannot write its state right now (see rota_store_up and the log); try again");
+  r.headers.emplace_back("Retry-After", "5");
+  return r;
+}
+
+}  // namespace rota::api

@@ -1,0 +1,40 @@
+// JSON views of rota's state for the HTTP API (docs/api.md): alerts with
+// their routes and timeline, silences, overrides, ingest answers. Handlers
+// build data with these; one place (JsonResponse) serialises it.
+//
+// Pure; thread-safety: call with state the caller owns (the engine's strand).
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/engine.h"
+#include "http/router.h"
+#include "rules/routing.h"
+#include "schedule/roster.h"
+
+namespace rota::api {
+
+boost::json::value Instant(const std::optional<TimePoint>& t);
+boost::json::array Strings(const std::vector<std::string>& v);
+boost::json::object LabelsJson(const LabelSet& l);
+boost::json::object AnnotationsJson(const engine::Annotations& a);
+
+// {"id", "fingerprint", "state", "status", "labels", ..., "routes": [...]}
+// and, with `detail`, "timeline".
+boost::json::object AlertJson(const engine::Alert& a, const config::Config& config, bool detail);
+// One entry of an ingest answer (DESIGN.md "HTTP API").
+boost::json::object IngestResultJson(const engine::IngestResult& r);
+boost::json::object SilenceJson(const rules::Silence& s, TimePoint now);
+// `source`: "config" or "api".
+boost::json::object OverrideJson(const schedule::OverrideSpec& o, std::string_view source);
+
+http::Response JsonResponse(int status, const boost::json::value& v);
+// 503 with Retry-After: the store cannot be written.
+http::Response Unavailable();
+
+}  // namespace rota::api

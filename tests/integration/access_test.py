@@ -1,0 +1,105 @@
+"""Every route has one access level (DESIGN.md "Access"), and one authorizer
+decides: with auth: configured, a request without a token gets 401 on every
+route but the open ones. The route table is read from rotad itself (one
+debug log line per route), so a route added later is covered too. Ids in
+paths parse strictly."""
+
+import json
+import re
+import unittest
+
+from harness import Rotad, Workdir
+
+# DESIGN.md "Access": these, and only these, are open.
+OPEN = {
+    ("GET", "/-/healthy"), ("GET", "/-/ready"), ("GET", "/metrics"),
+    ("GET", "/ack/{alert}/{expires}/{person}/{sig}"), ("POST", "/ack/{alert}/{expires}/{person}/{sig}"),
+}
+INGEST = {("POST", "/api/v1/alertmanager"), ("POST", "/api/v2/alerts"), ("POST", "/v2/enqueue"),
+          ("POST", "/api/v1/events")}
+# The contract's routes that must exist (more may).
+REQUIRED = OPEN | INGEST | {
+    ("GET", "/api/v1/alerts"), ("GET", "/api/v1/alerts/{id}"), ("POST", "/api/v1/alerts/{id}/ack"),
+    ("POST", "/api/v1/alerts/{id}/resolve"), ("GET", "/api/v1/oncall"), ("GET", "/api/v1/coverage"),
+    ("GET", "/api/v1/silences"), ("POST", "/api/v1/silences"), ("DELETE", "/api/v1/silences/{id}"),
+    ("GET", "/api/v1/overrides"), ("POST", "/api/v1/overrides"), ("DELETE", "/api/v1/overrides/{id}"),
+    ("POST", "/-/reload"),
+}
+
+
+def concrete(pattern):
+    return re.sub(r"\{[^}]+\}", "1", pattern)
+
+
+class AccessTest(unittest.TestCase):
+    def setUp(self):
+        self.w = Workdir()
+        self.addCleanup(self.w.cleanup)
+        self.w.write("ingest.token", "ingest-secret\n")
+        self.w.write("admin.token", "admin-secret\n")
+        self.w.write("rota.yaml", self.w.read() +
+                     "auth: {ingest_token_files: [ingest.token], admin_token_files: [admin.token]}\n")
+        self.d = Rotad(self.w.config, args=["--log-level", "debug"])
+        self.addCleanup(self.d.stop)
+
+    def routes(self):
+        found = {}
+        for m in re.finditer(r"msg=route method=(\S+) path=(\S+) access=(\S+)", self.d.log()):
+            found[(m.group(1), m.group(2))] = m.group(3)
+        return found
+
+    def test_every_route_without_a_token_is_401_but_the_open_ones(self):
+        routes = self.routes()
+        self.assertTrue(REQUIRED <= set(routes), sorted(REQUIRED - set(routes)))
+        for (method, pattern), access in sorted(routes.items()):
+            with self.subTest(method=method, path=pattern):
+                expected = "open" if (method, pattern) in OPEN else "ingest" if (method, pattern) in INGEST else "admin"
+                self.assertEqual(access, expected)
+                status, headers, body = self.d.request(method, concrete(pattern), body="{}")
+                if access == "open":
+                    # The handler answers (a bad ack link's own 403 page), never the authorizer.
+                    self.assertNotEqual(status, 401, body)
+                    self.assertNotIn("bearer token", body)
+                    self.assertNotIn("WWW-Authenticate", headers)
+                else:
+                    self.assertEqual(status, 401, body)
+                    self.assertEqual(headers["WWW-Authenticate"], "Bearer")
+        self.assertIn("no alert", self.d.request("GET", "/api/v1/alerts/1",
+                                                 headers={"Authorization": "Bearer admin-secret"})[2])
+
+    def test_levels_and_the_scheme_in_any_case(self):
+        ingest = {"Authorization": "Bearer ingest-secret"}
+        for (method, pattern) in sorted(REQUIRED - OPEN - INGEST):
+            with self.subTest(method=method, path=pattern):
+                self.assertEqual(self.d.request(method, concrete(pattern), body="{}", headers=ingest)[0], 403)
+        event = json.dumps({"labels": {"alertname": "A", "service": "payments"}})
+        for scheme in ("bearer", "BEARER", "Bearer"):
+            status, _, body = self.d.request("POST", "/api/v1/events", body=event,
+                                             headers={"Authorization": scheme + " ingest-secret"})
+            self.assertEqual(status, 202, body)
+        status, _, body = self.d.request("POST", "/-/reload", headers={"Authorization": "bearer admin-secret"})
+        self.assertEqual(status, 200, body)
+
+    def test_ids_parse_strictly(self):
+        admin = {"Authorization": "Bearer admin-secret"}
+        status, _, body = self.d.request("POST", "/api/v1/events", headers=admin,
+                                         body=json.dumps({"labels": {"alertname": "A", "service": "payments"}}))
+        self.assertEqual(status, 202, body)
+        aid = json.loads(body)["alerts"][0]["id"]
+        for bad in (aid + "junk", "-1", "0" + aid, aid + " ", "+" + aid, "99999999999999999999"):
+            with self.subTest(id=bad):
+                path = "/api/v1/alerts/%s/ack" % bad.replace(" ", "%20")
+                status, _, body = self.d.request("POST", path, headers=admin, body=json.dumps({"by": "alice"}))
+                self.assertEqual(status, 404, body)
+                self.assertNotIn("18446744073709551615", body)
+                self.assertEqual(self.d.request("GET", "/api/v1/alerts/" + bad.replace(" ", "%20"), headers=admin)[0], 404)
+        alert = json.loads(self.d.request("GET", "/api/v1/alerts/" + aid, headers=admin)[2])
+        self.assertNotEqual(alert["state"], "acknowledged")
+        self.assertEqual(self.d.request("POST", "/api/v1/alerts/%s/ack" % aid, headers=admin,
+                                        body=json.dumps({"by": "alice"}))[0], 200)
+        for bad in ("/ack/%sjunk/99999999999/alice/00" % aid, "/ack/%s/12x/alice/00" % aid):
+            self.assertEqual(self.d.request("GET", bad)[0], 400)
+
+
+if __name__ == "__main__":
+    unittest.main()
