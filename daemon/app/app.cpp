@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
@@ -26,6 +27,7 @@
 #include "config/roster_spec.h"
 #include "core/clock.h"
 #include "config/loader.h"
+#include "core/thread_name.h"
 #include "core/time.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -77,10 +79,11 @@ Result<std::string> PrepareStorage(const std::string& dir) {
 struct App::Impl {
   explicit Impl(Options o)
       : options(std::move(o)),
+        engine_work(asio::make_work_guard(engine_ioc)),
         metrics({options.version, options.revision}),
-        app_strand(asio::make_strand(ioc)),
+        app_strand(asio::make_strand(engine_ioc)),
         signals(ioc, SIGTERM, SIGINT, SIGHUP),
-        watchdog(ioc),
+        watchdog(app_strand),
         shutdown_timer(ioc),
         schedule_timer(ioc) {}
 
@@ -88,12 +91,15 @@ struct App::Impl {
   void SetupRoutes();
   void WaitSignal();
   void StartWatchdog(std::chrono::microseconds every);
-  // Loads and swaps; returns the diagnostics. Runs on app_strand.
-  config::LoadResult Reload(std::string_view trigger);
+  // Loads, validates and prepares the new config on the reload thread, then
+  // swaps it in on app_strand; `done` gets the diagnostics (on either).
+  void Reload(std::string trigger, std::function<void(const config::LoadResult&)> done);
+  // Schedule lint of a loaded config, as log lines.
+  void LogLint(const config::Config& c);
   void Shutdown(std::string_view signal_name);
   void WaitDrained(std::chrono::steady_clock::time_point deadline);
-  // Installs a loaded config and the roster built from it.
-  void Install(std::shared_ptr<const config::Config> c);
+  // Swaps in a prepared config (on app_strand, or before serving).
+  void Install(Pipeline::Prepared p);
   void RefreshScheduleMetrics();
   void ScheduleMetricsLoop();
 
@@ -107,7 +113,13 @@ struct App::Impl {
   }
 
   Options options;
-  asio::io_context ioc;
+  asio::io_context ioc;  // HTTP, signals, timers of the lifecycle ("http" threads)
+  // The engine's strand runs on its own thread ("engine"), so `top -H`
+  // tells engine work from connection work.
+  asio::io_context engine_ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> engine_work;
+  // Reloads parse and prepare here ("reload"), never on the strand.
+  asio::thread_pool reload_pool{1};
   metrics::Metrics metrics;
   http::Router router;
   api::Authorizer authorizer;
@@ -149,8 +161,7 @@ void App::Impl::SetupRoutes() {
                                                      : "rota is not ready.\n");
   });
   router.Handle("POST", "/-/reload", http::Access::kAdmin, [this](http::Request&, http::Reply reply) {
-    asio::post(app_strand, [this, reply = std::move(reply)] {
-      const auto result = Reload("http");
+    Reload("http", [reply = std::move(reply)](const config::LoadResult& result) {
       boost::json::object o;
       if (result.ok()) {
         o["status"] = "success";
@@ -179,18 +190,25 @@ void App::Impl::SetupRoutes() {
   }
 }
 
-config::LoadResult App::Impl::Reload(std::string_view trigger) {
-  systemd::NotifyReloading();
-  config::LoadOptions lo;
-  lo.default_storage_dir = config::DefaultStorageDir();
-  auto result = config::Load(options.config_path, lo);
-  LogDiagnostics(result);
-  if (!result.ok()) {
-    metrics.SetConfigReloadFailed();
-    log::Error("config reload failed; keeping the running config",
-               {{"trigger", trigger}, {"file", options.config_path},
-                {"errors", result.errors.size()}});
-  } else {
+void App::Impl::Reload(std::string trigger,
+                       std::function<void(const config::LoadResult&)> done) {
+  asio::post(reload_pool, [this, trigger = std::move(trigger), done = std::move(done)] {
+    SetThreadName("reload");
+    systemd::NotifyReloading();
+    log::Info("reloading config", {{"trigger", trigger}, {"file", options.config_path}});
+    config::LoadOptions lo;
+    lo.default_storage_dir = config::DefaultStorageDir();
+    auto result = config::Load(options.config_path, lo);
+    LogDiagnostics(result);
+    if (!result.ok()) {
+      metrics.SetConfigReloadFailed();
+      log::Error("config reload failed; keeping the running config",
+                 {{"trigger", trigger}, {"file", options.config_path},
+                  {"errors", result.errors.size()}});
+      systemd::NotifyReady(ready.load() ? "ready" : "starting");
+      done(result);
+      return;
+    }
     const auto old = Config();
     if (old->server.listen != result.config->server.listen) {
       log::Warn("server.listen changed; the new address takes effect after a restart",
@@ -200,14 +218,20 @@ config::LoadResult App::Impl::Reload(std::string_view trigger) {
       log::Warn("storage.dir changed; the new directory takes effect after a restart",
                 {{"running", old->storage.dir}, {"configured", result.config->storage.dir}});
     }
-    Install(result.config);
-    metrics.SetConfigLoaded(result.config->HashMetricValue(), UnixSeconds());
-    log::Info("config reloaded", {{"trigger", trigger},
-                                  {"hash", HashHex(result.config->hash)},
-                                  {"rule_files", result.config->rule_files.size()}});
-  }
-  systemd::NotifyReady(ready.load() ? "ready" : "starting");
-  return result;
+    LogLint(*result.config);
+    auto prepared = pipeline->Prepare(result.config);
+    // Only the swap runs on the engine's strand.
+    asio::post(app_strand, [this, trigger, done, result = std::move(result),
+                            prepared = std::move(prepared)]() mutable {
+      Install(std::move(prepared));
+      metrics.SetConfigLoaded(result.config->HashMetricValue(), UnixSeconds());
+      log::Info("config reloaded", {{"trigger", trigger},
+                                    {"hash", HashHex(result.config->hash)},
+                                    {"rule_files", result.config->rule_files.size()}});
+      systemd::NotifyReady(ready.load() ? "ready" : "starting");
+      done(result);
+    });
+  });
 }
 
 void App::Impl::WaitSignal() {
@@ -216,7 +240,7 @@ void App::Impl::WaitSignal() {
       return;
     }
     if (sig == SIGHUP) {
-      asio::post(app_strand, [this] { Reload("SIGHUP"); });
+      Reload("SIGHUP", [](const config::LoadResult&) {});
       WaitSignal();
       return;
     }
@@ -224,6 +248,8 @@ void App::Impl::WaitSignal() {
   });
 }
 
+// The ping comes from the engine's strand: if the strand is stuck, systemd
+// stops hearing from rotad and restarts it.
 void App::Impl::StartWatchdog(std::chrono::microseconds every) {
   watchdog.expires_after(every);
   watchdog.async_wait([this, every](const boost::system::error_code& ec) {
@@ -282,7 +308,13 @@ int App::Impl::Run() {
                {{"file", options.config_path}, {"errors", loaded.errors.size()}});
     return kExitFailure;
   }
-  Install(loaded.config);
+  pipeline = std::make_unique<Pipeline>(
+      app_strand, clock, metrics, [this](std::shared_ptr<const schedule::Roster> r) {
+        std::lock_guard lock(config_mu);
+        roster = std::move(r);
+      });
+  LogLint(*loaded.config);
+  Install(pipeline->Prepare(loaded.config));
   metrics.SetConfigLoaded(config->HashMetricValue(), UnixSeconds());
   log::Info("config loaded", {{"file", options.config_path},
                               {"hash", HashHex(config->hash)},
@@ -339,40 +371,47 @@ int App::Impl::Run() {
   systemd::NotifyReady("ready; listening on " + bound_address);
   log::Info("ready", {{"version", options.version}});
 
+  std::thread engine_thread([this] {
+    SetThreadName("engine");
+    engine_ioc.run();
+  });
   std::vector<std::thread> threads;
   for (int i = 1; i < kIoThreads; ++i) {
-    threads.emplace_back([this] { ioc.run(); });
+    threads.emplace_back([this] {
+      SetThreadName("http");
+      ioc.run();
+    });
   }
+  SetThreadName("http");
   ioc.run();
   for (auto& t : threads) {
     t.join();
   }
+  engine_work.reset();
+  engine_ioc.stop();
+  engine_thread.join();
+  reload_pool.join();
   log::Info("stopped");
   return kExitOk;
 }
 
-void App::Impl::Install(std::shared_ptr<const config::Config> c) {
-  if (!pipeline) {
-    pipeline = std::make_unique<Pipeline>(
-        ioc, app_strand, clock, metrics, [this](std::shared_ptr<const schedule::Roster> r) {
-          std::lock_guard lock(config_mu);
-          roster = std::move(r);
-        });
-  }
-  const TimePoint now = clock.Now();
-  const auto lint = config::Lint(*c, now);
+void App::Impl::LogLint(const config::Config& c) {
+  const auto lint = config::Lint(c, clock.Now());
   for (const auto& d : lint.errors) {
     log::Warn("schedule lint", {{"at", d.pos.ToString()}, {"problem", d.message}});
   }
   for (const auto& d : lint.warnings) {
     log::Warn("schedule lint", {{"at", d.pos.ToString()}, {"problem", d.message}});
   }
+}
+
+void App::Impl::Install(Pipeline::Prepared p) {
   {
     std::lock_guard lock(config_mu);
-    config = c;
+    config = p.config;
   }
-  authorizer.Set(c->auth);
-  pipeline->Install(std::move(c));  // builds the roster (with run-time overrides)
+  authorizer.Set(p.config->auth);
+  pipeline->Install(std::move(p));
   RefreshScheduleMetrics();
 }
 

@@ -31,16 +31,15 @@ std::string StringField(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
-                   metrics::Metrics& metrics, RosterListener on_roster)
-    : ioc_(ioc),
-      strand_(strand),
+Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics,
+                   RosterListener on_roster)
+    : strand_(strand),
       clock_(clock),
       metrics_(metrics),
       on_roster_(std::move(on_roster)),
-      timer_(ioc),
-      gauge_timer_(ioc),
-      retry_timer_(ioc),
+      timer_(strand),
+      gauge_timer_(strand),
+      retry_timer_(strand),
       dispatcher_(2, [this](const notify::Message& m, const notify::Channel& ch,
                             const notify::SendResult& r) {
         // Results are handled on the strand (retries, outbox, timelines).
@@ -51,20 +50,53 @@ Pipeline::Pipeline(asio::io_context& ioc, Strand& strand, const Clock& clock,
 
 Pipeline::~Pipeline() { dispatcher_.Stop(std::chrono::milliseconds(0)); }
 
-void Pipeline::Install(std::shared_ptr<const config::Config> config) {
-  config_ = std::move(config);
-  std::map<std::string, std::shared_ptr<notify::Channel>> channels;
-  for (const auto& c : config_->channels) {
-    channels[c.name] = notify::MakeChannel(c);
+namespace {
+
+bool OverrideStillValid(const config::Config& c, const schedule::OverrideSpec& o) {
+  return c.FindPerson(o.person) != nullptr &&
+         (o.replaces.empty() || c.FindPerson(o.replaces) != nullptr) &&
+         (o.team.empty() || c.FindTeam(o.team) != nullptr);
+}
+
+}  // namespace
+
+Pipeline::Prepared Pipeline::Prepare(std::shared_ptr<const config::Config> config) const {
+  Prepared p;
+  for (const auto& c : config->channels) {
+    p.channels[c.name] = notify::MakeChannel(c);
   }
-  channels_ = std::move(channels);
+  {
+    std::lock_guard lock(snapshot_mu_);
+    p.overrides = overrides_snapshot_;
+    p.overrides_version = overrides_version_;
+  }
   // Run-time overrides naming people or teams that are gone are dropped.
-  std::erase_if(runtime_overrides_, [&](const schedule::OverrideSpec& o) {
-    return config_->FindPerson(o.person) == nullptr ||
-           (!o.replaces.empty() && config_->FindPerson(o.replaces) == nullptr) ||
-           (!o.team.empty() && config_->FindTeam(o.team) == nullptr);
-  });
-  Rebuild();
+  std::erase_if(p.overrides, [&](const auto& o) { return !OverrideStillValid(*config, o); });
+  p.roster = std::make_shared<const schedule::Roster>(config::ToRosterSpec(*config, p.overrides));
+  p.model = engine::Model::Build(config, p.roster);
+  p.config = std::move(config);
+  return p;
+}
+
+void Pipeline::Install(Prepared p) {
+  config_ = std::move(p.config);
+  channels_ = std::move(p.channels);
+  std::uint64_t version = 0;
+  {
+    std::lock_guard lock(snapshot_mu_);
+    version = overrides_version_;
+  }
+  if (version != p.overrides_version || !engine_) {
+    // Overrides changed while the config was being prepared: build again here.
+    std::erase_if(runtime_overrides_, [&](const auto& o) { return !OverrideStillValid(*config_, o); });
+    Rebuild();
+    return;
+  }
+  if (p.overrides.size() != runtime_overrides_.size()) {
+    overrides_changed_ = true;  // some were dropped with the people they named
+  }
+  runtime_overrides_ = std::move(p.overrides);
+  Swap(std::move(p.roster), std::move(p.model));
 }
 
 Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_bytes) {
@@ -160,9 +192,15 @@ Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_byt
 }
 
 void Pipeline::Rebuild() {
-  roster_ = std::make_shared<const schedule::Roster>(
+  auto roster = std::make_shared<const schedule::Roster>(
       config::ToRosterSpec(*config_, runtime_overrides_));
-  auto model = engine::Model::Build(config_, roster_);
+  auto model = engine::Model::Build(config_, roster);
+  Swap(std::move(roster), std::move(model));
+}
+
+void Pipeline::Swap(std::shared_ptr<const schedule::Roster> roster,
+                    std::shared_ptr<const engine::Model> model) {
+  roster_ = std::move(roster);
   if (!engine_) {
     engine_ = std::make_unique<engine::Engine>(std::move(model));
   } else {
@@ -171,6 +209,12 @@ void Pipeline::Rebuild() {
   {
     std::lock_guard lock(snapshot_mu_);
     snapshot_ = {config_, roster_};
+    if (overrides_snapshot_.size() != runtime_overrides_.size() ||
+        !std::equal(overrides_snapshot_.begin(), overrides_snapshot_.end(), runtime_overrides_.begin(),
+                    [](const auto& x, const auto& y) { return x.id == y.id; })) {
+      overrides_snapshot_ = runtime_overrides_;
+      ++overrides_version_;
+    }
   }
   if (on_roster_) {
     on_roster_(roster_);

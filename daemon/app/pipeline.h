@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -42,8 +43,8 @@ class Pipeline final : public api::Host {
   // of the app answers on-call questions with run-time overrides included.
   using RosterListener = std::function<void(std::shared_ptr<const schedule::Roster>)>;
 
-  Pipeline(boost::asio::io_context& ioc, Strand& strand, const Clock& clock,
-           metrics::Metrics& metrics, RosterListener on_roster);
+  Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics,
+           RosterListener on_roster);
   ~Pipeline() override;
 
   // api::Host.
@@ -61,8 +62,22 @@ class Pipeline final : public api::Host {
   Result<std::string> AddOverride(schedule::OverrideSpec spec) override;
   Result<void> RemoveOverride(const std::string& id) override;
 
-  // On the strand: a new config (start, reload).
-  void Install(std::shared_ptr<const config::Config> config);
+  // What a config needs before it is swapped in: its channels, the roster
+  // with the run-time overrides as of now, the engine's compiled model. Any
+  // thread: a reload builds it off the strand, so ingest never waits for a
+  // large rule file.
+  struct Prepared {
+    std::shared_ptr<const config::Config> config;
+    std::map<std::string, std::shared_ptr<notify::Channel>> channels;
+    std::vector<schedule::OverrideSpec> overrides;
+    std::shared_ptr<const schedule::Roster> roster;
+    std::shared_ptr<const engine::Model> model;
+    std::uint64_t overrides_version = 0;
+  };
+  [[nodiscard]] Prepared Prepare(std::shared_ptr<const config::Config> config) const;
+  // On the strand (or before serving): swaps a prepared config in. If the
+  // run-time overrides changed since Prepare, the roster is built again here.
+  void Install(Prepared prepared);
   // At start, after the first Install: opens (creating or migrating)
   // <dir>/rota.db, restores alerts, silences and run-time overrides, fires
   // what fell due while down and re-sends unconfirmed notifications.
@@ -73,6 +88,7 @@ class Pipeline final : public api::Host {
 
  private:
   void Rebuild();  // roster + model from config and run-time overrides
+  void Swap(std::shared_ptr<const schedule::Roster> roster, std::shared_ptr<const engine::Model> model);
   void Arm();
   void OnTimer();
   struct Outgoing {
@@ -94,7 +110,6 @@ class Pipeline final : public api::Host {
   void RefreshGauges();
   void GaugeLoop();
 
-  boost::asio::io_context& ioc_;
   Strand& strand_;
   const Clock& clock_;
   metrics::Metrics& metrics_;
@@ -124,6 +139,9 @@ class Pipeline final : public api::Host {
   // The config and roster in force, for readers off the strand.
   mutable std::mutex snapshot_mu_;
   Snapshot snapshot_;  // guarded by snapshot_mu_
+  // A copy of runtime_overrides_ for Prepare(), and a count of its changes.
+  std::vector<schedule::OverrideSpec> overrides_snapshot_;  // guarded by snapshot_mu_
+  std::uint64_t overrides_version_ = 0;                     // guarded by snapshot_mu_
 
   notify::Dispatcher dispatcher_;
 };

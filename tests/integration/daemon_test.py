@@ -127,6 +127,25 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(d.metric("rota_config_last_reload_successful"), 1)
         self.assertIn("trigger=SIGHUP", d.log())
 
+    def test_ingest_is_served_while_a_large_rule_file_reloads(self):
+        # Parsing happens on the reload thread; only the swap runs on the
+        # engine's strand. Ordering, not timing: an event posted after the
+        # reload began is answered before the reload ends (the file takes
+        # seconds to parse, the event milliseconds).
+        d = self.start()
+        routes = "".join("  - {name: bulk-%d, matchers: ['team=\"t%d\"', 'severity=~\"page|critical\"'], "
+                         "group_by: [alertname, instance], escalation: payments}\n" % (i, i)
+                         for i in range(30000))
+        self.work.write("routes/bulk.yaml", "routes:\n" + routes)
+        d.signal(signal.SIGHUP)
+        wait_until(lambda: "msg=\"reloading config\"" in d.log(), "the reload to begin")
+        status, _, body = d.request("POST", "/api/v1/events",
+                                    body=json.dumps({"labels": {"alertname": "A", "service": "payments"}}))
+        self.assertEqual(status, 202, body)
+        self.assertNotIn("msg=\"config reloaded\"", d.log(), "the event waited for the reload")
+        wait_until(lambda: "msg=\"config reloaded\"" in d.log(), "the reload to finish", timeout=600)
+        self.assertEqual(d.metric("rota_config_last_reload_successful"), 1)
+
     def test_sigterm_exits_zero_even_with_idle_keepalive_connection(self):
         d = self.start()
         idle = socket.create_connection(("127.0.0.1", d.port))
