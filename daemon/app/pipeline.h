@@ -1,14 +1,18 @@
-// Pipeline: the shell around the engine. It owns the engine (on one strand),
-// the channels and the dispatcher, the store's writer and the outbox
-// retries, and implements api::Host for the HTTP handlers of api/.
+// Pipeline: the strand loop around the engine. It owns the engine, the
+// store, the outbox and the dispatcher, and implements api::Host for the
+// HTTP handlers of api/.
 //
-// Every engine call runs on the strand; one timer is armed at the engine's
-// next deadline. Each notification the engine decides is checked once more
-// against the roster at send time (hours are law) before it is handed to
-// the dispatcher.
+// One strand turn: feed the engine (an event, an ack, a timer), then
+// Commit(): the engine's changes, its new notifications (composed per
+// contact by notify/) and the outbox's marks go to the store as one batch,
+// one fsync; after COMMIT the new notifications go to the outbox, which
+// checks hours once more and hands them to their channels. Delivery
+// outcomes come back to the strand and ride with the next commit (or a
+// short flush timer when nothing else commits), never a second fsync on the
+// ingest path.
 //
-// Thread-safety: Post(), Current(), Now(), CountEvent() and StoreOk() from
-// any thread; everything else on the strand.
+// Thread-safety: Post(), Current(), Now(), CountEvent(), StoreOk() and
+// Prepare() from any thread; everything else on the strand.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -32,7 +36,8 @@
 #include "metrics/metrics.h"
 #include "notify/dispatcher.h"
 #include "schedule/roster.h"
-#include "store/writer.h"
+#include "notify/outbox.h"
+#include "store/store.h"
 
 namespace rota::app {
 
@@ -78,12 +83,16 @@ class Pipeline final : public api::Host {
   // On the strand (or before serving): swaps a prepared config in. If the
   // run-time overrides changed since Prepare, the roster is built again here.
   void Install(Prepared prepared);
-  // At start, after the first Install: opens (creating or migrating)
-  // <dir>/rota.db, restores alerts, silences and run-time overrides, fires
-  // what fell due while down and re-sends unconfirmed notifications.
+  // At start, after the first Install: opens (creating or migrating) the
+  // store, restores alerts, silences and run-time overrides (rows that do
+  // not decode are logged and skipped; their ids stay taken), fires what
+  // fell due while down, and resumes unconfirmed notifications on their
+  // stored retry schedule.
   Result<void> OpenStore(const std::string& dir, std::int64_t max_db_bytes);
   [[nodiscard]] bool StoreOk() const { return store_ok_.load(); }
-  // Stops the timer, then lets queued notifications go out until `deadline`.
+  // Lets queued notifications go out until `deadline`, stores their
+  // outcomes, stops the timers and closes the store. From any thread but
+  // the strand's.
   void Stop(std::chrono::milliseconds deadline);
 
  private:
@@ -91,22 +100,17 @@ class Pipeline final : public api::Host {
   void Swap(std::shared_ptr<const schedule::Roster> roster, std::shared_ptr<const engine::Model> model);
   void Arm();
   void OnTimer();
-  struct Outgoing {
-    notify::Message message;
-    std::string channel;
-  };
-  // Messages for what the engine decided, rendered now from engine state.
-  std::vector<Outgoing> Build(TimePoint now);
-  // Writes changed alerts, silences, overrides and the outbox rows of new
-  // notifications in one group commit; then, on the strand, hands the
-  // notifications to channels and calls `then` with the write's result.
+  // The engine's new notifications, one per contact.
+  std::vector<notify::Outgoing> Compose(TimePoint now);
+  // Everything changed since the last write, as one batch; then, on the
+  // strand, the new notifications go to the outbox and `then` runs.
   void Write(std::function<void(const Result<void>&)> then);
-  // retry: a re-send (backoff or restart); an off-duty recipient then is
-  // expected (their hours ended), not a guard violation.
-  void Send(std::vector<Outgoing> outgoing, bool retry = false);
-  void HandleResult(notify::Message m, const std::string& channel, const notify::SendResult& r);
+  // Hands the outbox's sends to the dispatcher and reports its events.
+  void Pump();
+  void Report(const notify::OutboxEvent& e, TimePoint now);
+  void OnSendResult(notify::Message m, const std::string& channel, const notify::SendResult& r);
   void ArmRetry();
-  void MarkOutbox(const std::string& key, const std::string& state, const std::string& error);
+  void ArmFlush();
   void RefreshGauges();
   void GaugeLoop();
 
@@ -117,7 +121,9 @@ class Pipeline final : public api::Host {
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer gauge_timer_;
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer flush_timer_;
   std::optional<TimePoint> retry_armed_for_;
+  bool flush_armed_ = false;
   std::optional<TimePoint> armed_for_;
   bool stopped_ = false;
   bool gauges_running_ = false;
@@ -131,10 +137,11 @@ class Pipeline final : public api::Host {
   std::uint64_t next_override_ = 1;
   bool silences_changed_ = false;
   bool overrides_changed_ = false;
-  std::unique_ptr<store::Writer> writer_;
+  std::unique_ptr<store::Store> store_;
   std::atomic<bool> store_ok_{true};
-  std::multimap<TimePoint, Outgoing> retries_;  // strand-owned
-  std::mt19937_64 rng_{std::random_device{}()};
+  notify::Outbox outbox_;
+  std::vector<notify::OutboxMark> unwritten_marks_;  // a failed write's, for the next
+  engine::AlertId written_next_id_ = 0;
 
   // The config and roster in force, for readers off the strand.
   mutable std::mutex snapshot_mu_;

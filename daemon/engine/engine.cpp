@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -295,12 +297,21 @@ IngestResult Engine::Ingest(const Event& event, TimePoint now) {
     Alert& a = alerts_.at(open->second);
     result.id = a.id;
     a.updated_at = now;
-    changed_.insert(a.id);
-    if (!event.annotations.empty()) {
+    // A re-send that moves only last-seen and endsAt is a touch (a small
+    // write); anything else rewrites the alert.
+    bool rewritten = false;
+    if (!event.annotations.empty() && event.annotations != a.annotations) {
       a.annotations = event.annotations;
+      rewritten = true;
     }
-    if (!event.dedup_key.empty()) {
+    if (!event.dedup_key.empty() && !(event.labels == a.labels)) {
       a.labels = event.labels;  // a dedup key names the alert; labels may move
+      rewritten = true;
+    }
+    if (rewritten) {
+      changed_.insert(a.id);
+    } else {
+      touched_.insert(a.id);
     }
     if (event.ends_at && *event.ends_at <= now) {
       ResolveAlert(a, "resolved by " + event.source + " (endsAt " + FormatRfc3339(*event.ends_at) + ")",
@@ -912,6 +923,7 @@ std::size_t Engine::PruneResolved(TimePoint before) {
     }
     forgotten_.push_back(id);
     changed_.erase(id);
+    touched_.erase(id);
     alerts_.erase(it);
     ++pruned;
   }
@@ -922,9 +934,21 @@ Engine::Changes Engine::TakeChanges() {
   Changes c;
   c.changed.assign(changed_.begin(), changed_.end());
   std::sort(c.changed.begin(), c.changed.end());
+  for (AlertId id : touched_) {
+    if (changed_.count(id) == 0) {
+      c.touched.push_back(id);
+    }
+  }
+  std::sort(c.touched.begin(), c.touched.end());
   changed_.clear();
+  touched_.clear();
   c.forgotten.swap(forgotten_);
   return c;
+}
+
+void Engine::ReserveIds(AlertId next_alert, std::uint64_t next_silence) {
+  next_alert_id_ = std::max(next_alert_id_, next_alert);
+  next_silence_ = std::max(next_silence_, next_silence);
 }
 
 void Engine::MarkChanged(const std::vector<AlertId>& ids) {
@@ -945,8 +969,11 @@ void Engine::Restore(std::vector<std::vector<Alert>> parts, std::vector<rules::S
                      TimePoint now) {
   silences_ = std::move(silences);
   for (const auto& s : silences_) {
-    if (s.id.starts_with("s-")) {
-      next_silence_ = std::max<std::uint64_t>(next_silence_, std::stoull(s.id.substr(2)) + 1);
+    std::uint64_t n = 0;
+    const std::string_view digits = std::string_view(s.id).substr(std::min<std::size_t>(2, s.id.size()));
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (s.id.starts_with("s-") && ec == std::errc() && end == digits.data() + digits.size()) {
+      next_silence_ = std::max<std::uint64_t>(next_silence_, n + 1);
     }
   }
   Batch batch;
@@ -1010,6 +1037,7 @@ void Engine::Restore(std::vector<std::vector<Alert>> parts, std::vector<rules::S
     std::vector<Alert>().swap(part);  // the moved-from shells go back now
   }
   changed_.clear();
+  touched_.clear();
   Emit(batch);
 }
 

@@ -138,15 +138,23 @@ class Engine {
   // Forgets alerts resolved before `before`; returns how many.
   std::size_t PruneResolved(TimePoint before);
 
-  // Persistence. TakeChanged() returns the alerts changed since the last call
-  // (to be written) and the ids forgotten by PruneResolved (to be deleted).
+  // Persistence. TakeChanges() returns the alerts changed since the last call
+  // (to be written in full), those only seen again (a re-send moved
+  // updated_at / ends_at: a small write), and the ids forgotten by
+  // PruneResolved (to be deleted).
   struct Changes {
     std::vector<AlertId> changed;
+    std::vector<AlertId> touched;  // not in `changed`
     std::vector<AlertId> forgotten;
   };
   Changes TakeChanges();
   // Marks alerts changed again (their write failed and must be retried).
   void MarkChanged(const std::vector<AlertId>& ids);
+  // Ids below these are taken: the store knows ids of rows it could not
+  // decode or has pruned, which must never be handed out again (an old ack
+  // link would act on the new alert). Call after Restore.
+  void ReserveIds(AlertId next_alert, std::uint64_t next_silence);
+  [[nodiscard]] AlertId next_alert_id() const { return next_alert_id_; }
   // Rebuilds the state from stored alerts and silences: groups, and every
   // deadline from each alert's own fields; deadlines already past fire at
   // the next Tick. REQUIRES: a fresh engine.
@@ -237,6 +245,7 @@ class Engine {
                       std::greater<>>
       resolved_order_;
   std::unordered_set<AlertId> changed_;
+  std::unordered_set<AlertId> touched_;
   std::vector<AlertId> forgotten_;
 };
 

@@ -16,6 +16,25 @@
 #include <boost/json.hpp>
 
 namespace rota::notify {
+
+std::shared_ptr<const Body> MakeBody(boost::json::value data) {
+  auto b = std::make_shared<Body>();
+  b->json = boost::json::serialize(data);
+  b->data = std::move(data);
+  return b;
+}
+
+std::shared_ptr<const Body> ParseBody(std::string_view json) {
+  auto b = std::make_shared<Body>();
+  boost::system::error_code ec;
+  b->data = boost::json::parse(json, ec);
+  if (ec || !b->data.is_object()) {
+    b->data = boost::json::object{};
+  }
+  b->json = std::string(json);
+  return b;
+}
+
 namespace {
 
 class LogChannel final : public Channel {
@@ -101,7 +120,7 @@ class WebhookChannel : public Channel {
 
  protected:
   // What to POST for a message: the DESIGN.md JSON as is.
-  virtual Result<std::string> Body(const Message& m) { return m.json; }
+  virtual Result<std::string> Body(const Message& m) { return m.body->json; }
 
  private:
   CURLcode Post(const Message& m, const std::string& body, long& status) {
@@ -162,9 +181,7 @@ class SlackChannel final : public WebhookChannel {
 
  protected:
   Result<std::string> Body(const Message& m) override {
-    boost::system::error_code ec;
-    const boost::json::value data = boost::json::parse(m.json, ec);
-    auto text = Render(template_, ec ? boost::json::value(boost::json::object{}) : data);
+    auto text = Render(template_, m.body->data);
     if (!text) {
       return Fail(text.error());
     }
@@ -189,11 +206,7 @@ class EmailChannel final : public Channel {
         html_(c.html_template.empty() ? std::string(DefaultEmailHtml()) : c.html_template) {}
 
   SendResult Send(const Message& m) override {
-    boost::system::error_code ec;
-    boost::json::value data = boost::json::parse(m.json, ec);
-    if (ec || !data.is_object()) {
-      data = boost::json::object{};
-    }
+    const boost::json::value& data = m.body->data;
     auto subject = Render(subject_, data, Escape::kNone);
     auto text = Render(text_, data, Escape::kNone);
     auto html = Render(html_, data, Escape::kHtml);

@@ -11,6 +11,8 @@
 // Thread-safety: Send() may be called from several worker threads at once.
 #pragma once
 
+#include <boost/json/value.hpp>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,12 +22,25 @@
 
 namespace rota::notify {
 
+// A notification's data (DESIGN.md "The outgoing webhook"), made once per
+// notification and contact: the tree that Slack and email templates render
+// from, and its serialisation that the webhook posts and the outbox stores.
+// Shared, immutable: retries and channels never copy or re-parse it.
+struct Body {
+  boost::json::value data;
+  std::string json;
+};
+// Serialises `data` once.
+std::shared_ptr<const Body> MakeBody(boost::json::value data);
+// A stored payload (the outbox after a restart), parsed once.
+std::shared_ptr<const Body> ParseBody(std::string_view json);
+
 struct Message {
   std::string id;         // stable per notification and contact: the Idempotency-Key
   std::string recipient;  // person id
   std::string to;         // the contact's address
   std::string kind;       // alert | digest | resolved
-  std::string json;       // the webhook body (DESIGN.md "The outgoing webhook")
+  std::shared_ptr<const Body> body;  // never null once composed
   std::string summary;    // one line, for the log channel and logs
   std::vector<std::uint64_t> alert_ids;  // the alerts it is about (for timelines)
   std::int64_t created_ms = 0;           // when decided: retries stop after retry_max_age

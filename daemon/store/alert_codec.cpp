@@ -240,4 +240,41 @@ Result<rules::Silence> DecodeSilence(std::string_view doc) {
   }
 }
 
+// The same shape as before this codec existed (start/end in Unix ms), so
+// rows written by earlier versions decode.
+std::string EncodeOverride(const schedule::OverrideSpec& o) {
+  return json::serialize(json::object{{"id", o.id},
+                                      {"person", o.person},
+                                      {"replaces", o.replaces},
+                                      {"team", o.team},
+                                      {"start", Ms(o.start)},
+                                      {"end", Ms(o.end)},
+                                      {"note", o.note}});
+}
+
+Result<schedule::OverrideSpec> DecodeOverride(std::string_view doc) {
+  try {
+    const json::value v = json::parse(doc);
+    const auto& o = v.as_object();
+    const auto text = [&](std::string_view k) {
+      const auto* f = o.if_contains(k);
+      return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    schedule::OverrideSpec spec;
+    spec.id = std::string(o.at("id").as_string());
+    spec.person = std::string(o.at("person").as_string());
+    spec.replaces = text("replaces");
+    spec.team = text("team");
+    spec.note = text("note");
+    spec.start = TimePoint{std::chrono::milliseconds(o.at("start").to_number<std::int64_t>())};
+    spec.end = TimePoint{std::chrono::milliseconds(o.at("end").to_number<std::int64_t>())};
+    if (spec.person.empty() || spec.end <= spec.start) {
+      return Fail(Error::Io("a stored override has no person or ends before it starts"));
+    }
+    return spec;
+  } catch (const std::exception& e) {
+    return Fail(Error::Io(std::string("a stored override does not decode: ") + e.what()));
+  }
+}
+
 }  // namespace rota::store

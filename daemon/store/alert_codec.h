@@ -1,6 +1,6 @@
 // The stored form of engine state: one compact JSON document per alert
 // (routes by name, so a reload that reorders routes keeps them), and per
-// silence. Times are Unix milliseconds.
+// silence and run-time override. Times are Unix milliseconds.
 //
 // Pure; thread-safe.
 #pragma once
@@ -35,5 +35,8 @@ Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& co
 
 std::string EncodeSilence(const rules::Silence& s);
 Result<rules::Silence> DecodeSilence(std::string_view doc);
+
+std::string EncodeOverride(const schedule::OverrideSpec& o);
+Result<schedule::OverrideSpec> DecodeOverride(std::string_view doc);
 
 }  // namespace rota::store

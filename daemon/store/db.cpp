@@ -77,6 +77,14 @@ void Statement::Reset() {
 
 std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
+std::optional<std::int64_t> Statement::OptInt(int column) const {
+  return IsNull(column) ? std::nullopt : std::optional<std::int64_t>(Int(column));
+}
+
+Statement& Statement::Bind(int index, const std::optional<std::int64_t>& v) {
+  return v ? Bind(index, *v) : BindNull(index);
+}
+
 std::string Statement::Text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);

@@ -42,6 +42,7 @@ class Statement {
   Statement& Bind(int index, std::int64_t v);
   Statement& Bind(int index, std::string_view v);
   Statement& BindNull(int index);
+  Statement& Bind(int index, const std::optional<std::int64_t>& v);
   // Runs to the next row: true if there is one, false when done.
   Result<bool> Step();
   // Runs a statement that returns no rows.
@@ -49,6 +50,7 @@ class Statement {
   void Reset();
 
   [[nodiscard]] std::int64_t Int(int column) const;
+  [[nodiscard]] std::optional<std::int64_t> OptInt(int column) const;
   [[nodiscard]] std::string Text(int column) const;
   // The same without a copy; valid until the next Step, Reset or the end.
   [[nodiscard]] std::string_view TextView(int column) const;

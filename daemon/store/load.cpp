@@ -39,7 +39,8 @@ void LoadRange(const std::string& path, const AlertDecoder& decoder, Range& rang
     range.status = Fail(db.error());
     return;
   }
-  auto rows = (*db)->Prepare("SELECT id, doc FROM alerts WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
+  auto rows = (*db)->Prepare(
+      "SELECT id, doc, updated_at, ends_at FROM alerts WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
   if (!rows) {
     range.status = Fail(rows.error());
     return;
@@ -59,6 +60,11 @@ void LoadRange(const std::string& path, const AlertDecoder& decoder, Range& rang
       range.skipped.push_back({rows->Int(0), a.error().message()});
       continue;
     }
+    // The columns a re-send moves are authoritative (migration 0003).
+    a->updated_at = TimePoint{std::chrono::milliseconds(rows->Int(2))};
+    const auto ends = rows->OptInt(3);
+    a->ends_at = ends ? std::optional<TimePoint>(TimePoint{std::chrono::milliseconds(*ends)})
+                      : std::nullopt;
     range.alerts.push_back(std::move(*a));
   }
 }

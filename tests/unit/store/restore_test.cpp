@@ -147,8 +147,15 @@ TEST_CASE("changes are reported once, forgotten alerts for deletion") {
   auto c = e.TakeChanges();
   CHECK(c.changed == std::vector<AlertId>{r.id});
   CHECK(e.TakeChanges().changed.empty());
-  e.Ingest(ev, At("2026-11-23T09:01:00Z"));  // a duplicate updates the alert
-  CHECK(e.TakeChanges().changed == std::vector<AlertId>{r.id});
+  e.Ingest(ev, At("2026-11-23T09:01:00Z"));  // a re-send only touches the alert
+  c = e.TakeChanges();
+  CHECK(c.changed.empty());
+  CHECK(c.touched == std::vector<AlertId>{r.id});
+  ev.annotations = {{"summary", "now with a summary"}};
+  e.Ingest(ev, At("2026-11-23T09:01:30Z"));  // new annotations rewrite it
+  c = e.TakeChanges();
+  CHECK(c.changed == std::vector<AlertId>{r.id});
+  CHECK(c.touched.empty());
   REQUIRE(e.Resolve(r.id, "x", "", At("2026-11-23T09:02:00Z")).has_value());
   (void)e.TakeChanges();
   CHECK(e.PruneResolved(At("2026-11-25T00:00:00Z")) == 1);

@@ -1,0 +1,92 @@
+#include "notify/compose.h"
+
+#include <boost/json.hpp>
+
+#include "core/time.h"
+
+namespace rota::notify {
+namespace {
+
+namespace json = boost::json;
+
+json::object AlertData(const engine::Alert& a, const std::string& ack_url) {
+  json::object labels;
+  for (const auto& [k, v] : a.labels.pairs()) {
+    labels[k] = v;
+  }
+  json::object annotations;
+  for (const auto& [k, v] : a.annotations) {
+    annotations[k] = v;
+  }
+  return json::object{{"id", std::to_string(a.id)},
+                      {"fingerprint", a.key},
+                      {"status", engine::AlertStateName(a.state)},
+                      {"labels", std::move(labels)},
+                      {"annotations", std::move(annotations)},
+                      {"starts_at", FormatRfc3339(a.starts_at)},
+                      {"ack_url", ack_url}};
+}
+
+}  // namespace
+
+std::vector<Outgoing> Compose(const engine::Notification& n, const config::Person& person,
+                              const ComposeContext& ctx) {
+  std::vector<Outgoing> out;
+  json::array alerts;
+  json::array resolved;
+  std::string summary;
+  std::string first_ack;
+  const auto add = [&](engine::AlertId id, json::array& into) {
+    const engine::Alert* a = ctx.find(id);
+    if (a == nullptr) {
+      return;
+    }
+    const std::string ack = ctx.ack_url(a->id, n.person);
+    if (&into == &alerts && first_ack.empty()) {
+      first_ack = ack;
+    }
+    into.push_back(AlertData(*a, ack));
+    if (summary.size() < 200) {
+      summary += (summary.empty() ? "" : "; ") + std::string(a->labels.Get("alertname"));
+    }
+  };
+  for (engine::AlertId id : n.alerts) {
+    add(id, alerts);
+  }
+  for (engine::AlertId id : n.resolved) {
+    add(id, resolved);
+  }
+  const std::string kind(engine::NotificationKindName(n.kind));
+  const auto decided_ms = n.at.time_since_epoch().count();
+  for (std::size_t c = 0; c < person.contacts.size(); ++c) {
+    const auto& contact = person.contacts[c];
+    if (!ctx.has_channel(contact.channel)) {
+      continue;
+    }
+    Message m;
+    m.id = std::to_string(decided_ms) + "-" + std::to_string(n.id) + "-" + std::to_string(c);
+    m.recipient = n.person;
+    m.to = contact.to;
+    m.created_ms = decided_ms;
+    m.alert_ids = n.alerts;
+    m.alert_ids.insert(m.alert_ids.end(), n.resolved.begin(), n.resolved.end());
+    m.kind = kind;
+    m.summary = kind + ": " + summary;
+    m.body = MakeBody(json::object{
+        {"notification_id", m.id},
+        {"recipient", n.person},
+        {"to", contact.to},
+        {"kind", kind},
+        {"alerts", alerts},
+        {"resolved_alerts", resolved},
+        {"route", n.route},
+        {"step", n.step},
+        {"reason", n.reason},
+        {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
+        {"ack_url", first_ack.empty() ? json::value(nullptr) : json::value(first_ack)}});
+    out.push_back({std::move(m), contact.channel});
+  }
+  return out;
+}
+
+}  // namespace rota::notify

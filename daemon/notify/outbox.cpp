@@ -1,0 +1,131 @@
+#include "notify/outbox.h"
+
+#include <algorithm>
+
+namespace rota::notify {
+
+std::string_view OutboxStateName(OutboxState s) {
+  switch (s) {
+    case OutboxState::kPending:
+      return "pending";
+    case OutboxState::kSending:
+      return "sending";
+    case OutboxState::kDelivered:
+      return "delivered";
+    case OutboxState::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
+Outbox::Outbox(Guard guard, ChannelKnown known, std::uint64_t seed)
+    : guard_(std::move(guard)), known_(std::move(known)), rng_(seed) {}
+
+void Outbox::Add(std::vector<Outgoing> items, TimePoint now) {
+  for (auto& o : items) {
+    Attempt(std::move(o), now, /*retry=*/false);
+  }
+}
+
+void Outbox::Restore(std::vector<Outgoing> items, const std::vector<TimePoint>& next_attempts,
+                     TimePoint now) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const TimePoint at = i < next_attempts.size() ? std::max(next_attempts[i], now) : now;
+    pending_.emplace(at, std::move(items[i]));
+  }
+  Tick(now);
+}
+
+void Outbox::Attempt(Outgoing o, TimePoint now, bool retry) {
+  const int attempts = o.message.attempts;
+  // Hours are law: the final guard, at the instant of sending.
+  if (!guard_(o.message.recipient, now)) {
+    marks_.push_back({o.message.id, OutboxState::kFailed, attempts, {},
+                      "refused: the person is not on duty"});
+    Event(retry ? OutboxEvent::Kind::kHoursEnded : OutboxEvent::Kind::kRefused, o,
+          "the person is not on duty");
+    return;
+  }
+  if (!known_(o.channel)) {
+    marks_.push_back({o.message.id, OutboxState::kFailed, attempts, {},
+                      "channel " + o.channel + " is no longer configured"});
+    Event(OutboxEvent::Kind::kNoChannel, o, "channel " + o.channel + " is no longer configured");
+    return;
+  }
+  ++sending_;
+  sends_.push_back(std::move(o));
+}
+
+Duration Outbox::Backoff(int attempts) {
+  const std::int64_t base = std::min<std::int64_t>(300000, 1000LL << std::min(attempts - 1, 20));
+  const auto half = static_cast<std::uint64_t>(base / 2);
+  return std::chrono::milliseconds(base / 2 + static_cast<std::int64_t>(rng_() % (half + 1)));
+}
+
+Duration Outbox::MaxAge(const std::string& channel) const {
+  const auto it = max_age_.find(channel);
+  return it != max_age_.end() ? it->second : Duration(std::chrono::hours(1));
+}
+
+void Outbox::OnResult(Message m, const std::string& channel, const SendResult& r, TimePoint now) {
+  sending_ = sending_ > 0 ? sending_ - 1 : 0;
+  m.attempts += 1;
+  Outgoing o{std::move(m), channel};
+  const Duration age = now - TimePoint{std::chrono::milliseconds(o.message.created_ms)};
+  if (r.outcome == SendOutcome::kFailed && age < MaxAge(channel)) {
+    const TimePoint next = now + Backoff(o.message.attempts);
+    marks_.push_back({o.message.id, OutboxState::kPending, o.message.attempts, next, r.detail});
+    Event(OutboxEvent::Kind::kRetrying, o, r.detail, next);
+    pending_.emplace(next, std::move(o));
+    return;
+  }
+  const bool delivered = r.outcome == SendOutcome::kDelivered;
+  marks_.push_back({o.message.id, delivered ? OutboxState::kDelivered : OutboxState::kFailed,
+                    o.message.attempts, {}, r.detail});
+  Event(delivered                                   ? OutboxEvent::Kind::kDelivered
+        : r.outcome == SendOutcome::kRejected       ? OutboxEvent::Kind::kRejected
+                                                    : OutboxEvent::Kind::kGaveUp,
+        o, r.detail);
+}
+
+void Outbox::Tick(TimePoint now) {
+  while (!pending_.empty() && pending_.begin()->first <= now) {
+    Outgoing o = std::move(pending_.begin()->second);
+    pending_.erase(pending_.begin());
+    Attempt(std::move(o), now, /*retry=*/true);
+  }
+}
+
+std::optional<TimePoint> Outbox::NextDue() const {
+  if (pending_.empty()) {
+    return std::nullopt;
+  }
+  return pending_.begin()->first;
+}
+
+std::vector<Outgoing> Outbox::TakeSends() { return std::exchange(sends_, {}); }
+std::vector<OutboxMark> Outbox::TakeMarks() { return std::exchange(marks_, {}); }
+std::vector<OutboxEvent> Outbox::TakeEvents() { return std::exchange(events_, {}); }
+
+std::map<std::string, Outbox::Waiting> Outbox::WaitingByChannel(TimePoint now) const {
+  std::map<std::string, Waiting> out;
+  for (const auto& [channel, age] : max_age_) {
+    out[channel];
+  }
+  const auto now_ms = now.time_since_epoch().count();
+  for (const auto& [at, o] : pending_) {
+    auto& w = out[o.channel];
+    w.count += 1;
+    w.oldest_seconds =
+        std::max(w.oldest_seconds, static_cast<double>(now_ms - o.message.created_ms) / 1000.0);
+  }
+  return out;
+}
+
+void Outbox::Event(OutboxEvent::Kind kind, const Outgoing& o, std::string detail,
+                   TimePoint retry_at) {
+  events_.push_back({kind, o.message.id, o.channel, o.message.recipient, o.message.kind,
+                     o.message.alert_ids, o.message.attempts, std::move(detail), retry_at});
+}
+
+}  // namespace rota::notify

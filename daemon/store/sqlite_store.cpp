@@ -1,0 +1,301 @@
+// The SQLite backend of store::Store: every line of rota's SQL lives here
+// and in migrations/ (plus the loader and retention helpers beside it).
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+
+#include "store/alert_codec.h"
+#include "store/db.h"
+#include "store/load.h"
+#include "store/migrate.h"
+#include "store/outbox.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+namespace rota::store {
+
+std::string_view OutboxStateName(OutboxState s) {
+  switch (s) {
+    case OutboxState::kPending:
+      return "pending";
+    case OutboxState::kDelivered:
+      return "delivered";
+    case OutboxState::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
+std::size_t State::AlertCount() const {
+  std::size_t n = 0;
+  for (const auto& p : alerts) {
+    n += p.size();
+  }
+  return n;
+}
+
+namespace {
+
+// N of "<prefix>N", or 0.
+std::uint64_t Serial(std::string_view id, std::string_view prefix) {
+  if (!id.starts_with(prefix)) {
+    return 0;
+  }
+  std::uint64_t n = 0;
+  const auto digits = id.substr(prefix.size());
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  return ec == std::errc() && end == digits.data() + digits.size() ? n : 0;
+}
+
+Result<void> WriteAlerts(Db& db, const Batch& b) {
+  auto up = db.Cached(
+      "INSERT INTO alerts(id, key, state, updated_at, ends_at, resolved_at, doc) "
+      "VALUES (?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(id) DO UPDATE SET key=excluded.key, "
+      "state=excluded.state, updated_at=excluded.updated_at, ends_at=excluded.ends_at, "
+      "resolved_at=excluded.resolved_at, doc=excluded.doc");
+  if (!up) {
+    return Fail(up.error());
+  }
+  for (const auto& a : b.alerts) {
+    (*up)->Bind(1, static_cast<std::int64_t>(a.id)).Bind(2, a.key);
+    (*up)->Bind(3, engine::AlertStateName(a.state)).Bind(4, a.updated_ms).Bind(5, a.ends_ms);
+    if (auto r = (*up)->Bind(6, a.resolved_ms).Bind(7, a.doc).Run(); !r) {
+      return r;
+    }
+  }
+  auto touch = db.Cached("UPDATE alerts SET updated_at=?2, ends_at=?3 WHERE id=?1");
+  if (!touch) {
+    return Fail(touch.error());
+  }
+  for (const auto& t : b.touches) {
+    (*touch)->Bind(1, static_cast<std::int64_t>(t.id)).Bind(2, t.updated_ms).Bind(3, t.ends_ms);
+    if (auto r = (*touch)->Run(); !r) {
+      return r;
+    }
+  }
+  auto del = db.Cached("DELETE FROM alerts WHERE id = ?1");
+  if (!del) {
+    return Fail(del.error());
+  }
+  for (auto id : b.forgotten) {
+    if (auto r = (*del)->Bind(1, static_cast<std::int64_t>(id)).Run(); !r) {
+      return r;
+    }
+  }
+  if (b.next_alert_id != 0) {
+    auto next = db.Cached(
+        "INSERT INTO meta(key, value) VALUES ('next_alert_id', ?1) ON CONFLICT(key) DO UPDATE "
+        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");
+    if (!next) {
+      return Fail(next.error());
+    }
+    if (auto r = (*next)->Bind(1, std::to_string(b.next_alert_id)).Run(); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+// Replaces a small table (silences, overrides) with (id, end, doc) rows.
+template <typename T, typename Encode>
+Result<void> ReplaceTable(Db& db, std::string_view table, std::string_view end_column,
+                          const std::vector<T>& items, Encode encode) {
+  if (auto r = db.Exec("DELETE FROM " + std::string(table)); !r) {
+    return r;
+  }
+  auto ins = db.Cached("INSERT INTO " + std::string(table) + "(id, " + std::string(end_column) +
+                       ", doc) VALUES (?1, ?2, ?3)");
+  if (!ins) {
+    return Fail(ins.error());
+  }
+  for (const auto& item : items) {
+    const auto [id, end, doc] = encode(item);
+    if (auto r = (*ins)->Bind(1, id).Bind(2, end).Bind(3, doc).Run(); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> WriteOutbox(Db& db, const Batch& b) {
+  auto ins = db.Cached(
+      "INSERT OR IGNORE INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
+      "next_attempt_at, attempts) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+  if (!ins) {
+    return Fail(ins.error());
+  }
+  for (const auto& o : b.outbox) {
+    (*ins)->Bind(1, o.key).Bind(2, o.channel).Bind(3, o.recipient).Bind(4, o.kind);
+    (*ins)->Bind(5, o.payload).Bind(6, o.created_ms).Bind(7, o.next_attempt_ms);
+    if (auto r = (*ins)->Bind(8, static_cast<std::int64_t>(o.attempts)).Run(); !r) {
+      return r;
+    }
+  }
+  auto mark = db.Cached(
+      "UPDATE outbox SET state=?2, attempts=?3, next_attempt_at=coalesce(?4, next_attempt_at), "
+      "last_error=?5 WHERE idempotency_key=?1");
+  if (!mark) {
+    return Fail(mark.error());
+  }
+  for (const auto& m : b.marks) {
+    (*mark)->Bind(1, m.key).Bind(2, OutboxStateName(m.state));
+    (*mark)->Bind(3, static_cast<std::int64_t>(m.attempts));
+    (*mark)->Bind(4, m.state == OutboxState::kPending ? std::optional<std::int64_t>(m.next_attempt_ms)
+                                                      : std::nullopt);
+    if (auto r = (*mark)->Bind(5, m.error).Run(); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> WriteBatch(Db& db, const Batch& b) {
+  if (auto r = WriteAlerts(db, b); !r) {
+    return r;
+  }
+  if (b.silences) {
+    auto r = ReplaceTable(db, "silences", "ends_at", *b.silences, [](const rules::Silence& s) {
+      return std::tuple{s.id, s.ends_at.time_since_epoch().count(), EncodeSilence(s)};
+    });
+    if (!r) {
+      return r;
+    }
+  }
+  if (b.overrides) {
+    auto r = ReplaceTable(db, "overrides", "end_at", *b.overrides, [](const schedule::OverrideSpec& o) {
+      return std::tuple{o.id, o.end.time_since_epoch().count(), EncodeOverride(o)};
+    });
+    if (!r) {
+      return r;
+    }
+  }
+  return WriteOutbox(db, b);
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, std::unique_ptr<Db> db, int schema, std::size_t max_batch,
+              CommitObserver observer)
+      : path_(std::move(path)), schema_(schema), db_(std::move(db)),
+        max_batch_(max_batch), observer_(std::move(observer)) {}
+  ~SqliteStore() override { Stop(); }
+
+  Result<State> Load(const config::Config& config) override;
+  void Write(Batch batch, Done done) override {
+    Writer().Submit([b = std::move(batch)](Db& db) { return WriteBatch(db, b); }, std::move(done));
+  }
+  void PruneFinished(std::int64_t cutoff_ms) override {
+    Writer().Submit([cutoff_ms](Db& db) { return PruneFinishedOutbox(db, cutoff_ms); }, nullptr);
+  }
+  void Stop() override {
+    if (writer_) {
+      writer_->Stop();  // what is queued is written, then the database closes
+    }
+  }
+
+ private:
+  store::Writer& Writer() {
+    if (!writer_) {  // the first write after Load takes the connection over
+      writer_ = std::make_unique<store::Writer>(std::move(db_), max_batch_, observer_);
+    }
+    return *writer_;
+  }
+  Result<void> LoadSmallTables(State& st);
+
+  std::string path_;
+  int schema_;
+  std::unique_ptr<Db> db_;  // until the writer takes it
+  std::size_t max_batch_;
+  CommitObserver observer_;
+  std::unique_ptr<store::Writer> writer_;
+};
+
+Result<void> SqliteStore::LoadSmallTables(State& st) {
+  Db& db = *db_;
+  auto silences = db.Prepare("SELECT id, doc FROM silences ORDER BY id");
+  if (!silences) {
+    return Fail(silences.error());
+  }
+  while (silences->Step().value_or(false)) {
+    const std::string id = silences->Text(0);
+    st.next_silence_id = std::max(st.next_silence_id, Serial(id, "s-") + 1);
+    if (auto s = DecodeSilence(silences->TextView(1))) {
+      st.silences.push_back(std::move(*s));
+    } else {
+      st.skipped.push_back({"silences", id, s.error().message()});
+    }
+  }
+  auto overrides = db.Prepare("SELECT id, doc FROM overrides ORDER BY id");
+  if (!overrides) {
+    return Fail(overrides.error());
+  }
+  while (overrides->Step().value_or(false)) {
+    const std::string id = overrides->Text(0);
+    st.next_override_id = std::max(st.next_override_id, Serial(id, "o-") + 1);
+    if (auto o = DecodeOverride(overrides->TextView(1))) {
+      st.overrides.push_back(std::move(*o));
+    } else {
+      st.skipped.push_back({"overrides", id, o.error().message()});
+    }
+  }
+  auto pending = db.Prepare(
+      "SELECT idempotency_key, channel, recipient, kind, payload, created_at, next_attempt_at, "
+      "attempts FROM outbox WHERE state = 'pending' ORDER BY id");
+  if (!pending) {
+    return Fail(pending.error());
+  }
+  while (pending->Step().value_or(false)) {
+    st.pending.push_back({pending->Text(0), pending->Text(1), pending->Text(2), pending->Text(3),
+                          pending->Text(4), pending->Int(5), pending->Int(6),
+                          static_cast<int>(pending->Int(7))});
+  }
+  auto next = db.Prepare(
+      "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_alert_id'), 1), "
+      "coalesce((SELECT max(id) FROM alerts), 0) + 1)");
+  if (!next || !next->Step().value_or(false)) {
+    return Fail(next ? Error::Io("cannot read the next alert id") : next.error());
+  }
+  st.next_alert_id = static_cast<engine::AlertId>(std::max<std::int64_t>(1, next->Int(0)));
+  return {};
+}
+
+Result<State> SqliteStore::Load(const config::Config& config) {
+  State st;
+  st.schema = schema_;
+  // Alerts decode on every core: start-up time grows with the stored alerts.
+  auto loaded = LoadAlerts(path_, config);
+  if (!loaded) {
+    return Fail(loaded.error());
+  }
+  st.alerts = std::move(loaded->parts);
+  for (const auto& bad : loaded->skipped) {
+    st.skipped.push_back({"alerts", std::to_string(bad.id), bad.error});
+  }
+  if (auto r = LoadSmallTables(st); !r) {
+    return Fail(r.error());
+  }
+  return st;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
+                                          Store::CommitObserver observer) {
+  const std::string path = (std::filesystem::path(options.dir) / "rota.db").string();
+  Db::Options db_options;
+  db_options.max_page_count = options.max_db_bytes > 0 ? options.max_db_bytes / 4096 : 0;
+  auto db = Db::Open(path, db_options);
+  if (!db) {
+    return Fail(db.error());
+  }
+  auto version = Migrate(**db);
+  if (!version) {
+    return Fail(version.error());
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
+      path, std::move(*db), *version, options.max_batch, std::move(observer)));
+}
+
+}  // namespace rota::store

@@ -1,0 +1,150 @@
+// Store: rota's durable state behind one interface, so that a second backend
+// (PostgreSQL, for high availability) implements the same calls and passes
+// the same contract suite (tests/unit/store/contract_test.cpp).
+//
+// What is stored:
+//   alerts     one row per alert: the engine's state of it as a document,
+//              plus the columns a re-send moves (updated_at, ends_at), so a
+//              re-send is a small update, never a rewrite of the document
+//   outbox     one row per notification and contact, written with the
+//              decision that made it; its state and next attempt are marks
+//   silences, overrides   the run-time ones (the config's live in the config)
+//   meta       the next alert id, so an id is never handed out twice (not
+//              even after its row was pruned or could not be decoded)
+//
+// Writes are batches: everything one strand turn changed, written in one
+// transaction with one fsync (a group commit joins concurrent batches), and
+// `done` runs after COMMIT. Nothing outside store/ writes SQL.
+//
+// Thread-safety: Write() and PruneFinished() from any thread (they queue);
+// Load() once, before the first Write(); Stop() once, last.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "engine/engine.h"
+#include "rules/routing.h"
+#include "schedule/roster.h"
+
+namespace rota::store {
+
+// A notification waiting to be (re)sent; the payload is the webhook JSON.
+struct OutboxRow {
+  std::string key;  // idempotency key
+  std::string channel;
+  std::string recipient;
+  std::string kind;
+  std::string payload;
+  std::int64_t created_ms = 0;
+  std::int64_t next_attempt_ms = 0;
+  int attempts = 0;
+};
+
+enum class OutboxState { kPending, kDelivered, kFailed };
+std::string_view OutboxStateName(OutboxState s);
+
+// What became of a notification: final (delivered, failed) or a retry at
+// next_attempt_ms. Attempts is the total made so far.
+struct OutboxMark {
+  std::string key;
+  OutboxState state = OutboxState::kPending;
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;  // kPending only
+  std::string error;
+};
+
+// One alert document to write in full.
+struct AlertWrite {
+  engine::AlertId id = 0;
+  std::string key;
+  engine::AlertState state = engine::AlertState::kFiring;
+  std::int64_t updated_ms = 0;
+  std::optional<std::int64_t> ends_ms;
+  std::optional<std::int64_t> resolved_ms;
+  std::string doc;
+};
+
+// A re-send: only last-seen and endsAt moved.
+struct AlertTouch {
+  engine::AlertId id = 0;
+  std::int64_t updated_ms = 0;
+  std::optional<std::int64_t> ends_ms;
+};
+
+struct Batch {
+  std::vector<AlertWrite> alerts;
+  std::vector<AlertTouch> touches;
+  std::vector<engine::AlertId> forgotten;
+  // Present: replace all run-time silences / overrides with these.
+  std::optional<std::vector<rules::Silence>> silences;
+  std::optional<std::vector<schedule::OverrideSpec>> overrides;
+  std::vector<OutboxRow> outbox;     // new notifications
+  std::vector<OutboxMark> marks;     // outcomes of earlier ones
+  engine::AlertId next_alert_id = 0;  // 0: unchanged
+
+  [[nodiscard]] bool empty() const {
+    return alerts.empty() && touches.empty() && forgotten.empty() && !silences && !overrides &&
+           outbox.empty() && marks.empty() && next_alert_id == 0;
+  }
+};
+
+// A stored row that does not decode: skipped (and logged by the caller),
+// never a crash; its id is never handed out again.
+struct Skipped {
+  std::string table;
+  std::string id;
+  std::string error;
+};
+
+struct State {
+  // By id, ascending, in parts (one per loading thread; Engine::Restore
+  // takes them as they are).
+  std::vector<std::vector<engine::Alert>> alerts;
+  std::vector<rules::Silence> silences;
+  std::vector<schedule::OverrideSpec> overrides;
+  std::vector<OutboxRow> pending;  // by creation
+  std::vector<Skipped> skipped;
+  engine::AlertId next_alert_id = 1;   // above every id ever used
+  std::uint64_t next_silence_id = 1;   // "s-N": above every N stored
+  std::uint64_t next_override_id = 1;  // "o-N": likewise
+  int schema = 0;
+  [[nodiscard]] std::size_t AlertCount() const;
+};
+
+class Store {
+ public:
+  using Done = std::function<void(const Result<void>&)>;
+  // After each commit: batches in it, seconds spent in COMMIT.
+  using CommitObserver = std::function<void(std::size_t batches, double seconds)>;
+
+  virtual ~Store() = default;
+
+  // Everything stored, decoded with `config` (routes by name).
+  virtual Result<State> Load(const config::Config& config) = 0;
+  // Queues `batch`; `done` (may be empty) runs on the store's thread after
+  // COMMIT, or with the error; a failed batch is not written at all.
+  virtual void Write(Batch batch, Done done) = 0;
+  // Forgets delivered and failed notifications created before `cutoff_ms`.
+  virtual void PruneFinished(std::int64_t cutoff_ms) = 0;
+  // Writes what is queued, then closes. Idempotent.
+  virtual void Stop() = 0;
+};
+
+// The embedded backend: SQLite in WAL mode, synchronous=FULL, group commit
+// on one writer thread (store/writer.h). Creates or migrates the schema.
+struct SqliteOptions {
+  std::string dir;                // the database is <dir>/rota.db
+  std::int64_t max_db_bytes = 0;  // 0: no limit (tests use it to simulate a full disk)
+  std::size_t max_batch = 1000;   // batches per group commit
+};
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
+                                          Store::CommitObserver observer);
+
+}  // namespace rota::store

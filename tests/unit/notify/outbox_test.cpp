@@ -1,0 +1,169 @@
+// The outbox as a state machine with injected time: backoff and jitter from
+// the stored next attempt (also after a restart), the send-time guard, final
+// outcomes and what is marked for the store.
+#include "notify/outbox.h"
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "../test_util.h"
+
+using namespace rota;
+using namespace rota::notify;
+using rota::testing::At;
+
+namespace {
+
+struct Harness {
+  std::set<std::string> on_duty{"alice"};
+  std::set<std::string> channels{"hooks"};
+  Outbox box{[this](const std::string& p, TimePoint) { return on_duty.count(p) > 0; },
+             [this](const std::string& c) { return channels.count(c) > 0; }, 42};
+  Harness() { box.SetMaxAges({{"hooks", std::chrono::minutes(10)}}); }
+};
+
+Outgoing Item(const std::string& id, TimePoint decided, const std::string& to = "alice") {
+  Message m;
+  m.id = id;
+  m.recipient = to;
+  m.kind = "alert";
+  m.alert_ids = {7};
+  m.created_ms = decided.time_since_epoch().count();
+  m.body = MakeBody(boost::json::object{{"notification_id", id}});
+  return {std::move(m), "hooks"};
+}
+
+SendResult Failed() { return {SendOutcome::kFailed, 1, "HTTP 503"}; }
+
+}  // namespace
+
+TEST_CASE("outbox: a failed attempt is retried with growing, jittered backoff until retry_max_age") {
+  Harness h;
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  h.box.Add({Item("n1", t0)}, t0);
+  auto sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 1);
+  CHECK(h.box.Sending() == 1);
+  TimePoint now = t0;
+  std::vector<std::int64_t> delays;
+  Message m = std::move(sends[0].message);
+  while (true) {
+    h.box.OnResult(std::move(m), "hooks", Failed(), now);
+    auto events = h.box.TakeEvents();
+    REQUIRE(events.size() == 1);
+    auto marks = h.box.TakeMarks();
+    REQUIRE(marks.size() == 1);
+    CHECK(marks[0].key == "n1");
+    CHECK(marks[0].attempts == events[0].attempts);
+    if (events[0].kind != OutboxEvent::Kind::kRetrying) {
+      CHECK(events[0].kind == OutboxEvent::Kind::kGaveUp);
+      CHECK(marks[0].state == OutboxState::kFailed);
+      CHECK(now - t0 >= std::chrono::minutes(10));
+      break;
+    }
+    CHECK(marks[0].state == OutboxState::kPending);
+    CHECK(marks[0].next_attempt == events[0].retry_at);
+    REQUIRE(h.box.NextDue().has_value());
+    CHECK(*h.box.NextDue() == events[0].retry_at);
+    delays.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(events[0].retry_at - now).count());
+    h.box.Tick(events[0].retry_at - std::chrono::milliseconds(1));
+    CHECK(h.box.TakeSends().empty());  // not before its instant
+    now = events[0].retry_at;
+    h.box.Tick(now);
+    sends = h.box.TakeSends();
+    REQUIRE(sends.size() == 1);
+    m = std::move(sends[0].message);
+  }
+  REQUIRE(delays.size() >= 5);
+  for (std::size_t i = 0; i < delays.size(); ++i) {
+    const std::int64_t base = std::min<std::int64_t>(300000, 1000LL << i);
+    CAPTURE(i);
+    CHECK(delays[i] >= base / 2);
+    CHECK(delays[i] <= base);
+  }
+  CHECK_FALSE(h.box.NextDue().has_value());
+}
+
+TEST_CASE("outbox: delivered and rejected are final; a gone channel fails") {
+  Harness h;
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  h.box.Add({Item("ok", t0), Item("no", t0)}, t0);
+  auto sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 2);
+  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 1, "HTTP 200"}, t0);
+  h.box.OnResult(std::move(sends[1].message), "hooks", {SendOutcome::kRejected, 1, "HTTP 400"}, t0);
+  auto marks = h.box.TakeMarks();
+  REQUIRE(marks.size() == 2);
+  CHECK(marks[0].state == OutboxState::kDelivered);
+  CHECK(marks[0].attempts == 1);
+  CHECK(marks[1].state == OutboxState::kFailed);
+  CHECK(marks[1].error == "HTTP 400");
+  auto events = h.box.TakeEvents();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].kind == OutboxEvent::Kind::kDelivered);
+  CHECK(events[1].kind == OutboxEvent::Kind::kRejected);
+  CHECK(events[1].alert_ids == std::vector<std::uint64_t>{7});
+  CHECK(h.box.Sending() == 0);
+
+  h.channels.clear();
+  h.box.Add({Item("lost", t0)}, t0);
+  CHECK(h.box.TakeSends().empty());
+  marks = h.box.TakeMarks();
+  REQUIRE(marks.size() == 1);
+  CHECK(marks[0].state == OutboxState::kFailed);
+  CHECK(h.box.TakeEvents().at(0).kind == OutboxEvent::Kind::kNoChannel);
+}
+
+TEST_CASE("outbox: the guard refuses off-duty recipients; a refused retry is expected, not a violation") {
+  Harness h;
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  h.box.Add({Item("bob1", t0, "bob")}, t0);
+  CHECK(h.box.TakeSends().empty());
+  auto events = h.box.TakeEvents();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == OutboxEvent::Kind::kRefused);
+  CHECK(h.box.TakeMarks().at(0).state == OutboxState::kFailed);
+
+  h.box.Add({Item("a1", t0)}, t0);
+  auto sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 1);
+  h.box.OnResult(std::move(sends[0].message), "hooks", Failed(), t0);
+  const TimePoint retry = h.box.TakeEvents().at(0).retry_at;
+  (void)h.box.TakeMarks();
+  h.on_duty.clear();  // alice's hours end before the retry
+  h.box.Tick(retry);
+  CHECK(h.box.TakeSends().empty());
+  events = h.box.TakeEvents();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == OutboxEvent::Kind::kHoursEnded);
+  auto marks = h.box.TakeMarks();
+  REQUIRE(marks.size() == 1);
+  CHECK(marks[0].state == OutboxState::kFailed);
+  CHECK(marks[0].attempts == 1);
+}
+
+TEST_CASE("outbox: after a restart each pending notification waits for its stored next attempt") {
+  Harness h;
+  const TimePoint now = At("2026-11-23T09:00:00Z");
+  auto overdue = Item("overdue", now - std::chrono::minutes(2));
+  overdue.message.attempts = 3;
+  auto later = Item("later", now - std::chrono::minutes(1));
+  later.message.attempts = 4;
+  h.box.Restore({overdue, later}, {now - std::chrono::seconds(5), now + std::chrono::seconds(30)}, now);
+  auto sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 1);
+  CHECK(sends[0].message.id == "overdue");
+  CHECK(sends[0].message.attempts == 3);
+  REQUIRE(h.box.NextDue().has_value());
+  CHECK(*h.box.NextDue() == now + std::chrono::seconds(30));
+  const auto waiting = h.box.WaitingByChannel(now);
+  CHECK(waiting.at("hooks").count == 1);
+  CHECK(waiting.at("hooks").oldest_seconds == doctest::Approx(60));
+  h.box.Tick(now + std::chrono::seconds(30));
+  sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 1);
+  CHECK(sends[0].message.id == "later");
+  h.box.OnResult(std::move(sends[0].message), "hooks", Failed(), now + std::chrono::seconds(30));
+  CHECK(h.box.TakeMarks().at(0).attempts == 5);
+}

@@ -1,0 +1,278 @@
+// The store contract: what every backend of store::Store must do, written
+// once against the interface. Each backend adds itself to Backends(); the
+// PostgreSQL backend joins here and passes the same cases by construction.
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <mutex>
+#include <numeric>
+#include <future>
+
+#include "../test_util.h"
+#include "config/roster_spec.h"
+#include "engine/engine.h"
+#include "store/alert_codec.h"
+#include "store/store.h"
+
+using namespace rota;
+using rota::testing::At;
+using rota::testing::TempDir;
+
+namespace {
+
+constexpr const char* kConfig = R"(
+people:
+  - {id: alice, hours: [{}]}
+  - {id: bob, hours: [{}]}
+teams: [{id: payments, members: [alice, bob]}]
+routes:
+  - {name: pages, matchers: ['severity="page"'], group_by: ['...'], group_wait: 0s, escalation: payments}
+escalations:
+  - name: payments
+    steps: [{notify: ['team:payments'], escalate_after: 15m}]
+)";
+
+// A fresh, empty store of one backend, living in `dir`.
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<store::Store>(const std::string& dir)> open;
+};
+
+std::vector<Backend> Backends() {
+  return {{"sqlite", [](const std::string& dir) {
+             store::SqliteOptions o;
+             o.dir = dir;
+             auto s = store::OpenSqlite(o, nullptr);
+             REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message()));
+             return std::move(*s);
+           }}};
+}
+
+Result<void> WriteAndWait(store::Store& s, store::Batch b) {
+  std::promise<Result<void>> done;
+  auto f = done.get_future();
+  s.Write(std::move(b), [&](const Result<void>& r) { done.set_value(r); });
+  return f.get();
+}
+
+struct Fixture {
+  std::shared_ptr<const config::Config> config = rota::testing::LoadConfig(kConfig);
+  std::unique_ptr<engine::Engine> engine;
+  Fixture() {
+    auto roster = std::make_shared<const schedule::Roster>(config::ToRosterSpec(*config));
+    engine = std::make_unique<engine::Engine>(engine::Model::Build(config, roster));
+  }
+  // An alert row as the shell writes it.
+  store::AlertWrite Row(engine::AlertId id) const {
+    const engine::Alert& a = *engine->Find(id);
+    return {a.id,
+            a.key,
+            a.state,
+            a.updated_at.time_since_epoch().count(),
+            a.ends_at ? std::optional<std::int64_t>(a.ends_at->time_since_epoch().count()) : std::nullopt,
+            std::nullopt,
+            store::EncodeAlert(a, *config)};
+  }
+  engine::AlertId Fire(const std::string& name, TimePoint at) {
+    engine::Event ev;
+    ev.source = "test";
+    ev.labels = LabelSet({{"alertname", name}, {"severity", "page"}});
+    return engine->Ingest(ev, at).id;
+  }
+};
+
+std::vector<engine::Alert> AllAlerts(const store::State& st) {
+  std::vector<engine::Alert> out;
+  for (const auto& part : st.alerts) {
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("store contract: alerts round trip, a touch moves only last-seen and endsAt") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
+    const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
+    {
+      auto s = backend.open(dir.path());
+      REQUIRE(s->Load(*f.config).has_value());
+      store::Batch batch;
+      batch.alerts = {f.Row(a), f.Row(b)};
+      batch.next_alert_id = f.engine->next_alert_id();
+      REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+      store::Batch touch;
+      touch.touches.push_back({a, At("2026-11-23T09:05:00Z").time_since_epoch().count(),
+                               At("2026-11-23T10:00:00Z").time_since_epoch().count()});
+      REQUIRE(WriteAndWait(*s, std::move(touch)).has_value());
+      s->Stop();
+    }
+    auto s = backend.open(dir.path());
+    auto st = s->Load(*f.config);
+    REQUIRE(st.has_value());
+    const auto alerts = AllAlerts(*st);
+    REQUIRE(alerts.size() == 2);
+    CHECK(alerts[0].id == a);
+    CHECK(alerts[0].updated_at == At("2026-11-23T09:05:00Z"));
+    REQUIRE(alerts[0].ends_at.has_value());
+    CHECK(*alerts[0].ends_at == At("2026-11-23T10:00:00Z"));
+    CHECK(alerts[0].timeline.size() == f.engine->Find(a)->timeline.size());
+    CHECK(alerts[1].id == b);
+    CHECK(alerts[1].updated_at == f.engine->Find(b)->updated_at);
+    CHECK_FALSE(alerts[1].ends_at.has_value());
+    CHECK(st->next_alert_id == b + 1);
+    CHECK(st->skipped.empty());
+  }
+}
+
+TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
+    const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
+    auto s = backend.open(dir.path());
+    REQUIRE(s->Load(*f.config).has_value());
+    store::Batch batch;
+    batch.alerts = {f.Row(a), f.Row(b)};
+    batch.next_alert_id = f.engine->next_alert_id();
+    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    store::Batch forget;
+    forget.forgotten = {b};  // the newest: max(id) alone would hand b out again
+    REQUIRE(WriteAndWait(*s, std::move(forget)).has_value());
+    s->Stop();
+    s = backend.open(dir.path());
+    auto st = s->Load(*f.config);
+    REQUIRE(st.has_value());
+    REQUIRE(AllAlerts(*st).size() == 1);
+    CHECK(AllAlerts(*st)[0].id == a);
+    CHECK(st->next_alert_id == b + 1);
+  }
+}
+
+TEST_CASE("store contract: silences and overrides are replaced as a whole") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    auto s = backend.open(dir.path());
+    REQUIRE(s->Load(*f.config).has_value());
+    rules::Silence silence;
+    silence.id = "s-7";
+    silence.matchers = rules::ParseMatchers("alertname=\"A\"").value();
+    silence.starts_at = At("2026-11-23T09:00:00Z");
+    silence.ends_at = At("2026-11-23T11:00:00Z");
+    silence.created_by = "alice";
+    silence.comment = "deploy";
+    schedule::OverrideSpec o1{"o-3", "bob", "alice", "", At("2026-11-23T09:00:00Z"),
+                              At("2026-11-23T17:00:00Z"), "covering"};
+    schedule::OverrideSpec o2{"o-4", "alice", "", "payments", At("2026-11-24T09:00:00Z"),
+                              At("2026-11-24T17:00:00Z"), ""};
+    store::Batch batch;
+    batch.silences = std::vector<rules::Silence>{silence};
+    batch.overrides = std::vector<schedule::OverrideSpec>{o1, o2};
+    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    store::Batch replace;
+    replace.overrides = std::vector<schedule::OverrideSpec>{o2};
+    REQUIRE(WriteAndWait(*s, std::move(replace)).has_value());
+    s->Stop();
+    s = backend.open(dir.path());
+    auto st = s->Load(*f.config);
+    REQUIRE(st.has_value());
+    REQUIRE(st->silences.size() == 1);
+    CHECK(st->silences[0].id == "s-7");
+    CHECK(st->silences[0].ends_at == silence.ends_at);
+    CHECK(st->silences[0].comment == "deploy");
+    CHECK(st->next_silence_id == 8);
+    REQUIRE(st->overrides.size() == 1);
+    CHECK(st->overrides[0].id == "o-4");
+    CHECK(st->overrides[0].team == "payments");
+    CHECK(st->overrides[0].start == o2.start);
+    CHECK(st->next_override_id == 5);
+  }
+}
+
+TEST_CASE("store contract: the outbox keeps pending notifications with their schedule") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    auto s = backend.open(dir.path());
+    REQUIRE(s->Load(*f.config).has_value());
+    const auto t0 = At("2026-11-23T09:00:00Z").time_since_epoch().count();
+    store::Batch batch;
+    for (const char* key : {"k1", "k2", "k3", "k4"}) {
+      batch.outbox.push_back({key, "hooks", "alice", "alert", R"({"to":"alice"})", t0, t0, 0});
+    }
+    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    store::Batch marks;
+    marks.marks.push_back({"k1", store::OutboxState::kDelivered, 1, 0, "HTTP 200"});
+    marks.marks.push_back({"k2", store::OutboxState::kFailed, 1, 0, "HTTP 400"});
+    marks.marks.push_back({"k3", store::OutboxState::kPending, 2, t0 + 4000, "HTTP 503"});
+    // A re-write of a row already there (a decision stored twice) keeps the first.
+    marks.outbox.push_back({"k4", "other", "bob", "digest", "{}", t0 + 1, t0 + 1, 0});
+    REQUIRE(WriteAndWait(*s, std::move(marks)).has_value());
+    s->Stop();
+    s = backend.open(dir.path());
+    auto st = s->Load(*f.config);
+    REQUIRE(st.has_value());
+    REQUIRE(st->pending.size() == 2);
+    CHECK(st->pending[0].key == "k3");
+    CHECK(st->pending[0].attempts == 2);
+    CHECK(st->pending[0].next_attempt_ms == t0 + 4000);
+    CHECK(st->pending[1].key == "k4");
+    CHECK(st->pending[1].channel == "hooks");
+    CHECK(st->pending[1].payload == R"({"to":"alice"})");
+    CHECK(st->pending[1].next_attempt_ms == t0);
+
+    // Retention forgets finished notifications only.
+    s->PruneFinished(t0 + 1);
+    REQUIRE(WriteAndWait(*s, store::Batch{}).has_value());
+    s->Stop();
+    s = backend.open(dir.path());
+    st = s->Load(*f.config);
+    REQUIRE(st.has_value());
+    CHECK(st->pending.size() == 2);
+  }
+}
+
+TEST_CASE("store contract: done runs after the batch is durable, in order") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    auto s = backend.open(dir.path());
+    REQUIRE(s->Load(*f.config).has_value());
+    std::vector<int> order;
+    std::mutex mu;
+    std::vector<std::future<void>> waits;
+    std::vector<std::promise<void>> dones(20);
+    for (int i = 0; i < 20; ++i) {
+      waits.push_back(dones[static_cast<std::size_t>(i)].get_future());
+      store::Batch b;
+      b.outbox.push_back({"k" + std::to_string(i), "hooks", "alice", "alert", "{}", i, i, 0});
+      s->Write(std::move(b), [&, i](const Result<void>& r) {
+        CHECK(r.has_value());
+        std::lock_guard lock(mu);
+        order.push_back(i);
+        dones[static_cast<std::size_t>(i)].set_value();
+      });
+    }
+    for (auto& w : waits) {
+      w.get();
+    }
+    std::vector<int> expected(20);
+    std::iota(expected.begin(), expected.end(), 0);
+    CHECK(order == expected);
+    s->Stop();
+    s = backend.open(dir.path());
+    auto st = s->Load(*f.config);
+    REQUIRE(st.has_value());
+    CHECK(st->pending.size() == 20);
+  }
+}
