@@ -1241,76 +1241,59 @@ std::string DefaultStorageDir() {
   return "./var";
 }
 
-LoadResult Load(const std::string& path, const LoadOptions& options) {
-  LoadResult result;
-  auto& errors = result.errors;
-  auto cfg = std::make_shared<Config>();
-  cfg->path = path;
-  Fnv1a64 hash;
+namespace {
 
-  auto text = ReadWholeFile(path);
-  if (!text) {
-    errors.push_back({{path, 1, 1}, text.error().message()});
-    return result;
+// The top-level sections of the main file, parsed into `cfg` and `pending`.
+void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Config& cfg,
+               Pending& pending) {
+  if (const YAML::Node g = root["global"]; g.IsDefined() && !g.IsNull()) {
+    ParseGlobal(r, g, cfg.global);
   }
-  hash.Update(*text);
-  auto root = ParseYaml(path, *text, errors);
-  if (!root) {
-    return result;
-  }
-  const std::string base_dir = fs::path(path).parent_path().string();
-  Reader r(path, base_dir.empty() ? "." : base_dir, errors);
-  if (!r.Map(*root, "the config file",
-             {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
-              "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest",
-              "auth"})) {
-    return result;
-  }
-  Pending pending;
-  if (const YAML::Node g = (*root)["global"]; g.IsDefined() && !g.IsNull()) {
-    ParseGlobal(r, g, cfg->global);
-  }
-  if (cfg->global.zone == nullptr) {
-    if (auto zone = schedule::FindZone(cfg->global.timezone)) {
-      cfg->global.zone = *zone;
+  if (cfg.global.zone == nullptr) {
+    if (auto zone = schedule::FindZone(cfg.global.timezone)) {
+      cfg.global.zone = *zone;
     }
   }
-  if (const YAML::Node s = (*root)["server"]; s.IsDefined() && !s.IsNull()) {
-    ParseServer(r, s, cfg->server);
+  if (const YAML::Node s = root["server"]; s.IsDefined() && !s.IsNull()) {
+    ParseServer(r, s, cfg.server);
   }
-  if (const YAML::Node s = (*root)["storage"]; s.IsDefined() && !s.IsNull()) {
-    ParseStorage(r, s, cfg->storage);
+  if (const YAML::Node s = root["storage"]; s.IsDefined() && !s.IsNull()) {
+    ParseStorage(r, s, cfg.storage);
   }
-  if (const YAML::Node s = (*root)["ingest"]; s.IsDefined() && !s.IsNull()) {
-    ParseIngest(r, s, cfg->ingest);
+  if (const YAML::Node s = root["ingest"]; s.IsDefined() && !s.IsNull()) {
+    ParseIngest(r, s, cfg.ingest);
   }
-  if (const YAML::Node s = (*root)["auth"]; s.IsDefined() && !s.IsNull()) {
-    ParseAuth(r, s, cfg->auth);
+  if (const YAML::Node s = root["auth"]; s.IsDefined() && !s.IsNull()) {
+    ParseAuth(r, s, cfg.auth);
   }
-  if (cfg->storage.dir.empty()) {
-    cfg->storage.dir = options.default_storage_dir;
+  if (cfg.storage.dir.empty()) {
+    cfg.storage.dir = options.default_storage_dir;
   }
-  if (cfg->global.external_url.empty()) {
-    const std::string host = cfg->server.host.empty() ? "localhost" : cfg->server.host;
-    cfg->global.external_url = "http://" + host + ":" + std::to_string(cfg->server.port);
+  if (cfg.global.external_url.empty()) {
+    const std::string host = cfg.server.host.empty() ? "localhost" : cfg.server.host;
+    cfg.global.external_url = "http://" + host + ":" + std::to_string(cfg.server.port);
   }
-  r.List(*root, "channels", [&](const YAML::Node& n) {
-    const std::size_t before = cfg->channels.size();
-    ParseChannel(r, n, cfg->channels);
-    if (cfg->channels.size() > before) {
-      ParseHeaders(r, n, cfg->channels.back());
+  r.List(root, "channels", [&](const YAML::Node& n) {
+    const std::size_t before = cfg.channels.size();
+    ParseChannel(r, n, cfg.channels);
+    if (cfg.channels.size() > before) {
+      ParseHeaders(r, n, cfg.channels.back());
     }
   });
-  r.List(*root, "time_intervals",
-         [&](const YAML::Node& n) { ParseNamedInterval(r, n, cfg->time_intervals); });
-  r.List(*root, "people", [&](const YAML::Node& n) { ParsePerson(r, n, pending.people); });
-  r.List(*root, "teams", [&](const YAML::Node& n) { ParseTeam(r, n, pending.teams); });
-  r.List(*root, "overrides", [&](const YAML::Node& n) { ParseOverride(r, n, cfg->overrides); });
-  ParseRuleSections(r, *root, pending);
+  r.List(root, "time_intervals",
+         [&](const YAML::Node& n) { ParseNamedInterval(r, n, cfg.time_intervals); });
+  r.List(root, "people", [&](const YAML::Node& n) { ParsePerson(r, n, pending.people); });
+  r.List(root, "teams", [&](const YAML::Node& n) { ParseTeam(r, n, pending.teams); });
+  r.List(root, "overrides", [&](const YAML::Node& n) { ParseOverride(r, n, cfg.overrides); });
+  ParseRuleSections(r, root, pending);
+}
 
-  // Rule files, in glob order per pattern, each once.
+// Rule files, in glob order per pattern, each once.
+void LoadRuleFiles(Reader& r, const YAML::Node& root, LoadResult& result, Config& cfg,
+                   Pending& pending, Fnv1a64& hash) {
+  auto& errors = result.errors;
   std::set<std::string> loaded;
-  for (const auto& [pattern, pos] : r.StrList(*root, "rule_files")) {
+  for (const auto& [pattern, pos] : r.StrList(root, "rule_files")) {
     const std::string full = r.Resolve(pattern);
     const auto files = ExpandGlob(full);
     if (files.empty()) {
@@ -1320,7 +1303,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
       if (!loaded.insert(fs::weakly_canonical(file).string()).second) {
         continue;
       }
-      cfg->rule_files.push_back(file);
+      cfg.rule_files.push_back(file);
       auto rule_text = ReadWholeFile(file);
       if (!rule_text) {
         errors.push_back({pos, rule_text.error().message()});
@@ -1338,11 +1321,12 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
       }
     }
   }
+}
 
-  // ---- uniqueness --------------------------------------------------------
-  CheckUnique(errors, cfg->channels, [](const Channel& c) -> const std::string& { return c.name; },
+void CheckAllUnique(std::vector<Diagnostic>& errors, const Config& cfg, const Pending& pending) {
+  CheckUnique(errors, cfg.channels, [](const Channel& c) -> const std::string& { return c.name; },
               [](const Channel& c) { return c.pos; }, "channel name");
-  CheckUnique(errors, cfg->time_intervals,
+  CheckUnique(errors, cfg.time_intervals,
               [](const NamedInterval& t) -> const std::string& { return t.name; },
               [](const NamedInterval& t) { return t.pos; }, "time interval name");
   CheckUnique(errors, pending.people,
@@ -1357,29 +1341,35 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   CheckUnique(errors, pending.escalations,
               [](const PendingEscalation& p) -> const std::string& { return p.escalation.name; },
               [](const PendingEscalation& p) { return p.escalation.pos; }, "escalation name");
+}
 
-  // ---- references ----------------------------------------------------------
+// What references resolve against: every name defined anywhere.
+struct Names {
   std::unordered_map<std::string, const NamedInterval*> intervals;
-  for (const auto& ni : cfg->time_intervals) {
-    intervals.emplace(ni.name, &ni);
+  std::set<std::string> channels;
+  std::set<std::string> people;
+  std::set<std::string> teams;
+  std::set<std::string> escalations;
+
+  Names(const Config& cfg, const Pending& pending) {
+    for (const auto& ni : cfg.time_intervals) {
+      intervals.emplace(ni.name, &ni);
+    }
+    for (const auto& c : cfg.channels) {
+      channels.insert(c.name);
+    }
+    for (const auto& pp : pending.people) {
+      people.insert(pp.person.id);
+    }
+    for (const auto& pt : pending.teams) {
+      teams.insert(pt.team.id);
+    }
+    for (const auto& pe : pending.escalations) {
+      escalations.insert(pe.escalation.name);
+    }
   }
-  std::set<std::string> channel_names;
-  for (const auto& c : cfg->channels) {
-    channel_names.insert(c.name);
-  }
-  std::set<std::string> person_ids;
-  for (const auto& pp : pending.people) {
-    person_ids.insert(pp.person.id);
-  }
-  std::set<std::string> team_ids;
-  for (const auto& pt : pending.teams) {
-    team_ids.insert(pt.team.id);
-  }
-  std::set<std::string> escalation_names;
-  for (const auto& pe : pending.escalations) {
-    escalation_names.insert(pe.escalation.name);
-  }
-  const auto resolve_hours = [&](const PendingHours& in, HoursSpec& out) {
+
+  void ResolveHours(const PendingHours& in, HoursSpec& out, std::vector<Diagnostic>& errors) const {
     for (const auto& [name, pos] : in.names) {
       auto it = intervals.find(name);
       if (it == intervals.end()) {
@@ -1392,9 +1382,10 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
                            it->second->intervals.end());
     }
     out.intervals.insert(out.intervals.end(), in.inline_entries.begin(), in.inline_entries.end());
-  };
-  const auto check_interval_names = [&](const std::vector<std::pair<std::string, SourcePos>>& in,
-                                        std::vector<std::string>& out) {
+  }
+
+  void CheckIntervalNames(const std::vector<std::pair<std::string, SourcePos>>& in,
+                          std::vector<std::string>& out, std::vector<Diagnostic>& errors) const {
     for (const auto& [name, pos] : in) {
       if (intervals.count(name) == 0) {
         errors.push_back({pos, "unknown time interval \"" + name +
@@ -1403,80 +1394,94 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
         out.push_back(name);
       }
     }
-  };
+  }
+};
 
+void ResolvePeople(Pending& pending, const Names& names, Config& cfg, std::vector<Diagnostic>& errors) {
   for (auto& pp : pending.people) {
     Person& p = pp.person;
     if (p.timezone.empty()) {
-      p.timezone = cfg->global.timezone;
-      p.zone = cfg->global.zone;
+      p.timezone = cfg.global.timezone;
+      p.zone = cfg.global.zone;
     }
-    resolve_hours(pp.hours, p.hours);
+    names.ResolveHours(pp.hours, p.hours, errors);
     for (const auto& c : p.contacts) {
-      if (channel_names.count(c.channel) == 0) {
+      if (names.channels.count(c.channel) == 0) {
         errors.push_back({c.pos, "person \"" + p.id + "\": unknown channel \"" + c.channel +
                                      "\" (define it under channels:)"});
       }
     }
-    cfg->people.push_back(std::move(p));
+    cfg.people.push_back(std::move(p));
   }
+}
+
+// The rotation's order: members named in `rotation.order`, or all of them.
+void ResolveRotation(PendingTeam& pt, const std::set<std::string>& members, LoadResult& result) {
+  Team& t = pt.team;
+  Rotation& rot = *t.rotation;
+  if (rot.timezone.empty()) {
+    rot.timezone = t.timezone;
+    rot.zone = t.zone;
+  }
+  if (pt.rotation_order.empty()) {
+    rot.order = t.members;
+  }
+  std::set<std::string> in_order;
+  for (const auto& [id, pos] : pt.rotation_order) {
+    if (members.count(id) == 0) {
+      result.errors.push_back({pos, "team \"" + t.id + "\": rotation names \"" + id +
+                                        "\", who is not a member of the team"});
+    } else if (!in_order.insert(id).second) {
+      result.errors.push_back({pos, "team \"" + t.id + "\": rotation lists \"" + id + "\" twice"});
+    } else {
+      rot.order.push_back(id);
+    }
+  }
+  if (!pt.rotation_order.empty() && in_order.size() < members.size()) {
+    for (const auto& m : t.members) {
+      if (in_order.count(m) == 0) {
+        result.warnings.push_back({t.pos, "team \"" + t.id + "\": member \"" + m +
+                                              "\" is not in the rotation and is never paged"});
+      }
+    }
+  }
+}
+
+void ResolveTeams(Pending& pending, const Names& names, Config& cfg, LoadResult& result) {
   for (auto& pt : pending.teams) {
     Team& t = pt.team;
     std::set<std::string> seen;
     for (const auto& [id, pos] : pt.members) {
-      if (person_ids.count(id) == 0) {
-        errors.push_back({pos, "team \"" + t.id + "\": unknown person \"" + id +
-                                   "\" (define it under people:)"});
+      if (names.people.count(id) == 0) {
+        result.errors.push_back({pos, "team \"" + t.id + "\": unknown person \"" + id +
+                                          "\" (define it under people:)"});
       } else if (!seen.insert(id).second) {
-        errors.push_back({pos, "team \"" + t.id + "\": person \"" + id + "\" listed twice"});
+        result.errors.push_back({pos, "team \"" + t.id + "\": person \"" + id + "\" listed twice"});
       } else {
         t.members.push_back(id);
       }
     }
-    resolve_hours(pt.support_hours, t.support_hours);
+    names.ResolveHours(pt.support_hours, t.support_hours, result.errors);
     if (t.timezone.empty()) {
-      t.timezone = cfg->global.timezone;
-      t.zone = cfg->global.zone;
+      t.timezone = cfg.global.timezone;
+      t.zone = cfg.global.zone;
     }
     if (t.rotation) {
-      Rotation& rot = *t.rotation;
-      if (rot.timezone.empty()) {
-        rot.timezone = t.timezone;
-        rot.zone = t.zone;
-      }
-      if (pt.rotation_order.empty()) {
-        rot.order = t.members;
-      }
-      std::set<std::string> in_order;
-      for (const auto& [id, pos] : pt.rotation_order) {
-        if (seen.count(id) == 0) {
-          errors.push_back({pos, "team \"" + t.id + "\": rotation names \"" + id +
-                                     "\", who is not a member of the team"});
-        } else if (!in_order.insert(id).second) {
-          errors.push_back({pos, "team \"" + t.id + "\": rotation lists \"" + id + "\" twice"});
-        } else {
-          rot.order.push_back(id);
-        }
-      }
-      if (!pt.rotation_order.empty() && in_order.size() < seen.size()) {
-        for (const auto& m : t.members) {
-          if (in_order.count(m) == 0) {
-            result.warnings.push_back({t.pos, "team \"" + t.id + "\": member \"" + m +
-                                                  "\" is not in the rotation and is never paged"});
-          }
-        }
-      }
+      ResolveRotation(pt, seen, result);
     }
-    cfg->teams.push_back(std::move(t));
+    cfg.teams.push_back(std::move(t));
   }
-  for (const auto& o : cfg->overrides) {
-    if (person_ids.count(o.person) == 0) {
+}
+
+void ResolveRules(Pending& pending, const Names& names, Config& cfg, std::vector<Diagnostic>& errors) {
+  for (const auto& o : cfg.overrides) {
+    if (names.people.count(o.person) == 0) {
       errors.push_back({o.pos, "override: unknown person \"" + o.person + "\""});
     }
-    if (!o.replaces.empty() && person_ids.count(o.replaces) == 0) {
+    if (!o.replaces.empty() && names.people.count(o.replaces) == 0) {
       errors.push_back({o.pos, "override: unknown person \"" + o.replaces + "\" to replace"});
     }
-    if (!o.team.empty() && team_ids.count(o.team) == 0) {
+    if (!o.team.empty() && names.teams.count(o.team) == 0) {
       errors.push_back({o.pos, "override: unknown team \"" + o.team + "\""});
     }
   }
@@ -1485,32 +1490,65 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
     for (std::size_t s = 0; s < e.steps.size(); ++s) {
       for (std::size_t i = 0; i < e.steps[s].notify.size(); ++i) {
         const Target& t = e.steps[s].notify[i];
-        const bool known = t.kind == Target::Kind::kPerson ? person_ids.count(t.id) > 0
-                                                           : team_ids.count(t.id) > 0;
-        if (!known) {
-          errors.push_back({pe.target_pos[s][i],
-                            "escalation \"" + e.name + "\": unknown " +
-                                (t.kind == Target::Kind::kPerson ? "person" : "team") + " \"" +
-                                t.id + "\""});
+        const bool person = t.kind == Target::Kind::kPerson;
+        if ((person ? names.people : names.teams).count(t.id) == 0) {
+          errors.push_back({pe.target_pos[s][i], "escalation \"" + e.name + "\": unknown " +
+                                                     (person ? "person" : "team") + " \"" + t.id + "\""});
         }
       }
     }
-    cfg->escalations.push_back(std::move(e));
+    cfg.escalations.push_back(std::move(e));
   }
   for (auto& pr : pending.routes) {
     Route& route = pr.route;
-    if (escalation_names.count(route.escalation) == 0) {
+    if (names.escalations.count(route.escalation) == 0) {
       errors.push_back({pr.escalation_pos, "route \"" + route.name + "\": unknown escalation \"" +
                                                route.escalation + "\""});
     }
-    check_interval_names(pr.active, route.active_time_intervals);
-    check_interval_names(pr.mute, route.mute_time_intervals);
-    cfg->routes.push_back(std::move(route));
+    names.CheckIntervalNames(pr.active, route.active_time_intervals, errors);
+    names.CheckIntervalNames(pr.mute, route.mute_time_intervals, errors);
+    cfg.routes.push_back(std::move(route));
   }
+  cfg.inhibit_rules = std::move(pending.inhibit_rules);
+}
 
-  cfg->inhibit_rules = std::move(pending.inhibit_rules);
+}  // namespace
+
+// Parse everything (main file, then rule files), check names are unique,
+// then resolve every reference; all errors are collected, none stops early.
+LoadResult Load(const std::string& path, const LoadOptions& options) {
+  LoadResult result;
+  auto cfg = std::make_shared<Config>();
+  cfg->path = path;
+  Fnv1a64 hash;
+  auto text = ReadWholeFile(path);
+  if (!text) {
+    result.errors.push_back({{path, 1, 1}, text.error().message()});
+    return result;
+  }
+  hash.Update(*text);
+  auto root = ParseYaml(path, *text, result.errors);
+  if (!root) {
+    return result;
+  }
+  const std::string base_dir = fs::path(path).parent_path().string();
+  Reader r(path, base_dir.empty() ? "." : base_dir, result.errors);
+  if (!r.Map(*root, "the config file",
+             {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
+              "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest",
+              "auth"})) {
+    return result;
+  }
+  Pending pending;
+  ParseMain(r, *root, options, *cfg, pending);
+  LoadRuleFiles(r, *root, result, *cfg, pending, hash);
+  CheckAllUnique(result.errors, *cfg, pending);
+  const Names names(*cfg, pending);
+  ResolvePeople(pending, names, *cfg, result.errors);
+  ResolveTeams(pending, names, *cfg, result);
+  ResolveRules(pending, names, *cfg, result.errors);
   cfg->hash = hash.Digest();
-  if (errors.empty()) {
+  if (result.errors.empty()) {
     result.config = std::move(cfg);
   }
   return result;
