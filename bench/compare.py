@@ -7,6 +7,14 @@ equivalent config, in the same run, and prints a table with the ratios.
     python3 bench/compare.py [--build build/release] [--runs 3] [--quick] [--out results.json]
 
 Workloads (docs/benchmarks.md says what each measures and what limits it):
+  0. sweep: the concurrency senders really use. Connections 1, 8, 32 x 1
+     and 64 alerts per request, 15,000 unique alerts per cell, each its own
+     group, webhook attached, a fresh daemon per cell: alerts/s and CPU ms
+     per 1,000 alerts. Then re-sends: 10,000 firing alerts sent once, then
+     all of them again in batches of 64 on one connection (what Prometheus
+     does every evaluation). And the floors in the same run: back-to-back
+     write + fdatasync p50 (bench/fsync_latency) and the loopback round trip
+     of loadgen against the sink, one connection, one alert per request.
   1. ingest: API v2, 1 and 100 alerts per request, unique alerts, each its
      own group, webhook sink attached: alerts/s, latency, CPU s per 1,000;
      and the ceiling: the same load straight at the sink, no alerting system
@@ -203,12 +211,12 @@ receivers:
         self.p.stop()
 
 
-def loadgen(args, system, batch, requests, connections=32, rate=0, run_id="r", shards=0):
+def loadgen(args, system, batch, requests, connections=32, rate=0, run_id="r", shards=0, extra=()):
     out = subprocess.run([os.path.join(args.build, "bench", "loadgen"),
                           "--url", "http://127.0.0.1:%d" % system.port, "--path", system.path,
                           "--batch", str(batch), "--requests", str(requests),
                           "--connections", str(connections), "--rate", str(rate),
-                          "--run-id", run_id, "--shards", str(shards), "--json"],
+                          "--run-id", run_id, "--shards", str(shards), "--json", *extra],
                          capture_output=True, text=True)
     if out.returncode != 0:
         print(out.stderr, file=sys.stderr)
@@ -229,6 +237,56 @@ def ingest(args, work, sink, cls, batch, requests):
                 "errors": result["errors"], "delivered": delivered, "sent": alerts}
     finally:
         system.stop()
+
+
+def sweep_cell(args, work, sink, cls, batch, connections, alerts):
+    system = cls(args, work, sink)
+    try:
+        sink.reset()
+        cpu0 = cpu_seconds(system.p.pid)
+        requests = alerts // batch
+        result = loadgen(args, system, batch, requests, connections=connections,
+                         run_id="s%d-%d" % (batch, connections))
+        sent = batch * requests
+        delivered = sink.wait_alerts(sent)["alerts"]
+        cpu = cpu_seconds(system.p.pid) - cpu0
+        return {"alerts_per_s": result["alerts_per_s"], "p50_ms": result["latency_ms"]["p50"],
+                "p99_ms": result["latency_ms"]["p99"], "cpu_ms_per_1000": 1e6 * cpu / sent,
+                "errors": result["errors"], "delivered": delivered, "sent": sent}
+    finally:
+        system.stop()
+
+
+def resend(args, work, sink, cls, alerts, batch=64):
+    """All alerts fire once, then come again in batches of `batch` on one
+    connection with the same labels and annotations: only the re-send phase
+    is measured."""
+    system = cls(args, work, sink)
+    try:
+        requests = -(-alerts // batch)
+        extra = ("--distinct", str(alerts), "--stable-annotations")
+        loadgen(args, system, batch, requests, connections=8, run_id="rs", extra=extra)
+        sink.wait_alerts(alerts, timeout=60)
+        cpu0 = cpu_seconds(system.p.pid)
+        result = loadgen(args, system, batch, requests, connections=1, run_id="rs", extra=extra)
+        cpu = cpu_seconds(system.p.pid) - cpu0
+        return {"alerts_per_s": result["alerts_per_s"], "cpu_ms_per_1000": 1e6 * cpu / (batch * requests),
+                "errors": result["errors"]}
+    finally:
+        system.stop()
+
+
+def floors(args, work, sink):
+    out = subprocess.run([os.path.join(args.build, "bench", "fsync_latency"), work, "2000", "0"],
+                         capture_output=True, text=True, check=True).stdout
+    fsync_p50 = float(out.split("p50 ")[1].split(" ms")[0])
+    fsync_p99 = float(out.split("p99 ")[1].split(" ms")[0])
+
+    class Direct:
+        port = sink.port
+        path = "/ceiling"
+    rtt = loadgen(args, Direct, 1, 5000, connections=1, run_id="rtt")
+    return {"fsync_p50_ms": fsync_p50, "fsync_p99_ms": fsync_p99, "rtt_p50_ms": rtt["latency_ms"]["p50"]}
 
 
 def end_to_end(args, work, sink, cls, count):
@@ -290,7 +348,8 @@ def main():
     ap.add_argument("--alertmanager", default=shutil.which("prometheus-alertmanager") or "prometheus-alertmanager")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, one run: checks the script")
-    ap.add_argument("--skip", default="", help="comma list of: ingest,ceiling,e2e,memory,routing,schedules")
+    ap.add_argument("--skip", default="",
+                    help="comma list of: sweep,ingest,ceiling,e2e,memory,routing,schedules")
     ap.add_argument("--out", help="write all figures as JSON")
     ap.add_argument("--am-memory-max", type=int, default=100000,
                     help="largest memory step for Alertmanager: at 1M alerts, each its own group, it "
@@ -317,6 +376,34 @@ def main():
         print("# %s: rota %s, alertmanager %s %s" % (what, rota, am, unit), file=sys.stderr, flush=True)
 
     try:
+        if "sweep" not in skip:
+            fl = floors(args, work, sink)
+            results["floors"] = fl
+            row("floor: write + fdatasync back to back, p50", fl["fsync_p50_ms"], None, "ms", "lower")
+            row("floor: loopback round trip loadgen-sink, p50", fl["rtt_p50_ms"], None, "ms", "lower")
+            row("target for 1 conn x 1/request: 70 % of 1/(fsync p50 + round trip)",
+                0.7 * 1000 / (fl["fsync_p50_ms"] + fl["rtt_p50_ms"]), None, "alerts/s")
+            alerts = 3000 if args.quick else 15000
+            for batch in (1, 64):
+                for connections in (1, 8, 32):
+                    per = {cls.name: [sweep_cell(args, work, sink, cls, batch, connections, alerts)
+                                      for _ in range(runs)] for cls in (Rota, Alertmanager)}
+                    results["sweep_%d_%d" % (batch, connections)] = per
+                    r, a = per["rota"], per["alertmanager"]
+                    row("sweep %d/request, %d conn: alerts/s" % (batch, connections),
+                        med([x["alerts_per_s"] for x in r]), med([x["alerts_per_s"] for x in a]), "alerts/s")
+                    row("sweep %d/request, %d conn: CPU per 1,000 alerts" % (batch, connections),
+                        med([x["cpu_ms_per_1000"] for x in r]), med([x["cpu_ms_per_1000"] for x in a]),
+                        "CPU ms", "lower")
+            count = 2000 if args.quick else 10000
+            per = {cls.name: [resend(args, work, sink, cls, count) for _ in range(runs)]
+                   for cls in (Rota, Alertmanager)}
+            results["resend"] = per
+            row("re-send %d firing alerts, 64/request, 1 conn: alerts/s" % count,
+                med([x["alerts_per_s"] for x in per["rota"]]),
+                med([x["alerts_per_s"] for x in per["alertmanager"]]), "alerts/s")
+            row("re-send: CPU per 1,000 alerts", med([x["cpu_ms_per_1000"] for x in per["rota"]]),
+                med([x["cpu_ms_per_1000"] for x in per["alertmanager"]]), "CPU ms", "lower")
         if "ingest" not in skip:
             for batch, requests in ((1, 2000 if args.quick else 20000), (100, 100 if args.quick else 500)):
                 per = {}

@@ -3,7 +3,7 @@
 //
 //   loadgen --url http://127.0.0.1:9095 [--path /api/v2/alerts] [--connections 8]
 //           [--batch 1] [--requests 20000] [--repeat-labels] [--rate 0]
-//           [--run-id r] [--shards 0] [--json]
+//           [--run-id r] [--shards 0] [--distinct N] [--stable-annotations] [--json]
 //
 // Alerts are Alertmanager API v2 objects, unique (alertname=LoadGen,
 // id=<run>-<connection>-<n>-<k>) unless --repeat-labels, which re-sends the
@@ -12,6 +12,11 @@
 // (so none resolves during a long run) and an annotation sent_us, the send
 // time in µs since the epoch, from which bench/sink computes end-to-end
 // latency.
+//
+// --distinct N cycles through N alerts (ids n mod N, one id space for all
+// connections), so a run re-sends the same firing alerts as Prometheus does
+// every evaluation; --stable-annotations leaves sent_us out, so a re-send
+// carries exactly what the first send did.
 //
 // --rate 0 sends as fast as the connections allow (closed loop); --rate R
 // sends R requests/s in total on a fixed schedule (open loop), and latency
@@ -68,6 +73,8 @@ int main(int argc, char** argv) {
   double rate = 0;
   std::string run_id = "r";
   int shards = 0;
+  long distinct = 0;
+  bool stable = false;
   bool as_json = false;
   po::options_description desc("loadgen options");
   desc.add_options()("url", po::value<std::string>(&url)->default_value("http://127.0.0.1:9095"), "")(
@@ -79,6 +86,8 @@ int main(int argc, char** argv) {
       "rate", po::value<double>(&rate)->default_value(0), "requests per second in total; 0 = max")(
       "run-id", po::value<std::string>(&run_id)->default_value("r"), "makes ids unique across runs")(
       "shards", po::value<int>(&shards)->default_value(0), "add shard=<id mod N>")(
+      "distinct", po::value<long>(&distinct)->default_value(0), "cycle through N alerts; 0 = all unique")(
+      "stable-annotations", po::bool_switch(&stable), "no sent_us annotation")(
       "json", po::bool_switch(&as_json), "one JSON object on stdout");
   po::variables_map vm;
   try {
@@ -124,13 +133,19 @@ int main(int argc, char** argv) {
         const std::string sent = std::to_string(NowUs());
         std::string body = "[";
         for (int k = 0; k < batch; ++k) {
-          const long id = repeat ? (n % 100) * batch + k : n * batch + k;
+          const long id = distinct > 0 ? (n * batch + k) % distinct
+                          : repeat     ? (n % 100) * batch + k
+                                       : n * batch + k;
+          // With --distinct the id space is shared by all connections.
+          const std::string who = distinct > 0 ? run_id : run_id + "-" + std::to_string(c);
           body += (k > 0 ? "," : "") + std::string(R"({"labels":{"alertname":"LoadGen","id":")") +
-                  run_id + "-" + std::to_string(c) + "-" + std::to_string(id) + R"(","severity":"page")";
+                  who + "-" + std::to_string(id) + R"(","severity":"page")";
           if (shards > 0) {
             body += R"(,"shard":")" + std::to_string(id % shards) + "\"";
           }
-          body += R"(},"annotations":{"sent_us":")" + sent + R"("},"endsAt":")" + ends_at + "\"}";
+          body += stable ? std::string(R"(},"annotations":{"summary":"load"},"endsAt":")")
+                         : R"(},"annotations":{"sent_us":")" + sent + R"("},"endsAt":")";
+          body += ends_at + "\"}";
         }
         body += "]";
         http::request<http::string_body> req{http::verb::post, path, 11};

@@ -2,7 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
 #include "core/time.h"
+#include "engine/timeline_text.h"
 
 namespace rota::api {
 
@@ -72,10 +75,52 @@ json::object AlertJson(const engine::Alert& a, const config::Config& config, boo
   if (detail) {
     json::array timeline;
     for (const auto& e : a.timeline) {
-      timeline.push_back(json::object{{"at", FormatRfc3339(e.at)}, {"what", e.what}});
+      timeline.push_back(TimelineEntryJson(e));
     }
     o["timeline"] = std::move(timeline);
   }
+  return o;
+}
+
+json::object TimelineEntryJson(const engine::Timeline::Entry& e) {
+  json::object o;
+  o["at"] = FormatRfc3339(e.at);
+  o["kind"] = engine::EntryKindName(e.kind());
+  json::array skipped;
+  e.ForEach([&](engine::Field f, std::string_view v) {
+    const std::string_view name = engine::FieldName(f);
+    json::value value;
+    if (engine::IsTimeField(f)) {
+      std::int64_t ms = 0;
+      std::from_chars(v.data(), v.data() + v.size(), ms);
+      value = FormatRfc3339(TimePoint{std::chrono::milliseconds(ms)});
+    } else if (engine::IsNumberField(f)) {
+      std::int64_t n = 0;
+      std::from_chars(v.data(), v.data() + v.size(), n);
+      value = n;
+    } else {
+      value = v;
+    }
+    if (f == engine::Field::kSkipped) {
+      skipped.push_back(json::object{{"person", v}});
+    } else if (f == engine::Field::kSkippedCode || f == engine::Field::kSkippedWhy) {
+      if (!skipped.empty()) {
+        skipped.back().as_object()[f == engine::Field::kSkippedCode ? "reason_code" : "reason"] = value;
+      }
+    } else if (engine::IsListField(f)) {
+      auto& list = o[name];
+      if (!list.is_array()) {
+        list = json::array();
+      }
+      list.as_array().push_back(std::move(value));
+    } else {
+      o[name] = std::move(value);
+    }
+  });
+  if (!skipped.empty()) {
+    o["skipped"] = std::move(skipped);
+  }
+  o["what"] = engine::Describe(e);
   return o;
 }
 

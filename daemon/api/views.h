@@ -27,6 +27,11 @@ boost::json::object AnnotationsJson(const engine::Annotations& a);
 // {"id", "fingerprint", "state", "status", "labels", ..., "routes": [...]}
 // and, with `detail`, "timeline".
 boost::json::object AlertJson(const engine::Alert& a, const config::Config& config, bool detail);
+// A timeline entry: {"at", "kind", its fields ("route", "step", "people",
+// "until", "person", "channel", "detail", "attempts", ...; skipped people as
+// "skipped": [{"person", "reason_code", "reason"}]) and "what", the entry in
+// English.
+boost::json::object TimelineEntryJson(const engine::Timeline::Entry& e);
 // One entry of an ingest answer (DESIGN.md "HTTP API").
 boost::json::object IngestResultJson(const engine::IngestResult& r);
 boost::json::object SilenceJson(const rules::Silence& s, TimePoint now);

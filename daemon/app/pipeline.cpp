@@ -415,13 +415,13 @@ void Pipeline::Pump() {
 
 void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
   using Kind = notify::OutboxEvent::Kind;
-  const auto annotate = [&](const std::string& what) {
+  using engine::EntryKind;
+  using engine::Field;
+  const auto annotate = [&](const engine::Note& note) {
     for (auto id : e.alert_ids) {
-      engine_->Annotate(id, now, what);
+      engine_->Annotate(id, now, note);
     }
   };
-  const std::string attempts =
-      std::to_string(e.attempts) + (e.attempts == 1 ? " attempt" : " attempts");
   switch (e.kind) {
     case Kind::kRetrying:
       log::Warn("notification not delivered; will retry",
@@ -440,8 +440,15 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
                   {{"channel", e.channel}, {"recipient", e.recipient}, {"kind", e.message_kind},
                    {"id", e.id}, {"attempts", e.attempts}, {"error", e.detail}});
       }
-      annotate(outcome + " to " + e.recipient + " via " + e.channel + " (" + e.detail + ", " + attempts +
-               ")" + (e.kind == Kind::kGaveUp ? "; gave up after retry_max_age" : ""));
+      engine::Note note(e.kind == Kind::kDelivered  ? EntryKind::kDelivered
+                        : e.kind == Kind::kRejected ? EntryKind::kRejected
+                                                    : EntryKind::kFailed);
+      note.Set(Field::kPerson, e.recipient).Set(Field::kChannel, e.channel).Set(Field::kDetail, e.detail);
+      note.Set(Field::kAttempts, static_cast<std::int64_t>(e.attempts));
+      if (e.kind == Kind::kGaveUp) {
+        note.Set(Field::kReason, "gave up after retry_max_age");
+      }
+      annotate(note);
       return;
     }
     case Kind::kRefused:
@@ -454,8 +461,7 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
       log::Warn("not retrying a notification: the person's hours have ended",
                 {{"recipient", e.recipient}, {"id", e.id}});
       metrics_.NotificationSent(e.channel, e.message_kind, "failed");
-      annotate("not delivered to " + e.recipient + ": their hours ended before " + e.channel +
-               " answered");
+      annotate(engine::Note(EntryKind::kHoursEnded).Set(Field::kPerson, e.recipient).Set(Field::kChannel, e.channel));
       return;
     case Kind::kNoChannel:
       log::Warn("notification dropped: its channel is no longer configured",

@@ -185,8 +185,8 @@ void Engine::SetOpen(const Alert& a) {
   open_by_key_.emplace(a.key, a.id);
 }
 
-void Engine::Note(Alert& a, TimePoint at, std::string what) {
-  a.timeline.Add(at, what);
+void Engine::Record(Alert& a, TimePoint at, const Note& note) {
+  a.timeline.Add(at, note);
   changed_.insert(a.id);
 }
 
@@ -213,22 +213,24 @@ const config::Escalation* Engine::EscalationOf(const Alert& a, int slot) const {
 }
 
 std::vector<std::string> Engine::OnDutyForStep(const config::EscalationStep& step, TimePoint now,
-                                               std::string* explanation) const {
+                                               Note* skipped) const {
   std::vector<std::string> people;
   const auto& roster = *model_->roster;
   for (const auto& target : step.notify) {
     if (target.kind == config::Target::Kind::kPerson) {
       if (roster.IsOnDuty(target.id, now)) {
         AddUnique(people, target.id);
-      } else if (explanation != nullptr) {
+      } else if (skipped != nullptr) {
         const auto d = roster.PersonOnDuty(target.id, now);
         if (d && d->off) {
-          *explanation += "; skipped " + target.id + ": " + d->off->detail;
+          skipped->Set(Field::kSkipped, target.id)
+              .Set(Field::kSkippedCode, schedule::OffReasonCode(d->off->reason))
+              .Set(Field::kSkippedWhy, d->off->detail);
         }
       }
       continue;
     }
-    if (explanation == nullptr) {
+    if (skipped == nullptr) {
       if (auto on = roster.TeamOnDutyPeople(target.id, now)) {
         for (const auto& p : *on) {
           AddUnique(people, p.person);
@@ -244,7 +246,9 @@ std::vector<std::string> Engine::OnDutyForStep(const config::EscalationStep& ste
       AddUnique(people, p.person);
     }
     for (const auto& off : duty->off_duty) {
-      *explanation += "; skipped " + off.person + ": " + off.detail;
+      skipped->Set(Field::kSkipped, off.person)
+          .Set(Field::kSkippedCode, schedule::OffReasonCode(off.reason))
+          .Set(Field::kSkippedWhy, off.detail);
     }
   }
   return people;
@@ -350,18 +354,18 @@ IngestResult Engine::Ingest(const Event& event, TimePoint now) {
   a.ends_at = event.ends_at;
   SetOpen(a);
   result.id = id;
-  Note(a, now, "received from " + event.source + " " + a.labels.ToString());
+  Record(a, now, Note(EntryKind::kReceived).Set(Field::kSource, event.source).Set(Field::kLabels, a.labels.ToString()));
   const auto matched = model_->routes.Match(a.labels);
   if (matched.empty()) {
     counters_.unrouted++;
-    Note(a, now, "no route matches: unrouted (add a last route without matchers to catch all)");
+    Record(a, now, Note(EntryKind::kUnrouted));
   }
   for (std::size_t i : matched) {
     Routing r;
     r.route = static_cast<int>(i);
     a.routings.push_back(r);
     const auto& route = model_->config->routes[i];
-    Note(a, now, "matched route " + route.name + " (escalation " + route.escalation + ")");
+    Record(a, now, Note(EntryKind::kMatched).Set(Field::kRoute, route.name).Set(Field::kEscalation, route.escalation));
   }
   for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
     Evaluate(a, static_cast<int>(slot), now, batch);
@@ -389,7 +393,7 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
     if (s.Mutes(a.labels, now)) {
       r.status = Outcome::kSilenced;
       r.gen++;
-      Note(a, now, "silenced by " + s.id + " until " + FormatRfc3339(s.ends_at));
+      Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s.id).Set(Field::kUntil, s.ends_at));
       Schedule(s.ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
       return;
     }
@@ -403,7 +407,9 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
         if (rules::Inhibits(rule, other.labels, a.labels)) {
           r.status = Outcome::kInhibited;
           r.gen++;
-          Note(a, now, "inhibited by alert " + std::to_string(oid) + " " + other.labels.ToString());
+          Record(a, now, Note(EntryKind::kInhibited)
+                             .Set(Field::kAlert, static_cast<std::int64_t>(oid))
+                             .Set(Field::kLabels, other.labels.ToString()));
           return;
         }
       }
@@ -424,8 +430,7 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
     if (auto s = schedule::SpanAt(spans, now)) {
       r.status = Outcome::kMuted;
       r.gen++;
-      Note(a, now, "route " + route->name + " muted (mute_time_intervals) until " +
-                       FormatRfc3339(s->end));
+      Record(a, now, Note(EntryKind::kMuted).Set(Field::kRoute, route->name).Set(Field::kUntil, s->end));
       Schedule(s->end, DeadlineKind::kRecheck, a.id, slot, r.gen);
       return;
     }
@@ -436,8 +441,12 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
       r.status = Outcome::kMuted;
       r.gen++;
       const auto next = schedule::NextStart(spans, now);
-      Note(a, now, "route " + route->name + " not active (active_time_intervals)" +
-                       (next ? " until " + FormatRfc3339(next->start) : ""));
+      Note inactive(EntryKind::kInactive);
+      inactive.Set(Field::kRoute, route->name);
+      if (next) {
+        inactive.Set(Field::kUntil, next->start);
+      }
+      Record(a, now, inactive);
       if (next) {
         Schedule(next->start, DeadlineKind::kRecheck, a.id, slot, r.gen);
       }
@@ -464,8 +473,7 @@ void Engine::AddToGroup(Alert& a, int slot, TimePoint now, Batch& batch) {
   g.pending.emplace_back(a.id, slot);
   r.status = Outcome::kGrouped;
   if (g.flush_at) {
-    Note(a, now, "joined group " + group_labels.ToString() + ", notified at " +
-                     FormatRfc3339(*g.flush_at));
+    Record(a, now, Note(EntryKind::kJoinedGroup).Set(Field::kGroup, group_labels.ToString()).Set(Field::kUntil, *g.flush_at));
     return;
   }
   const TimePoint at = !g.last_flush ? now + route.group_wait
@@ -476,8 +484,10 @@ void Engine::AddToGroup(Alert& a, int slot, TimePoint now, Batch& batch) {
   }
   g.flush_at = at;
   g.gen++;
-  Note(a, now, "grouped by " + group_labels.ToString() + "; group notifies at " +
-                   FormatRfc3339(at) + (g.last_flush ? " (group_interval)" : " (group_wait)"));
+  Record(a, now, Note(EntryKind::kGrouped)
+                     .Set(Field::kGroup, group_labels.ToString())
+                     .Set(Field::kUntil, at)
+                     .Set(Field::kReason, g.last_flush ? "group_interval" : "group_wait"));
   Schedule(at, DeadlineKind::kGroupFlush, key, 0, g.gen);
 }
 
@@ -513,15 +523,23 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     if (s.Mutes(a.labels, now)) {
       r.status = Outcome::kSilenced;
       r.gen++;
-      Note(a, now, "silenced by " + s.id + " until " + FormatRfc3339(s.ends_at));
+      Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s.id).Set(Field::kUntil, s.ends_at));
       Schedule(s.ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
       return;
     }
   }
   const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
-  const std::string label = "step " + std::to_string(r.step + 1) + " (" + Targets(step) + ")";
-  std::string why;
-  const auto people = OnDutyForStep(step, now, &why);
+  const auto step_note = [&](EntryKind kind) {
+    Note n(kind);
+    n.Set(Field::kStep, static_cast<std::int64_t>(r.step + 1)).Set(Field::kTargets, Targets(step));
+    return n;
+  };
+  Note skipped(EntryKind::kNote);  // collects the skipped people's fields
+  const auto people = OnDutyForStep(step, now, &skipped);
+  const auto with_skipped = [&](Note n) {
+    Timeline::Entry{TimePoint{}, skipped.payload()}.ForEach([&](Field f, std::string_view v) { n.Set(f, v); });
+    return n;
+  };
   if (!people.empty()) {
     for (const auto& p : people) {
       Notification& n = batch.Get(p, digest ? NotificationKind::kDigest : NotificationKind::kAlert,
@@ -540,7 +558,7 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     r.held_until.reset();
     r.hold_started.reset();
     r.held_for.clear();
-    Note(a, now, label + ": " + (digest ? "digest to " : "notified ") + Join(people) + why);
+    Record(a, now, with_skipped(step_note(digest ? EntryKind::kDigest : EntryKind::kNotified).List(Field::kPeople, people)));
     r.gen++;
     const Duration wait = r.exhausted ? route->repeat_interval : step.escalate_after;
     Schedule(now + wait, DeadlineKind::kEscalate, a.id, slot, r.gen);
@@ -549,7 +567,7 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
   const auto policy = step.when_nobody_on_duty.value_or(esc->when_nobody_on_duty);
   r.status = Outcome::kHeld;  // until a later decision says otherwise
   r.held_until.reset();
-  Note(a, now, label + ": nobody on duty" + why);
+  Record(a, now, with_skipped(step_note(EntryKind::kNobodyOnDuty)));
   switch (policy) {
     case config::NobodyOnDuty::kNext:
       Advance(a, slot, now, batch, "nobody on duty (when_nobody_on_duty: next)");
@@ -559,14 +577,14 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
       r.escalating = false;
       r.gen++;
       counters_.dropped++;
-      Note(a, now, "dropped (when_nobody_on_duty: drop)");
+      Record(a, now, Note(EntryKind::kDropped));
       return;
     case config::NobodyOnDuty::kHold:
       break;
   }
   const auto next = NextForStep(step, now);
   if (!next) {
-    Note(a, now, "nobody in " + label + " is on duty within a year");
+    Record(a, now, step_note(EntryKind::kNoneWithinYear));
     if (r.exhausted) {
       r.status = Outcome::kHeld;
       r.held_until.reset();
@@ -586,10 +604,9 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
   TimePoint wake = next->at;
   if (step.max_hold && *r.hold_started + *step.max_hold < wake) {
     wake = *r.hold_started + *step.max_hold;
-    Note(a, now, "held until " + FormatRfc3339(next->at) + " for " + Join(next->people) +
-                     "; max_hold moves on at " + FormatRfc3339(wake));
+    Record(a, now, Note(EntryKind::kHeld).Set(Field::kUntil, next->at).List(Field::kPeople, next->people).Set(Field::kWake, wake));
   } else {
-    Note(a, now, "held until " + FormatRfc3339(next->at) + " for " + Join(next->people));
+    Record(a, now, Note(EntryKind::kHeld).Set(Field::kUntil, next->at).List(Field::kPeople, next->people));
   }
   Schedule(wake, DeadlineKind::kRelease, a.id, slot, r.gen);
 }
@@ -608,24 +625,26 @@ void Engine::Advance(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     if (r.round < esc->repeat) {
       r.round++;
       r.step = 0;
-      Note(a, now, "repeating the escalation (round " + std::to_string(r.round + 1) + " of " +
-                       std::to_string(esc->repeat + 1) + ")");
+      Record(a, now, Note(EntryKind::kRepeating)
+                         .Set(Field::kRound, static_cast<std::int64_t>(r.round + 1))
+                         .Set(Field::kOf, static_cast<std::int64_t>(esc->repeat + 1)));
     } else {
       r.step = static_cast<int>(esc->steps.size()) - 1;
       r.exhausted = true;
       const config::Route* route = RouteOf(a, slot);
       const TimePoint at =
           std::max(now, r.last_notified.value_or(now) + (route ? route->repeat_interval : Duration(0)));
-      Note(a, now, "escalation exhausted: " + why + "; reminding step " +
-                       std::to_string(r.step + 1) + " every repeat_interval, next at " +
-                       FormatRfc3339(at));
+      Record(a, now, Note(EntryKind::kExhausted)
+                         .Set(Field::kReason, why)
+                         .Set(Field::kStep, static_cast<std::int64_t>(r.step + 1))
+                         .Set(Field::kUntil, at));
       r.gen++;
       Schedule(at, DeadlineKind::kEscalate, a.id, slot, r.gen);
       return;
     }
   }
   counters_.escalations++;
-  Note(a, now, "escalated to step " + std::to_string(r.step + 1) + ": " + why);
+  Record(a, now, Note(EntryKind::kEscalated).Set(Field::kStep, static_cast<std::int64_t>(r.step + 1)).Set(Field::kReason, why));
   RunStep(a, slot, now, batch, "escalation step " + std::to_string(r.step + 1), false);
 }
 
@@ -649,7 +668,7 @@ void Engine::Release(Alert& a, int slot, TimePoint now, Batch& batch) {
       }
     }
     if (!people.empty()) {
-      Note(a, now, "listed as resolved while held in the digest to " + Join(people));
+      Record(a, now, Note(EntryKind::kListedResolved).List(Field::kPeople, people));
     }
     r.held_until.reset();
     r.hold_started.reset();
@@ -674,7 +693,7 @@ void Engine::ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch
   a.resolved_at = now;
   resolved_order_.push({now, a.id});
   a.updated_at = now;
-  Note(a, now, why);
+  Record(a, now, Note(EntryKind::kResolved).Set(Field::kReason, why));
   if (auto it = open_by_key_.find(a.key); it != open_by_key_.end() && it->second == a.id) {
     open_by_key_.erase(it);
   }
@@ -704,7 +723,7 @@ void Engine::ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch
         }
       }
       if (!told.empty()) {
-        Note(a, now, "resolved notice to " + Join(told));
+        Record(a, now, Note(EntryKind::kResolvedNotice).List(Field::kPeople, told));
       }
     }
   }
@@ -734,7 +753,12 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
   a.state = AlertState::kAcknowledged;
   a.acked_by = who;
   a.updated_at = now;
-  Note(a, now, "acknowledged by " + who + (comment.empty() ? "" : ": " + comment));
+  Note acked(EntryKind::kAcknowledged);
+  acked.Set(Field::kBy, who);
+  if (!comment.empty()) {
+    acked.Set(Field::kComment, comment);
+  }
+  Record(a, now, acked);
   for (auto& r : a.routings) {
     r.gen++;
     r.escalating = false;
@@ -752,11 +776,10 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
         a.handover_gen++;
         a.handover_at = spans->front().end;
         Schedule(spans->front().end, DeadlineKind::kHandover, a.id, 0, a.handover_gen);
-        Note(a, now, "hands over at " + FormatRfc3339(spans->front().end) + " when " + who +
-                         "'s hours end, if still unresolved");
+        Record(a, now, Note(EntryKind::kHandoverPlanned).Set(Field::kUntil, spans->front().end).Set(Field::kBy, who));
       }
     } else {
-      Note(a, now, who + " is not on duty: no handover scheduled");
+      Record(a, now, Note(EntryKind::kNoHandover).Set(Field::kBy, who));
     }
   }
   return Outcome::kAcknowledged;
@@ -840,7 +863,7 @@ void Engine::Fire(const Deadline& d, TimePoint now, Batch& batch) {
         a.acked_by.clear();
         a.handover_at.reset();
         counters_.handovers++;
-        Note(a, d.at, "handed over: " + from + "'s hours ended with the alert unresolved");
+        Record(a, d.at, Note(EntryKind::kHandedOver).Set(Field::kBy, from));
         for (std::size_t s = 0; s < a.routings.size(); ++s) {
           Routing& r = a.routings[s];
           r.step = 0;
@@ -903,10 +926,10 @@ Result<void> Engine::ExpireSilence(const std::string& id, TimePoint now) {
   return {};
 }
 
-void Engine::Annotate(AlertId id, TimePoint at, std::string what) {
+void Engine::Annotate(AlertId id, TimePoint at, const Note& note) {
   auto it = alerts_.find(id);
   if (it != alerts_.end()) {
-    Note(it->second, at, std::move(what));
+    Record(it->second, at, note);
   }
 }
 

@@ -134,7 +134,7 @@ class Engine {
 
   // Facts the shell learns after a decision (a delivery succeeded or failed)
   // join the alert's timeline. Unknown ids are ignored.
-  void Annotate(AlertId id, TimePoint at, std::string what);
+  void Annotate(AlertId id, TimePoint at, const Note& note);
   // Forgets alerts resolved before `before`; returns how many.
   std::size_t PruneResolved(TimePoint before);
 
@@ -215,14 +215,15 @@ class Engine {
   void ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch& batch);
   void Fire(const Deadline& d, TimePoint now, Batch& batch);
   void Emit(Batch& batch);
-  // People of the step who are on duty; appends explanations for the rest.
+  // People of the step who are on duty; with `skipped`, the others of the
+  // step (person, reason code, reason) are added to that note.
   std::vector<std::string> OnDutyForStep(const config::EscalationStep& step, TimePoint now,
-                                         std::string* explanation) const;
+                                         Note* skipped) const;
   std::optional<schedule::NextDuty> NextForStep(const config::EscalationStep& step,
                                                 TimePoint now) const;
   const config::Escalation* EscalationOf(const Alert& a, int slot) const;
   const config::Route* RouteOf(const Alert& a, int slot) const;
-  void Note(Alert& a, TimePoint at, std::string what);
+  void Record(Alert& a, TimePoint at, const Note& note);
   void SetOpen(const Alert& a);
 
   std::shared_ptr<const Model> model_;

@@ -91,13 +91,22 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
          {"held_for", Strings(r.held_for, sp)}},
         sp));
   }
+  // Each entry: [at ms, kind, [tag, value, tag, value, ...]] (tags are
+  // field names; lists repeat their tag). Documents from before entries had
+  // kinds hold [at ms, text] and decode as notes.
   json::array timeline(sp);
   timeline.reserve(a.timeline.size());
   for (const auto& e : a.timeline) {
+    json::array fields(sp);
+    e.ForEach([&](engine::Field f, std::string_view v) {
+      fields.emplace_back(engine::FieldName(f));
+      fields.emplace_back(v);
+    });
     json::array entry(sp);
-    entry.reserve(2);
+    entry.reserve(3);
     entry.push_back(Ms(e.at));
-    entry.emplace_back(e.what);
+    entry.emplace_back(engine::EntryKindName(e.kind()));
+    entry.push_back(std::move(fields));
     timeline.push_back(std::move(entry));
   }
   return json::serialize(json::object({{"id", a.id},
@@ -190,13 +199,26 @@ Result<engine::Alert> AlertDecoder::Decode(std::string_view doc) const {
     const auto& entries = o.at("timeline").as_array();
     std::size_t text = 0;
     for (const auto& e : entries) {
-      text += e.as_array().at(1).as_string().size();
+      const auto& entry = e.as_array();
+      text += entry.size() > 2 ? json::serialize(entry.at(2)).size() : entry.at(1).as_string().size() + 4;
     }
     a.timeline.Reserve(entries.size(), text);
     for (const auto& e : entries) {
-      const auto& pair = e.as_array();
-      a.timeline.Add(TimePoint{std::chrono::milliseconds(pair.at(0).to_number<std::int64_t>())},
-                     pair.at(1).as_string());
+      const auto& entry = e.as_array();
+      const TimePoint at{std::chrono::milliseconds(entry.at(0).to_number<std::int64_t>())};
+      if (entry.size() < 3) {
+        a.timeline.Add(at, engine::Note(engine::EntryKind::kNote)
+                               .Set(engine::Field::kText, entry.at(1).as_string()));
+        continue;
+      }
+      engine::Note note(engine::EntryKindFromName(entry.at(1).as_string()));
+      const auto& fields = entry.at(2).as_array();
+      for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (const auto f = engine::FieldFromName(fields[i].as_string())) {
+          note.Set(*f, fields[i + 1].as_string());
+        }
+      }
+      a.timeline.Add(at, note);
     }
     return a;
   } catch (const std::exception& e) {

@@ -99,6 +99,22 @@ escalations:
         wait_until(lambda: any(w.startswith("delivered to oncall via hooks (HTTP 200, 1 attempt)") for w in timeline()),
                    "the delivery in the timeline")
         self.assertRegex(self.d.log(), r'msg=notification channel=console recipient=oncall to=oncall kind=alert')
+        # The timeline as data: each entry's kind and fields.
+        entries = json.loads(self.d.request("GET", "/api/v1/alerts/" + a["id"])[2])["timeline"]
+        by_kind = {}
+        for e in entries:
+            by_kind.setdefault(e["kind"], e)
+        self.assertEqual(by_kind["received"]["source"], "alertmanager")
+        self.assertEqual(by_kind["matched"]["route"], "pages")
+        notified = by_kind["notified"]
+        self.assertEqual(notified["step"], 1)
+        self.assertIn("oncall", notified["people"])
+        self.assertIn("later", [s["person"] for s in notified["skipped"]])
+        self.assertEqual({s["reason_code"] for s in notified["skipped"] if s["person"] == "later"}, {"outside_hours"})
+        delivered = [e for e in entries if e["kind"] == "delivered" and e["channel"] == "hooks"][0]
+        self.assertEqual(delivered["person"], "oncall")
+        self.assertEqual(delivered["attempts"], 1)
+        self.assertEqual(delivered["detail"], "HTTP 200")
 
     def test_alerts_v2_like_prometheus(self):
         status, out = self.post("/api/v2/alerts", [{"labels": {"alertname": "PromDown", "job": "node"}}])
@@ -150,6 +166,9 @@ escalations:
         timeline = [e["what"] for e in json.loads(detail)["timeline"]]
         self.assertTrue(any("held until " + a["held_until"] + " for later" in w for w in timeline), timeline)
         self.assertTrue(any("skipped later: outside hours until" in w for w in timeline), timeline)
+        held = [e for e in json.loads(detail)["timeline"] if e["kind"] == "held"][0]
+        self.assertEqual(held["until"], a["held_until"])
+        self.assertEqual(held["people"], ["later"])
 
     def test_ack_stops_escalation(self):
         # Without an ack, step 2 (backup) follows after escalate_after (2s).

@@ -10,6 +10,7 @@
 #include "../test_util.h"
 #include "config/loader.h"
 #include "config/roster_spec.h"
+#include "engine/timeline_text.h"
 
 using namespace rota::engine;
 using rota::LabelSet;
@@ -144,9 +145,22 @@ std::vector<std::string> ToFor(const std::vector<Notification>& ns, AlertId id) 
   return To(mine);
 }
 
+// The English of the timeline (Describe), as `rotactl explain` shows it.
 bool TimelineHas(const Alert& a, const std::string& fragment) {
-  return std::any_of(a.timeline.begin(), a.timeline.end(),
-                     [&](const Timeline::Entry& e) { return e.what.find(fragment) != std::string::npos; });
+  return std::any_of(a.timeline.begin(), a.timeline.end(), [&](const Timeline::Entry& e) {
+    return Describe(e).find(fragment) != std::string::npos;
+  });
+}
+
+// The first entry of `kind`; fails the test if there is none.
+Timeline::Entry EntryOf(const Alert& a, EntryKind kind) {
+  for (const auto& e : a.timeline) {
+    if (e.kind() == kind) {
+      return e;
+    }
+  }
+  FAIL("no timeline entry of kind " << std::string(EntryKindName(kind)));
+  return {};
 }
 
 }  // namespace
@@ -167,6 +181,34 @@ TEST_CASE("an on-duty person is notified at once; the off-duty one is skipped wi
   REQUIRE(a != nullptr);
   CHECK(TimelineHas(*a, "matched route pages"));
   CHECK(TimelineHas(*a, "notified alice; skipped bob: outside hours until Mon 09:00 America/New_York"));
+  // The same as data: kinds and fields.
+  const auto matched = EntryOf(*a, EntryKind::kMatched);
+  CHECK(matched.Get(Field::kRoute) == "pages");
+  CHECK(matched.Get(Field::kEscalation) == "payments");
+  const auto notified = EntryOf(*a, EntryKind::kNotified);
+  CHECK(notified.at == At("2026-11-23T09:00:00Z"));
+  CHECK(notified.Number(Field::kStep) == 1);
+  CHECK(notified.All(Field::kPeople) == std::vector<std::string_view>{"alice"});
+  CHECK(notified.All(Field::kSkipped) == std::vector<std::string_view>{"bob"});
+  CHECK(notified.All(Field::kSkippedCode) == std::vector<std::string_view>{"outside_hours"});
+  CHECK(EntryOf(*a, EntryKind::kReceived).Get(Field::kSource) == "test");
+}
+
+TEST_CASE("a hold is recorded with its instant and the people it waits for") {
+  Sim sim;
+  auto r = sim.Fire({{"alertname", "Night"}, {"severity", "page"}}, At("2026-11-23T13:30:00Z"));
+  CHECK(r.status == Outcome::kHeld);
+  const Alert* a = sim.engine().Find(r.id);
+  REQUIRE(a != nullptr);
+  const auto nobody = EntryOf(*a, EntryKind::kNobodyOnDuty);
+  CHECK(nobody.Number(Field::kStep) == 1);
+  CHECK(nobody.All(Field::kSkipped).size() == 2);
+  const auto held = EntryOf(*a, EntryKind::kHeld);
+  REQUIRE(held.Time(Field::kUntil).has_value());
+  REQUIRE(r.held_until.has_value());
+  CHECK(*held.Time(Field::kUntil) == *r.held_until);
+  CHECK(held.All(Field::kPeople) == std::vector<std::string_view>{"bob"});
+  CHECK_FALSE(held.Has(Field::kWake));
 }
 
 TEST_CASE("escalation walks the steps, repeats, then re-notifies the last step") {
@@ -384,9 +426,18 @@ TEST_CASE("endsAt: past resolves, future resolves unless refreshed") {
 TEST_CASE("the shell annotates timelines; resolved alerts are pruned after a while") {
   Sim sim;
   auto r = sim.Fire({{"alertname", "P"}, {"severity", "page"}}, At("2026-11-23T09:00:00Z"));
-  sim.engine().Annotate(r.id, At("2026-11-23T09:00:01Z"), "delivered to alice via hooks (HTTP 200, 1 attempt)");
-  sim.engine().Annotate(999, At("2026-11-23T09:00:01Z"), "ignored");
-  CHECK(TimelineHas(*sim.engine().Find(r.id), "delivered to alice via hooks"));
+  sim.engine().Annotate(r.id, At("2026-11-23T09:00:01Z"),
+                        Note(EntryKind::kDelivered)
+                            .Set(Field::kPerson, "alice")
+                            .Set(Field::kChannel, "hooks")
+                            .Set(Field::kDetail, "HTTP 200")
+                            .Set(Field::kAttempts, std::int64_t{1}));
+  sim.engine().Annotate(999, At("2026-11-23T09:00:01Z"), Note(EntryKind::kNote).Set(Field::kText, "ignored"));
+  CHECK(TimelineHas(*sim.engine().Find(r.id), "delivered to alice via hooks (HTTP 200, 1 attempt)"));
+  const auto delivered = sim.engine().Find(r.id)->timeline.back();
+  CHECK(delivered.kind() == EntryKind::kDelivered);
+  CHECK(delivered.Get(Field::kChannel) == "hooks");
+  CHECK(delivered.Number(Field::kAttempts) == 1);
   REQUIRE(sim.engine().Resolve(r.id, "x", "", At("2026-11-23T10:00:00Z")).has_value());
   auto open = sim.Fire({{"alertname", "Q"}, {"severity", "page"}}, At("2026-11-23T10:00:00Z"));
   CHECK(sim.engine().PruneResolved(At("2026-11-23T10:00:00Z")) == 0);  // resolved exactly then: kept

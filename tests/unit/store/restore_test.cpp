@@ -249,7 +249,7 @@ TEST_CASE("stored alerts load on several threads in id order, skipping what does
         REQUIRE(original != nullptr);
         CHECK(a.labels == original->labels);
         CHECK(a.timeline.size() == original->timeline.size());
-        CHECK(a.timeline.back().what == original->timeline.back().what);
+        CHECK(a.timeline.back().payload == original->timeline.back().payload);
       }
     }
     Engine restored(Model::Build(config, roster));
