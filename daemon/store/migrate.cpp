@@ -9,7 +9,11 @@ const std::vector<Migration>& BuiltinMigrations() {
   return kMigrations;
 }
 
-Result<int> Migrate(Db& db, const std::vector<Migration>& migrations) {
+namespace {
+
+// In its own scope: a statement still open makes schema changes such as
+// DROP INDEX fail with "table is locked".
+Result<int> UserVersion(Db& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt) {
     return Fail(stmt.error());
@@ -18,7 +22,17 @@ Result<int> Migrate(Db& db, const std::vector<Migration>& migrations) {
   if (!row) {
     return Fail(row.error());
   }
-  int version = static_cast<int>(stmt->Int(0));
+  return static_cast<int>(stmt->Int(0));
+}
+
+}  // namespace
+
+Result<int> Migrate(Db& db, const std::vector<Migration>& migrations) {
+  auto current = UserVersion(db);
+  if (!current) {
+    return Fail(current.error());
+  }
+  int version = *current;
   const int latest = migrations.empty() ? 0 : migrations.back().version;
   if (version > latest) {
     return Fail(Error::InvalidArgument(

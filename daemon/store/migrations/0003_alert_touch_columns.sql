@@ -7,3 +7,6 @@ UPDATE alerts SET ends_at = json_extract(doc, '$.ends');
 -- meta 'next_alert_id' (written with the batches that hand out new ids)
 -- keeps an id from being reused after its row was pruned; Load takes the
 -- larger of it and max(id) + 1, so rows that do not decode keep theirs too.
+-- The engine keeps open alerts by key in memory; nothing reads this index,
+-- and every new or resolved alert paid a page write for it.
+DROP INDEX IF EXISTS alerts_open_by_key;
