@@ -42,7 +42,7 @@ void Feed(Host& host, const std::string& source, std::vector<engine::Event> even
       results.push_back(IngestResultJson(r));
     }
     // 202 only once durable (group commit); 503 with Retry-After otherwise.
-    host.Commit([reply = std::move(reply), answer = std::move(answer),
+    host.CommitAndAnswer([reply = std::move(reply), answer = std::move(answer),
                  results = std::move(results)](const Result<void>& w) mutable {
       reply(w ? answer(std::move(results)) : Unavailable());
     });

@@ -309,13 +309,16 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
   return outgoing;
 }
 
-void Pipeline::Write(std::function<void(const Result<void>&)> then) {
+void Pipeline::Write(Done then, Done answer) {
   const TimePoint now = clock_.Now();
   auto outgoing = Compose(now);
   auto changes = engine_->TakeChanges();
   if (!store_) {
     outbox_.Add(std::move(outgoing), now);
     Pump();
+    if (answer) {
+      answer({});
+    }
     if (then) {
       then({});
     }
@@ -356,14 +359,21 @@ void Pipeline::Write(std::function<void(const Result<void>&)> then) {
   for (const auto& m : marks) {
     batch.marks.push_back({m.key, StoredState(m.state), m.attempts, Ms(m.next_attempt), m.error});
   }
-  if (engine_->next_alert_id() > written_next_id_) {
+  // max(id) + 1 of the stored alerts is the next id unless the newest rows
+  // are deleted: only then is the high-water mark written (one row fewer
+  // per commit on the ingest path).
+  if (!batch.forgotten.empty() && engine_->next_alert_id() > written_next_id_) {
     batch.next_alert_id = engine_->next_alert_id();
   }
   const engine::AlertId next_id = batch.next_alert_id;
   std::vector<engine::AlertId> rewrite = std::move(changes.changed);
   rewrite.insert(rewrite.end(), changes.touched.begin(), changes.touched.end());
   auto done = [this, outgoing = std::move(outgoing), rewrite = std::move(rewrite), had_silences,
-               had_overrides, marks = std::move(marks), next_id, then](const Result<void>& r) mutable {
+               had_overrides, marks = std::move(marks), next_id, then,
+               answer = std::move(answer)](const Result<void>& r) mutable {
+    if (answer) {
+      answer(r);
+    }
     asio::post(strand_, [this, r, outgoing = std::move(outgoing), rewrite = std::move(rewrite),
                          had_silences, had_overrides, marks = std::move(marks), next_id,
                          then = std::move(then)]() mutable {
@@ -550,6 +560,11 @@ api::Host::Snapshot Pipeline::Current() const {
 
 void Pipeline::Commit(std::function<void(const Result<void>&)> then) {
   Write(std::move(then));
+  Arm();
+}
+
+void Pipeline::CommitAndAnswer(std::function<void(const Result<void>&)> answer) {
+  Write(nullptr, std::move(answer));
   Arm();
 }
 

@@ -60,6 +60,7 @@ class Pipeline final : public api::Host {
   [[nodiscard]] const config::Config& Config() const override { return *config_; }
   engine::Engine& Engine() override { return *engine_; }
   void Commit(std::function<void(const Result<void>&)> then) override;
+  void CommitAndAnswer(std::function<void(const Result<void>&)> answer) override;
   void SilencesChanged() override { silences_changed_ = true; }
   [[nodiscard]] const std::vector<schedule::OverrideSpec>& RuntimeOverrides() const override {
     return runtime_overrides_;
@@ -102,9 +103,11 @@ class Pipeline final : public api::Host {
   void OnTimer();
   // The engine's new notifications, one per contact.
   std::vector<notify::Outgoing> Compose(TimePoint now);
-  // Everything changed since the last write, as one batch; then, on the
-  // strand, the new notifications go to the outbox and `then` runs.
-  void Write(std::function<void(const Result<void>&)> then);
+  // Everything changed since the last write, as one batch. After COMMIT,
+  // `answer` runs on the store's thread; then, on the strand, the new
+  // notifications go to the outbox and `then` runs.
+  using Done = std::function<void(const Result<void>&)>;
+  void Write(Done then, Done answer = nullptr);
   // Hands the outbox's sends to the dispatcher and reports its events.
   void Pump();
   void Report(const notify::OutboxEvent& e, TimePoint now);
