@@ -89,6 +89,9 @@ struct App::Impl {
 
   int Run();
   void SetupRoutes();
+  // Binds the listener (false: logged, exit 1).
+  bool Listen();
+  void Serve();
   void WaitSignal();
   void StartWatchdog(std::chrono::microseconds every);
   // Loads, validates and prepares the new config on the reload thread, then
@@ -298,6 +301,57 @@ void App::Impl::WaitDrained(std::chrono::steady_clock::time_point deadline) {
   });
 }
 
+bool App::Impl::Listen() {
+  SetupRoutes();
+  http::ServerOptions so;
+  so.host = config->server.host;
+  so.port = config->server.port;
+  so.body_limit = config->server.max_request_bytes;
+  so.read_timeout = config->server.read_timeout;
+  so.idle_timeout = config->server.idle_timeout;
+  server = std::make_unique<http::Server>(ioc, so, router);
+  auto bound = server->Start();
+  if (!bound) {
+    log::Error("cannot start: HTTP listener failed", {{"error", bound.error().message()}});
+    return false;
+  }
+  bound_address = *bound;
+  log::Info("listening", {{"addr", bound_address}});
+  if (!config->auth.enabled) {
+    log::Warn("no auth: configured; the API accepts only loopback clients");
+  }
+  if (so.host.empty() || (so.host != "127.0.0.1" && so.host != "::1" && so.host != "localhost")) {
+    log::Warn("listening on a non-loopback address; make sure a firewall or proxy guards it",
+              {{"addr", bound_address}});
+  }
+  return true;
+}
+
+// The engine's thread, the HTTP threads (this one among them) until the
+// event loop stops, then the engine's and the reload thread.
+void App::Impl::Serve() {
+  std::thread engine_thread([this] {
+    SetThreadName("engine");
+    engine_ioc.run();
+  });
+  std::vector<std::thread> threads;
+  for (int i = 1; i < kIoThreads; ++i) {
+    threads.emplace_back([this] {
+      SetThreadName("http");
+      ioc.run();
+    });
+  }
+  SetThreadName("http");
+  ioc.run();
+  for (auto& t : threads) {
+    t.join();
+  }
+  engine_work.reset();
+  engine_ioc.stop();
+  engine_thread.join();
+  reload_pool.join();
+}
+
 int App::Impl::Run() {
   config::LoadOptions lo;
   lo.default_storage_dir = config::DefaultStorageDir();
@@ -322,7 +376,6 @@ int App::Impl::Run() {
                               {"teams", config->teams.size()},
                               {"routes", config->routes.size()},
                               {"rule_files", config->rule_files.size()}});
-
   auto storage = PrepareStorage(config->storage.dir);
   if (!storage) {
     log::Error("cannot start: storage unusable", {{"error", storage.error().message()}});
@@ -336,30 +389,9 @@ int App::Impl::Run() {
     log::Error("cannot start: the store cannot be opened", {{"error", opened.error().message()}});
     return kExitFailure;
   }
-
-  SetupRoutes();
-  http::ServerOptions so;
-  so.host = config->server.host;
-  so.port = config->server.port;
-  so.body_limit = config->server.max_request_bytes;
-  so.read_timeout = config->server.read_timeout;
-  so.idle_timeout = config->server.idle_timeout;
-  server = std::make_unique<http::Server>(ioc, so, router);
-  auto bound = server->Start();
-  if (!bound) {
-    log::Error("cannot start: HTTP listener failed", {{"error", bound.error().message()}});
+  if (!Listen()) {
     return kExitFailure;
   }
-  bound_address = *bound;
-  log::Info("listening", {{"addr", bound_address}});
-  if (!config->auth.enabled) {
-    log::Warn("no auth: configured; the API accepts only loopback clients");
-  }
-  if (so.host.empty() || (so.host != "127.0.0.1" && so.host != "::1" && so.host != "localhost")) {
-    log::Warn("listening on a non-loopback address; make sure a firewall or proxy guards it",
-              {{"addr", bound_address}});
-  }
-
   WaitSignal();
   asio::post(app_strand, [this] { ScheduleMetricsLoop(); });
   if (auto every = systemd::WatchdogInterval()) {
@@ -370,27 +402,7 @@ int App::Impl::Run() {
   ready = true;
   systemd::NotifyReady("ready; listening on " + bound_address);
   log::Info("ready", {{"version", options.version}});
-
-  std::thread engine_thread([this] {
-    SetThreadName("engine");
-    engine_ioc.run();
-  });
-  std::vector<std::thread> threads;
-  for (int i = 1; i < kIoThreads; ++i) {
-    threads.emplace_back([this] {
-      SetThreadName("http");
-      ioc.run();
-    });
-  }
-  SetThreadName("http");
-  ioc.run();
-  for (auto& t : threads) {
-    t.join();
-  }
-  engine_work.reset();
-  engine_ioc.stop();
-  engine_thread.join();
-  reload_pool.join();
+  Serve();
   log::Info("stopped");
   return kExitOk;
 }

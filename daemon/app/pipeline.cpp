@@ -309,21 +309,8 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
   return outgoing;
 }
 
-void Pipeline::Write(Done then, Done answer) {
-  const TimePoint now = clock_.Now();
-  auto outgoing = Compose(now);
-  auto changes = engine_->TakeChanges();
-  if (!store_) {
-    outbox_.Add(std::move(outgoing), now);
-    Pump();
-    if (answer) {
-      answer({});
-    }
-    if (then) {
-      then({});
-    }
-    return;
-  }
+store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& changes,
+                                 InFlight& flight) {
   // Everything the write needs is copied here, on the strand: the store's
   // thread never touches the engine.
   store::Batch batch;
@@ -340,23 +327,21 @@ void Pipeline::Write(Done then, Done answer) {
     }
   }
   batch.forgotten = changes.forgotten;
-  const bool had_silences = std::exchange(silences_changed_, false);
-  const bool had_overrides = std::exchange(overrides_changed_, false);
-  if (had_silences) {
+  if ((flight.silences = std::exchange(silences_changed_, false))) {
     batch.silences = engine_->silences();
   }
-  if (had_overrides) {
+  if ((flight.overrides = std::exchange(overrides_changed_, false))) {
     batch.overrides = runtime_overrides_;
   }
-  for (const auto& o : outgoing) {
+  for (const auto& o : flight.outgoing) {
     batch.outbox.push_back({o.message.id, o.channel, o.message.recipient, o.message.kind,
                             o.message.body->json, o.message.created_ms, Ms(now), 0});
   }
-  auto marks = std::exchange(unwritten_marks_, {});
+  flight.marks = std::exchange(unwritten_marks_, {});
   for (auto& m : outbox_.TakeMarks()) {
-    marks.push_back(std::move(m));
+    flight.marks.push_back(std::move(m));
   }
-  for (const auto& m : marks) {
+  for (const auto& m : flight.marks) {
     batch.marks.push_back({m.key, StoredState(m.state), m.attempts, Ms(m.next_attempt), m.error});
   }
   // max(id) + 1 of the stored alerts is the next id unless the newest rows
@@ -365,45 +350,64 @@ void Pipeline::Write(Done then, Done answer) {
   if (!batch.forgotten.empty() && engine_->next_alert_id() > written_next_id_) {
     batch.next_alert_id = engine_->next_alert_id();
   }
-  const engine::AlertId next_id = batch.next_alert_id;
-  std::vector<engine::AlertId> rewrite = std::move(changes.changed);
-  rewrite.insert(rewrite.end(), changes.touched.begin(), changes.touched.end());
-  auto done = [this, outgoing = std::move(outgoing), rewrite = std::move(rewrite), had_silences,
-               had_overrides, marks = std::move(marks), next_id, then,
-               answer = std::move(answer)](const Result<void>& r) mutable {
+  flight.next_id = batch.next_alert_id;
+  flight.rewrite = changes.changed;
+  flight.rewrite.insert(flight.rewrite.end(), changes.touched.begin(), changes.touched.end());
+  return batch;
+}
+
+void Pipeline::Write(Done then, Done answer) {
+  const TimePoint now = clock_.Now();
+  InFlight flight;
+  flight.outgoing = Compose(now);
+  const auto changes = engine_->TakeChanges();
+  if (!store_) {
+    Written({}, std::move(flight), answer);
+    if (then) {
+      then({});
+    }
+    return;
+  }
+  store::Batch batch = MakeBatch(now, changes, flight);
+  store_->Write(std::move(batch), [this, flight = std::move(flight), then = std::move(then),
+                                   answer = std::move(answer)](const Result<void>& r) mutable {
     if (answer) {
       answer(r);
     }
-    asio::post(strand_, [this, r, outgoing = std::move(outgoing), rewrite = std::move(rewrite),
-                         had_silences, had_overrides, marks = std::move(marks), next_id,
-                         then = std::move(then)]() mutable {
-      if (r) {
-        if (!store_ok_.exchange(true)) {
-          log::Info("the store is writable again");
-        }
-        metrics_.SetStoreUp(true);
-        written_next_id_ = std::max(written_next_id_, next_id);
-      } else {
-        // Nothing of this was written: it goes out with the next commit.
-        engine_->MarkChanged(rewrite);
-        silences_changed_ = silences_changed_ || had_silences;
-        overrides_changed_ = overrides_changed_ || had_overrides;
-        std::move(marks.begin(), marks.end(), std::back_inserter(unwritten_marks_));
-        if (store_ok_.exchange(false)) {
-          log::Error("cannot write to the store; answering 503 until it can",
-                     {{"error", r.error().message()}});
-        }
-        metrics_.SetStoreUp(false);
-      }
-      // Decisions are sent even when they could not be stored: told twice beats never.
-      outbox_.Add(std::move(outgoing), clock_.Now());
-      Pump();
+    asio::post(strand_, [this, r, flight = std::move(flight), then = std::move(then)]() mutable {
+      Written(r, std::move(flight), nullptr);
       if (then) {
         then(r);
       }
     });
-  };
-  store_->Write(std::move(batch), std::move(done));
+  });
+}
+
+void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answer) {
+  if (answer) {
+    answer(r);
+  }
+  if (r) {
+    if (!store_ok_.exchange(true)) {
+      log::Info("the store is writable again");
+    }
+    metrics_.SetStoreUp(true);
+    written_next_id_ = std::max(written_next_id_, flight.next_id);
+  } else {
+    // Nothing of this was written: it goes out with the next commit.
+    engine_->MarkChanged(flight.rewrite);
+    silences_changed_ = silences_changed_ || flight.silences;
+    overrides_changed_ = overrides_changed_ || flight.overrides;
+    std::move(flight.marks.begin(), flight.marks.end(), std::back_inserter(unwritten_marks_));
+    if (store_ok_.exchange(false)) {
+      log::Error("cannot write to the store; answering 503 until it can",
+                 {{"error", r.error().message()}});
+    }
+    metrics_.SetStoreUp(false);
+  }
+  // Decisions are sent even when they could not be stored: told twice beats never.
+  outbox_.Add(std::move(flight.outgoing), clock_.Now());
+  Pump();
 }
 
 void Pipeline::Pump() {

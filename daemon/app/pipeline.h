@@ -108,6 +108,19 @@ class Pipeline final : public api::Host {
   // notifications go to the outbox and `then` runs.
   using Done = std::function<void(const Result<void>&)>;
   void Write(Done then, Done answer = nullptr);
+  // What a write carries to its completion, to send or to retry.
+  struct InFlight {
+    std::vector<notify::Outgoing> outgoing;
+    std::vector<engine::AlertId> rewrite;  // changed and touched: again if the write fails
+    std::vector<notify::OutboxMark> marks;
+    bool silences = false;
+    bool overrides = false;
+    engine::AlertId next_id = 0;
+  };
+  store::Batch MakeBatch(TimePoint now, const engine::Engine::Changes& changes, InFlight& flight);
+  // On the strand, after the write: store health, retries of what failed,
+  // and the new notifications to the outbox.
+  void Written(const Result<void>& r, InFlight flight, const Done& answer);
   // Hands the outbox's sends to the dispatcher and reports its events.
   void Pump();
   void Report(const notify::OutboxEvent& e, TimePoint now);

@@ -279,67 +279,52 @@ std::optional<schedule::NextDuty> Engine::NextForStep(const config::EscalationSt
 
 // ---- ingest ----------------------------------------------------------------------
 
-IngestResult Engine::Ingest(const Event& event, TimePoint now) {
+// The same alert again (a re-send): last-seen, endsAt, maybe annotations;
+// resolved when endsAt has passed.
+IngestResult Engine::Refresh(AlertId id, const Event& event, TimePoint now, IngestResult result) {
   Batch batch;
-  IngestResult result;
-  result.key = event.dedup_key.empty() ? FingerprintHex(event.labels.Fingerprint())
-                                       : event.dedup_key;
-  const auto open = open_by_key_.find(result.key);
-  if (event.action != Action::kTrigger) {
-    if (open == open_by_key_.end()) {
-      result.status = Outcome::kUnknown;
-      return result;
-    }
-    result.id = open->second;
-    const std::string who = event.actor.empty() ? event.source : event.actor;
-    auto r = event.action == Action::kAcknowledge ? Acknowledge(result.id, who, "", now)
-                                                  : Resolve(result.id, who, "", now);
-    result.status = r ? *r : Outcome::kUnknown;
-    return result;
+  Alert& a = alerts_.at(id);
+  result.id = a.id;
+  a.updated_at = now;
+  // A re-send that moves only last-seen and endsAt is a touch (a small
+  // write); anything else rewrites the alert.
+  bool rewritten = false;
+  if (!event.annotations.empty() && event.annotations != a.annotations) {
+    a.annotations = event.annotations;
+    rewritten = true;
   }
-  if (open != open_by_key_.end()) {
-    Alert& a = alerts_.at(open->second);
-    result.id = a.id;
-    a.updated_at = now;
-    // A re-send that moves only last-seen and endsAt is a touch (a small
-    // write); anything else rewrites the alert.
-    bool rewritten = false;
-    if (!event.annotations.empty() && event.annotations != a.annotations) {
-      a.annotations = event.annotations;
-      rewritten = true;
-    }
-    if (!event.dedup_key.empty() && !(event.labels == a.labels)) {
-      a.labels = event.labels;  // a dedup key names the alert; labels may move
-      rewritten = true;
-    }
-    if (rewritten) {
-      changed_.insert(a.id);
-    } else {
-      touched_.insert(a.id);
-    }
-    if (event.ends_at && *event.ends_at <= now) {
-      ResolveAlert(a, "resolved by " + event.source + " (endsAt " + FormatRfc3339(*event.ends_at) + ")",
-                   now, batch);
-      result.status = Outcome::kResolved;
-    } else {
-      const bool had_end = a.ends_at.has_value();
-      a.ends_at = event.ends_at;
-      if (a.ends_at && !had_end) {
-        Schedule(*a.ends_at, DeadlineKind::kExpire, a.id, 0, a.expire_gen);
-      }
-      result.status = Outcome::kDuplicate;
-    }
-    if (!a.routings.empty()) {
-      result.held_until = a.routings.front().held_until;
-      result.next_on_duty = a.routings.front().held_for;
-    }
-    Emit(batch);
-    return result;
+  if (!event.dedup_key.empty() && !(event.labels == a.labels)) {
+    a.labels = event.labels;  // a dedup key names the alert; labels may move
+    rewritten = true;
+  }
+  if (rewritten) {
+    changed_.insert(a.id);
+  } else {
+    touched_.insert(a.id);
   }
   if (event.ends_at && *event.ends_at <= now) {
-    result.status = Outcome::kResolved;  // resolved before rota ever saw it firing
-    return result;
+    ResolveAlert(a, "resolved by " + event.source + " (endsAt " + FormatRfc3339(*event.ends_at) + ")",
+                 now, batch);
+    result.status = Outcome::kResolved;
+  } else {
+    const bool had_end = a.ends_at.has_value();
+    a.ends_at = event.ends_at;
+    if (a.ends_at && !had_end) {
+      Schedule(*a.ends_at, DeadlineKind::kExpire, a.id, 0, a.expire_gen);
+    }
+    result.status = Outcome::kDuplicate;
   }
+  if (!a.routings.empty()) {
+    result.held_until = a.routings.front().held_until;
+    result.next_on_duty = a.routings.front().held_for;
+  }
+  Emit(batch);
+  return result;
+}
+
+// A new alert: routes, then each route's first decision.
+IngestResult Engine::Open(const Event& event, TimePoint now, IngestResult result) {
+  Batch batch;
   const AlertId id = next_alert_id_++;
   Alert& a = alerts_[id];
   a.id = id;
@@ -381,6 +366,33 @@ IngestResult Engine::Ingest(const Event& event, TimePoint now) {
   }
   Emit(batch);
   return result;
+}
+
+IngestResult Engine::Ingest(const Event& event, TimePoint now) {
+  IngestResult result;
+  result.key = event.dedup_key.empty() ? FingerprintHex(event.labels.Fingerprint())
+                                       : event.dedup_key;
+  const auto open = open_by_key_.find(result.key);
+  if (event.action != Action::kTrigger) {
+    if (open == open_by_key_.end()) {
+      result.status = Outcome::kUnknown;
+      return result;
+    }
+    result.id = open->second;
+    const std::string who = event.actor.empty() ? event.source : event.actor;
+    auto r = event.action == Action::kAcknowledge ? Acknowledge(result.id, who, "", now)
+                                                  : Resolve(result.id, who, "", now);
+    result.status = r ? *r : Outcome::kUnknown;
+    return result;
+  }
+  if (open != open_by_key_.end()) {
+    return Refresh(open->second, event, now, std::move(result));
+  }
+  if (event.ends_at && *event.ends_at <= now) {
+    result.status = Outcome::kResolved;  // resolved before rota ever saw it firing
+    return result;
+  }
+  return Open(event, now, std::move(result));
 }
 
 void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
@@ -564,10 +576,18 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     Schedule(now + wait, DeadlineKind::kEscalate, a.id, slot, r.gen);
     return;
   }
-  const auto policy = step.when_nobody_on_duty.value_or(esc->when_nobody_on_duty);
+  Record(a, now, with_skipped(step_note(EntryKind::kNobodyOnDuty)));
+  NobodyOnDuty(a, slot, now, batch, *esc, step);
+}
+
+// Nobody of the step is on duty: the policy says move on, drop, or hold
+// until the first instant someone of the step is (max_hold caps the wait).
+void Engine::NobodyOnDuty(Alert& a, int slot, TimePoint now, Batch& batch,
+                          const config::Escalation& esc, const config::EscalationStep& step) {
+  Routing& r = a.routings[static_cast<std::size_t>(slot)];
+  const auto policy = step.when_nobody_on_duty.value_or(esc.when_nobody_on_duty);
   r.status = Outcome::kHeld;  // until a later decision says otherwise
   r.held_until.reset();
-  Record(a, now, with_skipped(step_note(EntryKind::kNobodyOnDuty)));
   switch (policy) {
     case config::NobodyOnDuty::kNext:
       Advance(a, slot, now, batch, "nobody on duty (when_nobody_on_duty: next)");
@@ -584,7 +604,9 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
   }
   const auto next = NextForStep(step, now);
   if (!next) {
-    Record(a, now, step_note(EntryKind::kNoneWithinYear));
+    Record(a, now, Note(EntryKind::kNoneWithinYear)
+                       .Set(Field::kStep, static_cast<std::int64_t>(r.step + 1))
+                       .Set(Field::kTargets, Targets(step)));
     if (r.exhausted) {
       r.status = Outcome::kHeld;
       r.held_until.reset();

@@ -204,12 +204,16 @@ class Engine {
   // Notifications collected during one operation, merged per person.
   struct Batch;
 
+  IngestResult Refresh(AlertId id, const Event& event, TimePoint now, IngestResult result);
+  IngestResult Open(const Event& event, TimePoint now, IngestResult result);
   void Schedule(TimePoint at, DeadlineKind kind, std::uint64_t target, int slot, std::uint64_t gen);
   void Evaluate(Alert& a, int slot, TimePoint now, Batch& batch);
   void AddToGroup(Alert& a, int slot, TimePoint now, Batch& batch);
   void FlushGroup(std::uint64_t key, TimePoint now, Batch& batch);
   void RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& reason,
                bool digest);
+  void NobodyOnDuty(Alert& a, int slot, TimePoint now, Batch& batch, const config::Escalation& esc,
+                    const config::EscalationStep& step);
   void Advance(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& why);
   void Release(Alert& a, int slot, TimePoint now, Batch& batch);
   void ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch& batch);

@@ -256,6 +256,71 @@ Result<std::vector<engine::Event>> DecodeAlertsV2(std::string_view body, const L
   return out;
 }
 
+namespace {
+
+// PagerDuty's checks collect every error, as its API answers them all.
+struct PagerDutyReader {
+  std::vector<std::string> errors;
+  std::string Str(const json::object& obj, std::string_view key) {
+    const auto* f = obj.if_contains(key);
+    if (f == nullptr || f->is_null()) {
+      return {};
+    }
+    if (!f->is_string()) {
+      errors.push_back("'" + std::string(key) + "' must be a string");
+      return {};
+    }
+    return std::string(f->as_string());
+  }
+};
+
+// A trigger's payload: labels (alertname from class or summary, severity,
+// source, component, group) and annotations (summary, custom_details).
+void ReadPagerDutyPayload(PagerDutyReader& r, const json::object& p, const Limits& limits,
+                          std::vector<LabelSet::Pair>& labels, engine::Event& e) {
+  const std::string summary = r.Str(p, "summary");
+  const std::string source = r.Str(p, "source");
+  const std::string severity = r.Str(p, "severity");
+  if (summary.empty()) {
+    r.errors.push_back("'payload.summary' is missing or blank");
+  } else if (summary.size() > 1024) {
+    r.errors.push_back("'payload.summary' must be at most 1024 characters");
+  }
+  if (source.empty()) {
+    r.errors.push_back("'payload.source' is missing or blank");
+  }
+  if (severity != "critical" && severity != "error" && severity != "warning" && severity != "info") {
+    r.errors.push_back("'payload.severity' must be critical, error, warning or info");
+  }
+  const std::string cls = r.Str(p, "class");
+  labels.emplace_back("alertname", cls.empty() ? summary : cls);
+  labels.emplace_back("severity", severity);
+  labels.emplace_back("source", source);
+  for (const char* key : {"component", "group"}) {
+    if (std::string val = r.Str(p, key); !val.empty()) {
+      labels.emplace_back(key, val);
+    }
+  }
+  e.annotations.emplace_back("summary", summary);
+  if (const auto* details = p.if_contains("custom_details"); details && !details->is_null()) {
+    std::string text = details->is_string() ? std::string(details->as_string()) : json::serialize(*details);
+    if (text.size() > limits.max_annotation_bytes) {
+      r.errors.push_back("'payload.custom_details' larger than " +
+                         std::to_string(limits.max_annotation_bytes) + " bytes");
+    }
+    e.annotations.emplace_back("custom_details", std::move(text));
+  }
+  if (std::string ts = r.Str(p, "timestamp"); !ts.empty()) {
+    if (auto t = ParseRfc3339(ts)) {
+      e.starts_at = *t;
+    } else {
+      r.errors.push_back("'payload.timestamp' is not an ISO 8601 / RFC 3339 instant");
+    }
+  }
+}
+
+}  // namespace
+
 Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& limits,
                                         const PagerDutyKeys& keys) {
   auto v = Parse(body);
@@ -266,29 +331,18 @@ Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& lim
     return Fail(Error::InvalidArgument("expected a PagerDuty event object"));
   }
   const auto& o = v->as_object();
-  std::vector<std::string> errors;
-  const auto str = [&](const json::object& obj, std::string_view key) -> std::string {
-    const auto* f = obj.if_contains(key);
-    if (f == nullptr || f->is_null()) {
-      return {};
-    }
-    if (!f->is_string()) {
-      errors.push_back("'" + std::string(key) + "' must be a string");
-      return {};
-    }
-    return std::string(f->as_string());
-  };
+  PagerDutyReader r;
   PagerDutyResult out;
   engine::Event& e = out.event;
   e.source = "pagerduty";
-  const std::string routing_key = str(o, "routing_key");
-  const std::string action = str(o, "event_action");
-  out.dedup_key = str(o, "dedup_key");
+  const std::string routing_key = r.Str(o, "routing_key");
+  const std::string action = r.Str(o, "event_action");
+  out.dedup_key = r.Str(o, "dedup_key");
   std::vector<LabelSet::Pair> labels;
   if (routing_key.empty()) {
-    errors.push_back("'routing_key' is missing or blank");
+    r.errors.push_back("'routing_key' is missing or blank");
   } else if (auto it = keys.labels_by_key.find(routing_key); it == keys.labels_by_key.end()) {
-    errors.push_back("'routing_key' is not a routing key rota knows (ingest.pagerduty.routing_keys)");
+    r.errors.push_back("'routing_key' is not a routing key rota knows (ingest.pagerduty.routing_keys)");
   } else {
     labels = it->second;
   }
@@ -299,78 +353,101 @@ Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& lim
   } else if (action == "resolve") {
     e.action = engine::Action::kResolve;
   } else {
-    errors.push_back("'event_action' must be trigger, acknowledge or resolve");
+    r.errors.push_back("'event_action' must be trigger, acknowledge or resolve");
   }
   if (e.action != engine::Action::kTrigger && out.dedup_key.empty()) {
-    errors.push_back("'dedup_key' is required for " + action);
+    r.errors.push_back("'dedup_key' is required for " + action);
   }
   if (out.dedup_key.size() > 255) {
-    errors.push_back("'dedup_key' must be at most 255 characters");
+    r.errors.push_back("'dedup_key' must be at most 255 characters");
   }
   if (action == "trigger") {
     const auto* pv = o.if_contains("payload");
     if (pv == nullptr || !pv->is_object()) {
-      errors.push_back("'payload' is missing or not an object");
+      r.errors.push_back("'payload' is missing or not an object");
     } else {
-      const auto& p = pv->as_object();
-      const std::string summary = str(p, "summary");
-      const std::string source = str(p, "source");
-      const std::string severity = str(p, "severity");
-      if (summary.empty()) {
-        errors.push_back("'payload.summary' is missing or blank");
-      } else if (summary.size() > 1024) {
-        errors.push_back("'payload.summary' must be at most 1024 characters");
-      }
-      if (source.empty()) {
-        errors.push_back("'payload.source' is missing or blank");
-      }
-      if (severity != "critical" && severity != "error" && severity != "warning" &&
-          severity != "info") {
-        errors.push_back("'payload.severity' must be critical, error, warning or info");
-      }
-      const std::string cls = str(p, "class");
-      labels.emplace_back("alertname", cls.empty() ? summary : cls);
-      labels.emplace_back("severity", severity);
-      labels.emplace_back("source", source);
-      for (const char* key : {"component", "group"}) {
-        if (std::string val = str(p, key); !val.empty()) {
-          labels.emplace_back(key, val);
-        }
-      }
-      e.annotations.emplace_back("summary", summary);
-      if (const auto* details = p.if_contains("custom_details"); details && !details->is_null()) {
-        std::string text = details->is_string() ? std::string(details->as_string())
-                                                : json::serialize(*details);
-        if (text.size() > limits.max_annotation_bytes) {
-          errors.push_back("'payload.custom_details' larger than " +
-                           std::to_string(limits.max_annotation_bytes) + " bytes");
-        }
-        e.annotations.emplace_back("custom_details", std::move(text));
-      }
-      if (std::string ts = str(p, "timestamp"); !ts.empty()) {
-        if (auto t = ParseRfc3339(ts)) {
-          e.starts_at = *t;
-        } else {
-          errors.push_back("'payload.timestamp' is not an ISO 8601 / RFC 3339 instant");
-        }
-      }
+      ReadPagerDutyPayload(r, pv->as_object(), limits, labels, e);
     }
   }
-  if (!errors.empty()) {
+  if (!r.errors.empty()) {
     std::string all;
-    for (const auto& err : errors) {
+    for (const auto& err : r.errors) {
       all += (all.empty() ? "" : "\n") + err;
     }
     return Fail(Error::InvalidArgument(all));
   }
   e.labels = LabelSet(std::move(labels));
-  e.actor = str(o, "client");
+  e.actor = r.Str(o, "client");
   if (out.dedup_key.empty()) {
     out.dedup_key = FingerprintHex(e.labels.Fingerprint());  // same content, same alert
   }
   e.dedup_key = out.dedup_key;
   return out;
 }
+
+namespace {
+
+// One event of rota's own JSON (docs/api.md), `where` naming it in errors.
+Result<engine::Event> DecodeGenericEvent(const json::object& o, const Limits& limits,
+                                         const std::string& where) {
+  static const std::vector<std::string_view> kKeys = {
+      "action", "labels", "annotations", "dedup_key", "starts_at", "ends_at", "actor", "url"};
+  for (const auto& [k, _] : o) {
+    if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
+      return Fail(Error::InvalidArgument(where + ": unknown key \"" + std::string(k) +
+                                         "\" (expected action, labels, annotations, dedup_key, "
+                                         "starts_at, ends_at, actor, url)"));
+    }
+  }
+  engine::Event e;
+  e.source = "generic";
+  auto action = OptString(o, "action", where);
+  auto dedup = OptString(o, "dedup_key", where);
+  auto actor = OptString(o, "actor", where);
+  auto url = OptString(o, "url", where);
+  auto starts = OptInstant(o, "starts_at", where);
+  auto ends = OptInstant(o, "ends_at", where);
+  auto ann = AnnotationsOf(o, "annotations", limits, where);
+  for (const Error* err : {action ? nullptr : &action.error(), dedup ? nullptr : &dedup.error(),
+                           actor ? nullptr : &actor.error(), url ? nullptr : &url.error(),
+                           starts ? nullptr : &starts.error(), ends ? nullptr : &ends.error(),
+                           ann ? nullptr : &ann.error()}) {
+    if (err != nullptr) {
+      return Fail(*err);
+    }
+  }
+  if (action->empty() || *action == "trigger") {
+    e.action = engine::Action::kTrigger;
+  } else if (*action == "acknowledge") {
+    e.action = engine::Action::kAcknowledge;
+  } else if (*action == "resolve") {
+    e.action = engine::Action::kResolve;
+  } else {
+    return Fail(Error::InvalidArgument(where + ".action: expected trigger, acknowledge or resolve"));
+  }
+  if (o.contains("labels")) {
+    auto labels = Labels(o.if_contains("labels"), limits, where + ".labels");
+    if (!labels) {
+      return Fail(labels.error());
+    }
+    e.labels = std::move(*labels);
+  }
+  e.dedup_key = *dedup;
+  if (e.action == engine::Action::kTrigger && e.labels.empty()) {
+    return Fail(Error::InvalidArgument(where + ".labels: a trigger needs at least one label"));
+  }
+  if (e.action != engine::Action::kTrigger && e.dedup_key.empty() && e.labels.empty()) {
+    return Fail(Error::InvalidArgument(where + ": " + *action + " needs the alert's dedup_key or labels"));
+  }
+  e.actor = *actor;
+  e.generator_url = *url;
+  e.starts_at = *starts;
+  e.ends_at = *ends;
+  e.annotations = std::move(*ann);
+  return e;
+}
+
+}  // namespace
 
 Result<std::vector<engine::Event>> DecodeGeneric(std::string_view body, const Limits& limits) {
   auto v = Parse(body);
@@ -401,63 +478,11 @@ Result<std::vector<engine::Event>> DecodeGeneric(std::string_view body, const Li
     if (!ev.is_object()) {
       return Fail(Error::InvalidArgument(where + ": expected an object"));
     }
-    const auto& o = ev.as_object();
-    static const std::vector<std::string_view> kKeys = {
-        "action", "labels", "annotations", "dedup_key", "starts_at", "ends_at", "actor", "url"};
-    for (const auto& [k, _] : o) {
-      if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
-        return Fail(Error::InvalidArgument(where + ": unknown key \"" + std::string(k) +
-                                           "\" (expected action, labels, annotations, dedup_key, "
-                                           "starts_at, ends_at, actor, url)"));
-      }
+    auto e = DecodeGenericEvent(ev.as_object(), limits, where);
+    if (!e) {
+      return Fail(e.error());
     }
-    engine::Event e;
-    e.source = "generic";
-    auto action = OptString(o, "action", where);
-    auto dedup = OptString(o, "dedup_key", where);
-    auto actor = OptString(o, "actor", where);
-    auto url = OptString(o, "url", where);
-    auto starts = OptInstant(o, "starts_at", where);
-    auto ends = OptInstant(o, "ends_at", where);
-    auto ann = AnnotationsOf(o, "annotations", limits, where);
-    for (const Error* err : {action ? nullptr : &action.error(), dedup ? nullptr : &dedup.error(),
-                             actor ? nullptr : &actor.error(), url ? nullptr : &url.error(),
-                             starts ? nullptr : &starts.error(), ends ? nullptr : &ends.error(),
-                             ann ? nullptr : &ann.error()}) {
-      if (err != nullptr) {
-        return Fail(*err);
-      }
-    }
-    if (action->empty() || *action == "trigger") {
-      e.action = engine::Action::kTrigger;
-    } else if (*action == "acknowledge") {
-      e.action = engine::Action::kAcknowledge;
-    } else if (*action == "resolve") {
-      e.action = engine::Action::kResolve;
-    } else {
-      return Fail(Error::InvalidArgument(where + ".action: expected trigger, acknowledge or resolve"));
-    }
-    if (o.contains("labels")) {
-      auto labels = Labels(o.if_contains("labels"), limits, where + ".labels");
-      if (!labels) {
-        return Fail(labels.error());
-      }
-      e.labels = std::move(*labels);
-    }
-    e.dedup_key = *dedup;
-    if (e.action == engine::Action::kTrigger && e.labels.empty()) {
-      return Fail(Error::InvalidArgument(where + ".labels: a trigger needs at least one label"));
-    }
-    if (e.action != engine::Action::kTrigger && e.dedup_key.empty() && e.labels.empty()) {
-      return Fail(Error::InvalidArgument(where + ": " + *action +
-                                         " needs the alert's dedup_key or labels"));
-    }
-    e.actor = *actor;
-    e.generator_url = *url;
-    e.starts_at = *starts;
-    e.ends_at = *ends;
-    e.annotations = std::move(*ann);
-    out.push_back(std::move(e));
+    out.push_back(std::move(*e));
   }
   return out;
 }
