@@ -568,6 +568,73 @@ bool IsLoopbackHost(std::string host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
+// smarthost, from, SMTP AUTH, TLS and the three templates of an email channel.
+void ParseEmailChannel(Reader& r, const YAML::Node& n, Channel& c) {
+  if (r.Require(n, "smarthost", "email channel")) {
+    r.OptStr(n, "smarthost", c.smarthost);
+    const auto colon = c.smarthost.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == c.smarthost.size()) {
+      r.Err(n["smarthost"], "smarthost must be host:port, got \"" + c.smarthost + "\"");
+    }
+  }
+  if (r.Require(n, "from", "email channel")) {
+    r.OptStr(n, "from", c.from);
+  }
+  r.OptStr(n, "auth_username", c.auth_username);
+  r.SecretFileOnly(n, "auth_password_file", c.auth_password);
+  r.OptBool(n, "require_tls", c.require_tls);
+  r.OptStr(n, "hello", c.hello);
+  c.text_template = LoadTemplate(r, n, "template_file");
+  c.html_template = LoadTemplate(r, n, "html_template_file");
+  if (const YAML::Node s = n["subject"]; s.IsDefined() && !s.IsNull()) {
+    if (auto text = r.Str(s, "subject")) {
+      kainjow::mustache::mustache parsed{*text};
+      if (!parsed.is_valid()) {
+        r.Err(s, "subject template: " + parsed.error_message());
+      } else {
+        c.subject_template = *text;
+      }
+    }
+  }
+  if (!c.auth_username.empty() && c.auth_password.empty()) {
+    r.Err(n["auth_username"], "auth_username needs auth_password_file");
+  }
+  if (!c.auth_password.empty() && c.auth_username.empty()) {
+    r.Err(n["auth_password_file"], "auth_password_file needs auth_username");
+  }
+  if (!c.auth_username.empty() && !c.require_tls && !c.smarthost.empty() &&
+      !IsLoopbackHost(c.smarthost.substr(0, c.smarthost.rfind(':')))) {
+    // The password would cross the network in clear.
+    r.Err(n["require_tls"], "require_tls: false with SMTP AUTH is only allowed for a loopback "
+                            "smarthost; the password would be sent in clear");
+  }
+}
+
+// Keys that belong to other channel types are mistakes worth naming.
+void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
+      {{"url", {"webhook", "slack"}},        {"url_file", {"webhook", "slack"}},
+       {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
+       {"ca_file", {"webhook", "slack", "email"}},
+       {"template_file", {"slack", "email"}}, {"html_template_file", {"email"}},
+       {"subject", {"email"}},
+       {"smarthost", {"email"}},             {"from", {"email"}},
+       {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
+       {"require_tls", {"email"}},           {"hello", {"email"}}};
+  for (const auto& [key, types] : kKeyTypes) {
+    const YAML::Node v = n[std::string(key)];
+    if (v.IsDefined() && std::find(types.begin(), types.end(), type) == types.end()) {
+      std::string allowed;
+      for (std::size_t i = 0; i < types.size(); ++i) {
+        allowed += i == 0 ? "" : (i + 1 == types.size() ? " and " : ", ");
+        allowed += types[i];
+      }
+      r.Err(v, "key \"" + std::string(key) + "\" is only for " + allowed +
+                   " channels, not " + type);
+    }
+  }
+}
+
 void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   if (!r.Map(n, "a channel",
              {"name", "type", "timeout", "retry_max_age", "max_concurrency", "rate_limit",
@@ -609,28 +676,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
     r.Err(n["type"], "unknown channel type \"" + type + "\" (expected webhook, slack, email or log)");
     return;
   }
-  // Keys that belong to other channel types are mistakes worth naming.
-  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
-      {{"url", {"webhook", "slack"}},        {"url_file", {"webhook", "slack"}},
-       {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
-       {"ca_file", {"webhook", "slack", "email"}},
-       {"template_file", {"slack", "email"}}, {"html_template_file", {"email"}},
-       {"subject", {"email"}},
-       {"smarthost", {"email"}},             {"from", {"email"}},
-       {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
-       {"require_tls", {"email"}},           {"hello", {"email"}}};
-  for (const auto& [key, types] : kKeyTypes) {
-    const YAML::Node v = n[std::string(key)];
-    if (v.IsDefined() && std::find(types.begin(), types.end(), type) == types.end()) {
-      std::string allowed;
-      for (std::size_t i = 0; i < types.size(); ++i) {
-        allowed += i == 0 ? "" : (i + 1 == types.size() ? " and " : ", ");
-        allowed += types[i];
-      }
-      r.Err(v, "key \"" + std::string(key) + "\" is only for " + allowed +
-                   " channels, not " + type);
-    }
-  }
+  CheckKeysOfType(r, n, type);
   switch (c.type) {
     case ChannelType::kWebhook:
       r.Secret(n, "url", true, c.url);
@@ -644,44 +690,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       c.text_template = LoadTemplate(r, n, "template_file");
       break;
     case ChannelType::kEmail:
-      if (r.Require(n, "smarthost", "email channel")) {
-        r.OptStr(n, "smarthost", c.smarthost);
-        const auto colon = c.smarthost.rfind(':');
-        if (colon == std::string::npos || colon == 0 || colon + 1 == c.smarthost.size()) {
-          r.Err(n["smarthost"], "smarthost must be host:port, got \"" + c.smarthost + "\"");
-        }
-      }
-      if (r.Require(n, "from", "email channel")) {
-        r.OptStr(n, "from", c.from);
-      }
-      r.OptStr(n, "auth_username", c.auth_username);
-      r.SecretFileOnly(n, "auth_password_file", c.auth_password);
-      r.OptBool(n, "require_tls", c.require_tls);
-      r.OptStr(n, "hello", c.hello);
-      c.text_template = LoadTemplate(r, n, "template_file");
-      c.html_template = LoadTemplate(r, n, "html_template_file");
-      if (const YAML::Node s = n["subject"]; s.IsDefined() && !s.IsNull()) {
-        if (auto text = r.Str(s, "subject")) {
-          kainjow::mustache::mustache parsed{*text};
-          if (!parsed.is_valid()) {
-            r.Err(s, "subject template: " + parsed.error_message());
-          } else {
-            c.subject_template = *text;
-          }
-        }
-      }
-      if (!c.auth_username.empty() && c.auth_password.empty()) {
-        r.Err(n["auth_username"], "auth_username needs auth_password_file");
-      }
-      if (!c.auth_password.empty() && c.auth_username.empty()) {
-        r.Err(n["auth_password_file"], "auth_password_file needs auth_username");
-      }
-      if (!c.auth_username.empty() && !c.require_tls && !c.smarthost.empty() &&
-          !IsLoopbackHost(c.smarthost.substr(0, c.smarthost.rfind(':')))) {
-        // The password would cross the network in clear.
-        r.Err(n["require_tls"], "require_tls: false with SMTP AUTH is only allowed for a loopback "
-                                "smarthost; the password would be sent in clear");
-      }
+      ParseEmailChannel(r, n, c);
       break;
     case ChannelType::kLog:
       break;
