@@ -33,7 +33,9 @@
 
 namespace rota::engine {
 
-// What an entry records. Names (EntryKindName) are the API's "kind".
+// What an entry records. Names (EntryKindName) are the API's "kind". The
+// store keeps kinds and fields by number: append new ones at the end, never
+// reorder or remove.
 enum class EntryKind : std::uint8_t {
   kNote,             // text: a free note (and entries stored before kinds existed)
   kReceived,         // source, labels
@@ -95,6 +97,12 @@ inline bool IsListField(Field f) {
 class Note {
  public:
   explicit Note(EntryKind kind) { payload_.push_back(static_cast<char>(kind)); }
+  // Starts over as an entry of `kind`, keeping the buffer (a decoder makes
+  // millions of entries with one Note).
+  void Reset(EntryKind kind) {
+    payload_.clear();
+    payload_.push_back(static_cast<char>(kind));
+  }
   Note& Set(Field f, std::string_view value);
   Note& Set(Field f, TimePoint t) { return Set(f, std::to_string(t.time_since_epoch().count())); }
   Note& Set(Field f, std::int64_t n) { return Set(f, std::to_string(n)); }

@@ -91,21 +91,23 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
          {"held_for", Strings(r.held_for, sp)}},
         sp));
   }
-  // Each entry: [at ms, kind, [tag, value, tag, value, ...]] (tags are
-  // field names; lists repeat their tag). Documents from before entries had
-  // kinds hold [at ms, text] and decode as notes.
+  // Each entry: [at ms, kind, [field, value, field, value, ...]], kinds and
+  // fields by their number (engine/timeline.h keeps those numbers stable;
+  // numbers decode without a name lookup, which start-up with a million
+  // alerts notices); lists repeat their field. Documents from before entries
+  // had kinds hold [at ms, text] and decode as notes.
   json::array timeline(sp);
   timeline.reserve(a.timeline.size());
   for (const auto& e : a.timeline) {
     json::array fields(sp);
     e.ForEach([&](engine::Field f, std::string_view v) {
-      fields.emplace_back(engine::FieldName(f));
+      fields.emplace_back(static_cast<std::int64_t>(f));
       fields.emplace_back(v);
     });
     json::array entry(sp);
     entry.reserve(3);
     entry.push_back(Ms(e.at));
-    entry.emplace_back(engine::EntryKindName(e.kind()));
+    entry.emplace_back(static_cast<std::int64_t>(e.kind()));
     entry.push_back(std::move(fields));
     timeline.push_back(std::move(entry));
   }
@@ -200,22 +202,34 @@ Result<engine::Alert> AlertDecoder::Decode(std::string_view doc) const {
     std::size_t text = 0;
     for (const auto& e : entries) {
       const auto& entry = e.as_array();
-      text += entry.size() > 2 ? json::serialize(entry.at(2)).size() : entry.at(1).as_string().size() + 4;
+      if (entry.size() < 3) {
+        text += entry.at(1).as_string().size() + 4;  // a note: kind, tag, length, text
+        continue;
+      }
+      text += 1;  // the kind
+      const auto& fields = entry.at(2).as_array();
+      for (std::size_t i = 1; i < fields.size(); i += 2) {
+        text += 3 + fields[i].as_string().size();  // tag, length, value
+      }
     }
     a.timeline.Reserve(entries.size(), text);
+    thread_local engine::Note note(engine::EntryKind::kNote);
     for (const auto& e : entries) {
       const auto& entry = e.as_array();
       const TimePoint at{std::chrono::milliseconds(entry.at(0).to_number<std::int64_t>())};
       if (entry.size() < 3) {
-        a.timeline.Add(at, engine::Note(engine::EntryKind::kNote)
-                               .Set(engine::Field::kText, entry.at(1).as_string()));
+        note.Reset(engine::EntryKind::kNote);
+        a.timeline.Add(at, note.Set(engine::Field::kText, entry.at(1).as_string()));
         continue;
       }
-      engine::Note note(engine::EntryKindFromName(entry.at(1).as_string()));
+      const auto kind = entry.at(1).to_number<std::int64_t>();
+      note.Reset(kind >= 0 && kind < engine::kEntryKinds ? static_cast<engine::EntryKind>(kind)
+                                                         : engine::EntryKind::kNote);
       const auto& fields = entry.at(2).as_array();
       for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-        if (const auto f = engine::FieldFromName(fields[i].as_string())) {
-          note.Set(*f, fields[i + 1].as_string());
+        const auto f = fields[i].to_number<std::int64_t>();
+        if (f >= 0 && f < engine::kFields) {
+          note.Set(static_cast<engine::Field>(f), fields[i + 1].as_string());
         }
       }
       a.timeline.Add(at, note);
