@@ -224,19 +224,9 @@ def loadgen(args, system, batch, requests, connections=32, rate=0, run_id="r", s
 
 
 def ingest(args, work, sink, cls, batch, requests):
-    system = cls(args, work, sink)
-    try:
-        sink.reset()
-        cpu0 = cpu_seconds(system.p.pid)
-        result = loadgen(args, system, batch, requests)
-        alerts = batch * requests
-        delivered = sink.wait_alerts(alerts)["alerts"]
-        cpu = cpu_seconds(system.p.pid) - cpu0
-        return {"alerts_per_s": result["alerts_per_s"], "p50_ms": result["latency_ms"]["p50"],
-                "p99_ms": result["latency_ms"]["p99"], "cpu_s_per_1000": 1000 * cpu / alerts,
-                "errors": result["errors"], "delivered": delivered, "sent": alerts}
-    finally:
-        system.stop()
+    r = sweep_cell(args, work, sink, cls, batch, 32, batch * requests)
+    r["cpu_s_per_1000"] = r.pop("cpu_ms_per_1000") / 1000
+    return r
 
 
 def sweep_cell(args, work, sink, cls, batch, connections, alerts):

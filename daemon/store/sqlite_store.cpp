@@ -174,6 +174,28 @@ Result<void> WriteBatch(Db& db, const Batch& b) {
   return WriteOutbox(db, b);
 }
 
+// Every (id, doc) row of a small table: decoded into `out`, or skipped;
+// returns the next free serial of ids "<prefix>N", counting skipped rows.
+template <typename T, typename Decode>
+Result<std::uint64_t> LoadDocs(Db& db, std::string_view table, std::string_view prefix,
+                               Decode decode, std::vector<T>& out, std::vector<Skipped>& skipped) {
+  auto rows = db.Prepare("SELECT id, doc FROM " + std::string(table) + " ORDER BY id");
+  if (!rows) {
+    return Fail(rows.error());
+  }
+  std::uint64_t next = 1;
+  while (rows->Step().value_or(false)) {
+    const std::string id = rows->Text(0);
+    next = std::max(next, Serial(id, prefix) + 1);
+    if (auto item = decode(rows->TextView(1))) {
+      out.push_back(std::move(*item));
+    } else {
+      skipped.push_back({std::string(table), id, item.error().message()});
+    }
+  }
+  return next;
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, std::unique_ptr<Db> db, int schema, std::size_t max_batch,
@@ -214,32 +236,16 @@ class SqliteStore final : public Store {
 
 Result<void> SqliteStore::LoadSmallTables(State& st) {
   Db& db = *db_;
-  auto silences = db.Prepare("SELECT id, doc FROM silences ORDER BY id");
+  auto silences = LoadDocs(db, "silences", "s-", DecodeSilence, st.silences, st.skipped);
   if (!silences) {
     return Fail(silences.error());
   }
-  while (silences->Step().value_or(false)) {
-    const std::string id = silences->Text(0);
-    st.next_silence_id = std::max(st.next_silence_id, Serial(id, "s-") + 1);
-    if (auto s = DecodeSilence(silences->TextView(1))) {
-      st.silences.push_back(std::move(*s));
-    } else {
-      st.skipped.push_back({"silences", id, s.error().message()});
-    }
-  }
-  auto overrides = db.Prepare("SELECT id, doc FROM overrides ORDER BY id");
+  st.next_silence_id = *silences;
+  auto overrides = LoadDocs(db, "overrides", "o-", DecodeOverride, st.overrides, st.skipped);
   if (!overrides) {
     return Fail(overrides.error());
   }
-  while (overrides->Step().value_or(false)) {
-    const std::string id = overrides->Text(0);
-    st.next_override_id = std::max(st.next_override_id, Serial(id, "o-") + 1);
-    if (auto o = DecodeOverride(overrides->TextView(1))) {
-      st.overrides.push_back(std::move(*o));
-    } else {
-      st.skipped.push_back({"overrides", id, o.error().message()});
-    }
-  }
+  st.next_override_id = *overrides;
   auto pending = db.Prepare(
       "SELECT idempotency_key, channel, recipient, kind, payload, created_at, next_attempt_at, "
       "attempts FROM outbox WHERE state = 'pending' ORDER BY id");

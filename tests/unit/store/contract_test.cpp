@@ -81,6 +81,23 @@ struct Fixture {
   }
 };
 
+// A backend's store on `dir`, loaded (as rotad does before its first write).
+std::unique_ptr<store::Store> Fresh(const Backend& b, const std::string& dir, const config::Config& c) {
+  auto s = b.open(dir);
+  REQUIRE(s->Load(c).has_value());
+  return s;
+}
+
+// What a restart sees: `s` stops, the backend opens `dir` again and loads.
+store::State Restart(const Backend& b, const std::string& dir, const config::Config& c,
+                     std::unique_ptr<store::Store>& s) {
+  s->Stop();
+  s = b.open(dir);
+  auto st = s->Load(c);
+  REQUIRE(st.has_value());
+  return std::move(*st);
+}
+
 std::vector<engine::Alert> AllAlerts(const store::State& st) {
   std::vector<engine::Alert> out;
   for (const auto& part : st.alerts) {
@@ -98,23 +115,17 @@ TEST_CASE("store contract: alerts round trip, a touch moves only last-seen and e
     Fixture f;
     const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
     const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
-    {
-      auto s = backend.open(dir.path());
-      REQUIRE(s->Load(*f.config).has_value());
-      store::Batch batch;
-      batch.alerts = {f.Row(a), f.Row(b)};
-      batch.next_alert_id = f.engine->next_alert_id();
-      REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
-      store::Batch touch;
-      touch.touches.push_back({a, At("2026-11-23T09:05:00Z").time_since_epoch().count(),
-                               At("2026-11-23T10:00:00Z").time_since_epoch().count()});
-      REQUIRE(WriteAndWait(*s, std::move(touch)).has_value());
-      s->Stop();
-    }
-    auto s = backend.open(dir.path());
-    auto st = s->Load(*f.config);
-    REQUIRE(st.has_value());
-    const auto alerts = AllAlerts(*st);
+    auto s = Fresh(backend, dir.path(), *f.config);
+    store::Batch batch;
+    batch.alerts = {f.Row(a), f.Row(b)};
+    batch.next_alert_id = f.engine->next_alert_id();
+    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    store::Batch touch;
+    touch.touches.push_back({a, At("2026-11-23T09:05:00Z").time_since_epoch().count(),
+                             At("2026-11-23T10:00:00Z").time_since_epoch().count()});
+    REQUIRE(WriteAndWait(*s, std::move(touch)).has_value());
+    const auto st = Restart(backend, dir.path(), *f.config, s);
+    const auto alerts = AllAlerts(st);
     REQUIRE(alerts.size() == 2);
     CHECK(alerts[0].id == a);
     CHECK(alerts[0].updated_at == At("2026-11-23T09:05:00Z"));
@@ -124,8 +135,8 @@ TEST_CASE("store contract: alerts round trip, a touch moves only last-seen and e
     CHECK(alerts[1].id == b);
     CHECK(alerts[1].updated_at == f.engine->Find(b)->updated_at);
     CHECK_FALSE(alerts[1].ends_at.has_value());
-    CHECK(st->next_alert_id == b + 1);
-    CHECK(st->skipped.empty());
+    CHECK(st.next_alert_id == b + 1);
+    CHECK(st.skipped.empty());
   }
 }
 
@@ -136,8 +147,7 @@ TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
     Fixture f;
     const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
     const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
-    auto s = backend.open(dir.path());
-    REQUIRE(s->Load(*f.config).has_value());
+    auto s = Fresh(backend, dir.path(), *f.config);
     store::Batch batch;
     batch.alerts = {f.Row(a), f.Row(b)};
     batch.next_alert_id = f.engine->next_alert_id();
@@ -145,13 +155,10 @@ TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
     store::Batch forget;
     forget.forgotten = {b};  // the newest: max(id) alone would hand b out again
     REQUIRE(WriteAndWait(*s, std::move(forget)).has_value());
-    s->Stop();
-    s = backend.open(dir.path());
-    auto st = s->Load(*f.config);
-    REQUIRE(st.has_value());
-    REQUIRE(AllAlerts(*st).size() == 1);
-    CHECK(AllAlerts(*st)[0].id == a);
-    CHECK(st->next_alert_id == b + 1);
+    auto st = Restart(backend, dir.path(), *f.config, s);
+    REQUIRE(AllAlerts(st).size() == 1);
+    CHECK(AllAlerts(st)[0].id == a);
+    CHECK(st.next_alert_id == b + 1);
   }
 }
 
@@ -160,8 +167,7 @@ TEST_CASE("store contract: silences and overrides are replaced as a whole") {
     CAPTURE(backend.name);
     TempDir dir;
     Fixture f;
-    auto s = backend.open(dir.path());
-    REQUIRE(s->Load(*f.config).has_value());
+    auto s = Fresh(backend, dir.path(), *f.config);
     rules::Silence silence;
     silence.id = "s-7";
     silence.matchers = rules::ParseMatchers("alertname=\"A\"").value();
@@ -180,20 +186,17 @@ TEST_CASE("store contract: silences and overrides are replaced as a whole") {
     store::Batch replace;
     replace.overrides = std::vector<schedule::OverrideSpec>{o2};
     REQUIRE(WriteAndWait(*s, std::move(replace)).has_value());
-    s->Stop();
-    s = backend.open(dir.path());
-    auto st = s->Load(*f.config);
-    REQUIRE(st.has_value());
-    REQUIRE(st->silences.size() == 1);
-    CHECK(st->silences[0].id == "s-7");
-    CHECK(st->silences[0].ends_at == silence.ends_at);
-    CHECK(st->silences[0].comment == "deploy");
-    CHECK(st->next_silence_id == 8);
-    REQUIRE(st->overrides.size() == 1);
-    CHECK(st->overrides[0].id == "o-4");
-    CHECK(st->overrides[0].team == "payments");
-    CHECK(st->overrides[0].start == o2.start);
-    CHECK(st->next_override_id == 5);
+    auto st = Restart(backend, dir.path(), *f.config, s);
+    REQUIRE(st.silences.size() == 1);
+    CHECK(st.silences[0].id == "s-7");
+    CHECK(st.silences[0].ends_at == silence.ends_at);
+    CHECK(st.silences[0].comment == "deploy");
+    CHECK(st.next_silence_id == 8);
+    REQUIRE(st.overrides.size() == 1);
+    CHECK(st.overrides[0].id == "o-4");
+    CHECK(st.overrides[0].team == "payments");
+    CHECK(st.overrides[0].start == o2.start);
+    CHECK(st.next_override_id == 5);
   }
 }
 
@@ -202,8 +205,7 @@ TEST_CASE("store contract: the outbox keeps pending notifications with their sch
     CAPTURE(backend.name);
     TempDir dir;
     Fixture f;
-    auto s = backend.open(dir.path());
-    REQUIRE(s->Load(*f.config).has_value());
+    auto s = Fresh(backend, dir.path(), *f.config);
     const auto t0 = At("2026-11-23T09:00:00Z").time_since_epoch().count();
     store::Batch batch;
     for (const char* key : {"k1", "k2", "k3", "k4"}) {
@@ -217,27 +219,21 @@ TEST_CASE("store contract: the outbox keeps pending notifications with their sch
     // A re-write of a row already there (a decision stored twice) keeps the first.
     marks.outbox.push_back({"k4", "other", "bob", "digest", "{}", t0 + 1, t0 + 1, 0});
     REQUIRE(WriteAndWait(*s, std::move(marks)).has_value());
-    s->Stop();
-    s = backend.open(dir.path());
-    auto st = s->Load(*f.config);
-    REQUIRE(st.has_value());
-    REQUIRE(st->pending.size() == 2);
-    CHECK(st->pending[0].key == "k3");
-    CHECK(st->pending[0].attempts == 2);
-    CHECK(st->pending[0].next_attempt_ms == t0 + 4000);
-    CHECK(st->pending[1].key == "k4");
-    CHECK(st->pending[1].channel == "hooks");
-    CHECK(st->pending[1].payload == R"({"to":"alice"})");
-    CHECK(st->pending[1].next_attempt_ms == t0);
+    auto st = Restart(backend, dir.path(), *f.config, s);
+    REQUIRE(st.pending.size() == 2);
+    CHECK(st.pending[0].key == "k3");
+    CHECK(st.pending[0].attempts == 2);
+    CHECK(st.pending[0].next_attempt_ms == t0 + 4000);
+    CHECK(st.pending[1].key == "k4");
+    CHECK(st.pending[1].channel == "hooks");
+    CHECK(st.pending[1].payload == R"({"to":"alice"})");
+    CHECK(st.pending[1].next_attempt_ms == t0);
 
     // Retention forgets finished notifications only.
     s->PruneFinished(t0 + 1);
     REQUIRE(WriteAndWait(*s, store::Batch{}).has_value());
-    s->Stop();
-    s = backend.open(dir.path());
-    st = s->Load(*f.config);
-    REQUIRE(st.has_value());
-    CHECK(st->pending.size() == 2);
+    st = Restart(backend, dir.path(), *f.config, s);
+    CHECK(st.pending.size() == 2);
   }
 }
 
@@ -246,8 +242,7 @@ TEST_CASE("store contract: done runs after the batch is durable, in order") {
     CAPTURE(backend.name);
     TempDir dir;
     Fixture f;
-    auto s = backend.open(dir.path());
-    REQUIRE(s->Load(*f.config).has_value());
+    auto s = Fresh(backend, dir.path(), *f.config);
     std::vector<int> order;
     std::mutex mu;
     std::vector<std::future<void>> waits;
@@ -269,10 +264,7 @@ TEST_CASE("store contract: done runs after the batch is durable, in order") {
     std::vector<int> expected(20);
     std::iota(expected.begin(), expected.end(), 0);
     CHECK(order == expected);
-    s->Stop();
-    s = backend.open(dir.path());
-    auto st = s->Load(*f.config);
-    REQUIRE(st.has_value());
-    CHECK(st->pending.size() == 20);
+    auto st = Restart(backend, dir.path(), *f.config, s);
+    CHECK(st.pending.size() == 20);
   }
 }
