@@ -28,6 +28,11 @@
 // for cancellation); Tick(now) fires what is due. Hours are law: a person is
 // notified only if the roster says they are on duty at that instant.
 //
+// Files: engine.cpp (ingest, evaluation, grouping, escalation, holds, acks),
+// timers.cpp (the deadline queue: Tick, Fire), state.cpp (changes for the
+// store, ids, retention, Restore, lookups), types.cpp (names, Model::Build),
+// batch.h (notifications merged per person during one operation).
+//
 // Thread-safety: none. The engine belongs to one strand.
 #pragma once
 
