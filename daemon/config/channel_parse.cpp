@@ -1,0 +1,203 @@
+// The channels: section: common keys, the keys of each type (and those that
+// belong to another type, named as mistakes), secrets from *_file, templates.
+#include <kainjow/mustache.hpp>
+
+#include <algorithm>
+
+#include "config/reader.h"
+
+namespace rota::config::detail {
+namespace {
+
+std::string LoadTemplate(Reader& r, const YAML::Node& n, std::string_view key) {
+  const YAML::Node t = n[std::string(key)];
+  if (!t.IsDefined() || t.IsNull()) {
+    return {};
+  }
+  auto path = r.Str(t, key);
+  if (!path) {
+    return {};
+  }
+  auto text = ReadWholeFile(r.Resolve(*path));
+  if (!text) {
+    r.Err(t, text.error().message());
+    return {};
+  }
+  kainjow::mustache::mustache parsed{*text};
+  if (!parsed.is_valid()) {
+    r.Err(t, "template " + r.Resolve(*path) + ": " + parsed.error_message());
+    return {};
+  }
+  return std::move(*text);
+}
+
+bool IsLoopbackHost(std::string host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+// smarthost, from, SMTP AUTH, TLS and the three templates of an email channel.
+void ParseEmailChannel(Reader& r, const YAML::Node& n, Channel& c) {
+  if (r.Require(n, "smarthost", "email channel")) {
+    r.OptStr(n, "smarthost", c.smarthost);
+    const auto colon = c.smarthost.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == c.smarthost.size()) {
+      r.Err(n["smarthost"], "smarthost must be host:port, got \"" + c.smarthost + "\"");
+    }
+  }
+  if (r.Require(n, "from", "email channel")) {
+    r.OptStr(n, "from", c.from);
+  }
+  r.OptStr(n, "auth_username", c.auth_username);
+  r.SecretFileOnly(n, "auth_password_file", c.auth_password);
+  r.OptBool(n, "require_tls", c.require_tls);
+  r.OptStr(n, "hello", c.hello);
+  c.text_template = LoadTemplate(r, n, "template_file");
+  c.html_template = LoadTemplate(r, n, "html_template_file");
+  if (const YAML::Node s = n["subject"]; s.IsDefined() && !s.IsNull()) {
+    if (auto text = r.Str(s, "subject")) {
+      kainjow::mustache::mustache parsed{*text};
+      if (!parsed.is_valid()) {
+        r.Err(s, "subject template: " + parsed.error_message());
+      } else {
+        c.subject_template = *text;
+      }
+    }
+  }
+  if (!c.auth_username.empty() && c.auth_password.empty()) {
+    r.Err(n["auth_username"], "auth_username needs auth_password_file");
+  }
+  if (!c.auth_password.empty() && c.auth_username.empty()) {
+    r.Err(n["auth_password_file"], "auth_password_file needs auth_username");
+  }
+  if (!c.auth_username.empty() && !c.require_tls && !c.smarthost.empty() &&
+      !IsLoopbackHost(c.smarthost.substr(0, c.smarthost.rfind(':')))) {
+    // The password would cross the network in clear.
+    r.Err(n["require_tls"], "require_tls: false with SMTP AUTH is only allowed for a loopback "
+                            "smarthost; the password would be sent in clear");
+  }
+}
+
+// Keys that belong to other channel types are mistakes worth naming.
+void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
+      {{"url", {"webhook", "slack"}},        {"url_file", {"webhook", "slack"}},
+       {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
+       {"ca_file", {"webhook", "slack", "email"}},
+       {"template_file", {"slack", "email"}}, {"html_template_file", {"email"}},
+       {"subject", {"email"}},
+       {"smarthost", {"email"}},             {"from", {"email"}},
+       {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
+       {"require_tls", {"email"}},           {"hello", {"email"}}};
+  for (const auto& [key, types] : kKeyTypes) {
+    const YAML::Node v = n[std::string(key)];
+    if (v.IsDefined() && std::find(types.begin(), types.end(), type) == types.end()) {
+      std::string allowed;
+      for (std::size_t i = 0; i < types.size(); ++i) {
+        allowed += i == 0 ? "" : (i + 1 == types.size() ? " and " : ", ");
+        allowed += types[i];
+      }
+      r.Err(v, "key \"" + std::string(key) + "\" is only for " + allowed +
+                   " channels, not " + type);
+    }
+  }
+}
+
+}  // namespace
+
+void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
+  if (!r.Map(n, "a channel",
+             {"name", "type", "timeout", "retry_max_age", "max_concurrency", "rate_limit",
+              "rate_burst", "url", "url_file", "headers", "bearer_token_file", "ca_file",
+              "template_file", "html_template_file", "subject", "smarthost", "from",
+              "auth_username", "auth_password_file", "require_tls", "hello"})) {
+    return;
+  }
+  Channel c;
+  c.pos = r.Pos(n);
+  if (!r.Require(n, "name", "channel") || !r.Require(n, "type", "channel")) {
+    return;
+  }
+  r.OptStr(n, "name", c.name);
+  std::string type;
+  r.OptStr(n, "type", type);
+  r.OptDur(n, "timeout", c.timeout);
+  r.OptDur(n, "retry_max_age", c.retry_max_age);
+  long long concurrency = c.max_concurrency;
+  r.OptInt(n, "max_concurrency", 1, 64, concurrency);
+  c.max_concurrency = static_cast<int>(concurrency);
+  r.OptNum(n, "rate_limit", 0, 1e6, c.rate_limit);
+  long long burst = 0;
+  r.OptInt(n, "rate_burst", 1, 1000000, burst);
+  c.rate_burst = burst > 0 ? static_cast<int>(burst)
+                           : std::max(1, static_cast<int>(std::ceil(c.rate_limit)));
+  if (const YAML::Node b = n["rate_burst"]; b.IsDefined() && c.rate_limit == 0) {
+    r.Err(b, "rate_burst needs rate_limit (messages per second)");
+  }
+  if (type == "webhook") {
+    c.type = ChannelType::kWebhook;
+  } else if (type == "slack") {
+    c.type = ChannelType::kSlack;
+  } else if (type == "email") {
+    c.type = ChannelType::kEmail;
+  } else if (type == "log") {
+    c.type = ChannelType::kLog;
+  } else {
+    r.Err(n["type"], "unknown channel type \"" + type + "\" (expected webhook, slack, email or log)");
+    return;
+  }
+  CheckKeysOfType(r, n, type);
+  switch (c.type) {
+    case ChannelType::kWebhook:
+      r.Secret(n, "url", true, c.url);
+      r.SecretFileOnly(n, "bearer_token_file", c.bearer_token);
+      if (const YAML::Node h = n["headers"]; h.IsDefined() && !h.IsNull() && !h.IsMap()) {
+        r.Err(h, "expected headers to be a map of header names to values, got " + KindOf(h));
+      }
+      break;
+    case ChannelType::kSlack:
+      r.Secret(n, "url", true, c.url);
+      c.text_template = LoadTemplate(r, n, "template_file");
+      break;
+    case ChannelType::kEmail:
+      ParseEmailChannel(r, n, c);
+      break;
+    case ChannelType::kLog:
+      break;
+  }
+  if (const YAML::Node ca = n["ca_file"]; ca.IsDefined() && !ca.IsNull()) {
+    if (auto path = r.Str(ca, "ca_file")) {
+      c.ca_file = r.Resolve(*path);
+      if (auto text = ReadWholeFile(c.ca_file); !text) {
+        r.Err(ca, text.error().message());
+      }
+    }
+  }
+  if (!c.url.empty()) {
+    const std::string& u = c.url.Reveal();
+    if (!u.starts_with("http://") && !u.starts_with("https://")) {
+      // The value may be a secret: name the key, never the value.
+      r.Err(n["url"].IsDefined() ? n["url"] : n["url_file"],
+            "url must start with http:// or https://");
+    }
+  }
+  out.push_back(std::move(c));
+}
+
+void ParseHeaders(Reader& r, const YAML::Node& channel, Channel& c) {
+  const YAML::Node h = channel["headers"];
+  if (!h.IsDefined() || h.IsNull() || !h.IsMap()) {
+    return;
+  }
+  for (auto it = h.begin(); it != h.end(); ++it) {
+    auto k = r.Str(it->first, "header name");
+    auto v = r.Str(it->second, "header value");
+    if (k && v) {
+      c.headers[*k] = *v;
+    }
+  }
+}
+
+}  // namespace rota::config::detail
