@@ -16,6 +16,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "config/pending.h"
 #include "config/reader.h"
 #include "core/hash.h"
 #include "core/time.h"
@@ -89,10 +90,6 @@ std::optional<schedule::TimeInterval> ParseIntervalEntry(Reader& r, const YAML::
 
 // A list mixing names of shared intervals and inline entries. Names are
 // resolved later, when every interval is known.
-struct PendingHours {
-  std::vector<std::pair<std::string, SourcePos>> names;
-  std::vector<schedule::TimeInterval> inline_entries;
-};
 
 PendingHours ParseHoursList(Reader& r, const YAML::Node& map, std::string_view key) {
   PendingHours out;
@@ -259,11 +256,6 @@ void ParseNamedInterval(Reader& r, const YAML::Node& n, std::vector<NamedInterva
   out.push_back(std::move(ni));
 }
 
-struct PendingPerson {
-  Person person;
-  PendingHours hours;
-  std::optional<SourcePos> timezone_pos;
-};
 
 void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out) {
   if (!r.Map(n, "a person", {"id", "name", "timezone", "hours", "time_off", "contacts"}) ||
@@ -354,13 +346,6 @@ void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out
   out.push_back(std::move(pp));
 }
 
-struct PendingTeam {
-  Team team;
-  std::vector<std::pair<std::string, SourcePos>> members;
-  std::vector<std::pair<std::string, SourcePos>> rotation_order;
-  PendingHours support_hours;
-  std::optional<SourcePos> page_pos;
-};
 
 void ParseZone(Reader& r, const YAML::Node& map, std::string& name,
                const date::time_zone*& zone) {
@@ -503,12 +488,6 @@ void ParseOverride(Reader& r, const YAML::Node& n, std::vector<Override>& out) {
   }
 }
 
-struct PendingRoute {
-  Route route;
-  SourcePos escalation_pos;
-  std::vector<std::pair<std::string, SourcePos>> active;
-  std::vector<std::pair<std::string, SourcePos>> mute;
-};
 
 void ParseRoute(Reader& r, const YAML::Node& n, std::vector<PendingRoute>& out) {
   if (!r.Map(n, "a route",
@@ -578,10 +557,6 @@ std::optional<NobodyOnDuty> ParseNobody(Reader& r, const YAML::Node& n) {
   return std::nullopt;
 }
 
-struct PendingEscalation {
-  Escalation escalation;
-  std::vector<std::vector<SourcePos>> target_pos;  // per step, per target
-};
 
 void ParseEscalation(Reader& r, const YAML::Node& n, std::vector<PendingEscalation>& out) {
   if (!r.Map(n, "an escalation",
@@ -694,13 +669,6 @@ void ParseInhibitRule(Reader& r, const YAML::Node& n, std::vector<InhibitRule>& 
   out.push_back(std::move(rule));
 }
 
-struct Pending {
-  std::vector<PendingPerson> people;
-  std::vector<PendingTeam> teams;
-  std::vector<PendingRoute> routes;
-  std::vector<PendingEscalation> escalations;
-  std::vector<InhibitRule> inhibit_rules;
-};
 
 std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& text,
                                     std::vector<Diagnostic>& errors) {
@@ -740,19 +708,6 @@ std::vector<std::string> ExpandGlob(const std::string& pattern) {
 }
 
 // Checks that names in `items` are unique, reporting each repeat with the first place.
-template <typename T, typename Name, typename Pos>
-void CheckUnique(std::vector<Diagnostic>& errors, const std::vector<T>& items, Name name, Pos pos,
-                 std::string_view what) {
-  std::unordered_map<std::string, SourcePos> seen;
-  for (const auto& item : items) {
-    const std::string& key = name(item);
-    auto [it, inserted] = seen.emplace(key, pos(item));
-    if (!inserted) {
-      errors.push_back({pos(item), "duplicate " + std::string(what) + " \"" + key +
-                                       "\" (first defined at " + it->second.ToString() + ")"});
-    }
-  }
-}
 
 }  // namespace
 
@@ -847,194 +802,6 @@ void LoadRuleFiles(Reader& r, const YAML::Node& root, LoadResult& result, Config
   }
 }
 
-void CheckAllUnique(std::vector<Diagnostic>& errors, const Config& cfg, const Pending& pending) {
-  CheckUnique(errors, cfg.channels, [](const Channel& c) -> const std::string& { return c.name; },
-              [](const Channel& c) { return c.pos; }, "channel name");
-  CheckUnique(errors, cfg.time_intervals,
-              [](const NamedInterval& t) -> const std::string& { return t.name; },
-              [](const NamedInterval& t) { return t.pos; }, "time interval name");
-  CheckUnique(errors, pending.people,
-              [](const PendingPerson& p) -> const std::string& { return p.person.id; },
-              [](const PendingPerson& p) { return p.person.pos; }, "person id");
-  CheckUnique(errors, pending.teams,
-              [](const PendingTeam& t) -> const std::string& { return t.team.id; },
-              [](const PendingTeam& t) { return t.team.pos; }, "team id");
-  CheckUnique(errors, pending.routes,
-              [](const PendingRoute& p) -> const std::string& { return p.route.name; },
-              [](const PendingRoute& p) { return p.route.pos; }, "route name");
-  CheckUnique(errors, pending.escalations,
-              [](const PendingEscalation& p) -> const std::string& { return p.escalation.name; },
-              [](const PendingEscalation& p) { return p.escalation.pos; }, "escalation name");
-}
-
-// What references resolve against: every name defined anywhere.
-struct Names {
-  std::unordered_map<std::string, const NamedInterval*> intervals;
-  std::set<std::string> channels;
-  std::set<std::string> people;
-  std::set<std::string> teams;
-  std::set<std::string> escalations;
-
-  Names(const Config& cfg, const Pending& pending) {
-    for (const auto& ni : cfg.time_intervals) {
-      intervals.emplace(ni.name, &ni);
-    }
-    for (const auto& c : cfg.channels) {
-      channels.insert(c.name);
-    }
-    for (const auto& pp : pending.people) {
-      people.insert(pp.person.id);
-    }
-    for (const auto& pt : pending.teams) {
-      teams.insert(pt.team.id);
-    }
-    for (const auto& pe : pending.escalations) {
-      escalations.insert(pe.escalation.name);
-    }
-  }
-
-  void ResolveHours(const PendingHours& in, HoursSpec& out, std::vector<Diagnostic>& errors) const {
-    for (const auto& [name, pos] : in.names) {
-      auto it = intervals.find(name);
-      if (it == intervals.end()) {
-        errors.push_back({pos, "unknown time interval \"" + name +
-                                   "\" (define it under time_intervals:)"});
-        continue;
-      }
-      out.names.push_back(name);
-      out.intervals.insert(out.intervals.end(), it->second->intervals.begin(),
-                           it->second->intervals.end());
-    }
-    out.intervals.insert(out.intervals.end(), in.inline_entries.begin(), in.inline_entries.end());
-  }
-
-  void CheckIntervalNames(const std::vector<std::pair<std::string, SourcePos>>& in,
-                          std::vector<std::string>& out, std::vector<Diagnostic>& errors) const {
-    for (const auto& [name, pos] : in) {
-      if (intervals.count(name) == 0) {
-        errors.push_back({pos, "unknown time interval \"" + name +
-                                   "\" (define it under time_intervals:)"});
-      } else {
-        out.push_back(name);
-      }
-    }
-  }
-};
-
-void ResolvePeople(Pending& pending, const Names& names, Config& cfg, std::vector<Diagnostic>& errors) {
-  for (auto& pp : pending.people) {
-    Person& p = pp.person;
-    if (p.timezone.empty()) {
-      p.timezone = cfg.global.timezone;
-      p.zone = cfg.global.zone;
-    }
-    names.ResolveHours(pp.hours, p.hours, errors);
-    for (const auto& c : p.contacts) {
-      if (names.channels.count(c.channel) == 0) {
-        errors.push_back({c.pos, "person \"" + p.id + "\": unknown channel \"" + c.channel +
-                                     "\" (define it under channels:)"});
-      }
-    }
-    cfg.people.push_back(std::move(p));
-  }
-}
-
-// The rotation's order: members named in `rotation.order`, or all of them.
-void ResolveRotation(PendingTeam& pt, const std::set<std::string>& members, LoadResult& result) {
-  Team& t = pt.team;
-  Rotation& rot = *t.rotation;
-  if (rot.timezone.empty()) {
-    rot.timezone = t.timezone;
-    rot.zone = t.zone;
-  }
-  if (pt.rotation_order.empty()) {
-    rot.order = t.members;
-  }
-  std::set<std::string> in_order;
-  for (const auto& [id, pos] : pt.rotation_order) {
-    if (members.count(id) == 0) {
-      result.errors.push_back({pos, "team \"" + t.id + "\": rotation names \"" + id +
-                                        "\", who is not a member of the team"});
-    } else if (!in_order.insert(id).second) {
-      result.errors.push_back({pos, "team \"" + t.id + "\": rotation lists \"" + id + "\" twice"});
-    } else {
-      rot.order.push_back(id);
-    }
-  }
-  if (!pt.rotation_order.empty() && in_order.size() < members.size()) {
-    for (const auto& m : t.members) {
-      if (in_order.count(m) == 0) {
-        result.warnings.push_back({t.pos, "team \"" + t.id + "\": member \"" + m +
-                                              "\" is not in the rotation and is never paged"});
-      }
-    }
-  }
-}
-
-void ResolveTeams(Pending& pending, const Names& names, Config& cfg, LoadResult& result) {
-  for (auto& pt : pending.teams) {
-    Team& t = pt.team;
-    std::set<std::string> seen;
-    for (const auto& [id, pos] : pt.members) {
-      if (names.people.count(id) == 0) {
-        result.errors.push_back({pos, "team \"" + t.id + "\": unknown person \"" + id +
-                                          "\" (define it under people:)"});
-      } else if (!seen.insert(id).second) {
-        result.errors.push_back({pos, "team \"" + t.id + "\": person \"" + id + "\" listed twice"});
-      } else {
-        t.members.push_back(id);
-      }
-    }
-    names.ResolveHours(pt.support_hours, t.support_hours, result.errors);
-    if (t.timezone.empty()) {
-      t.timezone = cfg.global.timezone;
-      t.zone = cfg.global.zone;
-    }
-    if (t.rotation) {
-      ResolveRotation(pt, seen, result);
-    }
-    cfg.teams.push_back(std::move(t));
-  }
-}
-
-void ResolveRules(Pending& pending, const Names& names, Config& cfg, std::vector<Diagnostic>& errors) {
-  for (const auto& o : cfg.overrides) {
-    if (names.people.count(o.person) == 0) {
-      errors.push_back({o.pos, "override: unknown person \"" + o.person + "\""});
-    }
-    if (!o.replaces.empty() && names.people.count(o.replaces) == 0) {
-      errors.push_back({o.pos, "override: unknown person \"" + o.replaces + "\" to replace"});
-    }
-    if (!o.team.empty() && names.teams.count(o.team) == 0) {
-      errors.push_back({o.pos, "override: unknown team \"" + o.team + "\""});
-    }
-  }
-  for (auto& pe : pending.escalations) {
-    Escalation& e = pe.escalation;
-    for (std::size_t s = 0; s < e.steps.size(); ++s) {
-      for (std::size_t i = 0; i < e.steps[s].notify.size(); ++i) {
-        const Target& t = e.steps[s].notify[i];
-        const bool person = t.kind == Target::Kind::kPerson;
-        if ((person ? names.people : names.teams).count(t.id) == 0) {
-          errors.push_back({pe.target_pos[s][i], "escalation \"" + e.name + "\": unknown " +
-                                                     (person ? "person" : "team") + " \"" + t.id + "\""});
-        }
-      }
-    }
-    cfg.escalations.push_back(std::move(e));
-  }
-  for (auto& pr : pending.routes) {
-    Route& route = pr.route;
-    if (names.escalations.count(route.escalation) == 0) {
-      errors.push_back({pr.escalation_pos, "route \"" + route.name + "\": unknown escalation \"" +
-                                               route.escalation + "\""});
-    }
-    names.CheckIntervalNames(pr.active, route.active_time_intervals, errors);
-    names.CheckIntervalNames(pr.mute, route.mute_time_intervals, errors);
-    cfg.routes.push_back(std::move(route));
-  }
-  cfg.inhibit_rules = std::move(pending.inhibit_rules);
-}
 
 }  // namespace
 
@@ -1067,10 +834,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   ParseMain(r, *root, options, *cfg, pending);
   LoadRuleFiles(r, *root, result, *cfg, pending, hash);
   CheckAllUnique(result.errors, *cfg, pending);
-  const Names names(*cfg, pending);
-  ResolvePeople(pending, names, *cfg, result.errors);
-  ResolveTeams(pending, names, *cfg, result);
-  ResolveRules(pending, names, *cfg, result.errors);
+  Resolve(pending, *cfg, result);
   cfg->hash = hash.Digest();
   if (result.errors.empty()) {
     result.config = std::move(cfg);
