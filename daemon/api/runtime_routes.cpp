@@ -3,6 +3,8 @@
 // thread; the change and its commit run on the strand.
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "api/routes.h"
 #include "api/views.h"
 #include "config/roster_spec.h"
@@ -44,6 +46,14 @@ Result<rules::Silence> ParseSilence(const json::object& o, TimePoint now) {
       return Fail(Error::InvalidArgument("matchers: " + parsed.error().message()));
     }
     s.matchers.insert(s.matchers.end(), parsed->begin(), parsed->end());
+  }
+  // As Alertmanager: a silence whose matchers all match the empty string
+  // (none at all, `{}`, `alertname=~".*"`, `x=""`) would mute every alert.
+  if (std::all_of(s.matchers.begin(), s.matchers.end(),
+                  [](const rules::Matcher& m) { return m.Matches(""); })) {
+    return Fail(Error::InvalidArgument(
+        "matchers: at least one matcher must not match the empty string; these would silence "
+        "every alert"));
   }
   s.starts_at = now;
   if (auto r = InstantField(o, "starts_at", s.starts_at); !r) {
@@ -132,6 +142,9 @@ Result<schedule::OverrideSpec> ParseOverride(const json::object& o) {
   }
   if (*end <= *start) {
     return Fail(Error::InvalidArgument("end must be after start"));
+  }
+  if (spec.replaces == spec.person) {
+    return Fail(Error::InvalidArgument("replaces: a person cannot replace themself"));
   }
   if (!spec.replaces.empty() && !spec.team.empty()) {
     return Fail(Error::InvalidArgument(

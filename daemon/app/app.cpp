@@ -71,7 +71,11 @@ Result<std::string> PrepareStorage(const std::string& dir) {
   if (::access(dir.c_str(), W_OK) != 0) {
     return Fail(Error::Io("storage.dir " + dir + " is not writable"));
   }
-  return std::filesystem::absolute(dir).lexically_normal().string();
+  const auto absolute = std::filesystem::absolute(dir, ec);
+  if (ec) {
+    return Fail(Error::Io("cannot resolve storage.dir " + dir + ": " + ec.message()));
+  }
+  return absolute.lexically_normal().string();
 }
 
 }  // namespace

@@ -40,8 +40,9 @@ int Backup(const Args& args, std::ostream& out, std::ostream& err) {
     err << "rotactl backup: " << r.error().message() << "\n";
     return kExitFailure;
   }
-  out << "backed up " << source << " to " << dest << " ("
-      << std::filesystem::file_size(dest) << " bytes)\n";
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(dest, ec);
+  out << "backed up " << source << " to " << dest << " (" << (ec ? 0 : bytes) << " bytes)\n";
   return kExitOk;
 }
 

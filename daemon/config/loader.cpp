@@ -779,7 +779,13 @@ void LoadRuleFiles(Reader& r, const YAML::Node& root, LoadResult& result, Config
       result.warnings.push_back({pos, "rule_files pattern \"" + pattern + "\" matches no files"});
     }
     for (const auto& file : files) {
-      if (!loaded.insert(fs::weakly_canonical(file).string()).second) {
+      std::error_code ec;
+      const fs::path canonical = fs::weakly_canonical(file, ec);
+      if (ec) {
+        errors.push_back({pos, "cannot read " + file + ": " + ec.message()});
+        continue;
+      }
+      if (!loaded.insert(canonical.string()).second) {
         continue;
       }
       cfg.rule_files.push_back(file);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/file.h"
 #include "config/loader.h"
 #include "core/duration.h"
 #include "core/error.h"
@@ -57,15 +58,7 @@ inline std::string KindOf(const YAML::Node& n) {
   return "nothing";
 }
 
-inline Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Fail(Error::Io("cannot read " + path + ": " + std::strerror(errno)));
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+inline Result<std::string> ReadWholeFile(const std::string& path) { return ReadConfigFile(path); }
 
 inline bool IsValidId(std::string_view id) {
   if (id.empty()) {

@@ -48,14 +48,19 @@ Result<std::optional<TimePoint>> OptInstant(const json::object& o, std::string_v
   return std::optional<TimePoint>(*t);
 }
 
+// A string field of at most `max_bytes` (the label value limit unless said).
 Result<std::string> OptString(const json::object& o, std::string_view key,
-                              const std::string& where) {
+                              const std::string& where, std::size_t max_bytes) {
   const auto* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) {
     return std::string();
   }
   if (!v->is_string()) {
     return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": expected a string"));
+  }
+  if (v->as_string().size() > max_bytes) {
+    return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": longer than " +
+                                       std::to_string(max_bytes) + " bytes"));
   }
   return std::string(v->as_string());
 }
@@ -154,7 +159,7 @@ Result<AlertFields> ParseAlertFields(const json::value& av, const Limits& limits
   auto ann = AnnotationsOf(a, "annotations", limits, where);
   auto starts = OptInstant(a, "startsAt", where);
   auto ends = OptInstant(a, "endsAt", where);
-  auto url = OptString(a, "generatorURL", where);
+  auto url = OptString(a, "generatorURL", where, limits.max_label_value_bytes);
   for (const Error* err : {ann ? nullptr : &ann.error(), starts ? nullptr : &starts.error(),
                            ends ? nullptr : &ends.error(), url ? nullptr : &url.error()}) {
     if (err != nullptr) {
@@ -199,7 +204,7 @@ Result<std::vector<engine::Event>> DecodeAlertmanagerWebhook(std::string_view bo
     if (!fields) {
       return Fail(fields.error());
     }
-    auto status = OptString(av.as_object(), "status", where);
+    auto status = OptString(av.as_object(), "status", where, limits.max_label_value_bytes);
     if (!status) {
       return Fail(status.error());
     }
@@ -259,15 +264,25 @@ Result<std::vector<engine::Event>> DecodeAlertsV2(std::string_view body, const L
 namespace {
 
 // PagerDuty's checks collect every error, as its API answers them all.
+// Every string is held to `max_bytes` (the label value limit) unless the
+// caller gives its own; `prefix` names the object ("payload.") in errors.
 struct PagerDutyReader {
   std::vector<std::string> errors;
-  std::string Str(const json::object& obj, std::string_view key) {
+  std::size_t max_bytes;
+  std::string Str(const json::object& obj, std::string_view key, std::string_view prefix = {},
+                  std::size_t max = 0) {
     const auto* f = obj.if_contains(key);
     if (f == nullptr || f->is_null()) {
       return {};
     }
+    const std::string name = "'" + std::string(prefix) + std::string(key) + "'";
     if (!f->is_string()) {
-      errors.push_back("'" + std::string(key) + "' must be a string");
+      errors.push_back(name + " must be a string");
+      return {};
+    }
+    const std::size_t limit = max != 0 ? max : max_bytes;
+    if (f->as_string().size() > limit) {
+      errors.push_back(name + " must be at most " + std::to_string(limit) + " bytes");
       return {};
     }
     return std::string(f->as_string());
@@ -278,26 +293,26 @@ struct PagerDutyReader {
 // source, component, group) and annotations (summary, custom_details).
 void ReadPagerDutyPayload(PagerDutyReader& r, const json::object& p, const Limits& limits,
                           std::vector<LabelSet::Pair>& labels, engine::Event& e) {
-  const std::string summary = r.Str(p, "summary");
-  const std::string source = r.Str(p, "source");
-  const std::string severity = r.Str(p, "severity");
-  if (summary.empty()) {
+  std::size_t before = r.errors.size();
+  const std::string summary = r.Str(p, "summary", "payload.", 1024);
+  if (summary.empty() && r.errors.size() == before) {
     r.errors.push_back("'payload.summary' is missing or blank");
-  } else if (summary.size() > 1024) {
-    r.errors.push_back("'payload.summary' must be at most 1024 characters");
   }
-  if (source.empty()) {
+  before = r.errors.size();
+  const std::string source = r.Str(p, "source", "payload.");
+  if (source.empty() && r.errors.size() == before) {
     r.errors.push_back("'payload.source' is missing or blank");
   }
+  const std::string severity = r.Str(p, "severity", "payload.");
   if (severity != "critical" && severity != "error" && severity != "warning" && severity != "info") {
     r.errors.push_back("'payload.severity' must be critical, error, warning or info");
   }
-  const std::string cls = r.Str(p, "class");
+  const std::string cls = r.Str(p, "class", "payload.");
   labels.emplace_back("alertname", cls.empty() ? summary : cls);
   labels.emplace_back("severity", severity);
   labels.emplace_back("source", source);
   for (const char* key : {"component", "group"}) {
-    if (std::string val = r.Str(p, key); !val.empty()) {
+    if (std::string val = r.Str(p, key, "payload."); !val.empty()) {
       labels.emplace_back(key, val);
     }
   }
@@ -310,7 +325,7 @@ void ReadPagerDutyPayload(PagerDutyReader& r, const json::object& p, const Limit
     }
     e.annotations.emplace_back("custom_details", std::move(text));
   }
-  if (std::string ts = r.Str(p, "timestamp"); !ts.empty()) {
+  if (std::string ts = r.Str(p, "timestamp", "payload."); !ts.empty()) {
     if (auto t = ParseRfc3339(ts)) {
       e.starts_at = *t;
     } else {
@@ -331,13 +346,15 @@ Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& lim
     return Fail(Error::InvalidArgument("expected a PagerDuty event object"));
   }
   const auto& o = v->as_object();
-  PagerDutyReader r;
+  PagerDutyReader r{{}, limits.max_label_value_bytes};
   PagerDutyResult out;
   engine::Event& e = out.event;
   e.source = "pagerduty";
   const std::string routing_key = r.Str(o, "routing_key");
   const std::string action = r.Str(o, "event_action");
-  out.dedup_key = r.Str(o, "dedup_key");
+  const std::size_t errors_before_dedup = r.errors.size();
+  out.dedup_key = r.Str(o, "dedup_key", {}, 255);
+  const bool dedup_refused = r.errors.size() != errors_before_dedup;
   std::vector<LabelSet::Pair> labels;
   if (routing_key.empty()) {
     r.errors.push_back("'routing_key' is missing or blank");
@@ -355,11 +372,8 @@ Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& lim
   } else {
     r.errors.push_back("'event_action' must be trigger, acknowledge or resolve");
   }
-  if (e.action != engine::Action::kTrigger && out.dedup_key.empty()) {
+  if (e.action != engine::Action::kTrigger && out.dedup_key.empty() && !dedup_refused) {
     r.errors.push_back("'dedup_key' is required for " + action);
-  }
-  if (out.dedup_key.size() > 255) {
-    r.errors.push_back("'dedup_key' must be at most 255 characters");
   }
   if (action == "trigger") {
     const auto* pv = o.if_contains("payload");
@@ -369,6 +383,7 @@ Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& lim
       ReadPagerDutyPayload(r, pv->as_object(), limits, labels, e);
     }
   }
+  e.actor = r.Str(o, "client");
   if (!r.errors.empty()) {
     std::string all;
     for (const auto& err : r.errors) {
@@ -377,7 +392,6 @@ Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& lim
     return Fail(Error::InvalidArgument(all));
   }
   e.labels = LabelSet(std::move(labels));
-  e.actor = r.Str(o, "client");
   if (out.dedup_key.empty()) {
     out.dedup_key = FingerprintHex(e.labels.Fingerprint());  // same content, same alert
   }
@@ -401,10 +415,10 @@ Result<engine::Event> DecodeGenericEvent(const json::object& o, const Limits& li
   }
   engine::Event e;
   e.source = "generic";
-  auto action = OptString(o, "action", where);
-  auto dedup = OptString(o, "dedup_key", where);
-  auto actor = OptString(o, "actor", where);
-  auto url = OptString(o, "url", where);
+  auto action = OptString(o, "action", where, limits.max_label_value_bytes);
+  auto dedup = OptString(o, "dedup_key", where, limits.max_label_value_bytes);
+  auto actor = OptString(o, "actor", where, limits.max_label_value_bytes);
+  auto url = OptString(o, "url", where, limits.max_label_value_bytes);
   auto starts = OptInstant(o, "starts_at", where);
   auto ends = OptInstant(o, "ends_at", where);
   auto ann = AnnotationsOf(o, "annotations", limits, where);
@@ -438,6 +452,9 @@ Result<engine::Event> DecodeGenericEvent(const json::object& o, const Limits& li
   }
   if (e.action != engine::Action::kTrigger && e.dedup_key.empty() && e.labels.empty()) {
     return Fail(Error::InvalidArgument(where + ": " + *action + " needs the alert's dedup_key or labels"));
+  }
+  if (*starts && *ends && **ends < **starts) {
+    return Fail(Error::InvalidArgument(where + ": ends_at is before starts_at"));
   }
   e.actor = *actor;
   e.generator_url = *url;

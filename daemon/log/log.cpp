@@ -62,10 +62,26 @@ int Priority(Level level) {
   return 6;
 }
 
+bool IsControl(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// Values longer than this are cut, so no input can make a line megabytes long.
+constexpr std::size_t kMaxValueBytes = 4096;
+
+// Quotes `v` when it holds a space, quote, '=', backslash or any control byte;
+// inside quotes every control byte is escaped (\n, \r, \t, else \xNN), so a
+// value can never end a line, forge a field or send a terminal escape.
 void AppendValue(std::string& out, std::string_view v) {
-  bool quote = v.empty();
+  std::size_t cut = 0;
+  if (v.size() > kMaxValueBytes) {
+    cut = v.size();
+    v = v.substr(0, kMaxValueBytes);
+  }
+  bool quote = v.empty() || cut != 0;
   for (char c : v) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\r' || c == '\t' || c == '\\') {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || IsControl(c)) {
       quote = true;
       break;
     }
@@ -93,8 +109,19 @@ void AppendValue(std::string& out, std::string_view v) {
         out += "\\t";
         break;
       default:
-        out += c;
+        if (IsControl(c)) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          const auto u = static_cast<unsigned char>(c);
+          out += "\\x";
+          out += kHex[u >> 4U];
+          out += kHex[u & 0xfU];
+        } else {
+          out += c;
+        }
     }
+  }
+  if (cut != 0) {
+    out += "...(" + std::to_string(cut) + " bytes)";
   }
   out += '"';
 }

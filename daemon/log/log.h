@@ -5,8 +5,11 @@
 // device:inode, as systemd documents), each line starts with the sd-daemon
 // priority prefix `<N>` and carries no timestamp (journald adds its own);
 // otherwise lines start with an RFC 3339 UTC timestamp. Values are quoted when
-// they contain spaces, quotes or '='; newlines are escaped so an event is
-// always one line. Never pass secrets: nothing here redacts them.
+// they contain spaces, quotes, '=', backslashes or control bytes; inside the
+// quotes every control byte is escaped (\n, \r, \t, else \xNN), so an event
+// is always one line and a label can neither forge a field nor send a
+// terminal escape. Values over 4 KiB are cut (the line says how long the value
+// was). Never pass secrets: nothing here redacts them.
 //
 // Thread-safety: all functions may be called from any thread; each line is
 // written with a single write(2), so lines from threads do not interleave.

@@ -224,7 +224,8 @@ Result<void> Txn::Commit() {
 bool IsFull(const Error& e) { return e.code() == Error::Code::kUnavailable; }
 
 Result<void> Backup(const std::string& source, const std::string& dest) {
-  if (std::filesystem::exists(dest)) {
+  std::error_code ec;
+  if (std::filesystem::exists(dest, ec) || ec) {
     return Fail(Error::InvalidArgument(dest + " already exists; choose a new file"));
   }
   Db::Options ro;

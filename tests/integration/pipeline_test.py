@@ -205,6 +205,21 @@ escalations:
         self.assertEqual(status, 400)
         self.assertIn("invalid regular expression", out["error"])
 
+    def test_silences_that_would_mute_everything_are_refused(self):
+        for matchers in (["{}"], ['alertname=~".*"'], ['alertname=~".*"', 'job=""'], ['x!="y"']):
+            status, out = self.post("/api/v1/silences", {"matchers": matchers, "duration": "1h",
+                                                          "created_by": "x"})
+            self.assertEqual(status, 400, matchers)
+            self.assertIn("at least one matcher must not match the empty string", out["error"])
+        status, _, listing = self.d.request("GET", "/api/v1/silences")
+        self.assertEqual(json.loads(listing)["silences"], [])
+        status, out = self.post("/api/v1/events", {"labels": {"alertname": "StillHeard"}})
+        self.assertNotEqual(out["alerts"][0]["status"], "silenced")
+        # One matcher that needs a value is enough.
+        status, out = self.post("/api/v1/silences", {"matchers": ['alertname=~".*"', 'job="x"'],
+                                                      "duration": "1h", "created_by": "x"})
+        self.assertEqual(status, 201, out)
+
     def test_overrides_api_changes_who_is_on_duty(self):
         start = dt.datetime.now(UTC) - dt.timedelta(minutes=1)
         end = start + dt.timedelta(hours=1)
@@ -224,6 +239,9 @@ escalations:
         self.assertEqual(json.loads(body)["teams"][0]["on_duty"], ["oncall"])
         status, out = self.post("/api/v1/overrides", {"person": "ghost", "start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"})
         self.assertEqual(status, 400)
+        status, out = self.post("/api/v1/overrides", {"person": "oncall", "replaces": "oncall",
+                                                       "start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"})
+        self.assertEqual((status, out["error"]), (400, "replaces: a person cannot replace themself"))
 
     def test_bad_input_is_400_with_the_reason(self):
         status, out = self.post("/api/v2/alerts", b"{not json")

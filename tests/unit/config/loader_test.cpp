@@ -1,11 +1,13 @@
 // Config loading: every error kind with its file:line:col, all errors at
 // once, rule files, secrets, defaults. Configs are embedded as raw strings
 // and written to a fresh temporary directory per test.
+#include "config/file.h"
 #include "config/loader.h"
 
 #include "../test_util.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,7 +15,9 @@
 #include <string>
 
 namespace fs = std::filesystem;
+using rota::config::kMaxConfigFileBytes;
 using rota::config::Load;
+using rota::config::ReadConfigFile;
 using rota::config::LoadResult;
 using rota::testing::TempDir;
 
@@ -341,6 +345,45 @@ rule_files: ['rules.d/*.yaml', 'missing/*.yaml']
   CHECK(c.routes.at(0).name == "b");
   REQUIRE(l.result.warnings.size() == 1);
   CHECK(l.result.warnings[0].message.find("missing/*.yaml") != std::string::npos);
+}
+
+TEST_CASE("hostile rule files are errors naming the path, never a crash or a hang") {
+  TempDir dir;
+  const std::string r = dir.path() + "/r";
+  fs::create_directories(r + "/sub.yaml");  // a directory the glob matches
+  fs::create_symlink(r + "/loop-b.yaml", r + "/loop-a.yaml");
+  fs::create_symlink(r + "/loop-a.yaml", r + "/loop-b.yaml");
+  fs::create_symlink("/dev/zero", r + "/zero.yaml");
+  REQUIRE(::mkfifo((r + "/fifo.yaml").c_str(), 0600) == 0);
+  auto l = LoadText(dir, "rule_files: ['r/*.yaml']\n");
+  INFO(AllErrors(l));
+  CHECK_FALSE(l.result.ok());
+  CHECK(HasError(l, "1:14", r + "/fifo.yaml: a FIFO, only regular files are read"));
+  CHECK(HasError(l, "1:14", r + "/sub.yaml: a directory, only regular files are read"));
+  CHECK(HasError(l, "1:14", r + "/zero.yaml: a character device"));
+  CHECK(HasError(l, "1:14", r + "/loop-a.yaml: Too many levels of symbolic links"));
+  CHECK(HasError(l, "1:14", r + "/loop-b.yaml: Too many levels of symbolic links"));
+}
+
+TEST_CASE("a rule file over the size limit is an error naming it") {
+  TempDir dir;
+  const std::string big = dir.Write("r/big.yaml", std::string(kMaxConfigFileBytes + 1, '#'));
+  auto l = LoadText(dir, "rule_files: ['r/*.yaml']\n");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "1:14", big + ": 16777217 bytes, over the limit of 16 MiB per file"));
+  auto ok = ReadConfigFile(big, kMaxConfigFileBytes + 1);
+  REQUIRE(ok.has_value());
+  CHECK(ok->size() == kMaxConfigFileBytes + 1);
+}
+
+TEST_CASE("a main config that is not a regular file is one error") {
+  TempDir dir;
+  const std::string fifo = dir.path() + "/rota.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto result = Load(fifo);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].ToString() == fifo + ":1:1: cannot read " + fifo +
+                                           ": a FIFO, only regular files are read");
 }
 
 TEST_CASE("errors in rule files name the rule file") {

@@ -157,3 +157,51 @@ TEST_CASE("generic events: one or many, actions, unknown keys refused") {
         "events[0].labels: a trigger needs at least one label");
   CHECK(ErrorOf(DecodeGeneric("[1]", {})) == "expected an event object or {\"events\": [...]}");
 }
+
+TEST_CASE("every string field is held to the label value limit, naming the field") {
+  Limits small;
+  small.max_label_value_bytes = 8;
+  const std::string big = "123456789";
+  PagerDutyKeys keys;
+  keys.labels_by_key["k"] = {};
+  const auto trigger = [&](const std::string& field, const std::string& where) {
+    std::string payload = R"("summary":"s","severity":"info")";
+    if (field != "source") {
+      payload += R"(,"source":"x")";
+    }
+    std::string top;
+    if (where == "payload") {
+      payload += ",\"" + field + "\":\"" + big + "\"";
+    } else {
+      top = ",\"" + field + "\":\"" + big + "\"";
+    }
+    return DecodePagerDuty(R"({"routing_key":"k","event_action":"trigger")" + top +
+                               R"(,"payload":{)" + payload + "}}",
+                           small, keys);
+  };
+  CHECK(ErrorOf(trigger("source", "payload")) == "'payload.source' must be at most 8 bytes");
+  CHECK(ErrorOf(trigger("component", "payload")) == "'payload.component' must be at most 8 bytes");
+  CHECK(ErrorOf(trigger("class", "payload")) == "'payload.class' must be at most 8 bytes");
+  CHECK(ErrorOf(trigger("group", "payload")) == "'payload.group' must be at most 8 bytes");
+  CHECK(ErrorOf(trigger("client", "top")) == "'client' must be at most 8 bytes");
+  // dedup_key keeps PagerDuty's own limit of 255.
+  CHECK(ErrorOf(DecodePagerDuty(R"({"routing_key":"k","event_action":"resolve","dedup_key":")" +
+                                    std::string(256, 'd') + "\"}",
+                                {}, keys)) == "'dedup_key' must be at most 255 bytes");
+  for (const char* field : {"dedup_key", "actor", "url"}) {
+    CHECK(ErrorOf(DecodeGeneric(std::string(R"({"labels":{"a":"b"},")") + field + "\":\"" + big + "\"}",
+                                small)) == std::string("events[0].") + field + ": longer than 8 bytes");
+  }
+  CHECK(ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"b"},"generatorURL":")" + big + "\"}]", small, 5min,
+                               At("2026-11-23T09:00:00Z"))) == "[0].generatorURL: longer than 8 bytes");
+}
+
+TEST_CASE("generic events refuse ends_at before starts_at, as API v2 does") {
+  CHECK(ErrorOf(DecodeGeneric(
+            R"({"labels":{"a":"b"},"starts_at":"2026-11-23T10:00:00Z","ends_at":"2026-11-23T09:00:00Z"})",
+            {})) == "events[0]: ends_at is before starts_at");
+  CHECK(DecodeGeneric(
+            R"({"labels":{"a":"b"},"starts_at":"2026-11-23T09:00:00Z","ends_at":"2026-11-23T09:00:00Z"})",
+            {})
+            .has_value());
+}

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+
 using rota::log::FormatLine;
 using rota::log::Level;
 
@@ -23,6 +25,26 @@ TEST_CASE("values with spaces, quotes or newlines stay on one quoted line") {
                                {{"error", "bad \"x\"\nsecond line"}, {"empty", ""}}, true, "");
   CHECK(line == "<3>level=error msg=\"config error\" error=\"bad \\\"x\\\"\\nsecond line\" empty=\"\"\n");
   CHECK(line.find('\n') == line.size() - 1);
+}
+
+TEST_CASE("every control byte is escaped, so a value cannot forge or garble a line") {
+  using namespace std::string_literals;
+  const std::string hostile = "a\0b\x1b[31mred\x7f\x01 level=error"s;
+  const auto line = FormatLine(Level::kInfo, "alert", {{"label", hostile}}, true, "");
+  CHECK(line == "<6>level=info msg=alert label=\"a\\x00b\\x1b[31mred\\x7f\\x01 level=error\"\n");
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    const auto u = static_cast<unsigned char>(line[i]);
+    CHECK_MESSAGE((u >= 0x20 && u != 0x7f), "raw control byte at ", i);
+  }
+  // A bare control byte (no space) is quoted too.
+  CHECK(FormatLine(Level::kInfo, "x", {{"v", "\x1b"}}, true, "") ==
+        "<6>level=info msg=x v=\"\\x1b\"\n");
+}
+
+TEST_CASE("values over 4 KiB are cut and say how long they were") {
+  const auto line = FormatLine(Level::kInfo, "x", {{"v", std::string(100000, 'a')}}, true, "");
+  CHECK(line.size() < 4200);
+  CHECK(line.ends_with("...(100000 bytes)\"\n"));
 }
 
 TEST_CASE("ParseLevel knows the four levels") {
