@@ -14,8 +14,11 @@ int main(int argc, char** argv) {
   std::string level_text = "info";
   desc.add_options()("config", po::value<std::string>(&config_path), "path to rota.yaml (required)")(
       "log-level", po::value<std::string>(&level_text)->default_value("info"),
-      "debug, info, warn or error")("version", "print the version and exit")("help,h",
-                                                                            "print this help");
+      "debug, info, warn or error")(
+      "fresh-store",
+      "begin with an empty store even though storage.dir says one existed there (see "
+      "docs/operations.md, The store is missing)")("version", "print the version and exit")(
+      "help,h", "print this help");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -43,6 +46,6 @@ int main(int argc, char** argv) {
     return rota::app::kExitUsage;
   }
   rota::log::Init(level);
-  rota::app::App app({config_path, rota::kVersion, rota::kRevision});
+  rota::app::App app({config_path, rota::kVersion, rota::kRevision, vm.count("fresh-store") > 0});
   return app.Run();
 }

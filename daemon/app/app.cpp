@@ -389,7 +389,11 @@ int App::Impl::Run() {
   // Loading a large store takes seconds (docs/operations.md, Start-up); the
   // listener binds only after it, so say what is going on meanwhile.
   systemd::NotifyStatus("loading the store");
-  if (auto opened = pipeline->OpenStore(*storage, config->storage.max_db_bytes); !opened) {
+  if (options.fresh_store) {
+    log::Warn("--fresh-store: a missing store is begun empty", {{"dir", *storage}});
+  }
+  if (auto opened = pipeline->OpenStore(*storage, config->storage.max_db_bytes, options.fresh_store);
+      !opened) {
     log::Error("cannot start: the store cannot be opened", {{"error", opened.error().message()}});
     return kExitFailure;
   }

@@ -23,6 +23,7 @@ struct Options {
   std::string config_path;
   std::string version;
   std::string revision;
+  bool fresh_store = false;  // --fresh-store: begin empty where the store is missing
 };
 
 // Exit codes of rotad (documented in docs/operations.md).

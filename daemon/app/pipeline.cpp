@@ -118,10 +118,11 @@ void Pipeline::Install(Prepared p) {
   Swap(std::move(p.roster), std::move(p.model));
 }
 
-Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_bytes) {
+Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_bytes, bool fresh) {
   store::SqliteOptions options;
   options.dir = dir;
   options.max_db_bytes = max_db_bytes;
+  options.fresh = fresh;
   auto opened = store::OpenSqlite(options, [this](std::size_t n, double seconds) {
     metrics_.StoreCommitted(n, seconds);
   });

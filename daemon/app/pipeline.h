@@ -89,7 +89,7 @@ class Pipeline final : public api::Host {
   // not decode are logged and skipped; their ids stay taken), fires what
   // fell due while down, and resumes unconfirmed notifications on their
   // stored retry schedule.
-  Result<void> OpenStore(const std::string& dir, std::int64_t max_db_bytes);
+  Result<void> OpenStore(const std::string& dir, std::int64_t max_db_bytes, bool fresh);
   [[nodiscard]] bool StoreOk() const { return store_ok_.load(); }
   // Lets queued notifications go out until `deadline`, stores their
   // outcomes, stops the timers and closes the store. From any thread but

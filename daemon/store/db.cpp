@@ -1,6 +1,7 @@
 #include "store/db.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -137,6 +138,31 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& opt
     }
   }
   return db;
+}
+
+Result<void> Db::CheckInPlace() {
+  int moved = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0) {
+    return Fail(Error::Unavailable(path_ + " was deleted or replaced while rotad ran; nothing more "
+                                   "is written to it: restore it and restart rotad"));
+  }
+  const std::string wal = path_ + "-wal";
+  struct stat st {};
+  if (::stat(wal.c_str(), &st) != 0) {
+    if (wal_ino_ != 0) {
+      return Fail(Error::Unavailable(wal + " was deleted while rotad ran; nothing more is written "
+                                     "to the store: restart rotad"));
+    }
+    return {};
+  }
+  if (wal_ino_ == 0) {
+    wal_dev_ = st.st_dev;
+    wal_ino_ = st.st_ino;
+  } else if (st.st_dev != wal_dev_ || st.st_ino != wal_ino_) {
+    return Fail(Error::Unavailable(wal + " was replaced while rotad ran; nothing more is written "
+                                   "to the store: restart rotad"));
+  }
+  return {};
 }
 
 Db::~Db() {

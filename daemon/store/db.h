@@ -93,11 +93,17 @@ class Db {
   // on SQLITE_FULL and I/O errors).
   [[nodiscard]] bool InTransaction() const;
   [[nodiscard]] sqlite3* handle() const { return db_; }
+  // An error when the database file, or its WAL once seen, has been deleted
+  // or replaced since it was opened: commits would go to a file nobody will
+  // ever open again. Costs two stat(2) calls.
+  [[nodiscard]] Result<void> CheckInPlace();
 
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  std::uint64_t wal_dev_ = 0;  // the WAL file's identity, once it has been seen
+  std::uint64_t wal_ino_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 

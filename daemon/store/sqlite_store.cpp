@@ -2,8 +2,14 @@
 // and in migrations/ (plus the loader and retention helpers beside it).
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 
 #include "store/alert_codec.h"
@@ -287,9 +293,49 @@ Result<State> SqliteStore::Load(const config::Config& config) {
 
 }  // namespace
 
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Writes the marker durably: temporary file, fsync, rename, fsync of the dir.
+Result<void> WriteMarker(const std::string& dir, const std::string& marker) {
+  const std::string tmp = marker + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Fail(Error::Io("cannot write " + tmp + ": " + std::strerror(errno)));
+  }
+  const std::string text =
+      "rotad created rota.db in this directory. While this file exists, rotad refuses to start\n"
+      "if rota.db is missing (restore it from a backup, or start with --fresh-store).\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), marker.c_str()) != 0) {
+    return Fail(Error::Io("cannot write " + marker + ": " + std::strerror(errno)));
+  }
+  if (const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+    (void)::fsync(d);
+    ::close(d);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
                                           Store::CommitObserver observer) {
   const std::string path = (std::filesystem::path(options.dir) / "rota.db").string();
+  const std::string marker = path + ".marker";
+  const bool existed = Exists(path);
+  if (!existed && Exists(marker) && !options.fresh) {
+    return Fail(Error::NotFound(
+        path + " is missing, but " + marker + " says a store was created here: its alerts, "
+        "silences and pending notifications are gone. Restore rota.db from a backup "
+        "(rotactl backup), or start rotad once with --fresh-store to begin with an empty store"));
+  }
   Db::Options db_options;
   db_options.max_page_count = options.max_db_bytes > 0 ? options.max_db_bytes / 4096 : 0;
   auto db = Db::Open(path, db_options);
@@ -299,6 +345,11 @@ Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
   auto version = Migrate(**db);
   if (!version) {
     return Fail(version.error());
+  }
+  if (!existed || !Exists(marker)) {
+    if (auto m = WriteMarker(options.dir, marker); !m) {
+      return Fail(m.error());
+    }
   }
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
       path, std::move(*db), *version, options.max_batch, std::move(observer)));

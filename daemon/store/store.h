@@ -139,10 +139,16 @@ class Store {
 
 // The embedded backend: SQLite in WAL mode, synchronous=FULL, group commit
 // on one writer thread (store/writer.h). Creates or migrates the schema.
+//
+// <dir>/rota.db.marker records that a database was created here. Opening a
+// dir whose marker is there but whose rota.db is gone fails (the store was
+// deleted or lost, and starting empty would forget every open alert) unless
+// `fresh` says to begin an empty store.
 struct SqliteOptions {
   std::string dir;                // the database is <dir>/rota.db
   std::int64_t max_db_bytes = 0;  // 0: no limit (tests use it to simulate a full disk)
   std::size_t max_batch = 1000;   // batches per group commit
+  bool fresh = false;             // create an empty store even where one is missing
 };
 Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
                                           Store::CommitObserver observer);

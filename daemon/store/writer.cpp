@@ -112,7 +112,7 @@ void Writer::Run() {
     }
     std::vector<Result<void>> results;
     results.reserve(batch.size());
-    auto txn = Txn::Begin(*db_);
+    auto txn = gone_ ? Result<Txn>(Fail(*gone_)) : Txn::Begin(*db_);
     if (!txn) {
       for (auto& [work, done] : batch) {
         if (done) {
@@ -138,6 +138,14 @@ void Writer::Run() {
       (void)db_->ExecCached("RELEASE request");
       results.push_back(std::move(r));
     }
+    if (!lost) {
+      // Checked inside the transaction, just before it commits: an answer
+      // never claims durability in a file that has been deleted.
+      if (auto here = db_->CheckInPlace(); !here) {
+        gone_ = here.error();
+        lost = here.error();
+      }
+    }
     const auto start = std::chrono::steady_clock::now();
     Result<void> committed = lost ? Result<void>(Fail(*lost)) : txn->Commit();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
@@ -149,7 +157,7 @@ void Writer::Run() {
         batch[i].second(committed ? results[i] : Result<void>(Fail(committed.error())));
       }
     }
-    if (lost) {
+    if (lost && !db_->InTransaction()) {
       txn->Abandon();  // already rolled back by SQLite
     }
     if (committed) {

@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "store/db.h"
@@ -70,6 +71,9 @@ class Writer {
   std::atomic<int> wal_pages_{0};            // as of the last commit
   std::thread thread_;
   std::thread checkpointer_;
+  // Set once the database file is found deleted or replaced: every later
+  // batch fails with it (writer thread only).
+  std::optional<Error> gone_;
 };
 
 }  // namespace rota::store
