@@ -188,6 +188,9 @@ void App::Impl::SetupRoutes() {
   });
   api::RegisterRoutes(router, *pipeline);
   router.HandleSync("GET", "/metrics", http::Access::kOpen, [this](const http::Request&) {
+    if (server) {
+      metrics.SetOpenConnections(static_cast<double>(server->OpenConnections()));
+    }
     http::Response r = http::Response::Text(200, metrics.Serialize());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
@@ -313,6 +316,8 @@ bool App::Impl::Listen() {
   so.body_limit = config->server.max_request_bytes;
   so.read_timeout = config->server.read_timeout;
   so.idle_timeout = config->server.idle_timeout;
+  so.max_connections = config->server.max_connections;
+  so.on_refused = [this](std::string_view reason) { metrics.ConnectionRefused(reason); };
   server = std::make_unique<http::Server>(ioc, so, router);
   auto bound = server->Start();
   if (!bound) {

@@ -57,6 +57,7 @@ struct Server {
   Duration read_timeout = std::chrono::seconds(30);
   Duration idle_timeout = std::chrono::seconds(120);
   Duration shutdown_timeout = std::chrono::seconds(10);
+  std::size_t max_connections = 1024;  // more are answered 503 and closed
 };
 
 struct Storage {

@@ -129,7 +129,7 @@ void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
 
 void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
   if (!r.Map(n, "server", {"listen", "max_request_bytes", "read_timeout", "idle_timeout",
-                           "shutdown_timeout"})) {
+                           "shutdown_timeout", "max_connections"})) {
     return;
   }
   r.OptStr(n, "listen", s.listen);
@@ -153,6 +153,9 @@ void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
   long long max_bytes = static_cast<long long>(s.max_request_bytes);
   r.OptInt(n, "max_request_bytes", 1024, 1LL << 30, max_bytes);
   s.max_request_bytes = static_cast<std::size_t>(max_bytes);
+  long long max_connections = static_cast<long long>(s.max_connections);
+  r.OptInt(n, "max_connections", 1, 1000000, max_connections);
+  s.max_connections = static_cast<std::size_t>(max_connections);
   r.OptDur(n, "read_timeout", s.read_timeout);
   r.OptDur(n, "idle_timeout", s.idle_timeout);
   r.OptDur(n, "shutdown_timeout", s.shutdown_timeout);

@@ -3,13 +3,17 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -30,9 +34,16 @@ class Session;
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(asio::io_context& io, ServerOptions opts, const Router& r)
-      : ioc(io), options(std::move(opts)), router(r), acceptor(asio::make_strand(io)) {}
+      : ioc(io),
+        options(std::move(opts)),
+        router(r),
+        acceptor(asio::make_strand(io)),
+        backoff(acceptor.get_executor()) {}
 
   void DoAccept();
+  void OnAcceptError(const beast::error_code& ec);
+  void Refuse(tcp::socket& s);
+  void Refused(std::string_view reason) const;
   void Track(const std::shared_ptr<Session>& s);
   void CloseAll();
   std::size_t Count();
@@ -41,6 +52,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   ServerOptions options;
   const Router& router;
   tcp::acceptor acceptor;
+  asio::steady_timer backoff;  // on the acceptor's strand, as the fields below
+  // Failed accepts log one line a minute (the count of those not logged rides
+  // on the next), and the first accept after a logged failure says so.
+  std::uint64_t failures_unlogged = 0;
+  std::optional<std::chrono::steady_clock::time_point> last_failure_log;
+  bool failure_logged = false;
+  std::atomic<std::size_t> open{0};  // live sessions
   std::mutex mu;
   std::list<std::weak_ptr<Session>> sessions;  // guarded by mu
   bool stopping = false;                       // guarded by mu
@@ -52,6 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server)
       : stream_(std::move(socket)), server_(std::move(server)) {
+    server_->open.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -59,6 +78,10 @@ class Session : public std::enable_shared_from_this<Session> {
       loopback_ = ep.address().is_loopback();
     }
   }
+
+  ~Session() { server_->open.fetch_sub(1, std::memory_order_relaxed); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void Run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
@@ -201,13 +224,19 @@ class Session : public std::enable_shared_from_this<Session> {
 void Server::Impl::DoAccept() {
   acceptor.async_accept(
       asio::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+        if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
+          return;
+        }
         if (ec) {
-          if (ec != asio::error::operation_aborted) {
-            log::Warn("http accept failed", {{"error", ec.message()}});
-          }
-          if (!self->acceptor.is_open()) {
-            return;
-          }
+          self->OnAcceptError(ec);
+          return;
+        }
+        if (self->failure_logged) {
+          log::Info("http accept works again", {{"failures_not_logged", self->failures_unlogged}});
+          self->failure_logged = false;
+        }
+        if (self->open.load(std::memory_order_relaxed) >= self->options.max_connections) {
+          self->Refuse(s);
         } else {
           auto session = std::make_shared<Session>(std::move(s), self);
           self->Track(session);
@@ -215,6 +244,65 @@ void Server::Impl::DoAccept() {
         }
         self->DoAccept();
       });
+}
+
+// A failed accept leaves the connection in the kernel's backlog; trying again
+// at once would fail again at once (EMFILE is not cleared by waiting for the
+// socket), so wait, and log at most one line a minute.
+void Server::Impl::OnAcceptError(const beast::error_code& ec) {
+  if (ec == asio::error::connection_aborted) {  // the peer gave up; nothing is short
+    DoAccept();
+    return;
+  }
+  const bool descriptors = ec == asio::error::no_descriptors ||
+                           (ec.category() == boost::system::system_category() &&
+                            (ec.value() == ENFILE || ec.value() == ENOBUFS || ec.value() == ENOMEM));
+  Refused(descriptors ? "file_descriptors" : "error");
+  const auto now = std::chrono::steady_clock::now();
+  if (!last_failure_log || now - *last_failure_log >= std::chrono::minutes(1)) {
+    log::Warn(descriptors ? "http accept failed: out of file descriptors; new connections wait"
+                          : "http accept failed",
+              {{"error", ec.message()},
+               {"retry_in_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   options.accept_backoff).count()},
+               {"open_connections", open.load(std::memory_order_relaxed)},
+               {"failures_not_logged", failures_unlogged}});
+    last_failure_log = now;
+    failures_unlogged = 0;
+    failure_logged = true;
+  } else {
+    ++failures_unlogged;
+  }
+  backoff.expires_after(options.accept_backoff);
+  backoff.async_wait([self = shared_from_this()](const beast::error_code& wait_ec) {
+    if (!wait_ec && self->acceptor.is_open()) {
+      self->DoAccept();
+    }
+  });
+}
+
+// Over max_connections: a short 503 written without waiting, then close. The
+// client may see the answer or a reset; either way the descriptor is free.
+void Server::Impl::Refuse(tcp::socket& s) {
+  Refused("max_connections");
+  static constexpr std::string_view kAnswer =
+      "HTTP/1.1 503 Service Unavailable\r\n"
+      "Content-Type: application/json\r\n"
+      "Retry-After: 1\r\n"
+      "Connection: close\r\n"
+      "Content-Length: 75\r\n\r\n"
+      "{\"error\": \"too many connections open (server.max_connections); try again\"}\n";
+  beast::error_code ec;
+  s.non_blocking(true, ec);
+  s.write_some(asio::buffer(kAnswer.data(), kAnswer.size()), ec);
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  s.close(ec);
+}
+
+void Server::Impl::Refused(std::string_view reason) const {
+  if (options.on_refused) {
+    options.on_refused(reason);
+  }
 }
 
 void Server::Impl::Track(const std::shared_ptr<Session>& s) {
@@ -236,11 +324,7 @@ void Server::Impl::CloseAll() {
   }
 }
 
-std::size_t Server::Impl::Count() {
-  std::lock_guard lock(mu);
-  sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
-  return sessions.size();
-}
+std::size_t Server::Impl::Count() { return open.load(std::memory_order_relaxed); }
 
 Server::Server(asio::io_context& ioc, ServerOptions options, const Router& router)
     : impl_(std::make_shared<Impl>(ioc, std::move(options), router)) {}
@@ -281,6 +365,7 @@ void Server::Stop() {
   asio::dispatch(impl_->acceptor.get_executor(), [impl = impl_] {
     beast::error_code ec;
     impl->acceptor.close(ec);
+    impl->backoff.cancel();
   });
   impl_->CloseAll();
 }

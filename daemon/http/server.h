@@ -7,6 +7,12 @@
 // the acceptor and idle connections at once; connections with a request in
 // flight answer it (with `Connection: close`) and then close.
 //
+// Connections beyond max_connections are answered 503 at once and closed, so
+// a flood cannot use up the process's descriptors. When accept itself fails
+// (out of descriptors: EMFILE, ENFILE), the listener waits accept_backoff
+// before trying again instead of spinning, logs at most one line a minute,
+// and connections already open keep being served.
+//
 // Beast lives only in server.cpp; this header is cheap to include.
 //
 // Thread-safety: Start/Stop/LocalAddress from any thread; the io_context may
@@ -15,8 +21,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/duration.h"
 #include "core/error.h"
@@ -35,6 +43,11 @@ struct ServerOptions {
   std::size_t header_limit = 16U << 10U;
   Duration read_timeout = std::chrono::seconds(30);
   Duration idle_timeout = std::chrono::seconds(120);
+  std::size_t max_connections = 1024;
+  Duration accept_backoff = std::chrono::milliseconds(100);
+  // Called (from any thread) once per connection not served: reason
+  // "max_connections", or "file_descriptors"/"error" for a failed accept.
+  std::function<void(std::string_view reason)> on_refused;
 };
 
 class Server {

@@ -41,6 +41,19 @@ Metrics::Metrics(const BuildInfo& build)
                         .Name("rota_http_request_duration_seconds")
                         .Help("Time from a complete request to its response being queued.")
                         .Register(*registry_);
+  http_refused_ = &prometheus::BuildCounter()
+                       .Name("rota_http_connections_refused_total")
+                       .Help("Connections not served: over server.max_connections, or accept "
+                             "failed (file_descriptors: the process is out of them).")
+                       .Register(*registry_);
+  for (const char* reason : {"max_connections", "file_descriptors", "error"}) {
+    http_refused_->Add({{"reason", reason}});
+  }
+  http_open_ = &prometheus::BuildGauge()
+                    .Name("rota_http_connections_open")
+                    .Help("HTTP connections open now (server.max_connections caps them).")
+                    .Register(*registry_)
+                    .Add({});
   events_ = &prometheus::BuildCounter()
                  .Name("rota_events_received_total")
                  .Help("Events received, by source and what became of them.")
@@ -154,6 +167,12 @@ void Metrics::ObserveRequest(const std::string& handler, int code, double second
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
   http_duration_->Add({{"handler", handler}}, kBuckets).Observe(seconds);
 }
+
+void Metrics::ConnectionRefused(std::string_view reason) {
+  http_refused_->Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::SetOpenConnections(double open) { http_open_->Set(open); }
 
 }  // namespace rota::metrics
 

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <vector>
 #include <string>
+#include <string_view>
 
 namespace rota::metrics {
 
@@ -47,6 +48,9 @@ class Metrics {
 
   // One finished HTTP request.
   void ObserveRequest(const std::string& handler, int code, double seconds);
+  // A connection not served: "max_connections", "file_descriptors", "error".
+  void ConnectionRefused(std::string_view reason);
+  void SetOpenConnections(double open);
 
   // Per-team schedule gauges; teams not named in the latest call are removed.
   struct TeamSchedule {
@@ -80,6 +84,8 @@ class Metrics {
   prometheus::Gauge* config_hash_;
   prometheus::Family<prometheus::Counter>* http_requests_;
   prometheus::Family<prometheus::Histogram>* http_duration_;
+  prometheus::Family<prometheus::Counter>* http_refused_;
+  prometheus::Gauge* http_open_;
   prometheus::Family<prometheus::Gauge>* team_on_duty_;
   prometheus::Family<prometheus::Gauge>* team_next_coverage_;
   prometheus::Family<prometheus::Gauge>* team_uncovered_;

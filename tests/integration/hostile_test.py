@@ -2,12 +2,15 @@
 files that are not files, a store deleted under the daemon, labels that try
 to forge log lines, fields over the limits, and running out of descriptors."""
 
+import http.client
 import json
 import os
+import re
 import resource
 import signal
 import socket
 import subprocess
+import time
 import unittest
 
 from harness import ROTAD, Rotad, Workdir, wait_until
@@ -160,6 +163,103 @@ ingest:
                                                       "starts_at": "2026-11-23T10:00:00Z",
                                                       "ends_at": "2026-11-23T09:00:00Z"})
         self.assertEqual((status, out["error"]), (400, "events[0]: ends_at is before starts_at"))
+
+    # -- running out of descriptors --------------------------------------------------------
+
+    def keep_alive(self, d):
+        """A connection that has been served once, so rotad holds it open."""
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+        self.addCleanup(conn.close)
+        self.assertEqual(self.get(conn, "/-/healthy")[0], 200)
+        return conn
+
+    @staticmethod
+    def get(conn, path):
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode()
+
+    @staticmethod
+    def sample(text, name):
+        m = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
+        return float(m.group(1)) if m else None
+
+    def test_connections_over_max_connections_are_refused_and_the_others_served(self):
+        self.work.write("rota.yaml", self.work.read().replace("  listen: 127.0.0.1:0",
+                                                              "  listen: 127.0.0.1:0\n  max_connections: 3"))
+        d = self.start()
+        # /-/ready polling in start() leaves no connection behind.
+        wait_until(lambda: "rota_http_connections_open 1" in self.metrics_once(d), "start-up connections to close")
+        held = [self.keep_alive(d) for _ in range(3)]
+        extra = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+        self.addCleanup(extra.close)
+        extra.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            answer = extra.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+        # Either the 503 arrives or the reset does; it is never served.
+        self.assertFalse(answer.startswith(b"HTTP/1.1 200"), answer)
+        if answer:
+            self.assertTrue(answer.startswith(b"HTTP/1.1 503"), answer)
+            self.assertIn(b"server.max_connections", answer)
+        status, text = self.get(held[0], "/metrics")
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(self.sample(text, 'rota_http_connections_refused_total{reason="max_connections"}'), 1)
+        self.assertEqual(self.sample(text, "rota_http_connections_open"), 3)
+        held[1].close()
+        wait_until(lambda: self.sample(self.get(held[0], "/metrics")[1], "rota_http_connections_open") == 2,
+                   "the closed connection to be counted out")
+        self.keep_alive(d)  # and a new one is served again
+
+    @staticmethod
+    def metrics_once(d):
+        status, _, body = d.request("GET", "/metrics")
+        return body if status == 200 else ""
+
+    def open_fds(self, pid):
+        return len(os.listdir("/proc/%d/fd" % pid))
+
+    def test_out_of_file_descriptors_accept_backs_off_and_open_connections_are_served(self):
+        d = self.start()
+        served = self.keep_alive(d)
+        # The start-up probes' connections are gone, so the count below holds still.
+        wait_until(lambda: self.sample(self.get(served, "/metrics")[1], "rota_http_connections_open") == 1,
+                   "start-up connections to close")
+        pid = d.proc.pid
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        # Room for nothing new: every accept now fails with EMFILE.
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (self.open_fds(pid), hard))
+        began = time.monotonic()
+        waiting = []
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", d.port), timeout=10)  # the backlog takes it
+            self.addCleanup(s.close)
+            s.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            waiting.append(s)
+        wait_until(lambda: (self.sample(self.get(served, "/metrics")[1],
+                                        'rota_http_connections_refused_total{reason="file_descriptors"}') or 0) >= 5,
+                   "accept to fail and be retried")
+        # The open connection is still served, and so is ingest through it.
+        self.assertEqual(self.get(served, "/-/healthy")[0], 200)
+        served.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": "A", "service": "payments"}}),
+                       headers={"Content-Type": "application/json"})
+        resp = served.getresponse()
+        self.assertEqual(resp.status, 202, resp.read())
+        resp.read()
+        failures = self.sample(self.get(served, "/metrics")[1],
+                               'rota_http_connections_refused_total{reason="file_descriptors"}')
+        elapsed = time.monotonic() - began
+        # Backing off 100 ms between tries: a spinning loop makes ~10^5 a second.
+        self.assertLessEqual(failures, 10 * 3 * (elapsed + 1), "accept is spinning")
+        lines = [l for l in d.log().splitlines() if "http accept failed" in l]
+        self.assertLessEqual(len(lines), 1 + int(elapsed // 60), lines)
+        self.assertIn("out of file descriptors", lines[0])
+        # Descriptors back: the connections that waited in the backlog are answered.
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+        for s in waiting:
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+        wait_until(lambda: "http accept works again" in d.log(), "the recovery to be logged")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ class SystemdUnitTest(unittest.TestCase):
         text = open(UNIT).read()
         for line in ["Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "DynamicUser=yes",
                      "StateDirectory=rota", "ConfigurationDirectory=rota", "WatchdogSec=",
-                     "LoadCredential="]:
+                     "LoadCredential=", "LimitNOFILE=8192"]:
             self.assertIn(line, text)
 
     def test_verify_accepts_the_unit(self):

@@ -106,6 +106,7 @@ TEST_CASE("the base config loads with its defaults and references resolved") {
   const auto& c = *l.result.config;
   CHECK(c.global.timezone == "UTC");
   CHECK(c.server.listen == "127.0.0.1:9095");
+  CHECK(c.server.max_connections == 1024);
   CHECK(c.storage.dir == "./var");
   CHECK(c.global.external_url == "http://127.0.0.1:9095");
   REQUIRE(c.people.size() == 2);
@@ -181,6 +182,16 @@ routes:
   CHECK(HasError(l, "6:22", "expected max_request_bytes to be a whole number, got \"lots\""));
   CHECK(HasError(l, "9:13", "expected repeat to be a whole number"));
   CHECK(HasError(l, "14:15", "expected continue to be true or false, got \"maybe\""));
+}
+
+TEST_CASE("server.max_connections takes 1 to 1000000") {
+  TempDir dir;
+  auto ok = LoadText(dir, "server:\n  max_connections: 16\n");
+  INFO(AllErrors(ok));
+  REQUIRE(ok.result.ok());
+  CHECK(ok.result.config->server.max_connections == 16);
+  auto zero = LoadText(dir, "server:\n  max_connections: 0\n");
+  CHECK(HasError(zero, "2:20", "max_connections must be between 1 and 1000000, got 0"));
 }
 
 TEST_CASE("bad durations are errors at the value") {
