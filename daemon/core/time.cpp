@@ -12,12 +12,54 @@
 
 namespace rota {
 
+namespace {
+
+// YYYY-MM-DDTHH:MM:SS[.digits](Z|+HH:MM|-HH:MM), checked before date::parse
+// sees it: given a sign without digits ("...00-.123+01:00"), date::parse
+// negated its "no offset" sentinel (signed overflow, found by
+// tests/fuzz/ingest_*_fuzz).
+bool HasRfc3339Shape(std::string_view s) {
+  const auto digits = [&s](std::size_t at, std::size_t n) {
+    if (at + n > s.size()) {
+      return false;
+    }
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (s.size() < 20 || !digits(0, 4) || s[4] != '-' || !digits(5, 2) || s[7] != '-' ||
+      !digits(8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(11, 2) || s[13] != ':' ||
+      !digits(14, 2) || s[16] != ':' || !digits(17, 2)) {
+    return false;
+  }
+  std::size_t i = 19;
+  if (s[i] == '.') {
+    const std::size_t first = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      ++i;
+    }
+    if (i == first) {
+      return false;
+    }
+  }
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    return i + 1 == s.size();
+  }
+  return i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && digits(i + 1, 2) &&
+         s[i + 3] == ':' && digits(i + 4, 2);
+}
+
+}  // namespace
+
 Result<TimePoint> ParseRfc3339(std::string_view text) {
   const auto bad = [&] {
     return Fail(Error::InvalidArgument("not an RFC 3339 instant: \"" + std::string(text) +
                                        "\" (expected e.g. 2026-11-23T09:00:00Z)"));
   };
-  if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) {
+  if (!HasRfc3339Shape(text)) {
     return bad();
   }
   std::string s(text);

@@ -308,6 +308,13 @@ void ReadPagerDutyPayload(PagerDutyReader& r, const json::object& p, const Limit
     r.errors.push_back("'payload.severity' must be critical, error, warning or info");
   }
   const std::string cls = r.Str(p, "class", "payload.");
+  // Without a class the summary becomes the alertname, so it is a label value
+  // too (found by tests/fuzz/ingest_pagerduty_fuzz with a small limit).
+  if (cls.empty() && summary.size() > limits.max_label_value_bytes) {
+    r.errors.push_back("'payload.summary' must be at most " +
+                       std::to_string(limits.max_label_value_bytes) +
+                       " bytes without 'payload.class' (it becomes the alertname label)");
+  }
   labels.emplace_back("alertname", cls.empty() ? summary : cls);
   labels.emplace_back("severity", severity);
   labels.emplace_back("source", source);

@@ -184,6 +184,11 @@ TEST_CASE("every string field is held to the label value limit, naming the field
   CHECK(ErrorOf(trigger("class", "payload")) == "'payload.class' must be at most 8 bytes");
   CHECK(ErrorOf(trigger("group", "payload")) == "'payload.group' must be at most 8 bytes");
   CHECK(ErrorOf(trigger("client", "top")) == "'client' must be at most 8 bytes");
+  // A summary becomes the alertname when there is no class: then it is a label value too.
+  const std::string long_summary = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"0123456789","source":"x","severity":"info")";
+  CHECK(ErrorOf(DecodePagerDuty(long_summary + "}}", small, keys)) ==
+        "'payload.summary' must be at most 8 bytes without 'payload.class' (it becomes the alertname label)");
+  CHECK(DecodePagerDuty(long_summary + R"(,"class":"c"}})", small, keys).has_value());
   // dedup_key keeps PagerDuty's own limit of 255.
   CHECK(ErrorOf(DecodePagerDuty(R"({"routing_key":"k","event_action":"resolve","dedup_key":")" +
                                     std::string(256, 'd') + "\"}",
