@@ -17,6 +17,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <variant>
 
 #include "log/log.h"
 
@@ -27,6 +28,46 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
+
+// The answer to a request that could not be read (the connection closes).
+Response ReadError(const beast::error_code& ec, const ServerOptions& options) {
+  if (ec == bhttp::error::body_limit) {
+    return Response::Error(413, "request body larger than " + std::to_string(options.body_limit) +
+                                    " bytes (server.max_request_bytes)");
+  }
+  if (ec == bhttp::error::header_limit) {
+    return Response::Error(431, "request headers too large");
+  }
+  return Response::Error(400, "malformed HTTP request: " + ec.message());
+}
+
+// What a parsed message becomes for the router, or the 400 to answer.
+std::variant<Request, Response> ToRequest(bhttp::request<bhttp::string_body>& msg,
+                                          const std::string& remote, bool loopback) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  auto [path, query] = SplitTarget(req.target);
+  req.path = std::move(path);
+  req.query = std::move(query);
+  auto url = boost::urls::parse_origin_form(req.target);
+  if (!url) {
+    return Response::Error(400, "malformed request target: " + url.error().message());
+  }
+  for (const auto& param : url->params()) {
+    req.query_params[param.key] = param.value;
+  }
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    req.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  req.body = std::move(msg.body());
+  req.remote_address = remote;
+  req.remote_is_loopback = loopback;
+  return req;
+}
 
 class Session;
 
@@ -125,49 +166,23 @@ class Session : public std::enable_shared_from_this<Session> {
       Close();
       return;
     }
-    if (ec == bhttp::error::body_limit) {
-      WriteError(413, "request body larger than " +
-                          std::to_string(server_->options.body_limit) +
-                          " bytes (server.max_request_bytes)");
-      return;
-    }
-    if (ec == bhttp::error::header_limit) {
-      WriteError(431, "request headers too large");
-      return;
-    }
     if (ec) {
-      WriteError(400, "malformed HTTP request: " + ec.message());
+      keep_alive_ = false;
+      Write(ReadError(ec, server_->options));
       return;
     }
     ++requests_;
     auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    auto [path, query] = SplitTarget(req.target);
-    req.path = std::move(path);
-    req.query = std::move(query);
-    auto url = boost::urls::parse_origin_form(req.target);
-    if (!url) {
-      WriteError(400, "malformed request target: " + url.error().message());
+    auto req = ToRequest(msg, remote_, loopback_);
+    if (auto* error = std::get_if<Response>(&req)) {
+      keep_alive_ = false;
+      Write(std::move(*error));
       return;
     }
-    for (const auto& param : url->params()) {
-      req.query_params[param.key] = param.value;
-    }
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      req.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    req.body = std::move(msg.body());
-    req.remote_address = remote_;
-    req.remote_is_loopback = loopback_;
     // The reply may come later and from another thread: hop back to our strand.
     auto self = shared_from_this();
-    server_->router.Dispatch(std::move(req), [self](Response r) {
+    server_->router.Dispatch(std::move(std::get<Request>(req)), [self](Response r) {
       asio::post(self->stream_.get_executor(),
                  [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
@@ -371,5 +386,46 @@ void Server::Stop() {
 }
 
 std::size_t Server::OpenConnections() const { return impl_->Count(); }
+
+std::optional<Response> ServeBytes(const Router& router, std::string_view raw,
+                                   const ServerOptions& options, bool loopback) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.body_limit(options.body_limit);
+  parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+  parser.eager(true);
+  if (raw.empty()) {
+    return std::nullopt;  // nothing was sent; a connection just closes
+  }
+  beast::error_code ec;
+  while (!parser.is_done()) {
+    const std::size_t used = parser.put(asio::buffer(raw.data(), raw.size()), ec);
+    raw.remove_prefix(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+    }
+    if (ec) {
+      break;
+    }
+    if (used == 0 || raw.empty()) {  // every byte is in: the message ends here
+      if (!parser.is_done() && parser.got_some()) {
+        parser.put_eof(ec);
+      }
+      if (!parser.is_done() && !ec) {
+        ec = bhttp::error::partial_message;
+      }
+      break;
+    }
+  }
+  if (ec) {
+    return ReadError(ec, options);
+  }
+  auto req = ToRequest(parser.get(), "127.0.0.1:1", loopback);
+  if (auto* error = std::get_if<Response>(&req)) {
+    return std::move(*error);
+  }
+  std::optional<Response> answer;
+  router.Dispatch(std::move(std::get<Request>(req)), [&answer](Response r) { answer = std::move(r); });
+  return answer;
+}
 
 }  // namespace rota::http

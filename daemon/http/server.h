@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,5 +71,12 @@ class Server {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// Reads `raw` as one request exactly as a connection does (the same parser,
+// limits and 400/413/431 answers, the same conversion for the router) and
+// dispatches it; returns the answer if the handler replied before returning,
+// nothing for an empty input. For the fuzzer (tests/fuzz/) and unit tests.
+std::optional<Response> ServeBytes(const Router& router, std::string_view raw,
+                                   const ServerOptions& options, bool loopback = true);
 
 }  // namespace rota::http

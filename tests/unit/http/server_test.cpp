@@ -100,3 +100,33 @@ TEST_CASE("Stop closes idle connections and lets in-flight requests finish") {
   ioc.stop();
   runner.join();
 }
+
+TEST_CASE("ServeBytes reads a request as a connection does and dispatches it") {
+  Router router;
+  router.HandleSync("POST", "/items/{id}", Access::kOpen, [](const Request& r) {
+    return Response::Text(200, r.params.at("id") + "|" + r.query_params.at("q") + "|" +
+                                   std::string(r.Header("x-thing")) + "|" + r.body);
+  });
+  ServerOptions options;
+  options.body_limit = 16;
+  const auto ok = ServeBytes(router,
+                             "POST /items/7?q=a%20b HTTP/1.1\r\nHost: h\r\nX-Thing: t\r\n"
+                             "Content-Length: 4\r\n\r\nbody",
+                             options);
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->body == "7|a b|t|body");
+  CHECK_FALSE(ServeBytes(router, "", options));
+  const auto garbage = ServeBytes(router, "\x01\x02 nonsense\r\n\r\n", options);
+  REQUIRE(garbage);
+  CHECK(garbage->status == 400);
+  const auto cut = ServeBytes(router, "POST /items/7 HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", options);
+  REQUIRE(cut);
+  CHECK(cut->status == 400);
+  const auto big = ServeBytes(router, "POST /items/7 HTTP/1.1\r\nContent-Length: 17\r\n\r\n", options);
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  const auto missing = ServeBytes(router, "GET /nope HTTP/1.1\r\n\r\n", options);
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+}
