@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config make
+  # the fuzz preset: libFuzzer with clang (tests/fuzz/, docs/development.md)
+  clang-15 libfuzzer-15-dev
   # libraries (Boost 1.81: Debian's default 1.74 lacks http::message_generator)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libyaml-cpp-dev prometheus-cpp-dev doctest-dev libsqlite3-dev

@@ -1,0 +1,43 @@
+// The config loader on one YAML document: it is written as rota.yaml in a
+// private folder and loaded as rotad would. Every outcome is a Config or
+// errors that say file:line:col; none is a crash, hang or exception.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "config/loader.h"
+#include "fuzz_check.h"
+
+namespace {
+
+std::string Folder() {
+  static const std::string dir = [] {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rota-fuzz-config-XXXXXX").string();
+    rota::fuzz::Check(mkdtemp(tmpl.data()) != nullptr, "a private temp folder");
+    return tmpl;
+  }();
+  return dir;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string path = Folder() + "/rota.yaml";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  rota::fuzz::Check(f != nullptr, "the config file opens");
+  rota::fuzz::Check(std::fwrite(data, 1, size, f) == size && std::fclose(f) == 0, "it is written");
+  rota::config::LoadOptions options;
+  options.default_storage_dir = Folder() + "/state";
+  const auto result = rota::config::Load(path, options);
+  rota::fuzz::Check(result.ok() == (result.config != nullptr), "a Config exactly when no errors");
+  for (const auto& d : result.errors) {
+    rota::fuzz::Check(!d.message.empty(), "every error says what is wrong");
+    rota::fuzz::Check(!d.pos.ToString().empty(), "and where");
+  }
+  return 0;
+}
