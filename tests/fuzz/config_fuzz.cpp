@@ -9,19 +9,27 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "config/loader.h"
 #include "fuzz_check.h"
 
 namespace {
 
-std::string Folder() {
-  static const std::string dir = [] {
+// Made once, removed at exit (the string is never destroyed, so the exit
+// handler can still read it).
+const std::string& Folder() {
+  static const std::string* dir = [] {
     std::string tmpl = (std::filesystem::temp_directory_path() / "rota-fuzz-config-XXXXXX").string();
     rota::fuzz::Check(mkdtemp(tmpl.data()) != nullptr, "a private temp folder");
-    return tmpl;
+    auto* made = new std::string(tmpl);
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(Folder(), ec);
+    });
+    return made;
   }();
-  return dir;
+  return *dir;
 }
 
 }  // namespace

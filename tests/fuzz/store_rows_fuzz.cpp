@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "config/loader.h"
 #include "fuzz_check.h"
@@ -44,6 +45,8 @@ const config::Config& TheConfig() {
                 "the config is written");
     auto loaded = config::Load(path);
     fuzz::Check(loaded.ok(), "the config loads");
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
     return loaded.config;
   }();
   return *config;
