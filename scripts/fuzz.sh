@@ -31,8 +31,8 @@ for t in "${targets[@]}"; do
     status=1
     continue
   fi
-  runs=$(cat "$t.log" fuzz-*.log 2>/dev/null | grep -o 'stat::number_of_executed_units: *[0-9]*' |
-         awk '{s+=$2} END {print s+0}')
+  runs=$(find . -maxdepth 1 \( -name "$t.log" -o -name 'fuzz-*.log' \) -exec cat {} + |
+         grep -o 'stat::number_of_executed_units: *[0-9]*' | awk '{s+=$2} END {print s+0}')
   rm -f fuzz-*.log
   echo "fuzz: $t clean: $runs inputs in $(( $(date +%s) - start ))s, corpus $(ls "corpus/$t" | wc -l) files"
 done
