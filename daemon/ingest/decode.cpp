@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "core/time.h"
 #include "rules/matcher.h"
 
@@ -294,7 +296,9 @@ struct PagerDutyReader {
 void ReadPagerDutyPayload(PagerDutyReader& r, const json::object& p, const Limits& limits,
                           std::vector<LabelSet::Pair>& labels, engine::Event& e) {
   std::size_t before = r.errors.size();
-  const std::string summary = r.Str(p, "summary", "payload.", 1024);
+  // PagerDuty's own limit, and never over the annotation limit it is kept under.
+  const std::string summary =
+      r.Str(p, "summary", "payload.", std::min<std::size_t>(1024, limits.max_annotation_bytes));
   if (summary.empty() && r.errors.size() == before) {
     r.errors.push_back("'payload.summary' is missing or blank");
   }

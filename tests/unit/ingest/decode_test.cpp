@@ -189,6 +189,11 @@ TEST_CASE("every string field is held to the label value limit, naming the field
   CHECK(ErrorOf(DecodePagerDuty(long_summary + "}}", small, keys)) ==
         "'payload.summary' must be at most 8 bytes without 'payload.class' (it becomes the alertname label)");
   CHECK(DecodePagerDuty(long_summary + R"(,"class":"c"}})", small, keys).has_value());
+  // ... and it is an annotation: never over that limit either.
+  Limits tiny_annotations;
+  tiny_annotations.max_annotation_bytes = 4;
+  CHECK(ErrorOf(DecodePagerDuty(long_summary + R"(,"class":"c"}})", tiny_annotations, keys)) ==
+        "'payload.summary' must be at most 4 bytes");
   // dedup_key keeps PagerDuty's own limit of 255.
   CHECK(ErrorOf(DecodePagerDuty(R"({"routing_key":"k","event_action":"resolve","dedup_key":")" +
                                     std::string(256, 'd') + "\"}",
