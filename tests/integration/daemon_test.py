@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import ROTAD, Rotad, Workdir, promtool_findings, wait_until
+from harness import ROTAD, Rotad, RotadTestCase, Workdir, promtool_findings, wait_until
 
 REQUIRED_METRICS = [
     "rota_build_info",
@@ -27,16 +27,7 @@ REQUIRED_METRICS = [
 ]
 
 
-class DaemonTest(unittest.TestCase):
-    def setUp(self):
-        self.work = Workdir()
-        self.addCleanup(self.work.cleanup)
-
-    def start(self, **kw):
-        d = Rotad(self.work.config, **kw)
-        self.addCleanup(d.stop)
-        return d
-
+class DaemonTest(RotadTestCase):
     def test_healthy_and_ready(self):
         d = self.start()
         status, _, body = d.request("GET", "/-/healthy")

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
 
 ROTAD = os.environ.get("ROTAD", "rotad")
 ROTACTL = os.environ.get("ROTACTL", "rotactl")
@@ -136,8 +137,7 @@ class Rotad:
 
     def metric(self, name):
         """The value of an unlabelled sample, or None."""
-        m = re.search(r"^%s (\S+)$" % re.escape(name), self.metrics(), re.M)
-        return float(m.group(1)) if m else None
+        return sample(self.metrics(), name)
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -161,6 +161,25 @@ class Rotad:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class RotadTestCase(unittest.TestCase):
+    """A test with a Workdir of its own; start() runs rotad on it until cleanup."""
+
+    def setUp(self):
+        self.work = Workdir()
+        self.addCleanup(self.work.cleanup)
+
+    def start(self, **kw):
+        d = Rotad(self.work.config, **kw)
+        self.addCleanup(d.stop)
+        return d
+
+
+def sample(metrics_text, name):
+    """The value of one sample line (`name` may carry labels), or None."""
+    m = re.search(r"^%s (\S+)$" % re.escape(name), metrics_text, re.M)
+    return float(m.group(1)) if m else None
 
 
 def wait_until(predicate, what, timeout=START_TIMEOUT):

@@ -5,7 +5,6 @@ to forge log lines, fields over the limits, and running out of descriptors."""
 import http.client
 import json
 import os
-import re
 import resource
 import signal
 import socket
@@ -13,19 +12,10 @@ import subprocess
 import time
 import unittest
 
-from harness import ROTAD, Rotad, Workdir, wait_until
+from harness import ROTAD, Rotad, RotadTestCase, sample, wait_until
 
 
-class HostileTest(unittest.TestCase):
-    def setUp(self):
-        self.work = Workdir()
-        self.addCleanup(self.work.cleanup)
-
-    def start(self, **kw):
-        d = Rotad(self.work.config, **kw)
-        self.addCleanup(d.stop)
-        return d
-
+class HostileTest(RotadTestCase):
     def post(self, d, path, body):
         status, _, text = d.request("POST", path, body=json.dumps(body),
                                     headers={"Content-Type": "application/json"})
@@ -179,11 +169,6 @@ ingest:
         resp = conn.getresponse()
         return resp.status, resp.read().decode()
 
-    @staticmethod
-    def sample(text, name):
-        m = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
-        return float(m.group(1)) if m else None
-
     def test_connections_over_max_connections_are_refused_and_the_others_served(self):
         self.work.write("rota.yaml", self.work.read().replace("  listen: 127.0.0.1:0",
                                                               "  listen: 127.0.0.1:0\n  max_connections: 3"))
@@ -205,10 +190,10 @@ ingest:
             self.assertIn(b"server.max_connections", answer)
         status, text = self.get(held[0], "/metrics")
         self.assertEqual(status, 200)
-        self.assertGreaterEqual(self.sample(text, 'rota_http_connections_refused_total{reason="max_connections"}'), 1)
-        self.assertEqual(self.sample(text, "rota_http_connections_open"), 3)
+        self.assertGreaterEqual(sample(text, 'rota_http_connections_refused_total{reason="max_connections"}'), 1)
+        self.assertEqual(sample(text, "rota_http_connections_open"), 3)
         held[1].close()
-        wait_until(lambda: self.sample(self.get(held[0], "/metrics")[1], "rota_http_connections_open") == 2,
+        wait_until(lambda: sample(self.get(held[0], "/metrics")[1], "rota_http_connections_open") == 2,
                    "the closed connection to be counted out")
         self.keep_alive(d)  # and a new one is served again
 
@@ -224,7 +209,7 @@ ingest:
         d = self.start()
         served = self.keep_alive(d)
         # The start-up probes' connections are gone, so the count below holds still.
-        wait_until(lambda: self.sample(self.get(served, "/metrics")[1], "rota_http_connections_open") == 1,
+        wait_until(lambda: sample(self.get(served, "/metrics")[1], "rota_http_connections_open") == 1,
                    "start-up connections to close")
         pid = d.proc.pid
         soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
@@ -237,7 +222,7 @@ ingest:
             self.addCleanup(s.close)
             s.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             waiting.append(s)
-        wait_until(lambda: (self.sample(self.get(served, "/metrics")[1],
+        wait_until(lambda: (sample(self.get(served, "/metrics")[1],
                                         'rota_http_connections_refused_total{reason="file_descriptors"}') or 0) >= 5,
                    "accept to fail and be retried")
         # The open connection is still served, and so is ingest through it.
@@ -247,7 +232,7 @@ ingest:
         resp = served.getresponse()
         self.assertEqual(resp.status, 202, resp.read())
         resp.read()
-        failures = self.sample(self.get(served, "/metrics")[1],
+        failures = sample(self.get(served, "/metrics")[1],
                                'rota_http_connections_refused_total{reason="file_descriptors"}')
         elapsed = time.monotonic() - began
         # Backing off 100 ms between tries: a spinning loop makes ~10^5 a second.

@@ -14,6 +14,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -117,16 +118,16 @@ TEST_CASE("ServeBytes reads a request as a connection does and dispatches it") {
   CHECK(ok->status == 200);
   CHECK(ok->body == "7|a b|t|body");
   CHECK_FALSE(ServeBytes(router, "", options));
-  const auto garbage = ServeBytes(router, "\x01\x02 nonsense\r\n\r\n", options);
-  REQUIRE(garbage);
-  CHECK(garbage->status == 400);
-  const auto cut = ServeBytes(router, "POST /items/7 HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", options);
-  REQUIRE(cut);
-  CHECK(cut->status == 400);
-  const auto big = ServeBytes(router, "POST /items/7 HTTP/1.1\r\nContent-Length: 17\r\n\r\n", options);
-  REQUIRE(big);
-  CHECK(big->status == 413);
-  const auto missing = ServeBytes(router, "GET /nope HTTP/1.1\r\n\r\n", options);
-  REQUIRE(missing);
-  CHECK(missing->status == 404);
+  const std::pair<std::string_view, int> refused[] = {
+      {"\x01\x02 nonsense\r\n\r\n", 400},                                           // not HTTP
+      {"POST /items/7 HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", 400},              // cut short
+      {"POST /items/7 HTTP/1.1\r\nContent-Length: 17\r\n\r\n", 413},                 // over the limit
+      {"GET /nope HTTP/1.1\r\n\r\n", 404},                                            // no route
+  };
+  for (const auto& [raw, status] : refused) {
+    CAPTURE(raw);
+    const auto answer = ServeBytes(router, raw, options);
+    REQUIRE(answer);
+    CHECK(answer->status == status);
+  }
 }
