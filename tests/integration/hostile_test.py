@@ -163,6 +163,14 @@ ingest:
         self.assertEqual(self.get(conn, "/-/healthy")[0], 200)
         return conn
 
+    def try_keep_alive(self, d):
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+        self.addCleanup(conn.close)
+        try:
+            return conn if self.get(conn, "/-/healthy")[0] == 200 else None
+        except (ConnectionError, http.client.HTTPException):
+            return None
+
     @staticmethod
     def get(conn, path):
         conn.request("GET", path)
@@ -173,9 +181,12 @@ ingest:
         self.work.write("rota.yaml", self.work.read().replace("  listen: 127.0.0.1:0",
                                                               "  listen: 127.0.0.1:0\n  max_connections: 3"))
         d = self.start()
-        # /-/ready polling in start() leaves no connection behind.
-        wait_until(lambda: "rota_http_connections_open 1" in self.metrics_once(d), "start-up connections to close")
-        held = [self.keep_alive(d) for _ in range(3)]
+        # The start-up probes' connections may still be counted for a moment:
+        # hold one connection, and wait through it until it is the only one.
+        first = wait_until(lambda: self.try_keep_alive(d), "a first connection to be served")
+        wait_until(lambda: sample(self.get(first, "/metrics")[1], "rota_http_connections_open") == 1,
+                   "start-up connections to close")
+        held = [first] + [self.keep_alive(d) for _ in range(2)]
         extra = socket.create_connection(("127.0.0.1", d.port), timeout=10)
         self.addCleanup(extra.close)
         extra.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -196,11 +207,6 @@ ingest:
         wait_until(lambda: sample(self.get(held[0], "/metrics")[1], "rota_http_connections_open") == 2,
                    "the closed connection to be counted out")
         self.keep_alive(d)  # and a new one is served again
-
-    @staticmethod
-    def metrics_once(d):
-        status, _, body = d.request("GET", "/metrics")
-        return body if status == 200 else ""
 
     def open_fds(self, pid):
         return len(os.listdir("/proc/%d/fd" % pid))
