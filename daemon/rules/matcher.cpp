@@ -172,7 +172,9 @@ Result<Matcher> Matcher::Create(std::string name, MatchOp op, std::string value)
   if (op == MatchOp::kRegex || op == MatchOp::kNotRegex) {
     re2::RE2::Options opts;
     opts.set_log_errors(false);
-    opts.set_dot_nl(true);
+    // As Alertmanager (Go's regexp, no (?s)): `.` does not match a newline;
+    // write (?s) to make it.
+    opts.set_dot_nl(false);
     auto compiled = std::make_shared<re2::RE2>("^(?:" + value + ")$", opts);
     if (!compiled->ok()) {
       return Fail(Error::InvalidArgument("invalid regular expression: " + compiled->error()));

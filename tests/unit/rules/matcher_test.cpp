@@ -57,6 +57,19 @@ TEST_CASE("regex matchers are fully anchored") {
   CHECK_FALSE((*neg)[0].Matches("dev"));
 }
 
+TEST_CASE("a regex dot does not match a newline, as in Alertmanager; (?s) makes it") {
+  auto plain = ParseMatchers(R"(summary=~"disk.full")");
+  REQUIRE(plain.has_value());
+  CHECK((*plain)[0].Matches("disk full"));
+  CHECK_FALSE((*plain)[0].Matches("disk\nfull"));
+  auto star = ParseMatchers(R"(summary=~".*")");
+  REQUIRE(star.has_value());
+  CHECK_FALSE((*star)[0].Matches("two\nlines"));
+  auto dotall = ParseMatchers(R"(summary=~"(?s)disk.full")");
+  REQUIRE(dotall.has_value());
+  CHECK((*dotall)[0].Matches("disk\nfull"));
+}
+
 TEST_CASE("a missing label matches as the empty string") {
   auto ms = ParseMatchers(R"(env!="prod")");
   REQUIRE(ms.has_value());
