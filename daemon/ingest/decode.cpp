@@ -83,7 +83,7 @@ Result<LabelSet> Labels(const json::value* v, const Limits& limits, const std::s
     const std::string name(k);
     if (!rules::IsValidLabelName(name) || name.size() > limits.max_label_name_bytes) {
       return Fail(Error::InvalidArgument(where + ": label name \"" + name.substr(0, 64) +
-                                         "\" is not valid ([a-zA-Z_][a-zA-Z0-9_]*, at most " +
+                                         "\" is not valid (non-empty UTF-8, at most " +
                                          std::to_string(limits.max_label_name_bytes) + " bytes)"));
     }
     if (!val.is_string()) {

@@ -1,7 +1,10 @@
-// Label matchers in Alertmanager's syntax: `name="value"`, `name!="value"`,
-// `name=~"regex"`, `name!~"regex"`, alone or as a `{a="b", c=~"d"}` list.
-// Values may be unquoted (`severity=page`) or double-quoted with \" \\ \n escapes.
-// Regexes are RE2 and fully anchored, as in Alertmanager.
+// Label matchers as Alertmanager >= 0.27 reads them (its default "fallback"
+// mode): `name="value"`, `!=`, `=~`, `!~`, several separated by commas, with
+// or without braces. The classic parser (pkg/labels) is tried first and what
+// it reads wins; what only the UTF-8 grammar (matcher/parse) reads, such as
+// quoted or UTF-8 label names (`{"service.name"=~"api|web"}`), is read by that.
+// Label names are any non-empty UTF-8. Regexes are RE2, fully anchored, and
+// `.` does not match a newline, as in Alertmanager (Go's regexp).
 //
 // Pure; a Matcher is immutable after parsing and safe to share between threads.
 #pragma once
@@ -47,9 +50,12 @@ class Matcher {
   std::shared_ptr<const re2::RE2> re_;  // set for kRegex / kNotRegex
 };
 
-// Parses one matcher, or a brace list of matchers separated by commas.
+// Zero or more matchers ("" and "{}" are none).
 Result<std::vector<Matcher>> ParseMatchers(std::string_view text);
 
+// Non-empty valid UTF-8, as Alertmanager >= 0.27 and Prometheus 3 allow.
 bool IsValidLabelName(std::string_view name);
+// [a-zA-Z_:][a-zA-Z0-9_:]*: written bare in ToString, quoted otherwise.
+bool IsClassicLabelName(std::string_view name);
 
 }  // namespace rota::rules

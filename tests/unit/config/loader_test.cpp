@@ -318,6 +318,25 @@ routes:
   CHECK(HasError(l, "14:64", "group_by: '...' groups by all labels"));
 }
 
+TEST_CASE("routes take Alertmanager's matchers: several per line, quoted and UTF-8 names") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people: [{id: a}]
+escalations: [{name: e, steps: [{notify: ['person:a']}]}]
+routes:
+  - name: r
+    escalation: e
+    matchers: ['{"service.name"=~"api|web"}', 'severity=page,env!=dev']
+    group_by: [service.name, k8s-pod]
+)");
+  INFO(AllErrors(l));
+  REQUIRE(l.result.ok());
+  const auto& route = l.result.config->routes.at(0);
+  REQUIRE(route.matchers.size() == 3);
+  CHECK(route.matchers[0].name() == "service.name");
+  CHECK(route.matchers[2].name() == "env");
+  CHECK(route.group_by == std::vector<std::string>{"service.name", "k8s-pod"});
+}
+
 TEST_CASE("time_off takes inclusive dates or instants") {
   TempDir dir;
   auto l = LoadText(dir, R"(people:

@@ -46,8 +46,14 @@ TEST_CASE("Alertmanager webhook: bad input says what and where") {
   CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":[{"status":"firing","labels":{}}]})", {})) ==
         "alerts[0].labels: at least one label pair required");
   CHECK(ErrorOf(DecodeAlertmanagerWebhook(
-            R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"1x":"b"}}]})", {}))
-            .starts_with("alerts[1].labels: label name \"1x\" is not valid"));
+            R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"":"b"}}]})", {}))
+            .starts_with("alerts[1].labels: label name \"\" is not valid (non-empty UTF-8"));
+  // Prometheus 3 and Alertmanager >= 0.27 allow any UTF-8 label name.
+  auto utf8 = DecodeAlertmanagerWebhook(
+      R"({"alerts":[{"status":"firing","labels":{"service.name":"api","1x":"b","höhe":"c"}}]})", {});
+  REQUIRE(utf8.has_value());
+  CHECK((*utf8)[0].labels.Get("service.name") == "api");
+  CHECK((*utf8)[0].labels.Get("1x") == "b");
   CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":[{"status":"gone","labels":{"a":"b"}}]})", {})) ==
         "alerts[0].status: expected \"firing\" or \"resolved\"");
   CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":[{"status":"resolved","labels":{"a":"b"}}]})", {})) ==

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <vector>
+
 using rota::rules::MatchOp;
 using rota::rules::ParseMatchers;
 
@@ -82,29 +84,96 @@ TEST_CASE("ParseMatchers rejects bad input with a reason") {
     const char* reason;
   };
   const Case cases[] = {
-      {"", "empty"},
-      {"=x", "label name"},
-      {"1abc=x", "label name"},
-      {"a~x", "expected =, !=, =~ or !~"},
-      {"a=\"unterminated", "unterminated"},
+      {"=x", "unexpected ="},
+      {"a~x", "~: invalid input"},
+      {"a=\"unterminated", "missing end"},
       {"a=~\"(\"", "invalid regular expression"},
-      {"{a=\"b\"", "missing closing }"},
-      {"a=b\"c", "quote"},
-      {"a=\"x\\q\"", "unknown escape"},
+      {"{\"a\"=\"b\"", "expected a matcher, a comma or }"},
+      {"a=b\"c", "missing end"},
+      {"{\"a\"=\"x\\q\"}", "unknown escape"},
+      {"{,}", "unexpected ,"},
+      {"{\"\"=\"x\"}", "a label name is non-empty UTF-8"},
+      {"{\"a\"=b} c", "unexpected c"},
   };
   for (const auto& c : cases) {
-    CAPTURE(c.text);
+    const std::string text = c.text;
+    CAPTURE(text);
     auto ms = ParseMatchers(c.text);
     REQUIRE_FALSE(ms.has_value());
     CHECK(ms.error().message().find(c.reason) != std::string::npos);
   }
 }
 
+// What Alertmanager >= 0.27 reads for each input (its fallback mode: the
+// classic parser's reading wins; what only the UTF-8 grammar reads, it reads).
+TEST_CASE("ParseMatchers reads what Alertmanager reads") {
+  struct Want {
+    const char* name;
+    MatchOp op;
+    const char* value;
+  };
+  struct Case {
+    const char* text;
+    std::vector<Want> want;
+  };
+  const Case cases[] = {
+      {"", {}},
+      {"{}", {}},
+      {" { } ", {}},
+      {"foo=bar", {{"foo", MatchOp::kEqual, "bar"}}},
+      {"foo=bar,dings!=bums", {{"foo", MatchOp::kEqual, "bar"}, {"dings", MatchOp::kNotEqual, "bums"}}},
+      {"{foo = \"bar\", dings != \"bums\", }", {{"foo", MatchOp::kEqual, "bar"}, {"dings", MatchOp::kNotEqual, "bums"}}},
+      {"foo=bar,", {{"foo", MatchOp::kEqual, "bar"}}},
+      {"{\"foo\"=\"bar\"}", {{"foo", MatchOp::kEqual, "bar"}}},
+      {"{\"service.name\"=~\"api|web\"}", {{"service.name", MatchOp::kRegex, "api|web"}}},
+      {"service.name=api", {{"service.name", MatchOp::kEqual, "api"}}},
+      {"{h\u00f6he=\"1\"}", {{"h\u00f6he", MatchOp::kEqual, "1"}}},
+      {"{\"foo bar\"!~\"x\"}", {{"foo bar", MatchOp::kNotRegex, "x"}}},
+      {"__name__=up", {{"__name__", MatchOp::kEqual, "up"}}},
+      {"job:rate=x", {{"job:rate", MatchOp::kEqual, "x"}}},
+      // Escapes in bare values, as the classic parser reads them.
+      {"foo=bar\\nbaz", {{"foo", MatchOp::kEqual, "bar\nbaz"}}},
+      {"foo=a\\\\b", {{"foo", MatchOp::kEqual, "a\\b"}}},
+      {"foo=a\\\"b", {{"foo", MatchOp::kEqual, "a\"b"}}},
+      {"foo=a\\qb", {{"foo", MatchOp::kEqual, "a\\qb"}}},  // a spurious escape stays
+      // Braces, each trimmed on its own by the classic parser.
+      {"{foo=", {{"foo", MatchOp::kEqual, ""}}},
+      {"{foo=}b", {{"foo", MatchOp::kEqual, "}b"}}},
+      {"foo=a{b", {{"foo", MatchOp::kEqual, "a{b"}}},
+      {"{a=b} c", {{"a", MatchOp::kEqual, "b} c"}}},
+      {"{a=\"b\"", {{"a", MatchOp::kEqual, "b"}}},
+      {"foo=\"a,b\"", {{"foo", MatchOp::kEqual, "a,b"}}},
+      {"quote=\"She said: \\\"Hi, ladies!\\\"\"", {{"quote", MatchOp::kEqual, "She said: \"Hi, ladies!\""}}},
+      // \u is not a classic escape, so the classic reading (literal) wins...
+      {"foo=\"\\u00e9\"", {{"foo", MatchOp::kEqual, "\\u00e9"}}},
+      // ... unless only the UTF-8 grammar reads the input (a quoted name).
+      {"{\"foo\"=\"\\u00e9\\t\"}", {{"foo", MatchOp::kEqual, "\u00e9\t"}}},
+      {"statuscode=~\"5..\"", {{"statuscode", MatchOp::kRegex, "5.."}}},
+  };
+  for (const auto& c : cases) {
+    const std::string text = c.text;
+    CAPTURE(text);
+    auto ms = ParseMatchers(c.text);
+    REQUIRE(ms.has_value());
+    REQUIRE(ms->size() == c.want.size());
+    for (std::size_t i = 0; i < c.want.size(); ++i) {
+      CHECK((*ms)[i].name() == c.want[i].name);
+      CHECK((*ms)[i].op() == c.want[i].op);
+      CHECK((*ms)[i].value() == c.want[i].value);
+    }
+  }
+}
+
 TEST_CASE("ToString gives a form ParseMatchers reads back") {
-  auto ms = ParseMatchers(R"(msg=~"a\"b\\.c")");
-  REQUIRE(ms.has_value());
-  auto again = ParseMatchers((*ms)[0].ToString());
-  REQUIRE(again.has_value());
-  CHECK((*again)[0].value() == (*ms)[0].value());
-  CHECK((*again)[0].op() == MatchOp::kRegex);
+  for (const char* text : {R"(msg=~"a\"b\\.c")", R"({"service.name"="x\ny"})", R"(a="t\tb")"}) {
+    CAPTURE(text);
+    auto ms = ParseMatchers(text);
+    REQUIRE(ms.has_value());
+    auto again = ParseMatchers((*ms)[0].ToString());
+    REQUIRE(again.has_value());
+    CHECK((*again)[0].name() == (*ms)[0].name());
+    CHECK((*again)[0].value() == (*ms)[0].value());
+    CHECK((*again)[0].op() == (*ms)[0].op());
+  }
+  CHECK((*ParseMatchers(R"({"service.name"="x"})"))[0].ToString() == R"("service.name"="x")");
 }
