@@ -372,6 +372,9 @@ void Pipeline::Write(Done then, Done answer) {
   store::Batch batch = MakeBatch(now, changes, flight);
   store_->Write(std::move(batch), [this, flight = std::move(flight), then = std::move(then),
                                    answer = std::move(answer)](const Result<void>& r) mutable {
+    // Readiness and the metric change before anyone hears the answer, so a
+    // 503 is never followed by a /-/ready that still says 200.
+    NoteStore(r);
     if (answer) {
       answer(r);
     }
@@ -384,15 +387,24 @@ void Pipeline::Write(Done then, Done answer) {
   });
 }
 
+// From the writer's thread, or the strand without a store.
+void Pipeline::NoteStore(const Result<void>& r) {
+  if (r) {
+    if (!store_ok_.exchange(true)) {
+      log::Info("the store is writable again");
+    }
+  } else if (store_ok_.exchange(false)) {
+    log::Error("cannot write to the store; answering 503 until it can",
+               {{"error", r.error().message()}});
+  }
+  metrics_.SetStoreUp(static_cast<bool>(r));
+}
+
 void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answer) {
   if (answer) {
     answer(r);
   }
   if (r) {
-    if (!store_ok_.exchange(true)) {
-      log::Info("the store is writable again");
-    }
-    metrics_.SetStoreUp(true);
     written_next_id_ = std::max(written_next_id_, flight.next_id);
   } else {
     // Nothing of this was written: it goes out with the next commit.
@@ -400,11 +412,6 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
     silences_changed_ = silences_changed_ || flight.silences;
     overrides_changed_ = overrides_changed_ || flight.overrides;
     std::move(flight.marks.begin(), flight.marks.end(), std::back_inserter(unwritten_marks_));
-    if (store_ok_.exchange(false)) {
-      log::Error("cannot write to the store; answering 503 until it can",
-                 {{"error", r.error().message()}});
-    }
-    metrics_.SetStoreUp(false);
   }
   // Decisions are sent even when they could not be stored: told twice beats never.
   outbox_.Add(std::move(flight.outgoing), clock_.Now());

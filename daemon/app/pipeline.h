@@ -120,6 +120,8 @@ class Pipeline final : public api::Host {
   store::Batch MakeBatch(TimePoint now, const engine::Engine::Changes& changes, InFlight& flight);
   // On the strand, after the write: store health, retries of what failed,
   // and the new notifications to the outbox.
+  // Store health (readiness, rota_store_up, the log line on each change).
+  void NoteStore(const Result<void>& r);
   void Written(const Result<void>& r, InFlight flight, const Done& answer);
   // Hands the outbox's sends to the dispatcher and reports its events.
   void Pump();
