@@ -123,6 +123,8 @@ TEST_CASE("ServeBytes reads a request as a connection does and dispatches it") {
       {"POST /items/7 HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", 400},              // cut short
       {"POST /items/7 HTTP/1.1\r\nContent-Length: 17\r\n\r\n", 413},                 // over the limit
       {"GET /nope HTTP/1.1\r\n\r\n", 404},                                            // no route
+      // A last chunk cut after "0\r\n\n": Beast 1.81 asserted here (fuzz finding).
+      {"POST /items/7 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\n", 400},
   };
   for (const auto& [raw, status] : refused) {
     CAPTURE(raw);
