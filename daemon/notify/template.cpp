@@ -95,9 +95,12 @@ Result<std::string> Render(std::string_view tmpl, const json::value& data, Escap
     m.set_custom_escape([](const std::string& s) { return s; });
   }
   mst::data d = data.is_object() ? ToData(data) : mst::data{mst::data::type::object};
+  // A stored payload may be anything (tests/fuzz/outbox_body_fuzz): a kind
+  // that is not a string is no kind, never an exception on a channel's lane.
+  const json::value* kind_value = data.is_object() ? data.as_object().if_contains("kind") : nullptr;
   const std::string_view kind =
-      data.is_object() && data.as_object().contains("kind") ? data.as_object().at("kind").as_string()
-                                                            : std::string_view();
+      kind_value != nullptr && kind_value->is_string() ? std::string_view(kind_value->as_string())
+                                                       : std::string_view();
   d.set("is_alert", mst::data{kind == "alert" ? mst::data::type::bool_true : mst::data::type::bool_false});
   d.set("is_digest", mst::data{kind == "digest" ? mst::data::type::bool_true : mst::data::type::bool_false});
   d.set("is_resolved", mst::data{kind == "resolved" ? mst::data::type::bool_true : mst::data::type::bool_false});

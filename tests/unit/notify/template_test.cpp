@@ -145,3 +145,14 @@ TEST_CASE("email and pacing keys are checked at load") {
   CHECK(got[6].find("rota.yaml:8:67: ") != std::string::npos);
   CHECK(got[6].find("missing.pem") != std::string::npos);
 }
+
+TEST_CASE("a stored payload whose kind is not a string renders as no kind, not an exception") {
+  // Found by tests/fuzz/outbox_body_fuzz: a restarted outbox row is whatever the disk holds.
+  for (const char* doc : {R"({"kind":12222222222222222222222,"alerts":[]})", R"({"kind":["alert"]})",
+                          R"({"kind":null,"alerts":{"x":1}})"}) {
+    CAPTURE(doc);
+    auto text = Render(DefaultTemplate(rota::config::ChannelType::kSlack), boost::json::parse(doc));
+    REQUIRE(text.has_value());
+    CHECK(text->find("*Alert*") == std::string::npos);
+  }
+}
