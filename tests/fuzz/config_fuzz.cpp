@@ -21,7 +21,7 @@ namespace {
 const std::string& Folder() {
   static const std::string* dir = [] {
     std::string tmpl = (std::filesystem::temp_directory_path() / "rota-fuzz-config-XXXXXX").string();
-    rota::fuzz::Check(mkdtemp(tmpl.data()) != nullptr, "a private temp folder");
+    ROTA_FUZZ_CHECK(mkdtemp(tmpl.data()) != nullptr, "a private temp folder");
     auto* made = new std::string(tmpl);
     std::atexit([] {
       std::error_code ec;
@@ -37,15 +37,15 @@ const std::string& Folder() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = Folder() + "/rota.yaml";
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  rota::fuzz::Check(f != nullptr, "the config file opens");
-  rota::fuzz::Check(std::fwrite(data, 1, size, f) == size && std::fclose(f) == 0, "it is written");
+  ROTA_FUZZ_CHECK(f != nullptr, "the config file opens");
+  ROTA_FUZZ_CHECK(std::fwrite(data, 1, size, f) == size && std::fclose(f) == 0, "it is written");
   rota::config::LoadOptions options;
   options.default_storage_dir = Folder() + "/state";
   const auto result = rota::config::Load(path, options);
-  rota::fuzz::Check(result.ok() == (result.config != nullptr), "a Config exactly when no errors");
+  ROTA_FUZZ_CHECK(result.ok() == (result.config != nullptr), "a Config exactly when no errors");
   for (const auto& d : result.errors) {
-    rota::fuzz::Check(!d.message.empty(), "every error says what is wrong");
-    rota::fuzz::Check(!d.pos.ToString().empty(), "and where");
+    ROTA_FUZZ_CHECK(!d.message.empty(), "every error says what is wrong");
+    ROTA_FUZZ_CHECK(!d.pos.ToString().empty(), "and where");
   }
   return 0;
 }

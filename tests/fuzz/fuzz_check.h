@@ -1,5 +1,6 @@
-// What every rota fuzz target shares: a check that stops the run with a
-// message, so libFuzzer records the input as a crash.
+// What every rota fuzz target shares: ROTA_FUZZ_CHECK stops the run with
+// the property and where it is written, so libFuzzer records the input as a
+// crash.
 #pragma once
 
 #include <cstdio>
@@ -8,11 +9,14 @@
 
 namespace rota::fuzz {
 
-inline void Check(bool ok, std::string_view what) {
+inline void CheckAt(bool ok, std::string_view what, const char* file, int line) {
   if (!ok) {
-    std::fprintf(stderr, "fuzz check failed: %.*s\n", static_cast<int>(what.size()), what.data());
+    std::fprintf(stderr, "%s:%d: fuzz check failed: %.*s\n", file, line,
+                 static_cast<int>(what.size()), what.data());
     std::abort();
   }
 }
 
 }  // namespace rota::fuzz
+
+#define ROTA_FUZZ_CHECK(ok, what) ::rota::fuzz::CheckAt((ok), (what), __FILE__, __LINE__)

@@ -36,7 +36,7 @@ const http::Router& TheRouter() {
           if (!id) {
             return http::Response::Error(404, "no such id");
           }
-          fuzz::Check(std::to_string(*id) == value, "an id is its canonical decimal");
+          ROTA_FUZZ_CHECK(std::to_string(*id) == value, "an id is its canonical decimal");
         }
       }
       return http::Response::Json(200, "{}");
@@ -82,11 +82,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!answer) {
     return 0;
   }
-  fuzz::Check(answer->status >= 200 && answer->status <= 599, "a valid status");
+  ROTA_FUZZ_CHECK(answer->status >= 200 && answer->status <= 599, "a valid status");
   if (answer->status >= 400) {
     boost::system::error_code ec;
     const auto body = boost::json::parse(answer->body, ec);
-    fuzz::Check(!ec && body.is_object() && body.as_object().contains("error"),
+    ROTA_FUZZ_CHECK(!ec && body.is_object() && body.as_object().contains("error"),
                 "an error answers JSON {\"error\": ...}");
   }
   return 0;

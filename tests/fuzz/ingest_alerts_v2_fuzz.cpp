@@ -15,10 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rota::fuzz::CheckAll(*events, limits);
     for (const auto& e : *events) {
       // Alertmanager's defaulting: every alert leaves with both instants.
-      rota::fuzz::Check(e.starts_at.has_value() && e.ends_at.has_value(), "instants defaulted");
+      ROTA_FUZZ_CHECK(e.starts_at.has_value() && e.ends_at.has_value(), "instants defaulted");
     }
   } else {
-    rota::fuzz::Check(!events.error().message().empty(), "an error says what is wrong");
+    ROTA_FUZZ_CHECK(!events.error().message().empty(), "an error says what is wrong");
   }
   return 0;
 }

@@ -15,27 +15,27 @@ namespace rota::fuzz {
 // here is what the engine and the store may trust.
 inline void CheckWithinLimits(const engine::Event& e, const ingest::Limits& limits,
                               std::size_t extra_labels = 0) {
-  Check(e.labels.size() <= limits.max_labels + extra_labels, "too many labels");
+  ROTA_FUZZ_CHECK(e.labels.size() <= limits.max_labels + extra_labels, "too many labels");
   for (const auto& [name, value] : e.labels.pairs()) {
-    Check(!name.empty() && name.size() <= limits.max_label_name_bytes, "label name size");
-    Check(value.size() <= limits.max_label_value_bytes, "label value size");
+    ROTA_FUZZ_CHECK(!name.empty() && name.size() <= limits.max_label_name_bytes, "label name size");
+    ROTA_FUZZ_CHECK(value.size() <= limits.max_label_value_bytes, "label value size");
   }
   for (const auto& [name, value] : e.annotations) {
-    Check(value.size() <= limits.max_annotation_bytes, "annotation size");
+    ROTA_FUZZ_CHECK(value.size() <= limits.max_annotation_bytes, "annotation size");
   }
   // PagerDuty's dedup_key has PagerDuty's own limit (255 bytes), checked by its target.
-  Check(e.source == "pagerduty" || e.dedup_key.size() <= limits.max_label_value_bytes,
+  ROTA_FUZZ_CHECK(e.source == "pagerduty" || e.dedup_key.size() <= limits.max_label_value_bytes,
         "dedup_key size");
-  Check(e.actor.size() <= limits.max_label_value_bytes, "actor size");
-  Check(e.generator_url.size() <= limits.max_label_value_bytes, "generator_url size");
+  ROTA_FUZZ_CHECK(e.actor.size() <= limits.max_label_value_bytes, "actor size");
+  ROTA_FUZZ_CHECK(e.generator_url.size() <= limits.max_label_value_bytes, "generator_url size");
   if (e.starts_at && e.ends_at && e.action == engine::Action::kTrigger) {
-    Check(*e.ends_at >= *e.starts_at || e.source == "alertmanager" || e.source == "prometheus",
+    ROTA_FUZZ_CHECK(*e.ends_at >= *e.starts_at || e.source == "alertmanager" || e.source == "prometheus",
           "ends_at before starts_at");
   }
 }
 
 inline void CheckAll(const std::vector<engine::Event>& events, const ingest::Limits& limits) {
-  Check(events.size() <= limits.max_alerts, "too many alerts");
+  ROTA_FUZZ_CHECK(events.size() <= limits.max_alerts, "too many alerts");
   for (const auto& e : events) {
     CheckWithinLimits(e, limits);
   }

@@ -13,9 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       {{"k1", {{"service", "payments"}}}, {"k2", {}}}};
   if (auto r = rota::ingest::DecodePagerDuty(body, limits, keys)) {
     rota::fuzz::CheckWithinLimits(r->event, limits, 1);  // + the routing key's label
-    rota::fuzz::Check(r->dedup_key.size() <= 255, "dedup_key over PagerDuty's 255 bytes");
+    ROTA_FUZZ_CHECK(r->dedup_key.size() <= 255, "dedup_key over PagerDuty's 255 bytes");
   } else {
-    rota::fuzz::Check(!r.error().message().empty(), "an error says what is wrong");
+    ROTA_FUZZ_CHECK(!r.error().message().empty(), "an error says what is wrong");
   }
   return 0;
 }

@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = rota::rules::ParseMatchers(text);
   if (!parsed) {
-    rota::fuzz::Check(!parsed.error().message().empty(), "an error says what is wrong");
+    ROTA_FUZZ_CHECK(!parsed.error().message().empty(), "an error says what is wrong");
     return 0;
   }
   std::string canonical = "{";
@@ -22,16 +22,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   canonical += "}";
   auto again = rota::rules::ParseMatchers(canonical);
-  rota::fuzz::Check(again.has_value(), "the canonical form parses");
-  rota::fuzz::Check(again->size() == parsed->size(), "the canonical form keeps every matcher");
+  ROTA_FUZZ_CHECK(again.has_value(), "the canonical form parses");
+  ROTA_FUZZ_CHECK(again->size() == parsed->size(), "the canonical form keeps every matcher");
   for (std::size_t i = 0; i < parsed->size(); ++i) {
     const auto& a = (*parsed)[i];
     const auto& b = (*again)[i];
-    rota::fuzz::Check(a.name() == b.name() && a.op() == b.op() && a.value() == b.value(),
+    ROTA_FUZZ_CHECK(a.name() == b.name() && a.op() == b.op() && a.value() == b.value(),
                       "the canonical form round-trips");
-    rota::fuzz::Check(rota::rules::IsValidLabelName(a.name()), "names are valid label names");
+    ROTA_FUZZ_CHECK(rota::rules::IsValidLabelName(a.name()), "names are valid label names");
     for (std::string_view probe : {std::string_view(), text, std::string_view(a.value())}) {
-      rota::fuzz::Check(a.Matches(probe) == b.Matches(probe), "the same values match");
+      ROTA_FUZZ_CHECK(a.Matches(probe) == b.Matches(probe), "the same values match");
     }
   }
   return 0;

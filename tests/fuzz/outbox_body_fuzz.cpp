@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace rota;
   const std::string_view json(reinterpret_cast<const char*>(data), size);
   const auto body = notify::ParseBody(json);
-  fuzz::Check(body != nullptr && body->data.is_object(), "a body is always an object");
+  ROTA_FUZZ_CHECK(body != nullptr && body->data.is_object(), "a body is always an object");
   for (auto [tmpl, escape] : {std::pair{notify::DefaultTemplate(config::ChannelType::kSlack), notify::Escape::kHtml},
                               std::pair{notify::DefaultTemplate(config::ChannelType::kEmail), notify::Escape::kNone},
                               std::pair{notify::DefaultEmailHtml(), notify::Escape::kHtml}}) {
@@ -23,11 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto subject = notify::Render(notify::DefaultEmailSubject(), body->data, notify::Escape::kNone)) {
     const std::string header = notify::EmailHeaderValue(*subject);
-    fuzz::Check(header.find_first_of("\r\n") == std::string::npos, "no line break in a header");
+    ROTA_FUZZ_CHECK(header.find_first_of("\r\n") == std::string::npos, "no line break in a header");
   }
   const std::string raw_header = notify::EmailHeaderValue(json);
-  fuzz::Check(raw_header.find_first_of("\r\n") == std::string::npos, "no line break in a header");
+  ROTA_FUZZ_CHECK(raw_header.find_first_of("\r\n") == std::string::npos, "no line break in a header");
   const std::string address = notify::EmailAddress(json);
-  fuzz::Check(address.size() <= json.size(), "an address is part of its mailbox");
+  ROTA_FUZZ_CHECK(address.size() <= json.size(), "an address is part of its mailbox");
   return 0;
 }

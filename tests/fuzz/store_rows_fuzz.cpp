@@ -37,14 +37,14 @@ escalations:
 const config::Config& TheConfig() {
   static const std::shared_ptr<const config::Config> config = [] {
     std::string dir = (std::filesystem::temp_directory_path() / "rota-fuzz-store-XXXXXX").string();
-    fuzz::Check(mkdtemp(dir.data()) != nullptr, "a private temp folder");
+    ROTA_FUZZ_CHECK(mkdtemp(dir.data()) != nullptr, "a private temp folder");
     const std::string path = dir + "/rota.yaml";
     std::FILE* f = std::fopen(path.c_str(), "wb");
-    fuzz::Check(f != nullptr && std::fwrite(kConfig.data(), 1, kConfig.size(), f) == kConfig.size() &&
+    ROTA_FUZZ_CHECK(f != nullptr && std::fwrite(kConfig.data(), 1, kConfig.size(), f) == kConfig.size() &&
                     std::fclose(f) == 0,
                 "the config is written");
     auto loaded = config::Load(path);
-    fuzz::Check(loaded.ok(), "the config loads");
+    ROTA_FUZZ_CHECK(loaded.ok(), "the config loads");
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     return loaded.config;
@@ -56,13 +56,13 @@ template <typename Decode, typename Encode>
 void RoundTrip(std::string_view doc, Decode decode, Encode encode) {
   auto first = decode(doc);
   if (!first) {
-    fuzz::Check(!first.error().message().empty(), "an error says what is wrong");
+    ROTA_FUZZ_CHECK(!first.error().message().empty(), "an error says what is wrong");
     return;
   }
   const std::string encoded = encode(*first);
   auto second = decode(encoded);
-  fuzz::Check(second.has_value(), "what was encoded decodes");
-  fuzz::Check(encode(*second) == encoded, "encode, decode, encode gives the same bytes");
+  ROTA_FUZZ_CHECK(second.has_value(), "what was encoded decodes");
+  ROTA_FUZZ_CHECK(encode(*second) == encoded, "encode, decode, encode gives the same bytes");
 }
 
 }  // namespace

@@ -42,10 +42,10 @@ bool AddRange(std::string_view text, Parse parse, std::vector<InclusiveRange>& o
   }
   auto r = parse(text);
   if (!r) {
-    fuzz::Check(!r.error().message().empty(), "an error says what is wrong");
+    ROTA_FUZZ_CHECK(!r.error().message().empty(), "an error says what is wrong");
     return false;
   }
-  fuzz::Check(r->begin <= r->end || r->begin < 0 || r->end < 0, "a range runs forward");
+  ROTA_FUZZ_CHECK(r->begin <= r->end || r->begin < 0 || r->end < 0, "a range runs forward");
   out.push_back(*r);
   return true;
 }
@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!r) {
       return 0;
     }
-    fuzz::Check(r->start_minute >= 0 && r->start_minute <= 1440 && r->end_minute >= 0 &&
+    ROTA_FUZZ_CHECK(r->start_minute >= 0 && r->start_minute <= 1440 && r->end_minute >= 0 &&
                     r->end_minute <= 1440 && r->start_minute != r->end_minute,
                 "a time range is within a day and not empty");
     ti.times.push_back(*r);
@@ -90,8 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const TimePoint to = from + std::chrono::hours(24 * 9);
   const auto spans = IntervalSpans({ti}, *berlin, from, to);
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    fuzz::Check(spans[i].start < spans[i].end, "spans are not empty");
-    fuzz::Check(i == 0 || spans[i - 1].end < spans[i].start, "spans are sorted and apart");
+    ROTA_FUZZ_CHECK(spans[i].start < spans[i].end, "spans are not empty");
+    ROTA_FUZZ_CHECK(i == 0 || spans[i - 1].end < spans[i].start, "spans are sorted and apart");
   }
   std::vector<TimePoint> probes;
   for (TimePoint t = from; t < to; t += std::chrono::minutes(97)) {
@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   for (TimePoint t : probes) {
-    fuzz::Check(Contains(ti, *berlin, t) == Contains(spans, t),
+    ROTA_FUZZ_CHECK(Contains(ti, *berlin, t) == Contains(spans, t),
                 "direct evaluation agrees with the spans");
   }
   return 0;
