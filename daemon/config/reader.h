@@ -322,6 +322,13 @@ class Reader {
 
 // Section parsers that live in their own files.
 void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out);
+
+// sections.cpp: the settings sections.
+void ParseGlobal(Reader& r, const YAML::Node& n, Global& g);
+void ParseServer(Reader& r, const YAML::Node& n, Server& s);
+void ParseIngest(Reader& r, const YAML::Node& n, Ingest& in);
+void ParseAuth(Reader& r, const YAML::Node& n, Auth& a);
+void ParseStorage(Reader& r, const YAML::Node& n, Storage& s);
 void ParseHeaders(Reader& r, const YAML::Node& channel, Channel& c);
 
 }  // namespace rota::config::detail

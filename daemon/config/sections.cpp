@@ -1,0 +1,152 @@
+// The settings sections of rota.yaml: global, server, ingest, auth, storage.
+// Each reads its map into the Config's struct and reports problems through
+// the Reader (file:line:col).
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "config/reader.h"
+
+namespace rota::config::detail {
+
+void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
+  if (!r.Map(n, "global", {"timezone", "external_url", "ack_key_file", "ack_link_ttl"})) {
+    return;
+  }
+  r.SecretFileOnly(n, "ack_key_file", g.ack_key);
+  if (!g.ack_key.empty() && g.ack_key.Reveal().size() < 32) {
+    r.Err(n["ack_key_file"], "the ack key must be at least 32 bytes (e.g. head -c 48 /dev/urandom | base64)");
+  }
+  r.OptDur(n, "ack_link_ttl", g.ack_link_ttl);
+  r.OptStr(n, "timezone", g.timezone);
+  r.OptStr(n, "external_url", g.external_url);
+  if (const YAML::Node tz = n["timezone"]; tz.IsDefined()) {
+    if (auto zone = schedule::FindZone(g.timezone); !zone) {
+      r.Err(tz, zone.error().message());
+    } else {
+      g.zone = *zone;
+    }
+  }
+  if (!g.external_url.empty() && !g.external_url.starts_with("http://") &&
+      !g.external_url.starts_with("https://")) {
+    r.Err(n["external_url"], "external_url must start with http:// or https://");
+  }
+}
+
+void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
+  if (!r.Map(n, "server", {"listen", "max_request_bytes", "read_timeout", "idle_timeout",
+                           "shutdown_timeout", "max_connections"})) {
+    return;
+  }
+  r.OptStr(n, "listen", s.listen);
+  if (const YAML::Node l = n["listen"]; l.IsDefined()) {
+    const auto colon = s.listen.rfind(':');
+    std::string host = colon == std::string::npos ? "" : s.listen.substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : s.listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    char* end = nullptr;
+    const long p = port.empty() ? -1 : std::strtol(port.c_str(), &end, 10);
+    if (colon == std::string::npos || p < 0 || p > 65535 || (end != nullptr && *end != '\0')) {
+      r.Err(l, "listen must be host:port with a port from 0 to 65535 (0 picks a free port), got \"" +
+                   s.listen + "\"");
+    } else {
+      s.host = host;
+      s.port = static_cast<std::uint16_t>(p);
+    }
+  }
+  long long max_bytes = static_cast<long long>(s.max_request_bytes);
+  r.OptInt(n, "max_request_bytes", 1024, 1LL << 30, max_bytes);
+  s.max_request_bytes = static_cast<std::size_t>(max_bytes);
+  long long max_connections = static_cast<long long>(s.max_connections);
+  r.OptInt(n, "max_connections", 1, 1000000, max_connections);
+  s.max_connections = static_cast<std::size_t>(max_connections);
+  r.OptDur(n, "read_timeout", s.read_timeout);
+  r.OptDur(n, "idle_timeout", s.idle_timeout);
+  r.OptDur(n, "shutdown_timeout", s.shutdown_timeout);
+}
+
+void ParseIngest(Reader& r, const YAML::Node& n, Ingest& in) {
+  if (!r.Map(n, "ingest", {"resolve_timeout", "max_alerts_per_request", "max_labels",
+                           "max_label_value_bytes", "pagerduty"})) {
+    return;
+  }
+  r.OptDur(n, "resolve_timeout", in.resolve_timeout);
+  long long v = static_cast<long long>(in.max_alerts_per_request);
+  r.OptInt(n, "max_alerts_per_request", 1, 1000000, v);
+  in.max_alerts_per_request = static_cast<std::size_t>(v);
+  v = static_cast<long long>(in.max_labels);
+  r.OptInt(n, "max_labels", 1, 1024, v);
+  in.max_labels = static_cast<std::size_t>(v);
+  v = static_cast<long long>(in.max_label_value_bytes);
+  r.OptInt(n, "max_label_value_bytes", 16, 1 << 20, v);
+  in.max_label_value_bytes = static_cast<std::size_t>(v);
+  const YAML::Node pd = n["pagerduty"];
+  if (!pd.IsDefined() || pd.IsNull() || !r.Map(pd, "ingest.pagerduty", {"routing_keys"})) {
+    return;
+  }
+  r.List(pd, "routing_keys", [&](const YAML::Node& k) {
+    if (!r.Map(k, "a routing key", {"key", "key_file", "labels"})) {
+      return;
+    }
+    PagerDutyKey key;
+    r.Secret(k, "key", true, key.key);
+    if (const YAML::Node l = k["labels"]; l.IsDefined() && !l.IsNull()) {
+      if (!l.IsMap()) {
+        r.Err(l, "expected labels to be a map of label names to values");
+      } else {
+        for (auto it = l.begin(); it != l.end(); ++it) {
+          auto name = r.Str(it->first, "label name");
+          auto value = r.Str(it->second, "label value");
+          if (name && !rules::IsValidLabelName(*name)) {
+            r.Err(it->first, "\"" + *name + "\" is not a valid label name");
+          } else if (name && value) {
+            key.labels.emplace_back(*name, *value);
+          }
+        }
+      }
+    }
+    in.pagerduty_routing_keys.push_back(std::move(key));
+  });
+}
+
+void ParseAuth(Reader& r, const YAML::Node& n, Auth& a) {
+  if (!r.Map(n, "auth", {"ingest_token_files", "admin_token_files"})) {
+    return;
+  }
+  a.enabled = true;
+  const auto read = [&](std::string_view key, std::vector<Secret>& out) {
+    r.List(n, key, [&](const YAML::Node& f) {
+      YAML::Node wrapper(YAML::NodeType::Map);
+      wrapper["token_file"] = f;
+      Secret s;
+      r.SecretFileOnly(wrapper, "token_file", s);
+      if (!s.empty()) {
+        out.push_back(std::move(s));
+      }
+    });
+  };
+  read("ingest_token_files", a.ingest_tokens);
+  read("admin_token_files", a.admin_tokens);
+  if (a.admin_tokens.empty()) {
+    r.Err(n, "auth needs at least one admin token file (admin_token_files)");
+  }
+}
+
+void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
+  if (!r.Map(n, "storage", {"dir", "max_db_bytes", "retention"})) {
+    return;
+  }
+  r.OptStr(n, "dir", s.dir);
+  long long cap = s.max_db_bytes;
+  r.OptInt(n, "max_db_bytes", 0, 1LL << 50, cap);
+  if (cap != 0 && cap < (1 << 20)) {
+    r.Err(n["max_db_bytes"], "max_db_bytes must be 0 (no cap) or at least 1048576");
+  }
+  s.max_db_bytes = cap;
+  r.OptDur(n, "retention", s.retention);
+}
+
+}  // namespace rota::config::detail
