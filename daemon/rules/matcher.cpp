@@ -316,9 +316,13 @@ class Lexer {
   }
 
  private:
+  // Columns count characters: a UTF-8 continuation byte adds none.
   void Advance(std::size_t bytes) {
-    i_ += bytes;
-    ++column_;
+    for (std::size_t k = 0; k < bytes && i_ < s_.size(); ++k, ++i_) {
+      if ((static_cast<unsigned char>(s_[i_]) & 0xC0U) != 0x80U) {
+        ++column_;
+      }
+    }
   }
   static Result<Token> Error(std::size_t column, const std::string& what) {
     return Fail(Error::InvalidArgument("column " + std::to_string(column + 1) + ": " + what));

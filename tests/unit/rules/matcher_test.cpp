@@ -106,6 +106,17 @@ TEST_CASE("ParseMatchers rejects bad input with a reason") {
 
 // What Alertmanager >= 0.27 reads for each input (its fallback mode: the
 // classic parser's reading wins; what only the UTF-8 grammar reads, it reads).
+TEST_CASE("errors of the UTF-8 grammar name the column in characters") {
+  // "\u00e9" is two bytes but one character: the stray } is the 8th character.
+  auto utf8 = ParseMatchers("{\"\u00e9\"=x}}");
+  REQUIRE_FALSE(utf8.has_value());
+  CHECK(utf8.error().message().find("column 8: unexpected }") != std::string::npos);
+  // An escape is two characters: here the stray } is the 9th.
+  auto escaped = ParseMatchers("{\"\\\"\"=x}}");
+  REQUIRE_FALSE(escaped.has_value());
+  CHECK(escaped.error().message().find("column 9: unexpected }") != std::string::npos);
+}
+
 TEST_CASE("ParseMatchers reads what Alertmanager reads") {
   struct Want {
     const char* name;
