@@ -219,8 +219,10 @@ ingest:
                    "start-up connections to close")
         pid = d.proc.pid
         soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
-        # Room for nothing new: every accept now fails with EMFILE.
-        resource.prlimit(pid, resource.RLIMIT_NOFILE, (self.open_fds(pid), hard))
+        # Room for nothing new: every accept now fails with EMFILE, even if rotad
+        # closes a few descriptors of its own meanwhile (a limit under the count
+        # holds until the count drops below it).
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (self.open_fds(pid) - 4, hard))
         began = time.monotonic()
         waiting = []
         for _ in range(5):
