@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "api/access.h"
+#include "api/listener_tls.h"
 #include "api/routes.h"
 #include "app/pipeline.h"
 #include "app/systemd.h"
@@ -105,6 +106,9 @@ struct App::Impl {
   void LogLint(const config::Config& c);
   void Shutdown(std::string_view signal_name);
   void WaitDrained(std::chrono::steady_clock::time_point deadline);
+  // The listener's certificate from now on (new connections), its metric and log line.
+  void SetTls(std::shared_ptr<const http::TlsContext> tls);
+  void LogCertificate(const http::TlsContext& tls);
   // Swaps in a prepared config (on app_strand, or before serving).
   void Install(Pipeline::Prepared p);
   void RefreshScheduleMetrics();
@@ -220,6 +224,27 @@ void App::Impl::Reload(std::string trigger,
       return;
     }
     const auto old = Config();
+    // A certificate that does not build fails the whole reload: the running
+    // config and certificate stay.
+    std::shared_ptr<const http::TlsContext> tls;
+    if (result.config->server.tls && old->server.tls) {
+      auto made = api::ListenerTls(*result.config->server.tls);
+      if (!made) {
+        result.errors.push_back(made.error());
+        LogDiagnostics(result);
+        metrics.SetConfigReloadFailed();
+        log::Error("config reload failed; keeping the running config and certificate",
+                   {{"trigger", trigger}, {"file", options.config_path}, {"errors", 1}});
+        systemd::NotifyReady(ready.load() ? "ready" : "starting");
+        done(result);
+        return;
+      }
+      tls = std::move(*made);
+    } else if (result.config->server.tls.has_value() != old->server.tls.has_value()) {
+      log::Warn("server.tls was turned on or off; that takes effect after a restart",
+                {{"running", old->server.tls ? "https" : "http"},
+                 {"configured", result.config->server.tls ? "https" : "http"}});
+    }
     if (old->server.listen != result.config->server.listen) {
       log::Warn("server.listen changed; the new address takes effect after a restart",
                 {{"running", bound_address}, {"configured", result.config->server.listen}});
@@ -232,8 +257,11 @@ void App::Impl::Reload(std::string trigger,
     auto prepared = pipeline->Prepare(result.config);
     // Only the swap runs on the engine's strand.
     asio::post(app_strand, [this, trigger, done, result = std::move(result),
-                            prepared = std::move(prepared)]() mutable {
+                            prepared = std::move(prepared), tls = std::move(tls)]() mutable {
       Install(std::move(prepared));
+      if (tls) {
+        SetTls(std::move(tls));
+      }
       metrics.SetConfigLoaded(result.config->HashMetricValue(), UnixSeconds());
       log::Info("config reloaded", {{"trigger", trigger},
                                     {"hash", HashHex(result.config->hash)},
@@ -318,6 +346,16 @@ bool App::Impl::Listen() {
   so.idle_timeout = config->server.idle_timeout;
   so.max_connections = config->server.max_connections;
   so.on_refused = [this](std::string_view reason) { metrics.ConnectionRefused(reason); };
+  if (const auto& tls = config->server.tls) {
+    auto made = api::ListenerTls(*tls);
+    if (!made) {
+      log::Error("cannot start: server.tls", {{"at", made.error().pos.ToString()},
+                                              {"problem", made.error().message}});
+      return false;
+    }
+    so.tls = *made;
+    LogCertificate(*so.tls);
+  }
   server = std::make_unique<http::Server>(ioc, so, router);
   auto bound = server->Start();
   if (!bound) {
@@ -325,7 +363,7 @@ bool App::Impl::Listen() {
     return false;
   }
   bound_address = *bound;
-  log::Info("listening", {{"addr", bound_address}});
+  log::Info("listening", {{"addr", bound_address}, {"scheme", so.tls ? "https" : "http"}});
   if (!config->auth.enabled) {
     log::Warn("no auth: configured; the API accepts only loopback clients");
   }
@@ -438,6 +476,19 @@ void App::Impl::Install(Pipeline::Prepared p) {
   authorizer.Set(p.config->auth);
   pipeline->Install(std::move(p));
   RefreshScheduleMetrics();
+}
+
+void App::Impl::SetTls(std::shared_ptr<const http::TlsContext> tls) {
+  LogCertificate(*tls);
+  server->SetTls(std::move(tls));
+}
+
+void App::Impl::LogCertificate(const http::TlsContext& tls) {
+  metrics.SetTlsCertificateExpiry(static_cast<double>(tls.NotAfter()));
+  log::Info("tls certificate loaded",
+            {{"subject", tls.Subject()},
+             {"not_after", FormatRfc3339(TimePoint(std::chrono::seconds(tls.NotAfter())))},
+             {"client_auth", tls.RequiresClientCert() ? "require" : "none"}});
 }
 
 void App::Impl::RefreshScheduleMetrics() {

@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "api/listener_tls.h"
 #include "cli/commands.h"
 #include "config/lint.h"
 #include "config/loader.h"
@@ -49,6 +50,11 @@ int CheckConfig(const Args& args, std::ostream& out, std::ostream& err) {
   std::vector<config::Diagnostic> errors = result.errors;
   std::vector<config::Diagnostic> warnings = result.warnings;
   if (result.ok()) {
+    if (const auto& tls = result.config->server.tls) {  // the certificate as rotad would use it
+      if (auto made = api::ListenerTls(*tls); !made) {
+        errors.push_back(made.error());
+      }
+    }
     auto lint = config::Lint(*result.config, now);
     errors.insert(errors.end(), lint.errors.begin(), lint.errors.end());
     warnings.insert(warnings.end(), lint.warnings.begin(), lint.warnings.end());

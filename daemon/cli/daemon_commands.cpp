@@ -2,7 +2,9 @@
 // alerts, ack, resolve, explain, silence, override, drill.
 //
 // Every command takes --url (default $ROTA_URL, else http://127.0.0.1:9095)
-// and --token-file (default $ROTA_TOKEN_FILE) for a bearer token.
+// and --token-file (default $ROTA_TOKEN_FILE) for a bearer token; for an
+// https:// URL, --ca-file (default $ROTA_CA_FILE, else the system's CAs) and,
+// for a listener with client_auth: require, --cert-file and --key-file.
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
@@ -26,17 +28,23 @@ namespace json = boost::json;
 struct Remote {
   std::string url;
   std::string token_file;
+  http::TlsClientFiles tls;
   std::string output = "text";
 };
 
 void AddRemoteOptions(po::options_description& desc, Remote& r) {
   const char* env_url = std::getenv("ROTA_URL");
   const char* env_token = std::getenv("ROTA_TOKEN_FILE");
+  const char* env_ca = std::getenv("ROTA_CA_FILE");
   desc.add_options()("url", po::value<std::string>(&r.url)->default_value(
                                 env_url != nullptr ? env_url : "http://127.0.0.1:9095"),
                      "rotad's address")(
       "token-file", po::value<std::string>(&r.token_file)->default_value(env_token != nullptr ? env_token : ""),
       "file holding a bearer token")(
+      "ca-file", po::value<std::string>(&r.tls.ca_file)->default_value(env_ca != nullptr ? env_ca : ""),
+      "CA certificate(s) to trust for an https:// URL (default: the system's)")(
+      "cert-file", po::value<std::string>(&r.tls.cert_file), "client certificate, for client_auth: require")(
+      "key-file", po::value<std::string>(&r.tls.key_file), "the client certificate's private key")(
       "output,o", po::value<std::string>(&r.output)->default_value("text"), "json or text");
 }
 
@@ -68,7 +76,13 @@ std::optional<json::value> Call(const Remote& r, const std::string& method,
     }
     headers.emplace_back("Authorization", "Bearer " + token);
   }
-  auto res = http::Fetch(r.url, method, target, body, headers);
+  for (const auto* f : {&r.tls.ca_file, &r.tls.cert_file, &r.tls.key_file}) {
+    if (!f->empty() && !std::ifstream(*f)) {
+      err << "rotactl: cannot read " << *f << "\n";
+      return std::nullopt;
+    }
+  }
+  auto res = http::Fetch(r.url, method, target, body, headers, std::chrono::seconds(30), r.tls);
   if (!res) {
     err << "rotactl: " << res.error().message() << "\n";
     return std::nullopt;

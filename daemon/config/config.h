@@ -49,6 +49,22 @@ struct Global {
   Duration ack_link_ttl = std::chrono::hours(24);
 };
 
+// server.tls: HTTPS on the listener, as Prometheus's web config has it. The
+// files are read at every load, so a reload picks up renewed certificates.
+enum class ClientAuth { kNone, kRequire };
+std::string_view ClientAuthName(ClientAuth a);
+
+struct ServerTls {
+  std::string cert_file;       // resolved paths, for messages
+  std::string key_file;
+  std::string client_ca_file;  // empty: none
+  std::string cert_pem;        // the certificate chain, leaf first
+  Secret key_pem;
+  std::string client_ca_pem;
+  ClientAuth client_auth = ClientAuth::kNone;
+  SourcePos pos;               // the tls: node, for errors found when the files are used
+};
+
 struct Server {
   std::string listen = "127.0.0.1:9095";
   std::string host = "127.0.0.1";  // empty = all interfaces
@@ -58,6 +74,7 @@ struct Server {
   Duration idle_timeout = std::chrono::seconds(120);
   Duration shutdown_timeout = std::chrono::seconds(10);
   std::size_t max_connections = 1024;  // more are answered 503 and closed
+  std::optional<ServerTls> tls;        // none: plain HTTP
 };
 
 struct Storage {

@@ -4,7 +4,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "config/reader.h"
 
@@ -34,10 +36,85 @@ void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
   }
 }
 
+namespace {
+
+// One PEM file of server.tls: its resolved path and text (errors at `key`).
+std::optional<std::pair<std::string, std::string>> ReadPem(Reader& r, const YAML::Node& tls,
+                                                           std::string_view key) {
+  const YAML::Node v = tls[std::string(key)];
+  if (!v.IsDefined() || v.IsNull()) {
+    return std::nullopt;
+  }
+  auto path = r.Str(v, key);
+  if (!path) {
+    return std::nullopt;
+  }
+  std::string resolved = r.Resolve(*path);
+  auto text = ReadWholeFile(resolved);
+  if (!text) {
+    r.Err(v, text.error().message());
+    return std::nullopt;
+  }
+  if (text->find("-----BEGIN ") == std::string::npos) {
+    r.Err(v, std::string(key) + " " + resolved + " holds no PEM block (-----BEGIN ...)");
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(resolved), std::move(*text));
+}
+
+// server.tls. Whether the PEM blocks are a usable certificate and key is
+// checked where they are used (http::MakeTlsContext), by rotad at every load
+// and by `rotactl check config`.
+void ParseServerTls(Reader& r, const YAML::Node& n, std::optional<ServerTls>& out) {
+  if (!r.Map(n, "server.tls", {"cert_file", "key_file", "client_ca_file", "client_auth"})) {
+    return;
+  }
+  ServerTls t;
+  t.pos = r.Pos(n);
+  const bool has_cert = r.Require(n, "cert_file", "server.tls");
+  const bool has_key = r.Require(n, "key_file", "server.tls");
+  if (has_cert) {
+    if (auto pem = ReadPem(r, n, "cert_file")) {
+      t.cert_file = std::move(pem->first);
+      t.cert_pem = std::move(pem->second);
+    }
+  }
+  if (has_key) {
+    if (auto pem = ReadPem(r, n, "key_file")) {
+      t.key_file = std::move(pem->first);
+      t.key_pem = Secret(std::move(pem->second));
+    }
+  }
+  if (auto pem = ReadPem(r, n, "client_ca_file")) {
+    t.client_ca_file = std::move(pem->first);
+    t.client_ca_pem = std::move(pem->second);
+  }
+  std::string auth = "none";
+  r.OptStr(n, "client_auth", auth);
+  if (auth == "require") {
+    t.client_auth = ClientAuth::kRequire;
+  } else if (auth != "none") {
+    r.Err(n["client_auth"], "client_auth must be none or require, got \"" + auth + "\"");
+  }
+  const YAML::Node ca = n["client_ca_file"];
+  if (t.client_auth == ClientAuth::kRequire && (!ca.IsDefined() || ca.IsNull())) {
+    r.Err(n, "client_auth: require needs client_ca_file (the CA that signs client certificates)");
+  }
+  if (t.client_auth == ClientAuth::kNone && ca.IsDefined() && !ca.IsNull()) {
+    r.Err(ca, "client_ca_file is used only with client_auth: require");
+  }
+  out = std::move(t);
+}
+
+}  // namespace
+
 void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
   if (!r.Map(n, "server", {"listen", "max_request_bytes", "read_timeout", "idle_timeout",
-                           "shutdown_timeout", "max_connections"})) {
+                           "shutdown_timeout", "max_connections", "tls"})) {
     return;
+  }
+  if (const YAML::Node tls = n["tls"]; tls.IsDefined() && !tls.IsNull()) {
+    ParseServerTls(r, tls, s.tls);
   }
   r.OptStr(n, "listen", s.listen);
   if (const YAML::Node l = n["listen"]; l.IsDefined()) {

@@ -3,56 +3,119 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <openssl/ssl.h>
 
 namespace rota::http {
+namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+
+// Writes the request and reads the answer on a connected stream.
+template <class Stream>
+ClientResponse Exchange(Stream& stream, const std::string& host, const std::string& method,
+                        const std::string& target, const std::string& body,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+  req.set(bhttp::field::host, host);
+  req.set(bhttp::field::user_agent, "rotactl");
+  if (!body.empty()) {
+    req.set(bhttp::field::content_type, "application/json");
+    req.body() = body;
+  }
+  for (const auto& [k, v] : headers) {
+    req.set(k, v);
+  }
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64U << 20U);
+  bhttp::read(stream, buffer, parser);
+  auto res = parser.release();
+  return ClientResponse{static_cast<int>(res.result_int()), std::move(res.body())};
+}
+
+ssl::context ClientContext(const TlsClientFiles& files) {
+  ssl::context ctx(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  if (files.ca_file.empty()) {
+    ctx.set_default_verify_paths();
+  } else {
+    ctx.load_verify_file(files.ca_file);
+  }
+  if (!files.cert_file.empty()) {
+    ctx.use_certificate_chain_file(files.cert_file);
+    ctx.use_private_key_file(files.key_file.empty() ? files.cert_file : files.key_file,
+                             ssl::context::pem);
+  }
+  ctx.set_verify_mode(ssl::verify_peer);
+  return ctx;
+}
+
+}  // namespace
 
 Result<ClientResponse> Fetch(const std::string& base, const std::string& method,
                              const std::string& target, const std::string& body,
                              const std::vector<std::pair<std::string, std::string>>& headers,
-                             Duration timeout) {
+                             Duration timeout, const TlsClientFiles& tls) {
   auto url = boost::urls::parse_uri(base);
-  if (!url || url->scheme() != "http" || url->host().empty()) {
-    return Fail(Error::InvalidArgument("bad URL \"" + base + "\" (expected http://host:port)"));
+  const bool https = url && url->scheme() == "https";
+  if (!url || (url->scheme() != "http" && !https) || url->host().empty()) {
+    return Fail(Error::InvalidArgument("bad URL \"" + base +
+                                       "\" (expected http://host:port or https://host:port)"));
   }
-  const std::string host(url->host());
-  const std::string port = url->has_port() ? std::string(url->port()) : "80";
+  // An IPv6 literal comes bracketed; the resolver and the name check want it bare.
+  std::string host(url->encoded_host_address());
+  if (host.size() > 2 && host.front() == '[') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = url->has_port() ? std::string(url->port()) : (https ? "443" : "80");
+  std::string stage = "reach rotad at " + base;
   try {
     asio::io_context ioc;
     asio::ip::tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(timeout);
-    stream.connect(resolver.resolve(host, port));
-    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
-    req.set(bhttp::field::host, host);
-    req.set(bhttp::field::user_agent, "rotactl");
-    if (!body.empty()) {
-      req.set(bhttp::field::content_type, "application/json");
-      req.body() = body;
+    if (!https) {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(timeout);
+      stream.connect(resolver.resolve(host, port));
+      auto res = Exchange(stream, host, method, target, body, headers);
+      beast::error_code ec;
+      stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+      return res;
     }
-    for (const auto& [k, v] : headers) {
-      req.set(k, v);
+    stage = "set up TLS";
+    ssl::context ctx = ClientContext(tls);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    boost::system::error_code addr_ec;
+    asio::ip::make_address(host, addr_ec);
+    if (addr_ec) {  // SNI takes names only
+      // SSL_set_tlsext_host_name, without the macro's C cast.
+      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(host.c_str()));
     }
-    req.prepare_payload();
-    bhttp::write(stream, req);
-    beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(64U << 20U);
-    bhttp::read(stream, buffer, parser);
+    stream.set_verify_callback(ssl::host_name_verification(host));
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    stage = "reach rotad at " + base;
+    beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));
+    stage = "complete a TLS handshake with " + base;
+    stream.handshake(ssl::stream_base::client);
+    stage = "reach rotad at " + base;
+    auto res = Exchange(stream, host, method, target, body, headers);
     beast::error_code ec;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    auto res = parser.release();
-    return ClientResponse{static_cast<int>(res.result_int()), std::move(res.body())};
+    stream.shutdown(ec);  // close_notify; the server may just close
+    return res;
   } catch (const boost::system::system_error& e) {
-    return Fail(Error::Unavailable("cannot reach rotad at " + base + ": " + e.code().message()));
+    return Fail(Error::Unavailable("cannot " + stage + ": " + e.code().message()));
   } catch (const std::exception& e) {
-    return Fail(Error::Unavailable("cannot reach rotad at " + base + ": " + e.what()));
+    return Fail(Error::Unavailable("cannot " + stage + ": " + e.what()));
   }
 }
 

@@ -1,5 +1,7 @@
-// A small synchronous HTTP/1.1 client for rotactl talking to rotad.
-// Plain HTTP only (rotad listens on plain HTTP; put TLS in a proxy).
+// A small synchronous HTTP/1.1 client for rotactl talking to rotad, over
+// http:// or https:// (TLS 1.2+, the server's certificate verified against
+// the system's CAs or TlsClientFiles::ca_file, and its name or IP checked
+// against the URL's host; a client certificate when the listener asks).
 //
 // Thread-safety: each call is independent.
 #pragma once
@@ -10,6 +12,7 @@
 
 #include "core/duration.h"
 #include "core/error.h"
+#include "http/tls.h"
 
 namespace rota::http {
 
@@ -18,10 +21,11 @@ struct ClientResponse {
   std::string body;
 };
 
-// `base` is "http://host:port"; `target` the path and query.
+// `base` is "http://host:port" or "https://host:port"; `target` the path and query.
 Result<ClientResponse> Fetch(const std::string& base, const std::string& method,
                              const std::string& target, const std::string& body,
                              const std::vector<std::pair<std::string, std::string>>& headers,
-                             Duration timeout = std::chrono::seconds(30));
+                             Duration timeout = std::chrono::seconds(30),
+                             const TlsClientFiles& tls = {});
 
 }  // namespace rota::http

@@ -4,9 +4,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <variant>
 
 #include "log/log.h"
@@ -69,7 +72,7 @@ std::variant<Request, Response> ToRequest(bhttp::request<bhttp::string_body>& ms
   return req;
 }
 
-class Session;
+class SessionBase;
 
 }  // namespace
 
@@ -85,9 +88,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void OnAcceptError(const beast::error_code& ec);
   void Refuse(tcp::socket& s);
   void Refused(std::string_view reason) const;
-  void Track(const std::shared_ptr<Session>& s);
+  void Track(const std::shared_ptr<SessionBase>& s);
   void CloseAll();
   std::size_t Count();
+  std::shared_ptr<const TlsContext> Tls() {
+    std::lock_guard lock(mu);
+    return tls;
+  }
 
   asio::io_context& ioc;
   ServerOptions options;
@@ -101,46 +108,99 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   bool failure_logged = false;
   std::atomic<std::size_t> open{0};  // live sessions
   std::mutex mu;
-  std::list<std::weak_ptr<Session>> sessions;  // guarded by mu
-  bool stopping = false;                       // guarded by mu
+  std::list<std::weak_ptr<SessionBase>> sessions;  // guarded by mu
+  bool stopping = false;                           // guarded by mu
+  std::shared_ptr<const TlsContext> tls;           // guarded by mu; null: plain HTTP
 };
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// What the server keeps of a session: a way to stop it.
+class SessionBase {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+  SessionBase() = default;
+  virtual ~SessionBase() = default;
+  SessionBase(const SessionBase&) = delete;
+  SessionBase& operator=(const SessionBase&) = delete;
+  // From any thread.
+  virtual void Stop() = 0;
+};
+
+// One connection: plain HTTP, or HTTPS when kTls (a handshake first, a TLS
+// close_notify last). Both run the same read → dispatch → write loop.
+template <bool kTls>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server,
+          std::shared_ptr<const TlsContext> tls)
+      : stream_(MakeStream(std::move(socket), tls)), server_(std::move(server)), tls_(std::move(tls)) {
     server_->open.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
+    const auto ep = Socket().remote_endpoint(ec);
     if (!ec) {
       remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
       loopback_ = ep.address().is_loopback();
     }
   }
 
-  ~Session() { server_->open.fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() override { server_->open.fetch_sub(1, std::memory_order_relaxed); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   void Run() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->DoRead();
+      }
+    });
   }
 
-  // Called from Server::Stop, from any thread.
-  void Stop() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void Stop() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->stopping_ = true;
       if (self->reading_) {
         beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.socket().close(ec);
+        self->Socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->Socket().close(ec);
       }
     });
   }
 
  private:
+  static Stream MakeStream(tcp::socket&& socket, const std::shared_ptr<const TlsContext>& tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), tls->Native());
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_).socket(); }
+
+  // A handshake that fails (no client certificate where one is required, TLS
+  // older than 1.2, plain HTTP sent to an HTTPS port, a scanner) is a
+  // connection refused; it costs one debug line and a count.
+  void Handshake() {
+    beast::get_lowest_layer(stream_).expires_after(server_->options.read_timeout);
+    reading_ = true;
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              self->reading_ = false;
+                              if (ec) {
+                                self->server_->Refused("tls_handshake");
+                                log::Debug("tls handshake failed",
+                                           {{"remote", self->remote_}, {"error", ec.message()}});
+                                self->CloseSocket();
+                                return;
+                              }
+                              self->DoRead();
+                            });
+  }
+
   void DoRead() {
     if (stopping_) {
       Close();
@@ -149,11 +209,11 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.header_limit));
-    stream_.expires_after(requests_ == 0 ? server_->options.read_timeout
-                                         : server_->options.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(
+        requests_ == 0 ? server_->options.read_timeout : server_->options.idle_timeout);
     reading_ = true;
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->OnRead(ec);
                       });
   }
@@ -162,7 +222,7 @@ class Session : public std::enable_shared_from_this<Session> {
     reading_ = false;
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::bad_descriptor) {
+        ec == asio::error::bad_descriptor || ec == asio::ssl::error::stream_truncated) {
       Close();
       return;
     }
@@ -181,16 +241,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     // The reply may come later and from another thread: hop back to our strand.
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     server_->router.Dispatch(std::move(std::get<Request>(req)), [self](Response r) {
       asio::post(self->stream_.get_executor(),
                  [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
-  }
-
-  void WriteError(int status, std::string message) {
-    keep_alive_ = false;
-    Write(Response::Error(status, message));
   }
 
   void Write(Response r) {
@@ -205,9 +260,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_ && !stopping_);
     res->prepare_payload();
-    stream_.expires_after(server_->options.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(server_->options.read_timeout);
     bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                       [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
                          if (ec || !res->keep_alive()) {
                            self->Close();
                            return;
@@ -216,21 +271,37 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
+  // TLS says close_notify first (bounded by a short deadline); then the socket closes.
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    if constexpr (kTls) {
+      if (!closing_) {
+        closing_ = true;
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+        stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->CloseSocket(); });
+        return;
+      }
+    }
+    CloseSocket();
   }
 
-  beast::tcp_stream stream_;
+  void CloseSocket() {
+    beast::error_code ec;
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
+    Socket().close(ec);
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Server::Impl> server_;
+  std::shared_ptr<const TlsContext> tls_;  // keeps the context this connection began with
   std::string remote_;
   bool loopback_ = false;
   bool keep_alive_ = false;
   bool reading_ = false;
   bool stopping_ = false;
+  bool closing_ = false;
   std::size_t requests_ = 0;
 };
 
@@ -252,8 +323,12 @@ void Server::Impl::DoAccept() {
         }
         if (self->open.load(std::memory_order_relaxed) >= self->options.max_connections) {
           self->Refuse(s);
+        } else if (auto context = self->Tls()) {
+          auto session = std::make_shared<Session<true>>(std::move(s), self, std::move(context));
+          self->Track(session);
+          session->Run();
         } else {
-          auto session = std::make_shared<Session>(std::move(s), self);
+          auto session = std::make_shared<Session<false>>(std::move(s), self, nullptr);
           self->Track(session);
           session->Run();
         }
@@ -300,6 +375,11 @@ void Server::Impl::OnAcceptError(const beast::error_code& ec) {
 // client may see the answer or a reset; either way the descriptor is free.
 void Server::Impl::Refuse(tcp::socket& s) {
   Refused("max_connections");
+  beast::error_code ec;
+  if (Tls()) {  // plain text would be noise to a TLS client: just close
+    s.close(ec);
+    return;
+  }
   static constexpr std::string_view kAnswer =
       "HTTP/1.1 503 Service Unavailable\r\n"
       "Content-Type: application/json\r\n"
@@ -307,7 +387,6 @@ void Server::Impl::Refuse(tcp::socket& s) {
       "Connection: close\r\n"
       "Content-Length: 75\r\n\r\n"
       "{\"error\": \"too many connections open (server.max_connections); try again\"}\n";
-  beast::error_code ec;
   s.non_blocking(true, ec);
   s.write_some(asio::buffer(kAnswer.data(), kAnswer.size()), ec);
   s.shutdown(tcp::socket::shutdown_both, ec);
@@ -320,9 +399,9 @@ void Server::Impl::Refused(std::string_view reason) const {
   }
 }
 
-void Server::Impl::Track(const std::shared_ptr<Session>& s) {
+void Server::Impl::Track(const std::shared_ptr<SessionBase>& s) {
   std::lock_guard lock(mu);
-  sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+  sessions.remove_if([](const std::weak_ptr<SessionBase>& w) { return w.expired(); });
   sessions.push_back(s);
   if (stopping) {
     s->Stop();
@@ -342,7 +421,14 @@ void Server::Impl::CloseAll() {
 std::size_t Server::Impl::Count() { return open.load(std::memory_order_relaxed); }
 
 Server::Server(asio::io_context& ioc, ServerOptions options, const Router& router)
-    : impl_(std::make_shared<Impl>(ioc, std::move(options), router)) {}
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), router)) {
+  impl_->tls = impl_->options.tls;
+}
+
+void Server::SetTls(std::shared_ptr<const TlsContext> tls) {
+  std::lock_guard lock(impl_->mu);
+  impl_->tls = std::move(tls);
+}
 
 Server::~Server() = default;
 

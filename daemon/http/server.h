@@ -13,6 +13,10 @@
 // before trying again instead of spinning, logs at most one line a minute,
 // and connections already open keep being served.
 //
+// With options.tls, every connection is HTTPS (tls.h): a TLS handshake under
+// read_timeout, then the same loop. SetTls swaps the certificate for new
+// connections without touching the ones open.
+//
 // Beast lives only in server.cpp; this header is cheap to include.
 //
 // Thread-safety: Start/Stop/LocalAddress from any thread; the io_context may
@@ -30,6 +34,7 @@
 #include "core/duration.h"
 #include "core/error.h"
 #include "http/router.h"
+#include "http/tls.h"
 
 namespace boost::asio {
 class io_context;
@@ -48,7 +53,10 @@ struct ServerOptions {
   Duration accept_backoff = std::chrono::milliseconds(100);
   // Called (from any thread) once per connection not served: reason
   // "max_connections", or "file_descriptors"/"error" for a failed accept.
+  // "tls_handshake" too, for a TLS handshake that failed.
   std::function<void(std::string_view reason)> on_refused;
+  // HTTPS when set (MakeTlsContext); plain HTTP otherwise.
+  std::shared_ptr<const TlsContext> tls;
 };
 
 class Server {
@@ -63,6 +71,9 @@ class Server {
   Result<std::string> Start();
   // Stops accepting and closes idle connections; in-flight requests finish.
   void Stop();
+  // New connections use `tls` from now on; open ones keep theirs.
+  // REQUIRES: the server was made with options.tls set, and `tls` is not null.
+  void SetTls(std::shared_ptr<const TlsContext> tls);
   // Connections still open.
   [[nodiscard]] std::size_t OpenConnections() const;
 

@@ -43,10 +43,11 @@ Metrics::Metrics(const BuildInfo& build)
                         .Register(*registry_);
   http_refused_ = &prometheus::BuildCounter()
                        .Name("rota_http_connections_refused_total")
-                       .Help("Connections not served: over server.max_connections, or accept "
-                             "failed (file_descriptors: the process is out of them).")
+                       .Help("Connections not served: over server.max_connections, accept "
+                             "failed (file_descriptors: the process is out of them), or a TLS "
+                             "handshake failed (tls_handshake).")
                        .Register(*registry_);
-  for (const char* reason : {"max_connections", "file_descriptors", "error"}) {
+  for (const char* reason : {"max_connections", "file_descriptors", "error", "tls_handshake"}) {
     http_refused_->Add({{"reason", reason}});
   }
   http_open_ = &prometheus::BuildGauge()
@@ -54,6 +55,11 @@ Metrics::Metrics(const BuildInfo& build)
                     .Help("HTTP connections open now (server.max_connections caps them).")
                     .Register(*registry_)
                     .Add({});
+  tls_expiry_ = &prometheus::BuildGauge()
+                     .Name("rota_http_tls_certificate_expiry_timestamp_seconds")
+                     .Help("notAfter of the listener's certificate (server.tls), in Unix seconds; "
+                           "absent without TLS.")
+                     .Register(*registry_);
   events_ = &prometheus::BuildCounter()
                  .Name("rota_events_received_total")
                  .Help("Events received, by source and what became of them.")
@@ -173,6 +179,8 @@ void Metrics::ConnectionRefused(std::string_view reason) {
 }
 
 void Metrics::SetOpenConnections(double open) { http_open_->Set(open); }
+
+void Metrics::SetTlsCertificateExpiry(double unix_seconds) { tls_expiry_->Add({}).Set(unix_seconds); }
 
 }  // namespace rota::metrics
 

@@ -51,6 +51,8 @@ class Metrics {
   // A connection not served: "max_connections", "file_descriptors", "error".
   void ConnectionRefused(std::string_view reason);
   void SetOpenConnections(double open);
+  // The listener's certificate (server.tls): its notAfter, set at load and reload.
+  void SetTlsCertificateExpiry(double unix_seconds);
 
   // Per-team schedule gauges; teams not named in the latest call are removed.
   struct TeamSchedule {
@@ -86,6 +88,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* http_duration_;
   prometheus::Family<prometheus::Counter>* http_refused_;
   prometheus::Gauge* http_open_;
+  prometheus::Family<prometheus::Gauge>* tls_expiry_;
   prometheus::Family<prometheus::Gauge>* team_on_duty_;
   prometheus::Family<prometheus::Gauge>* team_next_coverage_;
   prometheus::Family<prometheus::Gauge>* team_uncovered_;

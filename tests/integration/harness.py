@@ -77,7 +77,9 @@ class Workdir:
 class Rotad:
     """A running rotad. Use as a context manager or call stop()."""
 
-    def __init__(self, config_path, env=None, args=(), wait_ready=True):
+    def __init__(self, config_path, env=None, args=(), wait_ready=True, ssl_context=None):
+        # ssl_context: the listener speaks HTTPS (server.tls); request() trusts this context.
+        self.ssl_context = ssl_context
         self.log_path = config_path + ".log"
         self.log_file = open(self.log_path, "w+", encoding="utf-8")
         full_env = dict(os.environ)
@@ -121,8 +123,15 @@ class Rotad:
         with open(self.log_path, encoding="utf-8") as f:
             return f.read()
 
+    def connection(self, ssl_context=None):
+        """A new connection to rotad: HTTPS with `ssl_context` (default: the one given at start)."""
+        context = ssl_context or self.ssl_context
+        if context is not None:
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10, context=context)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn = self.connection()
         try:
             conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()

@@ -194,6 +194,53 @@ TEST_CASE("server.max_connections takes 1 to 1000000") {
   CHECK(HasError(zero, "2:20", "max_connections must be between 1 and 1000000, got 0"));
 }
 
+TEST_CASE("server.tls reads its PEM files relative to the config and checks its keys") {
+  TempDir dir;
+  const std::string cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const std::string key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+  auto ok = LoadText(dir, "server:\n  listen: 127.0.0.1:9443\n  tls:\n    cert_file: tls/c.pem\n"
+                          "    key_file: tls/k.pem\n    client_ca_file: tls/ca.pem\n"
+                          "    client_auth: require\n",
+                     {{"tls/c.pem", cert}, {"tls/k.pem", key}, {"tls/ca.pem", cert}});
+  INFO(AllErrors(ok));
+  REQUIRE(ok.result.ok());
+  const auto& tls = ok.result.config->server.tls;
+  REQUIRE(tls.has_value());
+  CHECK(tls->cert_file == (fs::path(dir.path()) / "tls/c.pem").string());
+  CHECK(tls->cert_pem == cert);
+  CHECK(tls->key_pem.Reveal() == key);
+  CHECK(tls->client_ca_pem == cert);
+  CHECK(tls->client_auth == rota::config::ClientAuth::kRequire);
+  CHECK(tls->pos.line == 4);
+  // With TLS the default external URL is https.
+  CHECK(ok.result.config->global.external_url == "https://127.0.0.1:9443");
+
+  auto plain = LoadText(dir, "server:\n  listen: 127.0.0.1:9443\n");
+  REQUIRE(plain.result.ok());
+  CHECK_FALSE(plain.result.config->server.tls.has_value());
+
+  auto bad = LoadText(dir, R"(server:
+  tls:
+    cert_file: tls/missing.pem
+    client_auth: sometimes
+)");
+  INFO(AllErrors(bad));
+  CHECK(HasError(bad, "3:5", "server.tls is missing required key \"key_file\""));
+  CHECK(HasError(bad, "3:16", "missing.pem"));
+  CHECK(HasError(bad, "4:18", "client_auth must be none or require, got \"sometimes\""));
+
+  auto not_pem = LoadText(dir, "server:\n  tls: {cert_file: tls/k.txt, key_file: tls/k.pem}\n",
+                          {{"tls/k.txt", "just text\n"}});
+  CHECK(HasError(not_pem, "2:20", "holds no PEM block"));
+
+  auto require_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, client_auth: require}\n");
+  CHECK(HasError(require_alone, "2:8", "client_auth: require needs client_ca_file"));
+  auto ca_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, client_ca_file: tls/ca.pem}\n");
+  CHECK(HasError(ca_alone, "2:68", "client_ca_file is used only with client_auth: require"));
+  auto unknown = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, min_version: TLS13}\n");
+  CHECK(HasError(unknown, "2:52", "min_version"));
+}
+
 TEST_CASE("bad durations are errors at the value") {
   TempDir dir;
   auto l = LoadText(dir, R"(server:
