@@ -10,7 +10,7 @@ ROTAD_ENV ?= GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864
 FUZZ_SECONDS ?= 600
 FUZZ_JOBS ?= 1
 
-.PHONY: all deps build build-fuzz run test fuzz clean
+.PHONY: all deps build build-fuzz deb run test fuzz clean
 
 all: build
 
@@ -26,12 +26,19 @@ build-fuzz: deps
 	@[ -f build/fuzz/build.ninja ] || cmake --preset fuzz
 	cmake --build --preset fuzz
 
+# The Debian package, build/package/rota_<version>_amd64.deb (docs/install.md).
+deb: deps
+	@[ -f build/package/build.ninja ] || cmake --preset package
+	cmake --build --preset package
+	cpack --preset package
+
 run: build
 	mkdir -p var
 	$(ROTAD_ENV) $(BUILD_DIR)/daemon/rotad --config $(CONFIG)
 
-# Every test, then each fuzz target for a bounded number of inputs.
-test: build build-fuzz
+# Every test (the package's among them), then each fuzz target for a bounded
+# number of inputs.
+test: build build-fuzz deb
 	ctest --preset $(PRESET)
 	ctest --preset fuzz
 

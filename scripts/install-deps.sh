@@ -16,6 +16,8 @@ packages=(
   libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev libbenchmark-dev
   # test peers and tools: promtool, Alertmanager, SMTP server, systemd-analyze
   python3 prometheus prometheus-alertmanager python3-aiosmtpd systemd openssl
+  # the .deb (make deb): dpkg-shlibdeps for its dependencies, man pages, lintian
+  dpkg-dev help2man lintian
 )
 
 missing=()
