@@ -149,6 +149,7 @@ struct App::Impl {
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};
   std::string bound_address;
+  bool serving_tls = false;  // the listener speaks HTTPS; set by Listen() before serving
 };
 
 void App::Impl::SetupRoutes() {
@@ -227,7 +228,7 @@ void App::Impl::Reload(std::string trigger,
     // A certificate that does not build fails the whole reload: the running
     // config and certificate stay.
     std::shared_ptr<const http::TlsContext> tls;
-    if (result.config->server.tls && old->server.tls) {
+    if (result.config->server.tls && serving_tls) {
       auto made = api::ListenerTls(*result.config->server.tls);
       if (!made) {
         result.errors.push_back(made.error());
@@ -240,9 +241,9 @@ void App::Impl::Reload(std::string trigger,
         return;
       }
       tls = std::move(*made);
-    } else if (result.config->server.tls.has_value() != old->server.tls.has_value()) {
+    } else if (result.config->server.tls.has_value() != serving_tls) {
       log::Warn("server.tls was turned on or off; that takes effect after a restart",
-                {{"running", old->server.tls ? "https" : "http"},
+                {{"running", serving_tls ? "https" : "http"},
                  {"configured", result.config->server.tls ? "https" : "http"}});
     }
     if (old->server.listen != result.config->server.listen) {
@@ -354,6 +355,7 @@ bool App::Impl::Listen() {
       return false;
     }
     so.tls = *made;
+    serving_tls = true;
     LogCertificate(*so.tls);
   }
   server = std::make_unique<http::Server>(ioc, so, router);

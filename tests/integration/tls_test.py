@@ -253,6 +253,20 @@ class ReloadTest(TlsTestCase):
         self.assertEqual(d.metric("rota_config_last_reload_successful"), 1)
 
 
+    def test_turning_tls_on_takes_a_restart(self):
+        self.work.write("rota.yaml", "server: {listen: '127.0.0.1:0'}\nstorage: {dir: '%s'}\n" % self.work.state)
+        d = Rotad(self.work.config)
+        self.addCleanup(d.stop)
+        self.work.write("rota.yaml", "server: {listen: '127.0.0.1:0', tls: {cert_file: server.pem, "
+                                     "key_file: server.key}}\nstorage: {dir: '%s'}\n" % self.work.state)
+        for _ in range(2):  # the second reload must not switch the listener either
+            status, _, body = d.request("POST", "/-/reload")
+            self.assertEqual(status, 200, body)
+        self.assertIn("server.tls was turned on or off; that takes effect after a restart", d.log())
+        self.assertNotIn("tls certificate loaded", d.log())
+        self.assertEqual(d.request("GET", "/-/healthy")[0], 200, "still plain HTTP")
+
+
 class AckLinkTest(TlsTestCase):
     def test_signed_ack_link_works_over_https(self):
         sink = Sink()
