@@ -62,6 +62,19 @@ def peer_cn(conn):
     return dict(pair[0] for pair in cert["subject"])["commonName"]
 
 
+def served_cn(d):
+    """On a new connection: GET /-/healthy (must be 200) and the CN rotad serves."""
+    conn = d.connection()
+    try:
+        conn.request("GET", "/-/healthy")
+        reply = conn.getresponse()
+        reply.read()
+        assert reply.status == 200, reply.status
+        return peer_cn(conn)
+    finally:
+        conn.close()
+
+
 class TlsTestCase(unittest.TestCase):
     def setUp(self):
         self.work = Workdir(rules=None)
@@ -217,11 +230,7 @@ class ReloadTest(TlsTestCase):
         self.assertEqual(reply.status, 200, reply.read())
         reply.read()
         wait_until(lambda: "CN=rotad-2" in d.log(), "the new certificate to be logged")
-        fresh = d.connection()
-        fresh.request("GET", "/-/healthy")
-        fresh.getresponse().read()
-        self.assertEqual(peer_cn(fresh), "rotad-2")
-        fresh.close()
+        self.assertEqual(served_cn(d), "rotad-2")
         # The connection opened before the reload is still served, on its old session.
         held.request("GET", "/-/healthy")
         self.assertEqual(held.getresponse().status, 200)
@@ -235,23 +244,14 @@ class ReloadTest(TlsTestCase):
         errors = json.loads(body)["errors"]
         self.assertTrue(any("rota.yaml:3:" in e and "is not the private key of cert_file" in e for e in errors), errors)
         self.assertEqual(d.metric("rota_config_last_reload_successful"), 0)
-        conn = d.connection()
-        conn.request("GET", "/-/healthy")
-        self.assertEqual(conn.getresponse().status, 200)
-        self.assertEqual(peer_cn(conn), "rotad-2")
-        conn.close()
+        self.assertEqual(served_cn(d), "rotad-2")
 
         # SIGHUP takes the same path: a good pair again, and the swap.
         self.pki.issue("server", "rotad-3")
         d.signal(signal.SIGHUP)
         wait_until(lambda: "CN=rotad-3" in d.log(), "SIGHUP to load the third certificate")
-        conn = d.connection()
-        conn.request("GET", "/-/healthy")
-        conn.getresponse().read()
-        self.assertEqual(peer_cn(conn), "rotad-3")
-        conn.close()
+        self.assertEqual(served_cn(d), "rotad-3")
         self.assertEqual(d.metric("rota_config_last_reload_successful"), 1)
-
 
     def test_turning_tls_on_takes_a_restart(self):
         self.work.write("rota.yaml", "server: {listen: '127.0.0.1:0'}\nstorage: {dir: '%s'}\n" % self.work.state)
