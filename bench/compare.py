@@ -23,6 +23,11 @@ Workloads (docs/benchmarks.md says what each measures and what limits it):
   4. routing: bench_routing (in-process, Google Benchmark)
   5. schedules: bench_schedule
   6. restart: rota's time to ready with 100k and 1M stored alerts
+  7. tls: what HTTPS costs. 1 and 64 alerts per request on one connection
+     (how Prometheus sends), 15,000 unique alerts, rota with server.tls and
+     Alertmanager with --web.config.file (tls_server_config), each beside
+     its own plain-HTTP cell in the same run; one self-signed certificate
+     made with openssl, loadgen trusting it.
 Alertmanager keeps no alerts across restarts, so (6) is rota's alone.
 
 Everything listens on 127.0.0.1 on ports picked free at run time. Needs the
@@ -36,6 +41,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -67,8 +73,10 @@ def unit_environment():
 
 def http(method, url, body=None, timeout=10):
     req = urllib.request.Request(url, data=body, method=method)
+    # Readiness probes of a daemon on HTTPS: this script made its certificate.
+    context = ssl._create_unverified_context() if url.startswith("https://") else None
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -151,26 +159,29 @@ class Rota:
     name = "rota"
     path = "/api/v2/alerts"
 
-    def __init__(self, args, work, sink, group_by="'...'", state=None):
+    def __init__(self, args, work, sink, group_by="'...'", state=None, tls=None):
         self.args, self.work, self.sink, self.group_by = args, work, sink, group_by
         self.state = state or tempfile.mkdtemp(dir=work, prefix="rota-state-")
+        self.tls = tls  # (cert, key): serve HTTPS
+        self.scheme = "https" if tls else "http"
         self.start()
 
     def start(self):
         self.port = free_port()
         config = os.path.join(self.work, "rota-%d.yaml" % self.port)
         with open(config, "w") as f:
+            tls = ", tls: {cert_file: '%s', key_file: '%s'}" % self.tls if self.tls else ""
             f.write("""\
-server: {listen: '127.0.0.1:%d'}
+server: {listen: '127.0.0.1:%d'%s}
 storage: {dir: '%s'}
 channels: [{name: sink, type: webhook, url: '%s/rota', max_concurrency: 8}]
 people: [{id: oncall, hours: [{}], contacts: [{channel: sink, to: oncall}]}]
 routes: [{name: all, group_by: [%s], group_wait: 0s, group_interval: 5m, escalation: page}]
 escalations: [{name: page, steps: [{notify: ['person:oncall'], escalate_after: 24h}]}]
-""" % (self.port, self.state, self.sink.url, self.group_by))
+""" % (self.port, tls, self.state, self.sink.url, self.group_by))
         self.p = Process([os.path.join(self.args.build, "daemon", "rotad"), "--config", config,
                           "--log-level", "warn"],
-                         "http://127.0.0.1:%d/-/ready" % self.port, config + ".log",
+                         "%s://127.0.0.1:%d/-/ready" % (self.scheme, self.port), config + ".log",
                          env=dict(unit_environment(), **dict(e.split("=", 1) for e in self.args.rota_env)))
 
     def restart(self):
@@ -186,9 +197,17 @@ class Alertmanager:
     name = "alertmanager"
     path = "/api/v2/alerts"
 
-    def __init__(self, args, work, sink, group_by="'...'"):
+    def __init__(self, args, work, sink, group_by="'...'", tls=None):
         self.port = free_port()
+        self.tls = tls
+        self.scheme = "https" if tls else "http"
         state = tempfile.mkdtemp(dir=work, prefix="am-state-")
+        web = []
+        if tls:
+            web_config = os.path.join(work, "am-web-%d.yml" % self.port)
+            with open(web_config, "w") as f:
+                f.write("tls_server_config: {cert_file: '%s', key_file: '%s'}\n" % tls)
+            web = ["--web.config.file=" + web_config]
         config = os.path.join(work, "am-%d.yml" % self.port)
         with open(config, "w") as f:
             f.write("""\
@@ -204,16 +223,20 @@ receivers:
 """ % (group_by, sink.url))
         self.p = Process([args.alertmanager, "--config.file=" + config, "--storage.path=" + state,
                           "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address=",
-                          "--log.level=warn"],
-                         "http://127.0.0.1:%d/-/ready" % self.port, config + ".log")
+                          "--log.level=warn", *web],
+                         "%s://127.0.0.1:%d/-/ready" % (self.scheme, self.port), config + ".log")
 
     def stop(self):
         self.p.stop()
 
 
 def loadgen(args, system, batch, requests, connections=32, rate=0, run_id="r", shards=0, extra=()):
+    tls = getattr(system, "tls", None)
+    if tls:
+        extra = ("--ca-file", tls[0], *extra)
     out = subprocess.run([os.path.join(args.build, "bench", "loadgen"),
-                          "--url", "http://127.0.0.1:%d" % system.port, "--path", system.path,
+                          "--url", "%s://127.0.0.1:%d" % ("https" if tls else "http", system.port),
+                          "--path", system.path,
                           "--batch", str(batch), "--requests", str(requests),
                           "--connections", str(connections), "--rate", str(rate),
                           "--run-id", run_id, "--shards", str(shards), "--json", *extra],
@@ -229,8 +252,8 @@ def ingest(args, work, sink, cls, batch, requests):
     return r
 
 
-def sweep_cell(args, work, sink, cls, batch, connections, alerts):
-    system = cls(args, work, sink)
+def sweep_cell(args, work, sink, cls, batch, connections, alerts, tls=None):
+    system = cls(args, work, sink, tls=tls)
     try:
         sink.reset()
         cpu0 = cpu_seconds(system.p.pid)
@@ -245,6 +268,15 @@ def sweep_cell(args, work, sink, cls, batch, connections, alerts):
                 "errors": result["errors"], "delivered": delivered, "sent": sent}
     finally:
         system.stop()
+
+
+def make_certificate(work):
+    """A self-signed certificate for 127.0.0.1 (openssl CLI): (cert, key)."""
+    cert, key = os.path.join(work, "tls.crt"), os.path.join(work, "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
 
 
 def resend(args, work, sink, cls, alerts, batch=64):
@@ -339,7 +371,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, one run: checks the script")
     ap.add_argument("--skip", default="",
-                    help="comma list of: sweep,ingest,ceiling,e2e,memory,routing,schedules")
+                    help="comma list of: sweep,tls,ingest,ceiling,e2e,memory,routing,schedules")
     ap.add_argument("--out", help="write all figures as JSON")
     ap.add_argument("--am-memory-max", type=int, default=100000,
                     help="largest memory step for Alertmanager: at 1M alerts, each its own group, it "
@@ -394,6 +426,20 @@ def main():
                 med([x["alerts_per_s"] for x in per["alertmanager"]]), "alerts/s")
             row("re-send: CPU per 1,000 alerts", med([x["cpu_ms_per_1000"] for x in per["rota"]]),
                 med([x["cpu_ms_per_1000"] for x in per["alertmanager"]]), "CPU ms", "lower")
+        if "tls" not in skip:
+            cert = make_certificate(work)
+            alerts = 3000 if args.quick else 15000
+            for batch in (1, 64):
+                for scheme, tls in (("http", None), ("https", cert)):
+                    per = {cls.name: [sweep_cell(args, work, sink, cls, batch, 1, alerts, tls=tls)
+                                      for _ in range(runs)] for cls in (Rota, Alertmanager)}
+                    results["tls_%d_%s" % (batch, scheme)] = per
+                    r, a = per["rota"], per["alertmanager"]
+                    row("%s %d/request, 1 conn: alerts/s" % (scheme, batch),
+                        med([x["alerts_per_s"] for x in r]), med([x["alerts_per_s"] for x in a]), "alerts/s")
+                    row("%s %d/request, 1 conn: CPU per 1,000 alerts" % (scheme, batch),
+                        med([x["cpu_ms_per_1000"] for x in r]), med([x["cpu_ms_per_1000"] for x in a]),
+                        "CPU ms", "lower")
         if "ingest" not in skip:
             for batch, requests in ((1, 2000 if args.quick else 20000), (100, 100 if args.quick else 500)):
                 per = {}

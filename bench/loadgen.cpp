@@ -1,7 +1,7 @@
 // loadgen: POSTs alerts to rota (or Alertmanager) as fast as it can over N
 // keep-alive connections and reports throughput and latency percentiles.
 //
-//   loadgen --url http://127.0.0.1:9095 [--path /api/v2/alerts] [--connections 8]
+//   loadgen --url http://127.0.0.1:9095 [--ca-file CA] [--path /api/v2/alerts] [--connections 8]
 //           [--batch 1] [--requests 20000] [--repeat-labels] [--rate 0]
 //           [--run-id r] [--shards 0] [--distinct N] [--stable-annotations] [--json]
 //
@@ -22,11 +22,15 @@
 // sends R requests/s in total on a fixed schedule (open loop), and latency
 // counts from the scheduled instant, so a stall is not hidden by waiting.
 // Only 2xx answers count; anything else is reported and counted as an error.
+// An https:// --url speaks TLS (one handshake per connection, then keep-alive),
+// trusting --ca-file (default: the system's CAs).
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/program_options.hpp>
 
 #include "bench_clock.h"
@@ -38,6 +42,7 @@
 #include <ctime>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,6 +51,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace po = boost::program_options;
+namespace ssl = asio::ssl;
 
 namespace {
 
@@ -65,6 +71,7 @@ std::string EndsAt() {
 
 int main(int argc, char** argv) {
   std::string url;
+  std::string ca_file;
   std::string path;
   int connections = 8;
   int batch = 1;
@@ -87,6 +94,7 @@ int main(int argc, char** argv) {
       "run-id", po::value<std::string>(&run_id)->default_value("r"), "makes ids unique across runs")(
       "shards", po::value<int>(&shards)->default_value(0), "add shard=<id mod N>")(
       "distinct", po::value<long>(&distinct)->default_value(0), "cycle through N alerts; 0 = all unique")(
+      "ca-file", po::value<std::string>(&ca_file), "CA to trust for an https:// --url")(
       "stable-annotations", po::bool_switch(&stable), "no sent_us annotation")(
       "json", po::bool_switch(&as_json), "one JSON object on stdout");
   po::variables_map vm;
@@ -97,9 +105,22 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n" << desc;
     return 2;
   }
+  // http://host:port, or https://host:port (TLS 1.2+, verified against --ca-file).
+  const bool https = url.rfind("https://", 0) == 0;
   const auto colon = url.rfind(':');
-  const std::string host = url.substr(7, colon - 7);
+  const std::size_t host_at = https ? 8 : 7;
+  const std::string host = url.substr(host_at, colon - host_at);
   const std::string port = url.substr(colon + 1);
+  std::optional<ssl::context> tls;
+  if (https) {
+    tls.emplace(ssl::context::tls_client);
+    tls->set_verify_mode(ssl::verify_peer);
+    if (ca_file.empty()) {
+      tls->set_default_verify_paths();
+    } else {
+      tls->load_verify_file(ca_file);
+    }
+  }
   std::atomic<long> next{0};
   std::atomic<long> errors{0};
   std::mutex mu;
@@ -111,62 +132,74 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, c] {
       std::vector<double> mine;
       asio::io_context ioc;
-      beast::tcp_stream stream(ioc);
       asio::ip::tcp::resolver resolver(ioc);
-      stream.connect(resolver.resolve(host, port));
-      stream.socket().set_option(asio::ip::tcp::no_delay(true));
       beast::flat_buffer buffer;
-      const std::string ends_at = EndsAt();
-      // Open loop: this connection's share of the rate, on a fixed schedule.
-      const auto interval = rate > 0 ? std::chrono::duration<double>(connections / rate)
-                                     : std::chrono::duration<double>(0);
-      auto due = std::chrono::steady_clock::now() +
-                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval * c / connections);
-      while (true) {
-        const long n = next++;
-        if (n >= requests) {
-          break;
-        }
-        if (rate > 0) {
-          std::this_thread::sleep_until(due);
-        }
-        const std::string sent = std::to_string(NowUs());
-        std::string body = "[";
-        for (int k = 0; k < batch; ++k) {
-          const long id = distinct > 0 ? (n * batch + k) % distinct
-                          : repeat     ? (n % 100) * batch + k
-                                       : n * batch + k;
-          // With --distinct the id space is shared by all connections.
-          const std::string who = distinct > 0 ? run_id : run_id + "-" + std::to_string(c);
-          body += (k > 0 ? "," : "") + std::string(R"({"labels":{"alertname":"LoadGen","id":")") +
-                  who + "-" + std::to_string(id) + R"(","severity":"page")";
-          if (shards > 0) {
-            body += R"(,"shard":")" + std::to_string(id % shards) + "\"";
+      // The same exchange over plain TCP or TLS.
+      const auto run = [&](auto& stream) {
+        const std::string ends_at = EndsAt();
+        // Open loop: this connection's share of the rate, on a fixed schedule.
+        const auto interval = rate > 0 ? std::chrono::duration<double>(connections / rate)
+                                       : std::chrono::duration<double>(0);
+        auto due = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval * c / connections);
+        while (true) {
+          const long n = next++;
+          if (n >= requests) {
+            break;
           }
-          body += stable ? std::string(R"(},"annotations":{"summary":"load"},"endsAt":")")
-                         : R"(},"annotations":{"sent_us":")" + sent + R"("},"endsAt":")";
-          body += ends_at + "\"}";
-        }
-        body += "]";
-        http::request<http::string_body> req{http::verb::post, path, 11};
-        req.set(http::field::host, host);
-        req.set(http::field::content_type, "application/json");
-        req.keep_alive(true);
-        req.body() = std::move(body);
-        req.prepare_payload();
-        const auto t0 = rate > 0 ? due : std::chrono::steady_clock::now();
-        due += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
-        http::write(stream, req);
-        http::response<http::string_body> res;
-        http::read(stream, buffer, res);
-        const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-        if (res.result_int() / 100 != 2) {
-          if (errors++ < 3) {
-            std::cerr << "HTTP " << res.result_int() << ": " << res.body().substr(0, 200) << "\n";
+          if (rate > 0) {
+            std::this_thread::sleep_until(due);
           }
-          continue;
+          const std::string sent = std::to_string(NowUs());
+          std::string body = "[";
+          for (int k = 0; k < batch; ++k) {
+            const long id = distinct > 0 ? (n * batch + k) % distinct
+                            : repeat     ? (n % 100) * batch + k
+                                         : n * batch + k;
+            // With --distinct the id space is shared by all connections.
+            const std::string who = distinct > 0 ? run_id : run_id + "-" + std::to_string(c);
+            body += (k > 0 ? "," : "") + std::string(R"({"labels":{"alertname":"LoadGen","id":")") +
+                    who + "-" + std::to_string(id) + R"(","severity":"page")";
+            if (shards > 0) {
+              body += R"(,"shard":")" + std::to_string(id % shards) + "\"";
+            }
+            body += stable ? std::string(R"(},"annotations":{"summary":"load"},"endsAt":")")
+                           : R"(},"annotations":{"sent_us":")" + sent + R"("},"endsAt":")";
+            body += ends_at + "\"}";
+          }
+          body += "]";
+          http::request<http::string_body> req{http::verb::post, path, 11};
+          req.set(http::field::host, host);
+          req.set(http::field::content_type, "application/json");
+          req.keep_alive(true);
+          req.body() = std::move(body);
+          req.prepare_payload();
+          const auto t0 = rate > 0 ? due : std::chrono::steady_clock::now();
+          due += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
+          http::write(stream, req);
+          http::response<http::string_body> res;
+          http::read(stream, buffer, res);
+          const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+          if (res.result_int() / 100 != 2) {
+            if (errors++ < 3) {
+              std::cerr << "HTTP " << res.result_int() << ": " << res.body().substr(0, 200) << "\n";
+            }
+            continue;
+          }
+          mine.push_back(dt.count());
         }
-        mine.push_back(dt.count());
+      };
+      if (tls) {
+        beast::ssl_stream<beast::tcp_stream> stream(ioc, *tls);
+        beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));
+        beast::get_lowest_layer(stream).socket().set_option(asio::ip::tcp::no_delay(true));
+        stream.handshake(ssl::stream_base::client);
+        run(stream);
+      } else {
+        beast::tcp_stream stream(ioc);
+        stream.connect(resolver.resolve(host, port));
+        stream.socket().set_option(asio::ip::tcp::no_delay(true));
+        run(stream);
       }
       std::lock_guard lock(mu);
       latencies.insert(latencies.end(), mine.begin(), mine.end());
