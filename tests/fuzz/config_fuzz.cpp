@@ -1,5 +1,5 @@
 // The config loader on one YAML document: it is written as rota.yaml in a
-// private folder and loaded as rotad would. Every outcome is a Config or
+// private folder (beside tls.pem, for server.tls) and loaded as rotad would. Every outcome is a Config or
 // errors that say file:line:col; none is a crash, hang or exception.
 #include <unistd.h>
 
@@ -23,6 +23,12 @@ const std::string& Folder() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "rota-fuzz-config-XXXXXX").string();
     ROTA_FUZZ_CHECK(mkdtemp(tmpl.data()) != nullptr, "a private temp folder");
     auto* made = new std::string(tmpl);
+    // A file server.tls can name (the loader checks only that it is PEM;
+    // the certificate itself is tls_pem_fuzz's).
+    std::FILE* pem = std::fopen((*made + "/tls.pem").c_str(), "wb");
+    ROTA_FUZZ_CHECK(pem != nullptr, "the PEM fixture opens");
+    std::fputs("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", pem);
+    ROTA_FUZZ_CHECK(std::fclose(pem) == 0, "and is written");
     std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(Folder(), ec);
