@@ -397,6 +397,13 @@ def main():
         rows.append((what, rota, am, unit, ratio))
         print("# %s: rota %s, alertmanager %s %s" % (what, rota, am, unit), file=sys.stderr, flush=True)
 
+    def cell_rows(label, per):
+        """alerts/s and CPU per 1,000 alerts of one cell, medians over its runs."""
+        for key, what, unit, better in (("alerts_per_s", "alerts/s", "alerts/s", "higher"),
+                                        ("cpu_ms_per_1000", "CPU per 1,000 alerts", "CPU ms", "lower")):
+            row("%s: %s" % (label, what), med([x[key] for x in per["rota"]]),
+                med([x[key] for x in per["alertmanager"]]), unit, better)
+
     try:
         if "sweep" not in skip:
             fl = floors(args, work, sink)
@@ -411,21 +418,12 @@ def main():
                     per = {cls.name: [sweep_cell(args, work, sink, cls, batch, connections, alerts)
                                       for _ in range(runs)] for cls in (Rota, Alertmanager)}
                     results["sweep_%d_%d" % (batch, connections)] = per
-                    r, a = per["rota"], per["alertmanager"]
-                    row("sweep %d/request, %d conn: alerts/s" % (batch, connections),
-                        med([x["alerts_per_s"] for x in r]), med([x["alerts_per_s"] for x in a]), "alerts/s")
-                    row("sweep %d/request, %d conn: CPU per 1,000 alerts" % (batch, connections),
-                        med([x["cpu_ms_per_1000"] for x in r]), med([x["cpu_ms_per_1000"] for x in a]),
-                        "CPU ms", "lower")
+                    cell_rows("sweep %d/request, %d conn" % (batch, connections), per)
             count = 2000 if args.quick else 10000
             per = {cls.name: [resend(args, work, sink, cls, count) for _ in range(runs)]
                    for cls in (Rota, Alertmanager)}
             results["resend"] = per
-            row("re-send %d firing alerts, 64/request, 1 conn: alerts/s" % count,
-                med([x["alerts_per_s"] for x in per["rota"]]),
-                med([x["alerts_per_s"] for x in per["alertmanager"]]), "alerts/s")
-            row("re-send: CPU per 1,000 alerts", med([x["cpu_ms_per_1000"] for x in per["rota"]]),
-                med([x["cpu_ms_per_1000"] for x in per["alertmanager"]]), "CPU ms", "lower")
+            cell_rows("re-send %d firing alerts, 64/request, 1 conn" % count, per)
         if "tls" not in skip:
             cert = make_certificate(work)
             alerts = 3000 if args.quick else 15000
@@ -434,12 +432,7 @@ def main():
                     per = {cls.name: [sweep_cell(args, work, sink, cls, batch, 1, alerts, tls=tls)
                                       for _ in range(runs)] for cls in (Rota, Alertmanager)}
                     results["tls_%d_%s" % (batch, scheme)] = per
-                    r, a = per["rota"], per["alertmanager"]
-                    row("%s %d/request, 1 conn: alerts/s" % (scheme, batch),
-                        med([x["alerts_per_s"] for x in r]), med([x["alerts_per_s"] for x in a]), "alerts/s")
-                    row("%s %d/request, 1 conn: CPU per 1,000 alerts" % (scheme, batch),
-                        med([x["cpu_ms_per_1000"] for x in r]), med([x["cpu_ms_per_1000"] for x in a]),
-                        "CPU ms", "lower")
+                    cell_rows("%s %d/request, 1 conn" % (scheme, batch), per)
         if "ingest" not in skip:
             for batch, requests in ((1, 2000 if args.quick else 20000), (100, 100 if args.quick else 500)):
                 per = {}
