@@ -102,6 +102,10 @@ struct App::Impl {
   // Loads, validates and prepares the new config on the reload thread, then
   // swaps it in on app_strand; `done` gets the diagnostics (on either).
   void Reload(std::string trigger, std::function<void(const config::LoadResult&)> done);
+  // Loads options.config_path and logs its diagnostics. With `tls`, also builds
+  // the listener's certificate (server.tls) into it: one that does not build is
+  // one more config error, so start-up and reload refuse it like any other.
+  config::LoadResult LoadConfig(std::shared_ptr<const http::TlsContext>* tls);
   // Schedule lint of a loaded config, as log lines.
   void LogLint(const config::Config& c);
   void Shutdown(std::string_view signal_name);
@@ -150,6 +154,7 @@ struct App::Impl {
   std::atomic<bool> stopping{false};
   std::string bound_address;
   bool serving_tls = false;  // the listener speaks HTTPS; set by Listen() before serving
+  std::shared_ptr<const http::TlsContext> start_tls;  // from Run()'s load, for Listen()
 };
 
 void App::Impl::SetupRoutes() {
@@ -205,16 +210,31 @@ void App::Impl::SetupRoutes() {
   }
 }
 
+config::LoadResult App::Impl::LoadConfig(std::shared_ptr<const http::TlsContext>* tls) {
+  config::LoadOptions lo;
+  lo.default_storage_dir = config::DefaultStorageDir();
+  auto result = config::Load(options.config_path, lo);
+  if (tls != nullptr && result.ok() && result.config->server.tls) {
+    if (auto made = api::ListenerTls(*result.config->server.tls)) {
+      *tls = std::move(*made);
+    } else {
+      result.errors.push_back(made.error());
+      result.config.reset();
+    }
+  }
+  LogDiagnostics(result);
+  return result;
+}
+
 void App::Impl::Reload(std::string trigger,
                        std::function<void(const config::LoadResult&)> done) {
   asio::post(reload_pool, [this, trigger = std::move(trigger), done = std::move(done)] {
     SetThreadName("reload");
     systemd::NotifyReloading();
     log::Info("reloading config", {{"trigger", trigger}, {"file", options.config_path}});
-    config::LoadOptions lo;
-    lo.default_storage_dir = config::DefaultStorageDir();
-    auto result = config::Load(options.config_path, lo);
-    LogDiagnostics(result);
+    // Certificates only when the listener serves TLS (turning it on needs a restart).
+    std::shared_ptr<const http::TlsContext> tls;
+    auto result = LoadConfig(serving_tls ? &tls : nullptr);
     if (!result.ok()) {
       metrics.SetConfigReloadFailed();
       log::Error("config reload failed; keeping the running config",
@@ -225,23 +245,7 @@ void App::Impl::Reload(std::string trigger,
       return;
     }
     const auto old = Config();
-    // A certificate that does not build fails the whole reload: the running
-    // config and certificate stay.
-    std::shared_ptr<const http::TlsContext> tls;
-    if (result.config->server.tls && serving_tls) {
-      auto made = api::ListenerTls(*result.config->server.tls);
-      if (!made) {
-        result.errors.push_back(made.error());
-        LogDiagnostics(result);
-        metrics.SetConfigReloadFailed();
-        log::Error("config reload failed; keeping the running config and certificate",
-                   {{"trigger", trigger}, {"file", options.config_path}, {"errors", 1}});
-        systemd::NotifyReady(ready.load() ? "ready" : "starting");
-        done(result);
-        return;
-      }
-      tls = std::move(*made);
-    } else if (result.config->server.tls.has_value() != serving_tls) {
+    if (result.config->server.tls.has_value() != serving_tls) {
       log::Warn("server.tls was turned on or off; that takes effect after a restart",
                 {{"running", serving_tls ? "https" : "http"},
                  {"configured", result.config->server.tls ? "https" : "http"}});
@@ -347,14 +351,8 @@ bool App::Impl::Listen() {
   so.idle_timeout = config->server.idle_timeout;
   so.max_connections = config->server.max_connections;
   so.on_refused = [this](std::string_view reason) { metrics.ConnectionRefused(reason); };
-  if (const auto& tls = config->server.tls) {
-    auto made = api::ListenerTls(*tls);
-    if (!made) {
-      log::Error("cannot start: server.tls", {{"at", made.error().pos.ToString()},
-                                              {"problem", made.error().message}});
-      return false;
-    }
-    so.tls = *made;
+  if (start_tls) {
+    so.tls = std::move(start_tls);
     serving_tls = true;
     LogCertificate(*so.tls);
   }
@@ -402,10 +400,7 @@ void App::Impl::Serve() {
 }
 
 int App::Impl::Run() {
-  config::LoadOptions lo;
-  lo.default_storage_dir = config::DefaultStorageDir();
-  auto loaded = config::Load(options.config_path, lo);
-  LogDiagnostics(loaded);
+  auto loaded = LoadConfig(&start_tls);
   if (!loaded.ok()) {
     log::Error("cannot start: the config has errors",
                {{"file", options.config_path}, {"errors", loaded.errors.size()}});
