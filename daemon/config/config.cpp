@@ -28,10 +28,6 @@ std::string_view ChannelTypeName(ChannelType t) {
   return "log";
 }
 
-std::string_view ClientAuthName(ClientAuth a) {
-  return a == ClientAuth::kRequire ? "require" : "none";
-}
-
 std::string_view NobodyOnDutyName(NobodyOnDuty p) {
   switch (p) {
     case NobodyOnDuty::kHold:

@@ -52,7 +52,6 @@ struct Global {
 // server.tls: HTTPS on the listener, as Prometheus's web config has it. The
 // files are read at every load, so a reload picks up renewed certificates.
 enum class ClientAuth { kNone, kRequire };
-std::string_view ClientAuthName(ClientAuth a);
 
 struct ServerTls {
   std::string cert_file;       // resolved paths, for messages

@@ -614,7 +614,8 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
   }
   if (cfg.global.external_url.empty()) {
     const std::string host = cfg.server.host.empty() ? "localhost" : cfg.server.host;
-    cfg.global.external_url = (cfg.server.tls ? "https://" : "http://") + host + ":" + std::to_string(cfg.server.port);
+    cfg.global.external_url = (cfg.server.tls ? "https://" : "http://") + host + ":" +
+                              std::to_string(cfg.server.port);
   }
   r.List(root, "channels", [&](const YAML::Node& n) {
     const std::size_t before = cfg.channels.size();

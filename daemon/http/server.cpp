@@ -82,7 +82,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         options(std::move(opts)),
         router(r),
         acceptor(asio::make_strand(io)),
-        backoff(acceptor.get_executor()) {}
+        backoff(acceptor.get_executor()),
+        tls(options.tls) {}
 
   void DoAccept();
   void OnAcceptError(const beast::error_code& ec);
@@ -110,7 +111,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::mutex mu;
   std::list<std::weak_ptr<SessionBase>> sessions;  // guarded by mu
   bool stopping = false;                           // guarded by mu
-  std::shared_ptr<const TlsContext> tls;           // guarded by mu; null: plain HTTP
+  // The context new connections get (options.tls, then each SetTls); null:
+  // plain HTTP. Guarded by mu.
+  std::shared_ptr<const TlsContext> tls;
 };
 
 namespace {
@@ -135,7 +138,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  public:
   Session(tcp::socket&& socket, std::shared_ptr<Server::Impl> server,
           std::shared_ptr<const TlsContext> tls)
-      : stream_(MakeStream(std::move(socket), tls)), server_(std::move(server)), tls_(std::move(tls)) {
+      : stream_(MakeStream(std::move(socket), tls)),
+        server_(std::move(server)),
+        tls_(std::move(tls)) {
     server_->open.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
     const auto ep = Socket().remote_endpoint(ec);
@@ -421,9 +426,7 @@ void Server::Impl::CloseAll() {
 std::size_t Server::Impl::Count() { return open.load(std::memory_order_relaxed); }
 
 Server::Server(asio::io_context& ioc, ServerOptions options, const Router& router)
-    : impl_(std::make_shared<Impl>(ioc, std::move(options), router)) {
-  impl_->tls = impl_->options.tls;
-}
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), router)) {}
 
 void Server::SetTls(std::shared_ptr<const TlsContext> tls) {
   std::lock_guard lock(impl_->mu);

@@ -25,7 +25,8 @@ struct PkeyFree {
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 
-// Every certificate in a PEM text, in order (none if there is none).
+// Every certificate in a PEM text, in order (none if there is none): the
+// client CAs.
 std::vector<X509Ptr> ReadCertificates(const std::string& pem) {
   std::vector<X509Ptr> out;
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -39,9 +40,10 @@ std::vector<X509Ptr> ReadCertificates(const std::string& pem) {
   return out;
 }
 
-// OpenSSL's reason for the last failure, or `fallback`.
-std::string OpenSslReason(const boost::system::error_code& ec) {
-  std::string reason = ec ? ec.message() : "";
+// OpenSSL's reason for its last failure (from its error queue, which this
+// clears), else "unknown".
+std::string OpenSslReason() {
+  std::string reason = "unknown";
   if (const unsigned long e = ERR_get_error(); e != 0) {
     char buf[256];
     ERR_error_string_n(e, buf, sizeof buf);
@@ -51,13 +53,13 @@ std::string OpenSslReason(const boost::system::error_code& ec) {
   return reason;
 }
 
-std::string Subject(X509* x) {
+std::string Subject(const X509* x) {
   char buf[512];
   X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof buf);
   return buf;
 }
 
-std::int64_t NotAfter(X509* x) {
+std::int64_t NotAfter(const X509* x) {
   std::tm tm{};
   if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1) {
     return 0;
@@ -80,15 +82,13 @@ Result<std::shared_ptr<const TlsContext>> MakeTlsContext(const TlsServerConfig& 
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
 
-  auto leaf = ReadCertificates(config.cert_pem);
-  if (leaf.empty()) {
-    return Fail(Error::InvalidArgument("cert_file " + config.cert_file +
-                                       ": no PEM certificate could be read"));
-  }
   boost::system::error_code ec;
   ctx.use_certificate_chain(boost::asio::buffer(config.cert_pem), ec);
-  if (ec) {
-    return Fail(Error::InvalidArgument("cert_file " + config.cert_file + ": " + OpenSslReason(ec)));
+  const X509* leaf = SSL_CTX_get0_certificate(native);
+  if (ec || leaf == nullptr) {
+    return Fail(Error::InvalidArgument("cert_file " + config.cert_file +
+                                       ": no PEM certificate could be read (" + OpenSslReason() +
+                                       ")"));
   }
   std::unique_ptr<BIO, BioFree> key_bio(
       BIO_new_mem_buf(config.key_pem.data(), static_cast<int>(config.key_pem.size())));
@@ -96,15 +96,15 @@ Result<std::shared_ptr<const TlsContext>> MakeTlsContext(const TlsServerConfig& 
       key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) {
     return Fail(Error::InvalidArgument("key_file " + config.key_file +
-                                       ": not a PEM private key (" + OpenSslReason({}) + ")"));
+                                       ": not a PEM private key (" + OpenSslReason() + ")"));
   }
   if (SSL_CTX_use_PrivateKey(native, key.get()) != 1 || SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();
     return Fail(Error::InvalidArgument("key_file " + config.key_file +
                                        " is not the private key of cert_file " + config.cert_file));
   }
-  t->subject_ = Subject(leaf.front().get());
-  t->not_after_ = NotAfter(leaf.front().get());
+  t->subject_ = Subject(leaf);
+  t->not_after_ = NotAfter(leaf);
 
   if (config.require_client_cert) {
     auto cas = ReadCertificates(config.client_ca_pem);

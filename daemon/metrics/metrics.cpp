@@ -180,7 +180,9 @@ void Metrics::ConnectionRefused(std::string_view reason) {
 
 void Metrics::SetOpenConnections(double open) { http_open_->Set(open); }
 
-void Metrics::SetTlsCertificateExpiry(double unix_seconds) { tls_expiry_->Add({}).Set(unix_seconds); }
+void Metrics::SetTlsCertificateExpiry(double unix_seconds) {
+  tls_expiry_->Add({}).Set(unix_seconds);
+}
 
 }  // namespace rota::metrics
 

@@ -48,7 +48,8 @@ class Metrics {
 
   // One finished HTTP request.
   void ObserveRequest(const std::string& handler, int code, double seconds);
-  // A connection not served: "max_connections", "file_descriptors", "error".
+  // A connection not served: "max_connections", "file_descriptors", "error",
+  // "tls_handshake".
   void ConnectionRefused(std::string_view reason);
   void SetOpenConnections(double open);
   // The listener's certificate (server.tls): its notAfter, set at load and reload.

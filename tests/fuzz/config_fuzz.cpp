@@ -1,6 +1,7 @@
 // The config loader on one YAML document: it is written as rota.yaml in a
-// private folder (beside tls.pem, for server.tls) and loaded as rotad would. Every outcome is a Config or
-// errors that say file:line:col; none is a crash, hang or exception.
+// private folder (beside tls.pem, for server.tls) and loaded as rotad would.
+// Every outcome is a Config or errors that say file:line:col; none is a
+// crash, hang or exception.
 #include <unistd.h>
 
 #include <cstddef>

@@ -233,11 +233,14 @@ TEST_CASE("server.tls reads its PEM files relative to the config and checks its 
                           {{"tls/k.txt", "just text\n"}});
   CHECK(HasError(not_pem, "2:20", "holds no PEM block"));
 
-  auto require_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, client_auth: require}\n");
+  auto require_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
+                                     "client_auth: require}\n");
   CHECK(HasError(require_alone, "2:8", "client_auth: require needs client_ca_file"));
-  auto ca_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, client_ca_file: tls/ca.pem}\n");
+  auto ca_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
+                                "client_ca_file: tls/ca.pem}\n");
   CHECK(HasError(ca_alone, "2:68", "client_ca_file is used only with client_auth: require"));
-  auto unknown = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, min_version: TLS13}\n");
+  auto unknown = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
+                               "min_version: TLS13}\n");
   CHECK(HasError(unknown, "2:52", "min_version"));
 }
 
