@@ -41,10 +41,13 @@ void AddRemoteOptions(po::options_description& desc, Remote& r) {
                      "rotad's address")(
       "token-file", po::value<std::string>(&r.token_file)->default_value(env_token != nullptr ? env_token : ""),
       "file holding a bearer token")(
-      "ca-file", po::value<std::string>(&r.tls.ca_file)->default_value(env_ca != nullptr ? env_ca : ""),
+      "ca-file",
+      po::value<std::string>(&r.tls.ca_file)->default_value(env_ca != nullptr ? env_ca : ""),
       "CA certificate(s) to trust for an https:// URL (default: the system's)")(
-      "cert-file", po::value<std::string>(&r.tls.cert_file), "client certificate, for client_auth: require")(
-      "key-file", po::value<std::string>(&r.tls.key_file), "the client certificate's private key")(
+      "cert-file", po::value<std::string>(&r.tls.cert_file),
+      "client certificate, for client_auth: require")(
+      "key-file", po::value<std::string>(&r.tls.key_file),
+      "its private key (default: --cert-file, a PEM file holding both)")(
       "output,o", po::value<std::string>(&r.output)->default_value("text"), "json or text");
 }
 
@@ -75,6 +78,10 @@ std::optional<json::value> Call(const Remote& r, const std::string& method,
       return std::nullopt;
     }
     headers.emplace_back("Authorization", "Bearer " + token);
+  }
+  if (!r.tls.key_file.empty() && r.tls.cert_file.empty()) {
+    err << "rotactl: --key-file needs --cert-file (the client certificate it belongs to)\n";
+    return std::nullopt;
   }
   for (const auto* f : {&r.tls.ca_file, &r.tls.cert_file, &r.tls.key_file}) {
     if (!f->empty() && !std::ifstream(*f)) {

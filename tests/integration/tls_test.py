@@ -194,6 +194,17 @@ class MutualTlsTest(TlsTestCase):
                                  capture_output=True, text=True)
         self.assertEqual(no_cert.returncode, 1)
         self.assertIn("rotactl: cannot", no_cert.stderr)
+        # One PEM holding certificate and key serves as --cert-file alone.
+        both = os.path.join(self.work.path, "client-both.pem")
+        with open(self.client_cert) as cert, open(self.client_key) as key, open(both, "w") as f:
+            f.write(cert.read() + key.read())
+        ok = subprocess.run([ROTACTL, "alerts", "--url", url, "--ca-file", self.pki.ca, "--cert-file", both],
+                            capture_output=True, text=True)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        key_alone = subprocess.run([ROTACTL, "alerts", "--url", url, "--ca-file", self.pki.ca,
+                                    "--key-file", self.client_key], capture_output=True, text=True)
+        self.assertEqual(key_alone.returncode, 1)
+        self.assertIn("--key-file needs --cert-file", key_alone.stderr)
 
 
 class RotactlTest(TlsTestCase):
