@@ -38,7 +38,7 @@ class DebTest(unittest.TestCase):
         name = "rota_%s_amd64.deb" % VERSION
         cls.deb = os.path.join(PACKAGE_DIR, name)
         if not os.path.isfile(cls.deb):
-            raise AssertionError("%s is missing: `make deb` builds it (make test does)" % cls.deb)
+            raise AssertionError("%s is missing: the package.build test (or `make deb`) makes it" % cls.deb)
         cls.tmp = tempfile.mkdtemp(prefix="rota-deb-")
         cls.root = os.path.join(cls.tmp, "root")
         cls.control = os.path.join(cls.tmp, "DEBIAN")
