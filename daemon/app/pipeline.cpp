@@ -54,10 +54,10 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
       flush_timer_(strand),
       outbox_([this](const std::string& person, TimePoint now) { return roster_->IsOnDuty(person, now); },
               [this](const std::string& channel) { return channels_.count(channel) > 0; }),
-      dispatcher_(2, [this](const notify::Message& m, const notify::Channel& ch,
-                            const notify::SendResult& r) {
-        // Results are handled on the strand (outbox, timelines, metrics).
-        asio::post(strand_, [this, m, channel = ch.name(), r] { OnSendResult(m, channel, r); });
+      dispatcher_([this](std::vector<notify::Completed> done) {
+        // Results are handled on the strand (outbox, timelines, metrics),
+        // each lane's batch in one turn.
+        asio::post(strand_, [this, done = std::move(done)]() mutable { OnSendResults(std::move(done)); });
       }) {
   notify::GlobalInit();
 }
@@ -492,12 +492,15 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
   }
 }
 
-void Pipeline::OnSendResult(notify::Message m, const std::string& channel,
-                            const notify::SendResult& r) {
-  metrics_.NotificationAttempt(channel, r.outcome == notify::SendOutcome::kDelivered  ? "delivered"
-                                        : r.outcome == notify::SendOutcome::kRejected ? "rejected"
-                                                                                      : "failed");
-  outbox_.OnResult(std::move(m), channel, r, clock_.Now());
+void Pipeline::OnSendResults(std::vector<notify::Completed> done) {
+  const TimePoint now = clock_.Now();
+  for (auto& d : done) {
+    const auto outcome = d.result.outcome;
+    metrics_.NotificationAttempt(d.channel, outcome == notify::SendOutcome::kDelivered  ? "delivered"
+                                            : outcome == notify::SendOutcome::kRejected ? "rejected"
+                                                                                        : "failed");
+    outbox_.OnResult(std::move(d.message), d.channel, d.result, now);
+  }
   Pump();
 }
 

@@ -126,7 +126,7 @@ class Pipeline final : public api::Host {
   // Hands the outbox's sends to the dispatcher and reports its events.
   void Pump();
   void Report(const notify::OutboxEvent& e, TimePoint now);
-  void OnSendResult(notify::Message m, const std::string& channel, const notify::SendResult& r);
+  void OnSendResults(std::vector<notify::Completed> done);
   void ArmRetry();
   void ArmFlush();
   void RefreshGauges();

@@ -40,14 +40,14 @@ namespace {
 class LogChannel final : public Channel {
  public:
   explicit LogChannel(std::string name) : name_(std::move(name)) {}
-  SendResult Send(const Message& m) override {
+  Started Start(const Message& m) override {
     log::Info("notification", {{"channel", name_},
                                {"recipient", m.recipient},
                                {"to", m.to},
                                {"kind", m.kind},
                                {"id", m.id},
                                {"summary", m.summary}});
-    return {SendOutcome::kDelivered, 1, "logged"};
+    return {nullptr, {SendOutcome::kDelivered, 1, "logged"}};
   }
   [[nodiscard]] const std::string& name() const override { return name_; }
   [[nodiscard]] std::string_view type() const override { return "log"; }
@@ -91,21 +91,28 @@ class HandlePool {
   std::vector<Handle> idle_;  // guarded by mu_
 };
 
-class WebhookChannel : public Channel {
+// One POST: the body and header list live here until the transfer ends;
+// the handle goes back to its channel's pool.
+class WebhookAttempt final : public Attempt {
  public:
-  explicit WebhookChannel(const config::Channel& c)
-      : name_(c.name), url_(c.url.Reveal()), timeout_(c.timeout), headers_(c.headers),
-        bearer_(c.bearer_token.Reveal()), ca_file_(c.ca_file) {}
+  WebhookAttempt(HandlePool& pool, Handle h, std::string body)
+      : pool_(pool), handle_(std::move(h)), body_(std::move(body)) {}
+  ~WebhookAttempt() override {
+    curl_slist_free_all(headers_);
+    pool_.Give(std::move(handle_));
+  }
+  WebhookAttempt(const WebhookAttempt&) = delete;
+  WebhookAttempt& operator=(const WebhookAttempt&) = delete;
 
-  // One attempt. Retries are the outbox's job (backoff, jitter, max age),
-  // so a worker thread is never parked on a dead receiver.
-  SendResult Send(const Message& m) override {
-    auto body = Body(m);
-    if (!body) {
-      return {SendOutcome::kRejected, 1, body.error().message()};
-    }
+  [[nodiscard]] void* easy() const override { return handle_.get(); }
+  [[nodiscard]] const std::string& body() const { return body_; }
+  void AddHeader(const std::string& line) { headers_ = curl_slist_append(headers_, line.c_str()); }
+  [[nodiscard]] curl_slist* headers() const { return headers_; }
+
+  SendResult Finish(int code) override {
+    const auto rc = static_cast<CURLcode>(code);
     long status = 0;
-    const CURLcode rc = Post(m, *body, status);
+    curl_easy_getinfo(handle_.get(), CURLINFO_RESPONSE_CODE, &status);
     if (rc == CURLE_OK && status >= 200 && status < 300) {
       return {SendOutcome::kDelivered, 1, "HTTP " + std::to_string(status)};
     }
@@ -115,37 +122,48 @@ class WebhookChannel : public Channel {
     return {SendOutcome::kFailed, 1,
             rc != CURLE_OK ? std::string(curl_easy_strerror(rc)) : "HTTP " + std::to_string(status)};
   }
-  [[nodiscard]] const std::string& name() const override { return name_; }
-  [[nodiscard]] std::string_view type() const override { return "webhook"; }
-
- protected:
-  // What to POST for a message: the DESIGN.md JSON as is.
-  virtual Result<std::string> Body(const Message& m) { return m.body->json; }
 
  private:
-  CURLcode Post(const Message& m, const std::string& body, long& status) {
-    // A pooled handle keeps its connection alive for the next send (no TCP
-    // and TLS handshake per notification); curl_easy_reset clears the
-    // options but keeps live connections and caches.
-    Handle h = handles_.Take();
-    CURL* curl = h.get();
-    if (curl == nullptr) {
-      return CURLE_FAILED_INIT;
+  HandlePool& pool_;
+  Handle handle_;
+  std::string body_;  // CURLOPT_POSTFIELDS is not copied by libcurl
+  curl_slist* headers_ = nullptr;
+};
+
+class WebhookChannel : public Channel {
+ public:
+  explicit WebhookChannel(const config::Channel& c)
+      : name_(c.name), url_(c.url.Reveal()), timeout_(c.timeout), headers_(c.headers),
+        bearer_(c.bearer_token.Reveal()), ca_file_(c.ca_file) {}
+
+  // One attempt. Retries are the outbox's job (backoff, jitter, max age),
+  // so a lane is never parked on a dead receiver.
+  Started Start(const Message& m) override {
+    auto body = Body(m);
+    if (!body) {
+      return {nullptr, {SendOutcome::kRejected, 1, body.error().message()}};
     }
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, ("Idempotency-Key: " + m.id).c_str());
-    headers = curl_slist_append(headers, "User-Agent: rota");
+    // A pooled handle saves the set-up; kept-alive connections live in the
+    // multi handle (or, for Send(), in the easy handle) that performs it.
+    Handle h = handles_.Take();
+    if (h == nullptr) {
+      return {nullptr, {SendOutcome::kFailed, 1, "curl_easy_init failed"}};
+    }
+    CURL* curl = h.get();
+    auto a = std::make_unique<WebhookAttempt>(handles_, std::move(h), std::move(*body));
+    a->AddHeader("Content-Type: application/json");
+    a->AddHeader("Idempotency-Key: " + m.id);
+    a->AddHeader("User-Agent: rota");
     for (const auto& [k, v] : headers_) {
-      headers = curl_slist_append(headers, (k + ": " + v).c_str());
+      a->AddHeader(k + ": " + v);
     }
     if (!bearer_.empty()) {
-      headers = curl_slist_append(headers, ("Authorization: Bearer " + bearer_).c_str());
+      a->AddHeader("Authorization: Bearer " + bearer_);
     }
     curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, a->headers());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, a->body().c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(a->body().size()));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
@@ -155,13 +173,16 @@ class WebhookChannel : public Channel {
       curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file_.c_str());
       curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
     }
-    const CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    handles_.Give(std::move(h));
-    return rc;
+    return {std::move(a), {}};
   }
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] std::string_view type() const override { return "webhook"; }
 
+ protected:
+  // What to POST for a message: the DESIGN.md JSON as is.
+  virtual Result<std::string> Body(const Message& m) { return m.body->json; }
+
+ private:
   HandlePool handles_;
   std::string name_;
   std::string url_;
@@ -205,46 +226,90 @@ class EmailChannel final : public Channel {
         text_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template),
         html_(c.html_template.empty() ? std::string(DefaultEmailHtml()) : c.html_template) {}
 
-  SendResult Send(const Message& m) override {
+  Started Start(const Message& m) override {
     const boost::json::value& data = m.body->data;
     auto subject = Render(subject_, data, Escape::kNone);
     auto text = Render(text_, data, Escape::kNone);
     auto html = Render(html_, data, Escape::kHtml);
     for (const auto* r : {&subject, &text, &html}) {
       if (!*r) {
-        return {SendOutcome::kRejected, 1, r->error().message()};
+        return {nullptr, {SendOutcome::kRejected, 1, r->error().message()}};
       }
     }
     if (m.to.find_first_of("\r\n<>") != std::string::npos || m.to.find('@') == std::string::npos) {
-      return {SendOutcome::kRejected, 1, "not an email address: " + m.to};
+      return {nullptr, {SendOutcome::kRejected, 1, "not an email address: " + m.to}};
     }
-    return Submit(m, *subject, *text, *html);
+    return Submission(m, *subject, *text, *html);
   }
   [[nodiscard]] const std::string& name() const override { return name_; }
   [[nodiscard]] std::string_view type() const override { return "email"; }
 
  private:
-  SendResult Submit(const Message& m, const std::string& subject, const std::string& text,
-                    const std::string& html) {
-    CURL* curl = curl_easy_init();
+  // One SMTP submission: the handle and everything it reads until it ends.
+  class EmailAttempt final : public Attempt {
+   public:
+    EmailAttempt() : curl_(curl_easy_init()) {}
+    ~EmailAttempt() override {
+      curl_mime_free(mime_);
+      curl_slist_free_all(headers_);
+      curl_slist_free_all(rcpt_);
+      if (curl_ != nullptr) {
+        curl_easy_cleanup(curl_);
+      }
+    }
+    EmailAttempt(const EmailAttempt&) = delete;
+    EmailAttempt& operator=(const EmailAttempt&) = delete;
+    [[nodiscard]] void* easy() const override { return curl_; }
+
+    SendResult Finish(int code) override {
+      const auto rc = static_cast<CURLcode>(code);
+      long reply = 0;
+      curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply);
+      if (rc == CURLE_OK) {
+        return {SendOutcome::kDelivered, 1, "SMTP " + std::to_string(reply)};
+      }
+      std::string detail = error_[0] != '\0' ? std::string(error_.data()) : curl_easy_strerror(rc);
+      if (reply > 0) {
+        detail = "SMTP " + std::to_string(reply) + ": " + detail;
+      }
+      // 5yz is the server's final no to this message (e.g. 550 no such
+      // mailbox); authentication answers (530, 534, 535, 538) are about our
+      // credentials, which a reload may fix, so those are retried.
+      const bool auth = reply == 530 || reply == 534 || reply == 535 || reply == 538;
+      if (reply >= 500 && reply < 600 && !auth) {
+        return {SendOutcome::kRejected, 1, detail};
+      }
+      return {SendOutcome::kFailed, 1, detail};
+    }
+
+    CURL* curl_;
+    curl_mime* mime_ = nullptr;
+    curl_slist* headers_ = nullptr;
+    curl_slist* rcpt_ = nullptr;
+    std::array<char, CURL_ERROR_SIZE> error_{};
+  };
+
+  Started Submission(const Message& m, const std::string& subject, const std::string& text,
+                     const std::string& html) {
+    auto a = std::make_unique<EmailAttempt>();
+    CURL* curl = a->curl_;
     if (curl == nullptr) {
-      return {SendOutcome::kFailed, 1, "curl_easy_init failed"};
+      return {nullptr, {SendOutcome::kFailed, 1, "curl_easy_init failed"}};
     }
     const bool implicit_tls = smarthost_.ends_with(":465");
     const std::string url = (implicit_tls ? "smtps://" : "smtp://") + smarthost_ + "/" + hello_;
     const std::string mail_from = "<" + EmailAddress(from_) + ">";
-    curl_slist* rcpt = curl_slist_append(nullptr, ("<" + m.to + ">").c_str());
-    curl_slist* headers = nullptr;
+    a->rcpt_ = curl_slist_append(nullptr, ("<" + m.to + ">").c_str());
     const std::vector<std::string> lines = {
         "From: " + EmailHeaderValue(from_), "To: " + m.to, "Subject: " + EmailHeaderValue(subject),
         "Date: " + RfcDate(), "Message-ID: <" + m.id + "@rota>",
         "Auto-Submitted: auto-generated", "X-Rota-Notification-Id: " + m.id,
         "X-Rota-Kind: " + m.kind};
     for (const std::string& h : lines) {
-      headers = curl_slist_append(headers, h.c_str());
+      a->headers_ = curl_slist_append(a->headers_, h.c_str());
     }
     // multipart/mixed { multipart/alternative { text/plain, text/html } }
-    curl_mime* mime = curl_mime_init(curl);
+    a->mime_ = curl_mime_init(curl);
     curl_mime* alt = curl_mime_init(curl);
     curl_mimepart* part = curl_mime_addpart(alt);
     curl_mime_data(part, text.data(), text.size());
@@ -254,13 +319,12 @@ class EmailChannel final : public Channel {
     curl_mime_data(part, html.data(), html.size());
     curl_mime_type(part, "text/html; charset=utf-8");
     curl_mime_encoder(part, "quoted-printable");
-    part = curl_mime_addpart(mime);
+    part = curl_mime_addpart(a->mime_);
     curl_mime_subparts(part, alt);
     curl_mime_type(part, "multipart/alternative");
     curl_slist* inline_disposition = curl_slist_append(nullptr, "Content-Disposition: inline");
     curl_mime_headers(part, inline_disposition, 1);
 
-    std::array<char, CURL_ERROR_SIZE> error{};
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(curl, CURLOPT_USE_SSL,
@@ -273,35 +337,14 @@ class EmailChannel final : public Channel {
       curl_easy_setopt(curl, CURLOPT_PASSWORD, password_.c_str());
     }
     curl_easy_setopt(curl, CURLOPT_MAIL_FROM, mail_from.c_str());
-    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, a->rcpt_);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, a->headers_);
+    curl_easy_setopt(curl, CURLOPT_MIMEPOST, a->mime_);
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error.data());
-    const CURLcode rc = curl_easy_perform(curl);
-    long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    curl_mime_free(mime);
-    curl_slist_free_all(headers);
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(curl);
-    if (rc == CURLE_OK) {
-      return {SendOutcome::kDelivered, 1, "SMTP " + std::to_string(code)};
-    }
-    std::string detail = error[0] != '\0' ? std::string(error.data()) : curl_easy_strerror(rc);
-    if (code > 0) {
-      detail = "SMTP " + std::to_string(code) + ": " + detail;
-    }
-    // 5yz is the server's final no to this message (e.g. 550 no such
-    // mailbox); authentication answers (530, 534, 535, 538) are about our
-    // credentials, which a reload may fix, so those are retried.
-    const bool auth = code == 530 || code == 534 || code == 535 || code == 538;
-    if (code >= 500 && code < 600 && !auth) {
-      return {SendOutcome::kRejected, 1, detail};
-    }
-    return {SendOutcome::kFailed, 1, detail};
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, a->error_.data());
+    return {std::move(a), {}};
   }
 
   static std::string RfcDate() {
@@ -328,6 +371,15 @@ class EmailChannel final : public Channel {
 };
 
 }  // namespace
+
+SendResult Channel::Send(const Message& m) {
+  Started s = Start(m);
+  if (!s.attempt) {
+    return s.result;
+  }
+  const CURLcode rc = curl_easy_perform(static_cast<CURL*>(s.attempt->easy()));
+  return s.attempt->Finish(static_cast<int>(rc));
+}
 
 void GlobalInit() {
   static std::once_flag once;

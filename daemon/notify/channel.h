@@ -6,9 +6,14 @@
 //   slack    one HTTP POST of {"text": ...} rendered from a Mustache template
 //   email    one SMTP submission (STARTTLS, AUTH), text + HTML from templates
 //
-// Each Send() is one attempt; the pipeline's outbox retries.
+// Each attempt is one try; the pipeline's outbox retries. Start() sets an
+// attempt up without sending: the Dispatcher runs every attempt of a channel
+// on one curl multi handle (one thread per channel, many sends in flight on
+// kept-alive connections); Send() runs one attempt to its end, for callers
+// that want to wait.
 //
-// Thread-safety: Send() may be called from several worker threads at once.
+// Thread-safety: Start() and Send() may be called from several threads at
+// once; an Attempt belongs to the thread that started it.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -64,10 +69,32 @@ struct Limits {
   int burst = 1;            // sends allowed at once when rate-limited
 };
 
+// One attempt set up and not yet sent: a libcurl easy handle with every
+// option set, and what turns its completion into a SendResult. It owns what
+// the transfer reads (body, header lists, MIME parts) until it is destroyed.
+class Attempt {
+ public:
+  virtual ~Attempt() = default;
+  // The CURL* easy handle to perform (add it to a multi handle, or run
+  // curl_easy_perform on it); void* keeps libcurl out of this header.
+  [[nodiscard]] virtual void* easy() const = 0;
+  // After the transfer ended with libcurl's `code` (a CURLcode).
+  virtual SendResult Finish(int code) = 0;
+};
+
+// What Start() gives: an attempt to perform, or, when there is nothing to
+// send (a log channel, a message that does not render), the final result.
+struct Started {
+  std::unique_ptr<Attempt> attempt;
+  SendResult result;
+};
+
 class Channel {
  public:
   virtual ~Channel() = default;
-  virtual SendResult Send(const Message& m) = 0;
+  virtual Started Start(const Message& m) = 0;
+  // Start() and perform to the end on this thread.
+  SendResult Send(const Message& m);
   [[nodiscard]] virtual const std::string& name() const = 0;
   [[nodiscard]] virtual std::string_view type() const = 0;
   [[nodiscard]] const Limits& limits() const { return limits_; }

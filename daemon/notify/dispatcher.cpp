@@ -1,60 +1,72 @@
 #include "notify/dispatcher.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
-#include <optional>
+#include <unordered_map>
+#include <utility>
 
 #include "core/thread_name.h"
 
 namespace rota::notify {
+namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-Dispatcher::Dispatcher(int min_workers, Done done) : done_(std::move(done)) {
-  std::lock_guard lock(mu_);
-  for (int i = 0; i < min_workers; ++i) {
-    workers_.emplace_back([this] { Run(); });
-  }
-}
+// How long an idle lane sleeps when nothing wakes it: a bound, not a
+// heartbeat (Submit and Stop wake it, libcurl wakes it for its timeouts).
+constexpr int kIdleWaitMs = 1000;
+
+int Slots(const Limits& l) { return std::max(1, l.max_concurrency); }
+
+}  // namespace
+
+struct Dispatcher::Lane {
+  Lane(std::string n, const Limits& l, SteadyClock::time_point now)
+      : name(std::move(n)), limits(l), bucket(l.rate, l.burst, now), multi(curl_multi_init()) {}
+
+  const std::string name;
+  // Guarded by the dispatcher's mu_.
+  std::deque<std::pair<Message, std::shared_ptr<Channel>>> queue;
+  Limits limits;
+  TokenBucket bucket;
+  int in_flight = 0;
+  bool sleeping = false;  // in curl_multi_poll: a Submit must wake it
+  bool quit = false;      // Stop's deadline passed: abandon what is in flight
+  // Set once, before the thread starts; curl_multi_wakeup is the one call
+  // libcurl allows from another thread.
+  CURLM* multi;
+  std::thread thread;
+};
+
+Dispatcher::Dispatcher(Done done) : done_(std::move(done)) {}
 
 Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
 
-void Dispatcher::GrowLocked() {
-  // One more worker than the busiest lane may use, and enough for every
-  // lane at its limit, within kMaxWorkers.
-  std::size_t want = 0;
-  std::size_t widest = 0;
-  for (const auto& [name, lane] : lanes_) {
-    const auto n = static_cast<std::size_t>(std::max(1, lane.limits.max_concurrency));
-    want += n;
-    widest = std::max(widest, n);
-  }
-  want = std::min<std::size_t>(std::max(want, widest + 1), kMaxWorkers);
-  while (!stopping_ && workers_.size() < want) {
-    workers_.emplace_back([this] { Run(); });
-  }
-}
-
 void Dispatcher::Submit(Message m, std::shared_ptr<Channel> channel) {
-  {
-    std::lock_guard lock(mu_);
-    const auto now = SteadyClock::now();
-    const Limits& limits = channel->limits();
-    auto [it, fresh] = lanes_.try_emplace(channel->name(), Lane{{}, limits,
-                                                               TokenBucket(limits.rate, limits.burst, now)});
-    Lane& lane = it->second;
-    if (!fresh && (lane.limits.max_concurrency != limits.max_concurrency ||
-                   lane.limits.rate != limits.rate || lane.limits.burst != limits.burst)) {
-      lane.limits = limits;  // a reload changed them
-      lane.bucket.Reset(limits.rate, limits.burst, now);
-      fresh = true;
-    }
-    lane.queue.emplace_back(std::move(m), std::move(channel));
-    ++queued_;
-    if (fresh) {
-      GrowLocked();
-    }
+  std::lock_guard lock(mu_);
+  if (stopping_) {
+    return;  // still pending in the outbox: sent after the restart
   }
-  cv_.notify_one();
+  const auto now = SteadyClock::now();
+  const Limits& limits = channel->limits();
+  auto& slot = lanes_[channel->name()];
+  if (!slot) {
+    slot = std::make_unique<Lane>(channel->name(), limits, now);
+    Lane* lane = slot.get();
+    lane->thread = std::thread([this, lane] { Run(*lane); });
+  } else if (slot->limits.max_concurrency != limits.max_concurrency ||
+             slot->limits.rate != limits.rate || slot->limits.burst != limits.burst) {
+    slot->limits = limits;  // a reload changed them
+    slot->bucket.Reset(limits.rate, limits.burst, now);
+  }
+  Lane& lane = *slot;
+  lane.queue.emplace_back(std::move(m), std::move(channel));
+  ++queued_;
+  if (lane.sleeping && lane.multi != nullptr) {
+    lane.sleeping = false;
+    curl_multi_wakeup(lane.multi);  // under mu_, so Stop cannot free it meanwhile
+  }
 }
 
 std::size_t Dispatcher::Queued() const {
@@ -62,101 +74,163 @@ std::size_t Dispatcher::Queued() const {
   return queued_;
 }
 
-std::size_t Dispatcher::Workers() const {
+std::size_t Dispatcher::InFlight() const {
   std::lock_guard lock(mu_);
-  return workers_.size();
+  return in_flight_;
 }
 
-void Dispatcher::Run() {
-  // Idle workers are "notify"; a sending one carries its lane's name, so
-  // `top -H` shows which channel's sends use the CPU.
-  SetThreadName("notify");
-  std::unique_lock lock(mu_);
+std::size_t Dispatcher::Lanes() const {
+  std::lock_guard lock(mu_);
+  return lanes_.size();
+}
+
+void Dispatcher::Run(Lane& lane) {
+  SetThreadName("n:" + lane.name);
+  struct Flight {
+    std::shared_ptr<Channel> channel;  // outlives its attempt (declared first)
+    std::unique_ptr<Attempt> attempt;
+    Message message;
+  };
+  std::unordered_map<CURL*, Flight> flights;
+  std::vector<std::pair<Message, std::shared_ptr<Channel>>> starting;
+  std::vector<Completed> done;
   while (true) {
-    if (stopping_ && queued_ == 0) {
-      return;
-    }
-    // Next lane after the last one served that may send now; otherwise the
-    // earliest instant a rate-limited lane gets a token.
-    const auto now = SteadyClock::now();
-    std::optional<SteadyClock::time_point> wake;
-    Lane* pick = nullptr;
-    std::string pick_name;
-    auto consider = [&](std::map<std::string, Lane>::iterator it) {
-      Lane& lane = it->second;
-      if (lane.queue.empty() || lane.in_flight >= std::max(1, lane.limits.max_concurrency)) {
-        return false;
+    // Take what the lane's limits allow.
+    {
+      std::lock_guard lock(mu_);
+      if (lane.quit) {
+        break;
       }
-      if (!lane.bucket.TryTake(now)) {
+      const auto now = SteadyClock::now();
+      while (!lane.queue.empty() && lane.in_flight < Slots(lane.limits) && lane.bucket.TryTake(now)) {
+        starting.push_back(std::move(lane.queue.front()));
+        lane.queue.pop_front();
+        --queued_;
+        ++lane.in_flight;
+        ++in_flight_;
+      }
+    }
+    for (auto& [m, channel] : starting) {
+      Started s = channel->Start(m);
+      if (!s.attempt) {
+        done.push_back({std::move(m), channel->name(), std::move(s.result)});
+        continue;
+      }
+      CURL* easy = s.attempt->easy();
+      if (lane.multi == nullptr || curl_multi_add_handle(lane.multi, easy) != CURLM_OK) {
+        // No multi handle (out of memory at the lane's start): this one
+        // attempt runs to its end here.
+        const CURLcode rc = curl_easy_perform(easy);
+        done.push_back({std::move(m), channel->name(), s.attempt->Finish(static_cast<int>(rc))});
+        continue;
+      }
+      flights.emplace(easy, Flight{channel, std::move(s.attempt), std::move(m)});
+    }
+    starting.clear();
+    // Move every transfer along; collect those that ended.
+    if (lane.multi != nullptr) {
+      int running = 0;
+      curl_multi_perform(lane.multi, &running);
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(lane.multi, &left)) {
+        if (msg->msg != CURLMSG_DONE) {
+          continue;
+        }
+        CURL* easy = msg->easy_handle;
+        const CURLcode rc = msg->data.result;  // msg is invalid after remove
+        curl_multi_remove_handle(lane.multi, easy);
+        auto it = flights.find(easy);
+        if (it == flights.end()) {
+          continue;
+        }
+        SendResult r = it->second.attempt->Finish(static_cast<int>(rc));
+        done.push_back({std::move(it->second.message), it->second.channel->name(), std::move(r)});
+        flights.erase(it);
+      }
+    }
+    if (!done.empty()) {
+      const auto n = static_cast<int>(done.size());
+      if (done_) {
+        done_(std::exchange(done, {}));
+      }
+      done.clear();
+      {
+        std::lock_guard lock(mu_);
+        lane.in_flight -= n;
+        in_flight_ -= static_cast<std::size_t>(n);
+      }
+      idle_cv_.notify_all();
+      continue;  // slots were freed: take more before sleeping
+    }
+    // Sleep until a transfer moves, libcurl's next timeout, the next token,
+    // or a Submit. The check and the flag are under one lock, so a Submit
+    // either is seen here or wakes the poll.
+    int wait_ms = kIdleWaitMs;
+    {
+      std::lock_guard lock(mu_);
+      if (lane.quit) {
+        break;
+      }
+      const auto now = SteadyClock::now();
+      if (!lane.queue.empty() && lane.in_flight < Slots(lane.limits)) {
         const auto at = lane.bucket.NextAt(now);
-        wake = wake ? std::min(*wake, at) : at;
-        return false;
+        if (at <= now) {
+          continue;
+        }
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(at - now).count();
+        wait_ms = static_cast<int>(std::clamp<std::int64_t>(ms, 1, kIdleWaitMs));
       }
-      pick = &lane;
-      pick_name = it->first;
-      return true;
-    };
-    auto start = lanes_.upper_bound(last_lane_);
-    bool found = false;
-    for (auto it = start; !found && it != lanes_.end(); ++it) {
-      found = consider(it);
+      lane.sleeping = true;
     }
-    for (auto it = lanes_.begin(); !found && it != start; ++it) {
-      found = consider(it);
+    if (lane.multi != nullptr) {
+      curl_multi_poll(lane.multi, nullptr, 0, wait_ms, nullptr);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 10)));
     }
-    if (!found) {
-      if (wake) {
-        cv_.wait_until(lock, *wake);
-      } else {
-        cv_.wait(lock);
-      }
-      continue;
-    }
-    last_lane_ = pick_name;
-    auto item = std::move(pick->queue.front());
-    pick->queue.pop_front();
-    --queued_;
-    ++pick->in_flight;
-    lock.unlock();
-    thread_local std::string named;
-    if (named != pick_name) {
-      named = pick_name;
-      SetThreadName("n:" + pick_name);
-    }
-    const SendResult r = item.second->Send(item.first);
-    if (done_) {
-      done_(item.first, *item.second, r);
-    }
-    lock.lock();
-    --lanes_.at(pick_name).in_flight;  // lanes are never erased
-    // One lane slot is free: this worker loops and may take it itself; one
-    // more wake-up covers a worker waiting for it. Waking them all (as this
-    // did) cost a third of the CPU under load in futex storms.
-    cv_.notify_one();
+    std::lock_guard lock(mu_);
+    lane.sleeping = false;
   }
+  // Past Stop's deadline: what is still in flight is abandoned. It stays
+  // pending in the outbox and goes out again, same Idempotency-Key, after
+  // the restart.
+  for (auto& [easy, flight] : flights) {
+    curl_multi_remove_handle(lane.multi, easy);
+  }
+  std::lock_guard lock(mu_);
+  in_flight_ -= flights.size();
+  lane.in_flight -= static_cast<int>(flights.size());
+  flights.clear();
 }
 
 void Dispatcher::Stop(std::chrono::milliseconds deadline) {
   const auto until = SteadyClock::now() + deadline;
-  while (SteadyClock::now() < until && Queued() > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::vector<std::thread> workers;
+  std::vector<Lane*> lanes;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    idle_cv_.wait_until(lock, until, [this] { return queued_ == 0 && in_flight_ == 0; });
     stopping_ = true;
+    for (auto& [name, lane] : lanes_) {
+      lane->quit = true;
+      if (lane->multi != nullptr) {
+        curl_multi_wakeup(lane->multi);
+      }
+      lanes.push_back(lane.get());
+    }
+  }
+  for (Lane* lane : lanes) {
+    if (lane->thread.joinable()) {
+      lane->thread.join();
+    }
+  }
+  std::lock_guard lock(mu_);
+  for (Lane* lane : lanes) {
     // What is left past the deadline is dropped here; it is still pending in
     // the outbox and is sent again after the restart.
-    for (auto& [name, lane] : lanes_) {
-      lane.queue.clear();
-    }
-    queued_ = 0;
-    workers.swap(workers_);
-  }
-  cv_.notify_all();
-  for (auto& t : workers) {
-    if (t.joinable()) {
-      t.join();
+    queued_ -= lane->queue.size();
+    lane->queue.clear();
+    if (lane->multi != nullptr) {
+      curl_multi_cleanup(lane->multi);
+      lane->multi = nullptr;
     }
   }
 }

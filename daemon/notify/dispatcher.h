@@ -1,17 +1,19 @@
-// Dispatcher: worker threads that deliver Messages through their Channels,
-// so a slow receiver never blocks the engine, and one lane per channel, so a
-// slow or rate-limited receiver never blocks the others.
+// Dispatcher: delivers Messages through their Channels off the engine's
+// strand, one lane per channel, so a slow or rate-limited receiver never
+// blocks the engine or the other channels.
 //
-// Each lane runs at most its channel's max_concurrency sends at once and,
-// with a rate limit, takes a token per send. There are always more workers
-// than any one lane may use (the pool grows to the sum of the lanes' limits,
-// at most kMaxWorkers), so a receiver that hangs until its timeout holds
-// only its own lane. Lanes take turns (round robin) for fairness.
+// Each lane is one thread (named "n:<channel>" for `top -H`) driving one
+// libcurl multi handle: up to the channel's max_concurrency sends in flight
+// at once on kept-alive connections, and, with a rate limit, a token per
+// send. A thread per lane rather than per send: under load one wake-up
+// serves every transfer that finished meanwhile, and their results go back
+// in one call.
 //
-// Results come back through a callback (on a worker thread).
+// Results come back through a callback on the lane's thread, in batches.
 //
-// Thread-safety: Submit() from any thread. Stop() drains what is queued, up
-// to a deadline, then joins the workers.
+// Thread-safety: Submit(), Queued(), InFlight() from any thread. Stop()
+// lets what is queued and in flight finish until a deadline, then abandons
+// the rest (it stays pending in the outbox) and joins the lanes.
 #pragma once
 
 #include <chrono>
@@ -30,44 +32,42 @@
 
 namespace rota::notify {
 
+struct Completed {
+  Message message;
+  std::string channel;
+  SendResult result;
+};
+
 class Dispatcher {
  public:
-  using Done = std::function<void(const Message&, const Channel&, const SendResult&)>;
-  static constexpr int kMaxWorkers = 64;
+  using Done = std::function<void(std::vector<Completed>)>;
 
-  // `min_workers` threads start at once; more start as lanes need them.
-  Dispatcher(int min_workers, Done done);
+  explicit Dispatcher(Done done);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // The channel must stay alive until its messages are sent (hold it in the
+  // The channel stays alive until its messages are sent (the lane holds the
   // shared_ptr; a reload may replace the map of channels meanwhile). The
   // lane is the channel's name; its limits are those of the latest channel
   // object submitted under that name.
   void Submit(Message m, std::shared_ptr<Channel> channel);
   void Stop(std::chrono::milliseconds deadline);
-  [[nodiscard]] std::size_t Queued() const;
-  [[nodiscard]] std::size_t Workers() const;
+  [[nodiscard]] std::size_t Queued() const;    // waiting in a lane
+  [[nodiscard]] std::size_t InFlight() const;  // being sent
+  [[nodiscard]] std::size_t Lanes() const;
 
  private:
-  struct Lane {
-    std::deque<std::pair<Message, std::shared_ptr<Channel>>> queue;
-    Limits limits;
-    TokenBucket bucket;
-    int in_flight = 0;
-  };
-  void Run();
-  void GrowLocked();  // needs mu_
+  struct Lane;
+  void Run(Lane& lane);
 
   Done done_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, Lane> lanes_;  // guarded by mu_
-  std::string last_lane_;              // guarded by mu_: where round robin resumes
-  std::size_t queued_ = 0;             // guarded by mu_
-  bool stopping_ = false;              // guarded by mu_
-  std::vector<std::thread> workers_;   // guarded by mu_
+  std::condition_variable idle_cv_;                 // a lane went empty (for Stop)
+  std::map<std::string, std::unique_ptr<Lane>> lanes_;  // guarded by mu_; never erased
+  std::size_t queued_ = 0;     // guarded by mu_
+  std::size_t in_flight_ = 0;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
 };
 
 }  // namespace rota::notify

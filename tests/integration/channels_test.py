@@ -20,6 +20,17 @@ def timeline(d, aid):
     return [e["what"] for e in json.loads(d.request("GET", "/api/v1/alerts/" + aid)[2])["timeline"]]
 
 
+def thread_names(pid):
+    names = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                names.append(f.read().strip())
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return names
+
+
 def has_entry(d, aid, prefix):
     return lambda: any(w.startswith(prefix) for w in timeline(d, aid))
 
@@ -207,7 +218,7 @@ escalations:
   - {name: p1, steps: [{notify: ['person:p1'], escalate_after: 1h}]}
   - {name: p2, steps: [{notify: ['person:p2'], escalate_after: 1h}]}
 """ % (slow.url, fast.url))
-        for i in range(12):  # more than the dispatcher's first workers
+        for i in range(12):  # more than the lane's max_concurrency
             post(d, {"labels": {"alertname": "Slow%d" % i, "who": "p1"}})
         wait_until(lambda: slow.arrived >= 2, "two sends hanging at the slow receiver")
         post(d, {"labels": {"alertname": "Fast", "who": "p2"}})
@@ -216,6 +227,11 @@ escalations:
         slow.gate.set()
         wait_until(lambda: len(slow.messages()) == 12, "all of the slow channel's messages")
         self.assertEqual(slow.max_in_flight, 2)
+        # One thread per lane, named for `top -H`, beside the daemon's own.
+        names = thread_names(d.proc.pid)
+        for name in ("http", "engine", "store", "checkpoint", "n:slow", "n:fast"):
+            self.assertIn(name, names)
+        self.assertEqual(names.count("n:slow"), 1, names)
 
     def test_rate_limit_spaces_sends(self):
         sink = self.sink()

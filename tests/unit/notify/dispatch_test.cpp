@@ -1,8 +1,19 @@
 #include <doctest/doctest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "notify/dispatcher.h"
 #include "notify/rate.h"
@@ -41,42 +52,55 @@ TEST_CASE("a token bucket allows its burst, then one per 1/rate") {
 
 namespace {
 
+namespace asio = boost::asio;
+
 rota::notify::Message Msg(std::string id) {
   rota::notify::Message m;
   m.id = std::move(id);
+  m.body = rota::notify::MakeBody(boost::json::object{{"id", m.id}});
   return m;
 }
 
-// A channel whose sends block until released, counting how many run at once.
-class GatedChannel final : public rota::notify::Channel {
+// A real HTTP receiver on loopback that holds every request until Open(),
+// counting how many it holds at once. One thread per connection.
+class GatedReceiver {
  public:
-  GatedChannel(std::string name, int limit) : name_(std::move(name)) {
-    set_limits({limit, 0, 1});
+  GatedReceiver() : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    accept_ = std::thread([this] { AcceptLoop(); });
   }
-  rota::notify::SendResult Send(const rota::notify::Message&) override {
-    std::unique_lock lock(mu_);
-    ++in_flight_;
-    peak_ = std::max(peak_, in_flight_);
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return open_; });
-    --in_flight_;
-    ++sent_;
-    return {rota::notify::SendOutcome::kDelivered, 1, "ok"};
+  ~GatedReceiver() {
+    Open();
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    // Unblocks accept(); the loop sees closing_ and ends.
+    asio::ip::tcp::socket poke(io_);
+    boost::system::error_code ec;
+    poke.connect(acceptor_.local_endpoint(), ec);
+    accept_.join();
+    for (auto& t : connections_) {
+      t.join();
+    }
   }
-  [[nodiscard]] const std::string& name() const override { return name_; }
-  [[nodiscard]] std::string_view type() const override { return "test"; }
+  GatedReceiver(const GatedReceiver&) = delete;
+  GatedReceiver& operator=(const GatedReceiver&) = delete;
+
+  [[nodiscard]] std::string Url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hook";
+  }
   void Open() {
     std::lock_guard lock(mu_);
     open_ = true;
     cv_.notify_all();
   }
-  bool WaitInFlight(int n) {
+  bool WaitHeld(int n) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, 30s, [&] { return in_flight_ >= n; });
+    return cv_.wait_for(lock, 30s, [&] { return held_ >= n; });
   }
-  int InFlight() {
+  int Held() {
     std::lock_guard lock(mu_);
-    return in_flight_;
+    return held_;
   }
   int Peak() {
     std::lock_guard lock(mu_);
@@ -84,14 +108,72 @@ class GatedChannel final : public rota::notify::Channel {
   }
 
  private:
-  std::string name_;
+  void AcceptLoop() {
+    while (true) {
+      asio::ip::tcp::socket s(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(s, ec);
+      std::lock_guard lock(mu_);
+      if (ec || closing_) {
+        return;
+      }
+      connections_.emplace_back([this, s = std::move(s)]() mutable { Serve(std::move(s)); });
+    }
+  }
+  void Serve(asio::ip::tcp::socket s) {
+    std::string buf;
+    while (true) {
+      boost::system::error_code ec;
+      const std::size_t head = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n", ec);
+      if (ec) {
+        return;
+      }
+      std::size_t length = 0;
+      const auto at = buf.find("Content-Length: ");
+      if (at != std::string::npos && at < head) {
+        length = std::stoul(buf.substr(at + 16));
+      }
+      if (buf.size() < head + length) {
+        asio::read(s, asio::dynamic_buffer(buf), asio::transfer_exactly(head + length - buf.size()), ec);
+      }
+      buf.erase(0, head + length);
+      {
+        std::unique_lock lock(mu_);
+        ++held_;
+        peak_ = std::max(peak_, held_);
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return open_; });
+        --held_;
+      }
+      asio::write(s, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")), ec);
+      if (ec) {
+        return;
+      }
+    }
+  }
+
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread accept_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool open_ = false;
-  int in_flight_ = 0;
-  int peak_ = 0;
-  int sent_ = 0;
+  std::vector<std::thread> connections_;  // guarded by mu_
+  bool open_ = false;                     // guarded by mu_
+  bool closing_ = false;                  // guarded by mu_
+  int held_ = 0;                          // guarded by mu_
+  int peak_ = 0;                          // guarded by mu_
 };
+
+std::shared_ptr<rota::notify::Channel> Webhook(const std::string& name, const std::string& url,
+                                               int max_concurrency) {
+  rota::config::Channel c;
+  c.name = name;
+  c.type = rota::config::ChannelType::kWebhook;
+  c.url = rota::config::Secret(url);
+  c.max_concurrency = max_concurrency;
+  c.timeout = 60s;
+  return rota::notify::MakeChannel(c);
+}
 
 }  // namespace
 
@@ -99,32 +181,65 @@ TEST_CASE("each channel is its own lane: a blocked channel holds only itself") {
   std::mutex mu;
   std::condition_variable cv;
   std::map<std::string, int> done;
-  rota::notify::Dispatcher d(1, [&](const rota::notify::Message&, const rota::notify::Channel& ch,
-                                    const rota::notify::SendResult&) {
+  std::map<std::string, int> delivered;
+  rota::notify::GlobalInit();
+  rota::notify::Dispatcher d([&](std::vector<rota::notify::Completed> results) {
     std::lock_guard lock(mu);
-    ++done[ch.name()];
+    for (const auto& r : results) {
+      ++done[r.channel];
+      delivered[r.channel] += r.result.outcome == rota::notify::SendOutcome::kDelivered ? 1 : 0;
+    }
     cv.notify_all();
   });
-  auto slow = std::make_shared<GatedChannel>("slow", 3);
-  auto fast = std::make_shared<GatedChannel>("fast", 1);
-  fast->Open();
+  GatedReceiver slow_receiver;
+  GatedReceiver fast_receiver;
+  fast_receiver.Open();
+  auto slow = Webhook("slow", slow_receiver.Url(), 3);
+  auto fast = Webhook("fast", fast_receiver.Url(), 1);
   for (int i = 0; i < 10; ++i) {
     d.Submit(Msg(std::to_string(i)), slow);
   }
-  REQUIRE(slow->WaitInFlight(3));
+  // Three requests held at the receiver at once: max_concurrency, on one
+  // lane's thread.
+  REQUIRE(slow_receiver.WaitHeld(3));
   d.Submit(Msg("f"), fast);
   {
     std::unique_lock lock(mu);
     REQUIRE(cv.wait_for(lock, 30s, [&] { return done["fast"] == 1; }));
   }
-  CHECK(slow->InFlight() == 3);
+  CHECK(delivered["fast"] == 1);
+  CHECK(slow_receiver.Held() == 3);
   CHECK(d.Queued() == 7);
-  CHECK(d.Workers() >= 4);
-  slow->Open();
+  CHECK(d.InFlight() == 3);
+  CHECK(d.Lanes() == 2);
+  slow_receiver.Open();
   {
     std::unique_lock lock(mu);
     REQUIRE(cv.wait_for(lock, 30s, [&] { return done["slow"] == 10; }));
   }
-  CHECK(slow->Peak() == 3);
+  CHECK(delivered["slow"] == 10);
+  CHECK(slow_receiver.Peak() == 3);
   d.Stop(0ms);
+}
+
+TEST_CASE("Stop lets sends in flight finish until the deadline, then abandons them") {
+  std::atomic<int> done{0};
+  rota::notify::GlobalInit();
+  GatedReceiver receiver;
+  rota::notify::Dispatcher d([&](std::vector<rota::notify::Completed> results) {
+    done += static_cast<int>(results.size());
+  });
+  auto hook = Webhook("hook", receiver.Url(), 2);
+  for (int i = 0; i < 4; ++i) {
+    d.Submit(Msg(std::to_string(i)), hook);
+  }
+  REQUIRE(receiver.WaitHeld(2));
+  // Held past the deadline: Stop returns without their results, and what
+  // is queued is dropped (the outbox still has it, to send after restart).
+  d.Stop(50ms);
+  CHECK(done.load() == 0);
+  CHECK(d.InFlight() == 0);
+  CHECK(d.Queued() == 0);
+  d.Submit(Msg("late"), hook);  // after Stop: ignored
+  CHECK(d.Queued() == 0);
 }
