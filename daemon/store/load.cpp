@@ -40,7 +40,9 @@ void LoadRange(const std::string& path, const AlertDecoder& decoder, Range& rang
     return;
   }
   auto rows = (*db)->Prepare(
-      "SELECT id, doc, updated_at, ends_at FROM alerts WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
+      "SELECT a.id, a.doc, coalesce(s.updated_at, a.updated_at), "
+      "CASE WHEN s.id IS NULL THEN a.ends_at ELSE s.ends_at END "
+      "FROM alerts a LEFT JOIN alert_seen s ON s.id = a.id WHERE a.id BETWEEN ?1 AND ?2 ORDER BY a.id");
   if (!rows) {
     range.status = Fail(rows.error());
     return;
@@ -60,7 +62,7 @@ void LoadRange(const std::string& path, const AlertDecoder& decoder, Range& rang
       range.skipped.push_back({rows->Int(0), a.error().message()});
       continue;
     }
-    // The columns a re-send moves are authoritative (migration 0003).
+    // What a re-send moves is authoritative (migrations 0003 and 0004).
     a->updated_at = TimePoint{std::chrono::milliseconds(rows->Int(2))};
     const auto ends = rows->OptInt(3);
     a->ends_at = ends ? std::optional<TimePoint>(TimePoint{std::chrono::milliseconds(*ends)})

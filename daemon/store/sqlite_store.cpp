@@ -64,14 +64,25 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
   if (!up) {
     return Fail(up.error());
   }
+  // A full write carries last-seen and endsAt itself: a re-send's row in
+  // alert_seen (migration 0004) would override them at load.
+  auto unseen = db.Cached("DELETE FROM alert_seen WHERE id = ?1");
+  if (!unseen) {
+    return Fail(unseen.error());
+  }
   for (const auto& a : b.alerts) {
     (*up)->Bind(1, static_cast<std::int64_t>(a.id)).Bind(2, a.key);
     (*up)->Bind(3, engine::AlertStateName(a.state)).Bind(4, a.updated_ms).Bind(5, a.ends_ms);
     if (auto r = (*up)->Bind(6, a.resolved_ms).Bind(7, a.doc).Run(); !r) {
       return r;
     }
+    if (auto r = (*unseen)->Bind(1, static_cast<std::int64_t>(a.id)).Run(); !r) {
+      return r;
+    }
   }
-  auto touch = db.Cached("UPDATE alerts SET updated_at=?2, ends_at=?3 WHERE id=?1");
+  auto touch = db.Cached(
+      "INSERT INTO alert_seen(id, updated_at, ends_at) VALUES (?1,?2,?3) ON CONFLICT(id) DO UPDATE "
+      "SET updated_at=excluded.updated_at, ends_at=excluded.ends_at");
   if (!touch) {
     return Fail(touch.error());
   }
@@ -87,6 +98,9 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
   }
   for (auto id : b.forgotten) {
     if (auto r = (*del)->Bind(1, static_cast<std::int64_t>(id)).Run(); !r) {
+      return r;
+    }
+    if (auto r = (*unseen)->Bind(1, static_cast<std::int64_t>(id)).Run(); !r) {
       return r;
     }
   }

@@ -3,9 +3,10 @@
 // the same contract suite (tests/unit/store/contract_test.cpp).
 //
 // What is stored:
-//   alerts     one row per alert: the engine's state of it as a document,
-//              plus the columns a re-send moves (updated_at, ends_at), so a
-//              re-send is a small update, never a rewrite of the document
+//   alerts     one row per alert: the engine's state of it as a document
+//   alert_seen what a re-send moves (updated_at, ends_at), in a narrow table
+//              of its own: a re-send is a small write that dirties a page per
+//              couple of hundred alerts, never a rewrite of the document
 //   outbox     one row per notification and contact, written with the
 //              decision that made it; its state and next attempt are marks
 //   silences, overrides   the run-time ones (the config's live in the config)

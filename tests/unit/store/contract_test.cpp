@@ -140,6 +140,45 @@ TEST_CASE("store contract: alerts round trip, a touch moves only last-seen and e
   }
 }
 
+TEST_CASE("store contract: the later of a touch and a full write decides last-seen and endsAt") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
+    auto s = Fresh(backend, dir.path(), *f.config);
+    store::Batch first;
+    first.alerts = {f.Row(a)};
+    REQUIRE(WriteAndWait(*s, std::move(first)).has_value());
+    store::Batch touch;
+    touch.touches.push_back({a, At("2026-11-23T09:05:00Z").time_since_epoch().count(),
+                             At("2026-11-23T10:00:00Z").time_since_epoch().count()});
+    REQUIRE(WriteAndWait(*s, std::move(touch)).has_value());
+    // A full write after the touch carries its own values (here the
+    // engine's, from before the touch): it wins.
+    store::Batch rewrite;
+    rewrite.alerts = {f.Row(a)};
+    REQUIRE(WriteAndWait(*s, std::move(rewrite)).has_value());
+    auto st = Restart(backend, dir.path(), *f.config, s);
+    auto alerts = AllAlerts(st);
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].updated_at == At("2026-11-23T09:00:00Z"));
+    CHECK_FALSE(alerts[0].ends_at.has_value());
+    // And a touch after that full write wins again (Restart left `s` open
+    // and loaded).
+    store::Batch again;
+    again.touches.push_back({a, At("2026-11-23T09:07:00Z").time_since_epoch().count(),
+                             At("2026-11-23T11:00:00Z").time_since_epoch().count()});
+    REQUIRE(WriteAndWait(*s, std::move(again)).has_value());
+    st = Restart(backend, dir.path(), *f.config, s);
+    alerts = AllAlerts(st);
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].updated_at == At("2026-11-23T09:07:00Z"));
+    REQUIRE(alerts[0].ends_at.has_value());
+    CHECK(*alerts[0].ends_at == At("2026-11-23T11:00:00Z"));
+  }
+}
+
 TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
   for (const auto& backend : Backends()) {
     CAPTURE(backend.name);
