@@ -41,8 +41,8 @@ class Host {
   [[nodiscard]] virtual Snapshot Current() const = 0;
   // The shell's clock. Any thread.
   [[nodiscard]] virtual TimePoint Now() const = 0;
-  // Counts an event by source and outcome (rota_events_received_total). Any thread.
-  virtual void CountEvent(const std::string& source, std::string_view outcome) = 0;
+  // Counts `n` events by source and outcome (rota_events_received_total). Any thread.
+  virtual void CountEvent(const std::string& source, std::string_view outcome, std::size_t n) = 0;
 
   // --- On the strand only. ---
   [[nodiscard]] virtual const config::Config& Config() const = 0;

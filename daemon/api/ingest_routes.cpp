@@ -3,6 +3,8 @@
 // goes out after the commit.
 #include <boost/json.hpp>
 
+#include <array>
+
 #include "api/routes.h"
 #include "api/views.h"
 #include "ingest/decode.h"
@@ -22,24 +24,32 @@ ingest::Limits LimitsOf(const config::Config& c) {
 }
 
 // How an answer is shaped once the events are durable.
-using Answer = std::function<http::Response(json::array results)>;
+using Answer = std::function<http::Response(std::vector<engine::IngestResult> results)>;
 
-// On the strand: feeds the events to the engine, commits, then answers.
+// On the strand: feeds the events to the engine, commits, then answers. The
+// strand keeps only the results; the answer's JSON is made on the
+// connection's thread (Response::render).
 void Feed(Host& host, const std::string& source, std::vector<engine::Event> events,
           Answer answer, http::Reply reply) {
   host.Post([&host, source, events = std::move(events), answer = std::move(answer),
              reply = std::move(reply)]() mutable {
     const TimePoint now = host.Now();
-    json::array results;
+    std::vector<engine::IngestResult> results;
     results.reserve(events.size());
+    std::array<std::size_t, engine::kOutcomeCount> counts{};
     for (const auto& e : events) {
-      const auto r = host.Engine().Ingest(e, now);
-      host.CountEvent(source, engine::OutcomeName(r.status));
+      auto r = host.Engine().Ingest(e, now);
+      ++counts.at(static_cast<std::size_t>(r.status));
       if (r.status == engine::Outcome::kUnrouted) {
         log::Warn("unrouted alert: no route matches",
                   {{"source", source}, {"key", r.key}, {"labels", e.labels.ToString()}});
       }
-      results.push_back(IngestResultJson(r));
+      results.push_back(std::move(r));
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] > 0) {
+        host.CountEvent(source, engine::OutcomeName(static_cast<engine::Outcome>(i)), counts[i]);
+      }
     }
     // 202 only once durable (group commit); 503 with Retry-After otherwise.
     host.CommitAndAnswer([reply = std::move(reply), answer = std::move(answer),
@@ -60,12 +70,15 @@ void IngestRoute(http::Router& router, Host& host, const std::string& path,
     const auto config = host.Current().config;
     auto events = decode(req.body, LimitsOf(*config), *config, host.Now());
     if (!events) {
-      host.CountEvent(source, "invalid");
+      host.CountEvent(source, "invalid", 1);
       reply(http::Response::Error(400, events.error().message()));
       return;
     }
-    Feed(host, source, std::move(*events), [](json::array results) {
-      return JsonResponse(202, json::object{{"alerts", std::move(results)}});
+    Feed(host, source, std::move(*events), [](std::vector<engine::IngestResult> results) {
+      http::Response r;
+      r.status = 202;
+      r.render = [results = std::move(results)] { return IngestResultsJson(results); };
+      return r;
     }, std::move(reply));
   });
 }
@@ -82,7 +95,7 @@ void PagerDutyRoute(http::Router& router, Host& host) {
     }
     auto decoded = ingest::DecodePagerDuty(req.body, LimitsOf(*config), keys);
     if (!decoded) {
-      host.CountEvent("pagerduty", "invalid");
+      host.CountEvent("pagerduty", "invalid", 1);
       json::array errors;
       const std::string msg = decoded.error().message();
       std::size_t start = 0;
@@ -100,7 +113,7 @@ void PagerDutyRoute(http::Router& router, Host& host) {
       return;
     }
     std::vector<engine::Event> events{std::move(decoded->event)};
-    Feed(host, "pagerduty", std::move(events), [key = decoded->dedup_key](json::array) {
+    Feed(host, "pagerduty", std::move(events), [key = decoded->dedup_key](std::vector<engine::IngestResult>) {
       return JsonResponse(202, json::object{{"status", "success"},
                                             {"message", "Event processed"},
                                             {"dedup_key", key}});

@@ -124,13 +124,34 @@ json::object TimelineEntryJson(const engine::Timeline::Entry& e) {
   return o;
 }
 
-json::object IngestResultJson(const engine::IngestResult& r) {
-  return json::object{{"id", r.id == 0 ? json::value(nullptr) : json::value(std::to_string(r.id))},
-                      {"fingerprint", r.key},
-                      {"status", engine::OutcomeName(r.status)},
-                      {"notified", Strings(r.notified)},
-                      {"held_until", Instant(r.held_until)},
-                      {"next_on_duty", Strings(r.next_on_duty)}};
+std::string IngestResultsJson(const std::vector<engine::IngestResult>& results) {
+  // One short-lived tree per answer: its nodes come from a stack buffer
+  // (heap only past it) instead of a malloc each.
+  unsigned char buffer[16384];
+  json::monotonic_resource scratch(buffer, sizeof buffer);
+  const json::storage_ptr sp(&scratch);
+  json::array alerts(sp);
+  alerts.reserve(results.size());
+  const auto strings = [&](const std::vector<std::string>& v) {
+    json::array a(sp);
+    for (const auto& s : v) {
+      a.emplace_back(s);
+    }
+    return a;
+  };
+  for (const auto& r : results) {
+    alerts.push_back(json::object(
+        {{"id", r.id == 0 ? json::value(nullptr, sp) : json::value(std::to_string(r.id), sp)},
+         {"fingerprint", r.key},
+         {"status", engine::OutcomeName(r.status)},
+         {"notified", strings(r.notified)},
+         {"held_until", r.held_until ? json::value(FormatRfc3339(*r.held_until), sp) : json::value(nullptr, sp)},
+         {"next_on_duty", strings(r.next_on_duty)}},
+        sp));
+  }
+  json::object body(sp);
+  body.emplace("alerts", std::move(alerts));
+  return json::serialize(body);
 }
 
 json::object SilenceJson(const rules::Silence& s, TimePoint now) {

@@ -33,7 +33,8 @@ boost::json::object AlertJson(const engine::Alert& a, const config::Config& conf
 // English.
 boost::json::object TimelineEntryJson(const engine::Timeline::Entry& e);
 // One entry of an ingest answer (DESIGN.md "HTTP API").
-boost::json::object IngestResultJson(const engine::IngestResult& r);
+// {"alerts": [one object per result]}, serialised: an ingest's 202 body.
+std::string IngestResultsJson(const std::vector<engine::IngestResult>& results);
 boost::json::object SilenceJson(const rules::Silence& s, TimePoint now);
 // `source`: "config" or "api".
 boost::json::object OverrideJson(const schedule::OverrideSpec& o, std::string_view source);

@@ -613,8 +613,8 @@ Result<void> Pipeline::RemoveOverride(const std::string& id) {
   return {};
 }
 
-void Pipeline::CountEvent(const std::string& source, std::string_view outcome) {
-  metrics_.EventReceived(source, std::string(outcome));
+void Pipeline::CountEvent(const std::string& source, std::string_view outcome, std::size_t n) {
+  metrics_.EventReceived(source, std::string(outcome), static_cast<double>(n));
 }
 
 void Pipeline::Stop(std::chrono::milliseconds deadline) {

@@ -56,7 +56,7 @@ class Pipeline final : public api::Host {
   void Post(std::function<void()> fn) override;
   [[nodiscard]] Snapshot Current() const override;
   [[nodiscard]] TimePoint Now() const override { return clock_.Now(); }
-  void CountEvent(const std::string& source, std::string_view outcome) override;
+  void CountEvent(const std::string& source, std::string_view outcome, std::size_t n) override;
   [[nodiscard]] const config::Config& Config() const override { return *config_; }
   engine::Engine& Engine() override { return *engine_; }
   void Commit(std::function<void(const Result<void>&)> then) override;

@@ -54,6 +54,8 @@ enum class Outcome {
   kDropped,       // nobody on duty and the policy says drop
   kUnknown,       // acknowledge/resolve for a key rota does not know
 };
+// How many outcomes there are (for tables indexed by Outcome).
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kUnknown) + 1;
 std::string_view OutcomeName(Outcome o);
 // The inverse of OutcomeName; kUnknown for a name it does not know.
 Outcome OutcomeFromName(std::string_view name);

@@ -36,11 +36,11 @@ std::string_view Request::Header(std::string_view lower_name) const {
 }
 
 Response Response::Text(int status, std::string body) {
-  return Response{status, "text/plain; charset=utf-8", std::move(body), {}};
+  return Response{status, "text/plain; charset=utf-8", std::move(body), {}, nullptr};
 }
 
 Response Response::Json(int status, std::string body) {
-  return Response{status, "application/json", std::move(body), {}};
+  return Response{status, "application/json", std::move(body), {}, nullptr};
 }
 
 Response Response::Error(int status, std::string_view message) {

@@ -46,6 +46,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, makes `body` on the connection's thread just before the write:
+  // a handler that answers from the engine's strand or the store's thread
+  // keeps the JSON building off them.
+  std::function<std::string()> render;
 
   static Response Text(int status, std::string body);
   static Response Json(int status, std::string body);

@@ -262,7 +262,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     for (const auto& [k, v] : r.headers) {
       res->set(k, v);
     }
-    res->body() = std::move(r.body);
+    res->body() = r.render ? r.render() : std::move(r.body);
     res->keep_alive(keep_alive_ && !stopping_);
     res->prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(server_->options.read_timeout);

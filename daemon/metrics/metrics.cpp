@@ -208,8 +208,8 @@ void Metrics::SetTeamSchedules(const std::vector<TeamSchedule>& teams) {
   }
 }
 
-void Metrics::EventReceived(const std::string& source, const std::string& outcome) {
-  events_->Add({{"source", source}, {"outcome", outcome}}).Increment();
+void Metrics::EventReceived(const std::string& source, const std::string& outcome, double n) {
+  events_->Add({{"source", source}, {"outcome", outcome}}).Increment(n);
 }
 
 void Metrics::SetAlerts(double firing, double acknowledged, double resolved, double held) {

@@ -65,7 +65,7 @@ class Metrics {
   void SetTeamSchedules(const std::vector<TeamSchedule>& teams);
 
   // The alert pipeline.
-  void EventReceived(const std::string& source, const std::string& outcome);
+  void EventReceived(const std::string& source, const std::string& outcome, double n);
   void SetAlerts(double firing, double acknowledged, double resolved, double held);
   void NotificationSent(const std::string& channel, const std::string& kind,
                         const std::string& outcome);
