@@ -45,13 +45,25 @@ void Writer::Checkpoints() {
     return;  // the writer's own fallback checkpoints keep the WAL bounded
   }
   std::uint64_t done = 0;
+  int copied_log = 0;  // the WAL's size in pages at the last complete copy
   std::unique_lock lock(mu_);
   while (!stopping_) {
     checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
     if (commits_ == done) {
       continue;
     }
-    const bool full = wal_pages_.load(std::memory_order_relaxed) >= kCheckpointPages;
+    // SQLite starts the WAL over (overwriting its blocks) only at a write
+    // transaction that begins when every frame has been copied. Under
+    // steady load the writer appends while this copies, so that never came:
+    // the WAL grew without bound and every commit's fdatasync also wrote the
+    // file's new size and blocks (0.18 ms against 0.13 ms for an overwrite
+    // here). So after a copy, the writer copies the few frames appended
+    // meanwhile itself, between two transactions (tail_), and the next one
+    // starts the WAL over. The next copy here waits until it has started
+    // over (it is shorter than at the last copy) or grown by another
+    // kCheckpointPages.
+    const int pages = wal_pages_.load(std::memory_order_relaxed);
+    const bool full = pages >= kCheckpointPages && (pages < copied_log || pages >= copied_log + kCheckpointPages);
     const bool idle = std::chrono::steady_clock::now() - last_commit_ >= kIdleCheckpoint;
     if (!full && !idle) {
       continue;
@@ -59,8 +71,13 @@ void Writer::Checkpoints() {
     done = commits_;
     lock.unlock();
     // PASSIVE: copies what no reader still needs, never blocks the writer.
-    (void)(*db)->Exec("PRAGMA wal_checkpoint(PASSIVE)");
-    wal_pages_.store(0, std::memory_order_relaxed);
+    int log = 0;
+    int copied = 0;
+    if (sqlite3_wal_checkpoint_v2((*db)->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
+        SQLITE_OK) {
+      copied_log = copied >= log ? log : 0;
+      tail_.store(copied >= log, std::memory_order_relaxed);
+    }
     lock.lock();
   }
 }
@@ -164,6 +181,11 @@ void Writer::Run() {
       std::lock_guard lock(mu_);
       ++commits_;
       last_commit_ = std::chrono::steady_clock::now();
+    }
+    if (tail_.exchange(false, std::memory_order_relaxed)) {
+      // Between two transactions nothing appends, so this copy reaches the
+      // WAL's end; it copies only what came since the checkpointer's copy.
+      sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }
   }
 }

@@ -12,8 +12,11 @@
 // or the writer has been idle for kIdleCheckpoint, not after every commit:
 // a checkpoint's fsync of the database file delays the commit fsyncs that
 // land during it (end-to-end p99 went from ~4 to ~86 ms when checkpoints
-// ran every 250 ms). The writer's connection still checkpoints by itself if
-// the WAL grows past kFallbackCheckpointPages.
+// ran every 250 ms). After each complete copy the writer copies the few
+// frames appended meanwhile itself, between two transactions, so that the
+// next one starts the WAL over: otherwise, under steady load, it never does
+// and the WAL grows without bound. The writer's connection still
+// checkpoints by itself if the WAL grows past kFallbackCheckpointPages.
 //
 // Thread-safety: Submit from any thread; callbacks run on the writer thread
 // and must be quick (post elsewhere for real work).
@@ -69,6 +72,7 @@ class Writer {
   std::uint64_t commits_ = 0;                // guarded by mu_
   std::chrono::steady_clock::time_point last_commit_;  // guarded by mu_
   std::atomic<int> wal_pages_{0};            // as of the last commit
+  std::atomic<bool> tail_{false};            // the checkpointer's copy is done: the writer copies the rest
   std::thread thread_;
   std::thread checkpointer_;
   // Set once the database file is found deleted or replaced: every later
