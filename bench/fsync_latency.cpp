@@ -3,9 +3,12 @@
 // rota answers an alert only after its decision is in the WAL and fsync'd,
 // so no end-to-end latency can beat this machine's fsync. This appends
 // `bytes` and calls fdatasync `count` times at `rate` per second (like a
-// spaced-out alert stream), then prints percentiles.
+// spaced-out alert stream), then prints percentiles. With `overwrite`, the
+// file is first written out and synced, and the writes then overwrite it
+// from the start: what a WAL that starts over costs (no new size or blocks
+// to sync).
 //
-//   bench/fsync_latency DIR [count=1000] [rate=20] [bytes=8192]
+//   bench/fsync_latency DIR [count=1000] [rate=20] [bytes=8192] [append|overwrite]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -32,6 +35,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::vector<char> block(bytes, 'x');
+  const bool overwrite = argc > 5 && std::string(argv[5]) == "overwrite";
+  if (overwrite) {
+    for (int i = 0; i < count; ++i) {
+      if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+        std::perror("write");
+        return 1;
+      }
+    }
+    if (::fsync(fd) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
+      std::perror("fsync/lseek");
+      return 1;
+    }
+  }
   std::vector<double> ms;
   ms.reserve(static_cast<std::size_t>(count));
   auto next = std::chrono::steady_clock::now();
@@ -51,7 +67,7 @@ int main(int argc, char** argv) {
   ::unlink(path.c_str());
   std::sort(ms.begin(), ms.end());
   const auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * static_cast<double>(ms.size())))]; };
-  std::printf("%d x (write %zu B + fdatasync) at %d/s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              count, bytes, rate, at(0.5), at(0.9), at(0.99), ms.back());
+  std::printf("%d x (%s %zu B + fdatasync) at %d/s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              count, overwrite ? "overwrite" : "write", bytes, rate, at(0.5), at(0.9), at(0.99), ms.back());
   return 0;
 }
