@@ -106,6 +106,13 @@ std::vector<engine::Alert> AllAlerts(const store::State& st) {
   return out;
 }
 
+// A batch with one re-send: last-seen and endsAt of `id` move.
+store::Batch Touch(engine::AlertId id, const std::string& seen, const std::string& ends) {
+  store::Batch b;
+  b.touches.push_back({id, At(seen).time_since_epoch().count(), At(ends).time_since_epoch().count()});
+  return b;
+}
+
 }  // namespace
 
 TEST_CASE("store contract: alerts round trip, a touch moves only last-seen and endsAt") {
@@ -120,10 +127,7 @@ TEST_CASE("store contract: alerts round trip, a touch moves only last-seen and e
     batch.alerts = {f.Row(a), f.Row(b)};
     batch.next_alert_id = f.engine->next_alert_id();
     REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
-    store::Batch touch;
-    touch.touches.push_back({a, At("2026-11-23T09:05:00Z").time_since_epoch().count(),
-                             At("2026-11-23T10:00:00Z").time_since_epoch().count()});
-    REQUIRE(WriteAndWait(*s, std::move(touch)).has_value());
+    REQUIRE(WriteAndWait(*s, Touch(a, "2026-11-23T09:05:00Z", "2026-11-23T10:00:00Z")).has_value());
     const auto st = Restart(backend, dir.path(), *f.config, s);
     const auto alerts = AllAlerts(st);
     REQUIRE(alerts.size() == 2);
@@ -150,10 +154,7 @@ TEST_CASE("store contract: the later of a touch and a full write decides last-se
     store::Batch first;
     first.alerts = {f.Row(a)};
     REQUIRE(WriteAndWait(*s, std::move(first)).has_value());
-    store::Batch touch;
-    touch.touches.push_back({a, At("2026-11-23T09:05:00Z").time_since_epoch().count(),
-                             At("2026-11-23T10:00:00Z").time_since_epoch().count()});
-    REQUIRE(WriteAndWait(*s, std::move(touch)).has_value());
+    REQUIRE(WriteAndWait(*s, Touch(a, "2026-11-23T09:05:00Z", "2026-11-23T10:00:00Z")).has_value());
     // A full write after the touch carries its own values (here the
     // engine's, from before the touch): it wins.
     store::Batch rewrite;
@@ -166,10 +167,7 @@ TEST_CASE("store contract: the later of a touch and a full write decides last-se
     CHECK_FALSE(alerts[0].ends_at.has_value());
     // And a touch after that full write wins again (Restart left `s` open
     // and loaded).
-    store::Batch again;
-    again.touches.push_back({a, At("2026-11-23T09:07:00Z").time_since_epoch().count(),
-                             At("2026-11-23T11:00:00Z").time_since_epoch().count()});
-    REQUIRE(WriteAndWait(*s, std::move(again)).has_value());
+    REQUIRE(WriteAndWait(*s, Touch(a, "2026-11-23T09:07:00Z", "2026-11-23T11:00:00Z")).has_value());
     st = Restart(backend, dir.path(), *f.config, s);
     alerts = AllAlerts(st);
     REQUIRE(alerts.size() == 1);
