@@ -159,7 +159,20 @@ Result<void> WriteOutbox(Db& db, const Batch& b) {
   if (!mark) {
     return Fail(mark.error());
   }
+  // A delivered notification is done: its row goes. Moving it from the
+  // pending index to the finished one (as failed rows are) was a sixth of
+  // the WAL frames an alert costs, for a row nothing reads again.
+  auto done = db.Cached("DELETE FROM outbox WHERE idempotency_key=?1");
+  if (!done) {
+    return Fail(done.error());
+  }
   for (const auto& m : b.marks) {
+    if (m.state == OutboxState::kDelivered) {
+      if (auto r = (*done)->Bind(1, m.key).Run(); !r) {
+        return r;
+      }
+      continue;
+    }
     (*mark)->Bind(1, m.key).Bind(2, OutboxStateName(m.state));
     (*mark)->Bind(3, static_cast<std::int64_t>(m.attempts));
     (*mark)->Bind(4, m.state == OutboxState::kPending ? std::optional<std::int64_t>(m.next_attempt_ms)

@@ -8,7 +8,9 @@
 //              of its own: a re-send is a small write that dirties a page per
 //              couple of hundred alerts, never a rewrite of the document
 //   outbox     one row per notification and contact, written with the
-//              decision that made it; its state and next attempt are marks
+//              decision that made it; its state and next attempt are marks.
+//              A delivered one's row is deleted; failed and rejected ones
+//              stay until retention
 //   silences, overrides   the run-time ones (the config's live in the config)
 //   meta       the next alert id, so an id is never handed out twice (not
 //              even after its row was pruned or could not be decoded)

@@ -108,3 +108,36 @@ TEST_CASE("sqlite: a store of schema 2 migrates forward; endsAt comes from the d
   CHECK(a.ends_at->time_since_epoch().count() == 99000);
   CHECK(st->next_alert_id == 6);
 }
+
+TEST_CASE("sqlite: a delivered notification's row is deleted; failed and rejected rows stay until retention") {
+  TempDir dir;
+  const auto config = rota::testing::LoadConfig(kConfig);
+  {
+    auto s = store::OpenSqlite({dir.path()}, nullptr);
+    REQUIRE(s.has_value());
+    REQUIRE((*s)->Load(*config).has_value());
+    const auto write = [&](store::Batch b) {
+      std::promise<Result<void>> done;
+      (*s)->Write(std::move(b), [&](const Result<void>& r) { done.set_value(r); });
+      REQUIRE(done.get_future().get().has_value());
+    };
+    store::Batch rows;
+    for (const char* key : {"k1", "k2"}) {
+      rows.outbox.push_back({key, "hooks", "alice", "alert", "{}", 1000, 1000, 0});
+    }
+    write(std::move(rows));
+    store::Batch marks;
+    marks.marks.push_back({"k1", store::OutboxState::kDelivered, 1, 0, "HTTP 200"});
+    marks.marks.push_back({"k2", store::OutboxState::kFailed, 1, 0, "HTTP 400"});
+    write(std::move(marks));
+    (*s)->Stop();
+  }
+  auto db = Raw(dir.path());
+  auto q = db->Prepare("SELECT idempotency_key, state FROM outbox ORDER BY idempotency_key");
+  REQUIRE(q.has_value());
+  std::vector<std::string> rows;
+  while (q->Step().value()) {
+    rows.push_back(q->Text(0) + ":" + q->Text(1));
+  }
+  CHECK(rows == std::vector<std::string>{"k2:failed"});
+}
