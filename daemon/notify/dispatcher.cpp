@@ -84,111 +84,81 @@ std::size_t Dispatcher::Lanes() const {
   return lanes_.size();
 }
 
+namespace {
+
+using Item = std::pair<Message, std::shared_ptr<Channel>>;
+
+struct Flight {
+  std::shared_ptr<Channel> channel;  // outlives its attempt (declared first)
+  std::unique_ptr<Attempt> attempt;
+  Message message;
+};
+using Flights = std::unordered_map<CURL*, Flight>;
+
+// Sets each item's attempt up and adds it to the multi handle; what has
+// nothing to send (a log channel, a message that does not render) is done.
+void StartAll(CURLM* multi, std::vector<Item>& items, Flights& flights, std::vector<Completed>& done) {
+  for (auto& [m, channel] : items) {
+    Started s = channel->Start(m);
+    if (!s.attempt) {
+      done.push_back({std::move(m), channel->name(), std::move(s.result)});
+      continue;
+    }
+    CURL* easy = s.attempt->easy();
+    if (multi == nullptr || curl_multi_add_handle(multi, easy) != CURLM_OK) {
+      // No multi handle (out of memory at the lane's start): this one
+      // attempt runs to its end here.
+      const CURLcode rc = curl_easy_perform(easy);
+      done.push_back({std::move(m), channel->name(), s.attempt->Finish(static_cast<int>(rc))});
+      continue;
+    }
+    flights.emplace(easy, Flight{channel, std::move(s.attempt), std::move(m)});
+  }
+  items.clear();
+}
+
+// Moves every transfer along and collects those that ended.
+void Reap(CURLM* multi, Flights& flights, std::vector<Completed>& done) {
+  if (multi == nullptr) {
+    return;
+  }
+  int running = 0;
+  curl_multi_perform(multi, &running);
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) {
+      continue;
+    }
+    CURL* easy = msg->easy_handle;
+    const CURLcode rc = msg->data.result;  // msg is invalid after remove
+    curl_multi_remove_handle(multi, easy);
+    auto it = flights.find(easy);
+    if (it == flights.end()) {
+      continue;
+    }
+    SendResult r = it->second.attempt->Finish(static_cast<int>(rc));
+    done.push_back({std::move(it->second.message), it->second.channel->name(), std::move(r)});
+    flights.erase(it);
+  }
+}
+
+}  // namespace
+
 void Dispatcher::Run(Lane& lane) {
   SetThreadName("n:" + lane.name);
-  struct Flight {
-    std::shared_ptr<Channel> channel;  // outlives its attempt (declared first)
-    std::unique_ptr<Attempt> attempt;
-    Message message;
-  };
-  std::unordered_map<CURL*, Flight> flights;
-  std::vector<std::pair<Message, std::shared_ptr<Channel>>> starting;
+  Flights flights;
+  std::vector<Item> starting;
   std::vector<Completed> done;
-  while (true) {
-    // Take what the lane's limits allow.
-    {
-      std::lock_guard lock(mu_);
-      if (lane.quit) {
-        break;
-      }
-      const auto now = SteadyClock::now();
-      while (!lane.queue.empty() && lane.in_flight < Slots(lane.limits) && lane.bucket.TryTake(now)) {
-        starting.push_back(std::move(lane.queue.front()));
-        lane.queue.pop_front();
-        --queued_;
-        ++lane.in_flight;
-        ++in_flight_;
-      }
-    }
-    for (auto& [m, channel] : starting) {
-      Started s = channel->Start(m);
-      if (!s.attempt) {
-        done.push_back({std::move(m), channel->name(), std::move(s.result)});
-        continue;
-      }
-      CURL* easy = s.attempt->easy();
-      if (lane.multi == nullptr || curl_multi_add_handle(lane.multi, easy) != CURLM_OK) {
-        // No multi handle (out of memory at the lane's start): this one
-        // attempt runs to its end here.
-        const CURLcode rc = curl_easy_perform(easy);
-        done.push_back({std::move(m), channel->name(), s.attempt->Finish(static_cast<int>(rc))});
-        continue;
-      }
-      flights.emplace(easy, Flight{channel, std::move(s.attempt), std::move(m)});
-    }
-    starting.clear();
-    // Move every transfer along; collect those that ended.
-    if (lane.multi != nullptr) {
-      int running = 0;
-      curl_multi_perform(lane.multi, &running);
-      int left = 0;
-      while (CURLMsg* msg = curl_multi_info_read(lane.multi, &left)) {
-        if (msg->msg != CURLMSG_DONE) {
-          continue;
-        }
-        CURL* easy = msg->easy_handle;
-        const CURLcode rc = msg->data.result;  // msg is invalid after remove
-        curl_multi_remove_handle(lane.multi, easy);
-        auto it = flights.find(easy);
-        if (it == flights.end()) {
-          continue;
-        }
-        SendResult r = it->second.attempt->Finish(static_cast<int>(rc));
-        done.push_back({std::move(it->second.message), it->second.channel->name(), std::move(r)});
-        flights.erase(it);
-      }
-    }
+  while (Take(lane, starting)) {
+    StartAll(lane.multi, starting, flights, done);
+    Reap(lane.multi, flights, done);
     if (!done.empty()) {
-      const auto n = static_cast<int>(done.size());
-      if (done_) {
-        done_(std::exchange(done, {}));
-      }
-      done.clear();
-      {
-        std::lock_guard lock(mu_);
-        lane.in_flight -= n;
-        in_flight_ -= static_cast<std::size_t>(n);
-      }
-      idle_cv_.notify_all();
+      Deliver(lane, done);
       continue;  // slots were freed: take more before sleeping
     }
-    // Sleep until a transfer moves, libcurl's next timeout, the next token,
-    // or a Submit. The check and the flag are under one lock, so a Submit
-    // either is seen here or wakes the poll.
-    int wait_ms = kIdleWaitMs;
-    {
-      std::lock_guard lock(mu_);
-      if (lane.quit) {
-        break;
-      }
-      const auto now = SteadyClock::now();
-      if (!lane.queue.empty() && lane.in_flight < Slots(lane.limits)) {
-        const auto at = lane.bucket.NextAt(now);
-        if (at <= now) {
-          continue;
-        }
-        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(at - now).count();
-        wait_ms = static_cast<int>(std::clamp<std::int64_t>(ms, 1, kIdleWaitMs));
-      }
-      lane.sleeping = true;
+    if (!Sleep(lane)) {
+      break;
     }
-    if (lane.multi != nullptr) {
-      curl_multi_poll(lane.multi, nullptr, 0, wait_ms, nullptr);
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 10)));
-    }
-    std::lock_guard lock(mu_);
-    lane.sleeping = false;
   }
   // Past Stop's deadline: what is still in flight is abandoned. It stays
   // pending in the outbox and goes out again, same Idempotency-Key, after
@@ -200,6 +170,67 @@ void Dispatcher::Run(Lane& lane) {
   in_flight_ -= flights.size();
   lane.in_flight -= static_cast<int>(flights.size());
   flights.clear();
+}
+
+bool Dispatcher::Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr<Channel>>>& into) {
+  std::lock_guard lock(mu_);
+  if (lane.quit) {
+    return false;
+  }
+  const auto now = SteadyClock::now();
+  while (!lane.queue.empty() && lane.in_flight < Slots(lane.limits) && lane.bucket.TryTake(now)) {
+    into.push_back(std::move(lane.queue.front()));
+    lane.queue.pop_front();
+    --queued_;
+    ++lane.in_flight;
+    ++in_flight_;
+  }
+  return true;
+}
+
+void Dispatcher::Deliver(Lane& lane, std::vector<Completed>& done) {
+  const auto n = static_cast<int>(done.size());
+  if (done_) {
+    done_(std::exchange(done, {}));
+  }
+  done.clear();
+  {
+    std::lock_guard lock(mu_);
+    lane.in_flight -= n;
+    in_flight_ -= static_cast<std::size_t>(n);
+  }
+  idle_cv_.notify_all();
+}
+
+bool Dispatcher::Sleep(Lane& lane) {
+  // Until a transfer moves, libcurl's next timeout, the next token, or a
+  // Submit. The check and the flag are under one lock, so a Submit either
+  // is seen here or wakes the poll.
+  int wait_ms = kIdleWaitMs;
+  {
+    std::lock_guard lock(mu_);
+    if (lane.quit) {
+      return false;
+    }
+    const auto now = SteadyClock::now();
+    if (!lane.queue.empty() && lane.in_flight < Slots(lane.limits)) {
+      const auto at = lane.bucket.NextAt(now);
+      if (at <= now) {
+        return true;  // a token is there: take it without sleeping
+      }
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(at - now).count();
+      wait_ms = static_cast<int>(std::clamp<std::int64_t>(ms, 1, kIdleWaitMs));
+    }
+    lane.sleeping = true;
+  }
+  if (lane.multi != nullptr) {
+    curl_multi_poll(lane.multi, nullptr, 0, wait_ms, nullptr);
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 10)));
+  }
+  std::lock_guard lock(mu_);
+  lane.sleeping = false;
+  return true;
 }
 
 void Dispatcher::Stop(std::chrono::milliseconds deadline) {

@@ -59,7 +59,13 @@ class Dispatcher {
 
  private:
   struct Lane;
+  // A lane's thread: take what its limits allow, start it, reap what ended,
+  // deliver the results, sleep; until Stop's deadline.
   void Run(Lane& lane);
+  // False once the lane must quit.
+  bool Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr<Channel>>>& into);
+  void Deliver(Lane& lane, std::vector<Completed>& done);
+  bool Sleep(Lane& lane);
 
   Done done_;
   mutable std::mutex mu_;
