@@ -144,7 +144,7 @@ class WebhookChannel : public Channel {
       return {nullptr, {SendOutcome::kRejected, 1, body.error().message()}};
     }
     // A pooled handle saves the set-up; kept-alive connections live in the
-    // multi handle (or, for Send(), in the easy handle) that performs it.
+    // multi handle that performs it.
     Handle h = handles_.Take();
     if (h == nullptr) {
       return {nullptr, {SendOutcome::kFailed, 1, "curl_easy_init failed"}};
@@ -371,15 +371,6 @@ class EmailChannel final : public Channel {
 };
 
 }  // namespace
-
-SendResult Channel::Send(const Message& m) {
-  Started s = Start(m);
-  if (!s.attempt) {
-    return s.result;
-  }
-  const CURLcode rc = curl_easy_perform(static_cast<CURL*>(s.attempt->easy()));
-  return s.attempt->Finish(static_cast<int>(rc));
-}
 
 void GlobalInit() {
   static std::once_flag once;

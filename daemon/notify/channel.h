@@ -9,11 +9,10 @@
 // Each attempt is one try; the pipeline's outbox retries. Start() sets an
 // attempt up without sending: the Dispatcher runs every attempt of a channel
 // on one curl multi handle (one thread per channel, many sends in flight on
-// kept-alive connections); Send() runs one attempt to its end, for callers
-// that want to wait.
+// kept-alive connections).
 //
-// Thread-safety: Start() and Send() may be called from several threads at
-// once; an Attempt belongs to the thread that started it.
+// Thread-safety: Start() may be called from several threads at once; an
+// Attempt belongs to the thread that started it.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -93,8 +92,6 @@ class Channel {
  public:
   virtual ~Channel() = default;
   virtual Started Start(const Message& m) = 0;
-  // Start() and perform to the end on this thread.
-  SendResult Send(const Message& m);
   [[nodiscard]] virtual const std::string& name() const = 0;
   [[nodiscard]] virtual std::string_view type() const = 0;
   [[nodiscard]] const Limits& limits() const { return limits_; }
