@@ -11,12 +11,12 @@ namespace rota::api {
 
 namespace json = boost::json;
 
-json::value Instant(const std::optional<TimePoint>& t) {
-  return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
+json::value Instant(const std::optional<TimePoint>& t, const json::storage_ptr& sp) {
+  return t ? json::value(FormatRfc3339(*t), sp) : json::value(nullptr, sp);
 }
 
-json::array Strings(const std::vector<std::string>& v) {
-  json::array a;
+json::array Strings(const std::vector<std::string>& v, const json::storage_ptr& sp) {
+  json::array a(sp);
   a.reserve(v.size());
   for (const auto& s : v) {
     a.emplace_back(s);
@@ -132,21 +132,14 @@ std::string IngestResultsJson(const std::vector<engine::IngestResult>& results) 
   const json::storage_ptr sp(&scratch);
   json::array alerts(sp);
   alerts.reserve(results.size());
-  const auto strings = [&](const std::vector<std::string>& v) {
-    json::array a(sp);
-    for (const auto& s : v) {
-      a.emplace_back(s);
-    }
-    return a;
-  };
   for (const auto& r : results) {
     alerts.push_back(json::object(
         {{"id", r.id == 0 ? json::value(nullptr, sp) : json::value(std::to_string(r.id), sp)},
          {"fingerprint", r.key},
          {"status", engine::OutcomeName(r.status)},
-         {"notified", strings(r.notified)},
-         {"held_until", r.held_until ? json::value(FormatRfc3339(*r.held_until), sp) : json::value(nullptr, sp)},
-         {"next_on_duty", strings(r.next_on_duty)}},
+         {"notified", Strings(r.notified, sp)},
+         {"held_until", Instant(r.held_until, sp)},
+         {"next_on_duty", Strings(r.next_on_duty, sp)}},
         sp));
   }
   json::object body(sp);
