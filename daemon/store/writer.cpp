@@ -31,10 +31,26 @@ int Writer::OnWal(void* self, sqlite3* db, const char* /*name*/, int pages) {
   if (pages >= kFallbackCheckpointPages) {
     // The checkpointer is behind (or could not open its connection).
     sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (pages >= kCheckpointPages) {
+  } else if (w->CheckpointDue(pages)) {
     w->checkpoint_cv_.notify_one();
   }
   return SQLITE_OK;
+}
+
+bool Writer::CheckpointDue(int pages) const {
+  // SQLite starts the WAL over (overwriting its blocks) only at a write
+  // transaction that begins when every frame has been copied. Under steady
+  // load the writer appends while the checkpointer copies, so that never
+  // came: the WAL grew without bound and every commit's fdatasync also
+  // wrote the file's new size and blocks (0.18 ms against 0.13 ms for an
+  // overwrite here). So after a complete copy the writer copies the few
+  // frames appended meanwhile itself, between two transactions (tail_), and
+  // the next one starts the WAL over. The next copy is due once it has
+  // started over (it is shorter than at the last copy) and grown to
+  // kCheckpointPages, or grown by another kCheckpointPages without starting
+  // over.
+  const int copied = copied_log_.load(std::memory_order_relaxed);
+  return pages >= kCheckpointPages && (pages < copied || pages >= copied + kCheckpointPages);
 }
 
 void Writer::Checkpoints() {
@@ -45,25 +61,13 @@ void Writer::Checkpoints() {
     return;  // the writer's own fallback checkpoints keep the WAL bounded
   }
   std::uint64_t done = 0;
-  int copied_log = 0;  // the WAL's size in pages at the last complete copy
   std::unique_lock lock(mu_);
   while (!stopping_) {
     checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
     if (commits_ == done) {
       continue;
     }
-    // SQLite starts the WAL over (overwriting its blocks) only at a write
-    // transaction that begins when every frame has been copied. Under
-    // steady load the writer appends while this copies, so that never came:
-    // the WAL grew without bound and every commit's fdatasync also wrote the
-    // file's new size and blocks (0.18 ms against 0.13 ms for an overwrite
-    // here). So after a copy, the writer copies the few frames appended
-    // meanwhile itself, between two transactions (tail_), and the next one
-    // starts the WAL over. The next copy here waits until it has started
-    // over (it is shorter than at the last copy) or grown by another
-    // kCheckpointPages.
-    const int pages = wal_pages_.load(std::memory_order_relaxed);
-    const bool full = pages >= kCheckpointPages && (pages < copied_log || pages >= copied_log + kCheckpointPages);
+    const bool full = CheckpointDue(wal_pages_.load(std::memory_order_relaxed));
     const bool idle = std::chrono::steady_clock::now() - last_commit_ >= kIdleCheckpoint;
     if (!full && !idle) {
       continue;
@@ -75,7 +79,7 @@ void Writer::Checkpoints() {
     int copied = 0;
     if (sqlite3_wal_checkpoint_v2((*db)->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
         SQLITE_OK) {
-      copied_log = copied >= log ? log : 0;
+      copied_log_.store(copied >= log ? log : 0, std::memory_order_relaxed);
       tail_.store(copied >= log, std::memory_order_relaxed);
     }
     lock.lock();

@@ -58,6 +58,8 @@ class Writer {
   static constexpr std::chrono::milliseconds kIdleCheckpoint{1000};
   void Run();
   void Checkpoints();
+  // Whether a WAL of `pages` pages wants the checkpointer (any thread).
+  [[nodiscard]] bool CheckpointDue(int pages) const;
   // sqlite3_wal_hook: after each commit, with the WAL's size in pages.
   static int OnWal(void* self, struct sqlite3* db, const char* name, int pages);
 
@@ -72,6 +74,7 @@ class Writer {
   std::uint64_t commits_ = 0;                // guarded by mu_
   std::chrono::steady_clock::time_point last_commit_;  // guarded by mu_
   std::atomic<int> wal_pages_{0};            // as of the last commit
+  std::atomic<int> copied_log_{0};          // the WAL's pages at the last complete copy (0: none)
   std::atomic<bool> tail_{false};            // the checkpointer's copy is done: the writer copies the rest
   std::thread thread_;
   std::thread checkpointer_;
