@@ -14,6 +14,8 @@ packages=(
   libyaml-cpp-dev prometheus-cpp-dev doctest-dev libsqlite3-dev
   libexpected-dev libsystemd-dev libre2-dev libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev libbenchmark-dev
+  # the PostgreSQL backend (libpq) and its tests' throwaway cluster (tests/tools/pg_cluster.py)
+  libpq-dev postgresql-15 postgresql-client-15
   # test peers and tools: promtool, Alertmanager, SMTP server, systemd-analyze
   python3 prometheus prometheus-alertmanager python3-aiosmtpd systemd openssl
   # the .deb (make deb): dpkg-shlibdeps for its dependencies, man pages, lintian
@@ -40,7 +42,7 @@ fi
 # Debian's prometheus packages would start their own daemons from postinst; rota's
 # tests start their own on free ports, so keep the packaged services stopped.
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-for svc in prometheus prometheus-alertmanager; do
+for svc in prometheus prometheus-alertmanager postgresql; do
   if [ -x "/etc/init.d/$svc" ] && ! pidof systemd >/dev/null 2>&1; then
     "${sudo[@]}" "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
   fi

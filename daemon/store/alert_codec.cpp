@@ -313,4 +313,14 @@ Result<schedule::OverrideSpec> DecodeOverride(std::string_view doc) {
   }
 }
 
+std::uint64_t IdSerial(std::string_view id, std::string_view prefix) {
+  if (!id.starts_with(prefix)) {
+    return 0;
+  }
+  std::uint64_t n = 0;
+  const auto digits = id.substr(prefix.size());
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  return ec == std::errc() && end == digits.data() + digits.size() ? n : 0;
+}
+
 }  // namespace rota::store

@@ -5,6 +5,7 @@
 // Pure; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,5 +39,8 @@ Result<rules::Silence> DecodeSilence(std::string_view doc);
 
 std::string EncodeOverride(const schedule::OverrideSpec& o);
 Result<schedule::OverrideSpec> DecodeOverride(std::string_view doc);
+
+// N of a run-time id "<prefix>N" ("s-12", "o-3"), or 0.
+std::uint64_t IdSerial(std::string_view id, std::string_view prefix);
 
 }  // namespace rota::store

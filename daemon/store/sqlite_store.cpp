@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 
@@ -43,17 +42,6 @@ std::size_t State::AlertCount() const {
 }
 
 namespace {
-
-// N of "<prefix>N", or 0.
-std::uint64_t Serial(std::string_view id, std::string_view prefix) {
-  if (!id.starts_with(prefix)) {
-    return 0;
-  }
-  std::uint64_t n = 0;
-  const auto digits = id.substr(prefix.size());
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  return ec == std::errc() && end == digits.data() + digits.size() ? n : 0;
-}
 
 Result<void> WriteAlerts(Db& db, const Batch& b) {
   auto up = db.Cached(
@@ -219,7 +207,7 @@ Result<std::uint64_t> LoadDocs(Db& db, std::string_view table, std::string_view 
   std::uint64_t next = 1;
   while (rows->Step().value_or(false)) {
     const std::string id = rows->Text(0);
-    next = std::max(next, Serial(id, prefix) + 1);
+    next = std::max(next, IdSerial(id, prefix) + 1);
     if (auto item = decode(rows->TextView(1))) {
       out.push_back(std::move(*item));
     } else {

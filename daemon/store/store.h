@@ -23,6 +23,7 @@
 // Load() once, before the first Write(); Stop() once, last.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -155,5 +156,25 @@ struct SqliteOptions {
 };
 Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
                                           Store::CommitObserver observer);
+
+// The shared backend: PostgreSQL (storage.backend: postgres), for several
+// rotad on one database (docs/ha.md). Creates or migrates its schema
+// (store/migrations_pg/) under an advisory lock, so instances that start
+// together migrate once; a database newer than the binary is refused and
+// left untouched. Group commit on one writer thread as with SQLite; a batch's
+// `done` runs after PostgreSQL's COMMIT. A lost connection fails the batches
+// in flight with Error::Unavailable (ingest answers 503) and is opened again
+// by the next write.
+struct PostgresOptions {
+  std::string dsn;                // libpq connection string or URI; never logged
+  std::string instance;           // this rotad's name (application_name, the inbox)
+  std::size_t max_batch = 1000;   // batches per group commit
+  // Fencing: while it holds a non-zero epoch, every write checks in its own
+  // transaction that this epoch still leads, and fails (writing nothing)
+  // when another instance took over. Zero: no check (tools, tests).
+  std::shared_ptr<const std::atomic<std::int64_t>> epoch;
+};
+Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& options,
+                                            Store::CommitObserver observer);
 
 }  // namespace rota::store

@@ -12,6 +12,7 @@
 #include "config/roster_spec.h"
 #include "engine/engine.h"
 #include "store/alert_codec.h"
+#include "pg_test_util.h"
 #include "store/store.h"
 
 using namespace rota;
@@ -39,13 +40,24 @@ struct Backend {
 };
 
 std::vector<Backend> Backends() {
-  return {{"sqlite", [](const std::string& dir) {
-             store::SqliteOptions o;
-             o.dir = dir;
-             auto s = store::OpenSqlite(o, nullptr);
-             REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message()));
-             return std::move(*s);
-           }}};
+  std::vector<Backend> out = {{"sqlite", [](const std::string& dir) {
+                                 store::SqliteOptions o;
+                                 o.dir = dir;
+                                 auto s = store::OpenSqlite(o, nullptr);
+                                 REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message()));
+                                 return std::move(*s);
+                               }}};
+  if (const std::string admin = rota::testing::PgAdminDsn(); !admin.empty()) {
+    out.push_back({"postgres", [admin](const std::string& dir) {
+                     store::PostgresOptions o;
+                     o.dsn = rota::testing::PgDatabaseFor(admin, dir);
+                     o.instance = "test";
+                     auto s = store::OpenPostgres(o, nullptr);
+                     REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message()));
+                     return std::move(*s);
+                   }});
+  }
+  return out;
 }
 
 Result<void> WriteAndWait(store::Store& s, store::Batch b) {

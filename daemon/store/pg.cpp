@@ -1,0 +1,196 @@
+#include "store/pg.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+
+namespace rota::store {
+
+void PgRows::Clear::operator()(pg_result* r) const { PQclear(r); }
+
+PgRows::PgRows(pg_result* r) : r_(r) {}
+
+int PgRows::size() const { return r_ ? PQntuples(r_.get()) : 0; }
+
+bool PgRows::Null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+
+std::string_view PgRows::Text(int row, int col) const {
+  return {PQgetvalue(r_.get(), row, col), static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
+}
+
+std::int64_t PgRows::Int(int row, int col) const { return OptInt(row, col).value_or(0); }
+
+std::optional<std::int64_t> PgRows::OptInt(int row, int col) const {
+  if (Null(row, col)) {
+    return std::nullopt;
+  }
+  const auto t = Text(row, col);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || end != t.data() + t.size()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::int64_t PgRows::affected() const {
+  const char* n = r_ ? PQcmdTuples(r_.get()) : "";
+  std::int64_t v = 0;
+  std::from_chars(n, n + std::char_traits<char>::length(n), v);
+  return v;
+}
+
+namespace {
+
+// libpq's message, one line (it ends in newlines and may span several).
+std::string Message(const char* m) {
+  std::string s = m != nullptr ? m : "";
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  while (!s.empty() && s.back() == ' ') {
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn, std::string_view application) {
+  // connect_timeout bounds a connect to a host that does not answer; keepalives
+  // find a peer that vanished (a failed-over server) within ~20 s.
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", nullptr};
+  const std::string app(application);
+  const char* values[] = {dsn.c_str(), "5", app.c_str(), "10", "3", "3", nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (c == nullptr) {
+    return Fail(Error::Unavailable("PostgreSQL: out of memory while connecting"));
+  }
+  auto conn = std::unique_ptr<PgConn>(new PgConn(c));
+  if (PQstatus(c) != CONNECTION_OK) {
+    return Fail(Error::Unavailable("cannot connect to PostgreSQL: " + Message(PQerrorMessage(c))));
+  }
+  if (PQserverVersion(c) < 120000) {
+    return Fail(Error::InvalidArgument("PostgreSQL " + std::to_string(PQserverVersion(c) / 10000) +
+                                       " is too old; rota needs 12 or newer"));
+  }
+  if (auto r = conn->Exec("SET TIME ZONE 'UTC'"); !r) {
+    return Fail(r.error());
+  }
+  // NOTICEs ("relation already exists, skipping") are for people at psql.
+  if (auto r = conn->Exec("SET client_min_messages = warning"); !r) {
+    return Fail(r.error());
+  }
+  return conn;
+}
+
+PgConn::~PgConn() { PQfinish(conn_); }
+
+bool PgConn::Ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+int PgConn::Socket() const { return PQsocket(conn_); }
+
+Result<PgRows> PgConn::Exec(std::string_view sql, const std::vector<PgParam>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) {
+    values.push_back(p ? p->c_str() : nullptr);
+  }
+  const std::string text(sql);
+  PGresult* r = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0);
+  const auto status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  PgRows rows(r);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return rows;
+  }
+  if (!Ok()) {
+    return Fail(Error::Unavailable("PostgreSQL connection lost: " + Message(PQerrorMessage(conn_))));
+  }
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string code = state != nullptr ? state : "";
+  std::string msg = "PostgreSQL: " + Message(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
+  // Class 08 (connection), 53 (resources: disk full, too many connections),
+  // 57 (operator intervention: shutting down, admin shutdown): the server,
+  // not the statement. Callers answer 503 and try again.
+  if (code.starts_with("08") || code.starts_with("53") || code.starts_with("57")) {
+    return Fail(Error::Unavailable(std::move(msg)));
+  }
+  return Fail(Error::Io(std::move(msg)));
+}
+
+Result<void> PgConn::Script(std::string_view sql) {
+  const std::string text(sql);
+  PgRows rows(PQexec(conn_, text.c_str()));
+  const auto status = PQresultStatus(rows.raw());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return {};
+  }
+  return Fail(Error::Io("PostgreSQL: " + Message(PQerrorMessage(conn_))));
+}
+
+std::vector<std::pair<std::string, std::string>> PgConn::Notifications() {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (PQconsumeInput(conn_) == 0) {
+    return out;
+  }
+  while (PGnotify* n = PQnotifies(conn_)) {
+    out.emplace_back(n->relname, n->extra != nullptr ? n->extra : "");
+    PQfreemem(n);
+  }
+  return out;
+}
+
+PgArray& PgArray::Add(std::string_view text) {
+  Sep();
+  text_ += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      text_ += '\\';
+    }
+    text_ += c;
+  }
+  text_ += '"';
+  return *this;
+}
+
+PgArray& PgArray::Add(std::int64_t v) {
+  Sep();
+  text_ += std::to_string(v);
+  return *this;
+}
+
+PgArray& PgArray::Add(const std::optional<std::int64_t>& v) { return v ? Add(*v) : AddNull(); }
+
+PgArray& PgArray::AddNull() {
+  Sep();
+  text_ += "NULL";
+  return *this;
+}
+
+Result<PgTxn> PgTxn::Begin(PgConn& c) {
+  if (auto r = c.Exec("BEGIN"); !r) {
+    return Fail(r.error());
+  }
+  return PgTxn(c);
+}
+
+PgTxn::~PgTxn() {
+  if (c_ != nullptr && c_->Ok()) {
+    (void)c_->Exec("ROLLBACK");
+  }
+}
+
+Result<void> PgTxn::Commit() {
+  PgConn* c = c_;
+  c_ = nullptr;
+  if (auto r = c->Exec("COMMIT"); !r) {
+    return Fail(r.error());
+  }
+  return {};
+}
+
+}  // namespace rota::store

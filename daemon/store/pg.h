@@ -1,0 +1,104 @@
+// Pg: a thin RAII layer over libpq for the PostgreSQL backend. Every
+// statement is sent with PQexecParams (text parameters, never spliced into
+// SQL); results are owned by PgRows. Arrays travel as one text parameter
+// (PgArray) so that a batch of rows is one statement with unnest(), one
+// round trip, however many rows it holds.
+//
+// Thread-safety: a PgConn belongs to one thread at a time (libpq's rule).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace rota::store {
+
+using PgParam = std::optional<std::string>;  // nullopt: SQL NULL
+
+// The rows of one statement's result.
+class PgRows {
+ public:
+  PgRows() = default;
+  explicit PgRows(pg_result* r);
+  [[nodiscard]] int size() const;
+  [[nodiscard]] bool Null(int row, int col) const;
+  [[nodiscard]] std::string_view Text(int row, int col) const;
+  [[nodiscard]] std::int64_t Int(int row, int col) const;  // 0 for NULL or junk
+  [[nodiscard]] std::optional<std::int64_t> OptInt(int row, int col) const;
+  [[nodiscard]] std::int64_t affected() const;  // rows an INSERT / UPDATE / DELETE touched
+  [[nodiscard]] pg_result* raw() const { return r_.get(); }
+
+ private:
+  struct Clear {
+    void operator()(pg_result* r) const;
+  };
+  std::unique_ptr<pg_result, Clear> r_;
+};
+
+class PgConn {
+ public:
+  // Connects and sets the session up (UTC, a short statement timeout). The
+  // DSN is never part of an error message: it may carry a password.
+  static Result<std::unique_ptr<PgConn>> Connect(const std::string& dsn, std::string_view application);
+  ~PgConn();
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  Result<PgRows> Exec(std::string_view sql, const std::vector<PgParam>& params = {});
+  // Several statements without parameters (a migration file), in one call.
+  Result<void> Script(std::string_view sql);
+  // Whether the connection is still usable (false after it broke).
+  [[nodiscard]] bool Ok() const;
+  // The socket, for waiting on notifications.
+  [[nodiscard]] int Socket() const;
+  // LISTEN's deliveries that have arrived (reads what the socket holds).
+  std::vector<std::pair<std::string, std::string>> Notifications();
+  pg_conn* handle() { return conn_; }
+
+ private:
+  explicit PgConn(pg_conn* c) : conn_(c) {}
+  pg_conn* conn_;
+};
+
+// Builds a PostgreSQL array literal ('{"a","b",NULL}') element by element.
+class PgArray {
+ public:
+  PgArray& Add(std::string_view text);
+  PgArray& Add(std::int64_t v);
+  PgArray& Add(const std::optional<std::int64_t>& v);
+  PgArray& AddNull();
+  [[nodiscard]] std::string Take() { return std::move(text_) + "}"; }
+  [[nodiscard]] bool empty() const { return text_.size() <= 1; }
+
+ private:
+  void Sep() {
+    if (text_.size() > 1) {
+      text_ += ',';
+    }
+  }
+  std::string text_ = "{";
+};
+
+// A begun transaction that rolls back unless committed.
+class PgTxn {
+ public:
+  static Result<PgTxn> Begin(PgConn& c);
+  PgTxn(PgTxn&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+  PgTxn& operator=(PgTxn&&) = delete;
+  ~PgTxn();
+  Result<void> Commit();
+
+ private:
+  explicit PgTxn(PgConn& c) : c_(&c) {}
+  PgConn* c_;
+};
+
+}  // namespace rota::store

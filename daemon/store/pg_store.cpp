@@ -1,0 +1,575 @@
+// The PostgreSQL backend of store::Store: the same tables and rules as the
+// SQLite backend (sqlite_store.cpp), written with one statement per table
+// and batch (rows travel as arrays through unnest(), one round trip however
+// many rows a batch holds), in one transaction per group commit.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/thread_name.h"
+#include "store/alert_codec.h"
+#include "store/migrate.h"
+#include "store/pg.h"
+#include "store/store.h"
+
+namespace rota::store {
+namespace {
+
+const std::vector<Migration>& PgMigrations();
+
+// One advisory-lock key for rota's schema changes ("rota" in ASCII).
+constexpr std::int64_t kMigrationLock = 0x726f7461;
+
+Result<int> MigratePg(PgConn& c, const std::vector<Migration>& migrations) {
+  auto txn = PgTxn::Begin(c);
+  if (!txn) {
+    return Fail(txn.error());
+  }
+  // Instances that start together queue here; the first migrates, the
+  // others find the schema current.
+  if (auto r = c.Exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kMigrationLock)}); !r) {
+    return Fail(r.error());
+  }
+  if (auto r = c.Exec("CREATE TABLE IF NOT EXISTS rota_schema (version INTEGER NOT NULL)"); !r) {
+    return Fail(r.error());
+  }
+  auto v = c.Exec("SELECT version FROM rota_schema");
+  if (!v) {
+    return Fail(v.error());
+  }
+  int version = v->size() > 0 ? static_cast<int>(v->Int(0, 0)) : 0;
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (version > latest) {
+    // The transaction rolls back: nothing is changed.
+    return Fail(Error::InvalidArgument(
+        "the PostgreSQL database is at rota schema version " + std::to_string(version) +
+        ", newer than this rotad understands (" + std::to_string(latest) +
+        "); run a newer rotad. The database was not changed."));
+  }
+  for (const auto& m : migrations) {
+    if (m.version <= version) {
+      continue;
+    }
+    if (auto r = c.Script(m.sql); !r) {
+      return Fail(Error::Io("PostgreSQL migration " + m.name + " failed: " + r.error().message()));
+    }
+    version = m.version;
+  }
+  if (auto r = c.Exec("DELETE FROM rota_schema"); !r) {
+    return Fail(r.error());
+  }
+  if (auto r = c.Exec("INSERT INTO rota_schema(version) VALUES ($1)", {std::to_string(version)}); !r) {
+    return Fail(r.error());
+  }
+  if (auto r = txn->Commit(); !r) {
+    return Fail(r.error());
+  }
+  return version;
+}
+
+// The last entry per key, in first-seen order: one statement may not touch
+// a row twice (ON CONFLICT DO UPDATE refuses it), and the later write wins.
+template <typename T, typename Key>
+std::vector<const T*> LastPerKey(const std::vector<T>& items, Key key) {
+  std::unordered_map<decltype(key(items.front())), std::size_t> at;
+  std::vector<const T*> out;
+  for (const auto& it : items) {
+    auto [pos, fresh] = at.try_emplace(key(it), out.size());
+    if (fresh) {
+      out.push_back(&it);
+    } else {
+      out[pos->second] = &it;
+    }
+  }
+  return out;
+}
+
+Result<void> Run(PgConn& c, std::string_view sql, std::vector<PgParam> params) {
+  auto r = c.Exec(sql, params);
+  if (!r) {
+    return Fail(r.error());
+  }
+  return {};
+}
+
+Result<void> WriteAlerts(PgConn& c, const Batch& b) {
+  if (!b.alerts.empty()) {
+    PgArray id, key, state, updated, ends, resolved, doc, unseen;
+    for (const AlertWrite* a : LastPerKey(b.alerts, [](const AlertWrite& w) { return w.id; })) {
+      id.Add(static_cast<std::int64_t>(a->id));
+      key.Add(a->key);
+      state.Add(engine::AlertStateName(a->state));
+      updated.Add(a->updated_ms);
+      ends.Add(a->ends_ms);
+      resolved.Add(a->resolved_ms);
+      doc.Add(a->doc);
+    }
+    const std::string ids = id.Take();
+    auto r = Run(c,
+                 "INSERT INTO alerts(id, key, state, updated_at, ends_at, resolved_at, doc, rev) "
+                 "SELECT u.*, nextval('alert_rev') FROM unnest($1::bigint[], $2::text[], $3::text[], "
+                 "$4::bigint[], $5::bigint[], $6::bigint[], $7::text[]) AS u "
+                 "ON CONFLICT (id) DO UPDATE SET key = excluded.key, state = excluded.state, "
+                 "updated_at = excluded.updated_at, ends_at = excluded.ends_at, "
+                 "resolved_at = excluded.resolved_at, doc = excluded.doc, rev = excluded.rev",
+                 {ids, key.Take(), state.Take(), updated.Take(), ends.Take(), resolved.Take(), doc.Take()});
+    if (!r) {
+      return r;
+    }
+    // A full write carries last-seen and endsAt itself.
+    if (auto d = Run(c, "DELETE FROM alert_seen WHERE id = ANY($1::bigint[])", {ids}); !d) {
+      return d;
+    }
+  }
+  if (!b.touches.empty()) {
+    PgArray id, updated, ends;
+    for (const AlertTouch* t : LastPerKey(b.touches, [](const AlertTouch& x) { return x.id; })) {
+      id.Add(static_cast<std::int64_t>(t->id));
+      updated.Add(t->updated_ms);
+      ends.Add(t->ends_ms);
+    }
+    auto r = Run(c,
+                 "INSERT INTO alert_seen(id, updated_at, ends_at, rev) SELECT u.*, nextval('alert_rev') "
+                 "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u ON CONFLICT (id) DO UPDATE "
+                 "SET updated_at = excluded.updated_at, ends_at = excluded.ends_at, rev = excluded.rev",
+                 {id.Take(), updated.Take(), ends.Take()});
+    if (!r) {
+      return r;
+    }
+  }
+  if (!b.forgotten.empty()) {
+    PgArray id;
+    for (auto f : b.forgotten) {
+      id.Add(static_cast<std::int64_t>(f));
+    }
+    const std::string ids = id.Take();
+    if (auto r = Run(c, "DELETE FROM alerts WHERE id = ANY($1::bigint[])", {ids}); !r) {
+      return r;
+    }
+    if (auto r = Run(c, "DELETE FROM alert_seen WHERE id = ANY($1::bigint[])", {ids}); !r) {
+      return r;
+    }
+  }
+  if (b.next_alert_id != 0) {
+    return Run(c,
+               "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
+               "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
+               {std::to_string(b.next_alert_id)});
+  }
+  return {};
+}
+
+// Replaces a small table (silences, overrides) with (id, end, doc) rows.
+template <typename T, typename Encode>
+Result<void> ReplaceTable(PgConn& c, const std::string& table, const std::string& end_column,
+                          const std::vector<T>& items, Encode encode) {
+  if (auto r = Run(c, "DELETE FROM " + table, {}); !r) {
+    return r;
+  }
+  if (items.empty()) {
+    return {};
+  }
+  PgArray id, end, doc;
+  for (const auto& item : items) {
+    const auto [i, e, d] = encode(item);
+    id.Add(i);
+    end.Add(static_cast<std::int64_t>(e));
+    doc.Add(d);
+  }
+  return Run(c,
+             "INSERT INTO " + table + "(id, " + end_column +
+                 ", doc) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])",
+             {id.Take(), end.Take(), doc.Take()});
+}
+
+Result<void> WriteOutbox(PgConn& c, const Batch& b) {
+  if (!b.outbox.empty()) {
+    PgArray key, channel, recipient, kind, payload, created, next, attempts;
+    for (const auto& o : b.outbox) {
+      key.Add(o.key);
+      channel.Add(o.channel);
+      recipient.Add(o.recipient);
+      kind.Add(o.kind);
+      payload.Add(o.payload);
+      created.Add(o.created_ms);
+      next.Add(o.next_attempt_ms);
+      attempts.Add(static_cast<std::int64_t>(o.attempts));
+    }
+    auto r = Run(c,
+                 "INSERT INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
+                 "next_attempt_at, attempts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
+                 "$4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::int[]) "
+                 "ON CONFLICT (idempotency_key) DO NOTHING",
+                 {key.Take(), channel.Take(), recipient.Take(), kind.Take(), payload.Take(),
+                  created.Take(), next.Take(), attempts.Take()});
+    if (!r) {
+      return r;
+    }
+  }
+  if (b.marks.empty()) {
+    return {};
+  }
+  PgArray done, key, state, attempts, next, error;
+  for (const OutboxMark* m : LastPerKey(b.marks, [](const OutboxMark& x) { return x.key; })) {
+    if (m->state == OutboxState::kDelivered) {
+      done.Add(m->key);  // a delivered notification is done: its row goes
+      continue;
+    }
+    key.Add(m->key);
+    state.Add(OutboxStateName(m->state));
+    attempts.Add(static_cast<std::int64_t>(m->attempts));
+    next.Add(m->state == OutboxState::kPending ? std::optional<std::int64_t>(m->next_attempt_ms)
+                                               : std::nullopt);
+    error.Add(m->error);
+  }
+  if (!done.empty()) {
+    if (auto r = Run(c, "DELETE FROM outbox WHERE idempotency_key = ANY($1::text[])", {done.Take()}); !r) {
+      return r;
+    }
+  }
+  if (key.empty()) {
+    return {};
+  }
+  return Run(c,
+             "UPDATE outbox o SET state = u.state, attempts = u.attempts, "
+             "next_attempt_at = coalesce(u.next, o.next_attempt_at), last_error = u.err "
+             "FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[]) "
+             "AS u(key, state, attempts, next, err) WHERE o.idempotency_key = u.key",
+             {key.Take(), state.Take(), attempts.Take(), next.Take(), error.Take()});
+}
+
+Result<void> WriteBatch(PgConn& c, const Batch& b) {
+  if (auto r = WriteAlerts(c, b); !r) {
+    return r;
+  }
+  if (b.silences) {
+    auto r = ReplaceTable(c, "silences", "ends_at", *b.silences, [](const rules::Silence& s) {
+      return std::tuple{s.id, s.ends_at.time_since_epoch().count(), EncodeSilence(s)};
+    });
+    if (!r) {
+      return r;
+    }
+  }
+  if (b.overrides) {
+    auto r = ReplaceTable(c, "overrides", "end_at", *b.overrides, [](const schedule::OverrideSpec& o) {
+      return std::tuple{o.id, o.end.time_since_epoch().count(), EncodeOverride(o)};
+    });
+    if (!r) {
+      return r;
+    }
+  }
+  return WriteOutbox(c, b);
+}
+
+class PgStore final : public Store {
+ public:
+  PgStore(PostgresOptions options, std::unique_ptr<PgConn> conn, int schema, CommitObserver observer)
+      : options_(std::move(options)), schema_(schema), conn_(std::move(conn)),
+        observer_(std::move(observer)) {
+    thread_ = std::thread([this] {
+      SetThreadName("store");
+      Run();
+    });
+  }
+  ~PgStore() override { Stop(); }
+
+  Result<State> Load(const config::Config& config) override;
+  void Write(Batch batch, Done done) override {
+    Submit([b = std::move(batch)](PgConn& c) { return WriteBatch(c, b); }, std::move(done));
+  }
+  void PruneFinished(std::int64_t cutoff_ms) override {
+    Submit([cutoff_ms](PgConn& c) {
+      return store::Run(c, "DELETE FROM outbox WHERE state != 'pending' AND created_at < $1",
+                        {std::to_string(cutoff_ms)});
+    }, nullptr);
+  }
+  void Stop() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+ private:
+  using Work = std::function<Result<void>(PgConn&)>;
+  void Submit(Work work, Done done) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) {
+        if (done) {
+          done(Fail(Error::Unavailable("the store is shutting down")));
+        }
+        return;
+      }
+      queue_.emplace_back(std::move(work), std::move(done));
+    }
+    cv_.notify_one();
+  }
+  void Run();
+  Result<void> Connected();
+  Result<void> Commit(std::vector<std::pair<Work, Done>>& batch, std::vector<Result<void>>& results);
+  Result<void> LoadAlerts(const config::Config& config, State& st);
+  Result<void> LoadSmallTables(State& st);
+
+  PostgresOptions options_;
+  int schema_;
+  std::unique_ptr<PgConn> conn_;  // the writer thread's (Load runs before the first Write)
+  CommitObserver observer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<Work, Done>> queue_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::chrono::steady_clock::time_point retry_after_{};
+  std::thread thread_;
+};
+
+Result<void> PgStore::Connected() {
+  if (conn_ && conn_->Ok()) {
+    return {};
+  }
+  conn_.reset();
+  // While PostgreSQL is away, one attempt per 200 ms at most: every batch
+  // in between fails at once (503) instead of waiting on connect timeouts.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < retry_after_) {
+    return Fail(Error::Unavailable("PostgreSQL is unreachable; reconnecting"));
+  }
+  retry_after_ = now + std::chrono::milliseconds(200);
+  auto c = PgConn::Connect(options_.dsn, "rotad " + options_.instance);
+  if (!c) {
+    return Fail(c.error());
+  }
+  conn_ = std::move(*c);
+  return {};
+}
+
+Result<void> PgStore::Commit(std::vector<std::pair<Work, Done>>& batch,
+                             std::vector<Result<void>>& results) {
+  if (auto r = Connected(); !r) {
+    return r;
+  }
+  PgConn& c = *conn_;
+  auto txn = PgTxn::Begin(c);
+  if (!txn) {
+    return Fail(txn.error());
+  }
+  if (options_.epoch) {
+    // Fencing: the leader row is share-locked to the end of this
+    // transaction, so a takeover (which updates it) waits for this commit
+    // and then raises the epoch; a former leader's write finds the new
+    // epoch and fails whole.
+    const std::int64_t epoch = options_.epoch->load();
+    if (epoch != 0) {
+      auto f = c.Exec("SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE", {std::to_string(epoch)});
+      if (!f) {
+        return Fail(f.error());
+      }
+      if (f->size() == 0) {
+        return Fail(Error::Unavailable("this instance no longer leads (epoch " + std::to_string(epoch) +
+                                       " was taken over); nothing was written"));
+      }
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch.size() > 1) {
+      if (auto r = c.Exec("SAVEPOINT b"); !r) {
+        return Fail(r.error());
+      }
+    }
+    results[i] = batch[i].first(c);
+    if (batch.size() > 1) {
+      auto r = c.Exec(results[i] ? "RELEASE SAVEPOINT b" : "ROLLBACK TO SAVEPOINT b");
+      if (!r) {
+        return Fail(r.error());
+      }
+    }
+    if (!results[i] && batch.size() == 1) {
+      return Fail(results[i].error());
+    }
+    if (!c.Ok()) {
+      return Fail(Error::Unavailable("PostgreSQL connection lost"));
+    }
+  }
+  return txn->Commit();
+}
+
+void PgStore::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      break;  // stopping, everything written
+    }
+    std::vector<std::pair<Work, Done>> batch;
+    while (!queue_.empty() && batch.size() < std::max<std::size_t>(options_.max_batch, 1)) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    std::vector<Result<void>> results(batch.size());
+    const auto start = std::chrono::steady_clock::now();
+    auto committed = Commit(batch, results);
+    if (committed && observer_) {
+      observer_(batch.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].second) {
+        batch[i].second(committed ? results[i] : Result<void>(Fail(committed.error())));
+      }
+    }
+    lock.lock();
+  }
+}
+
+Result<void> PgStore::LoadAlerts(const config::Config& config, State& st) {
+  const AlertDecoder decoder(config);
+  std::vector<engine::Alert> alerts;
+  std::int64_t after = std::numeric_limits<std::int64_t>::min();
+  // In pages by id: a million alerts never sit in one result.
+  while (true) {
+    auto rows = conn_->Exec(
+        "SELECT a.id, a.doc, coalesce(s.updated_at, a.updated_at), "
+        "CASE WHEN s.id IS NULL THEN a.ends_at ELSE s.ends_at END "
+        "FROM alerts a LEFT JOIN alert_seen s ON s.id = a.id WHERE a.id > $1 ORDER BY a.id LIMIT 20000",
+        {std::to_string(after)});
+    if (!rows) {
+      return Fail(rows.error());
+    }
+    for (int i = 0; i < rows->size(); ++i) {
+      after = rows->Int(i, 0);
+      auto a = decoder.Decode(rows->Text(i, 1));
+      if (!a) {
+        st.skipped.push_back({"alerts", std::to_string(after), a.error().message()});
+        continue;
+      }
+      a->updated_at = TimePoint{std::chrono::milliseconds(rows->Int(i, 2))};
+      const auto ends = rows->OptInt(i, 3);
+      a->ends_at = ends ? std::optional<TimePoint>(TimePoint{std::chrono::milliseconds(*ends)}) : std::nullopt;
+      alerts.push_back(std::move(*a));
+    }
+    if (rows->size() < 20000) {
+      break;
+    }
+  }
+  if (!alerts.empty()) {
+    st.alerts.push_back(std::move(alerts));
+  }
+  return {};
+}
+
+// Every (id, doc) row of a small table: decoded into `out`, or skipped;
+// returns the next free serial of ids "<prefix>N", counting skipped rows.
+template <typename T, typename Decode>
+Result<std::uint64_t> LoadDocs(PgConn& c, const std::string& table, std::string_view prefix,
+                               Decode decode, std::vector<T>& out, std::vector<Skipped>& skipped) {
+  auto rows = c.Exec("SELECT id, doc FROM " + table + " ORDER BY id");
+  if (!rows) {
+    return Fail(rows.error());
+  }
+  std::uint64_t next = 1;
+  for (int i = 0; i < rows->size(); ++i) {
+    const std::string id(rows->Text(i, 0));
+    next = std::max(next, IdSerial(id, prefix) + 1);
+    if (auto item = decode(rows->Text(i, 1))) {
+      out.push_back(std::move(*item));
+    } else {
+      skipped.push_back({table, id, item.error().message()});
+    }
+  }
+  return next;
+}
+
+Result<void> PgStore::LoadSmallTables(State& st) {
+  PgConn& c = *conn_;
+  auto silences = LoadDocs(c, "silences", "s-", DecodeSilence, st.silences, st.skipped);
+  if (!silences) {
+    return Fail(silences.error());
+  }
+  st.next_silence_id = *silences;
+  auto overrides = LoadDocs(c, "overrides", "o-", DecodeOverride, st.overrides, st.skipped);
+  if (!overrides) {
+    return Fail(overrides.error());
+  }
+  st.next_override_id = *overrides;
+  auto pending = c.Exec(
+      "SELECT idempotency_key, channel, recipient, kind, payload, created_at, next_attempt_at, attempts "
+      "FROM outbox WHERE state = 'pending' ORDER BY id");
+  if (!pending) {
+    return Fail(pending.error());
+  }
+  for (int i = 0; i < pending->size(); ++i) {
+    st.pending.push_back({std::string(pending->Text(i, 0)), std::string(pending->Text(i, 1)),
+                          std::string(pending->Text(i, 2)), std::string(pending->Text(i, 3)),
+                          std::string(pending->Text(i, 4)), pending->Int(i, 5), pending->Int(i, 6),
+                          static_cast<int>(pending->Int(i, 7))});
+  }
+  auto next = c.Exec(
+      "SELECT greatest(coalesce((SELECT value::bigint FROM meta WHERE key = 'next_alert_id'), 1), "
+      "coalesce((SELECT max(id) FROM alerts), 0) + 1)");
+  if (!next || next->size() != 1) {
+    return Fail(next ? Error::Io("cannot read the next alert id") : next.error());
+  }
+  st.next_alert_id = static_cast<engine::AlertId>(std::max<std::int64_t>(1, next->Int(0, 0)));
+  return {};
+}
+
+Result<State> PgStore::Load(const config::Config& config) {
+  // The writer thread is idle until the first Write (REQUIRES of Load);
+  // hold its lock so that stays true while Load uses the connection.
+  std::lock_guard lock(mu_);
+  if (auto r = Connected(); !r) {
+    return Fail(r.error());
+  }
+  State st;
+  st.schema = schema_;
+  // One snapshot for every table: what a concurrent writer commits meanwhile
+  // is in all of them or in none.
+  auto txn = conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (!txn) {
+    return Fail(txn.error());
+  }
+  auto loaded = LoadAlerts(config, st);
+  if (loaded) {
+    loaded = LoadSmallTables(st);
+  }
+  (void)conn_->Exec(loaded ? "COMMIT" : "ROLLBACK");
+  if (!loaded) {
+    return Fail(loaded.error());
+  }
+  return st;
+}
+
+const std::vector<Migration>& PgMigrations() {
+  static const std::vector<Migration> kMigrations = {
+#include "store_migrations_pg.inc"
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& options,
+                                            Store::CommitObserver observer) {
+  auto conn = PgConn::Connect(options.dsn, "rotad " + options.instance);
+  if (!conn) {
+    return Fail(conn.error());
+  }
+  auto version = MigratePg(**conn, PgMigrations());
+  if (!version) {
+    return Fail(version.error());
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<PgStore>(options, std::move(*conn), *version, std::move(observer)));
+}
+
+}  // namespace rota::store
