@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "engine/engine.h"
+#include "http/router.h"
 #include "schedule/roster.h"
 
 namespace rota::api {
@@ -43,6 +44,13 @@ class Host {
   [[nodiscard]] virtual TimePoint Now() const = 0;
   // Counts `n` events by source and outcome (rota_events_received_total). Any thread.
   virtual void CountEvent(const std::string& source, std::string_view outcome, std::size_t n) = 0;
+  // High availability: on an instance that does not lead, makes `req`
+  // durable for the leader and answers it later (the leader's answer, or
+  // `accepted` when it does not come within a few seconds); true when it
+  // took the request (and `reply`). Connection's thread.
+  virtual bool Forward(const http::Request& /*req*/, http::Reply& /*reply*/, http::Response /*accepted*/) {
+    return false;
+  }
 
   // --- On the strand only. ---
   [[nodiscard]] virtual const config::Config& Config() const = 0;

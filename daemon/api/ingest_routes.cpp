@@ -59,6 +59,22 @@ void Feed(Host& host, const std::string& source, std::vector<engine::Event> even
   });
 }
 
+// A standby's 202 when the leader's decision does not come in time: each
+// alert accepted (durable), its decision not known yet.
+http::Response AcceptedJson(const std::vector<engine::Event>& events) {
+  json::array alerts;
+  for (const auto& e : events) {
+    alerts.push_back(json::object{
+        {"id", nullptr},
+        {"fingerprint", e.dedup_key.empty() ? FingerprintHex(e.labels.Fingerprint()) : e.dedup_key},
+        {"status", "accepted"},
+        {"notified", json::array{}},
+        {"held_until", nullptr},
+        {"next_on_duty", json::array{}}});
+  }
+  return JsonResponse(202, json::object{{"alerts", std::move(alerts)}});
+}
+
 using Decoder = std::function<Result<std::vector<engine::Event>>(
     std::string_view body, const ingest::Limits& limits, const config::Config& config,
     TimePoint now)>;
@@ -73,6 +89,9 @@ void IngestRoute(http::Router& router, Host& host, const std::string& path,
       host.CountEvent(source, "invalid", 1);
       reply(http::Response::Error(400, events.error().message()));
       return;
+    }
+    if (host.Forward(req, reply, AcceptedJson(*events))) {
+      return;  // a standby: the leader decides
     }
     Feed(host, source, std::move(*events), [](std::vector<engine::IngestResult> results) {
       http::Response r;
@@ -111,6 +130,11 @@ void PagerDutyRoute(http::Router& router, Host& host) {
                                            {"message", "Event object is invalid"},
                                            {"errors", std::move(errors)}}));
       return;
+    }
+    if (host.Forward(req, reply, JsonResponse(202, json::object{{"status", "success"},
+                                                                  {"message", "Event accepted"},
+                                                                  {"dedup_key", decoded->dedup_key}}))) {
+      return;  // a standby: the leader decides
     }
     std::vector<engine::Event> events{std::move(decoded->event)};
     Feed(host, "pagerduty", std::move(events), [key = decoded->dedup_key](std::vector<engine::IngestResult>) {

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "api/access.h"
 #include "api/listener_tls.h"
 #include "api/routes.h"
+#include "app/ha.h"
 #include "app/pipeline.h"
 #include "app/systemd.h"
 #include "config/lint.h"
@@ -146,6 +148,7 @@ struct App::Impl {
   asio::steady_timer schedule_timer;
   SystemClock clock;
   std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<HaNode> ha;  // storage.backend: postgres
 
   std::mutex config_mu;
   std::shared_ptr<const config::Config> config;    // guarded by config_mu
@@ -197,6 +200,33 @@ void App::Impl::SetupRoutes() {
     });
   });
   api::RegisterRoutes(router, *pipeline);
+  router.HandleSync("GET", "/api/v1/status", http::Access::kAdmin, [this](const http::Request&) {
+    const auto c = Config();
+    boost::json::object o;
+    o["instance"] = c->server.instance;
+    if (ha) {
+      const auto st = ha->Current();
+      o["role"] = st.role;
+      o["epoch"] = st.epoch;
+      o["leader"] = st.leader;
+      o["backend"] = "postgres";
+    } else {
+      o["role"] = "single";
+      o["epoch"] = 0;
+      o["leader"] = c->server.instance;
+      o["backend"] = "sqlite";
+    }
+    return http::Response::Json(200, boost::json::serialize(o));
+  });
+  if (ha) {
+    const auto forward = [this](const http::Request& req, http::Reply& reply, http::Response accepted) {
+      return ha->Forward(req, reply, std::move(accepted));
+    };
+    router.SetForwarder([forward](http::Request& req, http::Reply& reply) {
+      return forward(req, reply, http::Response::Json(202, R"({"status":"accepted"})"));
+    });
+    pipeline->SetForwarder(forward);
+  }
   router.HandleSync("GET", "/metrics", http::Access::kOpen, [this](const http::Request&) {
     if (server) {
       metrics.SetOpenConnections(static_cast<double>(server->OpenConnections()));
@@ -331,6 +361,9 @@ void App::Impl::WaitDrained(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::max(deadline - std::chrono::steady_clock::now(),
                  std::chrono::steady_clock::duration(std::chrono::seconds(1))));
+    if (ha) {
+      ha->Stop();  // a leader hands its lease over at once
+    }
     pipeline->Stop(left);
     ioc.stop();
     return;
@@ -420,23 +453,44 @@ int App::Impl::Run() {
                               {"teams", config->teams.size()},
                               {"routes", config->routes.size()},
                               {"rule_files", config->rule_files.size()}});
-  auto storage = PrepareStorage(config->storage.dir);
-  if (!storage) {
-    log::Error("cannot start: storage unusable", {{"error", storage.error().message()}});
-    return kExitFailure;
+  Pipeline::StoreSpec spec;
+  spec.backend = config->storage.backend;
+  spec.fresh = options.fresh_store;
+  spec.max_db_bytes = config->storage.max_db_bytes;
+  spec.instance = config->server.instance;
+  if (spec.backend == config::StorageBackend::kSqlite) {
+    auto storage = PrepareStorage(config->storage.dir);
+    if (!storage) {
+      log::Error("cannot start: storage unusable", {{"error", storage.error().message()}});
+      return kExitFailure;
+    }
+    log::Info("storage ready", {{"dir", *storage}});
+    spec.dir = *storage;
+    if (options.fresh_store) {
+      log::Warn("--fresh-store: a missing store is begun empty", {{"dir", *storage}});
+    }
+  } else {
+    spec.dsn = config->storage.postgres.dsn.Reveal();
+    HaNode::Options ho{spec.dsn, spec.instance,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(config->storage.postgres.lease)};
+    ha = std::make_unique<HaNode>(ho, *pipeline, router, metrics, [this](std::function<void()> fn) {
+      std::promise<void> done;
+      asio::post(app_strand, [&] {
+        fn();
+        done.set_value();
+      });
+      done.get_future().wait();
+    });
+    pipeline->SetSendGate([this] { return ha->Leads(); });
   }
-  log::Info("storage ready", {{"dir", *storage}});
   // Loading a large store takes seconds (docs/operations.md, Start-up); the
   // listener binds only after it, so say what is going on meanwhile.
   systemd::NotifyStatus("loading the store");
-  if (options.fresh_store) {
-    log::Warn("--fresh-store: a missing store is begun empty", {{"dir", *storage}});
-  }
-  if (auto opened = pipeline->OpenStore(*storage, config->storage.max_db_bytes, options.fresh_store);
-      !opened) {
+  if (auto opened = pipeline->OpenStore(spec); !opened) {
     log::Error("cannot start: the store cannot be opened", {{"error", opened.error().message()}});
     return kExitFailure;
   }
+  metrics.SetLeader(!ha, 0);
   if (!Listen()) {
     return kExitFailure;
   }
@@ -446,6 +500,9 @@ int App::Impl::Run() {
     log::Info("systemd watchdog enabled",
               {{"ping_every_ms", static_cast<long long>(every->count() / 1000)}});
     StartWatchdog(*every);
+  }
+  if (ha) {
+    ha->Start();  // leads or follows once the engine's thread runs (Serve)
   }
   ready = true;
   systemd::NotifyReady("ready; listening on " + bound_address);

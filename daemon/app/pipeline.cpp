@@ -118,69 +118,6 @@ void Pipeline::Install(Prepared p) {
   Swap(std::move(p.roster), std::move(p.model));
 }
 
-Result<void> Pipeline::OpenStore(const std::string& dir, std::int64_t max_db_bytes, bool fresh) {
-  store::SqliteOptions options;
-  options.dir = dir;
-  options.max_db_bytes = max_db_bytes;
-  options.fresh = fresh;
-  auto opened = store::OpenSqlite(options, [this](std::size_t n, double seconds) {
-    metrics_.StoreCommitted(n, seconds);
-  });
-  if (!opened) {
-    return Fail(opened.error());
-  }
-  store_ = std::move(*opened);
-  const auto load_start = std::chrono::steady_clock::now();
-  auto state = store_->Load(*config_);
-  if (!state) {
-    return Fail(state.error());
-  }
-  for (const auto& bad : state->skipped) {
-    log::Error("skipping a stored row that does not decode",
-               {{"table", bad.table}, {"id", bad.id}, {"error", bad.error}});
-  }
-  runtime_overrides_ = std::move(state->overrides);
-  next_override_ = std::max(next_override_, state->next_override_id);
-  log::Info("store opened",
-            {{"dir", dir}, {"schema", state->schema}, {"alerts", state->AlertCount()},
-             {"load_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - load_start).count()},
-             {"silences", state->silences.size()}, {"overrides", runtime_overrides_.size()},
-             {"pending_notifications", state->pending.size()},
-             {"skipped", state->skipped.size()}});
-  Rebuild();  // the roster with the restored run-time overrides
-  const TimePoint now = clock_.Now();
-  engine_->Restore(std::move(state->alerts), std::move(state->silences), now);
-  engine_->ReserveIds(state->next_alert_id, state->next_silence_id);
-  written_next_id_ = state->next_alert_id;
-  // Deadlines that passed while rota was down fire now, once.
-  engine_->Tick(now);
-  Commit(nullptr);
-  // Notifications decided but not confirmed sent before the stop resume
-  // their schedule, with the same Idempotency-Key (receivers drop repeats).
-  std::vector<notify::Outgoing> pending;
-  std::vector<TimePoint> next_attempts;
-  for (auto& row : state->pending) {
-    notify::Message m;
-    m.id = std::move(row.key);
-    m.recipient = std::move(row.recipient);
-    m.kind = std::move(row.kind);
-    m.body = notify::ParseBody(row.payload);
-    if (const auto* to = m.body->data.as_object().if_contains("to"); to != nullptr && to->is_string()) {
-      m.to = std::string(to->as_string());
-    }
-    m.summary = m.kind + " (resumed after restart)";
-    m.created_ms = row.created_ms;
-    m.attempts = row.attempts;
-    next_attempts.push_back(TimePoint{std::chrono::milliseconds(row.next_attempt_ms)});
-    pending.push_back({std::move(m), std::move(row.channel)});
-  }
-  outbox_.Restore(std::move(pending), next_attempts, now);
-  Pump();
-  Arm();
-  return {};
-}
-
 void Pipeline::Rebuild() {
   auto roster = std::make_shared<const schedule::Roster>(
       config::ToRosterSpec(*config_, runtime_overrides_));
@@ -220,11 +157,11 @@ void Pipeline::GaugeLoop() {
   // Retention: resolved alerts and finished notifications older than
   // storage.retention are forgotten (in memory and in the store).
   const TimePoint horizon = clock_.Now() - config_->storage.retention;
-  if (const auto pruned = engine_->PruneResolved(horizon); pruned > 0) {
+  if (const auto pruned = engine_->PruneResolved(horizon); pruned > 0 && leading_) {
     log::Debug("forgot resolved alerts", {{"count", pruned}});
     Commit(nullptr);
   }
-  if (store_) {
+  if (store_ && leading_) {
     store_->PruneFinished(Ms(horizon));
   }
   RefreshGauges();
@@ -237,7 +174,7 @@ void Pipeline::GaugeLoop() {
 }
 
 void Pipeline::Arm() {
-  if (stopped_ || !engine_) {
+  if (stopped_ || !engine_ || !leading_) {
     return;
   }
   const auto next = engine_->NextDeadline();
@@ -358,6 +295,20 @@ store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& c
 }
 
 void Pipeline::Write(Done then, Done answer) {
+  if (!leading_) {
+    // A standby decides nothing: what reaches its engine (a follower's
+    // refresh) is already stored by the leader.
+    (void)engine_->TakeNotifications();
+    (void)engine_->TakeChanges();
+    const Result<void> no(Fail(Error::Unavailable("this instance does not lead")));
+    if (answer) {
+      answer(no);
+    }
+    if (then) {
+      then(no);
+    }
+    return;
+  }
   const TimePoint now = clock_.Now();
   InFlight flight;
   flight.outgoing = Compose(now);
@@ -413,12 +364,19 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
     overrides_changed_ = overrides_changed_ || flight.overrides;
     std::move(flight.marks.begin(), flight.marks.end(), std::back_inserter(unwritten_marks_));
   }
-  // Decisions are sent even when they could not be stored: told twice beats never.
-  outbox_.Add(std::move(flight.outgoing), clock_.Now());
+  // Decisions are sent even when they could not be stored: told twice beats
+  // never. But not by an instance that no longer leads: its decisions were
+  // made on state the leader has moved on from, and the leader decides again.
+  if (r || r.error().code() != Error::Code::kFenced) {
+    outbox_.Add(std::move(flight.outgoing), clock_.Now());
+  }
   Pump();
 }
 
 void Pipeline::Pump() {
+  if (!leading_) {
+    return;
+  }
   for (auto& o : outbox_.TakeSends()) {
     auto ch = channels_.find(o.channel);
     if (ch != channels_.end()) {

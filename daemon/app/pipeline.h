@@ -57,6 +57,12 @@ class Pipeline final : public api::Host {
   [[nodiscard]] Snapshot Current() const override;
   [[nodiscard]] TimePoint Now() const override { return clock_.Now(); }
   void CountEvent(const std::string& source, std::string_view outcome, std::size_t n) override;
+  bool Forward(const http::Request& req, http::Reply& reply, http::Response accepted) override {
+    return forward_ && forward_(req, reply, std::move(accepted));
+  }
+  using Forwarder = std::function<bool(const http::Request&, http::Reply&, http::Response)>;
+  // Before serving: how a standby forwards ingest (the app's HA node).
+  void SetForwarder(Forwarder f) { forward_ = std::move(f); }
   [[nodiscard]] const config::Config& Config() const override { return *config_; }
   engine::Engine& Engine() override { return *engine_; }
   void Commit(std::function<void(const Result<void>&)> then) override;
@@ -84,12 +90,40 @@ class Pipeline final : public api::Host {
   // On the strand (or before serving): swaps a prepared config in. If the
   // run-time overrides changed since Prepare, the roster is built again here.
   void Install(Prepared prepared);
+  // Which store to open, and how.
+  struct StoreSpec {
+    config::StorageBackend backend = config::StorageBackend::kSqlite;
+    std::string dir;  // sqlite
+    std::int64_t max_db_bytes = 0;
+    bool fresh = false;
+    std::string dsn;  // postgres
+    std::string instance;
+  };
   // At start, after the first Install: opens (creating or migrating) the
-  // store, restores alerts, silences and run-time overrides (rows that do
-  // not decode are logged and skipped; their ids stay taken), fires what
-  // fell due while down, and resumes unconfirmed notifications on their
-  // stored retry schedule.
-  Result<void> OpenStore(const std::string& dir, std::int64_t max_db_bytes, bool fresh);
+  // store. SQLite: this instance is the only one, and leads at once (Lead).
+  // PostgreSQL: it follows until the app's HA node wins the lease.
+  Result<void> OpenStore(const StoreSpec& spec);
+  // On the strand (or before serving): this instance decides from now on.
+  // Restores alerts, silences and run-time overrides from the store (rows
+  // that do not decode are logged and skipped; their ids stay taken), fires
+  // what fell due while nobody led, and resumes unconfirmed notifications
+  // on their stored retry schedule. With PostgreSQL, every write from now
+  // on is fenced by `epoch`.
+  Result<void> Lead(std::int64_t epoch);
+  // On the strand: this instance does not lead (or no longer). It stops
+  // deciding and sending (nothing it still holds goes out; the leader has
+  // it in the store) and its engine holds `state`, the store as loaded, for
+  // reads.
+  void Follow(store::State state);
+  // Everything stored, decoded with the config in force. Any thread but the
+  // strand (it waits on the store).
+  Result<store::State> LoadStored();
+  [[nodiscard]] bool Leading() const { return leading_flag_.load(); }
+  // What a standby writes (inbox rows); null before OpenStore.
+  [[nodiscard]] store::Store* StoreHandle() { return store_.get(); }
+  // Before serving: sends start only while `gate` says so (the HA node's
+  // lease; a leader that cannot renew stops sending before it can expire).
+  void SetSendGate(std::function<bool()> gate);
   [[nodiscard]] bool StoreOk() const { return store_ok_.load(); }
   // Lets queued notifications go out until `deadline`, stores their
   // outcomes, stops the timers and closes the store. From any thread but
@@ -136,6 +170,7 @@ class Pipeline final : public api::Host {
   const Clock& clock_;
   metrics::Metrics& metrics_;
   RosterListener on_roster_;
+  Forwarder forward_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer gauge_timer_;
   boost::asio::steady_timer retry_timer_;
@@ -145,6 +180,11 @@ class Pipeline final : public api::Host {
   std::optional<TimePoint> armed_for_;
   bool stopped_ = false;
   bool gauges_running_ = false;
+  bool leading_ = false;                        // strand-owned
+  std::atomic<bool> leading_flag_{false};       // its copy for other threads
+  // PostgreSQL's fence: the epoch this instance leads with, -1 while it does not.
+  std::shared_ptr<std::atomic<std::int64_t>> epoch_ = std::make_shared<std::atomic<std::int64_t>>(-1);
+  void Restore(store::State state, bool lead);
 
   // Strand-owned state.
   std::shared_ptr<const config::Config> config_;

@@ -74,9 +74,20 @@ struct Server {
   Duration shutdown_timeout = std::chrono::seconds(10);
   std::size_t max_connections = 1024;  // more are answered 503 and closed
   std::optional<ServerTls> tls;        // none: plain HTTP
+  std::string instance;                // this instance's name (HA); default host:port
+};
+
+enum class StorageBackend { kSqlite, kPostgres };
+
+// storage.postgres: the database several rotad share (docs/ha.md).
+struct Postgres {
+  Secret dsn;                                   // dsn or dsn_file; never logged
+  Duration lease = std::chrono::seconds(5);     // the leader's lease; a standby leads within 2 x lease
 };
 
 struct Storage {
+  StorageBackend backend = StorageBackend::kSqlite;
+  Postgres postgres;                            // backend: postgres
   std::string dir;  // default: $STATE_DIRECTORY if set (systemd), else ./var
   std::int64_t max_db_bytes = 0;  // 0: no cap; when full, ingest answers 503
   Duration retention = std::chrono::hours(24 * 7);  // resolved alerts and sent notifications

@@ -612,6 +612,10 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
   if (cfg.storage.dir.empty()) {
     cfg.storage.dir = options.default_storage_dir;
   }
+  if (cfg.server.instance.empty()) {
+    cfg.server.instance = (cfg.server.host.empty() ? std::string("localhost") : cfg.server.host) + ":" +
+                          std::to_string(cfg.server.port);
+  }
   if (cfg.global.external_url.empty()) {
     const std::string host = cfg.server.host.empty() ? "localhost" : cfg.server.host;
     cfg.global.external_url = (cfg.server.tls ? "https://" : "http://") + host + ":" +

@@ -110,8 +110,14 @@ void ParseServerTls(Reader& r, const YAML::Node& n, std::optional<ServerTls>& ou
 
 void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
   if (!r.Map(n, "server", {"listen", "max_request_bytes", "read_timeout", "idle_timeout",
-                           "shutdown_timeout", "max_connections", "tls"})) {
+                           "shutdown_timeout", "max_connections", "tls", "instance"})) {
     return;
+  }
+  r.OptStr(n, "instance", s.instance);
+  if (n["instance"].IsDefined() &&
+      (s.instance.empty() || s.instance.size() > 63 ||
+       s.instance.find_first_of(" \t\r\n\"\\") != std::string::npos)) {
+    r.Err(n["instance"], "instance must be 1 to 63 characters without spaces, quotes or backslashes");
   }
   if (const YAML::Node tls = n["tls"]; tls.IsDefined() && !tls.IsNull()) {
     ParseServerTls(r, tls, s.tls);
@@ -212,9 +218,40 @@ void ParseAuth(Reader& r, const YAML::Node& n, Auth& a) {
   }
 }
 
-void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
-  if (!r.Map(n, "storage", {"dir", "max_db_bytes", "retention"})) {
+namespace {
+
+void ParsePostgres(Reader& r, const YAML::Node& n, Postgres& p) {
+  if (!r.Map(n, "storage.postgres", {"dsn", "dsn_file", "lease"})) {
     return;
+  }
+  r.Secret(n, "dsn", /*required=*/true, p.dsn);
+  r.OptDur(n, "lease", p.lease);
+  if (n["lease"].IsDefined() && (p.lease < std::chrono::seconds(1) || p.lease > std::chrono::minutes(5))) {
+    r.Err(n["lease"], "lease must be between 1s and 5m");
+  }
+}
+
+}  // namespace
+
+void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
+  if (!r.Map(n, "storage", {"backend", "postgres", "dir", "max_db_bytes", "retention"})) {
+    return;
+  }
+  std::string backend = "sqlite";
+  r.OptStr(n, "backend", backend);
+  if (backend == "postgres") {
+    s.backend = StorageBackend::kPostgres;
+    if (const YAML::Node pg = n["postgres"]; pg.IsDefined() && !pg.IsNull()) {
+      ParsePostgres(r, pg, s.postgres);
+    } else {
+      r.Err(n["backend"], "backend: postgres needs storage.postgres with dsn or dsn_file");
+    }
+  } else if (backend == "sqlite") {
+    if (n["postgres"].IsDefined()) {
+      r.Err(n["postgres"], "storage.postgres is used only with backend: postgres");
+    }
+  } else {
+    r.Err(n["backend"], "backend must be sqlite or postgres, got \"" + backend + "\"");
   }
   r.OptStr(n, "dir", s.dir);
   long long cap = s.max_db_bytes;

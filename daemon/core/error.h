@@ -18,13 +18,17 @@ namespace rota {
 
 class Error {
  public:
-  enum class Code { kInvalidArgument, kNotFound, kIo, kUnavailable, kInternal };
+  // kFenced: a write refused because this instance no longer leads (high
+  // availability); nothing of it was written, and what it decided must not
+  // be sent either.
+  enum class Code { kInvalidArgument, kNotFound, kIo, kUnavailable, kInternal, kFenced };
 
   static Error InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
   static Error NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Error Io(std::string msg) { return {Code::kIo, std::move(msg)}; }
   static Error Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Error Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Error Fenced(std::string msg) { return {Code::kFenced, std::move(msg)}; }
 
   [[nodiscard]] Code code() const { return code_; }
   [[nodiscard]] const std::string& message() const { return message_; }

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <boost/url/parse.hpp>
+
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -130,6 +132,26 @@ bool Router::Match(const Route& route, std::string_view path,
 }
 
 void Router::Dispatch(Request request, Reply reply) const {
+  DispatchImpl(std::move(request), std::move(reply), false);
+}
+
+void Router::DispatchTrusted(Request request, Reply reply) const {
+  DispatchImpl(std::move(request), std::move(reply), true);
+}
+
+bool Router::ChangesState(std::string_view method, std::string_view path, Access access) {
+  if (path.starts_with("/-/")) {
+    return false;  // health, readiness, this instance's own reload
+  }
+  if (path.starts_with("/ack/")) {
+    return true;  // a signed ack link acks, by GET
+  }
+  // Ingest routes forward after decoding (bad input is answered 400 by the
+  // instance it came to, not accepted and refused later).
+  return method != "GET" && method != "HEAD" && access == Access::kAdmin;
+}
+
+void Router::DispatchImpl(Request request, Reply reply, bool trusted) const {
   const auto start = std::chrono::steady_clock::now();
   std::string allowed;
   const Route* chosen = nullptr;
@@ -172,13 +194,40 @@ void Router::Dispatch(Request request, Reply reply) const {
     observed(Response::Error(404, "not found: " + request.path));
     return;
   }
-  if (authorizer_) {
+  if (authorizer_ && !trusted) {
     if (auto denied = authorizer_(request, chosen->access)) {
       observed(std::move(*denied));
       return;
     }
   }
+  if (forwarder_ && !trusted && ChangesState(request.method, request.path, chosen->access)) {
+    Reply r = std::move(observed);
+    if (forwarder_(request, r)) {
+      return;
+    }
+    chosen->handler(request, std::move(r));
+    return;
+  }
   chosen->handler(request, std::move(observed));
+}
+
+std::optional<Request> MakeRequest(std::string method, std::string target, std::string body) {
+  Request req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  auto url = boost::urls::parse_origin_form(req.target);
+  if (!url) {
+    return std::nullopt;
+  }
+  auto [path, query] = SplitTarget(req.target);
+  req.path = std::move(path);
+  req.query = std::move(query);
+  for (const auto& param : url->params()) {
+    req.query_params[param.key] = param.value;
+  }
+  req.body = std::move(body);
+  req.remote_address = "inbox";
+  return req;
 }
 
 }  // namespace rota::http

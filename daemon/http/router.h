@@ -86,12 +86,25 @@ class Router {
                   SyncHandler handler);
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
   void SetAuthorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
+  // Takes an authorized request that changes state (any method but GET on
+  // an admin route, and signed ack links; never /-/ routes; ingest routes
+  // forward themselves after decoding)
+  // before its handler when it returns true: a standby passes it to the
+  // leader. Called on the connection's thread.
+  using Forwarder = std::function<bool(Request&, Reply&)>;
+  void SetForwarder(Forwarder forwarder) { forwarder_ = std::move(forwarder); }
+  // Whether a request for `path` with `method` is one the forwarder takes.
+  [[nodiscard]] static bool ChangesState(std::string_view method, std::string_view path, Access access);
+  // Dispatch for a request another instance accepted and authorized (the
+  // leader applying its inbox): no authorizer, no forwarder.
+  void DispatchTrusted(Request request, Reply reply) const;
   // Every registered route, in registration order.
   [[nodiscard]] std::vector<RouteInfo> Routes() const;
 
   void Dispatch(Request request, Reply reply) const;
 
  private:
+  void DispatchImpl(Request request, Reply reply, bool trusted) const;
   struct Route {
     std::string method;
     std::string pattern;
@@ -105,6 +118,7 @@ class Router {
   std::vector<Route> routes_;
   Observer observer_;
   Authorizer authorizer_;
+  Forwarder forwarder_;
 };
 
 // A path segment as a decimal id: digits only, no sign, no leading zeros
@@ -113,5 +127,8 @@ std::optional<std::uint64_t> ParseId(std::string_view segment);
 
 // Splits "/a/b?x=1" into path and query; percent-decoding is left to handlers.
 std::pair<std::string, std::string> SplitTarget(std::string_view target);
+// A request as the server would make it from a method, target and body (no
+// headers, not from the network); nullopt when the target is malformed.
+std::optional<Request> MakeRequest(std::string method, std::string target, std::string body);
 
 }  // namespace rota::http

@@ -132,6 +132,21 @@ Metrics::Metrics(const BuildInfo& build)
                          .Help("Group commits that failed (disk full, I/O error); their requests got 503.")
                          .Register(*registry_)
                          .Add({});
+  ha_leader_ = &prometheus::BuildGauge()
+                    .Name("rota_ha_leader")
+                    .Help("1 while this instance leads (makes decisions and sends), else 0; 1 with SQLite.")
+                    .Register(*registry_)
+                    .Add({});
+  ha_epoch_ = &prometheus::BuildGauge()
+                   .Name("rota_ha_epoch")
+                   .Help("The fencing epoch of the leader as this instance last saw it; rises at every change of leader.")
+                   .Register(*registry_)
+                   .Add({});
+  ha_changes_ = &prometheus::BuildCounter()
+                     .Name("rota_ha_leader_changes_total")
+                     .Help("Times this instance started or stopped leading.")
+                     .Register(*registry_)
+                     .Add({});
   team_on_duty_ = &prometheus::BuildGauge()
                        .Name("rota_team_on_duty_people")
                        .Help("People on duty for the team now.")
@@ -258,5 +273,12 @@ void Metrics::SetOutboxPending(const std::map<std::string, std::pair<double, dou
     outbox_oldest_->Add({{"channel", channel}}).Set(v.second);
   }
 }
+
+void Metrics::SetLeader(bool leading, std::int64_t epoch) {
+  ha_leader_->Set(leading ? 1 : 0);
+  ha_epoch_->Set(static_cast<double>(epoch));
+}
+
+void Metrics::LeaderChanged() { ha_changes_->Increment(); }
 
 }  // namespace rota::metrics

@@ -79,6 +79,10 @@ class Metrics {
   void StoreCommitted(std::size_t batch, double seconds);
   void SetStoreUp(bool up);  // false also counts a write failure
 
+  // High availability (PostgreSQL): leadership and its fencing epoch.
+  void SetLeader(bool leading, std::int64_t epoch);
+  void LeaderChanged();
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<ProcessCollector> process_;
@@ -107,6 +111,9 @@ class Metrics {
   prometheus::Histogram* store_batch_;
   prometheus::Gauge* store_up_;
   prometheus::Counter* store_failures_;
+  prometheus::Gauge* ha_leader_;
+  prometheus::Gauge* ha_epoch_;
+  prometheus::Counter* ha_changes_;
   double escalations_seen_ = 0;  // guarded by team_mu_
   std::mutex team_mu_;
   std::vector<std::string> teams_;  // guarded by team_mu_

@@ -177,6 +177,11 @@ bool Dispatcher::Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr
   if (lane.quit) {
     return false;
   }
+  if (gate_ && !lane.queue.empty() && !gate_()) {
+    queued_ -= lane.queue.size();
+    lane.queue.clear();
+    return true;
+  }
   const auto now = SteadyClock::now();
   while (!lane.queue.empty() && lane.in_flight < Slots(lane.limits) && lane.bucket.TryTake(now)) {
     into.push_back(std::move(lane.queue.front()));

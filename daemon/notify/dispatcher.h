@@ -52,6 +52,11 @@ class Dispatcher {
   // lane is the channel's name; its limits are those of the latest channel
   // object submitted under that name.
   void Submit(Message m, std::shared_ptr<Channel> channel);
+  // Before the first Submit: an attempt starts only while `gate` returns
+  // true (high availability: this instance's lease is live). While it is
+  // false, queued messages are dropped unsent (they stay pending in the
+  // store, for whoever leads). Called by the lanes' threads.
+  void SetGate(std::function<bool()> gate) { gate_ = std::move(gate); }
   void Stop(std::chrono::milliseconds deadline);
   [[nodiscard]] std::size_t Queued() const;    // waiting in a lane
   [[nodiscard]] std::size_t InFlight() const;  // being sent
@@ -68,6 +73,7 @@ class Dispatcher {
   bool Sleep(Lane& lane);
 
   Done done_;
+  std::function<bool()> gate_;
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;                 // a lane went empty (for Stop)
   std::map<std::string, std::unique_ptr<Lane>> lanes_;  // guarded by mu_; never erased

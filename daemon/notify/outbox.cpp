@@ -36,6 +36,14 @@ void Outbox::Restore(std::vector<Outgoing> items, const std::vector<TimePoint>& 
   Tick(now);
 }
 
+void Outbox::Clear() {
+  pending_.clear();
+  sending_ = 0;
+  sends_.clear();
+  marks_.clear();
+  events_.clear();
+}
+
 void Outbox::Attempt(Outgoing o, TimePoint now, bool retry) {
   const int attempts = o.message.attempts;
   // Hours are law: the final guard, at the instant of sending.

@@ -95,6 +95,10 @@ class Outbox {
   // (now, if that has passed). Attempts made before the restart count.
   void Restore(std::vector<Outgoing> items, const std::vector<TimePoint>& next_attempts,
                TimePoint now);
+  // Forgets everything it holds (this instance stopped leading: the store
+  // keeps what was pending, for the leader). Results of sends in flight
+  // that arrive later are ignored like any unknown one.
+  void Clear();
   // A channel's answer to one attempt.
   void OnResult(Message m, const std::string& channel, const SendResult& r, TimePoint now);
   // Attempts what is due at `now`.

@@ -243,7 +243,34 @@ Result<void> WriteOutbox(PgConn& c, const Batch& b) {
              {key.Take(), state.Take(), attempts.Take(), next.Take(), error.Take()});
 }
 
+Result<void> WriteInbox(PgConn& c, const Batch& b) {
+  PgArray ref, instance, method, target, body, received;
+  for (const auto& row : b.inbox) {
+    ref.Add(row.ref);
+    instance.Add(row.instance);
+    method.Add(row.method);
+    target.Add(row.target);
+    body.Add(row.body);
+    received.Add(row.received_ms);
+  }
+  auto r = Run(c,
+               "INSERT INTO inbox(ref, instance, method, target, body, received_at) SELECT * FROM "
+               "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
+               "ON CONFLICT (ref) DO NOTHING",
+               {ref.Take(), instance.Take(), method.Take(), target.Take(), body.Take(), received.Take()});
+  if (!r) {
+    return r;
+  }
+  // Delivered to the leader's LISTEN at COMMIT.
+  return Run(c, "SELECT pg_notify('rota_inbox', '')", {});
+}
+
 Result<void> WriteBatch(PgConn& c, const Batch& b) {
+  if (!b.inbox.empty()) {
+    if (auto r = WriteInbox(c, b); !r) {
+      return r;
+    }
+  }
   if (auto r = WriteAlerts(c, b); !r) {
     return r;
   }
@@ -280,13 +307,14 @@ class PgStore final : public Store {
 
   Result<State> Load(const config::Config& config) override;
   void Write(Batch batch, Done done) override {
-    Submit([b = std::move(batch)](PgConn& c) { return WriteBatch(c, b); }, std::move(done));
+    const bool fenced = !batch.InboxOnly();
+    Submit([b = std::move(batch)](PgConn& c) { return WriteBatch(c, b); }, std::move(done), fenced);
   }
   void PruneFinished(std::int64_t cutoff_ms) override {
     Submit([cutoff_ms](PgConn& c) {
       return store::Run(c, "DELETE FROM outbox WHERE state != 'pending' AND created_at < $1",
                         {std::to_string(cutoff_ms)});
-    }, nullptr);
+    }, nullptr, /*fenced=*/false);
   }
   void Stop() override {
     {
@@ -301,7 +329,12 @@ class PgStore final : public Store {
 
  private:
   using Work = std::function<Result<void>(PgConn&)>;
-  void Submit(Work work, Done done) {
+  struct Queued {
+    Work work;
+    Done done;
+    bool fenced = true;  // checks the epoch (every write but inbox rows and retention)
+  };
+  void Submit(Work work, Done done, bool fenced) {
     {
       std::lock_guard lock(mu_);
       if (stopping_) {
@@ -310,23 +343,25 @@ class PgStore final : public Store {
         }
         return;
       }
-      queue_.emplace_back(std::move(work), std::move(done));
+      queue_.push_back({std::move(work), std::move(done), fenced});
     }
     cv_.notify_one();
   }
   void Run();
   Result<void> Connected();
-  Result<void> Commit(std::vector<std::pair<Work, Done>>& batch, std::vector<Result<void>>& results);
-  Result<void> LoadAlerts(const config::Config& config, State& st);
-  Result<void> LoadSmallTables(State& st);
+  Result<void> Commit(std::vector<Queued>& batch, std::vector<Result<void>>& results);
+  // Whether this instance's epoch still leads (inside the open transaction).
+  Result<void> Fence(PgConn& c);
+  static Result<void> LoadAlerts(PgConn& c, const config::Config& config, State& st);
+  static Result<void> LoadSmallTables(PgConn& c, State& st);
 
   PostgresOptions options_;
   int schema_;
-  std::unique_ptr<PgConn> conn_;  // the writer thread's (Load runs before the first Write)
+  std::unique_ptr<PgConn> conn_;  // the writer thread's
   CommitObserver observer_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<Work, Done>> queue_;  // guarded by mu_
+  std::deque<Queued> queue_;  // guarded by mu_
   bool stopping_ = false;                    // guarded by mu_
   std::chrono::steady_clock::time_point retry_after_{};
   std::thread thread_;
@@ -352,8 +387,26 @@ Result<void> PgStore::Connected() {
   return {};
 }
 
-Result<void> PgStore::Commit(std::vector<std::pair<Work, Done>>& batch,
-                             std::vector<Result<void>>& results) {
+Result<void> PgStore::Fence(PgConn& c) {
+  const std::int64_t epoch = options_.epoch->load();
+  if (epoch < 0) {
+    return Fail(Error::Fenced("this instance does not lead; nothing was written"));
+  }
+  // The leader row is share-locked to the end of this transaction, so a
+  // takeover (which updates it) waits for this commit and then raises the
+  // epoch; a former leader's write finds the new epoch and fails whole.
+  auto f = c.Exec("SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE", {std::to_string(epoch)});
+  if (!f) {
+    return Fail(f.error());
+  }
+  if (f->size() == 0) {
+    return Fail(Error::Fenced("this instance no longer leads (epoch " + std::to_string(epoch) +
+                              " was taken over); nothing was written"));
+  }
+  return {};
+}
+
+Result<void> PgStore::Commit(std::vector<Queued>& batch, std::vector<Result<void>>& results) {
   if (auto r = Connected(); !r) {
     return r;
   }
@@ -362,41 +415,36 @@ Result<void> PgStore::Commit(std::vector<std::pair<Work, Done>>& batch,
   if (!txn) {
     return Fail(txn.error());
   }
-  if (options_.epoch) {
-    // Fencing: the leader row is share-locked to the end of this
-    // transaction, so a takeover (which updates it) waits for this commit
-    // and then raises the epoch; a former leader's write finds the new
-    // epoch and fails whole.
-    const std::int64_t epoch = options_.epoch->load();
-    if (epoch != 0) {
-      auto f = c.Exec("SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE", {std::to_string(epoch)});
-      if (!f) {
-        return Fail(f.error());
-      }
-      if (f->size() == 0) {
-        return Fail(Error::Unavailable("this instance no longer leads (epoch " + std::to_string(epoch) +
-                                       " was taken over); nothing was written"));
-      }
+  Result<void> fence;
+  const bool fencing = options_.epoch && options_.epoch->load() != 0 &&
+                       std::any_of(batch.begin(), batch.end(), [](const Queued& q) { return q.fenced; });
+  if (fencing) {
+    fence = Fence(c);
+    if (!fence && !c.Ok()) {
+      return fence;
     }
   }
+  const bool savepoints = batch.size() > 1;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch.size() > 1) {
+    if (fencing && batch[i].fenced && !fence) {
+      results[i] = fence;
+      continue;
+    }
+    if (savepoints) {
       if (auto r = c.Exec("SAVEPOINT b"); !r) {
         return Fail(r.error());
       }
     }
-    results[i] = batch[i].first(c);
-    if (batch.size() > 1) {
-      auto r = c.Exec(results[i] ? "RELEASE SAVEPOINT b" : "ROLLBACK TO SAVEPOINT b");
-      if (!r) {
-        return Fail(r.error());
-      }
-    }
-    if (!results[i] && batch.size() == 1) {
-      return Fail(results[i].error());
-    }
+    results[i] = batch[i].work(c);
     if (!c.Ok()) {
       return Fail(Error::Unavailable("PostgreSQL connection lost"));
+    }
+    if (savepoints) {
+      if (auto r = c.Exec(results[i] ? "RELEASE SAVEPOINT b" : "ROLLBACK TO SAVEPOINT b"); !r) {
+        return Fail(r.error());
+      }
+    } else if (!results[i]) {
+      return Fail(results[i].error());
     }
   }
   return txn->Commit();
@@ -409,7 +457,7 @@ void PgStore::Run() {
     if (queue_.empty()) {
       break;  // stopping, everything written
     }
-    std::vector<std::pair<Work, Done>> batch;
+    std::vector<Queued> batch;
     while (!queue_.empty() && batch.size() < std::max<std::size_t>(options_.max_batch, 1)) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
@@ -423,21 +471,21 @@ void PgStore::Run() {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].second) {
-        batch[i].second(committed ? results[i] : Result<void>(Fail(committed.error())));
+      if (batch[i].done) {
+        batch[i].done(committed ? results[i] : Result<void>(Fail(committed.error())));
       }
     }
     lock.lock();
   }
 }
 
-Result<void> PgStore::LoadAlerts(const config::Config& config, State& st) {
+Result<void> PgStore::LoadAlerts(PgConn& c, const config::Config& config, State& st) {
   const AlertDecoder decoder(config);
   std::vector<engine::Alert> alerts;
   std::int64_t after = std::numeric_limits<std::int64_t>::min();
   // In pages by id: a million alerts never sit in one result.
   while (true) {
-    auto rows = conn_->Exec(
+    auto rows = c.Exec(
         "SELECT a.id, a.doc, coalesce(s.updated_at, a.updated_at), "
         "CASE WHEN s.id IS NULL THEN a.ends_at ELSE s.ends_at END "
         "FROM alerts a LEFT JOIN alert_seen s ON s.id = a.id WHERE a.id > $1 ORDER BY a.id LIMIT 20000",
@@ -489,8 +537,7 @@ Result<std::uint64_t> LoadDocs(PgConn& c, const std::string& table, std::string_
   return next;
 }
 
-Result<void> PgStore::LoadSmallTables(State& st) {
-  PgConn& c = *conn_;
+Result<void> PgStore::LoadSmallTables(PgConn& c, State& st) {
   auto silences = LoadDocs(c, "silences", "s-", DecodeSilence, st.silences, st.skipped);
   if (!silences) {
     return Fail(silences.error());
@@ -524,25 +571,25 @@ Result<void> PgStore::LoadSmallTables(State& st) {
 }
 
 Result<State> PgStore::Load(const config::Config& config) {
-  // The writer thread is idle until the first Write (REQUIRES of Load);
-  // hold its lock so that stays true while Load uses the connection.
-  std::lock_guard lock(mu_);
-  if (auto r = Connected(); !r) {
-    return Fail(r.error());
+  // A connection of its own: a standby loads again and again while the
+  // writer thread writes its inbox rows on the writer's.
+  auto conn = PgConn::Connect(options_.dsn, "rotad " + options_.instance + " load");
+  if (!conn) {
+    return Fail(conn.error());
   }
+  PgConn& c = **conn;
   State st;
   st.schema = schema_;
   // One snapshot for every table: what a concurrent writer commits meanwhile
   // is in all of them or in none.
-  auto txn = conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  if (!txn) {
+  if (auto txn = c.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !txn) {
     return Fail(txn.error());
   }
-  auto loaded = LoadAlerts(config, st);
+  auto loaded = LoadAlerts(c, config, st);
   if (loaded) {
-    loaded = LoadSmallTables(st);
+    loaded = LoadSmallTables(c, st);
   }
-  (void)conn_->Exec(loaded ? "COMMIT" : "ROLLBACK");
+  (void)c.Exec(loaded ? "COMMIT" : "ROLLBACK");
   if (!loaded) {
     return Fail(loaded.error());
   }

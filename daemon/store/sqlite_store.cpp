@@ -173,6 +173,9 @@ Result<void> WriteOutbox(Db& db, const Batch& b) {
 }
 
 Result<void> WriteBatch(Db& db, const Batch& b) {
+  if (!b.inbox.empty()) {
+    return Fail(Error::InvalidArgument("the SQLite store has no inbox: one instance leads alone"));
+  }
   if (auto r = WriteAlerts(db, b); !r) {
     return r;
   }

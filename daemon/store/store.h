@@ -82,6 +82,17 @@ struct AlertTouch {
   std::optional<std::int64_t> ends_ms;
 };
 
+// A request that changes state, accepted by an instance that does not lead
+// (PostgreSQL only): the leader applies it (docs/ha.md).
+struct InboxRow {
+  std::string ref;  // unique; the leader's answer is filed under it
+  std::string instance;
+  std::string method;
+  std::string target;
+  std::string body;
+  std::int64_t received_ms = 0;
+};
+
 struct Batch {
   std::vector<AlertWrite> alerts;
   std::vector<AlertTouch> touches;
@@ -92,10 +103,18 @@ struct Batch {
   std::vector<OutboxRow> outbox;     // new notifications
   std::vector<OutboxMark> marks;     // outcomes of earlier ones
   engine::AlertId next_alert_id = 0;  // 0: unchanged
+  // Requests for the leader (a standby's writes; never fenced). SQLite
+  // refuses a batch that carries any.
+  std::vector<InboxRow> inbox;
 
   [[nodiscard]] bool empty() const {
     return alerts.empty() && touches.empty() && forgotten.empty() && !silences && !overrides &&
-           outbox.empty() && marks.empty() && next_alert_id == 0;
+           outbox.empty() && marks.empty() && next_alert_id == 0 && inbox.empty();
+  }
+  // Only inbox rows: what a standby may write.
+  [[nodiscard]] bool InboxOnly() const {
+    return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() && !silences &&
+           !overrides && outbox.empty() && marks.empty() && next_alert_id == 0;
   }
 };
 
@@ -169,9 +188,11 @@ struct PostgresOptions {
   std::string dsn;                // libpq connection string or URI; never logged
   std::string instance;           // this rotad's name (application_name, the inbox)
   std::size_t max_batch = 1000;   // batches per group commit
-  // Fencing: while it holds a non-zero epoch, every write checks in its own
-  // transaction that this epoch still leads, and fails (writing nothing)
-  // when another instance took over. Zero: no check (tools, tests).
+  // Fencing: while it holds a non-zero epoch, every write (but an inbox-only
+  // one) checks in its own transaction that this epoch still leads, and
+  // fails (writing nothing) when another instance took over. A negative
+  // epoch (a standby, a leader that lost its lease) fails every such write.
+  // Zero: no check (tools, tests).
   std::shared_ptr<const std::atomic<std::int64_t>> epoch;
 };
 Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& options,

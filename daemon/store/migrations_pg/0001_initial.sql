@@ -75,6 +75,7 @@ INSERT INTO leader(id, holder, epoch, expires_at) VALUES (1, NULL, 0, '-infinity
 -- durable here before their answer, applied by the leader in id order.
 CREATE TABLE inbox (
   id          BIGSERIAL PRIMARY KEY,
+  ref         TEXT   NOT NULL UNIQUE,   -- the accepting instance's reference, for its answer
   instance    TEXT   NOT NULL,
   method      TEXT   NOT NULL,
   target      TEXT   NOT NULL,
@@ -85,7 +86,7 @@ CREATE TABLE inbox (
 -- them (a few seconds at most; pruned). Unlogged: losing them in a crash
 -- costs only the answer's detail, never the request.
 CREATE UNLOGGED TABLE inbox_answers (
-  id         BIGINT PRIMARY KEY,
+  ref        TEXT PRIMARY KEY,
   status     INTEGER NOT NULL,
   body       TEXT    NOT NULL,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()

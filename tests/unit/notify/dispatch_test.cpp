@@ -210,6 +210,10 @@ TEST_CASE("each channel is its own lane: a blocked channel holds only itself") {
   CHECK(delivered["fast"] == 1);
   CHECK(slow_receiver.Held() == 3);
   CHECK(d.Queued() == 7);
+  // The fast lane counts its send done just after handing the result over.
+  for (int i = 0; i < 500 && d.InFlight() != 3; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
   CHECK(d.InFlight() == 3);
   CHECK(d.Lanes() == 2);
   slow_receiver.Open();
@@ -242,4 +246,40 @@ TEST_CASE("Stop lets sends in flight finish until the deadline, then abandons th
   CHECK(d.Queued() == 0);
   d.Submit(Msg("late"), hook);  // after Stop: ignored
   CHECK(d.Queued() == 0);
+}
+
+TEST_CASE("a closed gate drops queued sends unsent; an open one lets them through") {
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  rota::notify::GlobalInit();
+  rota::notify::Dispatcher d([&](std::vector<rota::notify::Completed> results) {
+    std::lock_guard lock(mu);
+    done += static_cast<int>(results.size());
+    cv.notify_all();
+  });
+  std::atomic<bool> leads{false};  // as a leader whose lease ran out
+  d.SetGate([&] { return leads.load(); });
+  GatedReceiver receiver;
+  auto hook = Webhook("hook", receiver.Url(), 4);
+  for (int i = 0; i < 3; ++i) {
+    d.Submit(Msg("withheld-" + std::to_string(i)), hook);
+  }
+  // Dropped by the lane's thread: nothing queued, nothing in flight.
+  for (int i = 0; i < 3000 && (d.Queued() != 0 || d.InFlight() != 0); ++i) {
+    std::this_thread::sleep_for(1ms);
+  }
+  CHECK(d.Queued() == 0);
+  CHECK(d.InFlight() == 0);
+  CHECK(receiver.Peak() == 0);
+  leads = true;
+  d.Submit(Msg("sent"), hook);
+  REQUIRE(receiver.WaitHeld(1));
+  receiver.Open();
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, 30s, [&] { return done == 1; }));
+  }
+  CHECK(receiver.Peak() == 1);
+  d.Stop(0ms);
 }

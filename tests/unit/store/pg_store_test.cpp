@@ -10,6 +10,7 @@
 
 #include "../test_util.h"
 #include "pg_test_util.h"
+#include "store/ha.h"
 #include "store/store.h"
 
 using namespace rota;
@@ -105,7 +106,7 @@ TEST_CASE("postgres: a write from an epoch that no longer leads writes nothing")
   REQUIRE(c->Exec("UPDATE leader SET holder = 'other', epoch = 4").has_value());
   auto fenced = WriteAndWait(**s, NextId(20));
   REQUIRE_FALSE(fenced.has_value());
-  CHECK(fenced.error().code() == Error::Code::kUnavailable);
+  CHECK(fenced.error().code() == Error::Code::kFenced);
   CHECK(One(*c, "SELECT value FROM meta WHERE key = 'next_alert_id'") == "10");
   (*s)->Stop();
 }
@@ -133,5 +134,112 @@ TEST_CASE("postgres: a lost connection fails the batch in flight, and a later wr
   }
   REQUIRE(again.has_value());
   CHECK(One(*c, "SELECT value FROM meta WHERE key = 'next_alert_id'") == "7");
+  (*s)->Stop();
+}
+
+namespace {
+
+std::unique_ptr<store::Coordinator> Coordinator(const std::string& dsn, const std::string& instance) {
+  auto c = store::Coordinator::Open(dsn, instance);
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message()));
+  return std::move(*c);
+}
+
+// A migrated, empty database.
+std::string Migrated() {
+  const std::string dsn = rota::testing::PgFreshDatabase(Admin());
+  store::PostgresOptions o;
+  o.dsn = dsn;
+  auto s = store::OpenPostgres(o, nullptr);
+  REQUIRE(s.has_value());
+  (*s)->Stop();
+  return dsn;
+}
+
+}  // namespace
+
+TEST_CASE("lease: one holder at a time; a taker after expiry raises the epoch; the old holder cannot renew") {
+  const std::string dsn = Migrated();
+  auto a = Coordinator(dsn, "rota-a");
+  auto b = Coordinator(dsn, "rota-b");
+  auto got = a->TryAcquire(std::chrono::milliseconds(60000));
+  REQUIRE(got.has_value());
+  REQUIRE(got->has_value());
+  const std::int64_t first = **got;
+  // b cannot take a live lease.
+  auto denied = b->TryAcquire(std::chrono::milliseconds(60000));
+  REQUIRE(denied.has_value());
+  CHECK_FALSE(denied->has_value());
+  auto who = b->Leader();
+  REQUIRE(who.has_value());
+  CHECK(who->holder == "rota-a");
+  CHECK(who->epoch == first);
+  CHECK(who->live);
+  auto renewed = a->Renew(first, std::chrono::milliseconds(1));  // expires at once
+  REQUIRE(renewed.has_value());
+  CHECK(*renewed);
+  // Expired (the database's clock): b takes over with a higher epoch.
+  Result<std::optional<std::int64_t>> taken = std::optional<std::int64_t>();
+  for (int i = 0; i < 100 && taken && !taken->has_value(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    taken = b->TryAcquire(std::chrono::milliseconds(60000));
+  }
+  REQUIRE(taken.has_value());
+  REQUIRE(taken->has_value());
+  CHECK(**taken > first);
+  auto stale = a->Renew(first, std::chrono::milliseconds(60000));
+  REQUIRE(stale.has_value());
+  CHECK_FALSE(*stale);
+  // A clean stop hands over at once.
+  REQUIRE(b->Release(**taken).has_value());
+  auto after = a->TryAcquire(std::chrono::milliseconds(60000));
+  REQUIRE(after.has_value());
+  REQUIRE(after->has_value());
+  CHECK(**after > **taken);
+}
+
+TEST_CASE("inbox: requests in order; finishing removes them and files answers only for the leading epoch") {
+  const std::string dsn = Migrated();
+  store::PostgresOptions o;
+  o.dsn = dsn;
+  auto epoch = std::make_shared<std::atomic<std::int64_t>>(-1);  // a standby's store
+  o.epoch = epoch;
+  auto s = store::OpenPostgres(o, nullptr);
+  REQUIRE(s.has_value());
+  for (int i = 0; i < 3; ++i) {
+    store::Batch b;
+    b.inbox.push_back({"ref-" + std::to_string(i), "rota-b", "POST", "/api/v1/events", "{\"n\":" + std::to_string(i) + "}", 1000 + i});
+    // Inbox rows are written by a standby: never fenced.
+    REQUIRE(WriteAndWait(**s, std::move(b)).has_value());
+  }
+  // Anything else from a standby is.
+  auto fenced = WriteAndWait(**s, NextId(3));
+  REQUIRE_FALSE(fenced.has_value());
+  CHECK(fenced.error().code() == Error::Code::kFenced);
+  auto leader = Coordinator(dsn, "rota-a");
+  auto lease = leader->TryAcquire(std::chrono::milliseconds(60000));
+  REQUIRE((lease && lease->has_value()));
+  auto rows = leader->TakeInbox(10);
+  REQUIRE(rows.has_value());
+  REQUIRE(rows->size() == 3);
+  CHECK((*rows)[0].row.ref == "ref-0");
+  CHECK((*rows)[2].row.body == "{\"n\":2}");
+  // A former epoch finishes nothing.
+  auto stale = leader->FinishInbox(**lease - 1, {(*rows)[0].id}, {{"ref-0", 202, "{}"}});
+  REQUIRE(stale.has_value());
+  CHECK_FALSE(*stale);
+  auto done = leader->FinishInbox(**lease, {(*rows)[0].id, (*rows)[1].id}, {{"ref-0", 202, "{\"a\":1}"}});
+  REQUIRE(done.has_value());
+  CHECK(*done);
+  auto left = leader->TakeInbox(10);
+  REQUIRE(left.has_value());
+  REQUIRE(left->size() == 1);
+  CHECK(left->front().row.ref == "ref-2");
+  auto standby = Coordinator(dsn, "rota-b");
+  auto answers = standby->Answers({"ref-0", "ref-1"});
+  REQUIRE(answers.has_value());
+  REQUIRE(answers->size() == 1);
+  CHECK(answers->front().status == 202);
+  CHECK(answers->front().body == "{\"a\":1}");
   (*s)->Stop();
 }

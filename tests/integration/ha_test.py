@@ -1,0 +1,384 @@
+"""High availability on PostgreSQL: several rotad on one database, one leader.
+
+Runs against the throwaway PostgreSQL 15 of ctest's `pg` fixture (ROTA_TEST_PG,
+tests/tools/pg_cluster.py), one database per test; the test that stops
+PostgreSQL mid-load starts a cluster of its own.
+
+Waiting is never what passes a test: each wait is for an observable event
+(a log line, a status, a notification at the sink), bounded only so that a
+hung test ends. The one timing promise asserted is the issue's: a standby
+leads within 10 s of the leader's death (the lease here is 1 s).
+"""
+
+import json
+import os
+import random
+import signal
+import sys
+import threading
+import time
+import unittest
+
+from harness import Rotad, Sink, Workdir, wait_until
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import pg_cluster  # noqa: E402
+
+KILLS = int(os.environ.get("ROTA_HA_KILLS", "20"))
+FAILOVER_LOG = os.environ.get("ROTA_HA_FAILOVER_LOG")  # bench: where to write the failover times
+
+CONFIG = """\
+server: {{listen: '127.0.0.1:0', instance: '{instance}'}}
+storage:
+  backend: postgres
+  postgres: {{dsn: '{dsn}', lease: {lease}}}
+channels: [{{name: hooks, type: webhook, url: '{sink}'}}]
+time_intervals: [{{name: always, time_intervals: [{{}}]}}]
+people:
+  - {{id: first, hours: [always], contacts: [{{channel: hooks, to: first}}]}}
+  - {{id: second, hours: [always], contacts: [{{channel: hooks, to: second}}]}}
+  - {{id: later, contacts: [{{channel: hooks, to: later}}]}}
+teams: [{{id: late, members: [later]}}]
+overrides: [{{person: later, team: late, start: '{hold_start}', end: '{hold_end}'}}]
+routes:
+  - {{name: held, matchers: ['hold="yes"'], group_wait: 0s, group_by: ['...'], escalation: late}}
+  - {{name: slow, matchers: ['speed="slow"'], group_wait: 0s, group_by: ['...'], escalation: slow}}
+  - {{name: all, group_wait: 0s, group_by: ['...'], escalation: two-steps}}
+escalations:
+  - name: two-steps
+    steps:
+      - {{notify: ['person:first'], escalate_after: {escalate}}}
+      - {{notify: ['person:second'], escalate_after: 1h}}
+  - name: slow
+    steps: [{{notify: ['person:first'], escalate_after: 1h}}]
+  - name: late
+    steps: [{{notify: ['team:late'], escalate_after: 1h}}]
+"""
+
+
+def rfc3339(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def admin_dsn():
+    state = os.environ.get("ROTA_TEST_PG")
+    if not state:
+        raise unittest.SkipTest("needs ctest's pg fixture (ROTA_TEST_PG)")
+    with open(state) as f:
+        return json.load(f)["admin_dsn"]
+
+
+_serial = [0]
+
+
+def fresh_database(admin):
+    """A new database on the fixture's cluster; its DSN."""
+    import subprocess
+    _serial[0] += 1
+    name = "ha_%d_%d" % (os.getpid(), _serial[0])
+    subprocess.run(["psql", "-X", "-q", "-d", admin, "-c", 'CREATE DATABASE "%s"' % name], check=True)
+    return admin.replace("dbname=postgres", "dbname=" + name)
+
+
+def post(d, doc, path="/api/v1/events"):
+    status, _, body = d.request("POST", path, body=json.dumps(doc))
+    try:
+        return status, json.loads(body) if body else None
+    except ValueError:
+        return status, None
+
+
+def status_of(d):
+    try:
+        code, _, body = d.request("GET", "/api/v1/status")
+    except OSError:
+        return None
+    return json.loads(body) if code == 200 else None
+
+
+class Group:
+    """Up to three rotad named a, b, c on one database, restartable."""
+
+    def __init__(self, test, dsn, sink, lease="1s", escalate="3s", hold_in=3600.0, names="abc"):
+        self.test = test
+        self.instances = {}
+        self.dirs = {}
+        now = time.time()
+        for name in names:
+            w = Workdir(config=CONFIG.format(instance="rota-" + name, dsn=dsn, lease=lease, sink=sink.url,
+                                             escalate=escalate, hold_start=rfc3339(now + hold_in),
+                                             hold_end=rfc3339(now + hold_in + 3600))
+                        .replace("{", "{{").replace("}", "}}"),  # Workdir formats it again
+                        rules=None)
+            test.addCleanup(w.cleanup)
+            self.dirs[name] = w
+        test.addCleanup(self.stop_all)
+
+    def start(self, name):
+        d = Rotad(self.dirs[name].config)
+        self.instances[name] = d
+        return d
+
+    def live(self):
+        return {n: d for n, d in self.instances.items() if d.proc.poll() is None}
+
+    def leader(self, among=None):
+        """(name, epoch) of the instance that says it leads, or None."""
+        for name, d in self.live().items():
+            if among and name not in among:
+                continue
+            st = status_of(d)
+            if st and st["role"] == "leader":
+                return name, st["epoch"]
+        return None
+
+    def wait_leader(self, other_than=None, above_epoch=0, timeout=60, among=None):
+        def found():
+            got = self.leader(among)
+            if got and got[0] != other_than and got[1] > above_epoch:
+                return got
+            return None
+        return wait_until(found, "an instance leads", timeout)
+
+    def kill9(self, name):
+        d = self.instances[name]
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait()
+        d.log_file.close()
+
+    def stop_all(self):
+        for d in self.instances.values():
+            if d.proc.poll() is None:
+                d.stop()
+
+
+class HaTest(unittest.TestCase):
+    def setUp(self):
+        self.admin = admin_dsn()
+        self.sink = Sink()
+        self.addCleanup(self.sink.close)
+
+    def test_a_standby_accepts_and_answers_with_the_leaders_decision(self):
+        g = Group(self, fresh_database(self.admin), self.sink, names="ab")
+        a = g.start("a")
+        g.wait_leader()
+        b = g.start("b")
+        self.assertEqual(status_of(a)["role"], "leader")
+        # b learns who leads at its first look at the lease.
+        st = wait_until(lambda: (lambda s: s if s and s["leader"] else None)(status_of(b)), "b knows the leader")
+        self.assertEqual((st["role"], st["leader"], st["backend"]), ("standby", "rota-a", "postgres"))
+        status, out = post(b, {"labels": {"alertname": "via-standby", "speed": "slow"}})
+        self.assertEqual(status, 202)
+        self.assertEqual(len(out["alerts"]), 1)
+        # The leader's decision, or "accepted" when it did not come in time.
+        self.assertIn(out["alerts"][0]["status"], ("notified", "accepted"))
+        self.sink.wait_for(lambda m: m["json"]["alerts"][0]["labels"].get("alertname") == "via-standby",
+                           "the leader notifies what the standby accepted")
+        # Bad input is refused by the instance it came to, and nothing is stored.
+        status, out = post(b, {"labels": "not a map"})
+        self.assertEqual(status, 400)
+        # A human action through the standby reaches the leader's engine.
+        code, _, body = a.request("GET", "/api/v1/alerts")
+        aid = json.loads(body)["alerts"][0]["id"]
+        code, _, body = b.request("POST", "/api/v1/alerts/%s/ack" % aid, body=json.dumps({"by": "first"}))
+        self.assertIn(code, (200, 202), body)
+        wait_until(lambda: json.loads(a.request("GET", "/api/v1/alerts/%s" % aid)[2])["state"] == "acknowledged",
+                   "the ack reaches the leader")
+        # Metrics say who leads.
+        self.assertEqual(a.metric("rota_ha_leader"), 1)
+        self.assertEqual(b.metric("rota_ha_leader"), 0)
+        self.assertGreaterEqual(a.metric("rota_ha_epoch"), 1)
+
+    def test_leader_killed_twenty_times_under_load_loses_nothing(self):
+        g = Group(self, fresh_database(self.admin), self.sink)
+        for name in "abc":
+            g.start(name)
+        name, epoch = g.wait_leader()
+        accepted = set()  # fingerprints answered 2xx
+        lock = threading.Lock()
+        stop = threading.Event()
+        errors = []
+
+        def writer(n):
+            i = 0
+            rng = random.Random(n)
+            while not stop.is_set():
+                live = list(g.live().values())
+                if not live:
+                    continue
+                d = rng.choice(live)
+                key = "w%d-%d" % (n, i)
+                i += 1
+                try:
+                    status, out = post(d, {"labels": {"alertname": key, "speed": "slow"}})
+                except OSError:
+                    continue  # killed mid-request: not acknowledged
+                if status == 202:
+                    with lock:
+                        accepted.add(out["alerts"][0]["fingerprint"])
+                elif status != 503:
+                    errors.append((status, out))
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        failovers = []
+        rng = random.Random(14)
+        try:
+            for _ in range(KILLS):
+                time.sleep(rng.uniform(0.2, 1.5))  # a random moment under load
+                g.kill9(name)
+                killed_at = time.monotonic()
+                new_name, new_epoch = g.wait_leader(other_than=name, above_epoch=epoch)
+                failovers.append(time.monotonic() - killed_at)
+                self.assertGreater(new_epoch, epoch)
+                g.start(name)  # as systemd would
+                name, epoch = new_name, new_epoch
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        if FAILOVER_LOG:
+            with open(FAILOVER_LOG, "w") as f:
+                json.dump(failovers, f)
+        self.assertEqual(errors, [])
+        self.assertGreater(len(accepted), KILLS * 5, "the load actually ran")
+        self.assertLessEqual(max(failovers), 10.0, "a standby leads within 10 s: %s" % failovers)
+        leader = g.instances[name]
+
+        def stored():
+            code, _, body = leader.request("GET", "/api/v1/alerts?state=all")
+            return {a["fingerprint"]: a for a in json.loads(body)["alerts"]}
+        missing = wait_until(lambda: (lambda s: accepted <= set(s) and s)(stored()),
+                             "every accepted event reaches the leader's engine")
+        ids = {str(missing[f]["id"]) for f in accepted}
+        # Every decided notification arrives; a repeat only with its key.
+        def delivered():
+            got = {}
+            for m in self.sink.messages():
+                for a in m["json"]["alerts"]:
+                    got.setdefault(str(a["id"]), set()).add(m["headers"].get("Idempotency-Key"))
+            return got if ids <= set(got) else None
+        got = wait_until(delivered, "a notification for every accepted alert")
+        repeated = {aid: keys for aid, keys in got.items() if len(keys) > 1}
+        self.assertEqual(repeated, {}, "an alert notified twice under different keys")
+
+    def test_a_frozen_leader_sends_nothing_after_it_wakes(self):
+        g = Group(self, fresh_database(self.admin), self.sink, names="ab", escalate="4s")
+        a = g.start("a")
+        g.wait_leader()
+        b = g.start("b")
+        status, out = post(a, {"labels": {"alertname": "frozen"}})
+        self.assertEqual(status, 202)
+        self.sink.wait_for(lambda m: m["json"]["recipient"] == "first", "step 1 from the leader")
+        a.signal(signal.SIGSTOP)
+        try:
+            g.wait_leader(other_than="a", among="b")  # a cannot answer while stopped
+            # b escalates when step 1's 4 s are up: once.
+            self.sink.wait_for(lambda m: m["json"]["recipient"] == "second", "step 2 from the new leader")
+        finally:
+            a.signal(signal.SIGCONT)
+        woke = time.monotonic()
+        # a finds out it lost the lease; its own escalation (due while it
+        # slept) must not go out.
+        wait_until(lambda: "stopped leading" in a.log(), "the woken leader steps down")
+        self.assertEqual(status_of(a)["role"], "standby")
+        late = [m for m in self.sink.messages() if m["at"] > woke]
+        self.assertEqual(late, [], "a message reached the sink after the frozen leader woke")
+        second = self.sink.messages(lambda m: m["json"]["recipient"] == "second")
+        self.assertEqual(len(second), 1)
+        self.assertEqual(b.metric("rota_ha_leader"), 1)
+
+    def test_an_escalation_and_a_hold_spanning_a_failover_fire_once_on_time(self):
+        g = Group(self, fresh_database(self.admin), self.sink, names="ab", escalate="4s", hold_in=5.0)
+        a = g.start("a")
+        g.wait_leader()
+        g.start("b")
+        posted = time.time()
+        status, out = post(a, {"labels": {"alertname": "spans"}})
+        self.assertEqual(status, 202)
+        status, out = post(a, {"labels": {"alertname": "held", "hold": "yes"}})
+        self.assertEqual(status, 202)
+        self.assertEqual(out["alerts"][0]["status"], "held")
+        held_until = out["alerts"][0]["held_until"]
+        self.sink.wait_for(lambda m: m["json"]["recipient"] == "first", "step 1 before the failover")
+        g.kill9("a")
+        g.wait_leader(other_than="a")
+        second = self.sink.wait_for(lambda m: m["json"]["recipient"] == "second", "step 2 after the failover")
+        released = self.sink.wait_for(lambda m: m["json"]["recipient"] == "later", "the hold's release")
+        # Not early: the sink's clock against the post.
+        self.assertGreaterEqual(time.time() - posted, 4.0)
+        self.assertIsNotNone(held_until)
+        # Once each: wait for the next thing the new leader does, then count.
+        status, out = post(g.instances["b"], {"labels": {"alertname": "after", "speed": "slow"}})
+        self.sink.wait_for(lambda m: m["json"]["alerts"][0]["labels"].get("alertname") == "after", "a later alert")
+        self.assertEqual(len(self.sink.messages(lambda m: m["json"]["recipient"] == "second")), 1)
+        self.assertEqual(len(self.sink.messages(lambda m: m["json"]["recipient"] == "later")), 1)
+        self.assertTrue(second and released)
+
+
+class PostgresDownTest(unittest.TestCase):
+    """PostgreSQL stopped mid-load and started again: 503s meanwhile, nothing
+    answered 2xx lost, and the group recovers by itself."""
+
+    def test_postgres_restart_under_load(self):
+        cluster = pg_cluster.Cluster().init().start()
+        self.addCleanup(cluster.remove)
+        wait_until(lambda: cluster.psql("SELECT 1") == "1", "PostgreSQL answers")
+        dsn = cluster.create_database("rota")
+        sink = Sink()
+        self.addCleanup(sink.close)
+        g = Group(self, dsn, sink, names="ab")
+        g.start("a")
+        g.wait_leader()
+        g.start("b")
+        accepted, codes, ready = set(), [], []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def writer(n):
+            i = 0
+            while not stop.is_set():
+                d = g.instances["ab"[i % 2]]
+                i += 1
+                try:
+                    status, out = post(d, {"labels": {"alertname": "pg-%d-%d" % (n, i), "speed": "slow"}})
+                except OSError:
+                    continue
+                with lock:
+                    codes.append(status)
+                    if status == 202:
+                        accepted.add(out["alerts"][0]["fingerprint"])
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        try:
+            wait_until(lambda: len(accepted) > 20, "load before the outage")
+            cluster.stop()
+            with lock:
+                before = len(codes)
+            wait_until(lambda: 503 in codes[before:], "503 while PostgreSQL is down")
+            wait_until(lambda: g.instances["a"].request("GET", "/-/ready")[0] == 503, "not ready meanwhile")
+            cluster.start()
+            with lock:
+                back = len(codes)
+            wait_until(lambda: 202 in codes[back:], "202 again after PostgreSQL is back")
+            wait_until(lambda: all(d.request("GET", "/-/ready")[0] == 200 for d in g.instances.values()),
+                       "ready again by itself")
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        self.assertFalse(set(codes) - {202, 503}, set(codes))
+        leader = g.instances[g.wait_leader()[0]]
+
+        def stored():
+            code, _, body = leader.request("GET", "/api/v1/alerts?state=all")
+            got = {a["fingerprint"] for a in json.loads(body)["alerts"]}
+            return accepted <= got
+        wait_until(stored, "every event answered 202 is in the API")
+
+
+if __name__ == "__main__":
+    unittest.main()
