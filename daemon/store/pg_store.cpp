@@ -8,6 +8,7 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -293,6 +294,57 @@ Result<void> WriteBatch(PgConn& c, const Batch& b) {
   return WriteOutbox(c, b);
 }
 
+// The batches of one commit as one batch, with what they would leave had
+// they been written one after another: per alert the last full write, and
+// a touch only when it came after it; the last replacement of silences and
+// overrides; every new notification and every mark (the last per key wins
+// when written); the highest next id.
+Batch Merge(const std::vector<const Batch*>& batches) {
+  Batch out;
+  std::unordered_map<engine::AlertId, std::size_t> written;  // id -> index in out.alerts
+  std::unordered_map<engine::AlertId, AlertTouch> touched;
+  for (const Batch* b : batches) {
+    for (const auto& a : b->alerts) {
+      touched.erase(a.id);
+      if (auto [it, fresh] = written.try_emplace(a.id, out.alerts.size()); fresh) {
+        out.alerts.push_back(a);
+      } else {
+        out.alerts[it->second] = a;
+      }
+    }
+    for (const auto& t : b->touches) {
+      touched[t.id] = t;
+    }
+    for (auto id : b->forgotten) {
+      touched.erase(id);
+      out.forgotten.push_back(id);
+    }
+    if (b->silences) {
+      out.silences = b->silences;
+    }
+    if (b->overrides) {
+      out.overrides = b->overrides;
+    }
+    out.outbox.insert(out.outbox.end(), b->outbox.begin(), b->outbox.end());
+    out.marks.insert(out.marks.end(), b->marks.begin(), b->marks.end());
+    out.inbox.insert(out.inbox.end(), b->inbox.begin(), b->inbox.end());
+    out.next_alert_id = std::max(out.next_alert_id, b->next_alert_id);
+  }
+  // Forgotten (retention) after a write in the same commit: the delete wins.
+  if (!out.forgotten.empty()) {
+    std::unordered_map<engine::AlertId, bool> gone;
+    for (auto id : out.forgotten) {
+      gone[id] = true;
+    }
+    std::erase_if(out.alerts, [&](const AlertWrite& a) { return gone.count(a.id) > 0; });
+  }
+  out.touches.reserve(touched.size());
+  for (auto& [id, t] : touched) {
+    out.touches.push_back(t);
+  }
+  return out;
+}
+
 class PgStore final : public Store {
  public:
   PgStore(PostgresOptions options, std::unique_ptr<PgConn> conn, int schema, CommitObserver observer)
@@ -308,7 +360,17 @@ class PgStore final : public Store {
   Result<State> Load(const config::Config& config) override;
   void Write(Batch batch, Done done) override {
     const bool fenced = !batch.InboxOnly();
-    Submit([b = std::move(batch)](PgConn& c) { return WriteBatch(c, b); }, std::move(done), fenced);
+    {
+      std::lock_guard lock(mu_);
+      if (!stopping_) {
+        queue_.push_back({std::move(batch), nullptr, std::move(done), fenced});
+        cv_.notify_one();
+        return;
+      }
+    }
+    if (done) {
+      done(Fail(Error::Unavailable("the store is shutting down")));
+    }
   }
   void PruneFinished(std::int64_t cutoff_ms) override {
     Submit([cutoff_ms](PgConn& c) {
@@ -330,7 +392,8 @@ class PgStore final : public Store {
  private:
   using Work = std::function<Result<void>(PgConn&)>;
   struct Queued {
-    Work work;
+    std::optional<Batch> batch;  // a write; merged with the others of its commit
+    Work work;                   // or any other statement (retention)
     Done done;
     bool fenced = true;  // checks the epoch (every write but inbox rows and retention)
   };
@@ -343,13 +406,18 @@ class PgStore final : public Store {
         }
         return;
       }
-      queue_.push_back({std::move(work), std::move(done), fenced});
+      queue_.push_back({std::nullopt, std::move(work), std::move(done), fenced});
     }
     cv_.notify_one();
   }
   void Run();
   Result<void> Connected();
   Result<void> Commit(std::vector<Queued>& batch, std::vector<Result<void>>& results);
+  // One transaction: every batch merged into one write (a few statements
+  // however many batches), the rest after it. False when a statement
+  // failed (the transaction is rolled back; Commit then isolates the
+  // batches with savepoints).
+  Result<bool> CommitMerged(std::vector<Queued>& batch, std::vector<Result<void>>& results);
   // Whether this instance's epoch still leads (inside the open transaction).
   Result<void> Fence(PgConn& c);
   static Result<void> LoadAlerts(PgConn& c, const config::Config& config, State& st);
@@ -406,45 +474,89 @@ Result<void> PgStore::Fence(PgConn& c) {
   return {};
 }
 
-Result<void> PgStore::Commit(std::vector<Queued>& batch, std::vector<Result<void>>& results) {
-  if (auto r = Connected(); !r) {
-    return r;
-  }
+Result<bool> PgStore::CommitMerged(std::vector<Queued>& batch, std::vector<Result<void>>& results) {
   PgConn& c = *conn_;
   auto txn = PgTxn::Begin(c);
   if (!txn) {
     return Fail(txn.error());
   }
-  Result<void> fence;
   const bool fencing = options_.epoch && options_.epoch->load() != 0 &&
                        std::any_of(batch.begin(), batch.end(), [](const Queued& q) { return q.fenced; });
+  Result<void> fence;
   if (fencing) {
     fence = Fence(c);
+    if (!fence && !c.Ok()) {
+      return Fail(fence.error());
+    }
+  }
+  std::vector<const Batch*> writes;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (fencing && batch[i].fenced && !fence) {
+      results[i] = fence;
+    } else if (batch[i].batch) {
+      writes.push_back(&*batch[i].batch);
+    }
+  }
+  if (!writes.empty()) {
+    if (auto r = WriteBatch(c, writes.size() == 1 ? *writes.front() : Merge(writes)); !r) {
+      return c.Ok() ? Result<bool>(false) : Fail(r.error());
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].batch && results[i]) {
+      if (auto r = batch[i].work(c); !r) {
+        return c.Ok() ? Result<bool>(false) : Fail(r.error());
+      }
+    }
+  }
+  if (auto r = txn->Commit(); !r) {
+    return Fail(r.error());
+  }
+  return true;
+}
+
+Result<void> PgStore::Commit(std::vector<Queued>& batch, std::vector<Result<void>>& results) {
+  if (auto r = Connected(); !r) {
+    return r;
+  }
+  auto merged = CommitMerged(batch, results);
+  if (!merged) {
+    return Fail(merged.error());
+  }
+  if (*merged) {
+    return {};
+  }
+  // A statement failed: write each batch in a savepoint of its own, so that
+  // one bad batch does not sink the others.
+  PgConn& c = *conn_;
+  auto txn = PgTxn::Begin(c);
+  if (!txn) {
+    return Fail(txn.error());
+  }
+  const bool fencing = options_.epoch && options_.epoch->load() != 0;
+  Result<void> fence;
+  if (fencing) {
+    fence = Fence(c);  // again: this transaction must hold the lease row too
     if (!fence && !c.Ok()) {
       return fence;
     }
   }
-  const bool savepoints = batch.size() > 1;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (fencing && batch[i].fenced && !fence) {
       results[i] = fence;
-      continue;
     }
-    if (savepoints) {
-      if (auto r = c.Exec("SAVEPOINT b"); !r) {
-        return Fail(r.error());
-      }
+    if (!results[i]) {
+      continue;  // fenced
     }
-    results[i] = batch[i].work(c);
+    if (auto r = c.Exec("SAVEPOINT b"); !r) {
+      return Fail(r.error());
+    }
+    results[i] = batch[i].batch ? WriteBatch(c, *batch[i].batch) : batch[i].work(c);
     if (!c.Ok()) {
       return Fail(Error::Unavailable("PostgreSQL connection lost"));
     }
-    if (savepoints) {
-      if (auto r = c.Exec(results[i] ? "RELEASE SAVEPOINT b" : "ROLLBACK TO SAVEPOINT b"); !r) {
-        return Fail(r.error());
-      }
-    } else if (!results[i]) {
-      return Fail(results[i].error());
+    if (auto r = c.Exec(results[i] ? "RELEASE SAVEPOINT b" : "ROLLBACK TO SAVEPOINT b"); !r) {
+      return Fail(r.error());
     }
   }
   return txn->Commit();
@@ -463,7 +575,7 @@ void PgStore::Run() {
       queue_.pop_front();
     }
     lock.unlock();
-    std::vector<Result<void>> results(batch.size());
+    std::vector<Result<void>> results(batch.size(), Result<void>{});
     const auto start = std::chrono::steady_clock::now();
     auto committed = Commit(batch, results);
     if (committed && observer_) {

@@ -189,6 +189,55 @@ TEST_CASE("store contract: the later of a touch and a full write decides last-se
   }
 }
 
+TEST_CASE("store contract: batches queued together leave what they would one after another") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
+    const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
+    auto s = Fresh(backend, dir.path(), *f.config);
+    // Queued back to back without waiting: a backend may write them in one
+    // transaction (PostgreSQL merges them), with the same result.
+    std::vector<std::future<Result<void>>> done;
+    const auto submit = [&](store::Batch batch) {
+      auto p = std::make_shared<std::promise<Result<void>>>();
+      done.push_back(p->get_future());
+      s->Write(std::move(batch), [p](const Result<void>& r) { p->set_value(r); });
+    };
+    store::Batch first;
+    first.alerts = {f.Row(a), f.Row(b)};
+    first.next_alert_id = f.engine->next_alert_id();
+    submit(std::move(first));
+    submit(Touch(a, "2026-11-23T09:05:00Z", "2026-11-23T10:00:00Z"));  // a: superseded below
+    submit(Touch(b, "2026-11-23T09:06:00Z", "2026-11-23T10:30:00Z"));  // b: stays
+    store::Batch again;
+    again.alerts = {f.Row(a)};  // a's full write after its touch wins
+    submit(std::move(again));
+    store::Batch notify;
+    notify.outbox.push_back({"k1", "hooks", "alice", "alert", "{}", 1, 1, 0});
+    notify.outbox.push_back({"k2", "hooks", "alice", "alert", "{}", 2, 2, 0});
+    submit(std::move(notify));
+    store::Batch marks;
+    marks.marks.push_back({"k1", store::OutboxState::kPending, 1, 5000, "HTTP 503"});
+    marks.marks.push_back({"k1", store::OutboxState::kDelivered, 2, 0, ""});  // the last mark wins
+    submit(std::move(marks));
+    for (auto& d : done) {
+      REQUIRE(d.get().has_value());
+    }
+    const auto st = Restart(backend, dir.path(), *f.config, s);
+    const auto alerts = AllAlerts(st);
+    REQUIRE(alerts.size() == 2);
+    CHECK(alerts[0].updated_at == f.engine->Find(a)->updated_at);
+    CHECK_FALSE(alerts[0].ends_at.has_value());
+    CHECK(alerts[1].updated_at == At("2026-11-23T09:06:00Z"));
+    REQUIRE(alerts[1].ends_at.has_value());
+    CHECK(*alerts[1].ends_at == At("2026-11-23T10:30:00Z"));
+    REQUIRE(st.pending.size() == 1);
+    CHECK(st.pending[0].key == "k2");
+  }
+}
+
 TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
   for (const auto& backend : Backends()) {
     CAPTURE(backend.name);
