@@ -29,6 +29,8 @@ int Coverage(const Args& args, std::ostream& out, std::ostream& err);
 int TestRules(const Args& args, std::ostream& out, std::ostream& err);
 // backup --config F FILE
 int Backup(const Args& args, std::ostream& out, std::ostream& err);
+// migrate-store --from sqlite:PATH --to postgres:DSN|postgres-file:FILE
+int MigrateStore(const Args& args, std::ostream& out, std::ostream& err);
 
 // Against a running rotad (--url, --token-file):
 int Alerts(const Args& args, std::ostream& out, std::ostream& err);

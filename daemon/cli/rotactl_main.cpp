@@ -18,7 +18,10 @@ void Usage(std::ostream& out) {
          "  coverage --config FILE --team T [--from T] [--to T] [-o json|text]\n"
          "                               on-duty windows and gaps, per day\n"
          "  test rules TESTS.yaml         routing unit tests (who gets an alert at an instant)\n"
-         "  backup --config FILE DEST    a consistent copy of a running rotad's store\n"
+         "  backup --config FILE DEST    a consistent copy of a running rotad's store (SQLite)\n"
+         "  migrate-store --from sqlite:PATH --to postgres:DSN | postgres-file:FILE\n"
+         "                               move a stopped rotad's SQLite store into an empty\n"
+         "                               PostgreSQL database (docs/ha.md)\n"
          "\n"
          "Against a running rotad (--url, default $ROTA_URL or http://127.0.0.1:9095;\n"
          "--token-file, default $ROTA_TOKEN_FILE; for https://, --ca-file, default\n"
@@ -68,6 +71,9 @@ int main(int argc, char** argv) {
   }
   if (cmd == "backup") {
     return rota::cli::Backup(rest, std::cout, std::cerr);
+  }
+  if (cmd == "migrate-store") {
+    return rota::cli::MigrateStore(rest, std::cout, std::cerr);
   }
   if (cmd == "alerts") {
     return rota::cli::Alerts(rest, std::cout, std::cerr);

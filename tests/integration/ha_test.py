@@ -19,7 +19,7 @@ import threading
 import time
 import unittest
 
-from harness import Rotad, Sink, Workdir, wait_until
+from harness import ROTACTL, Rotad, Sink, Workdir, wait_until
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import pg_cluster  # noqa: E402
@@ -315,6 +315,60 @@ class HaTest(unittest.TestCase):
         self.assertEqual(len(self.sink.messages(lambda m: m["json"]["recipient"] == "second")), 1)
         self.assertEqual(len(self.sink.messages(lambda m: m["json"]["recipient"] == "later")), 1)
         self.assertTrue(second and released)
+
+
+SQLITE_CONFIG = """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%(state)s'}
+channels: [{name: hooks, type: webhook, url: '%(sink)s'}]
+people: [{id: first, hours: [{}], contacts: [{channel: hooks, to: first}]}]
+routes: [{name: all, group_wait: 0s, group_by: ['...'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['person:first'], escalate_after: 1h}]}]
+"""
+
+
+class MigrateStoreTest(unittest.TestCase):
+    """rotactl migrate-store moves a SQLite store into PostgreSQL: the same
+    alerts under the same ids, silences, and the next id after them."""
+
+    def test_sqlite_store_moves_into_postgres(self):
+        import subprocess
+        sink = Sink()
+        self.addCleanup(sink.close)
+        config = SQLITE_CONFIG.replace("{", "{{").replace("}", "}}")
+        w = Workdir(config=config.replace("%(sink)s", sink.url).replace("%(state)s", "{state}"), rules=None)
+        self.addCleanup(w.cleanup)
+        d = Rotad(w.config)
+        ids = {}
+        for name in ("one", "two", "three"):
+            status, out = post(d, {"labels": {"alertname": name}})
+            self.assertEqual(status, 202)
+            ids[out["alerts"][0]["fingerprint"]] = out["alerts"][0]["id"]
+        code, _, body = d.request("POST", "/api/v1/silences", body=json.dumps(
+            {"matchers": ['alertname="quiet"'], "ends_at": rfc3339(time.time() + 3600),
+             "created_by": "first", "comment": "moving"}))
+        self.assertIn(code, (200, 201), body)
+        d.stop()
+        dsn = fresh_database(admin_dsn())
+        moved = subprocess.run([ROTACTL, "migrate-store", "--from", "sqlite:" + w.state,
+                                "--to", "postgres:" + dsn], capture_output=True, text=True)
+        self.assertEqual(moved.returncode, 0, moved.stderr)
+        self.assertIn("alerts=3", moved.stdout)
+        # Into a database that holds state already: refused, nothing changed.
+        again = subprocess.run([ROTACTL, "migrate-store", "--from", "sqlite:" + w.state,
+                                "--to", "postgres:" + dsn], capture_output=True, text=True)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("already holds rota state", again.stderr)
+        g = Group(self, dsn, sink, names="a")
+        a = g.start("a")
+        g.wait_leader()
+        code, _, body = a.request("GET", "/api/v1/alerts?state=all")
+        stored = {x["fingerprint"]: x["id"] for x in json.loads(body)["alerts"]}
+        self.assertEqual(stored, ids)
+        code, _, body = a.request("GET", "/api/v1/silences")
+        self.assertEqual([s["comment"] for s in json.loads(body)["silences"]], ["moving"])
+        status, out = post(a, {"labels": {"alertname": "four"}})
+        self.assertGreater(int(out["alerts"][0]["id"]), max(int(i) for i in ids.values()))
 
 
 class PostgresDownTest(unittest.TestCase):
