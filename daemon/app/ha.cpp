@@ -14,8 +14,11 @@ using Clock = std::chrono::steady_clock;
 
 std::int64_t Ns(Clock::time_point t) { return t.time_since_epoch().count(); }
 
-// How often a standby refreshes its engine from the store for reads.
+// How often a standby refreshes its engine from the store for reads: every
+// 2 s, or ten times what a load takes when that is longer (a standby of a
+// large store spends at most a tenth of its time reloading).
 constexpr auto kRefreshEvery = std::chrono::seconds(2);
+constexpr int kRefreshLoadFactor = 10;
 // Inbox requests applied per pass, and how long the leader waits for them.
 constexpr std::size_t kInboxPage = 256;
 constexpr auto kApplyWait = std::chrono::seconds(30);
@@ -161,12 +164,17 @@ void HaNode::Acquire(store::Coordinator& c) {
   if (!*got) {
     auto who = c.Leader();
     if (who) {
-      std::lock_guard lock(mu_);
-      if (leader_ != who->holder) {
+      bool changed = false;
+      {
+        std::lock_guard lock(mu_);
+        changed = leader_ != who->holder || epoch_.load() != who->epoch;
         leader_ = who->holder;
       }
       epoch_ = who->epoch;
       metrics_.SetLeader(false, who->epoch);
+      if (changed) {
+        log::Info("following", {{"instance", options_.instance}, {"leader", who->holder}, {"epoch", who->epoch}});
+      }
     }
     return;
   }
@@ -223,8 +231,9 @@ void HaNode::StepDown(const std::string& why) {
 }
 
 void HaNode::Refresh() {
-  next_refresh_ = Clock::now() + kRefreshEvery;
+  const auto start = Clock::now();
   auto state = pipeline_.LoadStored();
+  next_refresh_ = Clock::now() + std::max<Clock::duration>(kRefreshEvery, kRefreshLoadFactor * (Clock::now() - start));
   if (!state) {
     log::Debug("standby: cannot refresh from the store", {{"error", state.error().message()}});
     return;

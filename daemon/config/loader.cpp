@@ -1,5 +1,9 @@
 #include "config/loader.h"
 
+#include <unistd.h>
+
+#include <array>
+
 #include <glob.h>
 #include <kainjow/mustache.hpp>
 #include <yaml-cpp/yaml.h>
@@ -613,7 +617,11 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
     cfg.storage.dir = options.default_storage_dir;
   }
   if (cfg.server.instance.empty()) {
-    cfg.server.instance = (cfg.server.host.empty() ? std::string("localhost") : cfg.server.host) + ":" +
+    // The machine's name, not the listen address: instances of a group on
+    // several machines all listen on 0.0.0.0:9095.
+    std::array<char, 256> host{};
+    const bool named = ::gethostname(host.data(), host.size() - 1) == 0 && host[0] != '\0';
+    cfg.server.instance = (named ? std::string(host.data()) : std::string("localhost")) + ":" +
                           std::to_string(cfg.server.port);
   }
   if (cfg.global.external_url.empty()) {
