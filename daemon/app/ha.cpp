@@ -181,19 +181,22 @@ void HaNode::Acquire(store::Coordinator& c) {
   const std::int64_t epoch = **got;
   epoch_ = epoch;
   lease_until_ = Ns(asked + options_.lease);
+  // Leading from here: the sends Lead resumes must find the gate open.
+  leading_ = true;
   // Lead: reload, fire what fell due, resume pending sends (on the strand).
   std::promise<Result<void>> led;
   auto done = led.get_future();
   on_strand_([&] { led.set_value(pipeline_.Lead(epoch)); });
   const auto r = done.get();
   if (!r) {
+    leading_ = false;
+    lease_until_ = 0;
     log::Error("cannot take over as leader; releasing the lease", {{"error", r.error().message()}});
     (void)c.Release(epoch);
     on_strand_([&] { pipeline_.Follow({}); });
     next_refresh_ = {};
     return;
   }
-  leading_ = true;
   {
     std::lock_guard lock(mu_);
     leader_ = options_.instance;

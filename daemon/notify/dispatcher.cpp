@@ -149,7 +149,7 @@ void Dispatcher::Run(Lane& lane) {
   Flights flights;
   std::vector<Item> starting;
   std::vector<Completed> done;
-  while (Take(lane, starting)) {
+  while (Take(lane, starting, done)) {
     StartAll(lane.multi, starting, flights, done);
     Reap(lane.multi, flights, done);
     if (!done.empty()) {
@@ -172,13 +172,22 @@ void Dispatcher::Run(Lane& lane) {
   flights.clear();
 }
 
-bool Dispatcher::Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr<Channel>>>& into) {
+bool Dispatcher::Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr<Channel>>>& into,
+                      std::vector<Completed>& withheld) {
   std::lock_guard lock(mu_);
   if (lane.quit) {
     return false;
   }
   if (gate_ && !lane.queue.empty() && !gate_()) {
+    // Not sent: each comes back as a failed attempt, so the outbox retries
+    // it if this instance still leads then (and forgets it if not).
+    for (auto& [m, channel] : lane.queue) {
+      withheld.push_back({std::move(m), channel->name(),
+                          {SendOutcome::kFailed, 0, "withheld: this instance's lease is not live"}});
+    }
     queued_ -= lane.queue.size();
+    lane.in_flight += static_cast<int>(lane.queue.size());  // Deliver counts them done
+    in_flight_ += lane.queue.size();
     lane.queue.clear();
     return true;
   }

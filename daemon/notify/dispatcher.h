@@ -54,8 +54,9 @@ class Dispatcher {
   void Submit(Message m, std::shared_ptr<Channel> channel);
   // Before the first Submit: an attempt starts only while `gate` returns
   // true (high availability: this instance's lease is live). While it is
-  // false, queued messages are dropped unsent (they stay pending in the
-  // store, for whoever leads). Called by the lanes' threads.
+  // false, queued messages are not sent: each completes as a failed
+  // attempt ("withheld"), which the outbox retries later, when this
+  // instance may lead again. Called by the lanes' threads.
   void SetGate(std::function<bool()> gate) { gate_ = std::move(gate); }
   void Stop(std::chrono::milliseconds deadline);
   [[nodiscard]] std::size_t Queued() const;    // waiting in a lane
@@ -68,7 +69,9 @@ class Dispatcher {
   // deliver the results, sleep; until Stop's deadline.
   void Run(Lane& lane);
   // False once the lane must quit.
-  bool Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr<Channel>>>& into);
+  // Messages the gate holds back go to `withheld`, as failed attempts.
+  bool Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr<Channel>>>& into,
+            std::vector<Completed>& withheld);
   void Deliver(Lane& lane, std::vector<Completed>& done);
   bool Sleep(Lane& lane);
 

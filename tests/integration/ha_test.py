@@ -263,6 +263,27 @@ class HaTest(unittest.TestCase):
         repeated = {aid: keys for aid, keys in got.items() if len(keys) > 1}
         self.assertEqual(repeated, {}, "an alert notified twice under different keys")
 
+    def test_a_send_in_flight_when_the_leader_dies_is_sent_again_by_the_next_with_its_key(self):
+        g = Group(self, fresh_database(self.admin), self.sink, names="ab")
+        a = g.start("a")
+        g.wait_leader()
+        g.start("b")
+        self.sink.gate.clear()  # the receiver holds every request
+        status, out = post(a, {"labels": {"alertname": "in-flight", "speed": "slow"}})
+        self.assertEqual(status, 202)
+        wait_until(lambda: self.sink.arrived >= 1, "the leader's send reaches the receiver")
+        g.kill9("a")  # before the receiver answers: not marked delivered
+        g.wait_leader(other_than="a")
+        self.sink.gate.set()
+        # The held request is recorded too (the sink read it before holding);
+        # the new leader's is a second with the same key.
+        sent = self.sink.wait_for(lambda m: m["json"]["recipient"] == "first", "deliveries")
+        wait_until(lambda: len(self.sink.messages(lambda m: m["json"]["recipient"] == "first")) >= 2,
+                   "the new leader sends it again")
+        keys = {m["headers"].get("Idempotency-Key") for m in self.sink.messages()}
+        self.assertEqual(len(keys), 1, keys)
+        self.assertTrue(sent)
+
     def test_a_frozen_leader_sends_nothing_after_it_wakes(self):
         g = Group(self, fresh_database(self.admin), self.sink, names="ab", escalate="4s")
         a = g.start("a")

@@ -248,14 +248,14 @@ TEST_CASE("Stop lets sends in flight finish until the deadline, then abandons th
   CHECK(d.Queued() == 0);
 }
 
-TEST_CASE("a closed gate drops queued sends unsent; an open one lets them through") {
+TEST_CASE("a closed gate withholds queued sends (failed attempts, to retry); an open one lets them through") {
   std::mutex mu;
   std::condition_variable cv;
-  int done = 0;
+  std::vector<rota::notify::Completed> done;
   rota::notify::GlobalInit();
   rota::notify::Dispatcher d([&](std::vector<rota::notify::Completed> results) {
     std::lock_guard lock(mu);
-    done += static_cast<int>(results.size());
+    std::move(results.begin(), results.end(), std::back_inserter(done));
     cv.notify_all();
   });
   std::atomic<bool> leads{false};  // as a leader whose lease ran out
@@ -265,21 +265,30 @@ TEST_CASE("a closed gate drops queued sends unsent; an open one lets them throug
   for (int i = 0; i < 3; ++i) {
     d.Submit(Msg("withheld-" + std::to_string(i)), hook);
   }
-  // Dropped by the lane's thread: nothing queued, nothing in flight.
-  for (int i = 0; i < 3000 && (d.Queued() != 0 || d.InFlight() != 0); ++i) {
-    std::this_thread::sleep_for(1ms);
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, 30s, [&] { return done.size() == 3; }));
+    for (const auto& c : done) {
+      CHECK(c.result.outcome == rota::notify::SendOutcome::kFailed);
+      CHECK(c.result.detail.find("withheld") != std::string::npos);
+    }
   }
-  CHECK(d.Queued() == 0);
-  CHECK(d.InFlight() == 0);
-  CHECK(receiver.Peak() == 0);
+  CHECK(receiver.Peak() == 0);  // nothing reached the receiver
   leads = true;
   d.Submit(Msg("sent"), hook);
   REQUIRE(receiver.WaitHeld(1));
   receiver.Open();
   {
     std::unique_lock lock(mu);
-    REQUIRE(cv.wait_for(lock, 30s, [&] { return done == 1; }));
+    REQUIRE(cv.wait_for(lock, 30s, [&] { return done.size() == 4; }));
+    CHECK(done.back().message.id == "sent");
+    CHECK(done.back().result.outcome == rota::notify::SendOutcome::kDelivered);
   }
-  CHECK(receiver.Peak() == 1);
+  // The lane counts its sends done just after handing the results over.
+  for (int i = 0; i < 500 && d.InFlight() != 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(d.Queued() == 0);
+  CHECK(d.InFlight() == 0);
   d.Stop(0ms);
 }
