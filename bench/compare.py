@@ -28,6 +28,11 @@ Workloads (docs/benchmarks.md says what each measures and what limits it):
      Alertmanager with --web.config.file (tls_server_config), each beside
      its own plain-HTTP cell in the same run; one self-signed certificate
      made with openssl, loadgen trusting it.
+  8. pg: the sweep of (0) with rota on PostgreSQL 15 (storage.backend:
+     postgres, one instance leading; a throwaway cluster started here, fsync
+     on, a fresh database per cell) beside rota on SQLite and Alertmanager,
+     in the same run. CPU is given twice for PostgreSQL: rotad alone, and
+     rotad plus the PostgreSQL server's processes (the work moved there).
 Alertmanager keeps no alerts across restarts, so (6) is rota's alone.
 
 Everything listens on 127.0.0.1 on ports picked free at run time. Needs the
@@ -98,6 +103,28 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
+def tree_cpu_seconds(root):
+    """CPU of `root` and every process under it, including children that
+    exited and were waited for (cutime + cstime)."""
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                parent[int(entry)] = (int(fields[1]), fields)
+            except OSError:
+                pass
+    total = 0.0
+    for pid, (ppid, fields) in parent.items():
+        p = pid
+        while p in parent and p != root:
+            p = parent[p][0]
+        if p == root:
+            total += sum(int(x) for x in fields[11:15]) / CLK_TCK
+    return total
+
+
 class Process:
     def __init__(self, argv, ready_url, log_path, timeout=600, env=None):
         self.log = open(log_path, "w")
@@ -162,6 +189,7 @@ class Rota:
     def __init__(self, args, work, sink, group_by="'...'", state=None, tls=None):
         self.args, self.work, self.sink, self.group_by = args, work, sink, group_by
         self.state = state or tempfile.mkdtemp(dir=work, prefix="rota-state-")
+        self.storage = "{dir: '%s'}" % self.state
         self.tls = tls  # (cert, key): serve HTTPS
         self.scheme = "https" if tls else "http"
         self.start()
@@ -173,12 +201,12 @@ class Rota:
             tls = ", tls: {cert_file: '%s', key_file: '%s'}" % self.tls if self.tls else ""
             f.write("""\
 server: {listen: '127.0.0.1:%d'%s}
-storage: {dir: '%s'}
+storage: %s
 channels: [{name: sink, type: webhook, url: '%s/rota', max_concurrency: 8}]
 people: [{id: oncall, hours: [{}], contacts: [{channel: sink, to: oncall}]}]
 routes: [{name: all, group_by: [%s], group_wait: 0s, group_interval: 5m, escalation: page}]
 escalations: [{name: page, steps: [{notify: ['person:oncall'], escalate_after: 24h}]}]
-""" % (self.port, tls, self.state, self.sink.url, self.group_by))
+""" % (self.port, tls, self.storage, self.sink.url, self.group_by))
         self.p = Process([os.path.join(self.args.build, "daemon", "rotad"), "--config", config,
                           "--log-level", "warn"],
                          "%s://127.0.0.1:%d/-/ready" % (self.scheme, self.port), config + ".log",
@@ -191,6 +219,48 @@ escalations: [{name: page, steps: [{notify: ['person:oncall'], escalate_after: 2
 
     def stop(self):
         self.p.stop()
+
+    def extra_cpu(self):
+        return 0.0
+
+
+class RotaPg(Rota):
+    """rota on PostgreSQL: one instance, leading, on a database of its own."""
+    name = "rota-pg"
+    cluster = None
+    databases = 0
+
+    def __init__(self, args, work, sink, group_by="'...'", state=None, tls=None):
+        if RotaPg.cluster is None:
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tools"))
+            import pg_cluster
+            RotaPg.cluster = pg_cluster.Cluster().init().start()
+            while True:
+                try:
+                    RotaPg.cluster.psql("SELECT 1")
+                    break
+                except subprocess.CalledProcessError:
+                    time.sleep(0.1)
+        RotaPg.databases += 1
+        self.dsn = RotaPg.cluster.create_database("bench_%d" % RotaPg.databases)
+        super().__init__(args, work, sink, group_by, state, tls)
+
+    def start(self):
+        self.storage = "{backend: postgres, postgres: {dsn: '%s'}}" % self.dsn
+        super().start()
+        # Ready means accepting; wait until it also leads (decides itself).
+        while b'"role":"leader"' not in http("GET", "http://127.0.0.1:%d/api/v1/status" % self.port)[1]:
+            time.sleep(0.02)
+
+    def extra_cpu(self):
+        with open(os.path.join(RotaPg.cluster.data, "postmaster.pid")) as f:
+            return tree_cpu_seconds(int(f.readline()))
+
+    @staticmethod
+    def close():
+        if RotaPg.cluster is not None:
+            RotaPg.cluster.remove()
+            RotaPg.cluster = None
 
 
 class Alertmanager:
@@ -229,6 +299,9 @@ receivers:
     def stop(self):
         self.p.stop()
 
+    def extra_cpu(self):
+        return 0.0
+
 
 def loadgen(args, system, batch, requests, connections=32, rate=0, run_id="r", shards=0, extra=()):
     tls = getattr(system, "tls", None)
@@ -257,14 +330,17 @@ def sweep_cell(args, work, sink, cls, batch, connections, alerts, tls=None):
     try:
         sink.reset()
         cpu0 = cpu_seconds(system.p.pid)
+        extra0 = system.extra_cpu()
         requests = alerts // batch
         result = loadgen(args, system, batch, requests, connections=connections,
                          run_id="s%d-%d" % (batch, connections))
         sent = batch * requests
         delivered = sink.wait_alerts(sent)["alerts"]
         cpu = cpu_seconds(system.p.pid) - cpu0
+        extra = system.extra_cpu() - extra0
         return {"alerts_per_s": result["alerts_per_s"], "p50_ms": result["latency_ms"]["p50"],
                 "p99_ms": result["latency_ms"]["p99"], "cpu_ms_per_1000": 1e6 * cpu / sent,
+                "cpu_with_db_ms_per_1000": 1e6 * (cpu + extra) / sent,
                 "errors": result["errors"], "delivered": delivered, "sent": sent}
     finally:
         system.stop()
@@ -294,10 +370,12 @@ def resend(args, work, sink, cls, alerts, batch=64):
         loadgen(args, system, batch, requests, connections=8, run_id="rs", extra=extra)
         sink.wait_alerts(alerts, timeout=60)
         cpu0 = cpu_seconds(system.p.pid)
+        extra0 = system.extra_cpu()
         result = loadgen(args, system, batch, requests, connections=1, run_id="rs", extra=extra)
         cpu = cpu_seconds(system.p.pid) - cpu0
+        with_db = cpu + system.extra_cpu() - extra0
         return {"alerts_per_s": result["alerts_per_s"], "cpu_ms_per_1000": 1e6 * cpu / (batch * requests),
-                "errors": result["errors"]}
+                "cpu_with_db_ms_per_1000": 1e6 * with_db / (batch * requests), "errors": result["errors"]}
     finally:
         system.stop()
 
@@ -435,6 +513,36 @@ def main():
                    for cls in (Rota, Alertmanager)}
             results["resend"] = per
             cell_rows("re-send %d firing alerts, 64/request, 1 conn" % count, per)
+        if "pg" not in skip:
+            alerts = 3000 if args.quick else 15000
+            systems = (RotaPg, Rota, Alertmanager)
+            cells = [(b, c) for b in (1, 64) for c in (1, 8, 32)]
+            for batch, connections in cells:
+                per = {cls.name: [sweep_cell(args, work, sink, cls, batch, connections, alerts)
+                                  for _ in range(runs)] for cls in systems}
+                results["pg_%d_%d" % (batch, connections)] = per
+                label = "pg %d/request, %d conn" % (batch, connections)
+                pg, lite, am = per["rota-pg"], per["rota"], per["alertmanager"]
+                row(label + ": alerts/s (rota on PostgreSQL)", med([x["alerts_per_s"] for x in pg]),
+                    med([x["alerts_per_s"] for x in am]), "alerts/s")
+                row(label + ": alerts/s, PostgreSQL vs SQLite (the second column is SQLite)",
+                    med([x["alerts_per_s"] for x in pg]), med([x["alerts_per_s"] for x in lite]), "alerts/s")
+                row(label + ": CPU per 1,000 alerts, rotad on PostgreSQL", med([x["cpu_ms_per_1000"] for x in pg]),
+                    med([x["cpu_ms_per_1000"] for x in am]), "CPU ms", "lower")
+                row(label + ": CPU per 1,000 alerts, rotad + PostgreSQL server",
+                    med([x["cpu_with_db_ms_per_1000"] for x in pg]),
+                    med([x["cpu_ms_per_1000"] for x in am]), "CPU ms", "lower")
+                row(label + ": CPU per 1,000 alerts, rotad on SQLite", med([x["cpu_ms_per_1000"] for x in lite]),
+                    med([x["cpu_ms_per_1000"] for x in am]), "CPU ms", "lower")
+            count = 2000 if args.quick else 10000
+            per = {cls.name: [resend(args, work, sink, cls, count) for _ in range(runs)] for cls in systems}
+            results["pg_resend"] = per
+            row("pg re-send %d, 64/request, 1 conn: alerts/s (rota on PostgreSQL)" % count,
+                med([x["alerts_per_s"] for x in per["rota-pg"]]),
+                med([x["alerts_per_s"] for x in per["alertmanager"]]), "alerts/s")
+            row("pg re-send: alerts/s, PostgreSQL vs SQLite (the second column is SQLite)",
+                med([x["alerts_per_s"] for x in per["rota-pg"]]), med([x["alerts_per_s"] for x in per["rota"]]),
+                "alerts/s")
         if "tls" not in skip:
             cert = make_certificate(work)
             alerts = 3000 if args.quick else 15000
@@ -505,6 +613,7 @@ def main():
                 row("schedule %s" % name.replace("_median", ""), b_["real_time"], None, b_["time_unit"], "lower")
     finally:
         sink.close()
+        RotaPg.close()
         shutil.rmtree(work, ignore_errors=True)
 
     def fmt(v):
