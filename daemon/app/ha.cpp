@@ -19,9 +19,8 @@ std::int64_t Ns(Clock::time_point t) { return t.time_since_epoch().count(); }
 // large store spends at most a tenth of its time reloading).
 constexpr auto kRefreshEvery = std::chrono::seconds(2);
 constexpr int kRefreshLoadFactor = 10;
-// Inbox requests applied per pass, and how long the leader waits for them.
+// Inbox requests read per pass.
 constexpr std::size_t kInboxPage = 256;
-constexpr auto kApplyWait = std::chrono::seconds(30);
 
 }  // namespace
 
@@ -151,7 +150,8 @@ std::chrono::milliseconds HaNode::Step(store::Coordinator& c) {
     Refresh();
   }
   Answer(&c);
-  return std::chrono::milliseconds(100);
+  // Inbox requests under way: look again soon, their answers are awaited.
+  return std::chrono::milliseconds(applying_.empty() ? 100 : 2);
 }
 
 void HaNode::Acquire(store::Coordinator& c) {
@@ -225,6 +225,7 @@ void HaNode::Renew(store::Coordinator& c) {
 
 void HaNode::StepDown(const std::string& why) {
   leading_ = false;
+  applying_.clear();  // the next leader applies what was not finished
   lease_until_ = 0;
   on_strand_([this] { pipeline_.Follow({}); });
   next_refresh_ = {};
@@ -250,15 +251,40 @@ void HaNode::Refresh() {
 }
 
 void HaNode::ApplyInbox(store::Coordinator& c) {
+  // Never waits: answers that are ready are filed now, the others at a
+  // later pass, so the lease is renewed on time however slow a request is.
+  std::vector<std::int64_t> done;
+  std::vector<store::InboxAnswer> filed;
+  for (auto it = applying_.begin(); it != applying_.end();) {
+    if (it->second.answer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      ++it;
+      continue;
+    }
+    http::Response resp = it->second.answer.get();
+    if (resp.status != 503) {  // 503: not written; applied again at the next pass
+      done.push_back(it->first);
+      filed.push_back({it->second.ref, resp.status, std::move(resp.body)});
+    }
+    it = applying_.erase(it);
+  }
+  if (!done.empty()) {
+    auto finished = c.FinishInbox(epoch_.load(), done, filed);
+    if (finished && !*finished) {
+      StepDown("another instance took the lease over");
+      return;
+    }
+  }
   auto rows = c.TakeInbox(kInboxPage);
-  if (!rows || rows->empty()) {
+  if (!rows) {
     return;
   }
   // Dispatched in id order: each handler posts to the strand in that order.
-  std::vector<std::future<http::Response>> answers;
   for (auto& r : *rows) {
+    if (applying_.count(r.id) > 0) {
+      continue;  // under way
+    }
     auto promise = std::make_shared<std::promise<http::Response>>();
-    answers.push_back(promise->get_future());
+    applying_.emplace(r.id, Applying{r.row.ref, promise->get_future()});
     auto req = http::MakeRequest(r.row.method, r.row.target, r.row.body);
     if (!req) {
       promise->set_value(http::Response::Error(400, "malformed request target: " + r.row.target));
@@ -270,27 +296,6 @@ void HaNode::ApplyInbox(store::Coordinator& c) {
       }
       promise->set_value(std::move(resp));
     });
-  }
-  std::vector<std::int64_t> done;
-  std::vector<store::InboxAnswer> filed;
-  const auto until = Clock::now() + kApplyWait;
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    if (answers[i].wait_until(until) != std::future_status::ready) {
-      break;  // applied again next pass; its effects are idempotent (docs/ha.md)
-    }
-    http::Response resp = answers[i].get();
-    if (resp.status == 503) {
-      continue;  // not written: stays in the inbox for the next pass
-    }
-    done.push_back((*rows)[i].id);
-    filed.push_back({(*rows)[i].row.ref, resp.status, std::move(resp.body)});
-  }
-  if (done.empty()) {
-    return;
-  }
-  auto finished = c.FinishInbox(epoch_.load(), done, filed);
-  if (finished && !*finished) {
-    StepDown("another instance took the lease over");
   }
 }
 

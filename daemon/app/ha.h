@@ -14,7 +14,8 @@
 // The leader applies the inbox (requests that other instances accepted and
 // made durable) in id order through the router, as if they had come to it,
 // then removes them and files their answers in one transaction that checks
-// its epoch. An instance that forwarded a request waits up to
+// its epoch. It never waits for them: answers are collected at later passes
+// (every 2 ms while some are under way), so renewals are never late. An instance that forwarded a request waits up to
 // kAnswerWait for that answer, else answers 202 "accepted".
 //
 // Thread-safety: Forward(), Leads(), Status() from any thread; Start and
@@ -26,6 +27,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -102,6 +104,12 @@ class HaNode {
   std::atomic<std::int64_t> lease_until_{0};
   std::chrono::steady_clock::time_point next_lease_step_{};
   std::chrono::steady_clock::time_point next_refresh_{};
+  // Inbox requests dispatched and not yet finished, by inbox id (ha thread).
+  struct Applying {
+    std::string ref;
+    std::future<http::Response> answer;
+  };
+  std::map<std::int64_t, Applying> applying_;
   std::thread thread_;
 
   mutable std::mutex mu_;
