@@ -107,8 +107,12 @@ Result<PgRows> PgConn::Exec(std::string_view sql, const std::vector<PgParam>& pa
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     return rows;
   }
+  return Fail(Failure(r));
+}
+
+Error PgConn::Failure(pg_result* r) const {
   if (!Ok()) {
-    return Fail(Error::Unavailable("PostgreSQL connection lost: " + Message(PQerrorMessage(conn_))));
+    return Error::Unavailable("PostgreSQL connection lost: " + Message(PQerrorMessage(conn_)));
   }
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string code = state != nullptr ? state : "";
@@ -117,9 +121,66 @@ Result<PgRows> PgConn::Exec(std::string_view sql, const std::vector<PgParam>& pa
   // 57 (operator intervention: shutting down, admin shutdown): the server,
   // not the statement. Callers answer 503 and try again.
   if (code.starts_with("08") || code.starts_with("53") || code.starts_with("57")) {
-    return Fail(Error::Unavailable(std::move(msg)));
+    return Error::Unavailable(std::move(msg));
   }
-  return Fail(Error::Io(std::move(msg)));
+  return Error::Io(std::move(msg));
+}
+
+Result<void> PgConn::Pipeline(const std::vector<PgStatement>& statements, std::size_t* failed) {
+  if (PQenterPipelineMode(conn_) != 1) {
+    return Fail(Failure(nullptr));
+  }
+  bool sent = true;
+  for (const auto& st : statements) {
+    std::vector<const char*> values;
+    values.reserve(st.params.size());
+    for (const auto& p : st.params) {
+      values.push_back(p ? p->c_str() : nullptr);
+    }
+    if (PQsendQueryParams(conn_, st.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                          nullptr, nullptr, 0) != 1) {
+      sent = false;
+      break;
+    }
+  }
+  if (!sent || PQpipelineSync(conn_) != 1) {
+    const Error e = Failure(nullptr);
+    (void)PQexitPipelineMode(conn_);
+    return Fail(Error::Unavailable("PostgreSQL: cannot send a pipeline: " + e.message()));
+  }
+  std::optional<Error> first;
+  // Per statement: its result, then a null; then the sync's own result.
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    PgRows rows(PQgetResult(conn_));
+    const auto status = rows.raw() != nullptr ? PQresultStatus(rows.raw()) : PGRES_FATAL_ERROR;
+    if (!first && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      first = Failure(rows.raw());
+      if (failed != nullptr) {
+        *failed = i;
+      }
+    }
+    if (rows.raw() == nullptr) {
+      break;  // the connection broke
+    }
+    while (PGresult* extra = PQgetResult(conn_)) {
+      PQclear(extra);
+    }
+  }
+  while (PGresult* sync = PQgetResult(conn_)) {
+    const bool done = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (done) {
+      break;
+    }
+  }
+  (void)PQexitPipelineMode(conn_);
+  if (first) {
+    if (Ok() && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+      (void)Exec("ROLLBACK");
+    }
+    return Fail(*first);
+  }
+  return {};
 }
 
 Result<void> PgConn::Script(std::string_view sql) {

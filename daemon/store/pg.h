@@ -23,6 +23,11 @@ namespace rota::store {
 
 using PgParam = std::optional<std::string>;  // nullopt: SQL NULL
 
+struct PgStatement {
+  std::string sql;
+  std::vector<PgParam> params;
+};
+
 // The rows of one statement's result.
 class PgRows {
  public:
@@ -55,6 +60,11 @@ class PgConn {
   Result<PgRows> Exec(std::string_view sql, const std::vector<PgParam>& params = {});
   // Several statements without parameters (a migration file), in one call.
   Result<void> Script(std::string_view sql);
+  // Sends every statement at once and then reads their results (libpq's
+  // pipeline mode): one round trip for all. The first that fails stops the
+  // rest (the server skips them); its index goes to `failed`. A transaction
+  // left open by a failure is rolled back.
+  Result<void> Pipeline(const std::vector<PgStatement>& statements, std::size_t* failed = nullptr);
   // Whether the connection is still usable (false after it broke).
   [[nodiscard]] bool Ok() const;
   // The socket, for waiting on notifications.
@@ -65,6 +75,9 @@ class PgConn {
 
  private:
   explicit PgConn(pg_conn* c) : conn_(c) {}
+  // The error of a failed result (null: the connection's), as Unavailable
+  // when the server rather than the statement failed.
+  [[nodiscard]] Error Failure(pg_result* r) const;
   pg_conn* conn_;
 };
 

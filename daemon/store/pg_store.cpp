@@ -1,7 +1,11 @@
 // The PostgreSQL backend of store::Store: the same tables and rules as the
-// SQLite backend (sqlite_store.cpp), written with one statement per table
-// and batch (rows travel as arrays through unnest(), one round trip however
-// many rows a batch holds), in one transaction per group commit.
+// SQLite backend (sqlite_store.cpp). One transaction per group commit: the
+// batches it carries are merged into one write (Merge), one statement per
+// table (rows travel as arrays through unnest()), and the whole transaction
+// (BEGIN, the fence, the statements, COMMIT) goes in one round trip with
+// libpq's pipeline mode. When a statement fails, it is tried again
+// statement by statement, then batch by batch in savepoints, so that one bad
+// batch does not sink the others.
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -98,7 +102,27 @@ Result<void> Run(PgConn& c, std::string_view sql, std::vector<PgParam> params) {
   return {};
 }
 
-Result<void> WriteAlerts(PgConn& c, const Batch& b) {
+// Where a write's statements go: run one by one on a connection (the slow,
+// per-batch path) or collected for one pipelined round trip (the usual one).
+class Sink {
+ public:
+  Sink() = default;
+  explicit Sink(PgConn& c) : c_(&c) {}
+  Result<void> Run(std::string_view sql, std::vector<PgParam> params) {
+    if (c_ != nullptr) {
+      return store::Run(*c_, sql, std::move(params));
+    }
+    collected_.push_back({std::string(sql), std::move(params)});
+    return {};
+  }
+  std::vector<PgStatement>& collected() { return collected_; }
+
+ private:
+  PgConn* c_ = nullptr;
+  std::vector<PgStatement> collected_;
+};
+
+Result<void> WriteAlerts(Sink& c, const Batch& b) {
   if (!b.alerts.empty()) {
     PgArray id, key, state, updated, ends, resolved, doc, unseen;
     for (const AlertWrite* a : LastPerKey(b.alerts, [](const AlertWrite& w) { return w.id; })) {
@@ -111,7 +135,7 @@ Result<void> WriteAlerts(PgConn& c, const Batch& b) {
       doc.Add(a->doc);
     }
     const std::string ids = id.Take();
-    auto r = Run(c,
+    auto r = c.Run(
                  "INSERT INTO alerts(id, key, state, updated_at, ends_at, resolved_at, doc, rev) "
                  "SELECT u.*, nextval('alert_rev') FROM unnest($1::bigint[], $2::text[], $3::text[], "
                  "$4::bigint[], $5::bigint[], $6::bigint[], $7::text[]) AS u "
@@ -123,7 +147,7 @@ Result<void> WriteAlerts(PgConn& c, const Batch& b) {
       return r;
     }
     // A full write carries last-seen and endsAt itself.
-    if (auto d = Run(c, "DELETE FROM alert_seen WHERE id = ANY($1::bigint[])", {ids}); !d) {
+    if (auto d = c.Run("DELETE FROM alert_seen WHERE id = ANY($1::bigint[])", {ids}); !d) {
       return d;
     }
   }
@@ -134,7 +158,7 @@ Result<void> WriteAlerts(PgConn& c, const Batch& b) {
       updated.Add(t->updated_ms);
       ends.Add(t->ends_ms);
     }
-    auto r = Run(c,
+    auto r = c.Run(
                  "INSERT INTO alert_seen(id, updated_at, ends_at, rev) SELECT u.*, nextval('alert_rev') "
                  "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u ON CONFLICT (id) DO UPDATE "
                  "SET updated_at = excluded.updated_at, ends_at = excluded.ends_at, rev = excluded.rev",
@@ -149,15 +173,15 @@ Result<void> WriteAlerts(PgConn& c, const Batch& b) {
       id.Add(static_cast<std::int64_t>(f));
     }
     const std::string ids = id.Take();
-    if (auto r = Run(c, "DELETE FROM alerts WHERE id = ANY($1::bigint[])", {ids}); !r) {
+    if (auto r = c.Run("DELETE FROM alerts WHERE id = ANY($1::bigint[])", {ids}); !r) {
       return r;
     }
-    if (auto r = Run(c, "DELETE FROM alert_seen WHERE id = ANY($1::bigint[])", {ids}); !r) {
+    if (auto r = c.Run("DELETE FROM alert_seen WHERE id = ANY($1::bigint[])", {ids}); !r) {
       return r;
     }
   }
   if (b.next_alert_id != 0) {
-    return Run(c,
+    return c.Run(
                "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
                "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
                {std::to_string(b.next_alert_id)});
@@ -167,9 +191,9 @@ Result<void> WriteAlerts(PgConn& c, const Batch& b) {
 
 // Replaces a small table (silences, overrides) with (id, end, doc) rows.
 template <typename T, typename Encode>
-Result<void> ReplaceTable(PgConn& c, const std::string& table, const std::string& end_column,
+Result<void> ReplaceTable(Sink& c, const std::string& table, const std::string& end_column,
                           const std::vector<T>& items, Encode encode) {
-  if (auto r = Run(c, "DELETE FROM " + table, {}); !r) {
+  if (auto r = c.Run("DELETE FROM " + table, {}); !r) {
     return r;
   }
   if (items.empty()) {
@@ -182,13 +206,13 @@ Result<void> ReplaceTable(PgConn& c, const std::string& table, const std::string
     end.Add(static_cast<std::int64_t>(e));
     doc.Add(d);
   }
-  return Run(c,
+  return c.Run(
              "INSERT INTO " + table + "(id, " + end_column +
                  ", doc) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])",
              {id.Take(), end.Take(), doc.Take()});
 }
 
-Result<void> WriteOutbox(PgConn& c, const Batch& b) {
+Result<void> WriteOutbox(Sink& c, const Batch& b) {
   if (!b.outbox.empty()) {
     PgArray key, channel, recipient, kind, payload, created, next, attempts;
     for (const auto& o : b.outbox) {
@@ -201,7 +225,7 @@ Result<void> WriteOutbox(PgConn& c, const Batch& b) {
       next.Add(o.next_attempt_ms);
       attempts.Add(static_cast<std::int64_t>(o.attempts));
     }
-    auto r = Run(c,
+    auto r = c.Run(
                  "INSERT INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
                  "next_attempt_at, attempts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
                  "$4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::int[]) "
@@ -229,14 +253,14 @@ Result<void> WriteOutbox(PgConn& c, const Batch& b) {
     error.Add(m->error);
   }
   if (!done.empty()) {
-    if (auto r = Run(c, "DELETE FROM outbox WHERE idempotency_key = ANY($1::text[])", {done.Take()}); !r) {
+    if (auto r = c.Run("DELETE FROM outbox WHERE idempotency_key = ANY($1::text[])", {done.Take()}); !r) {
       return r;
     }
   }
   if (key.empty()) {
     return {};
   }
-  return Run(c,
+  return c.Run(
              "UPDATE outbox o SET state = u.state, attempts = u.attempts, "
              "next_attempt_at = coalesce(u.next, o.next_attempt_at), last_error = u.err "
              "FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[]) "
@@ -244,7 +268,7 @@ Result<void> WriteOutbox(PgConn& c, const Batch& b) {
              {key.Take(), state.Take(), attempts.Take(), next.Take(), error.Take()});
 }
 
-Result<void> WriteInbox(PgConn& c, const Batch& b) {
+Result<void> WriteInbox(Sink& c, const Batch& b) {
   PgArray ref, instance, method, target, body, received;
   for (const auto& row : b.inbox) {
     ref.Add(row.ref);
@@ -254,7 +278,7 @@ Result<void> WriteInbox(PgConn& c, const Batch& b) {
     body.Add(row.body);
     received.Add(row.received_ms);
   }
-  auto r = Run(c,
+  auto r = c.Run(
                "INSERT INTO inbox(ref, instance, method, target, body, received_at) SELECT * FROM "
                "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
                "ON CONFLICT (ref) DO NOTHING",
@@ -263,10 +287,10 @@ Result<void> WriteInbox(PgConn& c, const Batch& b) {
     return r;
   }
   // Delivered to the leader's LISTEN at COMMIT.
-  return Run(c, "SELECT pg_notify('rota_inbox', '')", {});
+  return c.Run("SELECT pg_notify('rota_inbox', '')", {});
 }
 
-Result<void> WriteBatch(PgConn& c, const Batch& b) {
+Result<void> WriteBatch(Sink& c, const Batch& b) {
   if (!b.inbox.empty()) {
     if (auto r = WriteInbox(c, b); !r) {
       return r;
@@ -418,6 +442,10 @@ class PgStore final : public Store {
   // failed (the transaction is rolled back; Commit then isolates the
   // batches with savepoints).
   Result<bool> CommitMerged(std::vector<Queued>& batch, std::vector<Result<void>>& results);
+  // The same in one round trip (libpq's pipeline mode), for commits of
+  // batches only. False when a statement failed (rolled back), for the
+  // paths above to sort out.
+  Result<bool> CommitPipelined(std::vector<Queued>& batch);
   // Whether this instance's epoch still leads (inside the open transaction).
   Result<void> Fence(PgConn& c);
   static Result<void> LoadAlerts(PgConn& c, const config::Config& config, State& st);
@@ -498,7 +526,8 @@ Result<bool> PgStore::CommitMerged(std::vector<Queued>& batch, std::vector<Resul
     }
   }
   if (!writes.empty()) {
-    if (auto r = WriteBatch(c, writes.size() == 1 ? *writes.front() : Merge(writes)); !r) {
+    Sink sink(c);
+    if (auto r = WriteBatch(sink, writes.size() == 1 ? *writes.front() : Merge(writes)); !r) {
       return c.Ok() ? Result<bool>(false) : Fail(r.error());
     }
   }
@@ -515,9 +544,49 @@ Result<bool> PgStore::CommitMerged(std::vector<Queued>& batch, std::vector<Resul
   return true;
 }
 
+Result<bool> PgStore::CommitPipelined(std::vector<Queued>& batch) {
+  const std::int64_t epoch = options_.epoch ? options_.epoch->load() : 0;
+  const bool fencing = epoch != 0 && std::any_of(batch.begin(), batch.end(), [](const Queued& q) { return q.fenced; });
+  if (fencing && epoch < 0) {
+    return false;  // not leading: the statement by statement path fails what is fenced, writes the rest
+  }
+  Sink sink;
+  (void)sink.Run("BEGIN", {});
+  if (fencing) {
+    // As Fence(), but failing the pipeline (division by zero) when the
+    // epoch no longer leads, so that nothing after it runs.
+    (void)sink.Run("SELECT 1 / count(*)::int FROM (SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE) f",
+                   {std::to_string(epoch)});
+  }
+  std::vector<const Batch*> writes;
+  for (const auto& q : batch) {
+    writes.push_back(&*q.batch);
+  }
+  (void)WriteBatch(sink, writes.size() == 1 ? *writes.front() : Merge(writes));
+  (void)sink.Run("COMMIT", {});
+  auto r = conn_->Pipeline(sink.collected());
+  if (r) {
+    return true;
+  }
+  if (!conn_->Ok()) {
+    return Fail(r.error());
+  }
+  return false;  // rolled back: fenced, or a statement failed
+}
+
 Result<void> PgStore::Commit(std::vector<Queued>& batch, std::vector<Result<void>>& results) {
   if (auto r = Connected(); !r) {
     return r;
+  }
+  // Usually: every statement of the commit in one round trip.
+  if (std::all_of(batch.begin(), batch.end(), [](const Queued& q) { return q.batch.has_value(); })) {
+    auto piped = CommitPipelined(batch);
+    if (!piped) {
+      return Fail(piped.error());
+    }
+    if (*piped) {
+      return {};
+    }
   }
   auto merged = CommitMerged(batch, results);
   if (!merged) {
@@ -551,7 +620,8 @@ Result<void> PgStore::Commit(std::vector<Queued>& batch, std::vector<Result<void
     if (auto r = c.Exec("SAVEPOINT b"); !r) {
       return Fail(r.error());
     }
-    results[i] = batch[i].batch ? WriteBatch(c, *batch[i].batch) : batch[i].work(c);
+    Sink sink(c);
+    results[i] = batch[i].batch ? WriteBatch(sink, *batch[i].batch) : batch[i].work(c);
     if (!c.Ok()) {
       return Fail(Error::Unavailable("PostgreSQL connection lost"));
     }

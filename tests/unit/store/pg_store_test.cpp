@@ -243,3 +243,34 @@ TEST_CASE("inbox: requests in order; finishing removes them and files answers on
   CHECK(answers->front().body == "{\"a\":1}");
   (*s)->Stop();
 }
+
+TEST_CASE("postgres: one failing batch does not sink the others of its commit") {
+  const std::string dsn = rota::testing::PgFreshDatabase(Admin());
+  store::PostgresOptions o;
+  o.dsn = dsn;
+  auto s = store::OpenPostgres(o, nullptr);
+  REQUIRE(s.has_value());
+  // Queued back to back: usually one commit, tried in one round trip first.
+  std::vector<std::future<Result<void>>> done;
+  const auto submit = [&](store::Batch batch) {
+    auto p = std::make_shared<std::promise<Result<void>>>();
+    done.push_back(p->get_future());
+    (*s)->Write(std::move(batch), [p](const Result<void>& r) { p->set_value(r); });
+  };
+  submit(NextId(5));
+  store::Batch bad;  // PostgreSQL refuses text that is not UTF-8
+  bad.outbox.push_back({"bad", "hooks", "alice", "alert", "{\"x\": \"\xff\"}", 1, 1, 0});
+  submit(std::move(bad));
+  store::Batch good;
+  good.outbox.push_back({"good", "hooks", "alice", "alert", "{}", 2, 2, 0});
+  submit(std::move(good));
+  CHECK(done[0].get().has_value());
+  auto refused = done[1].get();
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message().find("UTF8") != std::string::npos);
+  CHECK(done[2].get().has_value());
+  auto c = Connect(dsn);
+  CHECK(One(*c, "SELECT value FROM meta WHERE key = 'next_alert_id'") == "5");
+  CHECK(One(*c, "SELECT string_agg(idempotency_key, ',') FROM outbox") == "good");
+  (*s)->Stop();
+}
