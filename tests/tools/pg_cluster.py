@@ -117,6 +117,7 @@ def main():
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+        assert c.psql("SHOW server_version_num").startswith("15"), "expected PostgreSQL 15"
         os.makedirs(os.path.dirname(os.path.abspath(state_file)), exist_ok=True)
         with open(state_file, "w") as f:
             json.dump({"dir": c.base, "port": c.port, "admin_dsn": c.dsn()}, f)
