@@ -46,9 +46,11 @@ class Host {
   virtual void CountEvent(const std::string& source, std::string_view outcome, std::size_t n) = 0;
   // High availability: on an instance that does not lead, makes `req`
   // durable for the leader and answers it later (the leader's answer, or
-  // `accepted` when it does not come within a few seconds); true when it
-  // took the request (and `reply`). Connection's thread.
-  virtual bool Forward(const http::Request& /*req*/, http::Reply& /*reply*/, http::Response /*accepted*/) {
+  // what `accepted` makes when it does not come within a few seconds); true
+  // when it took the request (and `reply`). `accepted` runs only then, before
+  // Forward returns: the leader pays nothing for it. Connection's thread.
+  using Accepted = std::function<http::Response()>;
+  virtual bool Forward(const http::Request& /*req*/, http::Reply& /*reply*/, const Accepted& /*accepted*/) {
     return false;
   }
 

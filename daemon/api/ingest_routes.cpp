@@ -90,7 +90,7 @@ void IngestRoute(http::Router& router, Host& host, const std::string& path,
       reply(http::Response::Error(400, events.error().message()));
       return;
     }
-    if (host.Forward(req, reply, AcceptedJson(*events))) {
+    if (host.Forward(req, reply, [&] { return AcceptedJson(*events); })) {
       return;  // a standby: the leader decides
     }
     Feed(host, source, std::move(*events), [](std::vector<engine::IngestResult> results) {
@@ -131,9 +131,11 @@ void PagerDutyRoute(http::Router& router, Host& host) {
                                            {"errors", std::move(errors)}}));
       return;
     }
-    if (host.Forward(req, reply, JsonResponse(202, json::object{{"status", "success"},
-                                                                  {"message", "Event accepted"},
-                                                                  {"dedup_key", decoded->dedup_key}}))) {
+    if (host.Forward(req, reply, [&] {
+          return JsonResponse(202, json::object{{"status", "success"},
+                                                {"message", "Event accepted"},
+                                                {"dedup_key", decoded->dedup_key}});
+        })) {
       return;  // a standby: the leader decides
     }
     std::vector<engine::Event> events{std::move(decoded->event)};

@@ -219,11 +219,11 @@ void App::Impl::SetupRoutes() {
     return http::Response::Json(200, boost::json::serialize(o));
   });
   if (ha) {
-    const auto forward = [this](const http::Request& req, http::Reply& reply, http::Response accepted) {
-      return ha->Forward(req, reply, std::move(accepted));
+    const auto forward = [this](const http::Request& req, http::Reply& reply, const api::Host::Accepted& accepted) {
+      return ha->Forward(req, reply, accepted);
     };
     router.SetForwarder([forward](http::Request& req, http::Reply& reply) {
-      return forward(req, reply, http::Response::Json(202, R"({"status":"accepted"})"));
+      return forward(req, reply, [] { return http::Response::Json(202, R"({"status":"accepted"})"); });
     });
     pipeline->SetForwarder(forward);
   }

@@ -56,7 +56,8 @@ HaNode::Status HaNode::Current() const {
   return {leading_.load() ? "leader" : "standby", epoch_.load(), leader_};
 }
 
-bool HaNode::Forward(const http::Request& req, http::Reply& reply, http::Response accepted) {
+bool HaNode::Forward(const http::Request& req, http::Reply& reply,
+                     const std::function<http::Response()>& accepted) {
   if (leading_.load()) {
     return false;
   }
@@ -74,7 +75,7 @@ bool HaNode::Forward(const http::Request& req, http::Reply& reply, http::Respons
                          std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count()});
   s->Write(std::move(batch), [this, ref, reply = std::move(reply),
-                              accepted = std::move(accepted)](const Result<void>& r) mutable {
+                              accepted = accepted()](const Result<void>& r) mutable {
     if (!r) {
       http::Response no = http::Response::Error(503, "cannot store the request: " + r.error().message());
       no.headers.emplace_back("Retry-After", "1");

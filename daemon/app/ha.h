@@ -67,9 +67,9 @@ class HaNode {
   // Whether this instance leads and its lease is live right now.
   [[nodiscard]] bool Leads() const;
   // A standby: makes `req` durable in the inbox, then answers with the
-  // leader's answer or `accepted`. False (the caller handles the request)
-  // while this instance leads.
-  bool Forward(const http::Request& req, http::Reply& reply, http::Response accepted);
+  // leader's answer or what `accepted` makes (called only here, at once).
+  // False (the caller handles the request) while this instance leads.
+  bool Forward(const http::Request& req, http::Reply& reply, const std::function<http::Response()>& accepted);
 
   struct Status {
     std::string role;  // leader | standby

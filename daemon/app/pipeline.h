@@ -57,10 +57,10 @@ class Pipeline final : public api::Host {
   [[nodiscard]] Snapshot Current() const override;
   [[nodiscard]] TimePoint Now() const override { return clock_.Now(); }
   void CountEvent(const std::string& source, std::string_view outcome, std::size_t n) override;
-  bool Forward(const http::Request& req, http::Reply& reply, http::Response accepted) override {
-    return forward_ && forward_(req, reply, std::move(accepted));
+  bool Forward(const http::Request& req, http::Reply& reply, const Accepted& accepted) override {
+    return forward_ && forward_(req, reply, accepted);
   }
-  using Forwarder = std::function<bool(const http::Request&, http::Reply&, http::Response)>;
+  using Forwarder = std::function<bool(const http::Request&, http::Reply&, const Accepted&)>;
   // Before serving: how a standby forwards ingest (the app's HA node).
   void SetForwarder(Forwarder f) { forward_ = std::move(f); }
   [[nodiscard]] const config::Config& Config() const override { return *config_; }
