@@ -323,4 +323,12 @@ std::uint64_t IdSerial(std::string_view id, std::string_view prefix) {
   return ec == std::errc() && end == digits.data() + digits.size() ? n : 0;
 }
 
+DocRow SilenceRow(const rules::Silence& s) {
+  return {s.id, s.ends_at.time_since_epoch().count(), EncodeSilence(s)};
+}
+
+DocRow OverrideRow(const schedule::OverrideSpec& o) {
+  return {o.id, o.end.time_since_epoch().count(), EncodeOverride(o)};
+}
+
 }  // namespace rota::store

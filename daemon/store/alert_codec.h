@@ -40,6 +40,16 @@ Result<rules::Silence> DecodeSilence(std::string_view doc);
 std::string EncodeOverride(const schedule::OverrideSpec& o);
 Result<schedule::OverrideSpec> DecodeOverride(std::string_view doc);
 
+// A run-time silence or override as both backends store it: its id, when it
+// ends (Unix ms) and its document.
+struct DocRow {
+  std::string id;
+  std::int64_t end = 0;
+  std::string doc;
+};
+DocRow SilenceRow(const rules::Silence& s);
+DocRow OverrideRow(const schedule::OverrideSpec& o);
+
 // N of a run-time id "<prefix>N" ("s-12", "o-3"), or 0.
 std::uint64_t IdSerial(std::string_view id, std::string_view prefix);
 

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include "store/pg.h"
+#include "store/pg_write.h"
 
 namespace rota::store {
 
@@ -102,7 +103,7 @@ Result<bool> Coordinator::FinishInbox(std::int64_t epoch, const std::vector<std:
   if (!txn) {
     return Fail(txn.error());
   }
-  auto fence = conn_->Exec("SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE", {std::to_string(epoch)});
+  auto fence = conn_->Exec(kLeaderRowIfEpoch, {std::to_string(epoch)});
   if (!fence) {
     return Fail(fence.error());
   }

@@ -14,7 +14,6 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 
 #include "core/thread_name.h"
 #include "store/alert_codec.h"
@@ -93,23 +92,10 @@ class PgStore final : public Store {
   Result<State> Load(const config::Config& config) override;
   void Write(Batch batch, Done done) override {
     const bool fenced = !batch.InboxOnly();
-    {
-      std::lock_guard lock(mu_);
-      if (!stopping_) {
-        queue_.push_back({std::move(batch), nullptr, std::move(done), fenced});
-        cv_.notify_one();
-        return;
-      }
-    }
-    if (done) {
-      done(Fail(Error::Unavailable("the store is shutting down")));
-    }
+    Submit({std::move(batch), 0, std::move(done), fenced});
   }
   void PruneFinished(std::int64_t cutoff_ms) override {
-    Submit([cutoff_ms](PgConn& c) {
-      return store::Run(c, "DELETE FROM outbox WHERE state != 'pending' AND created_at < $1",
-                        {std::to_string(cutoff_ms)});
-    }, nullptr, /*fenced=*/false);
+    Submit({std::nullopt, cutoff_ms, nullptr, /*fenced=*/false});
   }
   void Stop() override {
     {
@@ -123,37 +109,34 @@ class PgStore final : public Store {
   }
 
  private:
-  using Work = std::function<Result<void>(PgConn&)>;
   struct Queued {
     std::optional<Batch> batch;  // a write; merged with the others of its commit
-    Work work;                   // or any other statement (retention)
+    std::int64_t prune_before_ms = 0;  // without a batch: retention of finished notifications
     Done done;
     bool fenced = true;  // checks the epoch (every write but inbox rows and retention)
   };
-  void Submit(Work work, Done done, bool fenced) {
+  void Submit(Queued q) {
     {
       std::lock_guard lock(mu_);
-      if (stopping_) {
-        if (done) {
-          done(Fail(Error::Unavailable("the store is shutting down")));
-        }
+      if (!stopping_) {
+        queue_.push_back(std::move(q));
+        cv_.notify_one();
         return;
       }
-      queue_.push_back({std::nullopt, std::move(work), std::move(done), fenced});
     }
-    cv_.notify_one();
+    if (q.done) {
+      q.done(Fail(Error::Unavailable("the store is shutting down")));
+    }
   }
+  // The statements of one queued request (a batch alone, or retention).
+  static Result<void> Statements(Sink& sink, const Queued& q);
   void Run();
   Result<void> Connected();
   Result<void> Commit(std::vector<Queued>& batch, std::vector<Result<void>>& results);
-  // One transaction: every batch merged into one write (a few statements
-  // however many batches), the rest after it. False when a statement
-  // failed (the transaction is rolled back; Commit then isolates the
-  // batches with savepoints).
-  Result<bool> CommitMerged(std::vector<Queued>& batch, std::vector<Result<void>>& results);
-  // The same in one round trip (libpq's pipeline mode), for commits of
-  // batches only. False when a statement failed (rolled back), for the
-  // paths above to sort out.
+  // One transaction in one round trip (libpq's pipeline mode): the fence,
+  // every batch merged into one write (a statement per table however many
+  // batches), retention. False when a statement failed (rolled back): Commit
+  // then writes batch by batch in savepoints.
   Result<bool> CommitPipelined(std::vector<Queued>& batch);
   // Whether this instance's epoch still leads (inside the open transaction).
   Result<void> Fence(PgConn& c);
@@ -200,7 +183,7 @@ Result<void> PgStore::Fence(PgConn& c) {
   // The leader row is share-locked to the end of this transaction, so a
   // takeover (which updates it) waits for this commit and then raises the
   // epoch; a former leader's write finds the new epoch and fails whole.
-  auto f = c.Exec("SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE", {std::to_string(epoch)});
+  auto f = c.Exec(kLeaderRowIfEpoch, {std::to_string(epoch)});
   if (!f) {
     return Fail(f.error());
   }
@@ -211,67 +194,42 @@ Result<void> PgStore::Fence(PgConn& c) {
   return {};
 }
 
-Result<bool> PgStore::CommitMerged(std::vector<Queued>& batch, std::vector<Result<void>>& results) {
-  PgConn& c = *conn_;
-  auto txn = PgTxn::Begin(c);
-  if (!txn) {
-    return Fail(txn.error());
+Result<void> PgStore::Statements(Sink& sink, const Queued& q) {
+  if (q.batch) {
+    return WriteBatch(sink, *q.batch);
   }
-  const bool fencing = options_.epoch && options_.epoch->load() != 0 &&
-                       std::any_of(batch.begin(), batch.end(), [](const Queued& q) { return q.fenced; });
-  Result<void> fence;
-  if (fencing) {
-    fence = Fence(c);
-    if (!fence && !c.Ok()) {
-      return Fail(fence.error());
-    }
-  }
-  std::vector<const Batch*> writes;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (fencing && batch[i].fenced && !fence) {
-      results[i] = fence;
-    } else if (batch[i].batch) {
-      writes.push_back(&*batch[i].batch);
-    }
-  }
-  if (!writes.empty()) {
-    Sink sink(c);
-    if (auto r = WriteBatch(sink, writes.size() == 1 ? *writes.front() : Merge(writes)); !r) {
-      return c.Ok() ? Result<bool>(false) : Fail(r.error());
-    }
-  }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!batch[i].batch && results[i]) {
-      if (auto r = batch[i].work(c); !r) {
-        return c.Ok() ? Result<bool>(false) : Fail(r.error());
-      }
-    }
-  }
-  if (auto r = txn->Commit(); !r) {
-    return Fail(r.error());
-  }
-  return true;
+  return sink.Run("DELETE FROM outbox WHERE state != 'pending' AND created_at < $1",
+                  {std::to_string(q.prune_before_ms)});
 }
 
 Result<bool> PgStore::CommitPipelined(std::vector<Queued>& batch) {
   const std::int64_t epoch = options_.epoch ? options_.epoch->load() : 0;
   const bool fencing = epoch != 0 && std::any_of(batch.begin(), batch.end(), [](const Queued& q) { return q.fenced; });
   if (fencing && epoch < 0) {
-    return false;  // not leading: the statement by statement path fails what is fenced, writes the rest
+    return false;  // not leading: the batch by batch path fails what is fenced, writes the rest
   }
   Sink sink;
   (void)sink.Run("BEGIN", {});
   if (fencing) {
     // As Fence(), but failing the pipeline (division by zero) when the
     // epoch no longer leads, so that nothing after it runs.
-    (void)sink.Run("SELECT 1 / count(*)::int FROM (SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE) f",
+    (void)sink.Run("SELECT 1 / count(*)::int FROM (" + std::string(kLeaderRowIfEpoch) + ") f",
                    {std::to_string(epoch)});
   }
   std::vector<const Batch*> writes;
   for (const auto& q : batch) {
-    writes.push_back(&*q.batch);
+    if (q.batch) {
+      writes.push_back(&*q.batch);
+    }
   }
-  (void)WriteBatch(sink, writes.size() == 1 ? *writes.front() : Merge(writes));
+  if (!writes.empty()) {
+    (void)WriteBatch(sink, writes.size() == 1 ? *writes.front() : Merge(writes));
+  }
+  for (const auto& q : batch) {
+    if (!q.batch) {
+      (void)Statements(sink, q);  // collected, not run: cannot fail here
+    }
+  }
   (void)sink.Run("COMMIT", {});
   auto r = conn_->Pipeline(sink.collected());
   if (r) {
@@ -288,24 +246,15 @@ Result<void> PgStore::Commit(std::vector<Queued>& batch, std::vector<Result<void
     return r;
   }
   // Usually: every statement of the commit in one round trip.
-  if (std::all_of(batch.begin(), batch.end(), [](const Queued& q) { return q.batch.has_value(); })) {
-    auto piped = CommitPipelined(batch);
-    if (!piped) {
-      return Fail(piped.error());
-    }
-    if (*piped) {
-      return {};
-    }
+  auto piped = CommitPipelined(batch);
+  if (!piped) {
+    return Fail(piped.error());
   }
-  auto merged = CommitMerged(batch, results);
-  if (!merged) {
-    return Fail(merged.error());
-  }
-  if (*merged) {
+  if (*piped) {
     return {};
   }
-  // A statement failed: write each batch in a savepoint of its own, so that
-  // one bad batch does not sink the others.
+  // Fenced, or a statement failed: each request in a savepoint of its own,
+  // so that what is fenced or bad does not sink the others.
   PgConn& c = *conn_;
   auto txn = PgTxn::Begin(c);
   if (!txn) {
@@ -330,7 +279,7 @@ Result<void> PgStore::Commit(std::vector<Queued>& batch, std::vector<Result<void
       return Fail(r.error());
     }
     Sink sink(c);
-    results[i] = batch[i].batch ? WriteBatch(sink, *batch[i].batch) : batch[i].work(c);
+    results[i] = Statements(sink, batch[i]);
     if (!c.Ok()) {
       return Fail(Error::Unavailable("PostgreSQL connection lost"));
     }

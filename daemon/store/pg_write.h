@@ -16,6 +16,12 @@
 
 namespace rota::store {
 
+// Fencing: share-locks the lease row when `epoch` ($1) still leads, and
+// returns one row then, none otherwise. Held to the end of the transaction,
+// the lock makes a takeover (which updates the row) wait for this commit.
+inline constexpr std::string_view kLeaderRowIfEpoch =
+    "SELECT 1 FROM leader WHERE id = 1 AND epoch = $1 FOR SHARE";
+
 // Runs one statement, discarding its rows.
 Result<void> Run(PgConn& c, std::string_view sql, std::vector<PgParam> params);
 

@@ -180,18 +180,12 @@ Result<void> WriteBatch(Db& db, const Batch& b) {
     return r;
   }
   if (b.silences) {
-    auto r = ReplaceTable(db, "silences", "ends_at", *b.silences, [](const rules::Silence& s) {
-      return std::tuple{s.id, s.ends_at.time_since_epoch().count(), EncodeSilence(s)};
-    });
-    if (!r) {
+    if (auto r = ReplaceTable(db, "silences", "ends_at", *b.silences, SilenceRow); !r) {
       return r;
     }
   }
   if (b.overrides) {
-    auto r = ReplaceTable(db, "overrides", "end_at", *b.overrides, [](const schedule::OverrideSpec& o) {
-      return std::tuple{o.id, o.end.time_since_epoch().count(), EncodeOverride(o)};
-    });
-    if (!r) {
+    if (auto r = ReplaceTable(db, "overrides", "end_at", *b.overrides, OverrideRow); !r) {
       return r;
     }
   }

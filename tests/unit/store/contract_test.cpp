@@ -85,6 +85,19 @@ struct Fixture {
             std::nullopt,
             store::EncodeAlert(a, *config)};
   }
+  // A batch that writes these alerts in full, with the next id.
+  store::Batch Written(const std::vector<engine::AlertId>& ids) const {
+    store::Batch batch;
+    for (auto id : ids) {
+      batch.alerts.push_back(Row(id));
+    }
+    batch.next_alert_id = engine->next_alert_id();
+    return batch;
+  }
+  // Alerts A (09:00:00) and B (09:00:01) of 2026-11-23, the cases' usual pair.
+  std::pair<engine::AlertId, engine::AlertId> FireTwo() {
+    return {Fire("A", At("2026-11-23T09:00:00Z")), Fire("B", At("2026-11-23T09:00:01Z"))};
+  }
   engine::AlertId Fire(const std::string& name, TimePoint at) {
     engine::Event ev;
     ev.source = "test";
@@ -132,13 +145,9 @@ TEST_CASE("store contract: alerts round trip, a touch moves only last-seen and e
     CAPTURE(backend.name);
     TempDir dir;
     Fixture f;
-    const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
-    const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
+    const auto [a, b] = f.FireTwo();
     auto s = Fresh(backend, dir.path(), *f.config);
-    store::Batch batch;
-    batch.alerts = {f.Row(a), f.Row(b)};
-    batch.next_alert_id = f.engine->next_alert_id();
-    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    REQUIRE(WriteAndWait(*s, f.Written({a, b})).has_value());
     REQUIRE(WriteAndWait(*s, Touch(a, "2026-11-23T09:05:00Z", "2026-11-23T10:00:00Z")).has_value());
     const auto st = Restart(backend, dir.path(), *f.config, s);
     const auto alerts = AllAlerts(st);
@@ -194,8 +203,7 @@ TEST_CASE("store contract: batches queued together leave what they would one aft
     CAPTURE(backend.name);
     TempDir dir;
     Fixture f;
-    const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
-    const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
+    const auto [a, b] = f.FireTwo();
     auto s = Fresh(backend, dir.path(), *f.config);
     // Queued back to back without waiting: a backend may write them in one
     // transaction (PostgreSQL merges them), with the same result.
@@ -205,10 +213,7 @@ TEST_CASE("store contract: batches queued together leave what they would one aft
       done.push_back(p->get_future());
       s->Write(std::move(batch), [p](const Result<void>& r) { p->set_value(r); });
     };
-    store::Batch first;
-    first.alerts = {f.Row(a), f.Row(b)};
-    first.next_alert_id = f.engine->next_alert_id();
-    submit(std::move(first));
+    submit(f.Written({a, b}));
     submit(Touch(a, "2026-11-23T09:05:00Z", "2026-11-23T10:00:00Z"));  // a: superseded below
     submit(Touch(b, "2026-11-23T09:06:00Z", "2026-11-23T10:30:00Z"));  // b: stays
     store::Batch again;
@@ -243,13 +248,9 @@ TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
     CAPTURE(backend.name);
     TempDir dir;
     Fixture f;
-    const auto a = f.Fire("A", At("2026-11-23T09:00:00Z"));
-    const auto b = f.Fire("B", At("2026-11-23T09:00:01Z"));
+    const auto [a, b] = f.FireTwo();
     auto s = Fresh(backend, dir.path(), *f.config);
-    store::Batch batch;
-    batch.alerts = {f.Row(a), f.Row(b)};
-    batch.next_alert_id = f.engine->next_alert_id();
-    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    REQUIRE(WriteAndWait(*s, f.Written({a, b})).has_value());
     store::Batch forget;
     forget.forgotten = {b};  // the newest: max(id) alone would hand b out again
     REQUIRE(WriteAndWait(*s, std::move(forget)).has_value());
