@@ -13,9 +13,29 @@ bool SameSecret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-void Authorizer::Set(const config::Auth& auth) {
+void Authorizer::Set(const config::Auth& auth, const config::Ui& ui) {
+  std::vector<std::string> keys;
+  for (const auto& t : auth.admin_tokens) {
+    keys.push_back(t.Reveal());
+  }
+  sessions_.Set(std::move(keys));
   std::lock_guard lock(mu_);
   auth_ = auth;
+  ui_ = ui;
+}
+
+bool Authorizer::IsAdminToken(std::string_view token) const {
+  std::lock_guard lock(mu_);
+  bool admin = false;
+  for (const auto& t : auth_.admin_tokens) {
+    admin |= SameSecret(token, t.Reveal());
+  }
+  return admin && !token.empty();
+}
+
+bool Authorizer::AuthEnabled() const {
+  std::lock_guard lock(mu_);
+  return auth_.enabled;
 }
 
 namespace {
@@ -38,6 +58,23 @@ std::string_view BearerToken(std::string_view header) {
   return token;
 }
 
+// `target` percent-encoded for a query value.
+std::string EncodeNext(std::string_view target) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : target) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '/' || c == '-' || c == '_' || c == '.') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4U];
+      out += kHex[u & 0xFU];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<http::Response> Authorizer::Check(const http::Request& req,
@@ -46,6 +83,12 @@ std::optional<http::Response> Authorizer::Check(const http::Request& req,
     return std::nullopt;
   }
   std::lock_guard lock(mu_);
+  if (access == http::Access::kSupport && ui_.public_support_page) {
+    return std::nullopt;
+  }
+  if (auth_.enabled && (access == http::Access::kUi || access == http::Access::kSupport)) {
+    return CheckUi(req);
+  }
   if (!auth_.enabled) {
     if (req.remote_is_loopback) {
       return std::nullopt;
@@ -73,6 +116,27 @@ std::optional<http::Response> Authorizer::Check(const http::Request& req,
   return http::Response::Error(403, access == http::Access::kIngest
                                         ? "token may not post events"
                                         : "token may not do this (needs an admin token)");
+}
+
+std::optional<http::Response> Authorizer::CheckUi(const http::Request& req) const {
+  const SystemClock clock;
+  if (sessions_.Verify(CookieValue(req, kSessionCookie), clock.Now())) {
+    return std::nullopt;
+  }
+  const std::string_view token = BearerToken(req.Header("authorization"));
+  for (const auto& t : auth_.admin_tokens) {
+    if (!token.empty() && SameSecret(token, t.Reveal())) {
+      return std::nullopt;
+    }
+  }
+  // A browser: to the login form, and back here afterwards.
+  http::Response r;
+  r.status = 303;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = "Sign in at /ui/login\n";
+  r.headers.emplace_back("Location", "/ui/login?next=" + EncodeNext(req.target));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
 }
 
 }  // namespace rota::api

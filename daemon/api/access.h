@@ -11,12 +11,19 @@
 // clients are served (403 for others) on every route but the open ones.
 // Tokens are compared in constant time.
 //
+// The web console's levels (docs/ui.md):
+//   ui       a valid session cookie (api/session.h) or an admin token; a
+//            browser without one is sent to /ui/login. Without `auth:`,
+//            loopback only, as the API.
+//   support  open when ui.public_support_page is true, else as ui.
+//
 // Thread-safety: Check() from any thread; Set() swaps the tokens under a mutex.
 #pragma once
 
 #include <mutex>
 #include <optional>
 
+#include "api/session.h"
 #include "config/config.h"
 #include "http/router.h"
 
@@ -24,14 +31,21 @@ namespace rota::api {
 
 class Authorizer {
  public:
-  void Set(const config::Auth& auth);
+  void Set(const config::Auth& auth, const config::Ui& ui = {});
   // The refusal to send, or nothing when the request may go on.
   [[nodiscard]] std::optional<http::Response> Check(const http::Request& req,
                                                     http::Access access) const;
+  // Whether `token` is one of the admin tokens (the console's login).
+  [[nodiscard]] bool IsAdminToken(std::string_view token) const;
+  [[nodiscard]] bool AuthEnabled() const;
+  [[nodiscard]] const Sessions& sessions() const { return sessions_; }
 
  private:
+  [[nodiscard]] std::optional<http::Response> CheckUi(const http::Request& req) const;  // holds mu_
   mutable std::mutex mu_;
   config::Auth auth_;  // guarded by mu_
+  config::Ui ui_;      // guarded by mu_
+  Sessions sessions_;
 };
 
 // Compares without an early exit, so timing does not reveal a prefix.

@@ -23,6 +23,7 @@
 #include "api/access.h"
 #include "api/listener_tls.h"
 #include "api/routes.h"
+#include "ui/ui.h"
 #include "app/ha.h"
 #include "app/pipeline.h"
 #include "app/systemd.h"
@@ -200,6 +201,7 @@ void App::Impl::SetupRoutes() {
     });
   });
   api::RegisterRoutes(router, *pipeline);
+  ui::RegisterUiRoutes(router, *pipeline, authorizer);
   router.HandleSync("GET", "/api/v1/status", http::Access::kAdmin, [this](const http::Request&) {
     const auto c = Config();
     boost::json::object o;
@@ -527,7 +529,7 @@ void App::Impl::Install(Pipeline::Prepared p) {
     std::lock_guard lock(config_mu);
     config = p.config;
   }
-  authorizer.Set(p.config->auth);
+  authorizer.Set(p.config->auth, p.config->ui);
   pipeline->Install(std::move(p));
   RefreshScheduleMetrics();
 }

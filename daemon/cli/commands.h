@@ -25,6 +25,8 @@ int CheckConfig(const Args& args, std::ostream& out, std::ostream& err);
 int OnCall(const Args& args, std::ostream& out, std::ostream& err);
 // coverage --config F --team T [--from RFC3339] [--to RFC3339] [-o json|text]
 int Coverage(const Args& args, std::ostream& out, std::ostream& err);
+// calendar-url --config F (--person P | --team T): a feed's URL with its token
+int CalendarUrl(const Args& args, std::ostream& out, std::ostream& err);
 // test rules TESTS.yaml
 int TestRules(const Args& args, std::ostream& out, std::ostream& err);
 // backup --config F FILE

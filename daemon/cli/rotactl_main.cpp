@@ -17,6 +17,8 @@ void Usage(std::ostream& out) {
          "                               who is on duty, and why the others are not\n"
          "  coverage --config FILE --team T [--from T] [--to T] [-o json|text]\n"
          "                               on-duty windows and gaps, per day\n"
+         "  calendar-url --config FILE (--person P | --team T)\n"
+         "                               a calendar feed's URL, with its token (docs/ui.md)\n"
          "  test rules TESTS.yaml         routing unit tests (who gets an alert at an instant)\n"
          "  backup --config FILE DEST    a consistent copy of a running rotad's store (SQLite)\n"
          "  migrate-store --from sqlite:PATH --to postgres:DSN | postgres-file:FILE\n"
@@ -68,6 +70,9 @@ int main(int argc, char** argv) {
       return rota::cli::kExitUsage;
     }
     return rota::cli::TestRules(Args(argv + 3, argv + argc), std::cout, std::cerr);
+  }
+  if (cmd == "calendar-url") {
+    return rota::cli::CalendarUrl(rest, std::cout, std::cerr);
   }
   if (cmd == "backup") {
     return rota::cli::Backup(rest, std::cout, std::cerr);

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "api/schedule_view.h"
+#include "ui/calendar.h"
 #include "cli/commands.h"
 #include "config/loader.h"
 #include "config/roster_spec.h"
@@ -156,6 +157,41 @@ int Coverage(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitFailure;
   }
   out << *text;
+  return kExitOk;
+}
+
+int CalendarUrl(const Args& args, std::ostream& out, std::ostream& err) {
+  Common c;
+  std::string person;
+  std::string team;
+  po::options_description desc("Usage: rotactl calendar-url --config FILE (--person P | --team T)");
+  desc.add_options()("config", po::value<std::string>(&c.config)->required(), "rota.yaml")(
+      "person", po::value<std::string>(&person), "a person's feed")(
+      "team", po::value<std::string>(&team), "a team's feed");
+  if (int rc = Parse(args, desc, c, err, "calendar-url"); rc != kExitOk) {
+    return rc;
+  }
+  if (person.empty() == team.empty()) {
+    err << "rotactl calendar-url: give exactly one of --person or --team\n\n" << desc;
+    return kExitUsage;
+  }
+  auto cfg = LoadOrReport(c.config, err);
+  if (!cfg) {
+    return kExitFailure;
+  }
+  if (cfg->calendar.secret.empty()) {
+    err << "rotactl calendar-url: " << c.config << " has no calendar.secret_file (docs/ui.md)\n";
+    return kExitFailure;
+  }
+  if (!person.empty() && cfg->FindPerson(person) == nullptr) {
+    err << "rotactl calendar-url: unknown person \"" << person << "\"\n";
+    return kExitFailure;
+  }
+  if (!team.empty() && cfg->FindTeam(team) == nullptr) {
+    err << "rotactl calendar-url: unknown team \"" << team << "\"\n";
+    return kExitFailure;
+  }
+  out << ui::CalendarUrl(*cfg, person.empty() ? "team" : "person", person.empty() ? team : person) << "\n";
   return kExitOk;
 }
 

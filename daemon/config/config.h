@@ -284,6 +284,19 @@ struct Auth {
   std::vector<Secret> admin_tokens;   // may do everything
 };
 
+// The web console (docs/ui.md).
+struct Ui {
+  bool public_support_page = false;   // /ui/support without a session
+  bool support_page_names = false;    // the support page names who is on duty
+  Duration session_ttl = std::chrono::hours(12);  // a login lasts this long
+};
+
+// Calendar feeds (docs/ui.md): each feed URL carries an HMAC of its path.
+struct Calendar {
+  Secret secret;  // from secret_file; empty: no feeds (every feed is a 404)
+  int days = 90;  // how far ahead a feed reaches, 1..366
+};
+
 struct Config {
   std::string path;                     // the main file as given
   std::vector<std::string> rule_files;  // expanded, in load order
@@ -294,6 +307,8 @@ struct Config {
   Storage storage;
   Ingest ingest;
   Auth auth;
+  Ui ui;
+  Calendar calendar;
   std::vector<Channel> channels;
   std::vector<NamedInterval> time_intervals;
   std::vector<Person> people;

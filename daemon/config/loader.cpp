@@ -613,6 +613,12 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
   if (const YAML::Node s = root["auth"]; s.IsDefined() && !s.IsNull()) {
     ParseAuth(r, s, cfg.auth);
   }
+  if (const YAML::Node s = root["ui"]; s.IsDefined() && !s.IsNull()) {
+    ParseUi(r, s, cfg.ui);
+  }
+  if (const YAML::Node s = root["calendar"]; s.IsDefined() && !s.IsNull()) {
+    ParseCalendar(r, s, cfg.calendar);
+  }
   if (cfg.storage.dir.empty()) {
     cfg.storage.dir = options.default_storage_dir;
   }
@@ -710,7 +716,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   if (!r.Map(*root, "the config file",
              {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
               "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest",
-              "auth"})) {
+              "auth", "ui", "calendar"})) {
     return result;
   }
   Pending pending;

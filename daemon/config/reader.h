@@ -328,6 +328,8 @@ void ParseGlobal(Reader& r, const YAML::Node& n, Global& g);
 void ParseServer(Reader& r, const YAML::Node& n, Server& s);
 void ParseIngest(Reader& r, const YAML::Node& n, Ingest& in);
 void ParseAuth(Reader& r, const YAML::Node& n, Auth& a);
+void ParseUi(Reader& r, const YAML::Node& n, Ui& u);
+void ParseCalendar(Reader& r, const YAML::Node& n, Calendar& c);
 void ParseStorage(Reader& r, const YAML::Node& n, Storage& s);
 void ParseHeaders(Reader& r, const YAML::Node& channel, Channel& c);
 

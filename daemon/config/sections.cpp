@@ -218,6 +218,35 @@ void ParseAuth(Reader& r, const YAML::Node& n, Auth& a) {
   }
 }
 
+void ParseUi(Reader& r, const YAML::Node& n, Ui& u) {
+  if (!r.Map(n, "ui", {"public_support_page", "support_page_names", "session_ttl"})) {
+    return;
+  }
+  r.OptBool(n, "public_support_page", u.public_support_page);
+  r.OptBool(n, "support_page_names", u.support_page_names);
+  r.OptDur(n, "session_ttl", u.session_ttl);
+  if (n["session_ttl"].IsDefined() &&
+      (u.session_ttl < std::chrono::minutes(5) || u.session_ttl > std::chrono::hours(24 * 30))) {
+    r.Err(n["session_ttl"], "session_ttl must be between 5m and 30d");
+  }
+}
+
+void ParseCalendar(Reader& r, const YAML::Node& n, Calendar& c) {
+  if (!r.Map(n, "calendar", {"secret_file", "days"})) {
+    return;
+  }
+  r.SecretFileOnly(n, "secret_file", c.secret);
+  if (!c.secret.empty() && c.secret.Reveal().size() < 32) {
+    r.Err(n["secret_file"], "the calendar secret must be at least 32 bytes (e.g. head -c 48 /dev/urandom | base64)");
+  }
+  if (!n["secret_file"].IsDefined()) {
+    r.Err(n, "calendar needs secret_file (the key that signs feed URLs)");
+  }
+  long long days = c.days;
+  r.OptInt(n, "days", 1, 366, days);
+  c.days = static_cast<int>(days);
+}
+
 namespace {
 
 void ParsePostgres(Reader& r, const YAML::Node& n, Postgres& p) {

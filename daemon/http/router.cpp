@@ -67,6 +67,10 @@ std::string_view AccessName(Access a) {
       return "ingest";
     case Access::kAdmin:
       return "admin";
+    case Access::kUi:
+      return "ui";
+    case Access::kSupport:
+      return "support";
   }
   return "admin";
 }
@@ -132,11 +136,15 @@ bool Router::Match(const Route& route, std::string_view path,
 }
 
 void Router::Dispatch(Request request, Reply reply) const {
-  DispatchImpl(std::move(request), std::move(reply), false);
+  DispatchImpl(std::move(request), std::move(reply), true, true);
 }
 
 void Router::DispatchTrusted(Request request, Reply reply) const {
-  DispatchImpl(std::move(request), std::move(reply), true);
+  DispatchImpl(std::move(request), std::move(reply), false, false);
+}
+
+void Router::DispatchInternal(Request request, Reply reply) const {
+  DispatchImpl(std::move(request), std::move(reply), false, true);
 }
 
 bool Router::ChangesState(std::string_view method, std::string_view path, Access access) {
@@ -151,7 +159,7 @@ bool Router::ChangesState(std::string_view method, std::string_view path, Access
   return method != "GET" && method != "HEAD" && access == Access::kAdmin;
 }
 
-void Router::DispatchImpl(Request request, Reply reply, bool trusted) const {
+void Router::DispatchImpl(Request request, Reply reply, bool authorize, bool forward) const {
   const auto start = std::chrono::steady_clock::now();
   std::string allowed;
   const Route* chosen = nullptr;
@@ -194,13 +202,13 @@ void Router::DispatchImpl(Request request, Reply reply, bool trusted) const {
     observed(Response::Error(404, "not found: " + request.path));
     return;
   }
-  if (authorizer_ && !trusted) {
+  if (authorizer_ && authorize) {
     if (auto denied = authorizer_(request, chosen->access)) {
       observed(std::move(*denied));
       return;
     }
   }
-  if (forwarder_ && !trusted && ChangesState(request.method, request.path, chosen->access)) {
+  if (forwarder_ && forward && ChangesState(request.method, request.path, chosen->access)) {
     Reply r = std::move(observed);
     if (forwarder_(request, r)) {
       return;

@@ -60,8 +60,9 @@ struct Response {
 using Reply = std::function<void(Response)>;
 
 // Who may call a route: anyone (health, metrics, signed links), a sender of
-// events, or an administrator.
-enum class Access { kOpen, kIngest, kAdmin };
+// events, an administrator, someone signed in to the web console (or an
+// administrator), or, for the support page, whoever the config lets see it.
+enum class Access { kOpen, kIngest, kAdmin, kUi, kSupport };
 std::string_view AccessName(Access a);
 using Handler = std::function<void(Request&, Reply)>;
 using SyncHandler = std::function<Response(const Request&)>;
@@ -98,13 +99,17 @@ class Router {
   // Dispatch for a request another instance accepted and authorized (the
   // leader applying its inbox): no authorizer, no forwarder.
   void DispatchTrusted(Request request, Reply reply) const;
+  // Dispatch for a request rotad makes itself on behalf of one already
+  // authorized (a web console form becoming its API call): no authorizer,
+  // but a standby still forwards it to the leader.
+  void DispatchInternal(Request request, Reply reply) const;
   // Every registered route, in registration order.
   [[nodiscard]] std::vector<RouteInfo> Routes() const;
 
   void Dispatch(Request request, Reply reply) const;
 
  private:
-  void DispatchImpl(Request request, Reply reply, bool trusted) const;
+  void DispatchImpl(Request request, Reply reply, bool authorize, bool forward) const;
   struct Route {
     std::string method;
     std::string pattern;

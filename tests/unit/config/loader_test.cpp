@@ -608,3 +608,41 @@ overrides:
   CHECK(l.result.config->overrides[0].id == "config-1");
   CHECK(l.result.config->overrides[0].end == rota::testing::At("2026-01-01T23:00:00Z"));
 }
+
+TEST_CASE("ui and calendar: defaults, values and errors at the key") {
+  TempDir dir;
+  {
+    auto l = LoadText(dir, kBase);
+    REQUIRE(l.result.ok());
+    CHECK_FALSE(l.result.config->ui.public_support_page);
+    CHECK_FALSE(l.result.config->ui.support_page_names);
+    CHECK(l.result.config->ui.session_ttl == std::chrono::hours(12));
+    CHECK(l.result.config->calendar.secret.empty());
+    CHECK(l.result.config->calendar.days == 90);
+  }
+  dir.Write("cal.key", std::string(40, 'c'));
+  {
+    auto l = LoadText(dir, std::string(kBase) +
+                               "ui: {public_support_page: true, support_page_names: true, session_ttl: 1h}\n"
+                               "calendar: {secret_file: cal.key, days: 366}\n");
+    INFO(AllErrors(l));
+    REQUIRE(l.result.ok());
+    CHECK(l.result.config->ui.public_support_page);
+    CHECK(l.result.config->ui.support_page_names);
+    CHECK(l.result.config->ui.session_ttl == std::chrono::hours(1));
+    CHECK(l.result.config->calendar.secret.Reveal() == std::string(40, 'c'));
+    CHECK(l.result.config->calendar.days == 366);
+  }
+  dir.Write("short.key", "tooshort");
+  auto bad = LoadText(dir, std::string(kBase) +
+                               "ui: {public_support_page: maybe, session_ttl: 1m, names: true}\n"
+                               "calendar: {secret_file: short.key, days: 367}\n");
+  INFO(AllErrors(bad));
+  CHECK(HasError(bad, "32:51", "unknown key \"names\" in ui"));
+  CHECK(HasError(bad, "32:27", "expected public_support_page to be true or false"));
+  CHECK(HasError(bad, "32:47", "session_ttl must be between 5m and 30d"));
+  CHECK(HasError(bad, "33:25", "at least 32 bytes"));
+  CHECK(HasError(bad, "33:42", "days must be between 1 and 366"));
+  auto none = LoadText(dir, std::string(kBase) + "calendar: {days: 30}\n");
+  CHECK(HasError(none, "32:11", "calendar needs secret_file"));
+}

@@ -102,3 +102,41 @@ TEST_CASE("ParseId takes plain decimal ids only") {
 TEST_CASE("Response::Error escapes the message as JSON") {
   CHECK(Response::Error(400, "bad \"x\"\n").body == R"({"error":"bad \"x\"\n"})");
 }
+
+TEST_CASE("a request rotad makes itself skips the authorizer but is still forwarded by a standby") {
+  Router r;
+  int handled = 0;
+  r.HandleSync("POST", "/api/v1/silences", Access::kAdmin, [&](const Request&) {
+    ++handled;
+    return Response::Text(201, "made");
+  });
+  r.SetAuthorizer([](const Request&, Access) -> std::optional<Response> { return Response::Error(401, "no"); });
+  bool standby = false;
+  int forwarded = 0;
+  r.SetForwarder([&](Request&, Reply& reply) {
+    if (!standby) {
+      return false;
+    }
+    ++forwarded;
+    reply(Response::Text(202, "accepted"));
+    return true;
+  });
+  const auto internal = [&] {
+    Response got;
+    r.DispatchInternal(*MakeRequest("POST", "/api/v1/silences", "{}"), [&](Response resp) { got = std::move(resp); });
+    return got;
+  };
+  CHECK(Call(r, "POST", "/api/v1/silences").status == 401);
+  CHECK(internal().status == 201);
+  standby = true;
+  CHECK(internal().status == 202);
+  CHECK(forwarded == 1);
+  CHECK(handled == 1);
+  // The leader applying its inbox neither asks nor forwards.
+  Response trusted;
+  r.DispatchTrusted(*MakeRequest("POST", "/api/v1/silences", "{}"), [&](Response resp) { trusted = std::move(resp); });
+  CHECK(trusted.status == 201);
+  CHECK(forwarded == 1);
+  CHECK(AccessName(Access::kUi) == "ui");
+  CHECK(AccessName(Access::kSupport) == "support");
+}

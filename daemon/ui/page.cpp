@@ -1,0 +1,288 @@
+#include "ui/page.h"
+
+#include <boost/json.hpp>
+#include <date/tz.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "core/time.h"
+#include "notify/template.h"
+#include "schedule/time_interval.h"
+#include "ui/templates.h"
+
+namespace rota::ui {
+namespace {
+
+namespace json = boost::json;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string Decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+const date::time_zone* ZoneNamed(std::string_view name) {
+  if (name.empty() || name.size() > 64) {
+    return nullptr;
+  }
+  auto z = schedule::FindZone(name);
+  return z ? *z : nullptr;
+}
+
+}  // namespace
+
+Visitor Visit(const Context& ctx, const http::Request& req, bool issue_session) {
+  Visitor v;
+  const auto snap = ctx.host.Current();
+  const config::Config& c = *snap.config;
+  v.auth = ctx.auth.AuthEnabled();
+  v.secure = c.server.tls.has_value() || c.global.external_url.starts_with("https://");
+  const TimePoint now = ctx.host.Now();
+  if (auto nonce = ctx.auth.sessions().Verify(api::CookieValue(req, api::kSessionCookie), now)) {
+    v.nonce = std::move(*nonce);
+    v.signed_in = v.auth;
+  } else if (issue_session && !v.auth) {
+    // No auth: loopback only; the session exists to bind forms (CSRF).
+    const std::string cookie = ctx.auth.sessions().Issue(now, c.ui.session_ttl);
+    v.nonce = *ctx.auth.sessions().Verify(cookie, now);
+    v.set_cookie = api::SetCookie(api::kSessionCookie, cookie,
+                                  std::chrono::duration_cast<std::chrono::seconds>(c.ui.session_ttl).count(),
+                                  v.secure);
+  }
+  if (!v.nonce.empty()) {
+    v.csrf = ctx.auth.sessions().FormToken("csrf", v.nonce);
+  }
+  if (auto it = req.query_params.find("tz"); it != req.query_params.end()) {
+    v.zone = ZoneNamed(it->second);
+  }
+  if (v.zone == nullptr) {
+    v.zone = ZoneNamed(Decode(api::CookieValue(req, "rota_tz")));
+  }
+  if (v.zone == nullptr) {
+    v.zone = c.global.zone != nullptr ? c.global.zone : date::locate_zone("UTC");
+  }
+  return v;
+}
+
+void SecurityHeaders(http::Response& r) {
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+http::Response Html(int status, std::string body, const Visitor& v) {
+  http::Response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(body);
+  SecurityHeaders(r);
+  if (!v.set_cookie.empty()) {
+    r.headers.emplace_back("Set-Cookie", v.set_cookie);
+  }
+  return r;
+}
+
+http::Response SeeOther(std::string location, const Visitor& v) {
+  http::Response r = Html(303, "", v);
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", std::move(location));
+  return r;
+}
+
+std::string RenderPage(std::string_view tmpl, json::object data, std::string_view title,
+                       std::string_view nav, const Visitor& v) {
+  data["csrf"] = v.csrf;
+  data["zone"] = v.zone->name();
+  auto content = notify::Render(Template(tmpl), data, notify::Escape::kHtml);
+  json::object layout;
+  layout["title"] = title;
+  layout["content"] = content ? *content : "<p>template " + std::string(tmpl) + ": " + content.error().message() + "</p>";
+  layout["csrf"] = v.csrf;
+  layout["signed_in"] = v.signed_in;
+  layout["zone"] = v.zone->name();
+  json::array menu;
+  for (const auto& [path, name] : {std::pair{"/ui/", "Now"}, {"/ui/alerts", "Alerts"},
+                                   {"/ui/teams", "Teams"}, {"/ui/silences", "Silences"},
+                                   {"/ui/support", "Support hours"}}) {
+    menu.push_back(json::object{{"path", path}, {"name", name}, {"active", nav == name}});
+  }
+  layout["menu"] = std::move(menu);
+  layout["public"] = nav == "public";
+  auto page = notify::Render(Template("layout.html"), layout, notify::Escape::kHtml);
+  return page ? *page : "layout: " + page.error().message();
+}
+
+http::Response MessagePage(int status, std::string_view title, std::string_view message,
+                           std::string_view back, const Visitor& v) {
+  return Html(status,
+              RenderPage("message.html",
+                         json::object{{"title", title}, {"message", message}, {"back", back}},
+                         title, "", v),
+              v);
+}
+
+std::map<std::string, std::string> FormFields(std::string_view body) {
+  std::map<std::string, std::string> out;
+  while (!body.empty()) {
+    const auto amp = body.find('&');
+    const std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    const auto eq = pair.find('=');
+    out[Decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string Field(const std::map<std::string, std::string>& f, const std::string& name) {
+  const auto it = f.find(name);
+  return it == f.end() ? std::string() : it->second;
+}
+
+std::optional<http::Response> CheckForm(const Context& ctx, const http::Request& req,
+                                        const std::map<std::string, std::string>& fields,
+                                        const Visitor& v) {
+  const std::string_view origin = req.Header("origin");
+  if (!origin.empty() && origin != "null") {
+    const auto scheme = origin.find("://");
+    const std::string_view host = scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+    if (host != req.Header("host")) {
+      return MessagePage(403, "Refused", "This form was sent from another site.", "/ui/", v);
+    }
+  }
+  if (v.nonce.empty() || !ctx.auth.sessions().CheckFormToken("csrf", v.nonce, Field(fields, "csrf"))) {
+    return MessagePage(403, "Form expired",
+                       "This form's security token does not match your session. Reload the page "
+                       "and send it again.",
+                       SafeBack(Field(fields, "back"), "/ui/"), v);
+  }
+  return std::nullopt;
+}
+
+std::string SafeBack(std::string_view back, std::string_view fallback) {
+  if (back.starts_with("/ui/") && back.find("//") == std::string_view::npos &&
+      back.find('\\') == std::string_view::npos &&
+      back.find_first_of("\r\n") == std::string_view::npos) {
+    return std::string(back);
+  }
+  return std::string(fallback);
+}
+
+void CallApi(const Context& ctx, std::string method, std::string target, std::string body,
+             std::function<void(http::Response)> done) {
+  auto req = http::MakeRequest(std::move(method), std::move(target), std::move(body));
+  if (!req) {
+    done(http::Response::Error(400, "malformed target"));
+    return;
+  }
+  req->remote_address = "ui";
+  req->remote_is_loopback = true;
+  req->headers.emplace_back("content-type", "application/json");
+  ctx.router.DispatchInternal(std::move(*req), [done = std::move(done)](http::Response r) {
+    if (r.render) {
+      r.body = r.render();
+      r.render = nullptr;
+    }
+    done(std::move(r));
+  });
+}
+
+std::string ApiError(http::Response& r) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(r.body, ec);
+  if (!ec && v.is_object()) {
+    if (const auto* e = v.as_object().if_contains("error"); e != nullptr && e->is_string()) {
+      return std::string(e->as_string());
+    }
+  }
+  return r.body;
+}
+
+std::string LocalTime(const date::time_zone& zone, TimePoint t, TimePoint now) {
+  const auto local = date::floor<std::chrono::minutes>(
+      zone.to_local(date::sys_time<std::chrono::milliseconds>(t.time_since_epoch())));
+  const bool soon = t >= now - std::chrono::hours(24 * 6) && t - now < std::chrono::hours(24 * 6);
+  return date::format(soon ? "%a %H:%M" : "%a %d %b %Y %H:%M", local);
+}
+
+std::string ClockTime(const date::time_zone& zone, TimePoint t) {
+  const auto local = date::floor<std::chrono::minutes>(
+      zone.to_local(date::sys_time<std::chrono::milliseconds>(t.time_since_epoch())));
+  return date::format("%H:%M", local);
+}
+
+std::string Relative(TimePoint t, TimePoint now) {
+  const bool future = t >= now;
+  const auto d = std::chrono::duration_cast<std::chrono::minutes>(future ? t - now : now - t).count();
+  std::string n;
+  if (d < 1) {
+    return "now";
+  }
+  if (d < 90) {
+    n = std::to_string(d) + " min";
+  } else if (d < 48 * 60) {
+    n = std::to_string((d + 30) / 60) + " h";
+  } else {
+    n = std::to_string((d + 12 * 60) / (24 * 60)) + " days";
+  }
+  return future ? "in " + n : n + " ago";
+}
+
+std::string PersonName(const config::Config& c, std::string_view id) {
+  const config::Person* p = c.FindPerson(id);
+  return p != nullptr && !p->name.empty() ? p->name : std::string(id);
+}
+
+Result<TimePoint> ParseLocalInput(std::string_view value, const date::time_zone& zone) {
+  if (value.size() > 16 || value.find('Z') != std::string_view::npos) {
+    return ParseRfc3339(value);
+  }
+  std::istringstream in{std::string(value)};
+  date::local_time<std::chrono::minutes> local;
+  in >> date::parse("%Y-%m-%dT%H:%M", local);
+  if (in.fail()) {
+    return Fail(Error::InvalidArgument("\"" + std::string(value) + "\": expected a date and time like 2026-12-24T09:00"));
+  }
+  try {
+    // A time skipped by DST is taken as the instant just after the gap;
+    // an ambiguous one as its first occurrence.
+    const auto sys = zone.to_sys(local, date::choose::earliest);
+    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()));
+  } catch (const date::nonexistent_local_time&) {
+    const auto info = zone.get_info(local);
+    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(info.second.begin.time_since_epoch()));
+  }
+}
+
+}  // namespace rota::ui

@@ -1,0 +1,95 @@
+// What every page of the web console shares (docs/ui.md): who is looking
+// (their session, CSRF token and time zone), the layout around a page's
+// content, the security headers, form bodies, times on a wall clock, and
+// the one way a form changes state: it becomes the API call that does the
+// same (router.DispatchInternal), so a form checks exactly what the API
+// checks and a standby forwards it to the leader like any API call.
+//
+// Pages render from Mustache templates embedded in the binary
+// (daemon/ui/templates/, see templates.h) over JSON data.
+//
+// Thread-safety: Context is shared and const after setup; the rest are
+// functions of their arguments.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "api/access.h"
+#include "api/host.h"
+#include "http/router.h"
+
+namespace rota::ui {
+
+struct Context {
+  const http::Router& router;
+  api::Host& host;
+  const api::Authorizer& auth;
+};
+
+struct Visitor {
+  std::string nonce;       // the session's; empty when there is none (bearer token, public page)
+  std::string csrf;        // the token forms carry
+  std::string set_cookie;  // a session issued with this answer
+  const date::time_zone* zone = nullptr;  // the viewer's: ?tz=, the rota_tz cookie, else global.timezone
+  bool secure = false;     // cookies get Secure (TLS, or an https external_url)
+  bool signed_in = false;  // auth is on and the visitor has a session
+  bool auth = false;       // auth: is configured
+};
+
+// Who is looking; issues a session when the request has none.
+Visitor Visit(const Context& ctx, const http::Request& req, bool issue_session = true);
+
+// An HTML answer with the console's security headers (and the visitor's new
+// cookie, if any).
+http::Response Html(int status, std::string body, const Visitor& v);
+// A 303 to `location`.
+http::Response SeeOther(std::string location, const Visitor& v);
+// Sets the console's headers on any answer.
+void SecurityHeaders(http::Response& r);
+
+// A page: `tmpl` rendered over `data`, inside the layout. `nav` names the
+// active menu entry.
+std::string RenderPage(std::string_view tmpl, boost::json::object data, std::string_view title,
+                       std::string_view nav, const Visitor& v);
+// An error or notice page with a link back.
+http::Response MessagePage(int status, std::string_view title, std::string_view message,
+                           std::string_view back, const Visitor& v);
+
+// application/x-www-form-urlencoded, decoded; the last value of a name wins.
+std::map<std::string, std::string> FormFields(std::string_view body);
+std::string Field(const std::map<std::string, std::string>& f, const std::string& name);
+
+// For a POST from a form: the session and CSRF token must match, and an
+// Origin header, when sent, must be this host. The refusal, or nothing.
+std::optional<http::Response> CheckForm(const Context& ctx, const http::Request& req,
+                                        const std::map<std::string, std::string>& fields,
+                                        const Visitor& v);
+
+// A path to come back to: only this console's own pages.
+std::string SafeBack(std::string_view back, std::string_view fallback);
+
+// Runs the API call `method target` with a JSON body on behalf of the form
+// (authorized already); `done` gets its answer, on any thread.
+void CallApi(const Context& ctx, std::string method, std::string target, std::string body,
+             std::function<void(http::Response)> done);
+// The "error" member of an API answer, or its body.
+std::string ApiError(http::Response& r);
+
+// Times for people: "Wed 09:00" in `zone`, with the date when not within
+// the next six days; "in 11 h" / "3 min ago" relative to `now`.
+std::string LocalTime(const date::time_zone& zone, TimePoint t, TimePoint now);
+std::string Relative(TimePoint t, TimePoint now);
+// "14:05" on the zone's wall clock now.
+std::string ClockTime(const date::time_zone& zone, TimePoint t);
+// A person's display name ("Alice (alice)" -> name, else the id).
+std::string PersonName(const config::Config& c, std::string_view id);
+
+// A datetime-local form value ("2026-12-03T09:00") in `zone`, or an RFC 3339 instant.
+Result<TimePoint> ParseLocalInput(std::string_view value, const date::time_zone& zone);
+
+}  // namespace rota::ui

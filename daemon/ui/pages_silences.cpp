@@ -1,0 +1,129 @@
+// /ui/silences: every silence, a form for a new one (its matchers checked by
+// POST /api/v1/silences, as the API checks them) and an expire button
+// (DELETE /api/v1/silences/{id}).
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "core/time.h"
+#include "ui/routes.h"
+
+namespace rota::ui {
+namespace {
+
+namespace json = boost::json;
+
+json::object SilenceData(const rules::Silence& s, const Visitor& v, TimePoint now) {
+  json::array ms;
+  for (const auto& m : s.matchers) {
+    ms.emplace_back(m.ToString());
+  }
+  return json::object{{"id", s.id},
+                      {"matchers", std::move(ms)},
+                      {"starts", LocalTime(*v.zone, s.starts_at, now)},
+                      {"starts_iso", FormatRfc3339(s.starts_at)},
+                      {"ends", LocalTime(*v.zone, s.ends_at, now)},
+                      {"ends_iso", FormatRfc3339(s.ends_at)},
+                      {"created_by", s.created_by},
+                      {"comment", s.comment},
+                      {"active", s.ActiveAt(now)},
+                      {"live", s.ends_at > now},
+                      {"csrf", v.csrf}};
+}
+
+}  // namespace
+
+void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
+  router.Handle("GET", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+    Visitor v = Visit(*ctx, req);
+    const auto flash = req.query_params.find("done");
+    std::string note = flash == req.query_params.end() ? "" : flash->second.substr(0, 200);
+    ctx->host.Post([ctx, v = std::move(v), note = std::move(note), reply = std::move(reply)] {
+      const TimePoint now = ctx->host.Now();
+      std::vector<const rules::Silence*> list;
+      for (const auto& s : ctx->host.Engine().silences()) {
+        list.push_back(&s);
+      }
+      // Live ones first, ending soonest; then the expired, latest first.
+      std::sort(list.begin(), list.end(), [now](const rules::Silence* a, const rules::Silence* b) {
+        const bool la = a->ends_at > now;
+        const bool lb = b->ends_at > now;
+        if (la != lb) {
+          return la;
+        }
+        return la ? a->ends_at < b->ends_at : a->ends_at > b->ends_at;
+      });
+      json::array silences;
+      for (const auto* s : list) {
+        silences.push_back(SilenceData(*s, v, now));
+      }
+      json::object data{{"silences", std::move(silences)}};
+      if (!note.empty()) {
+        data["flash"] = note;
+      }
+      http::Response r = Html(200, "", v);
+      r.render = [data = std::move(data), v]() mutable {
+        return RenderPage("silences.html", std::move(data), "Silences", "Silences", v);
+      };
+      reply(std::move(r));
+    });
+  });
+
+  router.Handle("POST", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+    const Visitor v = Visit(*ctx, req, false);
+    const auto fields = FormFields(req.body);
+    if (auto refused = CheckForm(*ctx, req, fields, v)) {
+      reply(std::move(*refused));
+      return;
+    }
+    json::array matchers;
+    std::string text = Field(fields, "matchers");
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto nl = text.find('\n', start);
+      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      std::erase(line, '\r');
+      if (line.find_first_not_of(' ') != std::string::npos) {
+        matchers.emplace_back(line);
+      }
+      if (nl == std::string::npos) {
+        break;
+      }
+      start = nl + 1;
+    }
+    json::object o{{"matchers", std::move(matchers)},
+                   {"duration", Field(fields, "duration")},
+                   {"created_by", Field(fields, "created_by")},
+                   {"comment", Field(fields, "comment")}};
+    CallApi(*ctx, "POST", "/api/v1/silences", json::serialize(o), [v, reply = std::move(reply)](http::Response r) {
+      if (r.status / 100 == 2) {
+        reply(SeeOther("/ui/silences?done=silence%20created", v));
+        return;
+      }
+      reply(MessagePage(r.status, "Not done", ApiError(r), "/ui/silences", v));
+    });
+  });
+
+  router.Handle("POST", "/ui/silences/{id}/expire", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+    const Visitor v = Visit(*ctx, req, false);
+    const auto fields = FormFields(req.body);
+    if (auto refused = CheckForm(*ctx, req, fields, v)) {
+      reply(std::move(*refused));
+      return;
+    }
+    const std::string& id = req.params.at("id");
+    if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+      reply(MessagePage(404, "Not done", "no silence \"" + id + "\"", "/ui/silences", v));
+      return;
+    }
+    CallApi(*ctx, "DELETE", "/api/v1/silences/" + id, "", [v, reply = std::move(reply)](http::Response r) {
+      if (r.status / 100 == 2) {
+        reply(SeeOther("/ui/silences?done=silence%20expired", v));
+        return;
+      }
+      reply(MessagePage(r.status, "Not done", ApiError(r), "/ui/silences", v));
+    });
+  });
+}
+
+}  // namespace rota::ui
