@@ -14,7 +14,14 @@ from harness import Rotad, Workdir
 OPEN = {
     ("GET", "/-/healthy"), ("GET", "/-/ready"), ("GET", "/metrics"),
     ("GET", "/ack/{alert}/{expires}/{person}/{sig}"), ("POST", "/ack/{alert}/{expires}/{person}/{sig}"),
+    # the web console's way in and its static files; calendar feeds carry their own token
+    ("GET", "/"), ("GET", "/ui/login"), ("POST", "/ui/login"), ("GET", "/ui/assets/{file}"),
+    ("GET", "/calendar/person/{file}"), ("GET", "/calendar/team/{file}"),
 }
+# The web console's pages: a session (or an admin token); a browser without
+# one is sent to the login form. The support page is "support": the same
+# unless ui.public_support_page is true.
+SUPPORT = {("GET", "/ui/support")}
 INGEST = {("POST", "/api/v1/alertmanager"), ("POST", "/api/v2/alerts"), ("POST", "/v2/enqueue"),
           ("POST", "/api/v1/events")}
 # The contract's routes that must exist (more may).
@@ -53,8 +60,18 @@ class AccessTest(unittest.TestCase):
         self.assertTrue(REQUIRED <= set(routes), sorted(REQUIRED - set(routes)))
         for (method, pattern), access in sorted(routes.items()):
             with self.subTest(method=method, path=pattern):
-                expected = "open" if (method, pattern) in OPEN else "ingest" if (method, pattern) in INGEST else "admin"
+                key = (method, pattern)
+                expected = ("open" if key in OPEN else "ingest" if key in INGEST else "support" if key in SUPPORT
+                            else "ui" if pattern.startswith("/ui/") else "admin")
                 self.assertEqual(access, expected)
+                if access in ("ui", "support"):
+                    status, headers, body = self.d.request(method, concrete(pattern), body="{}")
+                    self.assertEqual(status, 303, body)
+                    self.assertTrue(headers["Location"].startswith("/ui/login?next="), headers["Location"])
+                    status, _, body = self.d.request(method, concrete(pattern), body="{}",
+                                                     headers={"Cookie": "rota_session=v1.00.9999999999.00"})
+                    self.assertEqual(status, 303, body)
+                    continue
                 status, headers, body = self.d.request(method, concrete(pattern), body="{}")
                 if access == "open":
                     # The handler answers (a bad ack link's own 403 page), never the authorizer.
