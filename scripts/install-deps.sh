@@ -18,6 +18,9 @@ packages=(
   libpq-dev postgresql-15 postgresql-client-15
   # test peers and tools: promtool, Alertmanager, SMTP server, systemd-analyze
   python3 prometheus prometheus-alertmanager python3-aiosmtpd systemd openssl
+  # the web console's tests: a real browser (tests/integration/ui_test.py), an
+  # independent iCalendar parser and HTML5 parser
+  chromium chromium-driver python3-selenium python3-icalendar python3-html5lib
   # the .deb (make deb): dpkg-shlibdeps for its dependencies, man pages, lintian
   dpkg-dev help2man lintian
 )

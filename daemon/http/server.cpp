@@ -260,7 +260,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res->set(bhttp::field::server, "rota");
     res->set(bhttp::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) {
-      res->set(k, v);
+      res->insert(k, v);  // a header may repeat (Set-Cookie)
     }
     res->body() = r.render ? r.render() : std::move(r.body);
     res->keep_alive(keep_alive_ && !stopping_);

@@ -54,7 +54,7 @@ std::string CoverageSvg(const schedule::Coverage& coverage, const date::time_zon
   const int rows = days + 1;  // the first day starts before `from`
   const int height = 18 + rows * kRow;
   std::string svg = "<svg class=\"coverage\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-                    std::to_string(kLabel + kWidth + 4) + " " + std::to_string(height) +
+                    std::to_string(kLabel + kWidth + 16) + " " + std::to_string(height) +
                     "\" role=\"img\" aria-label=\"coverage, " + Escape(zone.name()) + "\" data-from=\"" +
                     FormatRfc3339(from) + "\" data-to=\"" +
                     FormatRfc3339(from + std::chrono::hours(24 * days)) + "\">";

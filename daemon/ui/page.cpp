@@ -54,6 +54,26 @@ const date::time_zone* ZoneNamed(std::string_view name) {
   return z ? *z : nullptr;
 }
 
+// Mustache treats an empty string as a true section: drop empty members so
+// "{{#acked_by}}...{{/acked_by}}" means "when there is one".
+void DropEmpty(json::value& v) {
+  if (v.is_object()) {
+    auto& o = v.as_object();
+    for (auto it = o.begin(); it != o.end();) {
+      if (it->value().is_string() && it->value().as_string().empty()) {
+        it = o.erase(it);
+      } else {
+        DropEmpty(it->value());
+        ++it;
+      }
+    }
+  } else if (v.is_array()) {
+    for (auto& e : v.as_array()) {
+      DropEmpty(e);
+    }
+  }
+}
+
 }  // namespace
 
 Visitor Visit(const Context& ctx, const http::Request& req, bool issue_session) {
@@ -122,10 +142,9 @@ std::string RenderPage(std::string_view tmpl, json::object data, std::string_vie
                        std::string_view nav, const Visitor& v) {
   data["csrf"] = v.csrf;
   data["zone"] = v.zone->name();
-  auto content = notify::Render(Template(tmpl), data, notify::Escape::kHtml);
   json::object layout;
   layout["title"] = title;
-  layout["content"] = content ? *content : "<p>template " + std::string(tmpl) + ": " + content.error().message() + "</p>";
+  layout["content"] = RenderFragment(tmpl, std::move(data));
   layout["csrf"] = v.csrf;
   layout["signed_in"] = v.signed_in;
   layout["zone"] = v.zone->name();
@@ -137,8 +156,15 @@ std::string RenderPage(std::string_view tmpl, json::object data, std::string_vie
   }
   layout["menu"] = std::move(menu);
   layout["public"] = nav == "public";
-  auto page = notify::Render(Template("layout.html"), layout, notify::Escape::kHtml);
-  return page ? *page : "layout: " + page.error().message();
+  return RenderFragment("layout.html", std::move(layout));
+}
+
+std::string RenderFragment(std::string_view tmpl, json::object data) {
+  json::value all(std::move(data));
+  DropEmpty(all);
+  auto html = notify::Render(Template(tmpl), all, notify::Escape::kHtml);
+  // The templates are ours and tested; an error here is a bug shown in place.
+  return html ? *html : "<p>template " + std::string(tmpl) + ": " + html.error().message() + "</p>";
 }
 
 http::Response MessagePage(int status, std::string_view title, std::string_view message,

@@ -56,6 +56,8 @@ void SecurityHeaders(http::Response& r);
 // active menu entry.
 std::string RenderPage(std::string_view tmpl, boost::json::object data, std::string_view title,
                        std::string_view nav, const Visitor& v);
+// A template rendered alone (a part of a page); empty strings count as absent.
+std::string RenderFragment(std::string_view tmpl, boost::json::object data);
 // An error or notice page with a link back.
 http::Response MessagePage(int status, std::string_view title, std::string_view message,
                            std::string_view back, const Visitor& v);

@@ -11,8 +11,6 @@
 #include "schedule/hours.h"
 #include "ui/calendar.h"
 #include "ui/routes.h"
-#include "ui/templates.h"
-#include "notify/template.h"
 
 namespace rota::ui {
 namespace {
@@ -75,15 +73,27 @@ std::string OverridesHtml(const config::Config& c, const std::vector<schedule::O
   for (const auto& o : runtime) {
     add(o, true);
   }
-  json::object data{{"overrides", std::move(rows)}};
-  auto html = notify::Render(Template("overrides.html"), data, notify::Escape::kHtml);
-  return html ? *html : html.error().message();
+  return RenderFragment("overrides.html", json::object{{"overrides", std::move(rows)}});
 }
 
 std::string DayText(std::chrono::year_month_day d) {
   return date::format("%a %d %b %Y", date::year_month_day(date::year(static_cast<int>(d.year())),
                                                          date::month(static_cast<unsigned>(d.month())),
                                                          date::day(static_cast<unsigned>(d.day()))));
+}
+
+json::array TimeOffList(const config::Person& p, const Visitor& v, TimePoint now) {
+  json::array off;
+  for (const auto& o : p.time_off) {
+    std::string what = o.kind == config::TimeOff::Kind::kDates
+                           ? DayText(o.first_day) + (o.first_day == o.last_day ? "" : " to " + DayText(o.last_day))
+                           : LocalTime(*v.zone, o.start, now) + " to " + LocalTime(*v.zone, o.end, now);
+    if (!o.reason.empty()) {
+      what += " (" + o.reason + ")";
+    }
+    off.push_back(json::object{{"what", what}});
+  }
+  return off;
 }
 
 // Reads the strand-only run-time overrides, then renders off it.
@@ -152,7 +162,7 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       for (const auto& m : team.members) {
         const config::Person* p = c.FindPerson(m);
         members.push_back(json::object{{"id", m}, {"name", PersonName(c, m)}, {"zone", p->zone->name()},
-                                       {"grid", Grids(*p, v, now)}});
+                                       {"grid", Grids(*p, v, now)}, {"time_off", TimeOffList(*p, v, now)}});
       }
       data["members"] = std::move(members);
       data["people"] = PeopleOptions(c);
@@ -203,17 +213,7 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       }
       data["teams"] = std::move(teams);
       data["grid"] = Grids(p, v, now);
-      json::array off;
-      for (const auto& o : p.time_off) {
-        std::string what = o.kind == config::TimeOff::Kind::kDates
-                               ? DayText(o.first_day) + (o.first_day == o.last_day ? "" : " to " + DayText(o.last_day))
-                               : LocalTime(*v.zone, o.start, now) + " to " + LocalTime(*v.zone, o.end, now);
-        if (!o.reason.empty()) {
-          what += " (" + o.reason + ")";
-        }
-        off.push_back(json::object{{"what", what}});
-      }
-      data["time_off"] = std::move(off);
+      data["time_off"] = TimeOffList(p, v, now);
       data["overrides_html"] = OverridesHtml(c, runtime, {id}, v, now, "/ui/people/" + id);
       data["calendar_url"] = CalendarUrl(c, "person", id);
       if (!note.empty()) {

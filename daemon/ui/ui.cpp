@@ -40,14 +40,13 @@ void Login(http::Router& router, const Ctx& ctx) {
     r.headers.emplace_back("Location", "/ui/");
     return r;
   });
-  const auto form = [ctx](const http::Request& req, int status, std::string error) {
+  const auto form = [ctx](const http::Request& req, int status, std::string error, std::string next) {
     Visitor v = Visit(*ctx, req, false);
     const std::string nonce = api::Sessions::Nonce();
     v.set_cookie = api::SetCookie(api::kLoginCookie, nonce, 600, v.secure);
     const auto c = ctx->host.Current().config;
-    const auto next = req.query_params.find("next");
     json::object data{{"login_csrf", ctx->auth.sessions().FormToken("login", nonce)},
-                      {"next", SafeBack(next == req.query_params.end() ? "" : next->second, "/ui/")},
+                      {"next", SafeBack(next, "/ui/")},
                       {"ttl", FormatDuration(c->ui.session_ttl)},
                       {"support_public", c->ui.public_support_page}};
     if (!error.empty()) {
@@ -59,7 +58,8 @@ void Login(http::Router& router, const Ctx& ctx) {
     if (!ctx->auth.AuthEnabled()) {
       return SeeOther("/ui/", Visit(*ctx, req, false));
     }
-    return form(req, 200, "");
+    const auto next = req.query_params.find("next");
+    return form(req, 200, "", next == req.query_params.end() ? "" : next->second);
   });
   router.HandleSync("POST", "/ui/login", http::Access::kOpen, [ctx, form](const http::Request& req) {
     Visitor v = Visit(*ctx, req, false);
@@ -69,11 +69,11 @@ void Login(http::Router& router, const Ctx& ctx) {
     const auto fields = FormFields(req.body);
     if (!ctx->auth.sessions().CheckFormToken("login", api::CookieValue(req, api::kLoginCookie),
                                              Field(fields, "csrf"))) {
-      return form(req, 403, "The sign-in form expired. Please sign in again.");
+      return form(req, 403, "The sign-in form expired. Please sign in again.", Field(fields, "next"));
     }
     if (!ctx->auth.IsAdminToken(Field(fields, "token"))) {
       log::Warn("console sign-in refused", {{"remote", req.remote_address}});
-      return form(req, 403, "That token is not an admin token.");
+      return form(req, 403, "That token is not an admin token.", Field(fields, "next"));
     }
     const auto c = ctx->host.Current().config;
     const std::string cookie = ctx->auth.sessions().Issue(ctx->host.Now(), c->ui.session_ttl);
