@@ -16,35 +16,7 @@ namespace {
 
 namespace json = boost::json;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
-std::string Decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 const date::time_zone* ZoneNamed(std::string_view name) {
   if (name.empty() || name.size() > 64) {
@@ -176,25 +148,7 @@ http::Response MessagePage(int status, std::string_view title, std::string_view 
               v);
 }
 
-std::map<std::string, std::string> FormFields(std::string_view body) {
-  std::map<std::string, std::string> out;
-  while (!body.empty()) {
-    const auto amp = body.find('&');
-    const std::string_view pair = body.substr(0, amp);
-    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
-    if (pair.empty()) {
-      continue;
-    }
-    const auto eq = pair.find('=');
-    out[Decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1));
-  }
-  return out;
-}
 
-std::string Field(const std::map<std::string, std::string>& f, const std::string& name) {
-  const auto it = f.find(name);
-  return it == f.end() ? std::string() : it->second;
-}
 
 std::optional<http::Response> CheckForm(const Context& ctx, const http::Request& req,
                                         const std::map<std::string, std::string>& fields,
@@ -216,14 +170,6 @@ std::optional<http::Response> CheckForm(const Context& ctx, const http::Request&
   return std::nullopt;
 }
 
-std::string SafeBack(std::string_view back, std::string_view fallback) {
-  if (back.starts_with("/ui/") && back.find("//") == std::string_view::npos &&
-      back.find('\\') == std::string_view::npos &&
-      back.find_first_of("\r\n") == std::string_view::npos) {
-    return std::string(back);
-  }
-  return std::string(fallback);
-}
 
 void CallApi(const Context& ctx, std::string method, std::string target, std::string body,
              std::function<void(http::Response)> done) {
@@ -255,60 +201,13 @@ std::string ApiError(http::Response& r) {
   return r.body;
 }
 
-std::string LocalTime(const date::time_zone& zone, TimePoint t, TimePoint now) {
-  const auto local = date::floor<std::chrono::minutes>(
-      zone.to_local(date::sys_time<std::chrono::milliseconds>(t.time_since_epoch())));
-  const bool soon = t >= now - std::chrono::hours(24 * 6) && t - now < std::chrono::hours(24 * 6);
-  return date::format(soon ? "%a %H:%M" : "%a %d %b %Y %H:%M", local);
-}
 
-std::string ClockTime(const date::time_zone& zone, TimePoint t) {
-  const auto local = date::floor<std::chrono::minutes>(
-      zone.to_local(date::sys_time<std::chrono::milliseconds>(t.time_since_epoch())));
-  return date::format("%H:%M", local);
-}
 
-std::string Relative(TimePoint t, TimePoint now) {
-  const bool future = t >= now;
-  const auto d = std::chrono::duration_cast<std::chrono::minutes>(future ? t - now : now - t).count();
-  std::string n;
-  if (d < 1) {
-    return "now";
-  }
-  if (d < 90) {
-    n = std::to_string(d) + " min";
-  } else if (d < 48 * 60) {
-    n = std::to_string((d + 30) / 60) + " h";
-  } else {
-    n = std::to_string((d + 12 * 60) / (24 * 60)) + " days";
-  }
-  return future ? "in " + n : n + " ago";
-}
 
 std::string PersonName(const config::Config& c, std::string_view id) {
   const config::Person* p = c.FindPerson(id);
   return p != nullptr && !p->name.empty() ? p->name : std::string(id);
 }
 
-Result<TimePoint> ParseLocalInput(std::string_view value, const date::time_zone& zone) {
-  if (value.size() > 16 || value.find('Z') != std::string_view::npos) {
-    return ParseRfc3339(value);
-  }
-  std::istringstream in{std::string(value)};
-  date::local_time<std::chrono::minutes> local;
-  in >> date::parse("%Y-%m-%dT%H:%M", local);
-  if (in.fail()) {
-    return Fail(Error::InvalidArgument("\"" + std::string(value) + "\": expected a date and time like 2026-12-24T09:00"));
-  }
-  try {
-    // A time skipped by DST is taken as the instant just after the gap;
-    // an ambiguous one as its first occurrence.
-    const auto sys = zone.to_sys(local, date::choose::earliest);
-    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()));
-  } catch (const date::nonexistent_local_time&) {
-    const auto info = zone.get_info(local);
-    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(info.second.begin.time_since_epoch()));
-  }
-}
 
 }  // namespace rota::ui

@@ -22,6 +22,7 @@
 #include "api/access.h"
 #include "api/host.h"
 #include "http/router.h"
+#include "ui/form.h"
 
 namespace rota::ui {
 
@@ -62,9 +63,6 @@ std::string RenderFragment(std::string_view tmpl, boost::json::object data);
 http::Response MessagePage(int status, std::string_view title, std::string_view message,
                            std::string_view back, const Visitor& v);
 
-// application/x-www-form-urlencoded, decoded; the last value of a name wins.
-std::map<std::string, std::string> FormFields(std::string_view body);
-std::string Field(const std::map<std::string, std::string>& f, const std::string& name);
 
 // For a POST from a form: the session and CSRF token must match, and an
 // Origin header, when sent, must be this host. The refusal, or nothing.
@@ -72,8 +70,6 @@ std::optional<http::Response> CheckForm(const Context& ctx, const http::Request&
                                         const std::map<std::string, std::string>& fields,
                                         const Visitor& v);
 
-// A path to come back to: only this console's own pages.
-std::string SafeBack(std::string_view back, std::string_view fallback);
 
 // Runs the API call `method target` with a JSON body on behalf of the form
 // (authorized already); `done` gets its answer, on any thread.
@@ -82,16 +78,8 @@ void CallApi(const Context& ctx, std::string method, std::string target, std::st
 // The "error" member of an API answer, or its body.
 std::string ApiError(http::Response& r);
 
-// Times for people: "Wed 09:00" in `zone`, with the date when not within
-// the next six days; "in 11 h" / "3 min ago" relative to `now`.
-std::string LocalTime(const date::time_zone& zone, TimePoint t, TimePoint now);
-std::string Relative(TimePoint t, TimePoint now);
-// "14:05" on the zone's wall clock now.
-std::string ClockTime(const date::time_zone& zone, TimePoint t);
 // A person's display name ("Alice (alice)" -> name, else the id).
 std::string PersonName(const config::Config& c, std::string_view id);
 
-// A datetime-local form value ("2026-12-03T09:00") in `zone`, or an RFC 3339 instant.
-Result<TimePoint> ParseLocalInput(std::string_view value, const date::time_zone& zone);
 
 }  // namespace rota::ui

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/time.h"
@@ -17,6 +18,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr int kRecent = 8;
+constexpr std::size_t kHeldShown = 20;  // the soonest seen; the rest are a link away
 
 std::string Names(const config::Config& c, const std::vector<std::string>& ids) {
   std::string out;
@@ -27,6 +29,7 @@ std::string Names(const config::Config& c, const std::vector<std::string>& ids) 
 }
 
 struct HeldRow {
+  TimePoint until{};
   engine::AlertId id = 0;
   std::string name;
   std::string eta;
@@ -35,6 +38,8 @@ struct HeldRow {
 struct TeamAlerts {
   std::size_t open = 0;
   std::vector<HeldRow> held;
+  std::size_t held_total = 0;
+  std::vector<const engine::Alert*> held_alerts;  // strand only, while collecting
   std::vector<std::pair<engine::AlertId, std::pair<std::string, std::string>>> recent;  // id, (name, state)
 };
 
@@ -119,7 +124,10 @@ std::string NowPage(const config::Config& c, const schedule::Roster& roster,
     }
     TeamAlerts& ta = alerts[t.id];
     o["open"] = ta.open;
-    o["held_count"] = ta.held.size();
+    o["held_count"] = ta.held_total;
+    if (ta.held_total > ta.held.size()) {
+      o["held_more"] = ta.held_total - ta.held.size();
+    }
     json::array held;
     for (const auto& h : ta.held) {
       held.push_back(json::object{{"id", h.id}, {"name", h.name}, {"eta", h.eta}});
@@ -284,7 +292,8 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
           ++ta.open;
           for (const auto& r : a.routings) {
             if (r.held_until && a.state == engine::AlertState::kFiring) {
-              ta.held.push_back({a.id, AlertName(a), HeldEta(c, r, now)});
+              ta.held.push_back({*r.held_until, a.id, AlertName(a), ""});
+              ta.held_alerts.push_back(&a);
               break;
             }
           }
@@ -298,7 +307,31 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
         }
       });
       for (auto& [team, ta] : *alerts) {
-        std::sort(ta.held.begin(), ta.held.end(), [](const HeldRow& x, const HeldRow& y) { return x.id < y.id; });
+        // Only the soonest few get their ETA written out.
+        ta.held_total = ta.held.size();
+        std::vector<std::size_t> order(ta.held.size());
+        for (std::size_t i = 0; i < order.size(); ++i) {
+          order[i] = i;
+        }
+        const std::size_t shown = std::min(kHeldShown, order.size());
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
+                          [&](std::size_t x, std::size_t y) {
+                            return std::tie(ta.held[x].until, ta.held[x].id) < std::tie(ta.held[y].until, ta.held[y].id);
+                          });
+        std::vector<HeldRow> kept;
+        for (std::size_t i = 0; i < shown; ++i) {
+          HeldRow row = ta.held[order[i]];
+          const engine::Alert& a = *ta.held_alerts[order[i]];
+          for (const auto& r : a.routings) {
+            if (r.held_until) {
+              row.eta = HeldEta(c, r, now);
+              break;
+            }
+          }
+          kept.push_back(std::move(row));
+        }
+        ta.held = std::move(kept);
+        ta.held_alerts.clear();
       }
       const auto snap = ctx->host.Current();
       http::Response r = Html(200, "", v);

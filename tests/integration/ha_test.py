@@ -13,11 +13,13 @@ leads within 10 s of the leader's death (the lease here is 1 s).
 import json
 import os
 import random
+import re
 import signal
 import sys
 import threading
 import time
 import unittest
+import urllib.parse
 
 from harness import ROTACTL, Rotad, Sink, Workdir, wait_until
 
@@ -184,6 +186,22 @@ class HaTest(unittest.TestCase):
         self.assertIn(code, (200, 202), body)
         wait_until(lambda: json.loads(a.request("GET", "/api/v1/alerts/%s" % aid)[2])["state"] == "acknowledged",
                    "the ack reaches the leader")
+        # A web console form on the standby is forwarded like the API call it becomes.
+        conn = b.connection()
+        conn.request("GET", "/ui/silences")
+        resp = conn.getresponse()
+        page = resp.read().decode()
+        cookie = resp.getheader("Set-Cookie").split(";")[0]
+        conn.close()
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrf": csrf, "matchers": 'alertname="via-console"', "duration": "1h",
+                                       "created_by": "first"})
+        code, headers, body = b.request("POST", "/ui/silences", body=form, headers={
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(code, 303, body)
+        self.assertEqual(headers["Location"], "/ui/silences?done=silence%20created")
+        wait_until(lambda: [s["matchers"] for s in json.loads(a.request("GET", "/api/v1/silences")[2])["silences"]]
+                   == [['alertname="via-console"']], "the console's silence reaches the leader")
         # Metrics say who leads.
         self.assertEqual(a.metric("rota_ha_leader"), 1)
         self.assertEqual(b.metric("rota_ha_leader"), 0)

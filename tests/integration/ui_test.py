@@ -206,6 +206,18 @@ class UiTest(unittest.TestCase):
         # the Next time is shown on the viewer's clock
         self.assertEqual(nxt.text, self.ben_start.astimezone(zoneinfo.ZoneInfo(VIEWER_ZONE)).strftime("%a %H:%M"))
         self.shot("now")
+        # the same page on a phone, and in dark mode (looked at, not compared)
+        self.browser.set_window_size(390, 844)
+        self.open("/ui/")
+        self.wait_for("#team-later")
+        self.shot("now-phone")
+        self.browser.set_window_size(1280, 1400)
+        self.browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                                     {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        self.open("/ui/")
+        self.wait_for("#team-later")
+        self.shot("now-dark")
+        self.browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
     def test_3_coverage_svg_has_the_gaps_rotactl_coverage_has(self):
         self.sign_in()
