@@ -7,8 +7,9 @@ under 50 ms of server time per page). A benchmark, never a test.
     python3 bench/ui_pages.py [--build build/release] [--requests 30] [--alerts 10000]
 
 Starts the release rotad on a free loopback port with a generated config
-(100 people over six time zones with staggered weekday hours, so at any
-moment some teams are covered and others hold their alerts), loads the
+(100 people over six time zones with staggered hours, half the teams on
+weekdays and half on weekends, so whenever it runs about half the alerts
+are held), loads the
 alerts through POST /api/v2/alerts in batches of 64, then fetches every
 page `--requests` times, one at a time, with an admin token. Prints per
 page: the server's own time (rota_http_request_duration_seconds, sum/count
@@ -54,13 +55,16 @@ def config(state, port, people, teams):
              "calendar: {secret_file: calendar.key}",
              "channels: [{name: log, type: log}]",
              "people:"]
+    per = people // teams
     for i in range(people):
         start = 6 + (i * 3) % 12
+        # Even teams work weekdays, odd teams weekends: whenever this runs,
+        # half the teams hold their alerts.
+        days = "monday:friday" if (i // per) % 2 == 0 else "saturday', 'sunday"
         lines.append("  - {id: p%03d, name: 'Person %d', timezone: %s, "
-                     "hours: [{weekdays: ['monday:friday'], times: [{start_time: '%02d:00', end_time: '%02d:00'}]}], "
-                     "contacts: [{channel: log, to: p%03d}]}" % (i, i, ZONES[i % len(ZONES)], start, start + 4, i))
+                     "hours: [{weekdays: ['%s'], times: [{start_time: '%02d:00', end_time: '%02d:00'}]}], "
+                     "contacts: [{channel: log, to: p%03d}]}" % (i, i, ZONES[i % len(ZONES)], days, start, start + 4, i))
     lines.append("teams:")
-    per = people // teams
     for t in range(teams):
         members = ", ".join("p%03d" % (t * per + k) for k in range(per))
         lines.append("  - {id: t%d, members: [%s], support_hours: [{weekdays: ['monday:friday'], "
@@ -122,7 +126,8 @@ def main():
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                sys.exit("rotad did not become ready; see " + log.name)
+                with open(log.name) as f:
+                    sys.exit("rotad did not become ready:\n" + f.read()[-2000:])
             time.sleep(0.05)
         t0 = time.monotonic()
         for first in range(0, args.alerts, 64):
