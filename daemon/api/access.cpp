@@ -58,22 +58,6 @@ std::string_view BearerToken(std::string_view header) {
   return token;
 }
 
-// `target` percent-encoded for a query value.
-std::string EncodeNext(std::string_view target) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : target) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '/' || c == '-' || c == '_' || c == '.') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4U];
-      out += kHex[u & 0xFU];
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -134,7 +118,7 @@ std::optional<http::Response> Authorizer::CheckUi(const http::Request& req) cons
   r.status = 303;
   r.content_type = "text/plain; charset=utf-8";
   r.body = "Sign in at /ui/login\n";
-  r.headers.emplace_back("Location", "/ui/login?next=" + EncodeNext(req.target));
+  r.headers.emplace_back("Location", "/ui/login?next=" + http::PercentEncode(req.target, true));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

@@ -7,6 +7,7 @@
 #include "api/ack_link.h"
 #include "api/routes.h"
 #include "api/views.h"
+#include "core/html.h"
 #include "log/log.h"
 
 namespace rota::api {
@@ -14,15 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-bool StateMatches(std::string_view wanted, const engine::Alert& a) {
-  if (wanted == "all") {
-    return true;
-  }
-  if (wanted == "open") {
-    return a.state != engine::AlertState::kResolved;
-  }
-  return wanted == engine::AlertStateName(a.state);
-}
 
 void ListAlerts(http::Router& router, Host& host) {
   router.Handle("GET", "/api/v1/alerts", http::Access::kAdmin,
@@ -31,15 +23,14 @@ void ListAlerts(http::Router& router, Host& host) {
     if (auto it = req.query_params.find("state"); it != req.query_params.end()) {
       state = it->second;
     }
-    if (state != "open" && state != "firing" && state != "acknowledged" && state != "resolved" &&
-        state != "all") {
+    if (!IsAlertStateFilter(state)) {
       reply(http::Response::Error(400, "state: expected open, firing, acknowledged, resolved or all"));
       return;
     }
     host.Post([&host, state, reply = std::move(reply)] {
       std::vector<const engine::Alert*> list;
       host.Engine().ForEachAlert([&](const engine::Alert& a) {
-        if (StateMatches(state, a)) {
+        if (AlertInState(state, a)) {
           list.push_back(&a);
         }
       });
@@ -126,29 +117,6 @@ http::Response Page(int status, const std::string& title, const std::string& bod
   return r;
 }
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::optional<std::int64_t> ParseExpiry(std::string_view s) {
   const auto v = http::ParseId(s);

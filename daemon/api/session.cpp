@@ -1,38 +1,17 @@
 #include "api/session.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <array>
 #include <charconv>
+#include <cstdlib>
+
+#include "api/hmac.h"
 
 namespace rota::api {
 namespace {
 
-std::string Hex(const unsigned char* p, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4U];
-    out += kHex[p[i] & 0xFU];
-  }
-  return out;
-}
-
-std::string Mac(std::string_view key, std::string_view payload) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac.data(), &len);
-  return Hex(mac.data(), len);
-}
-
-bool Same(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
+std::string Mac(std::string_view key, std::string_view payload) { return HmacSha256Hex(key, payload); }
 
 std::int64_t UnixSeconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -52,7 +31,7 @@ std::string Sessions::Nonce() {
     // OpenSSL's CSPRNG does not fail once seeded; without it no session is safe.
     std::abort();
   }
-  return Hex(b.data(), b.size());
+  return HexBytes(b.data(), b.size());
 }
 
 void Sessions::Set(std::vector<std::string> keys) {
@@ -93,7 +72,7 @@ std::optional<std::string> Sessions::Verify(std::string_view cookie, TimePoint n
   const std::string payload = "rota-session|" + std::string(nonce) + "|" + std::string(expires);
   bool ok = false;
   for (const auto& key : Keys()) {
-    ok |= Same(mac, Mac(key, payload));
+    ok |= SameDigest(mac, Mac(key, payload));
   }
   if (!ok) {
     return std::nullopt;
@@ -113,7 +92,7 @@ bool Sessions::CheckFormToken(std::string_view purpose, std::string_view nonce,
   const std::string payload = "rota-" + std::string(purpose) + "|" + std::string(nonce);
   bool ok = false;
   for (const auto& key : Keys()) {
-    ok |= Same(token, Mac(key, payload));
+    ok |= SameDigest(token, Mac(key, payload));
   }
   return ok;
 }

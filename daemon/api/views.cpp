@@ -175,6 +175,21 @@ json::object OverrideJson(const schedule::OverrideSpec& o, std::string_view sour
                       {"source", source}};
 }
 
+bool AlertInState(std::string_view state, const engine::Alert& a) {
+  if (state == "all") {
+    return true;
+  }
+  if (state == "open") {
+    return a.state != engine::AlertState::kResolved;
+  }
+  return state == engine::AlertStateName(a.state);
+}
+
+bool IsAlertStateFilter(std::string_view state) {
+  return state == "open" || state == "firing" || state == "acknowledged" || state == "resolved" ||
+         state == "all";
+}
+
 http::Response JsonResponse(int status, const json::value& v) {
   return http::Response::Json(status, json::serialize(v));
 }

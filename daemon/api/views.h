@@ -41,6 +41,11 @@ boost::json::object SilenceJson(const rules::Silence& s, TimePoint now);
 // `source`: "config" or "api".
 boost::json::object OverrideJson(const schedule::OverrideSpec& o, std::string_view source);
 
+// Whether `a` is in `state`: open (not resolved), firing, acknowledged,
+// resolved or all. REQUIRES: IsAlertStateFilter(state).
+bool AlertInState(std::string_view state, const engine::Alert& a);
+bool IsAlertStateFilter(std::string_view state);
+
 http::Response JsonResponse(int status, const boost::json::value& v);
 // 503 with Retry-After: the store cannot be written.
 http::Response Unavailable();

@@ -51,6 +51,24 @@ Response Response::Error(int status, std::string_view message) {
   return Json(status, boost::json::serialize(o));
 }
 
+std::string PercentEncode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~' || (keep_slash && c == '/')) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4U];
+      out += kHex[u & 0xFU];
+    }
+  }
+  return out;
+}
+
 std::pair<std::string, std::string> SplitTarget(std::string_view target) {
   const auto q = target.find('?');
   if (q == std::string_view::npos) {

@@ -130,6 +130,10 @@ class Router {
 // beyond "0", within 64 bits. "27junk", "-1" and "" are not ids.
 std::optional<std::uint64_t> ParseId(std::string_view segment);
 
+// Percent-encodes all but RFC 3986's unreserved characters (and '/' when
+// `keep_slash`), for a query value or a path.
+std::string PercentEncode(std::string_view s, bool keep_slash = false);
+
 // Splits "/a/b?x=1" into path and query; percent-decoding is left to handlers.
 std::pair<std::string, std::string> SplitTarget(std::string_view target);
 // A request as the server would make it from a method, target and body (no

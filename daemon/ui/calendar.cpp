@@ -1,11 +1,8 @@
 #include "ui/calendar.h"
 
 #include <date/date.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
-#include <array>
+#include "api/hmac.h"
 
 namespace rota::ui {
 namespace {
@@ -62,25 +59,11 @@ std::string CalendarPath(std::string_view kind, std::string_view id) {
 }
 
 std::string CalendarToken(std::string_view secret, std::string_view path) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(path.data()), path.size(), mac.data(), &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[mac[i] >> 4U];
-    out += kHex[mac[i] & 0xFU];
-  }
-  return out;
+  return api::HmacSha256Hex(secret, path);
 }
 
 bool CalendarTokenValid(std::string_view secret, std::string_view path, std::string_view token) {
-  if (secret.empty()) {
-    return false;
-  }
-  const std::string want = CalendarToken(secret, path);
-  return token.size() == want.size() && CRYPTO_memcmp(token.data(), want.data(), want.size()) == 0;
+  return !secret.empty() && api::SameDigest(token, CalendarToken(secret, path));
 }
 
 std::string CalendarUrl(const config::Config& c, std::string_view kind, std::string_view id) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/html.h"
 #include "core/time.h"
 
 namespace rota::ui {
@@ -13,28 +14,6 @@ constexpr int kWidth = 720;  // 24 hours, 30 px each
 constexpr int kRow = 22;
 constexpr int kBar = 16;
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 TimePoint ToSys(const date::time_zone& zone, date::local_days day) {
   const auto info = zone.get_info(date::local_seconds(day.time_since_epoch()));
@@ -55,7 +34,7 @@ std::string CoverageSvg(const schedule::Coverage& coverage, const date::time_zon
   const int height = 18 + rows * kRow;
   std::string svg = "<svg class=\"coverage\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
                     std::to_string(kLabel + kWidth + 16) + " " + std::to_string(height) +
-                    "\" role=\"img\" aria-label=\"coverage, " + Escape(zone.name()) + "\" data-from=\"" +
+                    "\" role=\"img\" aria-label=\"coverage, " + HtmlEscape(zone.name()) + "\" data-from=\"" +
                     FormatRfc3339(from) + "\" data-to=\"" +
                     FormatRfc3339(from + std::chrono::hours(24 * days)) + "\">";
   for (int h = 0; h <= 24; h += 3) {
@@ -108,7 +87,7 @@ std::string CoverageSvg(const schedule::Coverage& coverage, const date::time_zon
                     std::max(x1 - x0, 0.5), kBar);
       svg += std::string("<rect class=\"") + it.cls + "\" " + buf + " data-start=\"" +
              FormatRfc3339(it.start) + "\" data-end=\"" + FormatRfc3339(it.end) + "\"><title>" +
-             Escape(it.title) + "</title></rect>";
+             HtmlEscape(it.title) + "</title></rect>";
     }
     if (now >= s && now < e) {
       const double x = kLabel + kWidth * static_cast<double>((now - s).count()) / span;

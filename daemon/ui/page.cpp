@@ -190,6 +190,23 @@ void CallApi(const Context& ctx, std::string method, std::string target, std::st
   });
 }
 
+std::string Flash(const http::Request& req) {
+  const auto it = req.query_params.find("done");
+  return it == req.query_params.end() ? std::string() : it->second.substr(0, 200);
+}
+
+void ApiThenBack(const Context& ctx, const Visitor& v, std::string method, std::string target,
+                 std::string body, std::string back, std::string_view done, http::Reply reply) {
+  CallApi(ctx, std::move(method), std::move(target), std::move(body),
+          [v, back = std::move(back), done = http::PercentEncode(done), reply = std::move(reply)](http::Response r) {
+            if (r.status / 100 == 2) {
+              reply(SeeOther(back + (back.find('?') == std::string::npos ? "?" : "&") + "done=" + done, v));
+              return;
+            }
+            reply(MessagePage(r.status, "Not done", ApiError(r), back, v));
+          });
+}
+
 std::string ApiError(http::Response& r) {
   boost::system::error_code ec;
   const json::value v = json::parse(r.body, ec);

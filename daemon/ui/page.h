@@ -71,6 +71,15 @@ std::optional<http::Response> CheckForm(const Context& ctx, const http::Request&
                                         const Visitor& v);
 
 
+// The "done" note a form's redirect leaves for the page (?done=...), short.
+std::string Flash(const http::Request& req);
+
+// A form's end: runs the API call, then answers 303 to `back` with `done`
+// as the page's note, or the API's error on a page of its own with the
+// API's status.
+void ApiThenBack(const Context& ctx, const Visitor& v, std::string method, std::string target,
+                 std::string body, std::string back, std::string_view done, http::Reply reply);
+
 // Runs the API call `method target` with a JSON body on behalf of the form
 // (authorized already); `done` gets its answer, on any thread.
 void CallApi(const Context& ctx, std::string method, std::string target, std::string body,

@@ -31,15 +31,6 @@ std::string Param(const http::Request& req, const std::string& name) {
   return it == req.query_params.end() ? std::string() : it->second.substr(0, 1000);
 }
 
-bool StateMatches(std::string_view wanted, const engine::Alert& a) {
-  if (wanted == "all") {
-    return true;
-  }
-  if (wanted == "open") {
-    return a.state != engine::AlertState::kResolved;
-  }
-  return wanted == engine::AlertStateName(a.state);
-}
 
 std::string RouteName(const config::Config& c, int route) {
   return route >= 0 && static_cast<std::size_t>(route) < c.routes.size()
@@ -53,16 +44,7 @@ std::string Query(const Filter& f, std::size_t page) {
     if (v.empty()) {
       return;
     }
-    q += std::string("&") + k + "=";
-    for (char c : v) {
-      if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.') {
-        q += c;
-      } else {
-        char buf[4];
-        std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
-        q += buf;
-      }
-    }
+    q += std::string("&") + k + "=" + http::PercentEncode(v);
   };
   add("team", f.team);
   add("route", f.route);
@@ -90,8 +72,7 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
     if (std::string s = Param(req, "state"); !s.empty()) {
       f.state = s;
     }
-    if (f.state != "open" && f.state != "firing" && f.state != "acknowledged" && f.state != "resolved" &&
-        f.state != "all") {
+    if (!api::IsAlertStateFilter(f.state)) {
       reply(MessagePage(400, "Bad filter", "state: expected open, firing, acknowledged, resolved or all", "/ui/alerts", v));
       return;
     }
@@ -109,14 +90,13 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
     if (auto p = http::ParseId(Param(req, "page")); p && *p > 0 && *p < 1000000) {
       f.page = *p;
     }
-    std::string flash = Param(req, "done");
-    ctx->host.Post([ctx, v = std::move(v), f = std::move(f), flash = std::move(flash), reply = std::move(reply)] {
+    ctx->host.Post([ctx, v = std::move(v), f = std::move(f), flash = Flash(req), reply = std::move(reply)] {
       const TimePoint now = ctx->host.Now();
       const engine::Engine& engine = ctx->host.Engine();
       const config::Config& c = ctx->host.Config();
       std::vector<const engine::Alert*> list;
       engine.ForEachAlert([&](const engine::Alert& a) {
-        if (!StateMatches(f.state, a) || !rules::MatchesAll(f.matchers, a.labels)) {
+        if (!api::AlertInState(f.state, a) || !rules::MatchesAll(f.matchers, a.labels)) {
           return;
         }
         if (!f.route.empty() &&
@@ -187,9 +167,7 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
       if (last < total) {
         data["next"] = Query(f, f.page + 1);
       }
-      if (!flash.empty()) {
-        data["flash"] = flash;
-      }
+      data["flash"] = flash;
       http::Response r = Html(200, "", v);
       r.render = [data = std::move(data), v]() mutable {
         return RenderPage("alerts.html", std::move(data), "Alerts", "Alerts", v);
@@ -205,8 +183,7 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
       reply(MessagePage(404, "No such alert", "Alert ids are decimal numbers.", "/ui/alerts", v));
       return;
     }
-    std::string flash = Param(req, "done");
-    ctx->host.Post([ctx, v = std::move(v), id = *id, flash = std::move(flash), reply = std::move(reply)] {
+    ctx->host.Post([ctx, v = std::move(v), id = *id, flash = Flash(req), reply = std::move(reply)] {
       const engine::Alert* a = ctx->host.Engine().Find(id);
       if (a == nullptr) {
         reply(MessagePage(404, "No such alert", "rota does not know alert " + std::to_string(id) + ".", "/ui/alerts", v));
@@ -249,9 +226,7 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
         people.push_back(json::object{{"id", p.id}, {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"}});
       }
       data["people"] = std::move(people);
-      if (!flash.empty()) {
-        data["flash"] = flash;
-      }
+      data["flash"] = flash;
       const std::string title = "Alert " + std::to_string(a->id) + ": " +
                                 (a->labels.Get("alertname").empty() ? a->key : std::string(a->labels.Get("alertname")));
       http::Response r = Html(200, "", v);
@@ -275,16 +250,9 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
       reply(MessagePage(400, "Bad form", "Choose acknowledge or resolve.", "/ui/alerts", v));
       return;
     }
-    const std::string page = "/ui/alerts/" + std::to_string(*id);
     const std::string body = json::serialize(json::object{{"by", Field(fields, "by")}, {"comment", Field(fields, "comment")}});
-    CallApi(*ctx, "POST", "/api/v1/alerts/" + std::to_string(*id) + "/" + action, body,
-            [v, page, action, reply = std::move(reply)](http::Response r) {
-      if (r.status / 100 == 2) {
-        reply(SeeOther(page + "?done=" + (action == "ack" ? "acknowledged" : "resolved"), v));
-        return;
-      }
-      reply(MessagePage(r.status, "Not done", ApiError(r), page, v));
-    });
+    ApiThenBack(*ctx, v, "POST", "/api/v1/alerts/" + std::to_string(*id) + "/" + action, body,
+                "/ui/alerts/" + std::to_string(*id), action == "ack" ? "acknowledged" : "resolved", std::move(reply));
   });
 }
 

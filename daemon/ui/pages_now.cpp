@@ -142,11 +142,8 @@ std::string NowPage(const config::Config& c, const schedule::Roster& roster,
     o["recent"] = std::move(recent);
     teams.push_back(std::move(o));
   }
-  json::object data{{"teams", std::move(teams)},
-                    {"now_local", LocalTime(*v.zone, now, now)}};
-  if (!flash.empty()) {
-    data["flash"] = std::move(flash);
-  }
+  json::object data{{"teams", std::move(teams)}, {"now_local", LocalTime(*v.zone, now, now)},
+                    {"flash", std::move(flash)}};
   return RenderPage("now.html", std::move(data), "Now", "Now", v);
 }
 
@@ -263,9 +260,7 @@ std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint
 void RegisterNowPages(http::Router& router, const Ctx& ctx) {
   router.Handle("GET", "/ui/", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
     Visitor v = Visit(*ctx, req);
-    auto flash = req.query_params.find("done");
-    std::string note = flash == req.query_params.end() ? "" : flash->second.substr(0, 200);
-    ctx->host.Post([ctx, v = std::move(v), note = std::move(note), reply = std::move(reply)]() mutable {
+    ctx->host.Post([ctx, v = std::move(v), note = Flash(req), reply = std::move(reply)]() mutable {
       const TimePoint now = ctx->host.Now();
       const config::Config& c = ctx->host.Config();
       auto alerts = std::make_shared<std::unordered_map<std::string, TeamAlerts>>();

@@ -96,14 +96,16 @@ json::array TimeOffList(const config::Person& p, const Visitor& v, TimePoint now
   return off;
 }
 
-// Reads the strand-only run-time overrides, then renders off it.
+// Answers a page made from the run-time overrides: read on the strand,
+// rendered off it.
 template <typename Render>
-void WithOverrides(const Ctx& ctx, http::Reply reply, Render render) {
-  ctx->host.Post([ctx, reply = std::move(reply), render = std::move(render)]() mutable {
-    auto runtime = ctx->host.RuntimeOverrides();
-    http::Response r;
-    r.render = [render = std::move(render), runtime = std::move(runtime)]() mutable { return render(runtime); };
-    reply(std::move(r));
+void PageWithOverrides(const Ctx& ctx, const Visitor& v, http::Reply reply, Render render) {
+  ctx->host.Post([ctx, v, reply = std::move(reply), render = std::move(render)]() mutable {
+    http::Response page = Html(200, "", v);
+    page.render = [render = std::move(render), runtime = ctx->host.RuntimeOverrides()]() mutable {
+      return render(runtime);
+    };
+    reply(std::move(page));
   });
 }
 
@@ -139,14 +141,8 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       reply(MessagePage(404, "No such team", "rota has no team \"" + id + "\".", "/ui/teams", v));
       return;
     }
-    const auto flash = req.query_params.find("done");
-    std::string note = flash == req.query_params.end() ? "" : flash->second.substr(0, 200);
     const TimePoint now = ctx->host.Now();
-    WithOverrides(ctx, [reply = std::move(reply), v](http::Response r) mutable {
-      http::Response page = Html(200, "", v);
-      page.render = std::move(r.render);
-      reply(std::move(page));
-    }, [snap, id, v, now, note](const std::vector<schedule::OverrideSpec>& runtime) {
+    PageWithOverrides(ctx, v, std::move(reply), [snap, id, v, now, note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
       const config::Config& c = *snap.config;
       const config::Team& team = *c.FindTeam(id);
       json::object data{{"id", team.id}, {"team_zone", team.zone->name()},
@@ -169,9 +165,7 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       data["member_options"] = PeopleOptions(c, &team.members);
       data["overrides_html"] = OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id);
       data["calendar_url"] = CalendarUrl(c, "team", id);
-      if (!note.empty()) {
-        data["flash"] = note;
-      }
+      data["flash"] = note;
       return RenderPage("team.html", std::move(data), "Team " + (team.name.empty() ? team.id : team.name), "Teams", v);
     });
   });
@@ -184,14 +178,8 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       reply(MessagePage(404, "No such person", "rota has no person \"" + id + "\".", "/ui/teams", v));
       return;
     }
-    const auto flash = req.query_params.find("done");
-    std::string note = flash == req.query_params.end() ? "" : flash->second.substr(0, 200);
     const TimePoint now = ctx->host.Now();
-    WithOverrides(ctx, [reply = std::move(reply), v](http::Response r) mutable {
-      http::Response page = Html(200, "", v);
-      page.render = std::move(r.render);
-      reply(std::move(page));
-    }, [snap, id, v, now, note](const std::vector<schedule::OverrideSpec>& runtime) {
+    PageWithOverrides(ctx, v, std::move(reply), [snap, id, v, now, note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
       const config::Config& c = *snap.config;
       const config::Person& p = *c.FindPerson(id);
       json::object data{{"person_zone", p.zone->name()}, {"local_now", ClockTime(*p.zone, now)}};
@@ -216,9 +204,7 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       data["time_off"] = TimeOffList(p, v, now);
       data["overrides_html"] = OverridesHtml(c, runtime, {id}, v, now, "/ui/people/" + id);
       data["calendar_url"] = CalendarUrl(c, "person", id);
-      if (!note.empty()) {
-        data["flash"] = note;
-      }
+      data["flash"] = note;
       return RenderPage("person.html", std::move(data), PersonName(c, id), "Teams", v);
     });
   });
@@ -249,14 +235,7 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
     json::object o{{"person", Field(fields, "person")}, {"replaces", Field(fields, "replaces")},
                    {"start", FormatRfc3339(*start)}, {"end", FormatRfc3339(*end)},
                    {"note", Field(fields, "note")}};
-    CallApi(*ctx, "POST", "/api/v1/overrides", json::serialize(o),
-            [v, back, reply = std::move(reply)](http::Response r) {
-      if (r.status / 100 == 2) {
-        reply(SeeOther(back + "?done=override%20added", v));
-        return;
-      }
-      reply(MessagePage(r.status, "Not done", ApiError(r), back, v));
-    });
+    ApiThenBack(*ctx, v, "POST", "/api/v1/overrides", json::serialize(o), back, "override added", std::move(reply));
   });
 
   router.Handle("POST", "/ui/overrides/{id}/remove", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
@@ -272,13 +251,7 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       reply(MessagePage(404, "Not done", "no override \"" + id + "\"", back, v));
       return;
     }
-    CallApi(*ctx, "DELETE", "/api/v1/overrides/" + id, "", [v, back, reply = std::move(reply)](http::Response r) {
-      if (r.status / 100 == 2) {
-        reply(SeeOther(back + "?done=override%20removed", v));
-        return;
-      }
-      reply(MessagePage(r.status, "Not done", ApiError(r), back, v));
-    });
+    ApiThenBack(*ctx, v, "DELETE", "/api/v1/overrides/" + id, "", back, "override removed", std::move(reply));
   });
 }
 

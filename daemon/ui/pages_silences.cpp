@@ -36,9 +36,7 @@ json::object SilenceData(const rules::Silence& s, const Visitor& v, TimePoint no
 void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
   router.Handle("GET", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
     Visitor v = Visit(*ctx, req);
-    const auto flash = req.query_params.find("done");
-    std::string note = flash == req.query_params.end() ? "" : flash->second.substr(0, 200);
-    ctx->host.Post([ctx, v = std::move(v), note = std::move(note), reply = std::move(reply)] {
+    ctx->host.Post([ctx, v = std::move(v), note = Flash(req), reply = std::move(reply)] {
       const TimePoint now = ctx->host.Now();
       std::vector<const rules::Silence*> list;
       for (const auto& s : ctx->host.Engine().silences()) {
@@ -57,10 +55,7 @@ void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
       for (const auto* s : list) {
         silences.push_back(SilenceData(*s, v, now));
       }
-      json::object data{{"silences", std::move(silences)}};
-      if (!note.empty()) {
-        data["flash"] = note;
-      }
+      json::object data{{"silences", std::move(silences)}, {"flash", note}};
       http::Response r = Html(200, "", v);
       r.render = [data = std::move(data), v]() mutable {
         return RenderPage("silences.html", std::move(data), "Silences", "Silences", v);
@@ -95,13 +90,8 @@ void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
                    {"duration", Field(fields, "duration")},
                    {"created_by", Field(fields, "created_by")},
                    {"comment", Field(fields, "comment")}};
-    CallApi(*ctx, "POST", "/api/v1/silences", json::serialize(o), [v, reply = std::move(reply)](http::Response r) {
-      if (r.status / 100 == 2) {
-        reply(SeeOther("/ui/silences?done=silence%20created", v));
-        return;
-      }
-      reply(MessagePage(r.status, "Not done", ApiError(r), "/ui/silences", v));
-    });
+    ApiThenBack(*ctx, v, "POST", "/api/v1/silences", json::serialize(o), "/ui/silences", "silence created",
+                std::move(reply));
   });
 
   router.Handle("POST", "/ui/silences/{id}/expire", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
@@ -116,13 +106,7 @@ void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
       reply(MessagePage(404, "Not done", "no silence \"" + id + "\"", "/ui/silences", v));
       return;
     }
-    CallApi(*ctx, "DELETE", "/api/v1/silences/" + id, "", [v, reply = std::move(reply)](http::Response r) {
-      if (r.status / 100 == 2) {
-        reply(SeeOther("/ui/silences?done=silence%20expired", v));
-        return;
-      }
-      reply(MessagePage(r.status, "Not done", ApiError(r), "/ui/silences", v));
-    });
+    ApiThenBack(*ctx, v, "DELETE", "/api/v1/silences/" + id, "", "/ui/silences", "silence expired", std::move(reply));
   });
 }
 

@@ -14,32 +14,12 @@
 #include "fuzz_check.h"
 #include "ui/form.h"
 
-namespace {
-
-std::string Encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4U];
-      out += kHex[u & 0xFU];
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const auto fields = rota::ui::FormFields(text);
   std::string again;
   for (const auto& [k, v] : fields) {
-    again += (again.empty() ? "" : "&") + Encode(k) + "=" + Encode(v);
+    again += (again.empty() ? "" : "&") + rota::http::PercentEncode(k) + "=" + rota::http::PercentEncode(v);
   }
   ROTA_FUZZ_CHECK(rota::ui::FormFields(again) == fields, "decoded fields re-encode to themselves");
 
