@@ -11,7 +11,9 @@
 namespace rota::api {
 namespace {
 
-std::string Mac(std::string_view key, std::string_view payload) { return HmacSha256Hex(key, payload); }
+std::string Mac(std::string_view key, std::string_view payload) {
+  return HmacSha256Hex(key, payload);
+}
 
 std::int64_t UnixSeconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -47,7 +49,8 @@ std::vector<std::string> Sessions::Keys() const {
 std::string Sessions::Issue(TimePoint now, Duration ttl) const {
   const std::string nonce = Nonce();
   const std::string expires = std::to_string(UnixSeconds(now + ttl));
-  return "v1." + nonce + "." + expires + "." + Mac(Keys().front(), "rota-session|" + nonce + "|" + expires);
+  return "v1." + nonce + "." + expires + "." +
+         Mac(Keys().front(), "rota-session|" + nonce + "|" + expires);
 }
 
 std::optional<std::string> Sessions::Verify(std::string_view cookie, TimePoint now) const {
@@ -119,9 +122,10 @@ std::string CookieValue(const http::Request& req, std::string_view name) {
   return {};
 }
 
-std::string SetCookie(std::string_view name, std::string_view value, std::int64_t max_age_s, bool secure) {
-  std::string c = std::string(name) + "=" + std::string(value) + "; Path=/; Max-Age=" +
-                  std::to_string(max_age_s) + "; HttpOnly; SameSite=Strict";
+std::string SetCookie(std::string_view name, std::string_view value, std::int64_t max_age_s,
+                      bool secure) {
+  std::string c = std::string(name) + "=" + std::string(value) +
+                  "; Path=/; Max-Age=" + std::to_string(max_age_s) + "; HttpOnly; SameSite=Strict";
   if (secure) {
     c += "; Secure";
   }

@@ -56,6 +56,7 @@ class Sessions {
 std::string CookieValue(const http::Request& req, std::string_view name);
 // A Set-Cookie value: HttpOnly, SameSite=Strict, Path=/, Secure when `secure`;
 // max_age 0 clears it.
-std::string SetCookie(std::string_view name, std::string_view value, std::int64_t max_age_s, bool secure);
+std::string SetCookie(std::string_view name, std::string_view value, std::int64_t max_age_s,
+                      bool secure);
 
 }  // namespace rota::api

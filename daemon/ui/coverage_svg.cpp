@@ -14,12 +14,12 @@ constexpr int kWidth = 720;  // 24 hours, 30 px each
 constexpr int kRow = 22;
 constexpr int kBar = 16;
 
-
 TimePoint ToSys(const date::time_zone& zone, date::local_days day) {
   const auto info = zone.get_info(date::local_seconds(day.time_since_epoch()));
   // Midnight may not exist (a DST jump at 00:00): the first instant after.
   if (info.result == date::local_info::nonexistent) {
-    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(info.second.begin.time_since_epoch()));
+    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(
+        info.second.begin.time_since_epoch()));
   }
   const auto sys = date::local_seconds(day.time_since_epoch()) - info.first.offset;
   return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()));
@@ -29,13 +29,14 @@ TimePoint ToSys(const date::time_zone& zone, date::local_days day) {
 
 std::string CoverageSvg(const schedule::Coverage& coverage, const date::time_zone& zone,
                         TimePoint from, int days, TimePoint now) {
-  const auto first = date::floor<date::days>(zone.to_local(date::sys_time<std::chrono::milliseconds>(from.time_since_epoch())));
+  const auto first = date::floor<date::days>(
+      zone.to_local(date::sys_time<std::chrono::milliseconds>(from.time_since_epoch())));
   const int rows = days + 1;  // the first day starts before `from`
   const int height = 18 + rows * kRow;
   std::string svg = "<svg class=\"coverage\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
                     std::to_string(kLabel + kWidth + 16) + " " + std::to_string(height) +
-                    "\" role=\"img\" aria-label=\"coverage, " + HtmlEscape(zone.name()) + "\" data-from=\"" +
-                    FormatRfc3339(from) + "\" data-to=\"" +
+                    "\" role=\"img\" aria-label=\"coverage, " + HtmlEscape(zone.name()) +
+                    "\" data-from=\"" + FormatRfc3339(from) + "\" data-to=\"" +
                     FormatRfc3339(from + std::chrono::hours(24 * days)) + "\">";
   for (int h = 0; h <= 24; h += 3) {
     const int x = kLabel + h * kWidth / 24;
@@ -58,7 +59,8 @@ std::string CoverageSvg(const schedule::Coverage& coverage, const date::time_zon
   }
   for (const auto& g : coverage.gaps) {
     items.push_back({g.start, g.end, g.in_support_hours ? "gap-in" : "gap-out",
-                     g.in_support_hours ? "nobody on duty inside support hours" : "nobody on duty (outside support hours)"});
+                     g.in_support_hours ? "nobody on duty inside support hours"
+                                        : "nobody on duty (outside support hours)"});
   }
   const TimePoint until = from + std::chrono::hours(24 * days);
   for (int r = 0; r < rows; ++r) {
@@ -92,7 +94,8 @@ std::string CoverageSvg(const schedule::Coverage& coverage, const date::time_zon
     if (now >= s && now < e) {
       const double x = kLabel + kWidth * static_cast<double>((now - s).count()) / span;
       char buf[96];
-      std::snprintf(buf, sizeof buf, "x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"", x, x, y - 2, y + kBar + 2);
+      std::snprintf(buf, sizeof buf, "x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"", x, x, y - 2,
+                    y + kBar + 2);
       svg += std::string("<line class=\"now\" ") + buf + "/>";
     }
   }

@@ -1,6 +1,5 @@
 #include "ui/form.h"
 
-
 #include "core/time.h"
 
 namespace rota::ui {
@@ -27,8 +26,8 @@ std::string Decode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       i += 2;
     } else {
@@ -48,7 +47,8 @@ std::map<std::string, std::string> FormFields(std::string_view body) {
       continue;
     }
     const auto eq = pair.find('=');
-    out[Decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1));
+    out[Decode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1));
   }
   return out;
 }
@@ -82,7 +82,8 @@ std::string ClockTime(const date::time_zone& zone, TimePoint t) {
 
 std::string Relative(TimePoint t, TimePoint now) {
   const bool future = t >= now;
-  const auto d = std::chrono::duration_cast<std::chrono::minutes>(future ? t - now : now - t).count();
+  const auto d =
+      std::chrono::duration_cast<std::chrono::minutes>(future ? t - now : now - t).count();
   std::string n;
   if (d < 1) {
     return "now";
@@ -119,9 +120,11 @@ Result<TimePoint> ParseLocalInput(std::string_view value, const date::time_zone&
   const int mi = digits(14, 2);
   const date::year_month_day day{date::year(y), date::month(static_cast<unsigned>(mo)),
                                  date::day(static_cast<unsigned>(d))};
-  if (value.size() != 16 || value[4] != '-' || value[7] != '-' || value[10] != 'T' || value[13] != ':' ||
-      y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || !day.ok()) {
-    return Fail(Error::InvalidArgument("\"" + std::string(value) + "\": expected a date and time like 2026-12-24T09:00"));
+  if (value.size() != 16 || value[4] != '-' || value[7] != '-' || value[10] != 'T' ||
+      value[13] != ':' || y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      !day.ok()) {
+    return Fail(Error::InvalidArgument("\"" + std::string(value) +
+                                       "\": expected a date and time like 2026-12-24T09:00"));
   }
   const date::local_time<std::chrono::minutes> local =
       date::local_days(day) + std::chrono::hours(h) + std::chrono::minutes(mi);
@@ -132,7 +135,8 @@ Result<TimePoint> ParseLocalInput(std::string_view value, const date::time_zone&
     return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()));
   } catch (const date::nonexistent_local_time&) {
     const auto info = zone.get_info(local);
-    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(info.second.begin.time_since_epoch()));
+    return TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(
+        info.second.begin.time_since_epoch()));
   }
 }
 

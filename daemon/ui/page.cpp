@@ -1,8 +1,8 @@
 #include "ui/page.h"
 
-#include <boost/json.hpp>
 #include <date/tz.h>
 
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <sstream>
 
@@ -15,8 +15,6 @@ namespace rota::ui {
 namespace {
 
 namespace json = boost::json;
-
-
 
 const date::time_zone* ZoneNamed(std::string_view name) {
   if (name.empty() || name.size() > 64) {
@@ -62,9 +60,9 @@ Visitor Visit(const Context& ctx, const http::Request& req, bool issue_session) 
     // No auth: loopback only; the session exists to bind forms (CSRF).
     const std::string cookie = ctx.auth.sessions().Issue(now, c.ui.session_ttl);
     v.nonce = *ctx.auth.sessions().Verify(cookie, now);
-    v.set_cookie = api::SetCookie(api::kSessionCookie, cookie,
-                                  std::chrono::duration_cast<std::chrono::seconds>(c.ui.session_ttl).count(),
-                                  v.secure);
+    v.set_cookie = api::SetCookie(
+        api::kSessionCookie, cookie,
+        std::chrono::duration_cast<std::chrono::seconds>(c.ui.session_ttl).count(), v.secure);
   }
   if (!v.nonce.empty()) {
     v.csrf = ctx.auth.sessions().FormToken("csrf", v.nonce);
@@ -82,9 +80,10 @@ Visitor Visit(const Context& ctx, const http::Request& req, bool issue_session) 
 }
 
 void SecurityHeaders(http::Response& r) {
-  r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  r.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   r.headers.emplace_back("X-Frame-Options", "DENY");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
@@ -121,8 +120,10 @@ std::string RenderPage(std::string_view tmpl, json::object data, std::string_vie
   layout["signed_in"] = v.signed_in;
   layout["zone"] = v.zone->name();
   json::array menu;
-  for (const auto& [path, name] : {std::pair{"/ui/", "Now"}, {"/ui/alerts", "Alerts"},
-                                   {"/ui/teams", "Teams"}, {"/ui/silences", "Silences"},
+  for (const auto& [path, name] : {std::pair{"/ui/", "Now"},
+                                   {"/ui/alerts", "Alerts"},
+                                   {"/ui/teams", "Teams"},
+                                   {"/ui/silences", "Silences"},
                                    {"/ui/support", "Support hours"}}) {
     menu.push_back(json::object{{"path", path}, {"name", name}, {"active", nav == name}});
   }
@@ -148,20 +149,20 @@ http::Response MessagePage(int status, std::string_view title, std::string_view 
               v);
 }
 
-
-
 std::optional<http::Response> CheckForm(const Context& ctx, const http::Request& req,
                                         const std::map<std::string, std::string>& fields,
                                         const Visitor& v) {
   const std::string_view origin = req.Header("origin");
   if (!origin.empty() && origin != "null") {
     const auto scheme = origin.find("://");
-    const std::string_view host = scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+    const std::string_view host =
+        scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
     if (host != req.Header("host")) {
       return MessagePage(403, "Refused", "This form was sent from another site.", "/ui/", v);
     }
   }
-  if (v.nonce.empty() || !ctx.auth.sessions().CheckFormToken("csrf", v.nonce, Field(fields, "csrf"))) {
+  if (v.nonce.empty() ||
+      !ctx.auth.sessions().CheckFormToken("csrf", v.nonce, Field(fields, "csrf"))) {
     return MessagePage(403, "Form expired",
                        "This form's security token does not match your session. Reload the page "
                        "and send it again.",
@@ -169,7 +170,6 @@ std::optional<http::Response> CheckForm(const Context& ctx, const http::Request&
   }
   return std::nullopt;
 }
-
 
 void CallApi(const Context& ctx, std::string method, std::string target, std::string body,
              std::function<void(http::Response)> done) {
@@ -190,6 +190,20 @@ void CallApi(const Context& ctx, std::string method, std::string target, std::st
   });
 }
 
+void HandleForm(http::Router& router, std::string path, std::shared_ptr<const Context> ctx,
+                FormHandler fn) {
+  router.Handle("POST", std::move(path), http::Access::kUi,
+                [ctx = std::move(ctx), fn = std::move(fn)](http::Request& req, http::Reply reply) {
+                  const Visitor v = Visit(*ctx, req, false);
+                  const Fields fields = FormFields(req.body);
+                  if (auto refused = CheckForm(*ctx, req, fields, v)) {
+                    reply(std::move(*refused));
+                    return;
+                  }
+                  fn(req, fields, v, std::move(reply));
+                });
+}
+
 std::string Flash(const http::Request& req) {
   const auto it = req.query_params.find("done");
   return it == req.query_params.end() ? std::string() : it->second.substr(0, 200);
@@ -198,9 +212,11 @@ std::string Flash(const http::Request& req) {
 void ApiThenBack(const Context& ctx, const Visitor& v, std::string method, std::string target,
                  std::string body, std::string back, std::string_view done, http::Reply reply) {
   CallApi(ctx, std::move(method), std::move(target), std::move(body),
-          [v, back = std::move(back), done = http::PercentEncode(done), reply = std::move(reply)](http::Response r) {
+          [v, back = std::move(back), done = http::PercentEncode(done),
+           reply = std::move(reply)](http::Response r) {
             if (r.status / 100 == 2) {
-              reply(SeeOther(back + (back.find('?') == std::string::npos ? "?" : "&") + "done=" + done, v));
+              reply(SeeOther(
+                  back + (back.find('?') == std::string::npos ? "?" : "&") + "done=" + done, v));
               return;
             }
             reply(MessagePage(r.status, "Not done", ApiError(r), back, v));
@@ -218,13 +234,9 @@ std::string ApiError(http::Response& r) {
   return r.body;
 }
 
-
-
-
 std::string PersonName(const config::Config& c, std::string_view id) {
   const config::Person* p = c.FindPerson(id);
   return p != nullptr && !p->name.empty() ? p->name : std::string(id);
 }
-
 
 }  // namespace rota::ui

@@ -13,9 +13,9 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -36,7 +36,8 @@ struct Visitor {
   std::string nonce;       // the session's; empty when there is none (bearer token, public page)
   std::string csrf;        // the token forms carry
   std::string set_cookie;  // a session issued with this answer
-  const date::time_zone* zone = nullptr;  // the viewer's: ?tz=, the rota_tz cookie, else global.timezone
+  const date::time_zone* zone =
+      nullptr;             // the viewer's: ?tz=, the rota_tz cookie, else global.timezone
   bool secure = false;     // cookies get Secure (TLS, or an https external_url)
   bool signed_in = false;  // auth is on and the visitor has a session
   bool auth = false;       // auth: is configured
@@ -63,13 +64,11 @@ std::string RenderFragment(std::string_view tmpl, boost::json::object data);
 http::Response MessagePage(int status, std::string_view title, std::string_view message,
                            std::string_view back, const Visitor& v);
 
-
 // For a POST from a form: the session and CSRF token must match, and an
 // Origin header, when sent, must be this host. The refusal, or nothing.
 std::optional<http::Response> CheckForm(const Context& ctx, const http::Request& req,
                                         const std::map<std::string, std::string>& fields,
                                         const Visitor& v);
-
 
 // The "done" note a form's redirect leaves for the page (?done=...), short.
 std::string Flash(const http::Request& req);
@@ -80,6 +79,14 @@ std::string Flash(const http::Request& req);
 void ApiThenBack(const Context& ctx, const Visitor& v, std::string method, std::string target,
                  std::string body, std::string back, std::string_view done, http::Reply reply);
 
+// Registers POST `path` (level ui) as a form: the visitor, their fields,
+// and CheckForm's refusal before `fn` runs.
+using Fields = std::map<std::string, std::string>;
+using FormHandler = std::function<void(http::Request& req, const Fields& fields, const Visitor& v,
+                                       http::Reply reply)>;
+void HandleForm(http::Router& router, std::string path, std::shared_ptr<const Context> ctx,
+                FormHandler fn);
+
 // Runs the API call `method target` with a JSON body on behalf of the form
 // (authorized already); `done` gets its answer, on any thread.
 void CallApi(const Context& ctx, std::string method, std::string target, std::string body,
@@ -89,6 +96,5 @@ std::string ApiError(http::Response& r);
 
 // A person's display name ("Alice (alice)" -> name, else the id).
 std::string PersonName(const config::Config& c, std::string_view id);
-
 
 }  // namespace rota::ui

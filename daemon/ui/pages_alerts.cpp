@@ -1,9 +1,8 @@
 // /ui/alerts (filter by state, team, route, label; newest first, 100 a
 // page), /ui/alerts/{id} (the timeline from its structured entries) and the
 // ack / resolve form, which becomes POST /api/v1/alerts/{id}/ack|resolve.
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "api/views.h"
 #include "core/time.h"
@@ -30,7 +29,6 @@ std::string Param(const http::Request& req, const std::string& name) {
   const auto it = req.query_params.find(name);
   return it == req.query_params.end() ? std::string() : it->second.substr(0, 1000);
 }
-
 
 std::string RouteName(const config::Config& c, int route) {
   return route >= 0 && static_cast<std::size_t>(route) < c.routes.size()
@@ -66,194 +64,214 @@ json::array Pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
 }  // namespace
 
 void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
-  router.Handle("GET", "/ui/alerts", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    Visitor v = Visit(*ctx, req);
-    Filter f;
-    if (std::string s = Param(req, "state"); !s.empty()) {
-      f.state = s;
-    }
-    if (!api::IsAlertStateFilter(f.state)) {
-      reply(MessagePage(400, "Bad filter", "state: expected open, firing, acknowledged, resolved or all", "/ui/alerts", v));
-      return;
-    }
-    f.team = Param(req, "team");
-    f.route = Param(req, "route");
-    f.label = Param(req, "label");
-    if (!f.label.empty()) {
-      auto m = rules::ParseMatchers(f.label);
-      if (!m) {
-        reply(MessagePage(400, "Bad filter", "label: " + m.error().message(), "/ui/alerts", v));
-        return;
-      }
-      f.matchers = std::move(*m);
-    }
-    if (auto p = http::ParseId(Param(req, "page")); p && *p > 0 && *p < 1000000) {
-      f.page = *p;
-    }
-    ctx->host.Post([ctx, v = std::move(v), f = std::move(f), flash = Flash(req), reply = std::move(reply)] {
-      const TimePoint now = ctx->host.Now();
-      const engine::Engine& engine = ctx->host.Engine();
-      const config::Config& c = ctx->host.Config();
-      std::vector<const engine::Alert*> list;
-      engine.ForEachAlert([&](const engine::Alert& a) {
-        if (!api::AlertInState(f.state, a) || !rules::MatchesAll(f.matchers, a.labels)) {
+  router.Handle(
+      "GET", "/ui/alerts", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+        Visitor v = Visit(*ctx, req);
+        Filter f;
+        if (std::string s = Param(req, "state"); !s.empty()) {
+          f.state = s;
+        }
+        if (!api::IsAlertStateFilter(f.state)) {
+          reply(MessagePage(400, "Bad filter",
+                            "state: expected open, firing, acknowledged, resolved or all",
+                            "/ui/alerts", v));
           return;
         }
-        if (!f.route.empty() &&
-            std::none_of(a.routings.begin(), a.routings.end(),
-                         [&](const engine::Routing& r) { return RouteName(c, r.route) == f.route; })) {
-          return;
-        }
-        if (!f.team.empty()) {
-          const auto teams = TeamsOfAlert(engine, a);
-          if (std::find(teams.begin(), teams.end(), f.team) == teams.end()) {
+        f.team = Param(req, "team");
+        f.route = Param(req, "route");
+        f.label = Param(req, "label");
+        if (!f.label.empty()) {
+          auto m = rules::ParseMatchers(f.label);
+          if (!m) {
+            reply(MessagePage(400, "Bad filter", "label: " + m.error().message(), "/ui/alerts", v));
             return;
           }
+          f.matchers = std::move(*m);
         }
-        list.push_back(&a);
-      });
-      const std::size_t total = list.size();
-      const std::size_t first = std::min(total, (f.page - 1) * kPageSize);
-      const std::size_t last = std::min(total, first + kPageSize);
-      std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(last), list.end(),
-                        [](const engine::Alert* x, const engine::Alert* y) { return x->id > y->id; });
-      json::array rows;
-      for (std::size_t i = first; i < last; ++i) {
-        const engine::Alert& a = *list[i];
-        std::string teams;
-        for (const auto& t : TeamsOfAlert(engine, a)) {
-          teams += (teams.empty() ? "" : ", ") + t;
+        if (auto p = http::ParseId(Param(req, "page")); p && *p > 0 && *p < 1000000) {
+          f.page = *p;
         }
-        std::string eta;
-        for (const auto& r : a.routings) {
-          if (r.held_until && a.state == engine::AlertState::kFiring) {
-            eta = HeldEta(c, r, now);
-            break;
+        ctx->host.Post([ctx, v = std::move(v), f = std::move(f), flash = Flash(req),
+                        reply = std::move(reply)] {
+          const TimePoint now = ctx->host.Now();
+          const engine::Engine& engine = ctx->host.Engine();
+          const config::Config& c = ctx->host.Config();
+          std::vector<const engine::Alert*> list;
+          engine.ForEachAlert([&](const engine::Alert& a) {
+            if (!api::AlertInState(f.state, a) || !rules::MatchesAll(f.matchers, a.labels)) {
+              return;
+            }
+            if (!f.route.empty() &&
+                std::none_of(a.routings.begin(), a.routings.end(), [&](const engine::Routing& r) {
+                  return RouteName(c, r.route) == f.route;
+                })) {
+              return;
+            }
+            if (!f.team.empty()) {
+              const auto teams = TeamsOfAlert(engine, a);
+              if (std::find(teams.begin(), teams.end(), f.team) == teams.end()) {
+                return;
+              }
+            }
+            list.push_back(&a);
+          });
+          const std::size_t total = list.size();
+          const std::size_t first = std::min(total, (f.page - 1) * kPageSize);
+          const std::size_t last = std::min(total, first + kPageSize);
+          std::partial_sort(
+              list.begin(), list.begin() + static_cast<std::ptrdiff_t>(last), list.end(),
+              [](const engine::Alert* x, const engine::Alert* y) { return x->id > y->id; });
+          json::array rows;
+          for (std::size_t i = first; i < last; ++i) {
+            const engine::Alert& a = *list[i];
+            std::string teams;
+            for (const auto& t : TeamsOfAlert(engine, a)) {
+              teams += (teams.empty() ? "" : ", ") + t;
+            }
+            std::string eta;
+            for (const auto& r : a.routings) {
+              if (r.held_until && a.state == engine::AlertState::kFiring) {
+                eta = HeldEta(c, r, now);
+                break;
+              }
+            }
+            const std::string_view name = a.labels.Get("alertname");
+            const auto summary = std::find_if(a.annotations.begin(), a.annotations.end(),
+                                              [](const auto& kv) { return kv.first == "summary"; });
+            rows.push_back(json::object{
+                {"id", a.id},
+                {"name", name.empty() ? a.key : std::string(name)},
+                {"summary", summary == a.annotations.end() ? std::string() : summary->second},
+                {"state", engine::AlertStateName(a.state)},
+                {"status", engine::OutcomeName(a.Status())},
+                {"eta", eta},
+                {"teams", teams},
+                {"since", LocalTime(*v.zone, a.starts_at, now)},
+                {"since_iso", FormatRfc3339(a.starts_at)}});
           }
+          json::array states;
+          for (const char* s : {"open", "firing", "acknowledged", "resolved", "all"}) {
+            states.push_back(json::object{{"value", s}, {"selected", f.state == s}});
+          }
+          json::array teams;
+          for (const auto& t : c.teams) {
+            teams.push_back(json::object{{"id", t.id}, {"selected", f.team == t.id}});
+          }
+          json::array routes;
+          for (const auto& r : c.routes) {
+            routes.push_back(json::object{{"name", r.name}, {"selected", f.route == r.name}});
+          }
+          json::object data{{"states", std::move(states)},
+                            {"teams", std::move(teams)},
+                            {"routes", std::move(routes)},
+                            {"label", f.label},
+                            {"total", total},
+                            {"has_rows", !rows.empty()},
+                            {"rows", std::move(rows)},
+                            {"more", total > kPageSize},
+                            {"first", first + 1},
+                            {"last", last}};
+          if (f.page > 1) {
+            data["prev"] = Query(f, f.page - 1);
+          }
+          if (last < total) {
+            data["next"] = Query(f, f.page + 1);
+          }
+          data["flash"] = flash;
+          http::Response r = Html(200, "", v);
+          r.render = [data = std::move(data), v]() mutable {
+            return RenderPage("alerts.html", std::move(data), "Alerts", "Alerts", v);
+          };
+          reply(std::move(r));
+        });
+      });
+
+  router.Handle(
+      "GET", "/ui/alerts/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+        Visitor v = Visit(*ctx, req);
+        const auto id = http::ParseId(req.params.at("id"));
+        if (!id) {
+          reply(
+              MessagePage(404, "No such alert", "Alert ids are decimal numbers.", "/ui/alerts", v));
+          return;
         }
-        const std::string_view name = a.labels.Get("alertname");
-        const auto summary = std::find_if(a.annotations.begin(), a.annotations.end(),
-                                          [](const auto& kv) { return kv.first == "summary"; });
-        rows.push_back(json::object{
-            {"id", a.id},
-            {"name", name.empty() ? a.key : std::string(name)},
-            {"summary", summary == a.annotations.end() ? std::string() : summary->second},
-            {"state", engine::AlertStateName(a.state)},
-            {"status", engine::OutcomeName(a.Status())},
-            {"eta", eta},
-            {"teams", teams},
-            {"since", LocalTime(*v.zone, a.starts_at, now)},
-            {"since_iso", FormatRfc3339(a.starts_at)}});
-      }
-      json::array states;
-      for (const char* s : {"open", "firing", "acknowledged", "resolved", "all"}) {
-        states.push_back(json::object{{"value", s}, {"selected", f.state == s}});
-      }
-      json::array teams;
-      for (const auto& t : c.teams) {
-        teams.push_back(json::object{{"id", t.id}, {"selected", f.team == t.id}});
-      }
-      json::array routes;
-      for (const auto& r : c.routes) {
-        routes.push_back(json::object{{"name", r.name}, {"selected", f.route == r.name}});
-      }
-      json::object data{{"states", std::move(states)}, {"teams", std::move(teams)},
-                        {"routes", std::move(routes)}, {"label", f.label},
-                        {"total", total}, {"has_rows", !rows.empty()}, {"rows", std::move(rows)},
-                        {"more", total > kPageSize}, {"first", first + 1}, {"last", last}};
-      if (f.page > 1) {
-        data["prev"] = Query(f, f.page - 1);
-      }
-      if (last < total) {
-        data["next"] = Query(f, f.page + 1);
-      }
-      data["flash"] = flash;
-      http::Response r = Html(200, "", v);
-      r.render = [data = std::move(data), v]() mutable {
-        return RenderPage("alerts.html", std::move(data), "Alerts", "Alerts", v);
-      };
-      reply(std::move(r));
-    });
-  });
+        ctx->host.Post(
+            [ctx, v = std::move(v), id = *id, flash = Flash(req), reply = std::move(reply)] {
+              const engine::Alert* a = ctx->host.Engine().Find(id);
+              if (a == nullptr) {
+                reply(MessagePage(404, "No such alert",
+                                  "rota does not know alert " + std::to_string(id) + ".",
+                                  "/ui/alerts", v));
+                return;
+              }
+              const TimePoint now = ctx->host.Now();
+              const config::Config& c = ctx->host.Config();
+              json::object data{
+                  {"id", a->id},
+                  {"state", engine::AlertStateName(a->state)},
+                  {"status", engine::OutcomeName(a->Status())},
+                  {"acked_by", a->acked_by},
+                  {"starts", LocalTime(*v.zone, a->starts_at, now)},
+                  {"starts_iso", FormatRfc3339(a->starts_at)},
+                  {"source", a->source},
+                  {"generator_url", a->generator_url.starts_with("http") ? a->generator_url : ""},
+                  {"labels", Pairs(a->labels.pairs())},
+                  {"annotations", Pairs(a->annotations)},
+                  {"has_annotations", !a->annotations.empty()},
+                  {"open", a->state != engine::AlertState::kResolved},
+                  {"firing", a->state == engine::AlertState::kFiring}};
+              json::array routes;
+              for (const auto& r : a->routings) {
+                routes.push_back(json::object{
+                    {"route", RouteName(c, r.route)},
+                    {"status", engine::OutcomeName(r.status)},
+                    {"step", r.step + 1},
+                    {"held", a->state == engine::AlertState::kFiring ? HeldEta(c, r, now) : ""}});
+              }
+              data["routes"] = std::move(routes);
+              json::array timeline;
+              for (const auto& e : a->timeline) {
+                json::object j = api::TimelineEntryJson(e);
+                timeline.push_back(json::object{{"at", LocalTime(*v.zone, e.at, now)},
+                                                {"at_iso", FormatRfc3339(e.at)},
+                                                {"kind", j["kind"]},
+                                                {"what", j["what"]}});
+              }
+              data["timeline"] = std::move(timeline);
+              json::array people;
+              for (const auto& p : c.people) {
+                people.push_back(json::object{
+                    {"id", p.id}, {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"}});
+              }
+              data["people"] = std::move(people);
+              data["flash"] = flash;
+              const std::string title =
+                  "Alert " + std::to_string(a->id) + ": " +
+                  (a->labels.Get("alertname").empty() ? a->key
+                                                      : std::string(a->labels.Get("alertname")));
+              http::Response r = Html(200, "", v);
+              r.render = [data = std::move(data), title, v]() mutable {
+                return RenderPage("alert.html", std::move(data), title, "Alerts", v);
+              };
+              reply(std::move(r));
+            });
+      });
 
-  router.Handle("GET", "/ui/alerts/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    Visitor v = Visit(*ctx, req);
-    const auto id = http::ParseId(req.params.at("id"));
-    if (!id) {
-      reply(MessagePage(404, "No such alert", "Alert ids are decimal numbers.", "/ui/alerts", v));
-      return;
-    }
-    ctx->host.Post([ctx, v = std::move(v), id = *id, flash = Flash(req), reply = std::move(reply)] {
-      const engine::Alert* a = ctx->host.Engine().Find(id);
-      if (a == nullptr) {
-        reply(MessagePage(404, "No such alert", "rota does not know alert " + std::to_string(id) + ".", "/ui/alerts", v));
-        return;
-      }
-      const TimePoint now = ctx->host.Now();
-      const config::Config& c = ctx->host.Config();
-      json::object data{{"id", a->id},
-                        {"state", engine::AlertStateName(a->state)},
-                        {"status", engine::OutcomeName(a->Status())},
-                        {"acked_by", a->acked_by},
-                        {"starts", LocalTime(*v.zone, a->starts_at, now)},
-                        {"starts_iso", FormatRfc3339(a->starts_at)},
-                        {"source", a->source},
-                        {"generator_url", a->generator_url.starts_with("http") ? a->generator_url : ""},
-                        {"labels", Pairs(a->labels.pairs())},
-                        {"annotations", Pairs(a->annotations)},
-                        {"has_annotations", !a->annotations.empty()},
-                        {"open", a->state != engine::AlertState::kResolved},
-                        {"firing", a->state == engine::AlertState::kFiring}};
-      json::array routes;
-      for (const auto& r : a->routings) {
-        routes.push_back(json::object{{"route", RouteName(c, r.route)},
-                                      {"status", engine::OutcomeName(r.status)},
-                                      {"step", r.step + 1},
-                                      {"held", a->state == engine::AlertState::kFiring ? HeldEta(c, r, now) : ""}});
-      }
-      data["routes"] = std::move(routes);
-      json::array timeline;
-      for (const auto& e : a->timeline) {
-        json::object j = api::TimelineEntryJson(e);
-        timeline.push_back(json::object{{"at", LocalTime(*v.zone, e.at, now)},
-                                        {"at_iso", FormatRfc3339(e.at)},
-                                        {"kind", j["kind"]},
-                                        {"what", j["what"]}});
-      }
-      data["timeline"] = std::move(timeline);
-      json::array people;
-      for (const auto& p : c.people) {
-        people.push_back(json::object{{"id", p.id}, {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"}});
-      }
-      data["people"] = std::move(people);
-      data["flash"] = flash;
-      const std::string title = "Alert " + std::to_string(a->id) + ": " +
-                                (a->labels.Get("alertname").empty() ? a->key : std::string(a->labels.Get("alertname")));
-      http::Response r = Html(200, "", v);
-      r.render = [data = std::move(data), title, v]() mutable {
-        return RenderPage("alert.html", std::move(data), title, "Alerts", v);
-      };
-      reply(std::move(r));
-    });
-  });
-
-  router.Handle("POST", "/ui/alerts/{id}/act", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    const Visitor v = Visit(*ctx, req, false);
-    const auto fields = FormFields(req.body);
-    if (auto refused = CheckForm(*ctx, req, fields, v)) {
-      reply(std::move(*refused));
-      return;
-    }
-    const auto id = http::ParseId(req.params.at("id"));
-    const std::string action = Field(fields, "action");
-    if (!id || (action != "ack" && action != "resolve")) {
-      reply(MessagePage(400, "Bad form", "Choose acknowledge or resolve.", "/ui/alerts", v));
-      return;
-    }
-    const std::string body = json::serialize(json::object{{"by", Field(fields, "by")}, {"comment", Field(fields, "comment")}});
-    ApiThenBack(*ctx, v, "POST", "/api/v1/alerts/" + std::to_string(*id) + "/" + action, body,
-                "/ui/alerts/" + std::to_string(*id), action == "ack" ? "acknowledged" : "resolved", std::move(reply));
-  });
+  HandleForm(
+      router, "/ui/alerts/{id}/act", ctx,
+      [ctx](http::Request& req, const Fields& fields, const Visitor& v, http::Reply reply) {
+        const auto id = http::ParseId(req.params.at("id"));
+        const std::string action = Field(fields, "action");
+        if (!id || (action != "ack" && action != "resolve")) {
+          reply(MessagePage(400, "Bad form", "Choose acknowledge or resolve.", "/ui/alerts", v));
+          return;
+        }
+        const std::string body = json::serialize(
+            json::object{{"by", Field(fields, "by")}, {"comment", Field(fields, "comment")}});
+        ApiThenBack(*ctx, v, "POST", "/api/v1/alerts/" + std::to_string(*id) + "/" + action, body,
+                    "/ui/alerts/" + std::to_string(*id),
+                    action == "ack" ? "acknowledged" : "resolved", std::move(reply));
+      });
 }
 
 }  // namespace rota::ui

@@ -1,9 +1,8 @@
 // /ui/ (each team now: on duty, next, held and open alerts, 7-day coverage)
 // and /ui/support (when support is available, for the people supported:
 // no alert data, names only when configured, never contacts).
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <tuple>
 #include <unordered_map>
 
@@ -40,7 +39,8 @@ struct TeamAlerts {
   std::vector<HeldRow> held;
   std::size_t held_total = 0;
   std::vector<const engine::Alert*> held_alerts;  // strand only, while collecting
-  std::vector<std::pair<engine::AlertId, std::pair<std::string, std::string>>> recent;  // id, (name, state)
+  std::vector<std::pair<engine::AlertId, std::pair<std::string, std::string>>>
+      recent;  // id, (name, state)
 };
 
 std::string AlertName(const engine::Alert& a) {
@@ -79,10 +79,11 @@ json::value NextOf(const config::Config& c, const schedule::Roster& roster, cons
   if (!next) {
     return nullptr;
   }
-  return json::object{{"people", next->second.empty() ? std::string("nobody") : Names(c, next->second)},
-                      {"at", LocalTime(zone, next->first, now)},
-                      {"at_iso", FormatRfc3339(next->first)},
-                      {"in", Relative(next->first, now)}};
+  return json::object{
+      {"people", next->second.empty() ? std::string("nobody") : Names(c, next->second)},
+      {"at", LocalTime(zone, next->first, now)},
+      {"at_iso", FormatRfc3339(next->first)},
+      {"in", Relative(next->first, now)}};
 }
 
 std::string NowPage(const config::Config& c, const schedule::Roster& roster,
@@ -142,15 +143,18 @@ std::string NowPage(const config::Config& c, const schedule::Roster& roster,
     o["recent"] = std::move(recent);
     teams.push_back(std::move(o));
   }
-  json::object data{{"teams", std::move(teams)}, {"now_local", LocalTime(*v.zone, now, now)},
+  json::object data{{"teams", std::move(teams)},
+                    {"now_local", LocalTime(*v.zone, now, now)},
                     {"flash", std::move(flash)}};
   return RenderPage("now.html", std::move(data), "Now", "Now", v);
 }
 
 // The day-by-day availability of a team this week (Monday on), on the
 // viewer's wall clock.
-json::array SupportDays(const schedule::SpanList& spans, const date::time_zone& zone, TimePoint now) {
-  const auto today = date::floor<date::days>(zone.to_local(date::sys_time<std::chrono::milliseconds>(now.time_since_epoch())));
+json::array SupportDays(const schedule::SpanList& spans, const date::time_zone& zone,
+                        TimePoint now) {
+  const auto today = date::floor<date::days>(
+      zone.to_local(date::sys_time<std::chrono::milliseconds>(now.time_since_epoch())));
   json::array days;
   for (int i = 0; i < 7; ++i) {
     const date::local_days day = today + date::days(i);
@@ -160,9 +164,11 @@ json::array SupportDays(const schedule::SpanList& spans, const date::time_zone& 
     for (const auto& s : schedule::Intersect(spans, cell)) {
       const auto fmt = [&](TimePoint t) { return ClockTime(zone, t); };
       const bool to_midnight = s.end >= cell.back().end;
-      list.push_back(json::object{{"from", fmt(s.start)}, {"to", to_midnight ? std::string("24:00") : fmt(s.end)}});
+      list.push_back(json::object{{"from", fmt(s.start)},
+                                  {"to", to_midnight ? std::string("24:00") : fmt(s.end)}});
     }
-    days.push_back(json::object{{"day", date::format("%A %d %b", day)}, {"spans", std::move(list)}});
+    days.push_back(
+        json::object{{"day", date::format("%A %d %b", day)}, {"spans", std::move(list)}});
   }
   return days;
 }
@@ -293,8 +299,10 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
             }
           }
           if (ta.recent.size() < kRecent || a.id > ta.recent.back().first) {
-            ta.recent.push_back({a.id, {AlertName(a), std::string(engine::AlertStateName(a.state))}});
-            std::sort(ta.recent.begin(), ta.recent.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+            ta.recent.push_back(
+                {a.id, {AlertName(a), std::string(engine::AlertStateName(a.state))}});
+            std::sort(ta.recent.begin(), ta.recent.end(),
+                      [](const auto& x, const auto& y) { return x.first > y.first; });
             if (ta.recent.size() > kRecent) {
               ta.recent.pop_back();
             }
@@ -309,9 +317,10 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
           order[i] = i;
         }
         const std::size_t shown = std::min(kHeldShown, order.size());
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
-                          [&](std::size_t x, std::size_t y) {
-                            return std::tie(ta.held[x].until, ta.held[x].id) < std::tie(ta.held[y].until, ta.held[y].id);
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown),
+                          order.end(), [&](std::size_t x, std::size_t y) {
+                            return std::tie(ta.held[x].until, ta.held[x].id) <
+                                   std::tie(ta.held[y].until, ta.held[y].id);
                           });
         std::vector<HeldRow> kept;
         for (std::size_t i = 0; i < shown; ++i) {
@@ -345,12 +354,15 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
 
 std::string WeekGrid(const schedule::SpanList& spans, const date::time_zone& zone, TimePoint now,
                      std::string_view caption) {
-  const auto today = date::floor<date::days>(zone.to_local(date::sys_time<std::chrono::milliseconds>(now.time_since_epoch())));
+  const auto today = date::floor<date::days>(
+      zone.to_local(date::sys_time<std::chrono::milliseconds>(now.time_since_epoch())));
   const date::local_days monday = today - (date::weekday(today) - date::Monday);
-  std::string html = "<figure><figcaption>" + std::string(caption) + " (" + std::string(zone.name()) +
+  std::string html = "<figure><figcaption>" + std::string(caption) + " (" +
+                     std::string(zone.name()) +
                      ")</figcaption><table class=\"weekgrid\"><thead><tr><th></th>";
   for (int h = 0; h < 24; ++h) {
-    html += "<th>" + std::string(h % 3 == 0 ? (h < 10 ? "0" : "") + std::to_string(h) : "") + "</th>";
+    html +=
+        "<th>" + std::string(h % 3 == 0 ? (h < 10 ? "0" : "") + std::to_string(h) : "") + "</th>";
   }
   html += "</tr></thead><tbody>";
   for (int d = 0; d < 7; ++d) {
@@ -367,7 +379,10 @@ std::string WeekGrid(const schedule::SpanList& spans, const date::time_zone& zon
       for (const auto& s : schedule::Intersect(cell, spans)) {
         on += s.end - s.start;
       }
-      const char* cls = len.count() == 0 ? "none" : on == len ? "on" : on.count() > 0 ? "part" : "off";
+      const char* cls = len.count() == 0 ? "none"
+                        : on == len      ? "on"
+                        : on.count() > 0 ? "part"
+                                         : "off";
       html += std::string("<td class=\"") + cls + "\"></td>";
     }
     html += "</tr>";

@@ -2,9 +2,8 @@
 // the person's zone and the viewer's), time off, overrides, rotation order;
 // the cover-for form (POST /ui/overrides -> POST /api/v1/overrides) and
 // the removal of a run-time override (-> DELETE /api/v1/overrides/{id}).
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "config/roster_spec.h"
 #include "core/time.h"
@@ -23,7 +22,8 @@ json::array PeopleOptions(const config::Config& c, const std::vector<std::string
     if (only != nullptr && std::find(only->begin(), only->end(), p.id) == only->end()) {
       continue;
     }
-    out.push_back(json::object{{"id", p.id}, {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"}});
+    out.push_back(
+        json::object{{"id", p.id}, {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"}});
   }
   return out;
 }
@@ -44,7 +44,8 @@ std::string Grids(const config::Person& p, const Visitor& v, TimePoint now) {
   return html + "</div>";
 }
 
-std::string OverridesHtml(const config::Config& c, const std::vector<schedule::OverrideSpec>& runtime,
+std::string OverridesHtml(const config::Config& c,
+                          const std::vector<schedule::OverrideSpec>& runtime,
                           const std::vector<std::string>& people, const Visitor& v, TimePoint now,
                           const std::string& back) {
   json::array rows;
@@ -54,18 +55,19 @@ std::string OverridesHtml(const config::Config& c, const std::vector<schedule::O
     if (!concerns || o.end <= now) {
       return;
     }
-    rows.push_back(json::object{{"id", o.id},
-                                {"person", PersonName(c, o.person)},
-                                {"for", o.replaces.empty() ? "added" + (o.team.empty() ? std::string() : " to " + o.team)
-                                                           : PersonName(c, o.replaces)},
-                                {"start", LocalTime(*v.zone, o.start, now)},
-                                {"start_iso", FormatRfc3339(o.start)},
-                                {"end", LocalTime(*v.zone, o.end, now)},
-                                {"end_iso", FormatRfc3339(o.end)},
-                                {"note", o.note},
-                                {"removable", removable},
-                                {"csrf", v.csrf},
-                                {"back", back}});
+    rows.push_back(json::object{
+        {"id", o.id},
+        {"person", PersonName(c, o.person)},
+        {"for", o.replaces.empty() ? "added" + (o.team.empty() ? std::string() : " to " + o.team)
+                                   : PersonName(c, o.replaces)},
+        {"start", LocalTime(*v.zone, o.start, now)},
+        {"start_iso", FormatRfc3339(o.start)},
+        {"end", LocalTime(*v.zone, o.end, now)},
+        {"end_iso", FormatRfc3339(o.end)},
+        {"note", o.note},
+        {"removable", removable},
+        {"csrf", v.csrf},
+        {"back", back}});
   };
   for (const auto& o : config::ToRosterSpec(c).overrides) {
     add(o, false);
@@ -77,17 +79,19 @@ std::string OverridesHtml(const config::Config& c, const std::vector<schedule::O
 }
 
 std::string DayText(std::chrono::year_month_day d) {
-  return date::format("%a %d %b %Y", date::year_month_day(date::year(static_cast<int>(d.year())),
-                                                         date::month(static_cast<unsigned>(d.month())),
-                                                         date::day(static_cast<unsigned>(d.day()))));
+  return date::format("%a %d %b %Y",
+                      date::year_month_day(date::year(static_cast<int>(d.year())),
+                                           date::month(static_cast<unsigned>(d.month())),
+                                           date::day(static_cast<unsigned>(d.day()))));
 }
 
 json::array TimeOffList(const config::Person& p, const Visitor& v, TimePoint now) {
   json::array off;
   for (const auto& o : p.time_off) {
-    std::string what = o.kind == config::TimeOff::Kind::kDates
-                           ? DayText(o.first_day) + (o.first_day == o.last_day ? "" : " to " + DayText(o.last_day))
-                           : LocalTime(*v.zone, o.start, now) + " to " + LocalTime(*v.zone, o.end, now);
+    std::string what =
+        o.kind == config::TimeOff::Kind::kDates
+            ? DayText(o.first_day) + (o.first_day == o.last_day ? "" : " to " + DayText(o.last_day))
+            : LocalTime(*v.zone, o.start, now) + " to " + LocalTime(*v.zone, o.end, now);
     if (!o.reason.empty()) {
       what += " (" + o.reason + ")";
     }
@@ -121,138 +125,165 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
       for (const auto& m : t.members) {
         members += (members.empty() ? "" : ", ") + PersonName(*c, m);
       }
-      teams.push_back(json::object{{"id", t.id}, {"name", t.name.empty() ? t.id : t.name},
-                                   {"members", members}, {"zone", t.zone->name()}});
+      teams.push_back(json::object{{"id", t.id},
+                                   {"name", t.name.empty() ? t.id : t.name},
+                                   {"members", members},
+                                   {"zone", t.zone->name()}});
     }
     json::array people;
     for (const auto& p : c->people) {
-      people.push_back(json::object{{"id", p.id}, {"name", PersonName(*c, p.id)}, {"zone", p.zone->name()}});
+      people.push_back(
+          json::object{{"id", p.id}, {"name", PersonName(*c, p.id)}, {"zone", p.zone->name()}});
     }
-    return Html(200, RenderPage("teams.html", json::object{{"teams", std::move(teams)}, {"people", std::move(people)}},
-                                "Teams and people", "Teams", v), v);
+    return Html(200,
+                RenderPage("teams.html",
+                           json::object{{"teams", std::move(teams)}, {"people", std::move(people)}},
+                           "Teams and people", "Teams", v),
+                v);
   });
 
-  router.Handle("GET", "/ui/teams/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    const Visitor v = Visit(*ctx, req);
-    const auto snap = ctx->host.Current();
-    const std::string id = req.params.at("id");
-    const config::Team* t = snap.config->FindTeam(id);
-    if (t == nullptr) {
-      reply(MessagePage(404, "No such team", "rota has no team \"" + id + "\".", "/ui/teams", v));
-      return;
-    }
-    const TimePoint now = ctx->host.Now();
-    PageWithOverrides(ctx, v, std::move(reply), [snap, id, v, now, note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
-      const config::Config& c = *snap.config;
-      const config::Team& team = *c.FindTeam(id);
-      json::object data{{"id", team.id}, {"team_zone", team.zone->name()},
-                        {"page", team.page == schedule::PageMode::kAll ? "everyone on duty" : "one person (rotation)"}};
-      if (team.rotation) {
-        std::string order;
-        for (const auto& m : team.rotation->order) {
-          order += (order.empty() ? "" : " → ") + PersonName(c, m);
+  router.Handle(
+      "GET", "/ui/teams/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+        const Visitor v = Visit(*ctx, req);
+        const auto snap = ctx->host.Current();
+        const std::string id = req.params.at("id");
+        const config::Team* t = snap.config->FindTeam(id);
+        if (t == nullptr) {
+          reply(
+              MessagePage(404, "No such team", "rota has no team \"" + id + "\".", "/ui/teams", v));
+          return;
         }
-        data["rotation"] = json::object{{"order", order}, {"shift", FormatDuration(team.rotation->shift_length)}};
-      }
-      json::array members;
-      for (const auto& m : team.members) {
-        const config::Person* p = c.FindPerson(m);
-        members.push_back(json::object{{"id", m}, {"name", PersonName(c, m)}, {"zone", p->zone->name()},
-                                       {"grid", Grids(*p, v, now)}, {"time_off", TimeOffList(*p, v, now)}});
-      }
-      data["members"] = std::move(members);
-      data["people"] = PeopleOptions(c);
-      data["member_options"] = PeopleOptions(c, &team.members);
-      data["overrides_html"] = OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id);
-      data["calendar_url"] = CalendarUrl(c, "team", id);
-      data["flash"] = note;
-      return RenderPage("team.html", std::move(data), "Team " + (team.name.empty() ? team.id : team.name), "Teams", v);
-    });
-  });
+        const TimePoint now = ctx->host.Now();
+        PageWithOverrides(
+            ctx, v, std::move(reply),
+            [snap, id, v, now,
+             note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
+              const config::Config& c = *snap.config;
+              const config::Team& team = *c.FindTeam(id);
+              json::object data{
+                  {"id", team.id},
+                  {"team_zone", team.zone->name()},
+                  {"page", team.page == schedule::PageMode::kAll ? "everyone on duty"
+                                                                 : "one person (rotation)"}};
+              if (team.rotation) {
+                std::string order;
+                for (const auto& m : team.rotation->order) {
+                  order += (order.empty() ? "" : " → ") + PersonName(c, m);
+                }
+                data["rotation"] = json::object{
+                    {"order", order}, {"shift", FormatDuration(team.rotation->shift_length)}};
+              }
+              json::array members;
+              for (const auto& m : team.members) {
+                const config::Person* p = c.FindPerson(m);
+                members.push_back(json::object{{"id", m},
+                                               {"name", PersonName(c, m)},
+                                               {"zone", p->zone->name()},
+                                               {"grid", Grids(*p, v, now)},
+                                               {"time_off", TimeOffList(*p, v, now)}});
+              }
+              data["members"] = std::move(members);
+              data["people"] = PeopleOptions(c);
+              data["member_options"] = PeopleOptions(c, &team.members);
+              data["overrides_html"] =
+                  OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id);
+              data["calendar_url"] = CalendarUrl(c, "team", id);
+              data["flash"] = note;
+              return RenderPage("team.html", std::move(data),
+                                "Team " + (team.name.empty() ? team.id : team.name), "Teams", v);
+            });
+      });
 
-  router.Handle("GET", "/ui/people/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    const Visitor v = Visit(*ctx, req);
-    const auto snap = ctx->host.Current();
-    const std::string id = req.params.at("id");
-    if (snap.config->FindPerson(id) == nullptr) {
-      reply(MessagePage(404, "No such person", "rota has no person \"" + id + "\".", "/ui/teams", v));
-      return;
-    }
-    const TimePoint now = ctx->host.Now();
-    PageWithOverrides(ctx, v, std::move(reply), [snap, id, v, now, note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
-      const config::Config& c = *snap.config;
-      const config::Person& p = *c.FindPerson(id);
-      json::object data{{"person_zone", p.zone->name()}, {"local_now", ClockTime(*p.zone, now)}};
-      const auto duty = snap.roster->PersonOnDuty(id, now);
-      if (duty) {
-        data["on_duty"] = duty->on_duty;
-        if (duty->on_duty) {
-          data["duty"] = "On duty" + (duty->on->until ? ", until " + LocalTime(*v.zone, *duty->on->until, now) : std::string()) +
-                         (duty->on->covering_for.empty() ? "" : ", covering for " + PersonName(c, duty->on->covering_for));
-        } else {
-          data["duty"] = "Off duty: " + duty->off->detail;
+  router.Handle(
+      "GET", "/ui/people/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+        const Visitor v = Visit(*ctx, req);
+        const auto snap = ctx->host.Current();
+        const std::string id = req.params.at("id");
+        if (snap.config->FindPerson(id) == nullptr) {
+          reply(MessagePage(404, "No such person", "rota has no person \"" + id + "\".",
+                            "/ui/teams", v));
+          return;
         }
-      }
-      json::array teams;
-      for (const auto& t : c.teams) {
-        if (std::find(t.members.begin(), t.members.end(), id) != t.members.end()) {
-          teams.push_back(json::object{{"id", t.id}});
+        const TimePoint now = ctx->host.Now();
+        PageWithOverrides(
+            ctx, v, std::move(reply),
+            [snap, id, v, now,
+             note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
+              const config::Config& c = *snap.config;
+              const config::Person& p = *c.FindPerson(id);
+              json::object data{{"person_zone", p.zone->name()},
+                                {"local_now", ClockTime(*p.zone, now)}};
+              const auto duty = snap.roster->PersonOnDuty(id, now);
+              if (duty) {
+                data["on_duty"] = duty->on_duty;
+                if (duty->on_duty) {
+                  data["duty"] =
+                      "On duty" +
+                      (duty->on->until ? ", until " + LocalTime(*v.zone, *duty->on->until, now)
+                                       : std::string()) +
+                      (duty->on->covering_for.empty()
+                           ? ""
+                           : ", covering for " + PersonName(c, duty->on->covering_for));
+                } else {
+                  data["duty"] = "Off duty: " + duty->off->detail;
+                }
+              }
+              json::array teams;
+              for (const auto& t : c.teams) {
+                if (std::find(t.members.begin(), t.members.end(), id) != t.members.end()) {
+                  teams.push_back(json::object{{"id", t.id}});
+                }
+              }
+              data["teams"] = std::move(teams);
+              data["grid"] = Grids(p, v, now);
+              data["time_off"] = TimeOffList(p, v, now);
+              data["overrides_html"] = OverridesHtml(c, runtime, {id}, v, now, "/ui/people/" + id);
+              data["calendar_url"] = CalendarUrl(c, "person", id);
+              data["flash"] = note;
+              return RenderPage("person.html", std::move(data), PersonName(c, id), "Teams", v);
+            });
+      });
+
+  HandleForm(
+      router, "/ui/overrides", ctx,
+      [ctx](http::Request& /*req*/, const Fields& fields, const Visitor& v, http::Reply reply) {
+        const std::string back = SafeBack(Field(fields, "back"), "/ui/teams");
+        const date::time_zone* zone = v.zone;
+        if (std::string z = Field(fields, "zone"); !z.empty()) {
+          auto found = schedule::FindZone(z);
+          if (!found) {
+            reply(MessagePage(400, "Not done", "zone: " + found.error().message(), back, v));
+            return;
+          }
+          zone = *found;
         }
-      }
-      data["teams"] = std::move(teams);
-      data["grid"] = Grids(p, v, now);
-      data["time_off"] = TimeOffList(p, v, now);
-      data["overrides_html"] = OverridesHtml(c, runtime, {id}, v, now, "/ui/people/" + id);
-      data["calendar_url"] = CalendarUrl(c, "person", id);
-      data["flash"] = note;
-      return RenderPage("person.html", std::move(data), PersonName(c, id), "Teams", v);
-    });
-  });
+        auto start = ParseLocalInput(Field(fields, "start"), *zone);
+        auto end = ParseLocalInput(Field(fields, "end"), *zone);
+        if (!start || !end) {
+          reply(MessagePage(400, "Not done", (start ? end : start).error().message(), back, v));
+          return;
+        }
+        json::object o{{"person", Field(fields, "person")},
+                       {"replaces", Field(fields, "replaces")},
+                       {"start", FormatRfc3339(*start)},
+                       {"end", FormatRfc3339(*end)},
+                       {"note", Field(fields, "note")}};
+        ApiThenBack(*ctx, v, "POST", "/api/v1/overrides", json::serialize(o), back,
+                    "override added", std::move(reply));
+      });
 
-  router.Handle("POST", "/ui/overrides", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    const Visitor v = Visit(*ctx, req, false);
-    const auto fields = FormFields(req.body);
-    if (auto refused = CheckForm(*ctx, req, fields, v)) {
-      reply(std::move(*refused));
-      return;
-    }
-    const std::string back = SafeBack(Field(fields, "back"), "/ui/teams");
-    const date::time_zone* zone = v.zone;
-    if (std::string z = Field(fields, "zone"); !z.empty()) {
-      auto found = schedule::FindZone(z);
-      if (!found) {
-        reply(MessagePage(400, "Not done", "zone: " + found.error().message(), back, v));
-        return;
-      }
-      zone = *found;
-    }
-    auto start = ParseLocalInput(Field(fields, "start"), *zone);
-    auto end = ParseLocalInput(Field(fields, "end"), *zone);
-    if (!start || !end) {
-      reply(MessagePage(400, "Not done", (start ? end : start).error().message(), back, v));
-      return;
-    }
-    json::object o{{"person", Field(fields, "person")}, {"replaces", Field(fields, "replaces")},
-                   {"start", FormatRfc3339(*start)}, {"end", FormatRfc3339(*end)},
-                   {"note", Field(fields, "note")}};
-    ApiThenBack(*ctx, v, "POST", "/api/v1/overrides", json::serialize(o), back, "override added", std::move(reply));
-  });
-
-  router.Handle("POST", "/ui/overrides/{id}/remove", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    const Visitor v = Visit(*ctx, req, false);
-    const auto fields = FormFields(req.body);
-    if (auto refused = CheckForm(*ctx, req, fields, v)) {
-      reply(std::move(*refused));
-      return;
-    }
-    const std::string back = SafeBack(Field(fields, "back"), "/ui/teams");
-    const std::string& id = req.params.at("id");
-    if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
-      reply(MessagePage(404, "Not done", "no override \"" + id + "\"", back, v));
-      return;
-    }
-    ApiThenBack(*ctx, v, "DELETE", "/api/v1/overrides/" + id, "", back, "override removed", std::move(reply));
-  });
+  HandleForm(
+      router, "/ui/overrides/{id}/remove", ctx,
+      [ctx](http::Request& req, const Fields& fields, const Visitor& v, http::Reply reply) {
+        const std::string back = SafeBack(Field(fields, "back"), "/ui/teams");
+        const std::string& id = req.params.at("id");
+        if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+          reply(MessagePage(404, "Not done", "no override \"" + id + "\"", back, v));
+          return;
+        }
+        ApiThenBack(*ctx, v, "DELETE", "/api/v1/overrides/" + id, "", back, "override removed",
+                    std::move(reply));
+      });
 }
 
 }  // namespace rota::ui

@@ -1,9 +1,8 @@
 // /ui/silences: every silence, a form for a new one (its matchers checked by
 // POST /api/v1/silences, as the API checks them) and an expire button
 // (DELETE /api/v1/silences/{id}).
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/time.h"
 #include "ui/routes.h"
@@ -34,80 +33,76 @@ json::object SilenceData(const rules::Silence& s, const Visitor& v, TimePoint no
 }  // namespace
 
 void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
-  router.Handle("GET", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    Visitor v = Visit(*ctx, req);
-    ctx->host.Post([ctx, v = std::move(v), note = Flash(req), reply = std::move(reply)] {
-      const TimePoint now = ctx->host.Now();
-      std::vector<const rules::Silence*> list;
-      for (const auto& s : ctx->host.Engine().silences()) {
-        list.push_back(&s);
-      }
-      // Live ones first, ending soonest; then the expired, latest first.
-      std::sort(list.begin(), list.end(), [now](const rules::Silence* a, const rules::Silence* b) {
-        const bool la = a->ends_at > now;
-        const bool lb = b->ends_at > now;
-        if (la != lb) {
-          return la;
-        }
-        return la ? a->ends_at < b->ends_at : a->ends_at > b->ends_at;
+  router.Handle(
+      "GET", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+        Visitor v = Visit(*ctx, req);
+        ctx->host.Post([ctx, v = std::move(v), note = Flash(req), reply = std::move(reply)] {
+          const TimePoint now = ctx->host.Now();
+          std::vector<const rules::Silence*> list;
+          for (const auto& s : ctx->host.Engine().silences()) {
+            list.push_back(&s);
+          }
+          // Live ones first, ending soonest; then the expired, latest first.
+          std::sort(list.begin(), list.end(),
+                    [now](const rules::Silence* a, const rules::Silence* b) {
+                      const bool la = a->ends_at > now;
+                      const bool lb = b->ends_at > now;
+                      if (la != lb) {
+                        return la;
+                      }
+                      return la ? a->ends_at < b->ends_at : a->ends_at > b->ends_at;
+                    });
+          json::array silences;
+          for (const auto* s : list) {
+            silences.push_back(SilenceData(*s, v, now));
+          }
+          json::object data{{"silences", std::move(silences)}, {"flash", note}};
+          http::Response r = Html(200, "", v);
+          r.render = [data = std::move(data), v]() mutable {
+            return RenderPage("silences.html", std::move(data), "Silences", "Silences", v);
+          };
+          reply(std::move(r));
+        });
       });
-      json::array silences;
-      for (const auto* s : list) {
-        silences.push_back(SilenceData(*s, v, now));
-      }
-      json::object data{{"silences", std::move(silences)}, {"flash", note}};
-      http::Response r = Html(200, "", v);
-      r.render = [data = std::move(data), v]() mutable {
-        return RenderPage("silences.html", std::move(data), "Silences", "Silences", v);
-      };
-      reply(std::move(r));
-    });
-  });
 
-  router.Handle("POST", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    const Visitor v = Visit(*ctx, req, false);
-    const auto fields = FormFields(req.body);
-    if (auto refused = CheckForm(*ctx, req, fields, v)) {
-      reply(std::move(*refused));
-      return;
-    }
-    json::array matchers;
-    std::string text = Field(fields, "matchers");
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      const auto nl = text.find('\n', start);
-      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-      std::erase(line, '\r');
-      if (line.find_first_not_of(' ') != std::string::npos) {
-        matchers.emplace_back(line);
-      }
-      if (nl == std::string::npos) {
-        break;
-      }
-      start = nl + 1;
-    }
-    json::object o{{"matchers", std::move(matchers)},
-                   {"duration", Field(fields, "duration")},
-                   {"created_by", Field(fields, "created_by")},
-                   {"comment", Field(fields, "comment")}};
-    ApiThenBack(*ctx, v, "POST", "/api/v1/silences", json::serialize(o), "/ui/silences", "silence created",
-                std::move(reply));
-  });
+  HandleForm(
+      router, "/ui/silences", ctx,
+      [ctx](http::Request& /*req*/, const Fields& fields, const Visitor& v, http::Reply reply) {
+        json::array matchers;
+        std::string text = Field(fields, "matchers");
+        std::size_t start = 0;
+        while (start <= text.size()) {
+          const auto nl = text.find('\n', start);
+          std::string line =
+              text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+          std::erase(line, '\r');
+          if (line.find_first_not_of(' ') != std::string::npos) {
+            matchers.emplace_back(line);
+          }
+          if (nl == std::string::npos) {
+            break;
+          }
+          start = nl + 1;
+        }
+        json::object o{{"matchers", std::move(matchers)},
+                       {"duration", Field(fields, "duration")},
+                       {"created_by", Field(fields, "created_by")},
+                       {"comment", Field(fields, "comment")}};
+        ApiThenBack(*ctx, v, "POST", "/api/v1/silences", json::serialize(o), "/ui/silences",
+                    "silence created", std::move(reply));
+      });
 
-  router.Handle("POST", "/ui/silences/{id}/expire", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    const Visitor v = Visit(*ctx, req, false);
-    const auto fields = FormFields(req.body);
-    if (auto refused = CheckForm(*ctx, req, fields, v)) {
-      reply(std::move(*refused));
-      return;
-    }
-    const std::string& id = req.params.at("id");
-    if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
-      reply(MessagePage(404, "Not done", "no silence \"" + id + "\"", "/ui/silences", v));
-      return;
-    }
-    ApiThenBack(*ctx, v, "DELETE", "/api/v1/silences/" + id, "", "/ui/silences", "silence expired", std::move(reply));
-  });
+  HandleForm(
+      router, "/ui/silences/{id}/expire", ctx,
+      [ctx](http::Request& req, const Fields& /*fields*/, const Visitor& v, http::Reply reply) {
+        const std::string& id = req.params.at("id");
+        if (id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+          reply(MessagePage(404, "Not done", "no silence \"" + id + "\"", "/ui/silences", v));
+          return;
+        }
+        ApiThenBack(*ctx, v, "DELETE", "/api/v1/silences/" + id, "", "/ui/silences",
+                    "silence expired", std::move(reply));
+      });
 }
 
 }  // namespace rota::ui

@@ -28,7 +28,8 @@ std::string_view Template(std::string_view name) {
       return f.text;
     }
   }
-  std::fprintf(stderr, "rota: no embedded template %.*s\n", static_cast<int>(name.size()), name.data());
+  std::fprintf(stderr, "rota: no embedded template %.*s\n", static_cast<int>(name.size()),
+               name.data());
   std::abort();
 }
 

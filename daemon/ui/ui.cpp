@@ -21,7 +21,8 @@ void Assets(http::Router& router) {
       return http::Response::Error(404, "no asset " + file);
     }
     http::Response r;
-    r.content_type = file.ends_with(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
+    r.content_type =
+        file.ends_with(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
     r.body = std::string(text);
     SecurityHeaders(r);
     // Assets change only with the binary; an hour keeps reloads cheap.
@@ -40,7 +41,8 @@ void Login(http::Router& router, const Ctx& ctx) {
     r.headers.emplace_back("Location", "/ui/");
     return r;
   });
-  const auto form = [ctx](const http::Request& req, int status, std::string error, std::string next) {
+  const auto form = [ctx](const http::Request& req, int status, std::string error,
+                          std::string next) {
     Visitor v = Visit(*ctx, req, false);
     const std::string nonce = api::Sessions::Nonce();
     v.set_cookie = api::SetCookie(api::kLoginCookie, nonce, 600, v.secure);
@@ -61,102 +63,105 @@ void Login(http::Router& router, const Ctx& ctx) {
     const auto next = req.query_params.find("next");
     return form(req, 200, "", next == req.query_params.end() ? "" : next->second);
   });
-  router.HandleSync("POST", "/ui/login", http::Access::kOpen, [ctx, form](const http::Request& req) {
-    Visitor v = Visit(*ctx, req, false);
-    if (!ctx->auth.AuthEnabled()) {
-      return SeeOther("/ui/", v);
-    }
-    const auto fields = FormFields(req.body);
-    if (!ctx->auth.sessions().CheckFormToken("login", api::CookieValue(req, api::kLoginCookie),
-                                             Field(fields, "csrf"))) {
-      return form(req, 403, "The sign-in form expired. Please sign in again.", Field(fields, "next"));
-    }
-    if (!ctx->auth.IsAdminToken(Field(fields, "token"))) {
-      log::Warn("console sign-in refused", {{"remote", req.remote_address}});
-      return form(req, 403, "That token is not an admin token.", Field(fields, "next"));
-    }
-    const auto c = ctx->host.Current().config;
-    const std::string cookie = ctx->auth.sessions().Issue(ctx->host.Now(), c->ui.session_ttl);
-    v.set_cookie = api::SetCookie(api::kSessionCookie, cookie,
-                                  std::chrono::duration_cast<std::chrono::seconds>(c->ui.session_ttl).count(), v.secure);
-    log::Info("console sign-in", {{"remote", req.remote_address}});
-    http::Response r = SeeOther(SafeBack(Field(fields, "next"), "/ui/"), v);
-    r.headers.emplace_back("Set-Cookie", api::SetCookie(api::kLoginCookie, "", 0, v.secure));
-    return r;
-  });
-  router.HandleSync("POST", "/ui/logout", http::Access::kUi, [ctx](const http::Request& req) {
-    Visitor v = Visit(*ctx, req, false);
-    const auto fields = FormFields(req.body);
-    if (auto refused = CheckForm(*ctx, req, fields, v)) {
-      return *refused;
-    }
-    v.set_cookie = api::SetCookie(api::kSessionCookie, "", 0, v.secure);
-    return SeeOther(ctx->auth.AuthEnabled() ? "/ui/login" : "/ui/", v);
-  });
+  router.HandleSync(
+      "POST", "/ui/login", http::Access::kOpen, [ctx, form](const http::Request& req) {
+        Visitor v = Visit(*ctx, req, false);
+        if (!ctx->auth.AuthEnabled()) {
+          return SeeOther("/ui/", v);
+        }
+        const auto fields = FormFields(req.body);
+        if (!ctx->auth.sessions().CheckFormToken("login", api::CookieValue(req, api::kLoginCookie),
+                                                 Field(fields, "csrf"))) {
+          return form(req, 403, "The sign-in form expired. Please sign in again.",
+                      Field(fields, "next"));
+        }
+        if (!ctx->auth.IsAdminToken(Field(fields, "token"))) {
+          log::Warn("console sign-in refused", {{"remote", req.remote_address}});
+          return form(req, 403, "That token is not an admin token.", Field(fields, "next"));
+        }
+        const auto c = ctx->host.Current().config;
+        const std::string cookie = ctx->auth.sessions().Issue(ctx->host.Now(), c->ui.session_ttl);
+        v.set_cookie = api::SetCookie(
+            api::kSessionCookie, cookie,
+            std::chrono::duration_cast<std::chrono::seconds>(c->ui.session_ttl).count(), v.secure);
+        log::Info("console sign-in", {{"remote", req.remote_address}});
+        http::Response r = SeeOther(SafeBack(Field(fields, "next"), "/ui/"), v);
+        r.headers.emplace_back("Set-Cookie", api::SetCookie(api::kLoginCookie, "", 0, v.secure));
+        return r;
+      });
+  HandleForm(router, "/ui/logout", ctx,
+             [ctx](http::Request&, const Fields&, const Visitor& visitor, http::Reply reply) {
+               Visitor v = visitor;
+               v.set_cookie = api::SetCookie(api::kSessionCookie, "", 0, v.secure);
+               reply(SeeOther(ctx->auth.AuthEnabled() ? "/ui/login" : "/ui/", v));
+             });
 }
 
 // /calendar/{kind}/{id}.ics?token=T; the token is the authorization, and any
 // refusal is a 404 that says nothing of what exists.
 void Calendars(http::Router& router, const Ctx& ctx) {
   for (const char* kind : {"person", "team"}) {
-    router.HandleSync("GET", std::string("/calendar/") + kind + "/{file}", http::Access::kOpen,
-                      [ctx, kind = std::string(kind)](const http::Request& req) {
-      const http::Response not_found = http::Response::Error(404, "no such calendar");
-      const std::string& file = req.params.at("file");
-      if (!file.ends_with(".ics")) {
-        return not_found;
-      }
-      const std::string id = file.substr(0, file.size() - 4);
-      const auto snap = ctx->host.Current();
-      const config::Config& c = *snap.config;
-      const auto token = req.query_params.find("token");
-      if (token == req.query_params.end() ||
-          !CalendarTokenValid(c.calendar.secret.Reveal(), CalendarPath(kind, id), token->second)) {
-        return not_found;
-      }
-      const TimePoint now = ctx->host.Now();
-      const TimePoint from = now - std::chrono::hours(24 * 7);
-      const TimePoint to = now + std::chrono::hours(24 * c.calendar.days);
-      std::vector<CalendarEvent> events;
-      std::string name;
-      if (kind == "team") {
-        const config::Team* t = c.FindTeam(id);
-        if (t == nullptr) {
-          return not_found;
-        }
-        name = (t->name.empty() ? t->id : t->name) + " on duty (rota)";
-        auto cov = snap.roster->TeamCoverage(id, from, to);
-        if (!cov) {
-          return not_found;
-        }
-        for (const auto& w : cov->windows) {
-          std::string who;
-          for (const auto& p : w.on_duty) {
-            who += (who.empty() ? "" : ", ") + PersonName(c, p);
+    router.HandleSync(
+        "GET", std::string("/calendar/") + kind + "/{file}", http::Access::kOpen,
+        [ctx, kind = std::string(kind)](const http::Request& req) {
+          const http::Response not_found = http::Response::Error(404, "no such calendar");
+          const std::string& file = req.params.at("file");
+          if (!file.ends_with(".ics")) {
+            return not_found;
           }
-          events.push_back({w.start, w.end, id + ": " + who, "On duty for " + id + ": " + who});
-        }
-      } else {
-        const config::Person* p = c.FindPerson(id);
-        if (p == nullptr) {
-          return not_found;
-        }
-        name = PersonName(c, id) + " on duty (rota)";
-        auto spans = snap.roster->PersonDutySpans(id, from, to);
-        if (!spans) {
-          return not_found;
-        }
-        for (const auto& s : *spans) {
-          events.push_back({s.start, s.end, "On duty (rota)", "On duty for " + PersonName(c, id)});
-        }
-      }
-      http::Response r;
-      r.content_type = "text/calendar; charset=utf-8";
-      r.body = RenderCalendar(name, kind + "-" + id, events, now);
-      r.headers.emplace_back("Cache-Control", "private, max-age=300");
-      r.headers.emplace_back("Content-Disposition", "inline; filename=\"" + file + "\"");
-      return r;
-    });
+          const std::string id = file.substr(0, file.size() - 4);
+          const auto snap = ctx->host.Current();
+          const config::Config& c = *snap.config;
+          const auto token = req.query_params.find("token");
+          if (token == req.query_params.end() ||
+              !CalendarTokenValid(c.calendar.secret.Reveal(), CalendarPath(kind, id),
+                                  token->second)) {
+            return not_found;
+          }
+          const TimePoint now = ctx->host.Now();
+          const TimePoint from = now - std::chrono::hours(24 * 7);
+          const TimePoint to = now + std::chrono::hours(24 * c.calendar.days);
+          std::vector<CalendarEvent> events;
+          std::string name;
+          if (kind == "team") {
+            const config::Team* t = c.FindTeam(id);
+            if (t == nullptr) {
+              return not_found;
+            }
+            name = (t->name.empty() ? t->id : t->name) + " on duty (rota)";
+            auto cov = snap.roster->TeamCoverage(id, from, to);
+            if (!cov) {
+              return not_found;
+            }
+            for (const auto& w : cov->windows) {
+              std::string who;
+              for (const auto& p : w.on_duty) {
+                who += (who.empty() ? "" : ", ") + PersonName(c, p);
+              }
+              events.push_back({w.start, w.end, id + ": " + who, "On duty for " + id + ": " + who});
+            }
+          } else {
+            const config::Person* p = c.FindPerson(id);
+            if (p == nullptr) {
+              return not_found;
+            }
+            name = PersonName(c, id) + " on duty (rota)";
+            auto spans = snap.roster->PersonDutySpans(id, from, to);
+            if (!spans) {
+              return not_found;
+            }
+            for (const auto& s : *spans) {
+              events.push_back(
+                  {s.start, s.end, "On duty (rota)", "On duty for " + PersonName(c, id)});
+            }
+          }
+          http::Response r;
+          r.content_type = "text/calendar; charset=utf-8";
+          r.body = RenderCalendar(name, kind + "-" + id, events, now);
+          r.headers.emplace_back("Cache-Control", "private, max-age=300");
+          r.headers.emplace_back("Content-Disposition", "inline; filename=\"" + file + "\"");
+          return r;
+        });
   }
 }
 

@@ -42,7 +42,8 @@ TEST_CASE("a tampered session cookie is refused") {
   mac.back() = mac.back() == '0' ? '1' : '0';
   CHECK_FALSE(s.Verify(mac, now).has_value());
   CHECK_FALSE(s.Verify(cookie.substr(0, cookie.size() - 1), now).has_value());
-  for (const char* junk : {"", "v1", "v1.", "v1...", "v1.zz.1.ab", "v2.00.99999999999.00", "v1.00.-1.00"}) {
+  for (const char* junk :
+       {"", "v1", "v1.", "v1...", "v1.zz.1.ab", "v2.00.99999999999.00", "v1.00.-1.00"}) {
     CHECK_FALSE(s.Verify(junk, now).has_value());
   }
   // Another instance with the same admin token accepts it (HA); a process
@@ -75,5 +76,6 @@ TEST_CASE("cookies are read from every Cookie header and written strict") {
   CHECK(CookieValue(req, "rota") == "");
   CHECK(SetCookie("rota_session", "v", 60, true) ==
         "rota_session=v; Path=/; Max-Age=60; HttpOnly; SameSite=Strict; Secure");
-  CHECK(SetCookie("rota_session", "", 0, false) == "rota_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+  CHECK(SetCookie("rota_session", "", 0, false) ==
+        "rota_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 }

@@ -8,13 +8,16 @@ using namespace rota::ui;
 using rota::testing::At;
 
 TEST_CASE("a feed token is HMAC-SHA256 of the feed's path") {
-  // python3 -c 'import hmac,hashlib;print(hmac.new(b"s"*40,b"/calendar/team/payments.ics",hashlib.sha256).hexdigest())'
+  // python3 -c 'import
+  // hmac,hashlib;print(hmac.new(b"s"*40,b"/calendar/team/payments.ics",hashlib.sha256).hexdigest())'
   const std::string secret(40, 's');
   const std::string path = CalendarPath("team", "payments");
   CHECK(path == "/calendar/team/payments.ics");
-  CHECK(CalendarToken(secret, path) == "3e5d3355c6dbdf73e98d74f280ddd5074e69688d4f50513c5d9357b03d637f50");
+  CHECK(CalendarToken(secret, path) ==
+        "3e5d3355c6dbdf73e98d74f280ddd5074e69688d4f50513c5d9357b03d637f50");
   CHECK(CalendarTokenValid(secret, path, CalendarToken(secret, path)));
-  CHECK_FALSE(CalendarTokenValid(secret, CalendarPath("person", "payments"), CalendarToken(secret, path)));
+  CHECK_FALSE(
+      CalendarTokenValid(secret, CalendarPath("person", "payments"), CalendarToken(secret, path)));
   CHECK_FALSE(CalendarTokenValid(secret, path, ""));
   CHECK_FALSE(CalendarTokenValid("", path, CalendarToken("", path)));
 }
@@ -23,7 +26,8 @@ TEST_CASE("a calendar is RFC 5545: CRLF, folded lines, escaped text, UTC instant
   const std::vector<CalendarEvent> events = {
       {At("2026-12-03T08:00:00Z"), At("2026-12-03T16:30:00Z"), "payments: Alice, Bob; on call",
        "line one\nline two " + std::string(100, 'x') + " \xc3\xa9\xc3\xa9\xc3\xa9"}};
-  const std::string ics = RenderCalendar("Payments", "team-payments", events, At("2026-12-01T00:00:00Z"));
+  const std::string ics =
+      RenderCalendar("Payments", "team-payments", events, At("2026-12-01T00:00:00Z"));
   CHECK(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
   CHECK(ics.ends_with("END:VCALENDAR\r\n"));
   CHECK(ics.find("\r\nDTSTART:20261203T080000Z\r\n") != std::string::npos);
@@ -54,7 +58,8 @@ TEST_CASE("a calendar is RFC 5545: CRLF, folded lines, escaped text, UTC instant
     }
     unfolded += ics[i];
   }
-  CHECK(unfolded.find(std::string(100, 'x') + " \xc3\xa9\xc3\xa9\xc3\xa9\r\n") != std::string::npos);
+  CHECK(unfolded.find(std::string(100, 'x') + " \xc3\xa9\xc3\xa9\xc3\xa9\r\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("a feed URL joins external_url, path and token") {

@@ -26,8 +26,8 @@ TEST_CASE("form bodies decode plus, percent escapes and odd input") {
 TEST_CASE("only the console's own pages are a place to go back to") {
   CHECK(SafeBack("/ui/teams/payments", "/ui/") == "/ui/teams/payments");
   CHECK(SafeBack("/ui/alerts?state=all", "/ui/") == "/ui/alerts?state=all");
-  for (const char* bad : {"https://evil.example/", "//evil.example/ui/", "/ui//evil", "/api/v1/alerts",
-                          "/ui/\\evil", "/ui/\r\nSet-Cookie: x", ""}) {
+  for (const char* bad : {"https://evil.example/", "//evil.example/ui/", "/ui//evil",
+                          "/api/v1/alerts", "/ui/\\evil", "/ui/\r\nSet-Cookie: x", ""}) {
     CHECK(SafeBack(bad, "/ui/") == "/ui/");
   }
 }
@@ -63,10 +63,12 @@ TEST_CASE("the coverage SVG draws windows and both kinds of gap with their insta
   cov.windows.push_back({At("2026-12-03T08:00:00Z"), At("2026-12-03T12:00:00Z"), {"alice"}});
   cov.gaps.push_back({At("2026-12-03T12:00:00Z"), At("2026-12-03T14:00:00Z"), true});
   cov.gaps.push_back({At("2026-12-03T14:00:00Z"), At("2026-12-04T08:00:00Z"), false});
-  const std::string svg = CoverageSvg(cov, *utc, At("2026-12-03T08:00:00Z"), 1, At("2026-12-03T09:00:00Z"));
+  const std::string svg =
+      CoverageSvg(cov, *utc, At("2026-12-03T08:00:00Z"), 1, At("2026-12-03T09:00:00Z"));
   CHECK(svg.find("class=\"on\" x=\"304.0\" y=\"18\" width=\"120.0\"") != std::string::npos);
   CHECK(svg.find("class=\"gap-in\" x=\"424.0\"") != std::string::npos);
-  CHECK(svg.find("data-start=\"2026-12-03T12:00:00Z\" data-end=\"2026-12-03T14:00:00Z\"") != std::string::npos);
+  CHECK(svg.find("data-start=\"2026-12-03T12:00:00Z\" data-end=\"2026-12-03T14:00:00Z\"") !=
+        std::string::npos);
   CHECK(svg.find("class=\"gap-out\"") != std::string::npos);
   CHECK(svg.find("<line class=\"now\" x1=\"334.0\"") != std::string::npos);
   CHECK(svg.find("style=") == std::string::npos);  // CSP: classes only
