@@ -11,7 +11,7 @@
 set(ROTA_DEB_DIR ${CMAKE_SOURCE_DIR}/packaging/deb)
 
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-file(GLOB ROTA_DOCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
+file(GLOB ROTA_DOCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md ${CMAKE_SOURCE_DIR}/docs/*.png)
 install(FILES ${ROTA_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 install(FILES ${ROTA_DEB_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # Debian wants the changelog compressed with no timestamp (gzip -n).
