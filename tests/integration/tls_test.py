@@ -141,6 +141,18 @@ class ListenerTest(TlsTestCase):
         self.assertEqual(conn.sock.version(), "TLSv1.2")
         conn.close()
 
+    def test_console_cookies_are_secure_over_https(self):
+        d = self.start()
+        conn = d.connection()
+        conn.request("GET", "/ui/")
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        self.assertEqual(resp.status, 200)
+        cookie = resp.getheader("Set-Cookie")
+        self.assertTrue(cookie.startswith("rota_session="), cookie)
+        self.assertIn("; HttpOnly; SameSite=Strict; Secure", cookie)
+
     def test_default_external_url_is_https(self):
         sink = Sink()
         self.addCleanup(sink.close)

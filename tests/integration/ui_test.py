@@ -361,6 +361,29 @@ class UiTest(unittest.TestCase):
         self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "nav a[href='/ui/alerts']"), [])
         self.shot("support")
 
+    def test_8b_support_page_names_people_only_when_configured(self):
+        work = Workdir(rules=None)
+        self.addCleanup(work.cleanup)
+        work.write("admin.token", ADMIN + "\n")
+        work.write("calendar.key", "c" * 48)
+        work.write("rota.yaml", self.work.read().replace(
+            "ui: {public_support_page: true}", "ui: {public_support_page: true, support_page_names: true}")
+            .replace(self.work.state, work.state))
+        d = Rotad(work.config)
+        self.addCleanup(d.stop)
+        status, _, body = d.request("GET", "/ui/support")
+        self.assertEqual(status, 200, body)
+        self.assertIn("Support is available now: Ann Always", body)
+        self.assertIn("Ben Later", body)  # who is next for "later"
+        self.assertNotIn("ann@example.com", body)
+        # and not public: a visitor without a session is sent to sign in
+        work.write("rota.yaml", work.read().replace("public_support_page: true", "public_support_page: false"))
+        status, _, _ = d.request("POST", "/-/reload", headers={"Authorization": "Bearer " + ADMIN})
+        self.assertEqual(status, 200)
+        status, headers, _ = d.request("GET", "/ui/support")
+        self.assertEqual(status, 303)
+        self.assertEqual(headers["Location"], "/ui/login?next=/ui/support")
+
     def test_9_every_page_is_valid_html_with_the_security_headers(self):
         cookie = self.session_cookie()
         pages = ["/ui/", "/ui/alerts", "/ui/alerts?state=all&label=team%3D%22later%22",
