@@ -26,6 +26,10 @@ void Authorizer::Set(const config::Auth& auth, const config::Ui& ui) {
 
 bool Authorizer::IsAdminToken(std::string_view token) const {
   std::lock_guard lock(mu_);
+  return IsAdminTokenLocked(token);
+}
+
+bool Authorizer::IsAdminTokenLocked(std::string_view token) const {
   bool admin = false;
   for (const auto& t : auth_.admin_tokens) {
     admin |= SameSecret(token, t.Reveal());
@@ -58,7 +62,6 @@ std::string_view BearerToken(std::string_view header) {
   return token;
 }
 
-
 }  // namespace
 
 std::optional<http::Response> Authorizer::Check(const http::Request& req,
@@ -86,10 +89,7 @@ std::optional<http::Response> Authorizer::Check(const http::Request& req,
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  bool admin = false;
-  for (const auto& t : auth_.admin_tokens) {
-    admin |= SameSecret(token, t.Reveal());
-  }
+  const bool admin = IsAdminTokenLocked(token);
   bool ingest = false;
   for (const auto& t : auth_.ingest_tokens) {
     ingest |= SameSecret(token, t.Reveal());
@@ -107,11 +107,8 @@ std::optional<http::Response> Authorizer::CheckUi(const http::Request& req) cons
   if (sessions_.Verify(CookieValue(req, kSessionCookie), clock.Now())) {
     return std::nullopt;
   }
-  const std::string_view token = BearerToken(req.Header("authorization"));
-  for (const auto& t : auth_.admin_tokens) {
-    if (!token.empty() && SameSecret(token, t.Reveal())) {
-      return std::nullopt;
-    }
+  if (IsAdminTokenLocked(BearerToken(req.Header("authorization")))) {
+    return std::nullopt;
   }
   // A browser: to the login form, and back here afterwards.
   http::Response r;

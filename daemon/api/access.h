@@ -41,7 +41,9 @@ class Authorizer {
   [[nodiscard]] const Sessions& sessions() const { return sessions_; }
 
  private:
-  [[nodiscard]] std::optional<http::Response> CheckUi(const http::Request& req) const;  // holds mu_
+  // Both hold mu_.
+  [[nodiscard]] std::optional<http::Response> CheckUi(const http::Request& req) const;
+  [[nodiscard]] bool IsAdminTokenLocked(std::string_view token) const;
   mutable std::mutex mu_;
   config::Auth auth_;  // guarded by mu_
   config::Ui ui_;      // guarded by mu_

@@ -23,7 +23,6 @@
 #include "api/access.h"
 #include "api/listener_tls.h"
 #include "api/routes.h"
-#include "ui/ui.h"
 #include "app/ha.h"
 #include "app/pipeline.h"
 #include "app/systemd.h"
@@ -36,6 +35,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
+#include "ui/ui.h"
 
 namespace rota::app {
 namespace {
