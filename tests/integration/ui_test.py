@@ -28,6 +28,7 @@ import zoneinfo
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -134,6 +135,15 @@ class UiTest(unittest.TestCase):
     def wait_for(self, css):
         return WebDriverWait(self.browser, START_TIMEOUT).until(
             lambda b: b.find_elements(By.CSS_SELECTOR, css))[0]
+
+    def wait_text(self, css, text):
+        """Waits until the page shows `text` in `css`: a new page, not the one the click left."""
+        def shown(b):
+            try:
+                return any(e.text == text for e in b.find_elements(By.CSS_SELECTOR, css))
+            except StaleElementReferenceException:
+                return False  # the old page went away while we looked
+        WebDriverWait(self.browser, START_TIMEOUT).until(shown)
 
     def shot(self, name):
         self.browser.save_screenshot(os.path.join(SHOTS, name + ".png"))
@@ -249,7 +259,7 @@ class UiTest(unittest.TestCase):
         self.browser.find_element(By.ID, "comment").send_keys("looking")
         self.shot("alert")
         self.browser.find_element(By.ID, "ack").click()
-        self.assertEqual(self.wait_for("#flash").text, "acknowledged")
+        self.wait_text("#flash", "acknowledged")
         self.assertEqual(self.browser.find_element(By.ID, "state").text, "acknowledged")
         alert = self.api("GET", "/api/v1/alerts/%s" % self.firing["id"])
         self.assertEqual(alert["state"], "acknowledged")
@@ -273,7 +283,7 @@ class UiTest(unittest.TestCase):
         zone.send_keys("America/New_York")
         self.browser.find_element(By.ID, "cover-note").send_keys("swap")
         self.browser.find_element(By.ID, "cover-submit").click()
-        self.assertEqual(self.wait_for("#flash").text, "override added")
+        self.wait_text("#flash", "override added")
         self.shot("team")
         at = urllib.parse.quote(rfc3339(self.ben_start + datetime.timedelta(minutes=30)))
         oncall = self.api("GET", "/api/v1/oncall?team=later&at=" + at)
@@ -285,7 +295,7 @@ class UiTest(unittest.TestCase):
         self.assertEqual(mine[0]["start"], rfc3339(self.ben_start - datetime.timedelta(hours=1)))
         # and its removal
         self.browser.find_element(By.CSS_SELECTOR, "tr[data-override='%s'] button" % mine[0]["id"]).click()
-        self.assertEqual(self.wait_for("#flash").text, "override removed")
+        self.wait_text("#flash", "override removed")
         self.assertEqual([o for o in self.api("GET", "/api/v1/overrides")["overrides"] if o["source"] == "api"], [])
         self.open("/ui/people/ben")
         self.wait_for("#duty")
@@ -304,14 +314,14 @@ class UiTest(unittest.TestCase):
         self.browser.find_element(By.ID, "s-matchers").send_keys('alertname="DiskFull"\ninstance=~"db-.*"')
         self.browser.find_element(By.ID, "s-by").send_keys("ann")
         self.browser.find_element(By.ID, "s-create").click()
-        self.assertEqual(self.wait_for("#flash").text, "silence created")
+        self.wait_text("#flash", "silence created")
         silences = self.api("GET", "/api/v1/silences")["silences"]
         self.assertEqual(len(silences), 1)
         self.assertEqual(silences[0]["matchers"], ['alertname="DiskFull"', 'instance=~"db-.*"'])
         self.assertTrue(silences[0]["active"])
         self.shot("silences")
         self.browser.find_element(By.CSS_SELECTOR, "tr[data-silence='%s'] button" % silences[0]["id"]).click()
-        self.assertEqual(self.wait_for("#flash").text, "silence expired")
+        self.wait_text("#flash", "silence expired")
         self.assertFalse(self.api("GET", "/api/v1/silences")["silences"][0]["active"])
 
     def test_7_forms_without_the_sessions_csrf_token_are_refused(self):
