@@ -6,6 +6,7 @@
 
 #include "api/views.h"
 #include "core/time.h"
+#include "review/facts.h"
 #include "rules/matcher.h"
 #include "ui/routes.h"
 
@@ -108,7 +109,7 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
               return;
             }
             if (!f.team.empty()) {
-              const auto teams = TeamsOfAlert(engine, a);
+              const auto teams = review::TeamsOfAlert(engine.model(), a);
               if (std::find(teams.begin(), teams.end(), f.team) == teams.end()) {
                 return;
               }
@@ -125,7 +126,7 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
           for (std::size_t i = first; i < last; ++i) {
             const engine::Alert& a = *list[i];
             std::string teams;
-            for (const auto& t : TeamsOfAlert(engine, a)) {
+            for (const auto& t : review::TeamsOfAlert(engine.model(), a)) {
               teams += (teams.empty() ? "" : ", ") + t;
             }
             std::string eta;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/time.h"
+#include "review/facts.h"
 #include "schedule/hours.h"
 #include "ui/coverage_svg.h"
 #include "ui/routes.h"
@@ -222,35 +223,6 @@ std::string SupportPage(const config::Config& c, const schedule::Roster& roster,
 
 }  // namespace
 
-std::vector<std::string> TeamsOfAlert(const engine::Engine& engine, const engine::Alert& a) {
-  const engine::Model& m = engine.model();
-  std::vector<std::string> out;
-  for (const auto& r : a.routings) {
-    if (r.route < 0 || static_cast<std::size_t>(r.route) >= m.route_escalation.size()) {
-      continue;
-    }
-    const config::Escalation* esc = m.route_escalation[static_cast<std::size_t>(r.route)];
-    if (esc == nullptr) {
-      continue;
-    }
-    for (const auto& step : esc->steps) {
-      for (const auto& target : step.notify) {
-        if (target.kind == config::Target::Kind::kTeam) {
-          out.push_back(target.id);
-          continue;
-        }
-        for (const auto& t : m.config->teams) {
-          if (std::find(t.members.begin(), t.members.end(), target.id) != t.members.end()) {
-            out.push_back(t.id);
-          }
-        }
-      }
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 
 std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint now) {
   if (!r.held_until) {
@@ -282,11 +254,11 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
         if (a.routings.size() == 1) {
           auto it = by_route.find(a.routings.front().route);
           if (it == by_route.end()) {
-            it = by_route.emplace(a.routings.front().route, TeamsOfAlert(engine, a)).first;
+            it = by_route.emplace(a.routings.front().route, review::TeamsOfAlert(engine.model(), a)).first;
           }
           teams = &it->second;
         } else {
-          several = TeamsOfAlert(engine, a);
+          several = review::TeamsOfAlert(engine.model(), a);
         }
         for (const auto& team : *teams) {
           TeamAlerts& ta = (*alerts)[team];

@@ -13,9 +13,6 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx);
 void RegisterSchedulePages(http::Router& router, const Ctx& ctx);
 void RegisterSilencePages(http::Router& router, const Ctx& ctx);
 
-// Teams an alert concerns: those its routes' escalations page (team
-// targets, and the teams of person targets). Strand only.
-std::vector<std::string> TeamsOfAlert(const engine::Engine& engine, const engine::Alert& a);
 // "seen by Alice at Wed 09:00 Europe/Berlin, in 11 h" for a held routing.
 std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint now);
 
