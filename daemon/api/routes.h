@@ -6,6 +6,7 @@
 //   alert_routes.cpp     GET /api/v1/alerts[/{id}], POST .../{id}/ack|resolve, /ack/... links
 //   runtime_routes.cpp   GET/POST/DELETE /api/v1/silences, /api/v1/overrides
 //   schedule_routes.cpp  GET /api/v1/oncall, /api/v1/coverage
+//   report_routes.cpp    GET /api/v1/report (a team's review, issue 17)
 //
 // Thread-safety: register before serving; the host must outlive the router.
 #pragma once
@@ -19,6 +20,7 @@ void RegisterIngestRoutes(http::Router& router, Host& host);
 void RegisterAlertRoutes(http::Router& router, Host& host);
 void RegisterRuntimeRoutes(http::Router& router, Host& host);
 void RegisterScheduleRoutes(http::Router& router, Host& host);
+void RegisterReportRoutes(http::Router& router, Host& host);
 
 // All of the above.
 inline void RegisterRoutes(http::Router& router, Host& host) {
@@ -26,6 +28,7 @@ inline void RegisterRoutes(http::Router& router, Host& host) {
   RegisterAlertRoutes(router, host);
   RegisterRuntimeRoutes(router, host);
   RegisterScheduleRoutes(router, host);
+  RegisterReportRoutes(router, host);
 }
 
 // Parses a request's JSON object body; the error says what was expected.

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/time.h"
 #include "http/client.h"
+#include "http/router.h"
 
 namespace rota::cli {
 namespace {
@@ -65,9 +66,10 @@ int ParseArgs(const Args& args, po::options_description& desc,
 }
 
 // Calls rotad; on a non-2xx answer prints its error and returns nothing.
-std::optional<json::value> Call(const Remote& r, const std::string& method,
-                                const std::string& target, const std::string& body,
-                                std::ostream& err) {
+// The answer's body as it came.
+std::optional<std::string> CallRaw(const Remote& r, const std::string& method,
+                                   const std::string& target, const std::string& body,
+                                   std::ostream& err) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!r.token_file.empty()) {
     std::ifstream in(r.token_file);
@@ -94,9 +96,9 @@ std::optional<json::value> Call(const Remote& r, const std::string& method,
     err << "rotactl: " << res.error().message() << "\n";
     return std::nullopt;
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(res->body, ec);
   if (res->status < 200 || res->status >= 300) {
+    boost::system::error_code ec;
+    json::value v = json::parse(res->body, ec);
     std::string msg = res->body;
     if (!ec && v.is_object() && v.as_object().contains("error")) {
       msg = std::string(v.as_object().at("error").as_string());
@@ -104,6 +106,19 @@ std::optional<json::value> Call(const Remote& r, const std::string& method,
     err << "rotactl: rotad answered " << res->status << ": " << msg << "\n";
     return std::nullopt;
   }
+  return std::move(res->body);
+}
+
+// The same, parsed as JSON.
+std::optional<json::value> Call(const Remote& r, const std::string& method,
+                                const std::string& target, const std::string& body,
+                                std::ostream& err) {
+  auto text = CallRaw(r, method, target, body, err);
+  if (!text) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
   if (ec) {
     err << "rotactl: rotad answered something that is not JSON\n";
     return std::nullopt;
@@ -439,6 +454,88 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
     out << "(resolved the drill alert)\n";
   }
   return reaches ? kExitOk : kExitFailure;
+}
+
+int Report(const Args& args, std::ostream& out, std::ostream& err) {
+  Remote r;
+  std::string team;
+  std::string from;
+  std::string to;
+  po::options_description desc(
+      "Usage: rotactl report --team T [--from RFC3339] [--to RFC3339] [-o text|json|csv]\n"
+      "(default: the 28 days before --to, which defaults to now)");
+  AddRemoteOptions(desc, r);
+  desc.add_options()("team", po::value<std::string>(&team)->required(), "the team")(
+      "from", po::value<std::string>(&from), "start of the period")(
+      "to", po::value<std::string>(&to), "end of the period (default: now)");
+  po::variables_map vm;
+  if (int rc = ParseArgs(args, desc, {}, vm, err, "report"); rc != kExitOk) {
+    return rc;
+  }
+  if (r.output != "text" && r.output != "json" && r.output != "csv") {
+    err << "rotactl report: -o must be text, json or csv\n";
+    return kExitUsage;
+  }
+  std::string target = "/api/v1/report?team=" + http::PercentEncode(team);
+  if (!from.empty()) {
+    target += "&from=" + http::PercentEncode(from);
+  }
+  if (!to.empty()) {
+    target += "&to=" + http::PercentEncode(to);
+  }
+  if (r.output == "csv") {
+    auto csv = CallRaw(r, "GET", target + "&format=csv", "", err);
+    if (!csv) {
+      return kExitFailure;
+    }
+    out << *csv;
+    return kExitOk;
+  }
+  auto v = Call(r, "GET", target, "", err);
+  if (!v) {
+    return kExitFailure;
+  }
+  return Emit(r, *v, out, [&] {
+    const auto stats = [&](const json::value& s) {
+      std::ostringstream o;
+      o << Str(s, "count") << " alerts, p50 " << Str(s, "p50_s") << " s, p90 " << Str(s, "p90_s")
+        << " s, max " << Str(s, "max_s") << " s";
+      return o.str();
+    };
+    const auto& cov = v->at("coverage");
+    out << "team " << Str(*v, "team") << ", " << Str(*v, "from") << " to " << Str(*v, "to") << "\n"
+        << "alerts            " << Str(*v, "alerts") << " (" << Str(v->at("in_hours"), "alerts")
+        << " while someone was on duty)\n"
+        << "time to seen      " << stats(v->at("time_to_seen")) << "\n"
+        << "  in hours        " << stats(v->at("in_hours").at("time_to_seen")) << "\n"
+        << "  held            " << stats(v->at("held").at("time_to_seen")) << "\n"
+        << "time to ack       " << stats(v->at("time_to_ack")) << "\n"
+        << "held              " << Str(v->at("held"), "alerts") << " alerts, " << Str(v->at("held"), "total_s")
+        << " s in all, longest " << Str(v->at("held"), "max_s") << " s; resolved while held "
+        << Str(v->at("held"), "resolved_while_held") << ", dropped " << Str(v->at("held"), "dropped")
+        << ", capped by max_hold " << Str(v->at("held"), "capped") << "\n"
+        << "escalated beyond step 1 " << Str(*v, "escalated_beyond_first_step") << ", failed notifications "
+        << Str(*v, "failed_notifications") << ", refused off duty " << Str(*v, "refused_off_duty") << "\n"
+        << "support hours     " << Str(cov, "covered_s") << " of " << Str(cov, "support_hours_s")
+        << " s covered (ratio " << Str(cov, "ratio") << "), " << cov.at("gaps").as_array().size()
+        << " gaps\n";
+    out << "\nfit: one more covered hour (team's clock) and the held time it would have saved\n";
+    for (const auto& f : v->at("fit").as_array()) {
+      out << "  " << std::left << std::setw(10) << Str(f, "weekday") << std::right << std::setw(2)
+          << Str(f, "hour") << ":00  " << Str(f, "held_s_saved") << " s\n";
+    }
+    if (v->at("fit").as_array().empty()) {
+      out << "  none: nothing was held\n";
+    }
+    out << "\ndrills\n";
+    for (const auto& d : v->at("drills").as_array()) {
+      out << "  alert " << Str(d, "alert") << " at " << Str(d, "at") << ", seen after "
+          << Str(d, "time_to_seen_s") << " s\n";
+    }
+    if (v->at("drills").as_array().empty()) {
+      out << "  none\n";
+    }
+  });
 }
 
 }  // namespace rota::cli

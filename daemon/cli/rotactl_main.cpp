@@ -35,6 +35,9 @@ void Usage(std::ostream& out) {
          "  silence add|ls|expire        silences\n"
          "  override add|ls|rm           run-time overrides\n"
          "  drill [--label k=v]          a synthetic alert end to end: who got it when\n"
+         "  report --team T [--from T] [--to T] [-o text|json|csv]\n"
+         "                               a team's review: time to seen and ack, holds,\n"
+         "                               coverage, and the hours that would help most\n"
          "  version                      print the version\n\n"
          "Instants (T) are RFC 3339, e.g. 2026-11-23T09:00:00Z.\n";
 }
@@ -85,6 +88,9 @@ int main(int argc, char** argv) {
   }
   if (cmd == "ack" || cmd == "resolve") {
     return rota::cli::AckOrResolve(rest, std::cout, std::cerr, cmd == "ack");
+  }
+  if (cmd == "report") {
+    return rota::cli::Report(rest, std::cout, std::cerr);
   }
   if (cmd == "explain") {
     return rota::cli::Explain(rest, std::cout, std::cerr);

@@ -8,7 +8,9 @@
 namespace rota::review {
 namespace {
 
-std::int64_t Seconds(Duration d) { return std::chrono::duration_cast<std::chrono::seconds>(d).count(); }
+std::int64_t Seconds(Duration d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
 
 std::int64_t Total(const schedule::SpanList& spans) {
   Duration d{0};
@@ -37,12 +39,15 @@ void ForEachHour(const date::time_zone& zone, TimePoint a, TimePoint b,
     const auto info = zone.get_info(sys);
     const auto local = sys + info.offset;  // the wall clock, as a sys_time
     const auto next_local = date::floor<std::chrono::hours>(local) + std::chrono::hours(1);
-    TimePoint next(std::chrono::duration_cast<std::chrono::milliseconds>((next_local - info.offset).time_since_epoch()));
+    TimePoint next(std::chrono::duration_cast<std::chrono::milliseconds>(
+        (next_local - info.offset).time_since_epoch()));
     TimePoint e = std::min(b, next);
     // The offset changes first (info.end is the far future in a zone without
     // changes, so compare before converting).
-    if (info.end < date::floor<std::chrono::seconds>(date::sys_time<std::chrono::milliseconds>(e.time_since_epoch()))) {
-      e = TimePoint(std::chrono::duration_cast<std::chrono::milliseconds>(info.end.time_since_epoch()));
+    if (info.end < date::floor<std::chrono::seconds>(
+                       date::sys_time<std::chrono::milliseconds>(e.time_since_epoch()))) {
+      e = TimePoint(
+          std::chrono::duration_cast<std::chrono::milliseconds>(info.end.time_since_epoch()));
     }
     fn(CellOf(zone, t), t, e);
     t = e;
@@ -191,7 +196,8 @@ Report MakeReport(const config::Config& config, const schedule::Roster& roster,
   r.time_to_ack = StatsOf(std::move(acked));
   r.in_hours_time_to_seen = StatsOf(std::move(seen_in_hours));
   r.held_time_to_seen = StatsOf(std::move(seen_held));
-  std::sort(r.drills.begin(), r.drills.end(), [](const Drill& a, const Drill& b) { return a.at < b.at; });
+  std::sort(r.drills.begin(), r.drills.end(),
+            [](const Drill& a, const Drill& b) { return a.at < b.at; });
 
   for (std::size_t c = 0; c < r.by_hour_of_week.size(); ++c) {
     HourCell& cell = r.by_hour_of_week[c];

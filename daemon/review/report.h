@@ -71,11 +71,12 @@ struct Report {
   std::size_t failed_notifications = 0;
   std::size_t refused_off_duty = 0;
   std::int64_t support_hours_s = 0;
-  std::int64_t covered_s = 0;  // of the support hours
+  std::int64_t covered_s = 0;               // of the support hours
   std::vector<schedule::CoverageGap> gaps;  // in support hours only
-  std::vector<std::pair<std::string, std::int64_t>> covered_by_person;  // seconds on duty for the team
+  std::vector<std::pair<std::string, std::int64_t>>
+      covered_by_person;                           // seconds on duty for the team
   std::array<HourCell, 7 * 24> by_hour_of_week{};  // index weekday * 24 + hour
-  std::vector<Fit> fit;  // the best first, at most kFitRows, each saving > 0
+  std::vector<Fit> fit;                      // the best first, at most kFitRows, each saving > 0
   std::vector<HourCell> idle_covered_hours;  // covered at some point, no alert
   std::vector<Drill> drills;
 };
