@@ -134,6 +134,32 @@ std::string ReportCsv(const std::vector<review::AlertFacts>& facts, const schedu
 
 }  // namespace
 
+Result<std::pair<TimePoint, TimePoint>> ReportPeriod(const std::map<std::string, std::string>& params,
+                                                     TimePoint now) {
+  const auto instant = [&](const char* name) -> Result<std::optional<TimePoint>> {
+    const auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) {
+      return std::optional<TimePoint>();
+    }
+    auto t = ParseRfc3339(it->second);
+    if (!t) {
+      return Fail(Error::InvalidArgument(std::string(name) + ": " + t.error().message()));
+    }
+    return std::optional<TimePoint>(*t);
+  };
+  auto from = instant("from");
+  auto to = instant("to");
+  if (!from || !to) {
+    return Fail((from ? to : from).error());
+  }
+  const TimePoint end = to->value_or(now);
+  const TimePoint start = from->value_or(end - std::chrono::hours(24 * 28));
+  if (end <= start || end - start > std::chrono::hours(24 * 366)) {
+    return Fail(Error::InvalidArgument("to must be after from, and at most 366 days later"));
+  }
+  return std::pair{start, end};
+}
+
 void RegisterReportRoutes(http::Router& router, Host& host) {
   router.Handle(
       "GET", "/api/v1/report", http::Access::kAdmin,
@@ -156,33 +182,15 @@ void RegisterReportRoutes(http::Router& router, Host& host) {
           return;
         }
         const TimePoint now = host.Now();
-        TimePoint to = now;
-        TimePoint from = now - std::chrono::hours(24 * 28);
-        for (auto [name, out] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
-          if (const std::string v = param(name); !v.empty()) {
-            auto t = ParseRfc3339(v);
-            if (!t) {
-              reply(http::Response::Error(400, std::string(name) + ": " + t.error().message()));
-              return;
-            }
-            *out = *t;
-          }
-        }
-        if (param("from").empty() && !param("to").empty()) {
-          from = to - std::chrono::hours(24 * 28);
-        }
-        if (to <= from || to - from > std::chrono::hours(24 * 366)) {
-          reply(http::Response::Error(400, "to must be after from, and at most 366 days later"));
+        const auto period = ReportPeriod(req.query_params, now);
+        if (!period) {
+          reply(http::Response::Error(400, period.error().message()));
           return;
         }
+        const auto [from, to] = *period;
         host.Post([&host, snap, team, format, from, to, now, reply = std::move(reply)] {
-          auto facts = std::make_shared<std::vector<review::AlertFacts>>();
-          const engine::Engine& engine = host.Engine();
-          engine.ForEachAlert([&](const engine::Alert& a) {
-            if (a.created_at >= from && a.created_at < to) {
-              facts->push_back(review::FactsOf(engine.model(), a));
-            }
-          });
+          auto facts = std::make_shared<std::vector<review::AlertFacts>>(
+              review::FactsReceivedIn(host.Engine(), from, to));
           http::Response r;
           if (format == "csv") {
             r.content_type = "text/csv; charset=utf-8";

@@ -106,4 +106,14 @@ AlertFacts FactsOf(const engine::Model& model, const engine::Alert& a) {
   return f;
 }
 
+std::vector<AlertFacts> FactsReceivedIn(const engine::Engine& engine, TimePoint from, TimePoint to) {
+  std::vector<AlertFacts> out;
+  engine.ForEachAlert([&](const engine::Alert& a) {
+    if (a.created_at >= from && a.created_at < to) {
+      out.push_back(FactsOf(engine.model(), a));
+    }
+  });
+  return out;
+}
+
 }  // namespace rota::review

@@ -49,4 +49,8 @@ std::vector<std::string> TeamsOfAlert(const engine::Model& model, const engine::
 
 AlertFacts FactsOf(const engine::Model& model, const engine::Alert& a);
 
+// The facts of every alert `engine` keeps that was received in [from, to).
+// On the engine's strand.
+std::vector<AlertFacts> FactsReceivedIn(const engine::Engine& engine, TimePoint from, TimePoint to);
+
 }  // namespace rota::review

@@ -1,0 +1,114 @@
+// The review's cost (issue 17: a month with 100,000 alerts in at most 2 s).
+// A month of alerts for one team of 10 runs through the engine in simulated
+// time (about a third arrive outside hours and are held, some are
+// acknowledged, most resolve), then two things are timed:
+//   - FactsOf over every alert (what GET /api/v1/report does on the
+//     engine's strand), and
+//   - MakeReport from those facts (done off the strand).
+// Run: build/release/bench/bench_review [alerts] (see docs/benchmarks.md).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <unistd.h>
+
+#include "config/loader.h"
+#include "config/roster_spec.h"
+#include "core/time.h"
+#include "engine/engine.h"
+#include "review/report.h"
+
+namespace {
+
+constexpr const char* kConfig = R"(
+people:
+  - {id: p0, timezone: Europe/Berlin, hours: [{weekdays: ['monday:friday'], times: [{start_time: '08:00', end_time: '12:00'}]}]}
+  - {id: p1, timezone: Europe/Berlin, hours: [{weekdays: ['monday:friday'], times: [{start_time: '12:00', end_time: '16:00'}]}]}
+  - {id: p2, timezone: America/New_York, hours: [{weekdays: ['monday:friday'], times: [{start_time: '09:00', end_time: '13:00'}]}]}
+  - {id: p3, timezone: Asia/Kolkata, hours: [{weekdays: ['monday:friday'], times: [{start_time: '17:30', end_time: '21:30'}]}]}
+  - {id: p4, timezone: Australia/Sydney, hours: [{weekdays: ['monday:friday'], times: [{start_time: '09:00', end_time: '11:00'}]}]}
+  - {id: p5, timezone: Europe/London, hours: [{weekdays: ['saturday'], times: [{start_time: '10:00', end_time: '14:00'}]}]}
+  - {id: p6, timezone: America/Los_Angeles, hours: [{weekdays: ['monday:thursday'], times: [{start_time: '10:00', end_time: '14:00'}]}]}
+  - {id: p7, timezone: Europe/Berlin, hours: [{weekdays: ['sunday'], times: [{start_time: '18:00', end_time: '20:00'}]}]}
+  - {id: p8, timezone: Asia/Tokyo, hours: [{weekdays: ['monday:friday'], times: [{start_time: '09:00', end_time: '12:00'}]}]}
+  - {id: p9, timezone: America/Sao_Paulo, hours: [{weekdays: ['tuesday', 'thursday'], times: [{start_time: '14:00', end_time: '18:00'}]}]}
+teams:
+  - id: ops
+    timezone: Europe/Berlin
+    members: [p0, p1, p2, p3, p4, p5, p6, p7, p8, p9]
+    support_hours: [{weekdays: ['monday:friday'], times: [{start_time: '07:00', end_time: '22:00'}]}]
+routes:
+  - {name: all, group_by: ['...'], group_wait: 0s, escalation: ops}
+escalations:
+  - name: ops
+    steps:
+      - {notify: ['team:ops'], escalate_after: 30m}
+      - {notify: ['person:p0'], escalate_after: 30m}
+)";
+
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace rota;
+  const int alerts = argc > 1 ? std::atoi(argv[1]) : 100000;
+  const auto dir = std::filesystem::temp_directory_path() / ("rota-review-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "rota.yaml") << kConfig;
+  auto loaded = config::Load((dir / "rota.yaml").string());
+  std::filesystem::remove_all(dir);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "config: %s\n", loaded.errors.front().ToString().c_str());
+    return 1;
+  }
+  const auto config = loaded.config;
+  const auto roster = std::make_shared<schedule::Roster>(config::ToRosterSpec(*config));
+  engine::Engine engine(engine::Model::Build(config, roster));
+  const TimePoint from = *ParseRfc3339("2027-03-01T00:00:00Z");
+  const TimePoint to = *ParseRfc3339("2027-03-31T00:00:00Z");
+  const auto step = (to - from) / alerts;
+  std::mt19937 rng(1);
+  const auto sim0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < alerts; ++i) {
+    const TimePoint t = from + step * i;
+    while (auto next = engine.NextDeadline()) {
+      if (*next > t) {
+        break;
+      }
+      engine.Tick(*next);
+    }
+    engine::Event e;
+    e.source = "bench";
+    e.labels = LabelSet({{"alertname", "A"}, {"n", std::to_string(i)}});
+    const auto r = engine.Ingest(e, t);
+    if (rng() % 3 == 0) {
+      (void)engine.Acknowledge(r.id, "p0", "", t + std::chrono::minutes(3));
+    }
+    if (rng() % 4 != 0 && i > 200) {
+      (void)engine.Resolve(r.id - 200, "p0", "", t);
+    }
+    (void)engine.TakeNotifications();
+  }
+  const auto sim = std::chrono::steady_clock::now() - sim0;
+  for (int run = 0; run < 3; ++run) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<review::AlertFacts> facts;
+    facts.reserve(static_cast<std::size_t>(alerts));
+    engine.ForEachAlert([&](const engine::Alert& a) { facts.push_back(review::FactsOf(engine.model(), a)); });
+    const auto t1 = std::chrono::steady_clock::now();
+    const auto report = review::MakeReport(*config, *roster, facts, "ops", from, to, to);
+    const auto t2 = std::chrono::steady_clock::now();
+    std::printf("%d alerts (%zu in the report, %zu held): facts %.0f ms, report %.0f ms, total %.0f ms"
+                " (simulating the month took %.1f s)\n",
+                alerts, report.alerts, report.held_alerts, Ms(t1 - t0), Ms(t2 - t1), Ms(t2 - t0),
+                std::chrono::duration<double>(sim).count());
+  }
+  return 0;
+}
