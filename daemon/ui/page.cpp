@@ -124,6 +124,7 @@ std::string RenderPage(std::string_view tmpl, json::object data, std::string_vie
                                    {"/ui/alerts", "Alerts"},
                                    {"/ui/teams", "Teams"},
                                    {"/ui/silences", "Silences"},
+                                   {"/ui/report", "Report"},
                                    {"/ui/support", "Support hours"}}) {
     menu.push_back(json::object{{"path", path}, {"name", name}, {"active", nav == name}});
   }

@@ -12,6 +12,7 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx);
 void RegisterAlertPages(http::Router& router, const Ctx& ctx);
 void RegisterSchedulePages(http::Router& router, const Ctx& ctx);
 void RegisterSilencePages(http::Router& router, const Ctx& ctx);
+void RegisterReportPage(http::Router& router, const Ctx& ctx);
 
 // "seen by Alice at Wed 09:00 Europe/Berlin, in 11 h" for a held routing.
 std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint now);

@@ -176,6 +176,7 @@ void RegisterUiRoutes(http::Router& router, api::Host& host, const api::Authoriz
   RegisterAlertPages(router, ctx);
   RegisterSchedulePages(router, ctx);
   RegisterSilencePages(router, ctx);
+  RegisterReportPage(router, ctx);
 }
 
 }  // namespace rota::ui

@@ -8,6 +8,7 @@
 //   pages_alerts.cpp    /ui/alerts, /ui/alerts/{id} and its ack / resolve form
 //   pages_schedule.cpp  /ui/teams, /ui/teams/{id}, /ui/people/{id}, the cover-for form
 //   pages_silences.cpp  /ui/silences: list, create, expire
+//   pages_report.cpp    /ui/report: a team's review (issue 17)
 //
 // Thread-safety: register before serving; `router`, `host` and `auth`
 // must outlive the routes.

@@ -394,16 +394,36 @@ class UiTest(unittest.TestCase):
         self.assertEqual(status, 303)
         self.assertEqual(headers["Location"], "/ui/login?next=/ui/support")
 
+    def test_8c_report_page_shows_the_review_the_api_gives(self):
+        self.sign_in()
+        self.open("/ui/report?team=later&days=7")
+        self.wait_for("#heatmap")
+        api = self.api("GET", "/api/v1/report?team=later&from=%s" % urllib.parse.quote(
+            self.browser.find_element(By.CSS_SELECTOR, ".lead time").get_attribute("datetime")))
+        self.assertEqual(self.browser.find_element(By.ID, "r-alerts").text, str(api["alerts"]))
+        self.assertEqual(self.browser.find_element(By.ID, "r-held").text, str(api["held"]["alerts"]))
+        self.assertGreaterEqual(api["held"]["alerts"], 1)  # DiskFull waits for Ben
+        rows = self.browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody tr")
+        self.assertEqual(len(rows), 7)
+        self.assertTrue(all(len(r.find_elements(By.TAG_NAME, "td")) == 24 for r in rows))
+        # the held alert's hold saves time in the fit table, best first
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#fit tbody tr")), len(api["fit"]))
+        self.assertGreater(len(api["fit"]), 0)
+        self.shot("report")
+
     def test_9_every_page_is_valid_html_with_the_security_headers(self):
         cookie = self.session_cookie()
         pages = ["/ui/", "/ui/alerts", "/ui/alerts?state=all&label=team%3D%22later%22",
                  "/ui/alerts/%s" % self.held["id"], "/ui/teams", "/ui/teams/later", "/ui/people/ann",
-                 "/ui/silences", "/ui/support", "/ui/login", "/ui/alerts/999999"]
+                 "/ui/silences", "/ui/support", "/ui/login", "/ui/alerts/999999", "/ui/report?team=later",
+                 "/ui/report?team=always&days=7", "/ui/report?team=nobody"]
         for path in pages:
             with self.subTest(path=path):
                 headers = {"Cookie": cookie} if path != "/ui/login" else {}
                 status, hdrs, body = self.raw("GET", path, headers=headers)
                 self.assertIn(status, (200, 404), body)
+                if path.endswith("nobody") or path.endswith("999999"):
+                    self.assertEqual(status, 404)
                 h = {k.lower(): v for k, v in hdrs}
                 self.assertEqual(h["content-type"], "text/html; charset=utf-8")
                 self.assertIn("script-src 'self'", h["content-security-policy"])
