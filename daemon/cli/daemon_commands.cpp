@@ -462,7 +462,7 @@ int Report(const Args& args, std::ostream& out, std::ostream& err) {
   std::string from;
   std::string to;
   po::options_description desc(
-      "Usage: rotactl report --team T [--from RFC3339] [--to RFC3339] [-o text|json|csv]\n"
+      "Usage: rotactl report --team T [--from RFC3339] [--to RFC3339] [-o text|json|csv|html]\n"
       "(default: the 28 days before --to, which defaults to now)");
   AddRemoteOptions(desc, r);
   desc.add_options()("team", po::value<std::string>(&team)->required(), "the team")(
@@ -472,8 +472,8 @@ int Report(const Args& args, std::ostream& out, std::ostream& err) {
   if (int rc = ParseArgs(args, desc, {}, vm, err, "report"); rc != kExitOk) {
     return rc;
   }
-  if (r.output != "text" && r.output != "json" && r.output != "csv") {
-    err << "rotactl report: -o must be text, json or csv\n";
+  if (r.output != "text" && r.output != "json" && r.output != "csv" && r.output != "html") {
+    err << "rotactl report: -o must be text, json, csv or html\n";
     return kExitUsage;
   }
   std::string target = "/api/v1/report?team=" + http::PercentEncode(team);
@@ -482,6 +482,16 @@ int Report(const Args& args, std::ostream& out, std::ostream& err) {
   }
   if (!to.empty()) {
     target += "&to=" + http::PercentEncode(to);
+  }
+  if (r.output == "html") {
+    // The console's report page as a file of its own: styles inlined, no script.
+    const std::string page = "/ui/report" + target.substr(target.find('?')) + "&standalone=1";
+    auto html = CallRaw(r, "GET", page, "", err);
+    if (!html) {
+      return kExitFailure;
+    }
+    out << *html;
+    return kExitOk;
   }
   if (r.output == "csv") {
     auto csv = CallRaw(r, "GET", target + "&format=csv", "", err);

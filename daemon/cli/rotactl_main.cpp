@@ -35,7 +35,7 @@ void Usage(std::ostream& out) {
          "  silence add|ls|expire        silences\n"
          "  override add|ls|rm           run-time overrides\n"
          "  drill [--label k=v]          a synthetic alert end to end: who got it when\n"
-         "  report --team T [--from T] [--to T] [-o text|json|csv]\n"
+         "  report --team T [--from T] [--to T] [-o text|json|csv|html]\n"
          "                               a team's review: time to seen and ack, holds,\n"
          "                               coverage, and the hours that would help most\n"
          "  version                      print the version\n\n"

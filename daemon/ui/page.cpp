@@ -133,6 +133,24 @@ std::string RenderPage(std::string_view tmpl, json::object data, std::string_vie
   return RenderFragment("layout.html", std::move(layout));
 }
 
+std::string RenderDocument(std::string_view tmpl, json::object data, std::string_view title,
+                           const Visitor& v, TimePoint made) {
+  data["zone"] = v.zone->name();
+  json::object doc{{"title", title},
+                   {"content", RenderFragment(tmpl, std::move(data))},
+                   {"css", Asset("rota.css")},
+                   {"made", FormatRfc3339(made)},
+                   {"zone", v.zone->name()}};
+  return RenderFragment("document.html", std::move(doc));
+}
+
+void DocumentHeaders(http::Response& r) {
+  std::erase_if(r.headers, [](const auto& h) { return h.first == "Content-Security-Policy"; });
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                         "form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
+}
+
 std::string RenderFragment(std::string_view tmpl, json::object data) {
   json::value all(std::move(data));
   DropEmpty(all);

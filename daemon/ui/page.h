@@ -58,6 +58,13 @@ void SecurityHeaders(http::Response& r);
 // active menu entry.
 std::string RenderPage(std::string_view tmpl, boost::json::object data, std::string_view title,
                        std::string_view nav, const Visitor& v);
+// A page as a file of its own (a report to mail or keep): the stylesheet
+// inlined, no menu, no script, no forms. Answer it with DocumentHeaders.
+std::string RenderDocument(std::string_view tmpl, boost::json::object data, std::string_view title,
+                           const Visitor& v, TimePoint made);
+// The headers of such a document: its own CSP (inline style, nothing else).
+void DocumentHeaders(http::Response& r);
+
 // A template rendered alone (a part of a page); empty strings count as absent.
 std::string RenderFragment(std::string_view tmpl, boost::json::object data);
 // An error or notice page with a link back.

@@ -168,15 +168,28 @@ void RegisterReportPage(http::Router& router, const Ctx& ctx) {
           return;
         }
         const auto [from, to] = *period;
+        // ?standalone=1: the report as a file of its own (rotactl report -o html).
+        const auto sa = req.query_params.find("standalone");
+        const bool standalone = sa != req.query_params.end() && sa->second == "1";
         ctx->host.Post([ctx, snap, v = std::move(v), data = std::move(data), team, from, to, now,
-                        reply = std::move(reply)]() mutable {
+                        standalone, reply = std::move(reply)]() mutable {
           auto facts = std::make_shared<std::vector<review::AlertFacts>>(
               review::FactsReceivedIn(ctx->host.Engine(), from, to));
           http::Response r = Html(200, "", v);
-          r.render = [snap, facts, data = std::move(data), v, team, from, to, now]() mutable {
+          if (standalone) {
+            DocumentHeaders(r);
+          }
+          r.render = [snap, facts, data = std::move(data), v, team, from, to, now,
+                      standalone]() mutable {
             const review::Report report =
                 review::MakeReport(*snap.config, *snap.roster, *facts, team, from, to, now);
             data["report"] = ReportData(*snap.config, report, v, now);
+            if (standalone) {
+              data["standalone"] = true;
+              const config::Team& t = *snap.config->FindTeam(team);
+              return RenderDocument("report.html", std::move(data),
+                                    "Review of " + (t.name.empty() ? t.id : t.name), v, now);
+            }
             return RenderPage("report.html", std::move(data), "Report", "Report", v);
           };
           reply(std::move(r));

@@ -1,10 +1,11 @@
-"""rotactl report against a running rotad (issue 17, first part): the JSON
-has DESIGN.md's keys and counts what happened, the CSV has one row per alert
-of the team and period, and bad arguments are refused with the reason. The
-figures themselves are checked against an independent computation in
-tests/unit/review/report_test.cpp."""
+"""rotactl report against a running rotad (issue 17, in part): the JSON has
+DESIGN.md's keys and counts what happened, the CSV has one row per alert of
+the team and period, the HTML is a document that stands alone, and bad
+arguments are refused with the reason. The figures themselves are checked
+against an independent computation in tests/unit/review/report_test.cpp."""
 
 import csv
+import html5lib
 import io
 import json
 import subprocess
@@ -95,6 +96,17 @@ class ReportTest(unittest.TestCase):
         acked = [r for r in rows if r["id"] == self.ids["A1"]][0]
         self.assertTrue(acked["acked_at"].endswith("Z"))
         self.assertEqual((acked["route"], acked["in_hours"], acked["held_s"]), ("to-always", "true", "0"))
+
+    def test_html_is_a_document_of_its_own(self):
+        rc, out, err = self.report("--team", "always", "-o", "html")
+        self.assertEqual(rc, 0, err)
+        html5lib.HTMLParser(strict=True).parse(out)
+        self.assertIn("<title>Review of always · rota</title>", out)
+        self.assertIn("<style>", out)  # inlined: it is read away from rotad
+        self.assertNotIn("<script", out)
+        self.assertNotIn("<form", out)
+        self.assertNotIn('href="/ui/assets', out)
+        self.assertRegex(out, r'<dd id="r-alerts">3</dd>')
 
     def test_text_and_refusals(self):
         rc, out, err = self.report("--team", "always")
