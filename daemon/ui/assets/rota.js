@@ -1,6 +1,7 @@
-// rota's web console. Pages work without this; it only helps.
-// 1. Remembers the browser's time zone (a cookie the server reads), so
-//    times show on the viewer's wall clock; reloads once when it changed.
+// rota's web console. Pages work without this; it only helps: it remembers
+// the browser's time zone in a cookie the server reads, so times show on the
+// viewer's wall clock, and reloads once when that zone differs from the one
+// the page was drawn in.
 (function () {
   "use strict";
   try {
