@@ -54,6 +54,12 @@ class Host {
     return false;
   }
 
+  // The stored facts (review::EncodeFacts) of forgotten alerts received in
+  // [from_ms, to_ms), for reports; a blocking read. Any thread.
+  virtual Result<std::vector<std::string>> HistoryDocs(std::int64_t /*from_ms*/, std::int64_t /*to_ms*/) {
+    return std::vector<std::string>{};
+  }
+
   // --- On the strand only. ---
   [[nodiscard]] virtual const config::Config& Config() const = 0;
   virtual engine::Engine& Engine() = 0;

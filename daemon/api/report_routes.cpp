@@ -188,9 +188,17 @@ void RegisterReportRoutes(http::Router& router, Host& host) {
           return;
         }
         const auto [from, to] = *period;
-        host.Post([&host, snap, team, format, from, to, now, reply = std::move(reply)] {
+        // Forgotten alerts' facts from the store (on this thread: a read of
+        // its own), then the live ones on the strand; live wins.
+        auto history = host.HistoryDocs(from.time_since_epoch().count(), to.time_since_epoch().count());
+        if (!history) {
+          reply(Unavailable());
+          return;
+        }
+        host.Post([&host, snap, team, format, from, to, now, history = std::move(*history),
+                   reply = std::move(reply)] {
           auto facts = std::make_shared<std::vector<review::AlertFacts>>(
-              review::FactsReceivedIn(host.Engine(), from, to));
+              review::WithHistory(review::FactsReceivedIn(host.Engine(), from, to), history));
           http::Response r;
           if (format == "csv") {
             r.content_type = "text/csv; charset=utf-8";

@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "log/log.h"
 #include "notify/compose.h"
+#include "review/facts.h"
 #include "store/alert_codec.h"
 
 namespace rota::app {
@@ -153,16 +154,40 @@ void Pipeline::Swap(std::shared_ptr<const schedule::Roster> roster,
   }
 }
 
+Result<std::vector<std::string>> Pipeline::HistoryDocs(std::int64_t from_ms, std::int64_t to_ms) {
+  store::Store* s = StoreHandle();
+  if (s == nullptr) {
+    return std::vector<std::string>{};
+  }
+  auto rows = s->History(from_ms, to_ms);
+  if (!rows) {
+    return Fail(rows.error());
+  }
+  std::vector<std::string> docs;
+  docs.reserve(rows->size());
+  for (auto& r : *rows) {
+    docs.push_back(std::move(r.doc));
+  }
+  return docs;
+}
+
 void Pipeline::GaugeLoop() {
   // Retention: resolved alerts and finished notifications older than
   // storage.retention are forgotten (in memory and in the store).
-  const TimePoint horizon = clock_.Now() - config_->storage.retention;
-  if (const auto pruned = engine_->PruneResolved(horizon); pruned > 0 && leading_) {
+  // What reviews need of each is kept as history (docs/reviews.md).
+  const TimePoint now = clock_.Now();
+  const TimePoint horizon = now - config_->storage.retention;
+  const auto keep = [this](const engine::Alert& a) {
+    if (leading_) {
+      pending_history_.push_back({a.id, Ms(a.created_at), review::EncodeFacts(review::FactsOf(engine_->model(), a))});
+    }
+  };
+  if (const auto pruned = engine_->PruneResolved(horizon, keep); pruned > 0 && leading_) {
     log::Debug("forgot resolved alerts", {{"count", pruned}});
     Commit(nullptr);
   }
   if (store_ && leading_) {
-    store_->PruneFinished(Ms(horizon));
+    store_->PruneFinished(Ms(horizon), Ms(now - config_->storage.history_retention));
   }
   RefreshGauges();
   gauge_timer_.expires_after(std::chrono::seconds(5));
@@ -265,6 +290,7 @@ store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& c
     }
   }
   batch.forgotten = changes.forgotten;
+  batch.history = std::exchange(pending_history_, {});
   if ((flight.silences = std::exchange(silences_changed_, false))) {
     batch.silences = engine_->silences();
   }

@@ -121,6 +121,7 @@ class Pipeline final : public api::Host {
   [[nodiscard]] bool Leading() const { return leading_flag_.load(); }
   // What a standby writes (inbox rows); null before OpenStore.
   [[nodiscard]] store::Store* StoreHandle() { return store_.get(); }
+  Result<std::vector<std::string>> HistoryDocs(std::int64_t from_ms, std::int64_t to_ms) override;
   // Before serving: sends start only while `gate` says so (the HA node's
   // lease; a leader that cannot renew stops sending before it can expire).
   void SetSendGate(std::function<bool()> gate);
@@ -198,6 +199,7 @@ class Pipeline final : public api::Host {
   std::unique_ptr<store::Store> store_;
   std::atomic<bool> store_ok_{true};
   notify::Outbox outbox_;
+  std::vector<store::HistoryRow> pending_history_;  // forgotten alerts' facts, for the next write
   std::vector<notify::OutboxMark> unwritten_marks_;  // a failed write's, for the next
   engine::AlertId written_next_id_ = 0;
 

@@ -91,6 +91,7 @@ struct Storage {
   std::string dir;  // default: $STATE_DIRECTORY if set (systemd), else ./var
   std::int64_t max_db_bytes = 0;  // 0: no cap; when full, ingest answers 503
   Duration retention = std::chrono::hours(24 * 7);  // resolved alerts and sent notifications
+  Duration history_retention = std::chrono::hours(24 * 400);  // what reviews need of forgotten alerts
 };
 
 enum class ChannelType { kWebhook, kSlack, kEmail, kLog };

@@ -263,7 +263,8 @@ void ParsePostgres(Reader& r, const YAML::Node& n, Postgres& p) {
 }  // namespace
 
 void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
-  if (!r.Map(n, "storage", {"backend", "postgres", "dir", "max_db_bytes", "retention"})) {
+  if (!r.Map(n, "storage", {"backend", "postgres", "dir", "max_db_bytes", "retention",
+                               "history_retention"})) {
     return;
   }
   std::string backend = "sqlite";
@@ -290,6 +291,7 @@ void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
   }
   s.max_db_bytes = cap;
   r.OptDur(n, "retention", s.retention);
+  r.OptDur(n, "history_retention", s.history_retention);
 }
 
 }  // namespace rota::config::detail

@@ -141,7 +141,8 @@ class Engine {
   // join the alert's timeline. Unknown ids are ignored.
   void Annotate(AlertId id, TimePoint at, const Note& note);
   // Forgets alerts resolved before `before`; returns how many.
-  std::size_t PruneResolved(TimePoint before);
+  // `forgetting`, when set, sees each alert just before it goes (history).
+  std::size_t PruneResolved(TimePoint before, const std::function<void(const Alert&)>& forgetting = {});
 
   // Persistence. TakeChanges() returns the alerts changed since the last call
   // (to be written in full), those only seen again (a re-send moved

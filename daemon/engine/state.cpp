@@ -9,7 +9,7 @@
 
 namespace rota::engine {
 
-std::size_t Engine::PruneResolved(TimePoint before) {
+std::size_t Engine::PruneResolved(TimePoint before, const std::function<void(const Alert&)>& forgetting) {
   // Oldest resolution first: the cost is the alerts forgotten, not all of
   // them (this runs every few seconds with up to millions open).
   std::size_t pruned = 0;
@@ -19,6 +19,9 @@ std::size_t Engine::PruneResolved(TimePoint before) {
     auto it = alerts_.find(id);
     if (it == alerts_.end() || it->second.state != AlertState::kResolved) {
       continue;
+    }
+    if (forgetting) {
+      forgetting(it->second);
     }
     forgotten_.push_back(id);
     changed_.erase(id);

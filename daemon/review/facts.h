@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/duration.h"
+#include "core/error.h"
 #include "engine/engine.h"
 #include "schedule/spans.h"
 
@@ -48,6 +49,17 @@ std::vector<schedule::Span> HoldsUntil(const AlertFacts& f, TimePoint until);
 std::vector<std::string> TeamsOfAlert(const engine::Model& model, const engine::Alert& a);
 
 AlertFacts FactsOf(const engine::Model& model, const engine::Alert& a);
+
+// The facts as a small JSON document (the stored history, docs/reviews.md),
+// and back. Decoding checks every field; a bad document is an error, never
+// a crash (tests/fuzz/store_rows_fuzz).
+std::string EncodeFacts(const AlertFacts& f);
+Result<AlertFacts> DecodeFacts(std::string_view doc);
+
+// `live` with the decoded `history` of alerts not in it (an id in both is
+// the live one: it is newer). Undecodable history is skipped and counted.
+std::vector<AlertFacts> WithHistory(std::vector<AlertFacts> live, const std::vector<std::string>& history,
+                                    std::size_t* skipped = nullptr);
 
 // The facts of every alert `engine` keeps that was received in [from, to).
 // On the engine's strand.

@@ -38,6 +38,7 @@ const std::vector<Table>& Tables() {
       {"silences", {{"id", false}, {"ends_at", true}, {"doc", false}}, "id"},
       {"overrides", {{"id", false}, {"end_at", true}, {"doc", false}}, "id"},
       {"meta", {{"key", false}, {"value", false}}, "key"},
+      {"alert_history", {{"id", true}, {"received_at", true}, {"doc", false}}, "id"},
   };
   return kTables;
 }
@@ -115,7 +116,8 @@ Result<std::int64_t> CopyTable(Db& db, PgConn& pg, const Table& t) {
 Result<void> CheckTarget(PgConn& pg) {
   auto n = pg.Exec(
       "SELECT (SELECT count(*) FROM alerts) + (SELECT count(*) FROM outbox) + "
-      "(SELECT count(*) FROM silences) + (SELECT count(*) FROM overrides) + (SELECT count(*) FROM meta), "
+      "(SELECT count(*) FROM silences) + (SELECT count(*) FROM overrides) + (SELECT count(*) FROM meta) + "
+      "(SELECT count(*) FROM alert_history), "
       "(SELECT count(*) FROM leader WHERE expires_at > clock_timestamp())");
   if (!n) {
     return Fail(n.error());

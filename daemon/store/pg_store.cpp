@@ -92,11 +92,12 @@ class PgStore final : public Store {
   Result<State> Load(const config::Config& config) override;
   void Write(Batch batch, Done done) override {
     const bool fenced = !batch.InboxOnly();
-    Submit({std::move(batch), 0, std::move(done), fenced});
+    Submit({std::move(batch), 0, 0, std::move(done), fenced});
   }
-  void PruneFinished(std::int64_t cutoff_ms) override {
-    Submit({std::nullopt, cutoff_ms, nullptr, /*fenced=*/false});
+  void PruneFinished(std::int64_t cutoff_ms, std::int64_t history_cutoff_ms) override {
+    Submit({std::nullopt, cutoff_ms, history_cutoff_ms, nullptr, /*fenced=*/false});
   }
+  Result<std::vector<HistoryRow>> History(std::int64_t from_ms, std::int64_t to_ms) override;
   void Stop() override {
     {
       std::lock_guard lock(mu_);
@@ -112,6 +113,7 @@ class PgStore final : public Store {
   struct Queued {
     std::optional<Batch> batch;  // a write; merged with the others of its commit
     std::int64_t prune_before_ms = 0;  // without a batch: retention of finished notifications
+    std::int64_t history_before_ms = 0;  // ... and of history rows
     Done done;
     bool fenced = true;  // checks the epoch (every write but inbox rows and retention)
   };
@@ -198,8 +200,13 @@ Result<void> PgStore::Statements(Sink& sink, const Queued& q) {
   if (q.batch) {
     return WriteBatch(sink, *q.batch);
   }
-  return sink.Run("DELETE FROM outbox WHERE state != 'pending' AND created_at < $1",
-                  {std::to_string(q.prune_before_ms)});
+  if (auto r = sink.Run("DELETE FROM outbox WHERE state != 'pending' AND created_at < $1",
+                        {std::to_string(q.prune_before_ms)});
+      !r) {
+    return r;
+  }
+  return sink.Run("DELETE FROM alert_history WHERE received_at < $1",
+                  {std::to_string(q.history_before_ms)});
 }
 
 Result<bool> PgStore::CommitPipelined(std::vector<Queued>& batch) {
@@ -408,6 +415,26 @@ Result<void> PgStore::LoadSmallTables(PgConn& c, State& st) {
   }
   st.next_alert_id = static_cast<engine::AlertId>(std::max<std::int64_t>(1, next->Int(0, 0)));
   return {};
+}
+
+Result<std::vector<HistoryRow>> PgStore::History(std::int64_t from_ms, std::int64_t to_ms) {
+  auto conn = PgConn::Connect(options_.dsn, "rotad " + options_.instance + " history");
+  if (!conn) {
+    return Fail(conn.error());
+  }
+  auto rows = (*conn)->Exec(
+      "SELECT id, received_at, doc FROM alert_history WHERE received_at >= $1 AND received_at < $2 "
+      "ORDER BY id",
+      {std::to_string(from_ms), std::to_string(to_ms)});
+  if (!rows) {
+    return Fail(rows.error());
+  }
+  std::vector<HistoryRow> out;
+  out.reserve(static_cast<std::size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) {
+    out.push_back({static_cast<engine::AlertId>(rows->Int(i, 0)), rows->Int(i, 1), std::string(rows->Text(i, 2))});
+  }
+  return out;
 }
 
 Result<State> PgStore::Load(const config::Config& config) {

@@ -101,6 +101,24 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       return r;
     }
   }
+  if (!b.history.empty()) {
+    PgArray id;
+    PgArray received;
+    PgArray doc;
+    for (const auto& h : b.history) {
+      id.Add(static_cast<std::int64_t>(h.id));
+      received.Add(h.received_ms);
+      doc.Add(h.doc);
+    }
+    if (auto r = c.Run(
+            "INSERT INTO alert_history(id, received_at, doc) SELECT * FROM "
+            "unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT (id) DO UPDATE "
+            "SET received_at = excluded.received_at, doc = excluded.doc",
+            {id.Take(), received.Take(), doc.Take()});
+        !r) {
+      return r;
+    }
+  }
   if (b.next_alert_id != 0) {
     return c.Run(
                "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
@@ -264,6 +282,7 @@ Batch Merge(const std::vector<const Batch*>& batches) {
     out.outbox.insert(out.outbox.end(), b->outbox.begin(), b->outbox.end());
     out.marks.insert(out.marks.end(), b->marks.begin(), b->marks.end());
     out.inbox.insert(out.inbox.end(), b->inbox.begin(), b->inbox.end());
+    out.history.insert(out.history.end(), b->history.begin(), b->history.end());
     out.next_alert_id = std::max(out.next_alert_id, b->next_alert_id);
   }
   // Forgotten (retention) after a write in the same commit: the delete wins.

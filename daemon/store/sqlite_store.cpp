@@ -92,6 +92,18 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
       return r;
     }
   }
+  if (!b.history.empty()) {
+    auto hist = db.Cached("INSERT OR REPLACE INTO alert_history(id, received_at, doc) VALUES (?1,?2,?3)");
+    if (!hist) {
+      return Fail(hist.error());
+    }
+    for (const auto& h : b.history) {
+      (*hist)->Bind(1, static_cast<std::int64_t>(h.id)).Bind(2, h.received_ms);
+      if (auto r = (*hist)->Bind(3, h.doc).Run(); !r) {
+        return r;
+      }
+    }
+  }
   if (b.next_alert_id != 0) {
     auto next = db.Cached(
         "INSERT INTO meta(key, value) VALUES ('next_alert_id', ?1) ON CONFLICT(key) DO UPDATE "
@@ -226,8 +238,43 @@ class SqliteStore final : public Store {
   void Write(Batch batch, Done done) override {
     Writer().Submit([b = std::move(batch)](Db& db) { return WriteBatch(db, b); }, std::move(done));
   }
-  void PruneFinished(std::int64_t cutoff_ms) override {
-    Writer().Submit([cutoff_ms](Db& db) { return PruneFinishedOutbox(db, cutoff_ms); }, nullptr);
+  void PruneFinished(std::int64_t cutoff_ms, std::int64_t history_cutoff_ms) override {
+    Writer().Submit([cutoff_ms, history_cutoff_ms](Db& db) -> Result<void> {
+      if (auto r = PruneFinishedOutbox(db, cutoff_ms); !r) {
+        return r;
+      }
+      auto del = db.Cached("DELETE FROM alert_history WHERE received_at < ?1");
+      if (!del) {
+        return Fail(del.error());
+      }
+      return (*del)->Bind(1, history_cutoff_ms).Run();
+    }, nullptr);
+  }
+  Result<std::vector<HistoryRow>> History(std::int64_t from_ms, std::int64_t to_ms) override {
+    // A reader of its own: WAL lets it read beside the writer.
+    auto db = Db::Open(path_, {.create = false, .read_only = true});
+    if (!db) {
+      return Fail(db.error());
+    }
+    auto rows = (*db)->Prepare(
+        "SELECT id, received_at, doc FROM alert_history WHERE received_at >= ?1 AND received_at < ?2 "
+        "ORDER BY id");
+    if (!rows) {
+      return Fail(rows.error());
+    }
+    rows->Bind(1, from_ms).Bind(2, to_ms);
+    std::vector<HistoryRow> out;
+    while (true) {
+      auto more = rows->Step();
+      if (!more) {
+        return Fail(more.error());
+      }
+      if (!*more) {
+        break;
+      }
+      out.push_back({static_cast<engine::AlertId>(rows->Int(0)), rows->Int(1), rows->Text(2)});
+    }
+    return out;
   }
   void Stop() override {
     if (writer_) {

@@ -12,6 +12,8 @@
 //              A delivered one's row is deleted; failed and rejected ones
 //              stay until retention
 //   silences, overrides   the run-time ones (the config's live in the config)
+//   alert_history  a forgotten alert's facts for reviews (review::EncodeFacts),
+//              kept for storage.history_retention
 //   meta       the next alert id, so an id is never handed out twice (not
 //              even after its row was pruned or could not be decoded)
 //
@@ -93,10 +95,18 @@ struct InboxRow {
   std::int64_t received_ms = 0;
 };
 
+// A forgotten alert's facts, for reviews (docs/reviews.md).
+struct HistoryRow {
+  engine::AlertId id = 0;
+  std::int64_t received_ms = 0;
+  std::string doc;
+};
+
 struct Batch {
   std::vector<AlertWrite> alerts;
   std::vector<AlertTouch> touches;
   std::vector<engine::AlertId> forgotten;
+  std::vector<HistoryRow> history;  // written with the deletes of `forgotten`
   // Present: replace all run-time silences / overrides with these.
   std::optional<std::vector<rules::Silence>> silences;
   std::optional<std::vector<schedule::OverrideSpec>> overrides;
@@ -108,13 +118,14 @@ struct Batch {
   std::vector<InboxRow> inbox;
 
   [[nodiscard]] bool empty() const {
-    return alerts.empty() && touches.empty() && forgotten.empty() && !silences && !overrides &&
-           outbox.empty() && marks.empty() && next_alert_id == 0 && inbox.empty();
+    return alerts.empty() && touches.empty() && forgotten.empty() && history.empty() && !silences &&
+           !overrides && outbox.empty() && marks.empty() && next_alert_id == 0 && inbox.empty();
   }
   // Only inbox rows: what a standby may write.
   [[nodiscard]] bool InboxOnly() const {
-    return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() && !silences &&
-           !overrides && outbox.empty() && marks.empty() && next_alert_id == 0;
+    return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() &&
+           history.empty() && !silences && !overrides && outbox.empty() && marks.empty() &&
+           next_alert_id == 0;
   }
 };
 
@@ -154,8 +165,12 @@ class Store {
   // Queues `batch`; `done` (may be empty) runs on the store's thread after
   // COMMIT, or with the error; a failed batch is not written at all.
   virtual void Write(Batch batch, Done done) = 0;
-  // Forgets delivered and failed notifications created before `cutoff_ms`.
-  virtual void PruneFinished(std::int64_t cutoff_ms) = 0;
+  // Forgets delivered and failed notifications created before `cutoff_ms`,
+  // and history rows of alerts received before `history_cutoff_ms`.
+  virtual void PruneFinished(std::int64_t cutoff_ms, std::int64_t history_cutoff_ms) = 0;
+  // The history rows of alerts received in [from_ms, to_ms), read on the
+  // caller's thread with a connection of its own. Any thread.
+  virtual Result<std::vector<HistoryRow>> History(std::int64_t from_ms, std::int64_t to_ms) = 0;
   // Writes what is queued, then closes. Idempotent.
   virtual void Stop() = 0;
 };

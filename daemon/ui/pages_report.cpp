@@ -171,10 +171,15 @@ void RegisterReportPage(http::Router& router, const Ctx& ctx) {
         // ?standalone=1: the report as a file of its own (rotactl report -o html).
         const auto sa = req.query_params.find("standalone");
         const bool standalone = sa != req.query_params.end() && sa->second == "1";
+        auto history = ctx->host.HistoryDocs(from.time_since_epoch().count(), to.time_since_epoch().count());
+        if (!history) {
+          reply(MessagePage(503, "Try again", "rota cannot read its store right now.", "/ui/report", v));
+          return;
+        }
         ctx->host.Post([ctx, snap, v = std::move(v), data = std::move(data), team, from, to, now,
-                        standalone, reply = std::move(reply)]() mutable {
+                        standalone, history = std::move(*history), reply = std::move(reply)]() mutable {
           auto facts = std::make_shared<std::vector<review::AlertFacts>>(
-              review::FactsReceivedIn(ctx->host.Engine(), from, to));
+              review::WithHistory(review::FactsReceivedIn(ctx->host.Engine(), from, to), history));
           http::Response r = Html(200, "", v);
           if (standalone) {
             DocumentHeaders(r);

@@ -11,7 +11,7 @@ import json
 import subprocess
 import unittest
 
-from harness import ROTACTL, Rotad, Workdir
+from harness import ROTACTL, Rotad, Workdir, wait_until
 
 CONFIG = """\
 server: {{listen: '127.0.0.1:0'}}
@@ -124,6 +124,41 @@ class ReportTest(unittest.TestCase):
         self.assertIn("at most 366 days", err)
         rc, _, err = self.report("--team", "always", "-o", "xml")
         self.assertEqual(rc, 2)
+
+
+class HistoryTest(unittest.TestCase):
+    """A report still counts an alert after storage.retention forgot it, and
+    after a restart: its facts were kept as history."""
+
+    def test_forgotten_alerts_stay_in_the_report(self):
+        work = Workdir(rules=None)
+        self.addCleanup(work.cleanup)
+        work.write("rota.yaml", CONFIG.format(state=work.state).replace(
+            "storage: {dir: '%s'}" % work.state, "storage: {dir: '%s', retention: 1s}" % work.state))
+        d = Rotad(work.config)
+        self.addCleanup(d.stop)
+        status, _, body = d.request("POST", "/api/v1/events",
+                                    body=json.dumps({"labels": {"alertname": "Old", "team": "always"}}))
+        self.assertEqual(status, 202, body)
+        aid = json.loads(body)["alerts"][0]["id"]
+        status, _, body = d.request("POST", "/api/v1/alerts/%s/resolve" % aid, body='{"by": "ann"}')
+        self.assertEqual(status, 200, body)
+        # Retention runs every few seconds: wait until rotad forgot it.
+        wait_until(lambda: d.request("GET", "/api/v1/alerts/%s" % aid)[0] == 404, "the alert is forgotten")
+
+        def report(daemon):
+            out = subprocess.run([ROTACTL, "report", "--url", "http://127.0.0.1:%d" % daemon.port,
+                                  "--team", "always", "-o", "csv"], capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            return list(csv.DictReader(io.StringIO(out.stdout)))
+
+        rows = report(d)
+        self.assertEqual([r["id"] for r in rows], [aid])
+        self.assertTrue(rows[0]["resolved_at"].endswith("Z"))
+        d.stop()
+        d2 = Rotad(work.config)
+        self.addCleanup(d2.stop)
+        self.assertEqual([r["id"] for r in report(d2)], [aid])
 
 
 if __name__ == "__main__":

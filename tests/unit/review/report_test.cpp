@@ -448,3 +448,44 @@ TEST_CASE("fit: the month again with its best hour covered saves the held time t
   CHECK(r2.alerts == r.alerts);
   CHECK(r2.held_total_s == r.held_total_s - best.held_s_saved);
 }
+
+TEST_CASE("history: facts encode and decode to themselves; bad records are errors") {
+  review::AlertFacts f;
+  f.id = 42;
+  f.route = "all";
+  f.teams = {"ops", "web"};
+  f.received = At("2027-03-16T15:50:00Z");
+  f.first_notified = At("2027-03-16T16:00:00Z");
+  f.resolved = At("2027-03-16T18:00:00Z");
+  f.holds = {{At("2027-03-16T15:50:00Z"), At("2027-03-16T16:00:00Z")}};
+  f.was_held = true;
+  f.capped = true;
+  f.failed_notifications = 2;
+  f.drill = true;
+  const std::string doc = review::EncodeFacts(f);
+  const auto back = review::DecodeFacts(doc);
+  REQUIRE(back.has_value());
+  CHECK(review::EncodeFacts(*back) == doc);
+  CHECK(back->id == 42);
+  CHECK(back->teams == f.teams);
+  CHECK(back->holds.size() == 1);
+  CHECK_FALSE(back->acked.has_value());
+  for (const char* bad : {"", "[]", "{}", R"({"v":2})", "not json",
+                          R"({"v":1,"id":-1,"route":"","teams":[],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})",
+                          R"({"v":1,"id":1,"route":"","teams":[1],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})",
+                          R"({"v":1,"id":1,"route":"","teams":[],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[[5,1]],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(review::DecodeFacts(bad).has_value());
+  }
+  // Live facts win over history of the same alert; bad history is counted.
+  review::AlertFacts live = f;
+  live.acked = At("2027-03-16T17:00:00Z");
+  review::AlertFacts other = f;
+  other.id = 7;
+  std::size_t skipped = 0;
+  const auto merged = review::WithHistory({live}, {doc, review::EncodeFacts(other), "junk"}, &skipped);
+  REQUIRE(merged.size() == 2);
+  CHECK(merged[0].acked.has_value());
+  CHECK(merged[1].id == 7);
+  CHECK(skipped == 1);
+}

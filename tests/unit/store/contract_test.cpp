@@ -329,10 +329,47 @@ TEST_CASE("store contract: the outbox keeps pending notifications with their sch
     CHECK(st.pending[1].next_attempt_ms == t0);
 
     // Retention forgets finished notifications only.
-    s->PruneFinished(t0 + 1);
+    s->PruneFinished(t0 + 1, 0);
     REQUIRE(WriteAndWait(*s, store::Batch{}).has_value());
     st = Restart(backend, dir.path(), *f.config, s);
     CHECK(st.pending.size() == 2);
+  }
+}
+
+TEST_CASE("store contract: history rows are kept by receipt time, read by range and pruned") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    auto s = Fresh(backend, dir.path(), *f.config);
+    const auto t0 = At("2026-11-23T09:00:00Z").time_since_epoch().count();
+    store::Batch batch;
+    for (int i = 1; i <= 5; ++i) {
+      batch.history.push_back({static_cast<engine::AlertId>(i), t0 + i * 1000, "{\"n\":" + std::to_string(i) + "}"});
+    }
+    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    // The same alert written again (a retried prune) replaces its row.
+    store::Batch again;
+    again.history.push_back({3, t0 + 3000, "{\"n\":33}"});
+    REQUIRE(WriteAndWait(*s, std::move(again)).has_value());
+    auto rows = s->History(t0 + 2000, t0 + 5000);
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == 3);
+    CHECK((*rows)[0].id == 2);
+    CHECK((*rows)[1].doc == "{\"n\":33}");
+    CHECK((*rows)[2].received_ms == t0 + 4000);
+    // Retention of history: rows received before the cutoff go, the others stay.
+    s->PruneFinished(0, t0 + 3000);
+    REQUIRE(WriteAndWait(*s, store::Batch{}).has_value());
+    rows = s->History(0, t0 + 10000);
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == 3);
+    CHECK((*rows)[0].id == 3);
+    // Kept across a restart.
+    (void)Restart(backend, dir.path(), *f.config, s);
+    rows = s->History(0, t0 + 10000);
+    REQUIRE(rows.has_value());
+    CHECK(rows->size() == 3);
   }
 }
 
