@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "review/facts.h"
 #include "schedule/hours.h"
+#include "schedule/roster.h"
 #include "ui/coverage_svg.h"
 #include "ui/routes.h"
 
@@ -223,7 +224,6 @@ std::string SupportPage(const config::Config& c, const schedule::Roster& roster,
 
 }  // namespace
 
-
 std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint now) {
   if (!r.held_until) {
     return {};
@@ -231,8 +231,8 @@ std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint
   const config::Person* first = r.held_for.empty() ? nullptr : c.FindPerson(r.held_for.front());
   const date::time_zone& zone = first != nullptr ? *first->zone : *c.global.zone;
   std::string who = r.held_for.empty() ? "the next person on duty" : Names(c, r.held_for);
-  return "held; seen by " + who + " at " + LocalTime(zone, *r.held_until, now) + " " +
-         std::string(zone.name()) + ", " + Relative(*r.held_until, now);
+  return "held; seen by " + who + " at " + schedule::FormatLocalTime(zone, *r.held_until, now) +
+         ", " + Relative(*r.held_until, now);
 }
 
 void RegisterNowPages(http::Router& router, const Ctx& ctx) {
@@ -254,7 +254,8 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
         if (a.routings.size() == 1) {
           auto it = by_route.find(a.routings.front().route);
           if (it == by_route.end()) {
-            it = by_route.emplace(a.routings.front().route, review::TeamsOfAlert(engine.model(), a)).first;
+            it = by_route.emplace(a.routings.front().route, review::TeamsOfAlert(engine.model(), a))
+                     .first;
           }
           teams = &it->second;
         } else {

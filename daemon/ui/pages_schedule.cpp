@@ -100,17 +100,39 @@ json::array TimeOffList(const config::Person& p, const Visitor& v, TimePoint now
   return off;
 }
 
-// Answers a page made from the run-time overrides: read on the strand,
-// rendered off it.
-template <typename Render>
-void PageWithOverrides(const Ctx& ctx, const Visitor& v, http::Reply reply, Render render) {
-  ctx->host.Post([ctx, v, reply = std::move(reply), render = std::move(render)]() mutable {
-    http::Response page = Html(200, "", v);
-    page.render = [render = std::move(render), runtime = ctx->host.RuntimeOverrides()]() mutable {
-      return render(runtime);
-    };
-    reply(std::move(page));
-  });
+// What a team's or a person's page is made from.
+struct PageArgs {
+  api::Host::Snapshot snap;
+  std::string id;
+  Visitor v;
+  TimePoint now{};
+  std::string note;                             // the "done" note of a form that came back here
+  std::vector<schedule::OverrideSpec> runtime;  // read on the strand
+};
+
+// GET `pattern` for one team or person: 404 unless `exists`, else the page
+// `render` makes, with the run-time overrides read on the strand and the
+// page rendered off it.
+void EntityPage(http::Router& router, const char* pattern, const Ctx& ctx, std::string what,
+                bool (*exists)(const config::Config&, const std::string&),
+                std::string (*render)(const PageArgs&)) {
+  router.Handle(
+      "GET", pattern, http::Access::kUi,
+      [ctx, what, exists, render](http::Request& req, http::Reply reply) {
+        PageArgs a{ctx->host.Current(), req.params.at("id"), Visit(*ctx, req),
+                   ctx->host.Now(),     Flash(req),          {}};
+        if (!exists(*a.snap.config, a.id)) {
+          reply(MessagePage(404, "No such " + what, "rota has no " + what + " \"" + a.id + "\".",
+                            "/ui/teams", a.v));
+          return;
+        }
+        ctx->host.Post([ctx, a = std::move(a), render, reply = std::move(reply)]() mutable {
+          a.runtime = ctx->host.RuntimeOverrides();
+          http::Response page = Html(200, "", a.v);
+          page.render = [a = std::move(a), render] { return render(a); };
+          reply(std::move(page));
+        });
+      });
 }
 
 }  // namespace
@@ -142,106 +164,80 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
                 v);
   });
 
-  router.Handle(
-      "GET", "/ui/teams/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-        const Visitor v = Visit(*ctx, req);
-        const auto snap = ctx->host.Current();
-        const std::string id = req.params.at("id");
-        const config::Team* t = snap.config->FindTeam(id);
-        if (t == nullptr) {
-          reply(
-              MessagePage(404, "No such team", "rota has no team \"" + id + "\".", "/ui/teams", v));
-          return;
+  EntityPage(
+      router, "/ui/teams/{id}", ctx, "team",
+      [](const config::Config& c, const std::string& id) { return c.FindTeam(id) != nullptr; },
+      [](const PageArgs& a) {
+        const auto& [snap, id, v, now, note, runtime] = a;
+        const config::Config& c = *snap.config;
+        const config::Team& team = *c.FindTeam(id);
+        json::object data{
+            {"id", team.id},
+            {"team_zone", team.zone->name()},
+            {"page",
+             team.page == schedule::PageMode::kAll ? "everyone on duty" : "one person (rotation)"}};
+        if (team.rotation) {
+          std::string order;
+          for (const auto& m : team.rotation->order) {
+            order += (order.empty() ? "" : " → ") + PersonName(c, m);
+          }
+          data["rotation"] = json::object{{"order", order},
+                                          {"shift", FormatDuration(team.rotation->shift_length)}};
         }
-        const TimePoint now = ctx->host.Now();
-        PageWithOverrides(
-            ctx, v, std::move(reply),
-            [snap, id, v, now,
-             note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
-              const config::Config& c = *snap.config;
-              const config::Team& team = *c.FindTeam(id);
-              json::object data{
-                  {"id", team.id},
-                  {"team_zone", team.zone->name()},
-                  {"page", team.page == schedule::PageMode::kAll ? "everyone on duty"
-                                                                 : "one person (rotation)"}};
-              if (team.rotation) {
-                std::string order;
-                for (const auto& m : team.rotation->order) {
-                  order += (order.empty() ? "" : " → ") + PersonName(c, m);
-                }
-                data["rotation"] = json::object{
-                    {"order", order}, {"shift", FormatDuration(team.rotation->shift_length)}};
-              }
-              json::array members;
-              for (const auto& m : team.members) {
-                const config::Person* p = c.FindPerson(m);
-                members.push_back(json::object{{"id", m},
-                                               {"name", PersonName(c, m)},
-                                               {"zone", p->zone->name()},
-                                               {"grid", Grids(*p, v, now)},
-                                               {"time_off", TimeOffList(*p, v, now)}});
-              }
-              data["members"] = std::move(members);
-              data["people"] = PeopleOptions(c);
-              data["member_options"] = PeopleOptions(c, &team.members);
-              data["overrides_html"] =
-                  OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id);
-              data["calendar_url"] = CalendarUrl(c, "team", id);
-              data["flash"] = note;
-              return RenderPage("team.html", std::move(data),
-                                "Team " + (team.name.empty() ? team.id : team.name), "Teams", v);
-            });
+        json::array members;
+        for (const auto& m : team.members) {
+          const config::Person* p = c.FindPerson(m);
+          members.push_back(json::object{{"id", m},
+                                         {"name", PersonName(c, m)},
+                                         {"zone", p->zone->name()},
+                                         {"grid", Grids(*p, v, now)},
+                                         {"time_off", TimeOffList(*p, v, now)}});
+        }
+        data["members"] = std::move(members);
+        data["people"] = PeopleOptions(c);
+        data["member_options"] = PeopleOptions(c, &team.members);
+        data["overrides_html"] = OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id);
+        data["calendar_url"] = CalendarUrl(c, "team", id);
+        data["flash"] = note;
+        return RenderPage("team.html", std::move(data),
+                          "Team " + (team.name.empty() ? team.id : team.name), "Teams", v);
       });
 
-  router.Handle(
-      "GET", "/ui/people/{id}", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-        const Visitor v = Visit(*ctx, req);
-        const auto snap = ctx->host.Current();
-        const std::string id = req.params.at("id");
-        if (snap.config->FindPerson(id) == nullptr) {
-          reply(MessagePage(404, "No such person", "rota has no person \"" + id + "\".",
-                            "/ui/teams", v));
-          return;
+  EntityPage(
+      router, "/ui/people/{id}", ctx, "person",
+      [](const config::Config& c, const std::string& id) { return c.FindPerson(id) != nullptr; },
+      [](const PageArgs& a) {
+        const auto& [snap, id, v, now, note, runtime] = a;
+        const config::Config& c = *snap.config;
+        const config::Person& p = *c.FindPerson(id);
+        json::object data{{"person_zone", p.zone->name()}, {"local_now", ClockTime(*p.zone, now)}};
+        const auto duty = snap.roster->PersonOnDuty(id, now);
+        if (duty) {
+          data["on_duty"] = duty->on_duty;
+          if (duty->on_duty) {
+            data["duty"] = "On duty" +
+                           (duty->on->until ? ", until " + LocalTime(*v.zone, *duty->on->until, now)
+                                            : std::string()) +
+                           (duty->on->covering_for.empty()
+                                ? ""
+                                : ", covering for " + PersonName(c, duty->on->covering_for));
+          } else {
+            data["duty"] = "Off duty: " + duty->off->detail;
+          }
         }
-        const TimePoint now = ctx->host.Now();
-        PageWithOverrides(
-            ctx, v, std::move(reply),
-            [snap, id, v, now,
-             note = Flash(req)](const std::vector<schedule::OverrideSpec>& runtime) {
-              const config::Config& c = *snap.config;
-              const config::Person& p = *c.FindPerson(id);
-              json::object data{{"person_zone", p.zone->name()},
-                                {"local_now", ClockTime(*p.zone, now)}};
-              const auto duty = snap.roster->PersonOnDuty(id, now);
-              if (duty) {
-                data["on_duty"] = duty->on_duty;
-                if (duty->on_duty) {
-                  data["duty"] =
-                      "On duty" +
-                      (duty->on->until ? ", until " + LocalTime(*v.zone, *duty->on->until, now)
-                                       : std::string()) +
-                      (duty->on->covering_for.empty()
-                           ? ""
-                           : ", covering for " + PersonName(c, duty->on->covering_for));
-                } else {
-                  data["duty"] = "Off duty: " + duty->off->detail;
-                }
-              }
-              json::array teams;
-              for (const auto& t : c.teams) {
-                if (std::find(t.members.begin(), t.members.end(), id) != t.members.end()) {
-                  teams.push_back(json::object{{"id", t.id}});
-                }
-              }
-              data["teams"] = std::move(teams);
-              data["grid"] = Grids(p, v, now);
-              data["time_off"] = TimeOffList(p, v, now);
-              data["overrides_html"] = OverridesHtml(c, runtime, {id}, v, now, "/ui/people/" + id);
-              data["calendar_url"] = CalendarUrl(c, "person", id);
-              data["flash"] = note;
-              return RenderPage("person.html", std::move(data), PersonName(c, id), "Teams", v);
-            });
+        json::array teams;
+        for (const auto& t : c.teams) {
+          if (std::find(t.members.begin(), t.members.end(), id) != t.members.end()) {
+            teams.push_back(json::object{{"id", t.id}});
+          }
+        }
+        data["teams"] = std::move(teams);
+        data["grid"] = Grids(p, v, now);
+        data["time_off"] = TimeOffList(p, v, now);
+        data["overrides_html"] = OverridesHtml(c, runtime, {id}, v, now, "/ui/people/" + id);
+        data["calendar_url"] = CalendarUrl(c, "person", id);
+        data["flash"] = note;
+        return RenderPage("person.html", std::move(data), PersonName(c, id), "Teams", v);
       });
 
   HandleForm(
