@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,12 +56,18 @@ class Host {
   }
 
   // The stored facts (review::EncodeFacts) of forgotten alerts received in
-  // [from_ms, to_ms), for reports; a blocking read. Any thread.
-  virtual Result<std::vector<std::string>> HistoryDocs(std::int64_t /*from_ms*/, std::int64_t /*to_ms*/) {
-    return std::vector<std::string>{};
+  // [from_ms, to_ms), for reports. Read on a thread of its own ("history"),
+  // never the caller's, so a long read holds neither a connection thread nor
+  // the strand; `done` runs on that thread. Any thread.
+  using HistoryDone = std::function<void(Result<std::vector<std::string>>)>;
+  virtual void ReadHistory(std::int64_t /*from_ms*/, std::int64_t /*to_ms*/, HistoryDone done) {
+    done(std::vector<std::string>{});
   }
 
   // --- On the strand only. ---
+  // Review digests: per schedule (config::Review::key), the end of the last
+  // period sent (or first seen), Unix ms.
+  [[nodiscard]] virtual const std::map<std::string, std::int64_t>& ReviewsSent() const = 0;
   [[nodiscard]] virtual const config::Config& Config() const = 0;
   virtual engine::Engine& Engine() = 0;
   // Writes everything changed since the last commit in one group commit,

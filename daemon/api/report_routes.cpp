@@ -8,89 +8,13 @@
 #include "api/routes.h"
 #include "api/views.h"
 #include "core/time.h"
+#include "review/digest.h"
 #include "review/report.h"
 
 namespace rota::api {
 namespace {
 
 namespace json = boost::json;
-
-constexpr const char* kWeekdays[] = {"sunday",   "monday", "tuesday", "wednesday",
-                                     "thursday", "friday", "saturday"};
-
-json::object StatsJson(const review::Stats& s) {
-  return json::object{
-      {"count", s.count}, {"p50_s", s.p50_s}, {"p90_s", s.p90_s}, {"max_s", s.max_s}};
-}
-
-json::object ReportJson(const review::Report& r) {
-  json::object o;
-  o["team"] = r.team;
-  o["from"] = FormatRfc3339(r.from);
-  o["to"] = FormatRfc3339(r.to);
-  o["alerts"] = r.alerts;
-  o["time_to_seen"] = StatsJson(r.time_to_seen);
-  o["time_to_ack"] = StatsJson(r.time_to_ack);
-  o["in_hours"] = json::object{{"alerts", r.in_hours_alerts},
-                               {"time_to_seen", StatsJson(r.in_hours_time_to_seen)}};
-  o["held"] = json::object{{"alerts", r.held_alerts},
-                           {"total_s", r.held_total_s},
-                           {"max_s", r.held_max_s},
-                           {"resolved_while_held", r.resolved_while_held},
-                           {"dropped", r.dropped},
-                           {"capped", r.capped},
-                           {"time_to_seen", StatsJson(r.held_time_to_seen)}};
-  o["escalated_beyond_first_step"] = r.escalated_beyond_first_step;
-  o["failed_notifications"] = r.failed_notifications;
-  o["refused_off_duty"] = r.refused_off_duty;
-  json::array gaps;
-  for (const auto& g : r.gaps) {
-    gaps.push_back(json::object{{"start", FormatRfc3339(g.start)}, {"end", FormatRfc3339(g.end)}});
-  }
-  json::array people;
-  for (const auto& [p, s] : r.covered_by_person) {
-    people.push_back(json::object{{"person", p}, {"covered_s", s}});
-  }
-  o["coverage"] = json::object{
-      {"support_hours_s", r.support_hours_s},
-      {"covered_s", r.covered_s},
-      {"ratio", r.support_hours_s > 0 ? json::value(static_cast<double>(r.covered_s) /
-                                                    static_cast<double>(r.support_hours_s))
-                                      : json::value(nullptr)},
-      {"gaps", std::move(gaps)},
-      {"by_person", std::move(people)}};
-  json::array hours;
-  for (const auto& c : r.by_hour_of_week) {
-    if (c.seen) {
-      hours.push_back(json::object{{"weekday", kWeekdays[c.weekday]},
-                                   {"hour", c.hour},
-                                   {"alerts", c.alerts},
-                                   {"covered_ratio", c.covered_ratio}});
-    }
-  }
-  o["by_hour_of_week"] = std::move(hours);
-  json::array fit;
-  for (const auto& f : r.fit) {
-    fit.push_back(json::object{
-        {"weekday", kWeekdays[f.weekday]}, {"hour", f.hour}, {"held_s_saved", f.held_s_saved}});
-  }
-  o["fit"] = std::move(fit);
-  json::array idle;
-  for (const auto& c : r.idle_covered_hours) {
-    idle.push_back(json::object{{"weekday", kWeekdays[c.weekday]}, {"hour", c.hour}});
-  }
-  o["idle_covered_hours"] = std::move(idle);
-  json::array drills;
-  for (const auto& d : r.drills) {
-    drills.push_back(
-        json::object{{"alert", std::to_string(d.alert)},
-                     {"at", FormatRfc3339(d.at)},
-                     {"time_to_seen_s",
-                      d.time_to_seen_s ? json::value(*d.time_to_seen_s) : json::value(nullptr)}});
-  }
-  o["drills"] = std::move(drills);
-  return o;
-}
 
 std::string ReportCsv(const std::vector<review::AlertFacts>& facts, const schedule::Roster& roster,
                       const std::string& team, TimePoint from, TimePoint to, TimePoint now) {
@@ -134,8 +58,8 @@ std::string ReportCsv(const std::vector<review::AlertFacts>& facts, const schedu
 
 }  // namespace
 
-Result<std::pair<TimePoint, TimePoint>> ReportPeriod(const std::map<std::string, std::string>& params,
-                                                     TimePoint now) {
+Result<std::pair<TimePoint, TimePoint>> ReportPeriod(
+    const std::map<std::string, std::string>& params, TimePoint now) {
   const auto instant = [&](const char* name) -> Result<std::optional<TimePoint>> {
     const auto it = params.find(name);
     if (it == params.end() || it->second.empty()) {
@@ -161,57 +85,94 @@ Result<std::pair<TimePoint, TimePoint>> ReportPeriod(const std::map<std::string,
 }
 
 void RegisterReportRoutes(http::Router& router, Host& host) {
+  router.Handle("GET", "/api/v1/report", http::Access::kAdmin,
+                [&host](http::Request& req, http::Reply reply) {
+                  const auto param = [&](const char* name) {
+                    const auto it = req.query_params.find(name);
+                    return it == req.query_params.end() ? std::string() : it->second;
+                  };
+                  const std::string team = param("team");
+                  const std::string format = param("format").empty() ? "json" : param("format");
+                  const auto snap = host.Current();
+                  if (team.empty() || snap.config->FindTeam(team) == nullptr) {
+                    reply(http::Response::Error(
+                        team.empty() ? 400 : 404,
+                        team.empty() ? "team: required" : "unknown team \"" + team + "\""));
+                    return;
+                  }
+                  if (format != "json" && format != "csv") {
+                    reply(http::Response::Error(400, "format: expected json or csv"));
+                    return;
+                  }
+                  const TimePoint now = host.Now();
+                  const auto period = ReportPeriod(req.query_params, now);
+                  if (!period) {
+                    reply(http::Response::Error(400, period.error().message()));
+                    return;
+                  }
+                  const auto [from, to] = *period;
+                  // Forgotten alerts' facts from the store (on the history thread),
+                  // then the live ones on the strand; live wins.
+                  host.ReadHistory(
+                      from.time_since_epoch().count(), to.time_since_epoch().count(),
+                      [&host, snap, team, format, from, to, now,
+                       reply = std::move(reply)](Result<std::vector<std::string>> history) mutable {
+                        if (!history) {
+                          reply(Unavailable());
+                          return;
+                        }
+                        host.Post([&host, snap, team, format, from, to, now,
+                                   history = std::move(*history), reply = std::move(reply)] {
+                          auto facts =
+                              std::make_shared<std::vector<review::AlertFacts>>(review::WithHistory(
+                                  review::FactsReceivedIn(host.Engine(), from, to), history));
+                          http::Response r;
+                          if (format == "csv") {
+                            r.content_type = "text/csv; charset=utf-8";
+                            r.render = [snap, facts, team, from, to, now] {
+                              return ReportCsv(*facts, *snap.roster, team, from, to, now);
+                            };
+                          } else {
+                            r.render = [snap, facts, team, from, to, now] {
+                              return json::serialize(review::ReportJson(review::MakeReport(
+                                  *snap.config, *snap.roster, *facts, team, from, to, now)));
+                            };
+                          }
+                          reply(std::move(r));
+                        });
+                      });
+                });
+  // The review digests' schedules: what was sent last and what is next.
   router.Handle(
-      "GET", "/api/v1/report", http::Access::kAdmin,
-      [&host](http::Request& req, http::Reply reply) {
-        const auto param = [&](const char* name) {
-          const auto it = req.query_params.find(name);
-          return it == req.query_params.end() ? std::string() : it->second;
-        };
-        const std::string team = param("team");
-        const std::string format = param("format").empty() ? "json" : param("format");
-        const auto snap = host.Current();
-        if (team.empty() || snap.config->FindTeam(team) == nullptr) {
-          reply(http::Response::Error(
-              team.empty() ? 400 : 404,
-              team.empty() ? "team: required" : "unknown team \"" + team + "\""));
-          return;
-        }
-        if (format != "json" && format != "csv") {
-          reply(http::Response::Error(400, "format: expected json or csv"));
-          return;
-        }
-        const TimePoint now = host.Now();
-        const auto period = ReportPeriod(req.query_params, now);
-        if (!period) {
-          reply(http::Response::Error(400, period.error().message()));
-          return;
-        }
-        const auto [from, to] = *period;
-        // Forgotten alerts' facts from the store (on this thread: a read of
-        // its own), then the live ones on the strand; live wins.
-        auto history = host.HistoryDocs(from.time_since_epoch().count(), to.time_since_epoch().count());
-        if (!history) {
-          reply(Unavailable());
-          return;
-        }
-        host.Post([&host, snap, team, format, from, to, now, history = std::move(*history),
-                   reply = std::move(reply)] {
-          auto facts = std::make_shared<std::vector<review::AlertFacts>>(
-              review::WithHistory(review::FactsReceivedIn(host.Engine(), from, to), history));
-          http::Response r;
-          if (format == "csv") {
-            r.content_type = "text/csv; charset=utf-8";
-            r.render = [snap, facts, team, from, to, now] {
-              return ReportCsv(*facts, *snap.roster, team, from, to, now);
-            };
-          } else {
-            r.render = [snap, facts, team, from, to, now] {
-              return json::serialize(ReportJson(
-                  review::MakeReport(*snap.config, *snap.roster, *facts, team, from, to, now)));
-            };
+      "GET", "/api/v1/reviews", http::Access::kAdmin, [&host](http::Request&, http::Reply reply) {
+        host.Post([&host, reply = std::move(reply)] {
+          const TimePoint now = host.Now();
+          const auto& sent = host.ReviewsSent();
+          json::array out;
+          for (const auto& r : host.Config().reviews) {
+            json::array to;
+            for (const auto& t : r.to) {
+              to.emplace_back(t);
+            }
+            const auto it = sent.find(r.key);
+            const TimePoint next = review::NextOccurrence(r, now);
+            out.push_back(json::object{
+                {"team", r.team},
+                {"every", config::EveryName(r.every)},
+                {"at", r.at},
+                {"timezone", r.timezone},
+                {"to", std::move(to)},
+                {"last_period_end", it == sent.end()
+                                        ? json::value(nullptr)
+                                        : json::value(FormatRfc3339(
+                                              TimePoint(std::chrono::milliseconds(it->second))))},
+                {"next_at", FormatRfc3339(next)},
+                {"next_period",
+                 json::object{{"from", FormatRfc3339(review::PreviousOccurrence(r, next))},
+                              {"to", FormatRfc3339(next)}}}});
           }
-          reply(std::move(r));
+          reply(http::Response::Json(200,
+                                     json::serialize(json::object{{"reviews", std::move(out)}})));
         });
       });
 }

@@ -8,6 +8,7 @@
 
 #include "api/ack_link.h"
 #include "config/roster_spec.h"
+#include "core/thread_name.h"
 #include "core/time.h"
 #include "log/log.h"
 #include "notify/compose.h"
@@ -53,7 +54,11 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
       gauge_timer_(strand),
       retry_timer_(strand),
       flush_timer_(strand),
-      outbox_([this](const std::string& person, TimePoint now) { return roster_->IsOnDuty(person, now); },
+      // Hours are law for people; a channel (a review digest to
+      // channel:NAME) has none.
+      outbox_([this](const std::string& recipient, TimePoint now) {
+                return recipient.starts_with("channel:") || roster_->IsOnDuty(recipient, now);
+              },
               [this](const std::string& channel) { return channels_.count(channel) > 0; }),
       dispatcher_([this](std::vector<notify::Completed> done) {
         // Results are handled on the strand (outbox, timelines, metrics),
@@ -61,6 +66,7 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
         asio::post(strand_, [this, done = std::move(done)]() mutable { OnSendResults(std::move(done)); });
       }) {
   notify::GlobalInit();
+  asio::post(history_pool_, [] { SetThreadName("history"); });
 }
 
 Pipeline::~Pipeline() { dispatcher_.Stop(std::chrono::milliseconds(0)); }
@@ -154,21 +160,25 @@ void Pipeline::Swap(std::shared_ptr<const schedule::Roster> roster,
   }
 }
 
-Result<std::vector<std::string>> Pipeline::HistoryDocs(std::int64_t from_ms, std::int64_t to_ms) {
-  store::Store* s = StoreHandle();
-  if (s == nullptr) {
-    return std::vector<std::string>{};
-  }
-  auto rows = s->History(from_ms, to_ms);
-  if (!rows) {
-    return Fail(rows.error());
-  }
-  std::vector<std::string> docs;
-  docs.reserve(rows->size());
-  for (auto& r : *rows) {
-    docs.push_back(std::move(r.doc));
-  }
-  return docs;
+void Pipeline::ReadHistory(std::int64_t from_ms, std::int64_t to_ms, HistoryDone done) {
+  asio::post(history_pool_, [this, from_ms, to_ms, done = std::move(done)] {
+    store::Store* s = StoreHandle();
+    if (s == nullptr) {
+      done(std::vector<std::string>{});
+      return;
+    }
+    auto rows = s->History(from_ms, to_ms);
+    if (!rows) {
+      done(Fail(rows.error()));
+      return;
+    }
+    std::vector<std::string> docs;
+    docs.reserve(rows->size());
+    for (auto& r : *rows) {
+      docs.push_back(std::move(r.doc));
+    }
+    done(std::move(docs));
+  });
 }
 
 void Pipeline::GaugeLoop() {
@@ -188,6 +198,9 @@ void Pipeline::GaugeLoop() {
   }
   if (store_ && leading_) {
     store_->PruneFinished(Ms(horizon), Ms(now - config_->storage.history_retention));
+  }
+  if (leading_) {
+    CheckReviews(now);
   }
   RefreshGauges();
   gauge_timer_.expires_after(std::chrono::seconds(5));
@@ -301,6 +314,12 @@ store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& c
     batch.outbox.push_back({o.message.id, o.channel, o.message.recipient, o.message.kind,
                             o.message.body->json, o.message.created_ms, Ms(now), 0});
   }
+  for (std::size_t i = 0; i < flight.deferred.size(); ++i) {
+    const auto& o = flight.deferred[i];
+    batch.outbox.push_back({o.message.id, o.channel, o.message.recipient, o.message.kind,
+                            o.message.body->json, o.message.created_ms, Ms(flight.deferred_at[i]), 0});
+  }
+  batch.reviews = flight.reviews;
   flight.marks = std::exchange(unwritten_marks_, {});
   for (auto& m : outbox_.TakeMarks()) {
     flight.marks.push_back(std::move(m));
@@ -338,6 +357,9 @@ void Pipeline::Write(Done then, Done answer) {
   const TimePoint now = clock_.Now();
   InFlight flight;
   flight.outgoing = Compose(now);
+  flight.deferred = std::exchange(review_outgoing_, {});
+  flight.deferred_at = std::exchange(review_outgoing_at_, {});
+  flight.reviews = std::exchange(review_marks_, {});
   const auto changes = engine_->TakeChanges();
   if (!store_) {
     Written({}, std::move(flight), answer);
@@ -389,6 +411,20 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
     silences_changed_ = silences_changed_ || flight.silences;
     overrides_changed_ = overrides_changed_ || flight.overrides;
     std::move(flight.marks.begin(), flight.marks.end(), std::back_inserter(unwritten_marks_));
+  }
+  // A review digest goes out only once its mark is stored (else a restart
+  // would send it again). Unwritten, it waits for the next write; an
+  // instance that lost the lead drops it: the leader sends it.
+  if (r) {
+    outbox_.Restore(std::move(flight.deferred), flight.deferred_at, clock_.Now());
+  } else if (r.error().code() != Error::Code::kFenced) {
+    std::move(flight.deferred.begin(), flight.deferred.end(), std::back_inserter(review_outgoing_));
+    std::move(flight.deferred_at.begin(), flight.deferred_at.end(), std::back_inserter(review_outgoing_at_));
+    std::move(flight.reviews.begin(), flight.reviews.end(), std::back_inserter(review_marks_));
+  } else {
+    for (const auto& m : flight.reviews) {
+      reviews_sent_.erase(m.key);
+    }
   }
   // Decisions are sent even when they could not be stored: told twice beats
   // never. But not by an instance that no longer leads: its decisions were
@@ -617,6 +653,7 @@ void Pipeline::Stop(std::chrono::milliseconds deadline) {
     Write([flushed](const Result<void>&) { flushed->set_value(); });
   });
   written.wait_until(std::max(until, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+  history_pool_.join();  // a read in progress ends before the store closes
   if (store_) {
     store_->Stop();  // what is queued is written, then the database closes
   }

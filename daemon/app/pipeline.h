@@ -17,15 +17,17 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
-#include <random>
 #include <memory>
 #include <mutex>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -121,7 +123,10 @@ class Pipeline final : public api::Host {
   [[nodiscard]] bool Leading() const { return leading_flag_.load(); }
   // What a standby writes (inbox rows); null before OpenStore.
   [[nodiscard]] store::Store* StoreHandle() { return store_.get(); }
-  Result<std::vector<std::string>> HistoryDocs(std::int64_t from_ms, std::int64_t to_ms) override;
+  void ReadHistory(std::int64_t from_ms, std::int64_t to_ms, HistoryDone done) override;
+  [[nodiscard]] const std::map<std::string, std::int64_t>& ReviewsSent() const override {
+    return reviews_sent_;
+  }
   // Before serving: sends start only while `gate` says so (the HA node's
   // lease; a leader that cannot renew stops sending before it can expire).
   void SetSendGate(std::function<bool()> gate);
@@ -151,6 +156,10 @@ class Pipeline final : public api::Host {
     bool silences = false;
     bool overrides = false;
     engine::AlertId next_id = 0;
+    // Review digests: sent only once written, each at its first attempt.
+    std::vector<notify::Outgoing> deferred;
+    std::vector<TimePoint> deferred_at;
+    std::vector<store::ReviewMark> reviews;
   };
   store::Batch MakeBatch(TimePoint now, const engine::Engine::Changes& changes, InFlight& flight);
   // On the strand, after the write: store health, retries of what failed,
@@ -166,6 +175,12 @@ class Pipeline final : public api::Host {
   void ArmFlush();
   void RefreshGauges();
   void GaugeLoop();
+  // Review digests (app/pipeline_reviews.cpp): starts each one that is due
+  // (reading its history off the strand), then composes it and writes it
+  // with its mark, so it is sent once.
+  void CheckReviews(TimePoint now);
+  void SendReview(const config::Review& review, TimePoint from, TimePoint to,
+                  const std::vector<std::string>& history);
 
   Strand& strand_;
   const Clock& clock_;
@@ -201,6 +216,16 @@ class Pipeline final : public api::Host {
   notify::Outbox outbox_;
   std::vector<store::HistoryRow> pending_history_;  // forgotten alerts' facts, for the next write
   std::vector<notify::OutboxMark> unwritten_marks_;  // a failed write's, for the next
+  // Review digests: what was sent (or first seen) per schedule key, the
+  // ones being composed, and what the next write carries.
+  std::map<std::string, std::int64_t> reviews_sent_;
+  std::set<std::string> reviews_busy_;
+  std::map<std::string, TimePoint> reviews_retry_at_;
+  std::vector<store::ReviewMark> review_marks_;
+  std::vector<notify::Outgoing> review_outgoing_;
+  std::vector<TimePoint> review_outgoing_at_;
+  // Reads of history for reports and digests, on a thread of their own.
+  boost::asio::thread_pool history_pool_{1};
   engine::AlertId written_next_id_ = 0;
 
   // The config and roster in force, for readers off the strand.

@@ -77,6 +77,12 @@ void Pipeline::Restore(store::State state, bool lead) {
   engine_->Restore(std::move(state.alerts), std::move(state.silences), now);
   engine_->ReserveIds(state.next_alert_id, state.next_silence_id);
   written_next_id_ = state.next_alert_id;
+  reviews_sent_ = std::move(state.reviews);
+  reviews_busy_.clear();
+  reviews_retry_at_.clear();
+  review_marks_.clear();
+  review_outgoing_.clear();
+  review_outgoing_at_.clear();
   if (!lead) {
     outbox_.Clear();  // what it held is the leader's now
     unwritten_marks_.clear();
@@ -107,6 +113,8 @@ void Pipeline::Restore(store::State state, bool lead) {
   outbox_.Restore(std::move(pending), next_attempts, now);
   Pump();
   Arm();
+  // Digests missed while nobody led go out now, once each.
+  CheckReviews(now);
 }
 
 Result<void> Pipeline::Lead(std::int64_t epoch) {

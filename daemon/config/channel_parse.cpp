@@ -50,6 +50,8 @@ void ParseEmailChannel(Reader& r, const YAML::Node& n, Channel& c) {
   if (r.Require(n, "from", "email channel")) {
     r.OptStr(n, "from", c.from);
   }
+  // The channel's own address: where a review digest to channel:NAME goes.
+  r.OptStr(n, "to", c.to);
   r.OptStr(n, "auth_username", c.auth_username);
   r.SecretFileOnly(n, "auth_password_file", c.auth_password);
   r.OptBool(n, "require_tls", c.require_tls);
@@ -90,7 +92,8 @@ void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
        {"subject", {"email"}},
        {"smarthost", {"email"}},             {"from", {"email"}},
        {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
-       {"require_tls", {"email"}},           {"hello", {"email"}}};
+       {"require_tls", {"email"}},           {"hello", {"email"}},
+       {"to", {"email"}}};
   for (const auto& [key, types] : kKeyTypes) {
     const YAML::Node v = n[std::string(key)];
     if (v.IsDefined() && std::find(types.begin(), types.end(), type) == types.end()) {
@@ -112,7 +115,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
              {"name", "type", "timeout", "retry_max_age", "max_concurrency", "rate_limit",
               "rate_burst", "url", "url_file", "headers", "bearer_token_file", "ca_file",
               "template_file", "html_template_file", "subject", "smarthost", "from",
-              "auth_username", "auth_password_file", "require_tls", "hello"})) {
+              "auth_username", "auth_password_file", "require_tls", "hello", "to"})) {
     return;
   }
   Channel c;

@@ -50,6 +50,18 @@ const Person* Config::FindPerson(std::string_view id) const {
   return FindBy(people, id, &Person::id);
 }
 const Team* Config::FindTeam(std::string_view id) const { return FindBy(teams, id, &Team::id); }
+
+std::string_view EveryName(Review::Every e) {
+  switch (e) {
+    case Review::Every::kWeek:
+      return "1w";
+    case Review::Every::kFourWeeks:
+      return "4w";
+    case Review::Every::kMonth:
+      return "1mo";
+  }
+  return "1w";
+}
 const Escalation* Config::FindEscalation(std::string_view name) const {
   return FindBy(escalations, name, &Escalation::name);
 }

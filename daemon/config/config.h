@@ -121,6 +121,7 @@ struct Channel {
   // email
   std::string smarthost;  // host:port
   std::string from;
+  std::string to;  // the channel's own address (review digests to channel:NAME); may be empty
   std::string auth_username;
   Secret auth_password;  // from `auth_password_file`
   bool require_tls = true;
@@ -298,6 +299,25 @@ struct Calendar {
   int days = 90;  // how far ahead a feed reaches, 1..366
 };
 
+// A scheduled review digest (docs/reviews.md): the team's report for the
+// period that ends at each occurrence, sent to `to`.
+struct Review {
+  enum class Every { kWeek, kFourWeeks, kMonth };
+  std::string team;
+  Every every = Every::kWeek;
+  int weekday = 1;          // 0 = Sunday, as date::weekday
+  int minute_of_day = 540;  // local wall-clock minute of `at`
+  std::string at;           // as written: "mon 09:00"
+  std::string timezone;     // default: the team's
+  const date::time_zone* zone = nullptr;
+  std::vector<std::string> to;  // "person:ID" | "channel:NAME"
+  // Identifies the schedule in the store (what was sent last): team, every,
+  // at and timezone. Editing `to` keeps it; editing the schedule starts anew.
+  std::string key;
+  SourcePos pos;
+};
+std::string_view EveryName(Review::Every e);
+
 struct Config {
   std::string path;                     // the main file as given
   std::vector<std::string> rule_files;  // expanded, in load order
@@ -318,6 +338,7 @@ struct Config {
   std::vector<Escalation> escalations;
   std::vector<Override> overrides;
   std::vector<InhibitRule> inhibit_rules;
+  std::vector<Review> reviews;
 
   [[nodiscard]] const Channel* FindChannel(std::string_view name) const;
   [[nodiscard]] const NamedInterval* FindInterval(std::string_view name) const;

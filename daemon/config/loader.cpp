@@ -647,6 +647,7 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
   r.List(root, "people", [&](const YAML::Node& n) { ParsePerson(r, n, pending.people); });
   r.List(root, "teams", [&](const YAML::Node& n) { ParseTeam(r, n, pending.teams); });
   r.List(root, "overrides", [&](const YAML::Node& n) { ParseOverride(r, n, cfg.overrides); });
+  r.List(root, "reviews", [&](const YAML::Node& n) { ParseReview(r, n, pending.reviews); });
   ParseRuleSections(r, root, pending);
 }
 
@@ -716,7 +717,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   if (!r.Map(*root, "the config file",
              {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
               "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest",
-              "auth", "ui", "calendar"})) {
+              "auth", "ui", "calendar", "reviews"})) {
     return result;
   }
   Pending pending;

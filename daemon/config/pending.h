@@ -48,12 +48,20 @@ struct PendingEscalation {
   std::vector<std::vector<SourcePos>> target_pos;  // per step, per target
 };
 
+struct PendingReview {
+  Review review;
+  SourcePos team_pos;
+  std::optional<SourcePos> timezone_pos;
+  std::vector<SourcePos> to_pos;
+};
+
 struct Pending {
   std::vector<PendingPerson> people;
   std::vector<PendingTeam> teams;
   std::vector<PendingRoute> routes;
   std::vector<PendingEscalation> escalations;
   std::vector<InhibitRule> inhibit_rules;
+  std::vector<PendingReview> reviews;
 };
 
 // Every name defined twice is an error at its second definition.

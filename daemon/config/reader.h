@@ -330,6 +330,8 @@ void ParseIngest(Reader& r, const YAML::Node& n, Ingest& in);
 void ParseAuth(Reader& r, const YAML::Node& n, Auth& a);
 void ParseUi(Reader& r, const YAML::Node& n, Ui& u);
 void ParseCalendar(Reader& r, const YAML::Node& n, Calendar& c);
+struct PendingReview;
+void ParseReview(Reader& r, const YAML::Node& n, std::vector<PendingReview>& out);
 void ParseStorage(Reader& r, const YAML::Node& n, Storage& s);
 void ParseHeaders(Reader& r, const YAML::Node& channel, Channel& c);
 

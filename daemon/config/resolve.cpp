@@ -24,23 +24,28 @@ void CheckUnique(std::vector<Diagnostic>& errors, const std::vector<T>& items, N
 }  // namespace
 
 void CheckAllUnique(std::vector<Diagnostic>& errors, const Config& cfg, const Pending& pending) {
-  CheckUnique(errors, cfg.channels, [](const Channel& c) -> const std::string& { return c.name; },
-              [](const Channel& c) { return c.pos; }, "channel name");
-  CheckUnique(errors, cfg.time_intervals,
-              [](const NamedInterval& t) -> const std::string& { return t.name; },
-              [](const NamedInterval& t) { return t.pos; }, "time interval name");
-  CheckUnique(errors, pending.people,
-              [](const PendingPerson& p) -> const std::string& { return p.person.id; },
-              [](const PendingPerson& p) { return p.person.pos; }, "person id");
-  CheckUnique(errors, pending.teams,
-              [](const PendingTeam& t) -> const std::string& { return t.team.id; },
-              [](const PendingTeam& t) { return t.team.pos; }, "team id");
-  CheckUnique(errors, pending.routes,
-              [](const PendingRoute& p) -> const std::string& { return p.route.name; },
-              [](const PendingRoute& p) { return p.route.pos; }, "route name");
-  CheckUnique(errors, pending.escalations,
-              [](const PendingEscalation& p) -> const std::string& { return p.escalation.name; },
-              [](const PendingEscalation& p) { return p.escalation.pos; }, "escalation name");
+  CheckUnique(
+      errors, cfg.channels, [](const Channel& c) -> const std::string& { return c.name; },
+      [](const Channel& c) { return c.pos; }, "channel name");
+  CheckUnique(
+      errors, cfg.time_intervals,
+      [](const NamedInterval& t) -> const std::string& { return t.name; },
+      [](const NamedInterval& t) { return t.pos; }, "time interval name");
+  CheckUnique(
+      errors, pending.people,
+      [](const PendingPerson& p) -> const std::string& { return p.person.id; },
+      [](const PendingPerson& p) { return p.person.pos; }, "person id");
+  CheckUnique(
+      errors, pending.teams, [](const PendingTeam& t) -> const std::string& { return t.team.id; },
+      [](const PendingTeam& t) { return t.team.pos; }, "team id");
+  CheckUnique(
+      errors, pending.routes,
+      [](const PendingRoute& p) -> const std::string& { return p.route.name; },
+      [](const PendingRoute& p) { return p.route.pos; }, "route name");
+  CheckUnique(
+      errors, pending.escalations,
+      [](const PendingEscalation& p) -> const std::string& { return p.escalation.name; },
+      [](const PendingEscalation& p) { return p.escalation.pos; }, "escalation name");
 }
 
 namespace {
@@ -75,8 +80,8 @@ struct Names {
     for (const auto& [name, pos] : in.names) {
       auto it = intervals.find(name);
       if (it == intervals.end()) {
-        errors.push_back({pos, "unknown time interval \"" + name +
-                                   "\" (define it under time_intervals:)"});
+        errors.push_back(
+            {pos, "unknown time interval \"" + name + "\" (define it under time_intervals:)"});
         continue;
       }
       out.names.push_back(name);
@@ -90,8 +95,8 @@ struct Names {
                           std::vector<std::string>& out, std::vector<Diagnostic>& errors) const {
     for (const auto& [name, pos] : in) {
       if (intervals.count(name) == 0) {
-        errors.push_back({pos, "unknown time interval \"" + name +
-                                   "\" (define it under time_intervals:)"});
+        errors.push_back(
+            {pos, "unknown time interval \"" + name + "\" (define it under time_intervals:)"});
       } else {
         out.push_back(name);
       }
@@ -99,7 +104,8 @@ struct Names {
   }
 };
 
-void ResolvePeople(Pending& pending, const Names& names, Config& cfg, std::vector<Diagnostic>& errors) {
+void ResolvePeople(Pending& pending, const Names& names, Config& cfg,
+                   std::vector<Diagnostic>& errors) {
   for (auto& pp : pending.people) {
     Person& p = pp.person;
     if (p.timezone.empty()) {
@@ -175,7 +181,8 @@ void ResolveTeams(Pending& pending, const Names& names, Config& cfg, LoadResult&
   }
 }
 
-void ResolveRules(Pending& pending, const Names& names, Config& cfg, std::vector<Diagnostic>& errors) {
+void ResolveRules(Pending& pending, const Names& names, Config& cfg,
+                  std::vector<Diagnostic>& errors) {
   for (const auto& o : cfg.overrides) {
     if (names.people.count(o.person) == 0) {
       errors.push_back({o.pos, "override: unknown person \"" + o.person + "\""});
@@ -195,7 +202,8 @@ void ResolveRules(Pending& pending, const Names& names, Config& cfg, std::vector
         const bool person = t.kind == Target::Kind::kPerson;
         if ((person ? names.people : names.teams).count(t.id) == 0) {
           errors.push_back({pe.target_pos[s][i], "escalation \"" + e.name + "\": unknown " +
-                                                     (person ? "person" : "team") + " \"" + t.id + "\""});
+                                                     (person ? "person" : "team") + " \"" + t.id +
+                                                     "\""});
         }
       }
     }
@@ -214,6 +222,47 @@ void ResolveRules(Pending& pending, const Names& names, Config& cfg, std::vector
   cfg.inhibit_rules = std::move(pending.inhibit_rules);
 }
 
+// After teams: a review's zone defaults to its team's.
+void ResolveReviews(Pending& pending, const Names& names, Config& cfg,
+                    std::vector<Diagnostic>& errors) {
+  std::set<std::string> keys;
+  for (auto& pv : pending.reviews) {
+    Review& v = pv.review;
+    const Team* team = cfg.FindTeam(v.team);
+    if (team == nullptr) {
+      errors.push_back({pv.team_pos, "review: unknown team \"" + v.team + "\""});
+      continue;
+    }
+    if (v.zone == nullptr) {
+      v.timezone = team->timezone;
+      v.zone = team->zone;
+    }
+    for (std::size_t i = 0; i < v.to.size(); ++i) {
+      const std::string& to = v.to[i];
+      const bool person = to.starts_with("person:");
+      const std::string id = to.substr(to.find(':') + 1);
+      if (person && names.people.count(id) == 0) {
+        errors.push_back({pv.to_pos[i], "review: unknown person \"" + id + "\""});
+      } else if (!person) {
+        const Channel* c = cfg.FindChannel(id);
+        if (c == nullptr) {
+          errors.push_back({pv.to_pos[i], "review: unknown channel \"" + id + "\""});
+        } else if (c->type == ChannelType::kEmail && c->to.empty()) {
+          errors.push_back({pv.to_pos[i], "review: email channel \"" + id +
+                                              "\" has no address of its own (set its to:)"});
+        }
+      }
+    }
+    v.key = v.team + " " + std::string(EveryName(v.every)) + " " + v.at + " " + v.timezone;
+    if (!keys.insert(v.key).second) {
+      errors.push_back({v.pos, "review: the same schedule for team \"" + v.team +
+                                   "\" is listed twice (merge their to: lists)"});
+      continue;
+    }
+    cfg.reviews.push_back(std::move(v));
+  }
+}
+
 }  // namespace
 
 void Resolve(Pending& pending, Config& cfg, LoadResult& result) {
@@ -221,6 +270,7 @@ void Resolve(Pending& pending, Config& cfg, LoadResult& result) {
   ResolvePeople(pending, names, cfg, result.errors);
   ResolveTeams(pending, names, cfg, result);
   ResolveRules(pending, names, cfg, result.errors);
+  ResolveReviews(pending, names, cfg, result.errors);
 }
 
 }  // namespace rota::config::detail

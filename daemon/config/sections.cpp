@@ -3,11 +3,13 @@
 // the Reader (file:line:col).
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "config/pending.h"
 #include "config/reader.h"
 
 namespace rota::config::detail {
@@ -18,7 +20,8 @@ void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
   }
   r.SecretFileOnly(n, "ack_key_file", g.ack_key);
   if (!g.ack_key.empty() && g.ack_key.Reveal().size() < 32) {
-    r.Err(n["ack_key_file"], "the ack key must be at least 32 bytes (e.g. head -c 48 /dev/urandom | base64)");
+    r.Err(n["ack_key_file"],
+          "the ack key must be at least 32 bytes (e.g. head -c 48 /dev/urandom | base64)");
   }
   r.OptDur(n, "ack_link_ttl", g.ack_link_ttl);
   r.OptStr(n, "timezone", g.timezone);
@@ -33,6 +36,88 @@ void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
   if (!g.external_url.empty() && !g.external_url.starts_with("http://") &&
       !g.external_url.starts_with("https://")) {
     r.Err(n["external_url"], "external_url must start with http:// or https://");
+  }
+}
+
+void ParseReview(Reader& r, const YAML::Node& n, std::vector<PendingReview>& out) {
+  if (!r.Map(n, "a review", {"team", "every", "at", "timezone", "to"})) {
+    return;
+  }
+  PendingReview p;
+  Review& v = p.review;
+  v.pos = r.Pos(n);
+  const bool ok =
+      r.Require(n, "team", "review") & r.Require(n, "at", "review") & r.Require(n, "to", "review");
+  r.OptStr(n, "team", v.team);
+  p.team_pos = r.Pos(n["team"]);
+  std::string every = "1w";
+  r.OptStr(n, "every", every);
+  if (every == "1w") {
+    v.every = Review::Every::kWeek;
+  } else if (every == "4w") {
+    v.every = Review::Every::kFourWeeks;
+  } else if (every == "1mo") {
+    v.every = Review::Every::kMonth;
+  } else {
+    r.Err(n["every"], "every must be 1w, 4w or 1mo, got \"" + every + "\"");
+  }
+  r.OptStr(n, "at", v.at);
+  if (n["at"].IsDefined()) {
+    static constexpr std::string_view kDays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    static constexpr std::string_view kFull[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                                 "thursday", "friday", "saturday"};
+    const auto space = v.at.find(' ');
+    const std::string day = space == std::string::npos ? "" : v.at.substr(0, space);
+    const std::string clock = space == std::string::npos ? "" : v.at.substr(space + 1);
+    int weekday = -1;
+    for (int i = 0; i < 7; ++i) {
+      if (day == kDays[i] || day == kFull[i]) {
+        weekday = i;
+      }
+    }
+    int hh = -1;
+    int mm = -1;
+    if (clock.size() == 5 && clock[2] == ':' &&
+        std::isdigit(static_cast<unsigned char>(clock[0])) != 0 &&
+        std::isdigit(static_cast<unsigned char>(clock[1])) != 0 &&
+        std::isdigit(static_cast<unsigned char>(clock[3])) != 0 &&
+        std::isdigit(static_cast<unsigned char>(clock[4])) != 0) {
+      hh = (clock[0] - '0') * 10 + (clock[1] - '0');
+      mm = (clock[3] - '0') * 10 + (clock[4] - '0');
+    }
+    if (weekday < 0 || hh < 0 || hh > 23 || mm > 59) {
+      r.Err(n["at"], "at must be a weekday and a time, like \"mon 09:00\", got \"" + v.at + "\"");
+    } else {
+      v.weekday = weekday;
+      v.minute_of_day = hh * 60 + mm;
+    }
+  }
+  if (const YAML::Node tz = n["timezone"]; tz.IsDefined() && !tz.IsNull()) {
+    r.OptStr(n, "timezone", v.timezone);
+    p.timezone_pos = r.Pos(tz);
+    if (auto zone = schedule::FindZone(v.timezone); !zone) {
+      r.Err(tz, zone.error().message());
+    } else {
+      v.zone = *zone;
+    }
+  }
+  if (const YAML::Node to = n["to"]; to.IsDefined() && !to.IsNull()) {
+    r.ForEach(to, "to", [&](const YAML::Node& item) {
+      if (auto t = r.Str(item, "to entry")) {
+        if (!t->starts_with("person:") && !t->starts_with("channel:")) {
+          r.Err(item, "a review goes to person:ID or channel:NAME, got \"" + *t + "\"");
+          return;
+        }
+        v.to.push_back(*t);
+        p.to_pos.push_back(r.Pos(item));
+      }
+    });
+    if (v.to.empty() && to.IsSequence()) {
+      r.Err(to, "a review needs at least one recipient in to");
+    }
+  }
+  if (ok) {
+    out.push_back(std::move(p));
   }
 }
 
@@ -109,15 +194,16 @@ void ParseServerTls(Reader& r, const YAML::Node& n, std::optional<ServerTls>& ou
 }  // namespace
 
 void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
-  if (!r.Map(n, "server", {"listen", "max_request_bytes", "read_timeout", "idle_timeout",
-                           "shutdown_timeout", "max_connections", "tls", "instance"})) {
+  if (!r.Map(n, "server",
+             {"listen", "max_request_bytes", "read_timeout", "idle_timeout", "shutdown_timeout",
+              "max_connections", "tls", "instance"})) {
     return;
   }
   r.OptStr(n, "instance", s.instance);
-  if (n["instance"].IsDefined() &&
-      (s.instance.empty() || s.instance.size() > 63 ||
-       s.instance.find_first_of(" \t\r\n\"\\") != std::string::npos)) {
-    r.Err(n["instance"], "instance must be 1 to 63 characters without spaces, quotes or backslashes");
+  if (n["instance"].IsDefined() && (s.instance.empty() || s.instance.size() > 63 ||
+                                    s.instance.find_first_of(" \t\r\n\"\\") != std::string::npos)) {
+    r.Err(n["instance"],
+          "instance must be 1 to 63 characters without spaces, quotes or backslashes");
   }
   if (const YAML::Node tls = n["tls"]; tls.IsDefined() && !tls.IsNull()) {
     ParseServerTls(r, tls, s.tls);
@@ -133,8 +219,9 @@ void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
     char* end = nullptr;
     const long p = port.empty() ? -1 : std::strtol(port.c_str(), &end, 10);
     if (colon == std::string::npos || p < 0 || p > 65535 || (end != nullptr && *end != '\0')) {
-      r.Err(l, "listen must be host:port with a port from 0 to 65535 (0 picks a free port), got \"" +
-                   s.listen + "\"");
+      r.Err(l,
+            "listen must be host:port with a port from 0 to 65535 (0 picks a free port), got \"" +
+                s.listen + "\"");
     } else {
       s.host = host;
       s.port = static_cast<std::uint16_t>(p);
@@ -152,8 +239,9 @@ void ParseServer(Reader& r, const YAML::Node& n, Server& s) {
 }
 
 void ParseIngest(Reader& r, const YAML::Node& n, Ingest& in) {
-  if (!r.Map(n, "ingest", {"resolve_timeout", "max_alerts_per_request", "max_labels",
-                           "max_label_value_bytes", "pagerduty"})) {
+  if (!r.Map(n, "ingest",
+             {"resolve_timeout", "max_alerts_per_request", "max_labels", "max_label_value_bytes",
+              "pagerduty"})) {
     return;
   }
   r.OptDur(n, "resolve_timeout", in.resolve_timeout);
@@ -237,7 +325,8 @@ void ParseCalendar(Reader& r, const YAML::Node& n, Calendar& c) {
   }
   r.SecretFileOnly(n, "secret_file", c.secret);
   if (!c.secret.empty() && c.secret.Reveal().size() < 32) {
-    r.Err(n["secret_file"], "the calendar secret must be at least 32 bytes (e.g. head -c 48 /dev/urandom | base64)");
+    r.Err(n["secret_file"],
+          "the calendar secret must be at least 32 bytes (e.g. head -c 48 /dev/urandom | base64)");
   }
   if (!n["secret_file"].IsDefined()) {
     r.Err(n, "calendar needs secret_file (the key that signs feed URLs)");
@@ -255,7 +344,8 @@ void ParsePostgres(Reader& r, const YAML::Node& n, Postgres& p) {
   }
   r.Secret(n, "dsn", /*required=*/true, p.dsn);
   r.OptDur(n, "lease", p.lease);
-  if (n["lease"].IsDefined() && (p.lease < std::chrono::seconds(1) || p.lease > std::chrono::minutes(5))) {
+  if (n["lease"].IsDefined() &&
+      (p.lease < std::chrono::seconds(1) || p.lease > std::chrono::minutes(5))) {
     r.Err(n["lease"], "lease must be between 1s and 5m");
   }
 }
@@ -263,8 +353,8 @@ void ParsePostgres(Reader& r, const YAML::Node& n, Postgres& p) {
 }  // namespace
 
 void ParseStorage(Reader& r, const YAML::Node& n, Storage& s) {
-  if (!r.Map(n, "storage", {"backend", "postgres", "dir", "max_db_bytes", "retention",
-                               "history_retention"})) {
+  if (!r.Map(n, "storage",
+             {"backend", "postgres", "dir", "max_db_bytes", "retention", "history_retention"})) {
     return;
   }
   std::string backend = "sqlite";

@@ -1,7 +1,9 @@
 #include "notify/compose.h"
 
 #include <boost/json.hpp>
+#include <cstdio>
 
+#include "core/hash.h"
 #include "core/time.h"
 
 namespace rota::notify {
@@ -87,6 +89,73 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
     out.push_back({std::move(m), contact.channel});
   }
   return out;
+}
+
+ReviewDigest ComposeReview(const config::Config& config, const schedule::Roster& roster,
+                           const config::Review& review, const json::object& review_data,
+                           const json::object& report, TimePoint occurrence, TimePoint now,
+                           const std::function<bool(const std::string&)>& has_channel) {
+  ReviewDigest d;
+  Fnv1a64 h;
+  h.Update(review.key);
+  char key_hex[17];
+  std::snprintf(key_hex, sizeof key_hex, "%016llx", static_cast<unsigned long long>(h.Digest()));
+  const std::string base = "review-" + std::string(key_hex) + "-" +
+                           std::to_string(occurrence.time_since_epoch().count());
+  const std::string summary =
+      "review of " + review.team + " for the period ending " + FormatRfc3339(occurrence) + ": " +
+      std::to_string(report.at("alerts").to_number<std::int64_t>()) + " alerts";
+  const auto add = [&](const std::string& recipient, const std::string& channel,
+                       const std::string& to, const std::string& id, TimePoint at) {
+    Message m;
+    m.id = id;
+    m.recipient = recipient;
+    m.to = to;
+    m.kind = "review";
+    m.created_ms = at.time_since_epoch().count();  // retry_max_age runs from the first attempt
+    m.summary = summary;
+    m.body = MakeBody(json::object{{"notification_id", m.id},
+                                   {"recipient", recipient},
+                                   {"to", to},
+                                   {"kind", "review"},
+                                   {"alerts", json::array()},
+                                   {"review", review_data},
+                                   {"report", report}});
+    d.out.push_back({std::move(m), channel});
+    d.at.push_back(at);
+  };
+  for (std::size_t i = 0; i < review.to.size(); ++i) {
+    const std::string& target = review.to[i];
+    const std::string id = target.substr(target.find(':') + 1);
+    const std::string prefix = base + "-" + std::to_string(i);
+    if (target.starts_with("channel:")) {
+      const config::Channel* ch = config.FindChannel(id);
+      if (ch != nullptr && has_channel(id)) {
+        add(target, id, ch->to, prefix, now);
+      }
+      continue;
+    }
+    const config::Person* person = config.FindPerson(id);
+    if (person == nullptr) {
+      continue;
+    }
+    TimePoint at = now;
+    if (!roster.IsOnDuty(id, now)) {
+      const auto next = roster.NextPersonOnDuty(id, now);
+      if (!next || !next->has_value()) {
+        d.unreachable.push_back(id);
+        continue;
+      }
+      at = (*next)->at;
+    }
+    for (std::size_t c = 0; c < person->contacts.size(); ++c) {
+      const auto& contact = person->contacts[c];
+      if (has_channel(contact.channel)) {
+        add(id, contact.channel, contact.to, prefix + "-" + std::to_string(c), at);
+      }
+    }
+  }
+  return d;
 }
 
 }  // namespace rota::notify

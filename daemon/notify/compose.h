@@ -11,6 +11,8 @@
 // Pure; thread-safety: call with state the caller owns (the engine's strand).
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "notify/outbox.h"
+#include "schedule/roster.h"
 
 namespace rota::notify {
 
@@ -34,5 +37,26 @@ struct ComposeContext {
 // person has no contacts).
 std::vector<Outgoing> Compose(const engine::Notification& n, const config::Person& person,
                               const ComposeContext& ctx);
+
+// A review digest (docs/reviews.md) for each recipient of `review`, made at
+// `occurrence`: per person one per contact whose channel exists, per
+// channel:NAME one to the channel's own address. Kind "review"; the body
+// carries `review` (what templates render) and `report` (the API's JSON).
+// Ids are stable per schedule, occurrence, recipient and contact, so a
+// re-send after a crash carries the same Idempotency-Key.
+//
+// Hours are law for people: a person off duty at `now` gets it at the start
+// of their next on-duty time (`at`); one with no on-duty time within the
+// roster's horizon gets none (named in `unreachable`). Channels have no
+// hours: at `now`.
+struct ReviewDigest {
+  std::vector<Outgoing> out;
+  std::vector<TimePoint> at;  // each one's first attempt
+  std::vector<std::string> unreachable;
+};
+ReviewDigest ComposeReview(const config::Config& config, const schedule::Roster& roster,
+                           const config::Review& review, const boost::json::object& review_data,
+                           const boost::json::object& report, TimePoint occurrence, TimePoint now,
+                           const std::function<bool(const std::string&)>& has_channel);
 
 }  // namespace rota::notify

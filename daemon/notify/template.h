@@ -1,8 +1,9 @@
 // Message text from Mustache templates (kainjow/mustache), over the same data
 // as the webhook body: recipient, to, kind, route, step, reason,
 // held_seconds, ack_url, alerts[] (id, fingerprint, status, labels.*,
-// annotations.*, starts_at, ack_url) and resolved_alerts[]; plus is_alert,
-// is_digest and is_resolved for sections. Documented in docs/channels.md.
+// annotations.*, starts_at, ack_url) and resolved_alerts[]; a review digest
+// carries review.* (review::DigestData) and report.*; plus is_alert,
+// is_digest, is_resolved and is_review for sections. Documented in docs/channels.md.
 //
 // Pure; thread-safe.
 #pragma once

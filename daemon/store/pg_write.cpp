@@ -119,6 +119,14 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       return r;
     }
   }
+  for (const auto& m : b.reviews) {
+    if (auto r = c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
+                       "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
+                       {"review:" + m.key, std::to_string(m.period_end_ms)});
+        !r) {
+      return r;
+    }
+  }
   if (b.next_alert_id != 0) {
     return c.Run(
                "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
@@ -283,6 +291,7 @@ Batch Merge(const std::vector<const Batch*>& batches) {
     out.marks.insert(out.marks.end(), b->marks.begin(), b->marks.end());
     out.inbox.insert(out.inbox.end(), b->inbox.begin(), b->inbox.end());
     out.history.insert(out.history.end(), b->history.begin(), b->history.end());
+    out.reviews.insert(out.reviews.end(), b->reviews.begin(), b->reviews.end());
     out.next_alert_id = std::max(out.next_alert_id, b->next_alert_id);
   }
   // Forgotten (retention) after a write in the same commit: the delete wins.

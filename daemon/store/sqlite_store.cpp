@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 
@@ -20,6 +21,17 @@
 #include "store/writer.h"
 
 namespace rota::store {
+
+void AddReviewMark(std::string_view meta_key, std::string_view value, State& st) {
+  std::int64_t ms = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+  if (ec != std::errc() || end != value.data() + value.size() || ms < 0) {
+    st.skipped.push_back({"meta", std::string(meta_key), "not a review period end: \"" +
+                                                             std::string(value.substr(0, 40)) + "\""});
+    return;
+  }
+  st.reviews[std::string(meta_key.substr(std::string_view("review:").size()))] = ms;
+}
 
 std::string_view OutboxStateName(OutboxState s) {
   switch (s) {
@@ -100,6 +112,20 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
     for (const auto& h : b.history) {
       (*hist)->Bind(1, static_cast<std::int64_t>(h.id)).Bind(2, h.received_ms);
       if (auto r = (*hist)->Bind(3, h.doc).Run(); !r) {
+        return r;
+      }
+    }
+  }
+  if (!b.reviews.empty()) {
+    auto mark = db.Cached(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE "
+        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");
+    if (!mark) {
+      return Fail(mark.error());
+    }
+    for (const auto& m : b.reviews) {
+      (*mark)->Bind(1, "review:" + m.key);
+      if (auto r = (*mark)->Bind(2, std::to_string(m.period_end_ms)).Run(); !r) {
         return r;
       }
     }
@@ -321,6 +347,13 @@ Result<void> SqliteStore::LoadSmallTables(State& st) {
     st.pending.push_back({pending->Text(0), pending->Text(1), pending->Text(2), pending->Text(3),
                           pending->Text(4), pending->Int(5), pending->Int(6),
                           static_cast<int>(pending->Int(7))});
+  }
+  auto reviews = db.Prepare("SELECT key, value FROM meta WHERE key LIKE 'review:%'");
+  if (!reviews) {
+    return Fail(reviews.error());
+  }
+  while (reviews->Step().value_or(false)) {
+    AddReviewMark(reviews->Text(0), reviews->Text(1), st);
   }
   auto next = db.Prepare(
       "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_alert_id'), 1), "

@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,6 +103,14 @@ struct HistoryRow {
   std::string doc;
 };
 
+// A review digest's schedule (config::Review::key) was sent, or first seen,
+// for the period ending at `period_end_ms`: stored in meta as
+// "review:<key>", and only ever moved forward.
+struct ReviewMark {
+  std::string key;
+  std::int64_t period_end_ms = 0;
+};
+
 struct Batch {
   std::vector<AlertWrite> alerts;
   std::vector<AlertTouch> touches;
@@ -112,6 +121,7 @@ struct Batch {
   std::optional<std::vector<schedule::OverrideSpec>> overrides;
   std::vector<OutboxRow> outbox;     // new notifications
   std::vector<OutboxMark> marks;     // outcomes of earlier ones
+  std::vector<ReviewMark> reviews;   // written with the digests' outbox rows
   engine::AlertId next_alert_id = 0;  // 0: unchanged
   // Requests for the leader (a standby's writes; never fenced). SQLite
   // refuses a batch that carries any.
@@ -119,13 +129,14 @@ struct Batch {
 
   [[nodiscard]] bool empty() const {
     return alerts.empty() && touches.empty() && forgotten.empty() && history.empty() && !silences &&
-           !overrides && outbox.empty() && marks.empty() && next_alert_id == 0 && inbox.empty();
+           !overrides && outbox.empty() && marks.empty() && reviews.empty() && next_alert_id == 0 &&
+           inbox.empty();
   }
   // Only inbox rows: what a standby may write.
   [[nodiscard]] bool InboxOnly() const {
     return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() &&
            history.empty() && !silences && !overrides && outbox.empty() && marks.empty() &&
-           next_alert_id == 0;
+           reviews.empty() && next_alert_id == 0;
   }
 };
 
@@ -144,6 +155,7 @@ struct State {
   std::vector<rules::Silence> silences;
   std::vector<schedule::OverrideSpec> overrides;
   std::vector<OutboxRow> pending;  // by creation
+  std::map<std::string, std::int64_t> reviews;  // ReviewMark: key -> period end
   std::vector<Skipped> skipped;
   engine::AlertId next_alert_id = 1;   // above every id ever used
   std::uint64_t next_silence_id = 1;   // "s-N": above every N stored
@@ -151,6 +163,10 @@ struct State {
   int schema = 0;
   [[nodiscard]] std::size_t AlertCount() const;
 };
+
+// A meta row "review:<key>" = "<ms>" into st.reviews; any other value is
+// skipped (st.skipped), never a crash.
+void AddReviewMark(std::string_view meta_key, std::string_view value, State& st);
 
 class Store {
  public:

@@ -6,6 +6,7 @@
 
 #include "api/routes.h"
 #include "core/time.h"
+#include "review/digest.h"
 #include "review/report.h"
 #include "ui/routes.h"
 
@@ -17,18 +18,7 @@ namespace json = boost::json;
 constexpr const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                  "Thursday", "Friday", "Saturday"};
 
-std::string Took(std::int64_t s) {
-  if (s < 60) {
-    return std::to_string(s) + " s";
-  }
-  if (s < 3600) {
-    return std::to_string(s / 60) + " min";
-  }
-  if (s < 48 * 3600) {
-    return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
-  }
-  return std::to_string(s / 86400) + " d " + std::to_string(s % 86400 / 3600) + " h";
-}
+std::string Took(std::int64_t s) { return review::HumanSeconds(s); }
 
 std::string Stat(const review::Stats& s, std::int64_t review::Stats::*field) {
   return s.count == 0 ? std::string("-") : Took(s.*field);
@@ -171,34 +161,40 @@ void RegisterReportPage(http::Router& router, const Ctx& ctx) {
         // ?standalone=1: the report as a file of its own (rotactl report -o html).
         const auto sa = req.query_params.find("standalone");
         const bool standalone = sa != req.query_params.end() && sa->second == "1";
-        auto history = ctx->host.HistoryDocs(from.time_since_epoch().count(), to.time_since_epoch().count());
-        if (!history) {
-          reply(MessagePage(503, "Try again", "rota cannot read its store right now.", "/ui/report", v));
-          return;
-        }
-        ctx->host.Post([ctx, snap, v = std::move(v), data = std::move(data), team, from, to, now,
-                        standalone, history = std::move(*history), reply = std::move(reply)]() mutable {
-          auto facts = std::make_shared<std::vector<review::AlertFacts>>(
-              review::WithHistory(review::FactsReceivedIn(ctx->host.Engine(), from, to), history));
-          http::Response r = Html(200, "", v);
-          if (standalone) {
-            DocumentHeaders(r);
-          }
-          r.render = [snap, facts, data = std::move(data), v, team, from, to, now,
-                      standalone]() mutable {
-            const review::Report report =
-                review::MakeReport(*snap.config, *snap.roster, *facts, team, from, to, now);
-            data["report"] = ReportData(*snap.config, report, v, now);
-            if (standalone) {
-              data["standalone"] = true;
-              const config::Team& t = *snap.config->FindTeam(team);
-              return RenderDocument("report.html", std::move(data),
-                                    "Review of " + (t.name.empty() ? t.id : t.name), v, now);
-            }
-            return RenderPage("report.html", std::move(data), "Report", "Report", v);
-          };
-          reply(std::move(r));
-        });
+        ctx->host.ReadHistory(
+            from.time_since_epoch().count(), to.time_since_epoch().count(),
+            [ctx, snap, v = std::move(v), data = std::move(data), team, from, to, now, standalone,
+             reply = std::move(reply)](Result<std::vector<std::string>> history) mutable {
+              if (!history) {
+                reply(MessagePage(503, "Try again", "rota cannot read its store right now.",
+                                  "/ui/report", v));
+                return;
+              }
+              ctx->host.Post([ctx, snap, v = std::move(v), data = std::move(data), team, from, to,
+                              now, standalone, history = std::move(*history),
+                              reply = std::move(reply)]() mutable {
+                auto facts = std::make_shared<std::vector<review::AlertFacts>>(review::WithHistory(
+                    review::FactsReceivedIn(ctx->host.Engine(), from, to), history));
+                http::Response r = Html(200, "", v);
+                if (standalone) {
+                  DocumentHeaders(r);
+                }
+                r.render = [snap, facts, data = std::move(data), v, team, from, to, now,
+                            standalone]() mutable {
+                  const review::Report report =
+                      review::MakeReport(*snap.config, *snap.roster, *facts, team, from, to, now);
+                  data["report"] = ReportData(*snap.config, report, v, now);
+                  if (standalone) {
+                    data["standalone"] = true;
+                    const config::Team& t = *snap.config->FindTeam(team);
+                    return RenderDocument("report.html", std::move(data),
+                                          "Review of " + (t.name.empty() ? t.id : t.name), v, now);
+                  }
+                  return RenderPage("report.html", std::move(data), "Report", "Report", v);
+                };
+                reply(std::move(r));
+              });
+            });
       });
 }
 

@@ -373,6 +373,35 @@ TEST_CASE("store contract: history rows are kept by receipt time, read by range 
   }
 }
 
+TEST_CASE("store contract: review marks persist, only move forward, and a bad one is skipped") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    auto s = Fresh(backend, dir.path(), *f.config);
+    store::Batch batch;
+    batch.reviews.push_back({"ops 1w mon 09:00 UTC", 2000});
+    batch.reviews.push_back({"web 1mo fri 16:00 Europe/Berlin", 5000});
+    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    // A later write with an older period end (a former leader's) changes nothing.
+    store::Batch older;
+    older.reviews.push_back({"ops 1w mon 09:00 UTC", 1000});
+    older.reviews.push_back({"web 1mo fri 16:00 Europe/Berlin", 9000});
+    REQUIRE(WriteAndWait(*s, std::move(older)).has_value());
+    auto st = Restart(backend, dir.path(), *f.config, s);
+    CHECK(st.reviews == std::map<std::string, std::int64_t>{{"ops 1w mon 09:00 UTC", 2000},
+                                                             {"web 1mo fri 16:00 Europe/Berlin", 9000}});
+    CHECK(st.skipped.empty());
+  }
+  // A stored value that is not a number is skipped and named, never a crash.
+  store::State st;
+  store::AddReviewMark("review:x", "12x", st);
+  store::AddReviewMark("review:y", "34", st);
+  CHECK(st.reviews == std::map<std::string, std::int64_t>{{"y", 34}});
+  REQUIRE(st.skipped.size() == 1);
+  CHECK(st.skipped[0].id == "review:x");
+}
+
 TEST_CASE("store contract: done runs after the batch is durable, in order") {
   for (const auto& backend : Backends()) {
     CAPTURE(backend.name);
