@@ -415,7 +415,9 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
   // A review digest goes out only once its mark is stored (else a restart
   // would send it again). Unwritten, it waits for the next write; an
   // instance that lost the lead drops it: the leader sends it.
-  if (r) {
+  if (flight.deferred.empty() && flight.reviews.empty()) {
+    // Nothing of a review digest in this write (the common case).
+  } else if (r) {
     outbox_.Restore(std::move(flight.deferred), flight.deferred_at, clock_.Now());
   } else if (r.error().code() != Error::Code::kFenced) {
     std::move(flight.deferred.begin(), flight.deferred.end(), std::back_inserter(review_outgoing_));
