@@ -105,10 +105,10 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
     PgArray id;
     PgArray received;
     PgArray doc;
-    for (const auto& h : b.history) {
-      id.Add(static_cast<std::int64_t>(h.id));
-      received.Add(h.received_ms);
-      doc.Add(h.doc);
+    for (const HistoryRow* h : LastPerKey(b.history, [](const HistoryRow& x) { return x.id; })) {
+      id.Add(static_cast<std::int64_t>(h->id));
+      received.Add(h->received_ms);
+      doc.Add(h->doc);
     }
     if (auto r = c.Run(
             "INSERT INTO alert_history(id, received_at, doc) SELECT * FROM "

@@ -348,8 +348,10 @@ TEST_CASE("store contract: history rows are kept by receipt time, read by range 
       batch.history.push_back({static_cast<engine::AlertId>(i), t0 + i * 1000, "{\"n\":" + std::to_string(i) + "}"});
     }
     REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
-    // The same alert written again (a retried prune) replaces its row.
+    // The same alert written again (a retried prune) replaces its row, even
+    // twice in one batch (PostgreSQL's upsert refuses a row twice in one statement).
     store::Batch again;
+    again.history.push_back({3, t0 + 3000, "{\"n\":32}"});
     again.history.push_back({3, t0 + 3000, "{\"n\":33}"});
     REQUIRE(WriteAndWait(*s, std::move(again)).has_value());
     auto rows = s->History(t0 + 2000, t0 + 5000);
