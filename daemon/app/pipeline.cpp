@@ -261,7 +261,11 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
                            : config_->global.external_url +
                                  api::AckPath(key, id, now + config_->global.ack_link_ttl, person);
       },
-      [this](const std::string& channel) { return channels_.count(channel) > 0; }};
+      [this](const std::string& channel) { return channels_.count(channel) > 0; },
+      [this](const std::string& channel) {
+        const config::Channel* c = config_->FindChannel(channel);
+        return c != nullptr && c->PerAlert();
+      }};
   for (auto& n : engine_->TakeNotifications()) {
     const config::Person* person = config_->FindPerson(n.person);
     if (person == nullptr) {

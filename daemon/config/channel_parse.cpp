@@ -85,10 +85,17 @@ void ParseEmailChannel(Reader& r, const YAML::Node& n, Channel& c) {
 // Keys that belong to other channel types are mistakes worth naming.
 void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
-      {{"url", {"webhook", "slack"}},        {"url_file", {"webhook", "slack"}},
+      {{"url", {"webhook", "slack", "mattermost", "msteams", "ntfy", "pagerduty", "opsgenie"}},
+       {"url_file", {"webhook", "slack", "mattermost", "msteams", "ntfy"}},
        {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
-       {"ca_file", {"webhook", "slack", "email"}},
-       {"template_file", {"slack", "email"}}, {"html_template_file", {"email"}},
+       {"ca_file", {"webhook", "slack", "email", "mattermost", "msteams", "telegram", "ntfy", "pagerduty",
+                    "opsgenie"}},
+       {"template_file", {"slack", "email", "mattermost", "msteams", "telegram", "ntfy"}},
+       {"html_template_file", {"email"}},
+       {"api_url", {"telegram"}},            {"bot_token_file", {"telegram"}},
+       {"token_file", {"ntfy"}},             {"username", {"ntfy"}},
+       {"password_file", {"ntfy"}},          {"routing_key_file", {"pagerduty"}},
+       {"api_key_file", {"opsgenie"}},
        {"subject", {"email"}},
        {"smarthost", {"email"}},             {"from", {"email"}},
        {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
@@ -115,7 +122,9 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
              {"name", "type", "timeout", "retry_max_age", "max_concurrency", "rate_limit",
               "rate_burst", "url", "url_file", "headers", "bearer_token_file", "ca_file",
               "template_file", "html_template_file", "subject", "smarthost", "from",
-              "auth_username", "auth_password_file", "require_tls", "hello", "to"})) {
+              "auth_username", "auth_password_file", "require_tls", "hello", "to", "api_url",
+              "bot_token_file", "token_file", "username", "password_file", "routing_key_file",
+              "api_key_file"})) {
     return;
   }
   Channel c;
@@ -147,8 +156,22 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
     c.type = ChannelType::kEmail;
   } else if (type == "log") {
     c.type = ChannelType::kLog;
+  } else if (type == "mattermost") {
+    c.type = ChannelType::kMattermost;
+  } else if (type == "msteams") {
+    c.type = ChannelType::kMsTeams;
+  } else if (type == "telegram") {
+    c.type = ChannelType::kTelegram;
+  } else if (type == "ntfy") {
+    c.type = ChannelType::kNtfy;
+  } else if (type == "pagerduty") {
+    c.type = ChannelType::kPagerDuty;
+  } else if (type == "opsgenie") {
+    c.type = ChannelType::kOpsgenie;
   } else {
-    r.Err(n["type"], "unknown channel type \"" + type + "\" (expected webhook, slack, email or log)");
+    r.Err(n["type"], "unknown channel type \"" + type +
+                         "\" (expected webhook, slack, email, log, mattermost, msteams, telegram, ntfy, "
+                         "pagerduty or opsgenie)");
     return;
   }
   CheckKeysOfType(r, n, type);
@@ -168,6 +191,62 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       ParseEmailChannel(r, n, c);
       break;
     case ChannelType::kLog:
+      break;
+    case ChannelType::kMattermost:
+    case ChannelType::kMsTeams:
+      r.Secret(n, "url", true, c.url);
+      c.text_template = LoadTemplate(r, n, "template_file");
+      break;
+    case ChannelType::kTelegram:
+      c.api_url = "https://api.telegram.org";
+      r.OptStr(n, "api_url", c.api_url);
+      while (c.api_url.ends_with("/")) {
+        c.api_url.pop_back();
+      }
+      if (!c.api_url.starts_with("http://") && !c.api_url.starts_with("https://")) {
+        r.Err(n["api_url"], "api_url must start with http:// or https://");
+      }
+      r.SecretFileOnly(n, "bot_token_file", c.bot_token);
+      if (!n["bot_token_file"].IsDefined()) {
+        r.Err(n, "a telegram channel needs bot_token_file (the token BotFather gave)");
+      }
+      c.text_template = LoadTemplate(r, n, "template_file");
+      break;
+    case ChannelType::kNtfy:
+      r.Secret(n, "url", true, c.url);
+      r.SecretFileOnly(n, "token_file", c.token);
+      r.OptStr(n, "username", c.username);
+      r.SecretFileOnly(n, "password_file", c.password);
+      if (!c.username.empty() && c.password.empty()) {
+        r.Err(n["username"], "username needs password_file");
+      }
+      if (!c.password.empty() && c.username.empty()) {
+        r.Err(n["password_file"], "password_file needs username");
+      }
+      if (!c.token.empty() && !c.username.empty()) {
+        r.Err(n["token_file"], "set token_file or username + password_file, not both");
+      }
+      c.text_template = LoadTemplate(r, n, "template_file");
+      break;
+    case ChannelType::kPagerDuty:
+      c.url = Secret(std::string("https://events.pagerduty.com/v2/enqueue"));
+      if (n["url"].IsDefined()) {
+        r.Secret(n, "url", true, c.url);
+      }
+      r.SecretFileOnly(n, "routing_key_file", c.routing_key);
+      if (!n["routing_key_file"].IsDefined()) {
+        r.Err(n, "a pagerduty channel needs routing_key_file (the integration's routing key)");
+      }
+      break;
+    case ChannelType::kOpsgenie:
+      c.url = Secret(std::string("https://api.opsgenie.com"));
+      if (n["url"].IsDefined()) {
+        r.Secret(n, "url", true, c.url);
+      }
+      r.SecretFileOnly(n, "api_key_file", c.api_key);
+      if (!n["api_key_file"].IsDefined()) {
+        r.Err(n, "an opsgenie channel needs api_key_file (the API integration's key)");
+      }
       break;
   }
   if (const YAML::Node ca = n["ca_file"]; ca.IsDefined() && !ca.IsNull()) {

@@ -24,6 +24,18 @@ std::string_view ChannelTypeName(ChannelType t) {
       return "email";
     case ChannelType::kLog:
       return "log";
+    case ChannelType::kMattermost:
+      return "mattermost";
+    case ChannelType::kMsTeams:
+      return "msteams";
+    case ChannelType::kTelegram:
+      return "telegram";
+    case ChannelType::kNtfy:
+      return "ntfy";
+    case ChannelType::kPagerDuty:
+      return "pagerduty";
+    case ChannelType::kOpsgenie:
+      return "opsgenie";
   }
   return "log";
 }

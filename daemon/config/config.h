@@ -94,7 +94,18 @@ struct Storage {
   Duration history_retention = std::chrono::hours(24 * 400);  // what reviews need of forgotten alerts
 };
 
-enum class ChannelType { kWebhook, kSlack, kEmail, kLog };
+enum class ChannelType {
+  kWebhook,
+  kSlack,
+  kEmail,
+  kLog,
+  kMattermost,
+  kMsTeams,
+  kTelegram,
+  kNtfy,
+  kPagerDuty,
+  kOpsgenie,
+};
 std::string_view ChannelTypeName(ChannelType t);
 
 struct Channel {
@@ -126,6 +137,19 @@ struct Channel {
   Secret auth_password;  // from `auth_password_file`
   bool require_tls = true;
   std::string hello = "localhost";
+  // telegram: the Bot API's base URL (tests point it at a local server)
+  std::string api_url;
+  Secret bot_token;    // telegram, from bot_token_file
+  Secret token;        // ntfy: bearer token, from token_file
+  std::string username;  // ntfy: basic auth user
+  Secret password;     // ntfy: basic auth password, from password_file
+  Secret routing_key;  // pagerduty: the integration's routing key, from routing_key_file
+  Secret api_key;      // opsgenie: the API integration key, from api_key_file
+  // Whether a message about several alerts goes as one request per alert
+  // (pagerduty, opsgenie: an event or alert per rota alert).
+  [[nodiscard]] bool PerAlert() const {
+    return type == ChannelType::kPagerDuty || type == ChannelType::kOpsgenie;
+  }
   SourcePos pos;
 };
 

@@ -247,6 +247,10 @@ void ResolveReviews(Pending& pending, const Names& names, Config& cfg,
         const Channel* c = cfg.FindChannel(id);
         if (c == nullptr) {
           errors.push_back({pv.to_pos[i], "review: unknown channel \"" + id + "\""});
+        } else if (c->PerAlert()) {
+          errors.push_back({pv.to_pos[i], "review: channel \"" + id + "\" is a " +
+                                              std::string(ChannelTypeName(c->type)) +
+                                              " channel, which takes alerts, not reports"});
         } else if (c->type == ChannelType::kEmail && c->to.empty()) {
           errors.push_back({pv.to_pos[i], "review: email channel \"" + id +
                                               "\" has no address of its own (set its to:)"});

@@ -130,18 +130,35 @@ class WebhookAttempt final : public Attempt {
   curl_slist* headers_ = nullptr;
 };
 
+// What one attempt of an HTTP channel sends.
+struct Post {
+  std::string url;  // empty: the channel's url
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::string> headers;  // more header lines
+  std::string userpwd;               // "user:password" for basic auth
+};
+
+Post JsonPost(std::string url, std::string body) {
+  Post p;
+  p.url = std::move(url);
+  p.body = std::move(body);
+  return p;
+}
+
 class WebhookChannel : public Channel {
  public:
   explicit WebhookChannel(const config::Channel& c)
-      : name_(c.name), url_(c.url.Reveal()), timeout_(c.timeout), headers_(c.headers),
-        bearer_(c.bearer_token.Reveal()), ca_file_(c.ca_file) {}
+      : name_(c.name), type_(config::ChannelTypeName(c.type)), url_(c.url.Reveal()),
+        timeout_(c.timeout), headers_(c.headers), bearer_(c.bearer_token.Reveal()),
+        ca_file_(c.ca_file) {}
 
   // One attempt. Retries are the outbox's job (backoff, jitter, max age),
   // so a lane is never parked on a dead receiver.
   Started Start(const Message& m) override {
-    auto body = Body(m);
-    if (!body) {
-      return {nullptr, {SendOutcome::kRejected, 1, body.error().message()}};
+    auto post = Request(m);
+    if (!post) {
+      return {nullptr, {SendOutcome::kRejected, 1, post.error().message()}};
     }
     // A pooled handle saves the set-up; kept-alive connections live in the
     // multi handle that performs it.
@@ -150,9 +167,12 @@ class WebhookChannel : public Channel {
       return {nullptr, {SendOutcome::kFailed, 1, "curl_easy_init failed"}};
     }
     CURL* curl = h.get();
-    auto a = std::make_unique<WebhookAttempt>(handles_, std::move(h), std::move(*body));
-    a->AddHeader("Content-Type: application/json");
+    auto a = std::make_unique<WebhookAttempt>(handles_, std::move(h), std::move(post->body));
+    a->AddHeader("Content-Type: " + post->content_type);
     a->AddHeader("Idempotency-Key: " + m.id);
+    for (const auto& line : post->headers) {
+      a->AddHeader(line);
+    }
     a->AddHeader("User-Agent: rota");
     for (const auto& [k, v] : headers_) {
       a->AddHeader(k + ": " + v);
@@ -160,7 +180,11 @@ class WebhookChannel : public Channel {
     if (!bearer_.empty()) {
       a->AddHeader("Authorization: Bearer " + bearer_);
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, post->url.empty() ? url_.c_str() : post->url.c_str());
+    if (!post->userpwd.empty()) {
+      curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+      curl_easy_setopt(curl, CURLOPT_USERPWD, post->userpwd.c_str());
+    }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, a->headers());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, a->body().c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(a->body().size()));
@@ -176,15 +200,17 @@ class WebhookChannel : public Channel {
     return {std::move(a), {}};
   }
   [[nodiscard]] const std::string& name() const override { return name_; }
-  [[nodiscard]] std::string_view type() const override { return "webhook"; }
+  [[nodiscard]] std::string_view type() const override { return type_; }
 
  protected:
   // What to POST for a message: the DESIGN.md JSON as is.
-  virtual Result<std::string> Body(const Message& m) { return m.body->json; }
+  virtual Result<Post> Request(const Message& m) { return JsonPost("", m.body->json); }
+  [[nodiscard]] const std::string& url() const { return url_; }
 
  private:
   HandlePool handles_;
   std::string name_;
+  std::string type_;
   std::string url_;
   Duration timeout_;
   std::map<std::string, std::string> headers_;
@@ -197,20 +223,298 @@ class SlackChannel final : public WebhookChannel {
  public:
   explicit SlackChannel(const config::Channel& c)
       : WebhookChannel(c),
-        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template) {}
-  [[nodiscard]] std::string_view type() const override { return "slack"; }
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template),
+        escape_(c.type == config::ChannelType::kSlack ? Escape::kHtml : Escape::kNone) {}
 
  protected:
-  Result<std::string> Body(const Message& m) override {
-    auto text = Render(template_, m.body->data);
+  Result<Post> Request(const Message& m) override {
+    auto text = Render(template_, m.body->data, escape_);
     if (!text) {
       return Fail(text.error());
     }
-    return boost::json::serialize(boost::json::object{{"text", *text}});
+    return JsonPost("", boost::json::serialize(boost::json::object{{"text", *text}}));
   }
 
  private:
   std::string template_;
+  Escape escape_;
+};
+
+// The first alert of a message's data, or null (a review has none).
+const boost::json::object* FirstAlert(const boost::json::value& data) {
+  const auto* o = data.if_object();
+  const auto* alerts = o != nullptr ? o->if_contains("alerts") : nullptr;
+  if (alerts == nullptr || !alerts->is_array() || alerts->as_array().empty() ||
+      !alerts->as_array().front().is_object()) {
+    return nullptr;
+  }
+  return &alerts->as_array().front().as_object();
+}
+
+// A string field of an object (or of one nested in it), or "".
+std::string Field(const boost::json::object* o, std::string_view key, std::string_view sub = {}) {
+  if (o == nullptr) {
+    return {};
+  }
+  const auto* v = o->if_contains(key);
+  if (v != nullptr && !sub.empty()) {
+    v = v->is_object() ? v->as_object().if_contains(sub) : nullptr;
+  }
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+
+// A one-line title for push and card channels.
+std::string Title(const Message& m) {
+  const auto* alert = FirstAlert(m.body->data);
+  const std::string name = Field(alert, "labels", "alertname");
+  if (m.kind == "review") {
+    const auto* data = m.body->data.if_object();
+    return "Review of " + Field(data, "review", "team_name");
+  }
+  const std::string head = m.kind == "resolved" ? "Resolved" : m.kind == "digest" ? "Held for you" : "Alert";
+  return name.empty() ? head : head + ": " + name;
+}
+
+// Microsoft Teams (a Workflows or incoming webhook): an Adaptive Card with
+// the title, the template's text and a button to the ack link (or the
+// report, for a review).
+class TeamsChannel final : public WebhookChannel {
+ public:
+  explicit TeamsChannel(const config::Channel& c)
+      : WebhookChannel(c),
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template) {}
+
+ protected:
+  Result<Post> Request(const Message& m) override {
+    namespace json = boost::json;
+    auto text = Render(template_, m.body->data, Escape::kNone);
+    if (!text) {
+      return Fail(text.error());
+    }
+    json::array actions;
+    const auto* data = m.body->data.if_object();
+    const std::string link = m.kind == "review" ? Field(data, "review", "url") : Field(data, "ack_url");
+    if (!link.empty()) {
+      actions.push_back(json::object{{"type", "Action.OpenUrl"},
+                                     {"title", m.kind == "review" ? "Open the report" : "Acknowledge"},
+                                     {"url", link}});
+    }
+    json::object card{
+        {"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
+        {"type", "AdaptiveCard"},
+        {"version", "1.4"},
+        {"body", json::array{json::object{{"type", "TextBlock"}, {"text", Title(m)}, {"weight", "Bolder"},
+                                          {"size", "Medium"}, {"wrap", true}},
+                             json::object{{"type", "TextBlock"}, {"text", *text}, {"wrap", true}}}},
+        {"actions", std::move(actions)}};
+    json::object message{
+        {"type", "message"},
+        {"attachments", json::array{json::object{{"contentType", "application/vnd.microsoft.card.adaptive"},
+                                                 {"contentUrl", nullptr},
+                                                 {"content", std::move(card)}}}}};
+    return JsonPost("", json::serialize(message));
+  }
+
+ private:
+  std::string template_;
+};
+
+// Telegram Bot API: sendMessage to the contact's chat id, plain text.
+class TelegramChannel final : public WebhookChannel {
+ public:
+  explicit TelegramChannel(const config::Channel& c)
+      : WebhookChannel(c),
+        endpoint_(c.api_url + "/bot" + c.bot_token.Reveal() + "/sendMessage"),
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template) {}
+
+ protected:
+  Result<Post> Request(const Message& m) override {
+    auto text = Render(template_, m.body->data, Escape::kNone);
+    if (!text) {
+      return Fail(text.error());
+    }
+    if (m.to.empty()) {
+      return Fail(Error::InvalidArgument("a telegram contact needs a chat id in to"));
+    }
+    boost::json::object body{{"chat_id", m.to}, {"text", text->substr(0, 4096)},
+                             {"disable_web_page_preview", true}};
+    return JsonPost(endpoint_, boost::json::serialize(body));
+  }
+
+ private:
+  std::string endpoint_;  // holds the token: never logged
+  std::string template_;
+};
+
+// ntfy: the text as the body of a POST to the topic URL; title, priority
+// (from the severity label), tags and an Acknowledge button in headers.
+class NtfyChannel final : public WebhookChannel {
+ public:
+  explicit NtfyChannel(const config::Channel& c)
+      : WebhookChannel(c),
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template),
+        token_(c.token.Reveal()),
+        userpwd_(c.username.empty() ? std::string() : c.username + ":" + c.password.Reveal()) {}
+
+ protected:
+  Result<Post> Request(const Message& m) override {
+    auto text = Render(template_, m.body->data, Escape::kNone);
+    if (!text) {
+      return Fail(text.error());
+    }
+    Post p = JsonPost("", std::move(*text));
+    p.content_type = "text/plain; charset=utf-8";
+    p.headers.push_back("Title: " + EmailHeaderValue(Title(m)));
+    const std::string severity = Field(FirstAlert(m.body->data), "labels", "severity");
+    int priority = 4;  // high: a page
+    if (m.kind == "resolved" || m.kind == "review") {
+      priority = 2;
+    } else if (severity == "critical" || severity == "page" || severity == "emergency") {
+      priority = 5;
+    } else if (severity == "warning") {
+      priority = 3;
+    } else if (severity == "info" || severity == "none") {
+      priority = 2;
+    }
+    p.headers.push_back("Priority: " + std::to_string(priority));
+    p.headers.push_back(std::string("Tags: ") +
+                        (m.kind == "resolved" ? "white_check_mark"
+                         : m.kind == "review" ? "bar_chart"
+                         : m.kind == "digest" ? "hourglass"
+                                              : "rotating_light"));
+    const auto* data = m.body->data.if_object();
+    const std::string link = m.kind == "review" ? Field(data, "review", "url") : Field(data, "ack_url");
+    if (!link.empty() && link.find_first_of(",;\r\n") == std::string::npos) {
+      p.headers.push_back(std::string("Actions: view, ") +
+                          (m.kind == "review" ? "Open the report" : "Acknowledge") + ", " + link +
+                          (m.kind == "review" ? "" : ", clear=true"));
+    }
+    if (!token_.empty()) {
+      p.headers.push_back("Authorization: Bearer " + token_);
+    }
+    p.userpwd = userpwd_;
+    return p;
+  }
+
+ private:
+  std::string template_;
+  std::string token_;
+  std::string userpwd_;
+};
+
+std::string SeverityOf(const boost::json::object* alert) {
+  const std::string s = Field(alert, "labels", "severity");
+  if (s == "critical" || s == "page" || s == "emergency") {
+    return "critical";
+  }
+  if (s == "warning" || s == "info" || s == "error") {
+    return s;
+  }
+  return "error";
+}
+
+// PagerDuty Events API v2, out: one event per rota alert (the compose step
+// splits messages per alert for this channel), trigger on a page, resolve
+// when it resolved; dedup_key "rota-<alert id>" joins them.
+class PagerDutyChannel final : public WebhookChannel {
+ public:
+  explicit PagerDutyChannel(const config::Channel& c)
+      : WebhookChannel(c), routing_key_(c.routing_key.Reveal()) {}
+
+ protected:
+  Result<Post> Request(const Message& m) override {
+    namespace json = boost::json;
+    const auto* alert = FirstAlert(m.body->data);
+    if (alert == nullptr) {
+      return Fail(Error::InvalidArgument("a pagerduty channel sends alerts only (this is a " + m.kind + ")"));
+    }
+    const std::string id = Field(alert, "id");
+    json::object event{{"routing_key", routing_key_},
+                       {"event_action", m.kind == "resolved" ? "resolve" : "trigger"},
+                       {"dedup_key", "rota-" + id}};
+    if (m.kind != "resolved") {
+      std::string summary = Field(alert, "labels", "alertname");
+      if (const std::string s = Field(alert, "annotations", "summary"); !s.empty()) {
+        summary += ": " + s;
+      }
+      const std::string instance = Field(alert, "labels", "instance");
+      json::object details{{"rota_alert_id", id}, {"labels", alert->at("labels")},
+                           {"annotations", alert->at("annotations")}};
+      if (const auto* data = m.body->data.if_object()) {
+        details["route"] = Field(data, "route");
+        details["reason"] = Field(data, "reason");
+      }
+      event["payload"] = json::object{{"summary", summary.substr(0, 1024)},
+                                      {"source", instance.empty() ? std::string("rota") : instance},
+                                      {"severity", SeverityOf(alert)},
+                                      {"custom_details", std::move(details)}};
+      event["client"] = "rota";
+      if (const std::string ack = Field(alert, "ack_url"); !ack.empty()) {
+        event["links"] = json::array{json::object{{"href", ack}, {"text", "Acknowledge in rota"}}};
+      }
+    }
+    return JsonPost("", json::serialize(event));
+  }
+
+ private:
+  std::string routing_key_;
+};
+
+// Opsgenie Alerts API: create by alias "rota-<alert id>", close by alias
+// when it resolved. One request per rota alert.
+class OpsgenieChannel final : public WebhookChannel {
+ public:
+  explicit OpsgenieChannel(const config::Channel& c)
+      : WebhookChannel(c), api_key_(c.api_key.Reveal()) {}
+
+ protected:
+  Result<Post> Request(const Message& m) override {
+    namespace json = boost::json;
+    const auto* alert = FirstAlert(m.body->data);
+    if (alert == nullptr) {
+      return Fail(Error::InvalidArgument("an opsgenie channel sends alerts only (this is a " + m.kind + ")"));
+    }
+    std::string base = url();
+    while (base.ends_with("/")) {
+      base.pop_back();
+    }
+    const std::string alias = "rota-" + Field(alert, "id");
+    Post p;
+    p.headers.push_back("Authorization: GenieKey " + api_key_);
+    if (m.kind == "resolved") {
+      p.url = base + "/v2/alerts/" + alias + "/close?identifierType=alias";
+      p.body = json::serialize(json::object{{"source", "rota"}, {"note", "resolved in rota"}});
+      return p;
+    }
+    const std::string severity = SeverityOf(alert);
+    json::object details;
+    if (const auto* labels = alert->if_contains("labels"); labels != nullptr && labels->is_object()) {
+      for (const auto& [k, v] : labels->as_object()) {
+        if (v.is_string()) {
+          details[k] = v;
+        }
+      }
+    }
+    json::object body{{"message", Field(alert, "labels", "alertname").substr(0, 130)},
+                      {"alias", alias},
+                      {"description", Field(alert, "annotations", "summary").substr(0, 15000)},
+                      {"priority", severity == "critical" ? "P1"
+                                   : severity == "error"  ? "P2"
+                                   : severity == "warning" ? "P3"
+                                                          : "P5"},
+                      {"source", "rota"},
+                      {"details", std::move(details)}};
+    if (const auto* data = m.body->data.if_object(); data != nullptr && !Field(data, "route").empty()) {
+      body["tags"] = json::array{json::value(Field(data, "route"))};
+    }
+    p.url = base + "/v2/alerts";
+    p.body = json::serialize(body);
+    return p;
+  }
+
+ private:
+  std::string api_key_;
 };
 
 // SMTP through libcurl: smtp:// with STARTTLS (required unless require_tls
@@ -386,7 +690,18 @@ std::unique_ptr<Channel> Build(const config::Channel& c) {
     case config::ChannelType::kWebhook:
       return std::make_unique<WebhookChannel>(c);
     case config::ChannelType::kSlack:
+    case config::ChannelType::kMattermost:
       return std::make_unique<SlackChannel>(c);
+    case config::ChannelType::kMsTeams:
+      return std::make_unique<TeamsChannel>(c);
+    case config::ChannelType::kTelegram:
+      return std::make_unique<TelegramChannel>(c);
+    case config::ChannelType::kNtfy:
+      return std::make_unique<NtfyChannel>(c);
+    case config::ChannelType::kPagerDuty:
+      return std::make_unique<PagerDutyChannel>(c);
+    case config::ChannelType::kOpsgenie:
+      return std::make_unique<OpsgenieChannel>(c);
     case config::ChannelType::kEmail:
       return std::make_unique<EmailChannel>(c);
   }

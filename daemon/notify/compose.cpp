@@ -65,28 +65,50 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
     if (!ctx.has_channel(contact.channel)) {
       continue;
     }
-    Message m;
-    m.id = std::to_string(decided_ms) + "-" + std::to_string(n.id) + "-" + std::to_string(c);
-    m.recipient = n.person;
-    m.to = contact.to;
-    m.created_ms = decided_ms;
-    m.alert_ids = n.alerts;
-    m.alert_ids.insert(m.alert_ids.end(), n.resolved.begin(), n.resolved.end());
-    m.kind = kind;
-    m.summary = kind + ": " + summary;
-    m.body = MakeBody(json::object{
-        {"notification_id", m.id},
-        {"recipient", n.person},
-        {"to", contact.to},
-        {"kind", kind},
-        {"alerts", alerts},
-        {"resolved_alerts", resolved},
-        {"route", n.route},
-        {"step", n.step},
-        {"reason", n.reason},
-        {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
-        {"ack_url", first_ack.empty() ? json::value(nullptr) : json::value(first_ack)}});
-    out.push_back({std::move(m), contact.channel});
+    const std::string base = std::to_string(decided_ms) + "-" + std::to_string(n.id) + "-" + std::to_string(c);
+    const auto make = [&](std::string id, const json::array& firing, const json::array& gone,
+                          std::vector<engine::AlertId> ids, const std::string& ack,
+                          const std::string& k) {
+      Message m;
+      m.id = std::move(id);
+      m.recipient = n.person;
+      m.to = contact.to;
+      m.created_ms = decided_ms;
+      m.alert_ids = std::move(ids);
+      m.kind = k;
+      m.summary = k + ": " + summary;
+      m.body = MakeBody(json::object{
+          {"notification_id", m.id},
+          {"recipient", n.person},
+          {"to", contact.to},
+          {"kind", k},
+          {"alerts", firing},
+          {"resolved_alerts", gone},
+          {"route", n.route},
+          {"step", n.step},
+          {"reason", n.reason},
+          {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
+          {"ack_url", ack.empty() ? json::value(nullptr) : json::value(ack)}});
+      out.push_back({std::move(m), contact.channel});
+    };
+    if (ctx.per_alert && ctx.per_alert(contact.channel)) {
+      // An event per alert (PagerDuty, Opsgenie): the firing ones as they
+      // are, the ones resolved while held as resolved.
+      for (const auto& v : alerts) {
+        const auto& a = v.as_object();
+        const std::string id(a.at("id").as_string());
+        make(base + "-a" + id, json::array{v}, json::array{}, {std::stoull(id)},
+             std::string(a.at("ack_url").as_string()), kind);
+      }
+      for (const auto& v : resolved) {
+        const std::string id(v.as_object().at("id").as_string());
+        make(base + "-r" + id, json::array{v}, json::array{}, {std::stoull(id)}, "", "resolved");
+      }
+      continue;
+    }
+    std::vector<engine::AlertId> ids = n.alerts;
+    ids.insert(ids.end(), n.resolved.begin(), n.resolved.end());
+    make(base, alerts, resolved, std::move(ids), first_ack, kind);
   }
   return out;
 }
@@ -150,7 +172,8 @@ ReviewDigest ComposeReview(const config::Config& config, const schedule::Roster&
     }
     for (std::size_t c = 0; c < person->contacts.size(); ++c) {
       const auto& contact = person->contacts[c];
-      if (has_channel(contact.channel)) {
+      const config::Channel* ch = config.FindChannel(contact.channel);
+      if (has_channel(contact.channel) && ch != nullptr && !ch->PerAlert()) {
         add(id, contact.channel, contact.to, prefix + "-" + std::to_string(c), at);
       }
     }

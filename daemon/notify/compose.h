@@ -31,6 +31,9 @@ struct ComposeContext {
   std::function<std::string(engine::AlertId alert, const std::string& person)> ack_url;
   // Whether a channel of that name is configured.
   std::function<bool(const std::string& channel)> has_channel;
+  // Whether the channel takes one request per alert (config::Channel::PerAlert);
+  // may be empty (none does).
+  std::function<bool(const std::string& channel)> per_alert = nullptr;
 };
 
 // One Outgoing per contact of `person` whose channel exists (none when the

@@ -52,6 +52,33 @@ constexpr std::string_view kSlack =
     "<{{ack_url}}|acknowledge>\n{{/alerts}}"
     "{{#resolved_alerts}}• resolved meanwhile: {{labels.alertname}}\n{{/resolved_alerts}}";
 
+// Telegram, ntfy, Teams: plain text (Teams renders a little Markdown).
+constexpr std::string_view kPlain =
+    "{{#is_alert}}Alert (route {{route}}, step {{step}}){{/is_alert}}"
+    "{{#is_digest}}Held for you while you were off duty{{/is_digest}}"
+    "{{#is_resolved}}Resolved{{/is_resolved}}"
+    "{{#is_review}}{{#review}}Review of {{team_name}}, {{from}} to {{to}} ({{timezone}}): "
+    "{{alerts}} alerts, time to seen p50 {{seen_p50}}, held {{held}} ({{held_total}} in all), "
+    "coverage {{coverage}}.{{#fit}} Cover {{when}}: saves {{saves}}.{{/fit}}\n{{url}}{{/review}}{{/is_review}}\n"
+    "{{#alerts}}- {{labels.alertname}}{{#annotations.summary}}: {{annotations.summary}}{{/annotations.summary}}"
+    " ({{status}}){{#ack_url}}\n  acknowledge: {{ack_url}}{{/ack_url}}\n{{/alerts}}"
+    "{{#resolved_alerts}}- resolved meanwhile: {{labels.alertname}}\n{{/resolved_alerts}}";
+
+// Mattermost: Markdown.
+constexpr std::string_view kMattermost =
+    "{{#is_digest}}**Held for you while you were off duty**{{/is_digest}}"
+    "{{#is_alert}}**Alert** (route {{route}}, step {{step}}){{/is_alert}}"
+    "{{#is_resolved}}**Resolved**{{/is_resolved}}"
+    "{{#is_review}}{{#review}}**Review of {{team_name}}**, {{from}} to {{to}} ({{timezone}})\n"
+    "- {{alerts}} alerts; time to seen p50 {{seen_p50}}, p90 {{seen_p90}}\n"
+    "- held: {{held}} alerts, {{held_total}} in all, longest {{held_max}}\n"
+    "- coverage: {{coverage}}, {{gap_count}} gaps\n"
+    "{{#fit}}- cover {{when}}: saves {{saves}}\n{{/fit}}"
+    "[Open the report]({{url}}){{/review}}{{/is_review}}\n"
+    "{{#alerts}}- **{{labels.alertname}}** {{annotations.summary}} ({{status}}) "
+    "[acknowledge]({{ack_url}})\n{{/alerts}}"
+    "{{#resolved_alerts}}- resolved meanwhile: {{labels.alertname}}\n{{/resolved_alerts}}";
+
 constexpr std::string_view kEmailSubject =
     "[rota] {{#is_alert}}Alert{{/is_alert}}{{#is_digest}}Held while you were off duty{{/is_digest}}"
     "{{#is_resolved}}Resolved{{/is_resolved}}{{#is_review}}Review of {{review.team_name}}, "
@@ -122,6 +149,12 @@ std::string_view DefaultTemplate(config::ChannelType type) {
       return kSlack;
     case config::ChannelType::kEmail:
       return kEmailText;
+    case config::ChannelType::kMattermost:
+      return kMattermost;
+    case config::ChannelType::kMsTeams:
+    case config::ChannelType::kTelegram:
+    case config::ChannelType::kNtfy:
+      return kPlain;
     default:
       return "";
   }

@@ -18,8 +18,9 @@
 
 namespace rota::notify {
 
-// The built-in text template of a channel type (Slack's message, email's
-// plain-text part); empty for the others.
+// The built-in text template of a channel type (Slack's and Mattermost's
+// message, email's plain-text part, the text of Teams, Telegram and ntfy);
+// empty for the others.
 std::string_view DefaultTemplate(config::ChannelType type);
 // Email's built-in subject line and HTML part.
 std::string_view DefaultEmailSubject();

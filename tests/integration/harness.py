@@ -214,7 +214,7 @@ def promtool_findings(metrics_text):
 
 
 class Sink:
-    """A local HTTP receiver that records every POST (path, headers, JSON body)."""
+    """A local HTTP receiver that records every POST (method, path, headers, body and its JSON)."""
 
     def __init__(self, status=200, tls=None):
         """tls: (cert, key) paths to serve HTTPS instead of HTTP."""
@@ -249,6 +249,7 @@ class Sink:
                 with sink._lock:
                     sink.in_flight -= 1
                     sink.received.append({"path": self.path, "headers": dict(self.headers), "json": doc,
+                                          "body": body.decode("utf-8", "replace"), "method": self.command,
                                           "at": time.monotonic()})
                 self.send_response(sink.status)
                 self.send_header("Content-Length", "0")

@@ -360,7 +360,7 @@ routes:
   CHECK(HasError(l, "5:5", "missing url or url_file"));
   CHECK(HasError(l, "6:21", "unknown channel type \"carrier-pigeon\""));
   CHECK(HasError(l, "7:50", "smarthost must be host:port"));
-  CHECK(HasError(l, "7:63", "key \"url\" is only for webhook and slack channels, not email"));
+  CHECK(HasError(l, "7:63", "key \"url\" is only for webhook, slack, mattermost, msteams, ntfy, pagerduty and opsgenie channels, not email"));
   CHECK(HasError(l, "9:22", "an escalation needs at least one step"));
   CHECK(HasError(l, "11:26", "when_nobody_on_duty must be hold, next or drop"));
   CHECK(HasError(l, "12:23", "unknown target \"rotation:x\""));

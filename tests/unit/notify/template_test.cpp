@@ -60,7 +60,7 @@ TEST_CASE("template_file is checked at load, with its position") {
   auto r = rota::config::Load(path);
   REQUIRE(r.errors.size() == 2);
   CHECK(r.errors[0].ToString().find("rota.yaml:2:60: template ") != std::string::npos);
-  CHECK(r.errors[1].ToString().find("key \"template_file\" is only for slack and email channels, not webhook") !=
+  CHECK(r.errors[1].ToString().find("key \"template_file\" is only for slack, email, mattermost, msteams, telegram and ntfy channels, not webhook") !=
         std::string::npos);
 }
 
