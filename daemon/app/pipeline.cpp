@@ -268,6 +268,16 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
       }};
   for (auto& n : engine_->TakeNotifications()) {
     const config::Person* person = config_->FindPerson(n.person);
+    // A channel target (channel:NAME) is reached on the channel itself, at
+    // its own address: a recipient with one contact.
+    config::Person channel_recipient;
+    if (person == nullptr && config::IsChannelRecipient(n.person)) {
+      if (const config::Channel* c = config_->FindChannel(n.person.substr(8))) {
+        channel_recipient.id = n.person;
+        channel_recipient.contacts.push_back({c->name, c->to, c->pos});
+        person = &channel_recipient;
+      }
+    }
     if (person == nullptr) {
       continue;
     }

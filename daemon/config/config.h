@@ -254,14 +254,21 @@ struct Route {
 enum class NobodyOnDuty { kHold, kNext, kDrop };
 std::string_view NobodyOnDutyName(NobodyOnDuty p);
 
+// A step's target. A channel (channel:NAME, e.g. a 24/7 provider) has no
+// hours: the one explicit exception to "hours are law" (DESIGN.md).
 struct Target {
-  enum class Kind { kPerson, kTeam };
+  enum class Kind { kPerson, kTeam, kChannel };
   Kind kind = Kind::kPerson;
   std::string id;
   [[nodiscard]] std::string ToString() const {
-    return (kind == Kind::kPerson ? "person:" : "team:") + id;
+    return (kind == Kind::kPerson ? "person:" : kind == Kind::kTeam ? "team:" : "channel:") + id;
   }
 };
+
+// A channel target notified as a recipient is named "channel:NAME".
+inline bool IsChannelRecipient(std::string_view recipient) {
+  return recipient.starts_with("channel:");
+}
 
 struct EscalationStep {
   std::vector<Target> notify;

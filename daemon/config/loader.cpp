@@ -472,8 +472,11 @@ void ParseEscalation(Reader& r, const YAML::Node& n, std::vector<PendingEscalati
       } else if (text.starts_with("team:")) {
         t.kind = Target::Kind::kTeam;
         t.id = text.substr(5);
+      } else if (text.starts_with("channel:")) {
+        t.kind = Target::Kind::kChannel;
+        t.id = text.substr(8);
       } else {
-        r.Err(pos, "unknown target \"" + text + "\" (expected person:ID or team:ID)");
+        r.Err(pos, "unknown target \"" + text + "\" (expected person:ID, team:ID or channel:NAME)");
         continue;
       }
       step.notify.push_back(std::move(t));

@@ -199,6 +199,17 @@ void ResolveRules(Pending& pending, const Names& names, Config& cfg,
     for (std::size_t s = 0; s < e.steps.size(); ++s) {
       for (std::size_t i = 0; i < e.steps[s].notify.size(); ++i) {
         const Target& t = e.steps[s].notify[i];
+        if (t.kind == Target::Kind::kChannel) {
+          if (names.channels.count(t.id) == 0) {
+            errors.push_back({pe.target_pos[s][i],
+                              "escalation \"" + e.name + "\": unknown channel \"" + t.id + "\""});
+          } else if (const Channel* c = cfg.FindChannel(t.id);
+                     c != nullptr && c->type == ChannelType::kEmail && c->to.empty()) {
+            errors.push_back({pe.target_pos[s][i], "escalation \"" + e.name + "\": email channel \"" +
+                                                       t.id + "\" has no address of its own (set its to:)"});
+          }
+          continue;
+        }
         const bool person = t.kind == Target::Kind::kPerson;
         if ((person ? names.people : names.teams).count(t.id) == 0) {
           errors.push_back({pe.target_pos[s][i], "escalation \"" + e.name + "\": unknown " +

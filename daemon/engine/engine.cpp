@@ -102,6 +102,10 @@ std::vector<std::string> Engine::OnDutyForStep(const config::EscalationStep& ste
   std::vector<std::string> people;
   const auto& roster = *model_->roster;
   for (const auto& target : step.notify) {
+    if (target.kind == config::Target::Kind::kChannel) {
+      AddUnique(people, target.ToString());  // a channel has no hours
+      continue;
+    }
     if (target.kind == config::Target::Kind::kPerson) {
       if (roster.IsOnDuty(target.id, now)) {
         AddUnique(people, target.id);
@@ -144,6 +148,15 @@ std::optional<schedule::NextDuty> Engine::NextForStep(const config::EscalationSt
   std::optional<schedule::NextDuty> best;
   const auto& roster = *model_->roster;
   for (const auto& target : step.notify) {
+    if (target.kind == config::Target::Kind::kChannel) {
+      const schedule::NextDuty now_duty{now, {target.ToString()}};
+      if (!best || now < best->at) {
+        best = now_duty;
+      } else if (best->at == now) {
+        AddUnique(best->people, target.ToString());
+      }
+      continue;
+    }
     const auto next = target.kind == config::Target::Kind::kPerson
                           ? roster.NextPersonOnDuty(target.id, now)
                           : roster.NextTeamOnDuty(target.id, now);
@@ -623,7 +636,7 @@ void Engine::ResolveAlert(Alert& a, const std::string& why, TimePoint now, Batch
     if (was_told && r.status == Outcome::kNotified && route != nullptr) {
       std::vector<std::string> told;
       for (const auto& p : a.notified) {
-        if (model_->roster->IsOnDuty(p, now)) {
+        if (config::IsChannelRecipient(p) || model_->roster->IsOnDuty(p, now)) {
           batch.Get(p, NotificationKind::kResolved, route->name, r.step + 1, "resolved", now)
               .alerts.push_back(a.id);
           told.push_back(p);

@@ -10,6 +10,9 @@ std::string Joined(const Timeline::Entry& e, Field f) {
   for (auto v : e.All(f)) {
     out += out.empty() ? "" : ", ";
     out += v;
+    if (v.starts_with("channel:")) {
+      out += " (a channel: no hours)";  // the one exception to "hours are law"
+    }
   }
   return out;
 }

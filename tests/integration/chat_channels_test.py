@@ -127,6 +127,44 @@ class ChatChannelsTest(unittest.TestCase):
             self.assertNotIn(secret, log)
 
 
+class ChannelTargetTest(unittest.TestCase):
+    def test_a_step_reaches_the_provider_when_nobody_is_on(self):
+        sink = Sink()
+        self.addCleanup(sink.close)
+        w = Workdir(rules=None)
+        self.addCleanup(w.cleanup)
+        w.write("pd_key", SECRETS[2])
+        w.write("rota.yaml", """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%s'}
+channels: [{name: pd, type: pagerduty, url: '%s', routing_key_file: pd_key}]
+people: [{id: bob, hours: [{years: ['2020']}]}]
+routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: vendor}]
+escalations:
+  - name: vendor
+    when_nobody_on_duty: next
+    steps: [{notify: ['person:bob'], escalate_after: 30m}, {notify: ['channel:pd']}]
+""" % (w.state, sink.url))
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        status, _, body = d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": "Night"}}))
+        self.assertEqual(status, 202, body)
+        alert = json.loads(body)["alerts"][0]
+        self.assertEqual((alert["status"], alert["notified"]), ("notified", ["channel:pd"]))
+        event = sink.wait_for(lambda m: m["json"]["event_action"] == "trigger", "the trigger")[0]["json"]
+        self.assertEqual(event["dedup_key"], "rota-" + alert["id"])
+        status, _, body = d.request("GET", "/api/v1/alerts/" + alert["id"])
+        whats = [e["what"] for e in json.loads(body)["timeline"]]
+        notified = [w for w in whats if "notified channel:pd" in w]
+        self.assertEqual(len(notified), 1, whats)
+        self.assertTrue(notified[0].startswith("step 2 (channel:pd): notified channel:pd (a channel: no hours)"),
+                        notified[0])
+        status, _, body = d.request("POST", "/api/v1/alerts/%s/resolve" % alert["id"], body='{"by": "bob"}')
+        self.assertEqual(status, 200, body)
+        resolve = sink.wait_for(lambda m: m["json"]["event_action"] == "resolve", "the resolve")[0]["json"]
+        self.assertEqual(resolve["dedup_key"], "rota-" + alert["id"])
+
+
 class ChannelConfigTest(unittest.TestCase):
     def test_missing_keys_and_keys_of_other_types_are_named(self):
         from harness import ROTACTL

@@ -506,3 +506,52 @@ TEST_CASE("hours are law: a month of random alerts never notifies anyone off dut
   CHECK(digests > 0);
   CHECK(alerts > 200);
 }
+
+TEST_CASE("a channel target has no hours: it is notified when nobody is on, and told when it resolves") {
+  const std::string yaml = R"(
+channels:
+  - {name: pd, type: pagerduty, routing_key_file: pd_key}
+people:
+  - id: bob
+    timezone: America/New_York
+    hours: [{weekdays: ['monday:friday'], times: [{start_time: '09:00', end_time: '12:00'}]}]
+routes:
+  - {name: r, group_wait: 0s, group_by: ['...'], escalation: vendor}
+escalations:
+  - name: vendor
+    when_nobody_on_duty: next
+    steps:
+      - {notify: ['person:bob'], escalate_after: 30m}
+      - {notify: ['channel:pd'], escalate_after: 1h}
+)";
+  rota::testing::TempDir dir;
+  dir.Write("pd_key", "k\n");
+  auto loaded = rota::config::Load(dir.Write("rota.yaml", yaml));
+  REQUIRE(loaded.ok());
+  auto roster = std::make_shared<rota::schedule::Roster>(rota::config::ToRosterSpec(*loaded.config));
+  Engine engine(Model::Build(loaded.config, roster));
+  // Monday 03:00Z: bob is off (09:00 New York = 14:00Z); the provider is next.
+  Event e;
+  e.source = "test";
+  e.labels = LabelSet({{"alertname", "Night"}});
+  const auto r = engine.Ingest(e, At("2026-11-23T03:00:00Z"));
+  CHECK(r.status == Outcome::kNotified);
+  CHECK(r.notified == std::vector<std::string>{"channel:pd"});
+  auto sent = engine.TakeNotifications();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].person == "channel:pd");
+  CHECK(sent[0].step == 2);
+  const Alert* a = engine.Find(r.id);
+  REQUIRE(a != nullptr);
+  CHECK(TimelineHas(*a, "step 2 (channel:pd): notified channel:pd (a channel: no hours)"));
+  // Resolved at night: the channel hears it (it has no hours to be outside of).
+  REQUIRE(engine.Resolve(r.id, "bob", "", At("2026-11-23T04:00:00Z")).has_value());
+  sent = engine.TakeNotifications();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].person == "channel:pd");
+  CHECK(sent[0].kind == NotificationKind::kResolved);
+
+  // In bob's hours, bob is paged and the channel is not.
+  const auto day = engine.Ingest(e, At("2026-11-23T15:00:00Z"));
+  CHECK(day.notified == std::vector<std::string>{"bob"});
+}
