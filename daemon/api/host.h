@@ -41,6 +41,8 @@ class Host {
     std::shared_ptr<const schedule::Roster> roster;
   };
   [[nodiscard]] virtual Snapshot Current() const = 0;
+  // The run-time reroutes as of the last change on the strand. Any thread.
+  [[nodiscard]] virtual std::vector<engine::Reroute> Reroutes() const { return {}; }
   // The shell's clock. Any thread.
   [[nodiscard]] virtual TimePoint Now() const = 0;
   // Counts `n` events by source and outcome (rota_events_received_total). Any thread.
@@ -81,6 +83,8 @@ class Host {
   virtual void CommitAndAnswer(std::function<void(const Result<void>&)> answer) = 0;
   // Run-time silences changed in the engine: write them with the next commit.
   virtual void SilencesChanged() = 0;
+  // Run-time reroutes changed in the engine: likewise.
+  virtual void ReroutesChanged() = 0;
   // Run-time overrides, kept by the shell (they shape the roster).
   [[nodiscard]] virtual const std::vector<schedule::OverrideSpec>& RuntimeOverrides() const = 0;
   // Validates against the config, assigns an id ("o-N"), rebuilds the

@@ -206,8 +206,98 @@ void OverrideRoutes(http::Router& router, Host& host) {
 
 }  // namespace
 
+namespace {
+
+void RerouteRoutes(http::Router& router, Host& host) {
+  router.Handle("GET", "/api/v1/reroutes", http::Access::kAdmin,
+                [&host](http::Request&, http::Reply reply) {
+    json::array list;
+    for (const auto& r : host.Reroutes()) {
+      list.push_back(RerouteJson(r));
+    }
+    reply(JsonResponse(200, json::object{{"reroutes", std::move(list)}}));
+  });
+  router.Handle("POST", "/api/v1/reroutes", http::Access::kAdmin,
+                [&host](http::Request& req, http::Reply reply) {
+    auto o = JsonObjectBody(req);
+    if (!o) {
+      reply(http::Response::Error(400, o.error().message()));
+      return;
+    }
+    engine::Reroute r;
+    r.team = StringField(*o, "team");
+    const std::string to = StringField(*o, "to");
+    r.reason = StringField(*o, "reason");
+    r.created_by = StringField(*o, "created_by");
+    std::string problem;
+    if (r.team.empty()) {
+      problem = "team is required";
+    } else if (!to.starts_with("escalation:") || to.size() == 11) {
+      problem = "to must be escalation:NAME";
+    } else if (r.reason.empty()) {
+      problem = "reason is required (say why: it shows on every affected alert)";
+    }
+    if (o->contains("until") && !o->at("until").is_null()) {
+      TimePoint until{};
+      if (auto u = InstantField(*o, "until", until); !u) {
+        problem = u.error().message();
+      } else {
+        r.until = until;
+      }
+    }
+    if (!problem.empty()) {
+      reply(http::Response::Error(400, problem));
+      return;
+    }
+    r.escalation = to.substr(11);
+    host.Post([&host, r = std::move(r), reply = std::move(reply)]() mutable {
+      auto id = host.Engine().AddReroute(r, host.Now());
+      if (!id) {
+        reply(http::Response::Error(400, id.error().message()));
+        return;
+      }
+      host.ReroutesChanged();
+      log::Info("reroute added", {{"id", *id}, {"team", r.team}, {"escalation", r.escalation},
+                                  {"until", r.until ? FormatRfc3339(*r.until) : std::string("cleared")},
+                                  {"reason", r.reason}, {"by", r.created_by}});
+      const json::value body = RerouteJson(host.Engine().reroutes().back());
+      host.Commit([reply, body](const Result<void>& w) {
+        reply(w ? JsonResponse(201, body) : Unavailable());
+      });
+    });
+  });
+  router.Handle("DELETE", "/api/v1/reroutes/{id}", http::Access::kAdmin,
+                [&host](http::Request& req, http::Reply reply) {
+    host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
+      auto r = host.Engine().ClearReroute(id);
+      if (!r) {
+        reply(http::Response::Error(404, r.error().message()));
+        return;
+      }
+      host.ReroutesChanged();
+      log::Info("reroute cleared", {{"id", id}});
+      host.Commit([reply, id](const Result<void>& w) {
+        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "cleared"}}) : Unavailable());
+      });
+    });
+  });
+}
+
+}  // namespace
+
+json::value RerouteJson(const engine::Reroute& r) {
+  return json::object{{"id", r.id},
+                      {"team", r.team},
+                      {"to", "escalation:" + r.escalation},
+                      {"until", r.until ? json::value(FormatRfc3339(*r.until)) : json::value(nullptr)},
+                      {"reason", r.reason},
+                      {"created_by", r.created_by},
+                      {"created_at", FormatRfc3339(r.created_at)}};
+}
+
 void RegisterRuntimeRoutes(http::Router& router, Host& host) {
   SilenceRoutes(router, host);
+  RerouteRoutes(router, host);
   OverrideRoutes(router, host);
 }
 

@@ -4,6 +4,7 @@
 
 #include "api/routes.h"
 #include "api/schedule_view.h"
+#include "api/views.h"
 #include "core/time.h"
 
 namespace rota::api {
@@ -43,6 +44,20 @@ http::Response OnCall(const Host& host, const http::Request& req) {
   auto result = OnCallJson(*now.config, *now.roster, q);
   if (!result) {
     return ErrorResponse(result.error());
+  }
+  // A team's reroute in force at `at` (rotactl reroute): its new alerts go
+  // to another escalation.
+  const auto reroutes = host.Reroutes();
+  for (auto& tv : result->at("teams").as_array()) {
+    auto& team = tv.as_object();
+    const engine::Reroute* best = nullptr;
+    for (const auto& r : reroutes) {
+      if (r.team == team.at("team").as_string() && r.ActiveAt(q.at) &&
+          (best == nullptr || r.created_at >= best->created_at)) {
+        best = &r;
+      }
+    }
+    team["reroute"] = best == nullptr ? boost::json::value(nullptr) : RerouteJson(*best);
   }
   return http::Response::Json(200, boost::json::serialize(*result));
 }

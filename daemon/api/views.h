@@ -49,5 +49,8 @@ bool IsAlertStateFilter(std::string_view state);
 http::Response JsonResponse(int status, const boost::json::value& v);
 // 503 with Retry-After: the store cannot be written.
 http::Response Unavailable();
+// A run-time reroute as the API shows it: id, team, to ("escalation:NAME"),
+// until (null: until cleared), reason, created_by, created_at.
+boost::json::value RerouteJson(const engine::Reroute& r);
 
 }  // namespace rota::api

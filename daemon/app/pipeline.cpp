@@ -201,6 +201,13 @@ void Pipeline::GaugeLoop() {
   }
   if (leading_) {
     CheckReviews(now);
+    if (const auto ended = engine_->EndReroutes(now); !ended.empty()) {
+      for (const auto& r : ended) {
+        log::Info("reroute ended", {{"id", r.id}, {"team", r.team}, {"escalation", r.escalation}});
+      }
+      ReroutesChanged();
+      Commit(nullptr);
+    }
   }
   RefreshGauges();
   gauge_timer_.expires_after(std::chrono::seconds(5));
@@ -324,6 +331,9 @@ store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& c
   if ((flight.overrides = std::exchange(overrides_changed_, false))) {
     batch.overrides = runtime_overrides_;
   }
+  if ((flight.reroutes = std::exchange(reroutes_changed_, false))) {
+    batch.reroutes = engine_->reroutes();
+  }
   for (const auto& o : flight.outgoing) {
     batch.outbox.push_back({o.message.id, o.channel, o.message.recipient, o.message.kind,
                             o.message.body->json, o.message.created_ms, Ms(now), 0});
@@ -424,6 +434,7 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
     engine_->MarkChanged(flight.rewrite);
     silences_changed_ = silences_changed_ || flight.silences;
     overrides_changed_ = overrides_changed_ || flight.overrides;
+    reroutes_changed_ = reroutes_changed_ || flight.reroutes;
     std::move(flight.marks.begin(), flight.marks.end(), std::back_inserter(unwritten_marks_));
   }
   // A review digest goes out only once its mark is stored (else a restart
@@ -600,6 +611,8 @@ void Pipeline::RefreshGauges() {
   }
   metrics_.SetOutboxPending(pending);
   metrics_.SetEscalations(static_cast<double>(engine_->counters().escalations));
+  metrics_.SetReroutes(static_cast<double>(engine_->reroutes().size()),
+                       static_cast<double>(engine_->counters().rerouted));
 }
 
 void Pipeline::Post(std::function<void()> fn) { asio::post(strand_, std::move(fn)); }

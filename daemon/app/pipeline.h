@@ -70,6 +70,15 @@ class Pipeline final : public api::Host {
   void Commit(std::function<void(const Result<void>&)> then) override;
   void CommitAndAnswer(std::function<void(const Result<void>&)> answer) override;
   void SilencesChanged() override { silences_changed_ = true; }
+  void ReroutesChanged() override {
+    reroutes_changed_ = true;
+    std::lock_guard lock(snapshot_mu_);
+    reroutes_snapshot_ = engine_->reroutes();
+  }
+  [[nodiscard]] std::vector<engine::Reroute> Reroutes() const override {
+    std::lock_guard lock(snapshot_mu_);
+    return reroutes_snapshot_;
+  }
   [[nodiscard]] const std::vector<schedule::OverrideSpec>& RuntimeOverrides() const override {
     return runtime_overrides_;
   }
@@ -155,6 +164,7 @@ class Pipeline final : public api::Host {
     std::vector<notify::OutboxMark> marks;
     bool silences = false;
     bool overrides = false;
+    bool reroutes = false;
     engine::AlertId next_id = 0;
     // Review digests: sent only once written, each at its first attempt.
     std::vector<notify::Outgoing> deferred;
@@ -210,6 +220,7 @@ class Pipeline final : public api::Host {
   std::vector<schedule::OverrideSpec> runtime_overrides_;
   std::uint64_t next_override_ = 1;
   bool silences_changed_ = false;
+  bool reroutes_changed_ = false;
   bool overrides_changed_ = false;
   std::unique_ptr<store::Store> store_;
   std::atomic<bool> store_ok_{true};
@@ -234,6 +245,7 @@ class Pipeline final : public api::Host {
   // A copy of runtime_overrides_ for Prepare(), and a count of its changes.
   std::vector<schedule::OverrideSpec> overrides_snapshot_;  // guarded by snapshot_mu_
   std::uint64_t overrides_version_ = 0;                     // guarded by snapshot_mu_
+  std::vector<engine::Reroute> reroutes_snapshot_;          // guarded by snapshot_mu_
 
   notify::Dispatcher dispatcher_;
 };

@@ -76,6 +76,11 @@ void Pipeline::Restore(store::State state, bool lead) {
   const TimePoint now = clock_.Now();
   engine_->Restore(std::move(state.alerts), std::move(state.silences), now);
   engine_->ReserveIds(state.next_alert_id, state.next_silence_id);
+  engine_->RestoreReroutes(std::move(state.reroutes), state.next_reroute_id);
+  {
+    std::lock_guard lock(snapshot_mu_);
+    reroutes_snapshot_ = engine_->reroutes();
+  }
   written_next_id_ = state.next_alert_id;
   reviews_sent_ = std::move(state.reviews);
   reviews_busy_.clear();

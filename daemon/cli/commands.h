@@ -40,6 +40,7 @@ int AckOrResolve(const Args& args, std::ostream& out, std::ostream& err, bool ac
 int Explain(const Args& args, std::ostream& out, std::ostream& err);
 int Silence(const Args& args, std::ostream& out, std::ostream& err);
 int Override(const Args& args, std::ostream& out, std::ostream& err);
+int Reroute(const Args& args, std::ostream& out, std::ostream& err);
 int Drill(const Args& args, std::ostream& out, std::ostream& err);
 // report --team T [--from T1] [--to T2] [-o text|json|csv]: a team's review (issue 17)
 int Report(const Args& args, std::ostream& out, std::ostream& err);

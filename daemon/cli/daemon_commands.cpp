@@ -393,6 +393,71 @@ int Override(const Args& args, std::ostream& out, std::ostream& err) {
   return Emit(r, *v, out, [&] { out << Str(*v, "id") << "\n"; });
 }
 
+int Reroute(const Args& args, std::ostream& out, std::ostream& err) {
+  const bool ls = !args.empty() && args[0] == "ls";
+  const bool clear = !args.empty() && args[0] == "clear";
+  const Args rest = ls || clear ? Args(args.begin() + 1, args.end()) : args;
+  Remote r;
+  po::options_description desc(
+      "Usage: rotactl reroute --team T --to escalation:E [--until T] --reason R [--by NAME]\n"
+      "       rotactl reroute ls\n       rotactl reroute clear ID");
+  AddRemoteOptions(desc, r);
+  std::string team;
+  std::string to;
+  std::string until;
+  std::string reason;
+  std::string by;
+  std::string id;
+  desc.add_options()("team", po::value<std::string>(&team), "whose new alerts")(
+      "to", po::value<std::string>(&to), "escalation:NAME")(
+      "until", po::value<std::string>(&until), "RFC 3339 (default: until cleared)")(
+      "reason", po::value<std::string>(&reason), "why (shown on every affected alert)")(
+      "by", po::value<std::string>(&by), "author")("id", po::value<std::string>(&id), "");
+  po::positional_options_description pos;
+  pos.add("id", 1);
+  po::variables_map vm;
+  if (int rc = ParseArgs(rest, desc, pos, vm, err, "reroute"); rc != kExitOk) {
+    return rc;
+  }
+  if (ls) {
+    auto v = Call(r, "GET", "/api/v1/reroutes", "", err);
+    if (!v) {
+      return kExitFailure;
+    }
+    return Emit(r, *v, out, [&] {
+      for (const auto& x : v->at("reroutes").as_array()) {
+        out << Str(x, "id") << "  team " << Str(x, "team") << " -> " << Str(x, "to") << "  until "
+            << (x.at("until").is_null() ? std::string("cleared") : Str(x, "until")) << "  by "
+            << Str(x, "created_by") << ": " << Str(x, "reason") << "\n";
+      }
+    });
+  }
+  if (clear) {
+    if (id.empty()) {
+      err << "usage: rotactl reroute clear ID\n";
+      return kExitUsage;
+    }
+    auto v = Call(r, "DELETE", "/api/v1/reroutes/" + id, "", err);
+    if (!v) {
+      return kExitFailure;
+    }
+    return Emit(r, *v, out, [&] { out << "reroute " << id << " cleared\n"; });
+  }
+  if (team.empty() || to.empty() || reason.empty() || !id.empty()) {
+    err << "rotactl reroute: --team, --to and --reason are required (or: reroute ls, reroute clear ID)\n";
+    return kExitUsage;
+  }
+  json::object body{{"team", team}, {"to", to}, {"reason", reason}, {"created_by", by}};
+  if (!until.empty()) {
+    body["until"] = until;
+  }
+  auto v = Call(r, "POST", "/api/v1/reroutes", json::serialize(body), err);
+  if (!v) {
+    return kExitFailure;
+  }
+  return Emit(r, *v, out, [&] { out << Str(*v, "id") << "\n"; });
+}
+
 int Drill(const Args& args, std::ostream& out, std::ostream& err) {
   Remote r;
   std::vector<std::string> labels;

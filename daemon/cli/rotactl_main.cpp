@@ -34,6 +34,8 @@ void Usage(std::ostream& out) {
          "  explain ID                   an alert's timeline: every decision and why\n"
          "  silence add|ls|expire        silences\n"
          "  override add|ls|rm           run-time overrides\n"
+         "  reroute --team T --to escalation:E [--until T] --reason R\n"
+         "  reroute ls | clear ID        send a team's new alerts to another escalation\n"
          "  drill [--label k=v]          a synthetic alert end to end: who got it when\n"
          "  report --team T [--from T] [--to T] [-o text|json|csv|html]\n"
          "                               a team's review: time to seen and ack, holds,\n"
@@ -100,6 +102,9 @@ int main(int argc, char** argv) {
   }
   if (cmd == "override") {
     return rota::cli::Override(rest, std::cout, std::cerr);
+  }
+  if (cmd == "reroute") {
+    return rota::cli::Reroute(rest, std::cout, std::cerr);
   }
   if (cmd == "drill") {
     return rota::cli::Drill(rest, std::cout, std::cerr);

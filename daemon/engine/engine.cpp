@@ -93,7 +93,14 @@ const config::Route* Engine::RouteOf(const Alert& a, int slot) const {
 }
 
 const config::Escalation* Engine::EscalationOf(const Alert& a, int slot) const {
-  const int r = a.routings[static_cast<std::size_t>(slot)].route;
+  const Routing& routing = a.routings[static_cast<std::size_t>(slot)];
+  if (!routing.escalation.empty()) {
+    // Rerouted; an escalation removed by a reload falls back to the route's.
+    if (const auto* esc = model_->config->FindEscalation(routing.escalation)) {
+      return esc;
+    }
+  }
+  const int r = routing.route;
   return r < 0 ? nullptr : model_->route_escalation[static_cast<std::size_t>(r)];
 }
 
@@ -246,9 +253,28 @@ IngestResult Engine::Open(const Event& event, TimePoint now, IngestResult result
   for (std::size_t i : matched) {
     Routing r;
     r.route = static_cast<int>(i);
-    a.routings.push_back(r);
     const auto& route = model_->config->routes[i];
     Record(a, now, Note(EntryKind::kMatched).Set(Field::kRoute, route.name).Set(Field::kEscalation, route.escalation));
+    // A reroute of a team this route pages takes it (the newest of them).
+    const Reroute* reroute = nullptr;
+    for (const auto& team : model_->route_teams[i]) {
+      if (const Reroute* rr = ActiveReroute(team, now); rr != nullptr && (reroute == nullptr || rr->created_at > reroute->created_at)) {
+        reroute = rr;
+      }
+    }
+    if (reroute != nullptr && model_->config->FindEscalation(reroute->escalation) != nullptr) {
+      r.escalation = reroute->escalation;
+      r.reroute = reroute->id;
+      counters_.rerouted++;
+      Note note(EntryKind::kRerouted);
+      note.Set(Field::kReroute, reroute->id).Set(Field::kRoute, route.name).Set(Field::kEscalation, reroute->escalation);
+      note.Set(Field::kReason, reroute->reason);
+      if (reroute->until) {
+        note.Set(Field::kUntil, *reroute->until);
+      }
+      Record(a, now, note);
+    }
+    a.routings.push_back(std::move(r));
   }
   for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
     Evaluate(a, static_cast<int>(slot), now, batch);
@@ -719,6 +745,59 @@ Result<Outcome> Engine::Resolve(AlertId id, const std::string& who, const std::s
 }
 
 // ---- silences and queries ------------------------------------------------------
+
+Result<std::string> Engine::AddReroute(Reroute reroute, TimePoint now) {
+  if (model_->config->FindTeam(reroute.team) == nullptr) {
+    return Fail(Error::InvalidArgument("unknown team \"" + reroute.team + "\""));
+  }
+  if (model_->config->FindEscalation(reroute.escalation) == nullptr) {
+    return Fail(Error::InvalidArgument("unknown escalation \"" + reroute.escalation + "\""));
+  }
+  if (reroute.until && *reroute.until <= now) {
+    return Fail(Error::InvalidArgument("until must be in the future"));
+  }
+  reroute.id = "r-" + std::to_string(next_reroute_id_++);
+  reroute.created_at = now;
+  std::string id = reroute.id;
+  reroutes_.push_back(std::move(reroute));
+  return id;
+}
+
+Result<void> Engine::ClearReroute(const std::string& id) {
+  const auto before = reroutes_.size();
+  std::erase_if(reroutes_, [&](const Reroute& r) { return r.id == id; });
+  if (reroutes_.size() == before) {
+    return Fail(Error::NotFound("no reroute " + id));
+  }
+  return {};
+}
+
+std::vector<Reroute> Engine::EndReroutes(TimePoint now) {
+  std::vector<Reroute> ended;
+  std::erase_if(reroutes_, [&](const Reroute& r) {
+    if (r.ActiveAt(now)) {
+      return false;
+    }
+    ended.push_back(r);
+    return true;
+  });
+  return ended;
+}
+
+const Reroute* Engine::ActiveReroute(std::string_view team, TimePoint now) const {
+  const Reroute* best = nullptr;
+  for (const auto& r : reroutes_) {
+    if (r.team == team && r.ActiveAt(now) && (best == nullptr || r.created_at >= best->created_at)) {
+      best = &r;
+    }
+  }
+  return best;
+}
+
+void Engine::RestoreReroutes(std::vector<Reroute> reroutes, std::uint64_t next_id) {
+  reroutes_ = std::move(reroutes);
+  next_reroute_id_ = std::max(next_reroute_id_, next_id);
+}
 
 std::string Engine::AddSilence(rules::Silence silence, TimePoint now) {
   if (silence.id.empty()) {

@@ -62,6 +62,9 @@ struct Model {
   rules::RouteIndex routes;
   std::vector<rules::InhibitRule> inhibit_rules;
   std::vector<const config::Escalation*> route_escalation;  // per route
+  // Per route: the teams its escalation pages (team targets, and the teams
+  // of person targets), sorted. A reroute of one of them takes the route.
+  std::vector<std::vector<std::string>> route_teams;
 
   // REQUIRES: roster built from config.
   static std::shared_ptr<const Model> Build(std::shared_ptr<const config::Config> config,
@@ -82,6 +85,23 @@ struct Routing {
   std::optional<TimePoint> last_notified;
   std::vector<std::string> held_for;
   std::uint64_t gen = 0;  // bumped to cancel this routing's deadlines
+  // Set when a reroute took this routing at its start: the escalation it
+  // uses instead of the route's (by name), and the reroute's id.
+  std::string escalation;
+  std::string reroute;
+};
+
+// "Every new alert of this team's routes goes to another escalation until
+// `until` (or until cleared)": a run-time switch (rotactl reroute).
+struct Reroute {
+  std::string id;  // "r-N"
+  std::string team;
+  std::string escalation;
+  std::optional<TimePoint> until;
+  std::string reason;
+  std::string created_by;
+  TimePoint created_at{};
+  [[nodiscard]] bool ActiveAt(TimePoint t) const { return !until || t < *until; }
 };
 
 struct Alert {
@@ -137,6 +157,19 @@ class Engine {
   Result<void> ExpireSilence(const std::string& id, TimePoint now);
   [[nodiscard]] const std::vector<rules::Silence>& silences() const { return silences_; }
 
+  // Reroutes (run-time state): new alerts of the team's routes take the
+  // reroute's escalation. Add checks the team and escalation exist (and
+  // that `until`, when set, is after `now`) and assigns the id.
+  Result<std::string> AddReroute(Reroute reroute, TimePoint now);
+  Result<void> ClearReroute(const std::string& id);
+  // Drops reroutes whose `until` has passed; returns them.
+  std::vector<Reroute> EndReroutes(TimePoint now);
+  [[nodiscard]] const std::vector<Reroute>& reroutes() const { return reroutes_; }
+  // The reroute in force for `team` at `now`, or null (the newest wins).
+  [[nodiscard]] const Reroute* ActiveReroute(std::string_view team, TimePoint now) const;
+  // At restore: the stored reroutes; ids below `next_id` are taken.
+  void RestoreReroutes(std::vector<Reroute> reroutes, std::uint64_t next_id);
+
   // Facts the shell learns after a decision (a delivery succeeded or failed)
   // join the alert's timeline. Unknown ids are ignored.
   void Annotate(AlertId id, TimePoint at, const Note& note);
@@ -181,6 +214,7 @@ class Engine {
     std::uint64_t handovers = 0;
     std::uint64_t dropped = 0;
     std::uint64_t unrouted = 0;
+    std::uint64_t rerouted = 0;
   };
   [[nodiscard]] const Counters& counters() const { return counters_; }
 
@@ -245,6 +279,8 @@ class Engine {
   std::unordered_map<std::uint64_t, Group> groups_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::vector<rules::Silence> silences_;
+  std::vector<Reroute> reroutes_;
+  std::uint64_t next_reroute_id_ = 1;
   std::vector<Notification> out_;
   AlertId next_alert_id_ = 1;
   std::uint64_t next_notification_id_ = 1;

@@ -53,12 +53,13 @@ constexpr std::array<std::string_view, kEntryKinds> kKindNames = {
     "held",          "repeating",      "exhausted",       "escalated",     "listed_resolved",
     "resolved",      "resolved_notice", "acknowledged",   "handover_planned", "no_handover",
     "handed_over",   "delivered",      "rejected",        "failed",        "hours_ended",
+    "rerouted",
 };
 
 constexpr std::array<std::string_view, kFields> kFieldNames = {
     "text", "source", "labels", "route", "escalation", "silence", "alert", "group", "until", "wake",
     "step", "people", "reason", "round", "of", "by", "comment", "person", "channel", "detail",
-    "attempts", "targets", "skipped", "skipped_code", "skipped_why",
+    "attempts", "targets", "skipped", "skipped_code", "skipped_why", "reroute",
 };
 
 // Walks the fields of a payload (after its kind byte).

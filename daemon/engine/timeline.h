@@ -67,8 +67,9 @@ enum class EntryKind : std::uint8_t {
   kRejected,         // person, channel, detail, attempts
   kFailed,           // person, channel, detail, attempts, reason (optional: gave up)
   kHoursEnded,       // person, channel
+  kRerouted,         // reroute, route, escalation, reason, until (optional)
 };
-inline constexpr int kEntryKinds = static_cast<int>(EntryKind::kHoursEnded) + 1;
+inline constexpr int kEntryKinds = static_cast<int>(EntryKind::kRerouted) + 1;
 std::string_view EntryKindName(EntryKind k);
 // The inverse of EntryKindName; kNote for a name it does not know.
 EntryKind EntryKindFromName(std::string_view name);
@@ -81,8 +82,9 @@ enum class Field : std::uint8_t {
   kSkipped,      // a person of the step who is not on duty (repeats)
   kSkippedCode,  // ... and why, as a code (outside_hours, time_off, ...), one per kSkipped
   kSkippedWhy,   // ... and in words ("outside hours until Tue 09:00 Europe/Berlin")
+  kReroute,      // a reroute's id ("r-1")
 };
-inline constexpr int kFields = static_cast<int>(Field::kSkippedWhy) + 1;
+inline constexpr int kFields = static_cast<int>(Field::kReroute) + 1;
 std::string_view FieldName(Field f);
 std::optional<Field> FieldFromName(std::string_view name);
 // Fields holding an instant (Unix ms) or an integer, rather than text.

@@ -77,6 +77,10 @@ std::string Describe(const Timeline::Entry& e) {
     case EntryKind::kGrouped:
       return "grouped by " + S(e.Get(Field::kGroup)) + "; group notifies at " + Instant(e, Field::kUntil) +
              " (" + S(e.Get(Field::kReason)) + ")";
+    case EntryKind::kRerouted:
+      return "rerouted by " + S(e.Get(Field::kReroute)) + ": route " + S(e.Get(Field::kRoute)) +
+             " uses escalation " + S(e.Get(Field::kEscalation)) + " (" + S(e.Get(Field::kReason)) + ")" +
+             (e.Has(Field::kUntil) ? " until " + Instant(e, Field::kUntil) : std::string());
     case EntryKind::kNotified:
       return StepLabel(e) + ": notified " + Joined(e, Field::kPeople) + Skipped(e);
     case EntryKind::kDigest:

@@ -4,6 +4,8 @@
 
 #include "engine/engine.h"
 
+#include <algorithm>
+
 namespace rota::engine {
 
 std::string_view AlertStateName(AlertState s) {
@@ -80,7 +82,27 @@ std::shared_ptr<const Model> Model::Build(std::shared_ptr<const config::Config> 
   std::vector<rules::RouteIndex::Route> routes;
   for (const auto& r : config->routes) {
     routes.push_back({r.matchers, r.continue_matching});
-    m->route_escalation.push_back(config->FindEscalation(r.escalation));
+    const config::Escalation* esc = config->FindEscalation(r.escalation);
+    m->route_escalation.push_back(esc);
+    std::vector<std::string> teams;
+    if (esc != nullptr) {
+      for (const auto& step : esc->steps) {
+        for (const auto& target : step.notify) {
+          if (target.kind == config::Target::Kind::kTeam) {
+            teams.push_back(target.id);
+          } else if (target.kind == config::Target::Kind::kPerson) {
+            for (const auto& t : config->teams) {
+              if (std::find(t.members.begin(), t.members.end(), target.id) != t.members.end()) {
+                teams.push_back(t.id);
+              }
+            }
+          }
+        }
+      }
+    }
+    std::sort(teams.begin(), teams.end());
+    teams.erase(std::unique(teams.begin(), teams.end()), teams.end());
+    m->route_teams.push_back(std::move(teams));
   }
   m->routes = rules::RouteIndex(std::move(routes));
   for (const auto& ir : config->inhibit_rules) {

@@ -96,6 +96,16 @@ Metrics::Metrics(const BuildInfo& build)
                       .Help("Escalations to a next step (no ack in time, nobody on duty, max_hold).")
                       .Register(*registry_)
                       .Add({});
+  reroutes_active_ = &prometheus::BuildGauge()
+                          .Name("rota_reroutes_active")
+                          .Help("Run-time reroutes in force (rotactl reroute).")
+                          .Register(*registry_)
+                          .Add({});
+  rerouted_ = &prometheus::BuildCounter()
+                   .Name("rota_alerts_rerouted_total")
+                   .Help("Routings of new alerts that a reroute sent to another escalation.")
+                   .Register(*registry_)
+                   .Add({});
   attempts_ = &prometheus::BuildCounter()
                    .Name("rota_notification_attempts_total")
                    .Help("Delivery attempts by channel and outcome (delivered, failed, rejected).")
@@ -248,6 +258,18 @@ void Metrics::SetEscalations(double total) {
   if (total > escalations_seen_) {
     escalations_->Increment(total - escalations_seen_);
     escalations_seen_ = total;
+  }
+}
+
+void Metrics::SetReroutes(double active, double rerouted_total) {
+  reroutes_active_->Set(active);
+  std::lock_guard lock(team_mu_);
+  if (rerouted_total < rerouted_seen_) {
+    rerouted_seen_ = 0;  // a fresh engine (restart, new leader) counts from 0
+  }
+  if (rerouted_total > rerouted_seen_) {
+    rerouted_->Increment(rerouted_total - rerouted_seen_);
+    rerouted_seen_ = rerouted_total;
   }
 }
 

@@ -74,6 +74,8 @@ class Metrics {
   void SetOutboxPending(const std::map<std::string, std::pair<double, double>>& by_channel);
   void ObserveTimeToNotification(double seconds);
   void SetEscalations(double total);
+  // Reroutes in force now, and the engine's count of alerts rerouted.
+  void SetReroutes(double active, double rerouted_total);
 
   // The store.
   void StoreCommitted(std::size_t batch, double seconds);
@@ -107,6 +109,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* outbox_oldest_;
   prometheus::Histogram* time_to_notification_;
   prometheus::Counter* escalations_;
+  prometheus::Gauge* reroutes_active_;
+  prometheus::Counter* rerouted_;
   prometheus::Histogram* store_commit_;
   prometheus::Histogram* store_batch_;
   prometheus::Gauge* store_up_;
@@ -115,6 +119,7 @@ class Metrics {
   prometheus::Gauge* ha_epoch_;
   prometheus::Counter* ha_changes_;
   double escalations_seen_ = 0;  // guarded by team_mu_
+  double rerouted_seen_ = 0;     // guarded by team_mu_
   std::mutex team_mu_;
   std::vector<std::string> teams_;  // guarded by team_mu_
 };

@@ -6,27 +6,12 @@
 namespace rota::review {
 
 std::vector<std::string> TeamsOfAlert(const engine::Model& m, const engine::Alert& a) {
+  // The teams of its routes (a rerouted alert still belongs to them).
   std::vector<std::string> out;
   for (const auto& r : a.routings) {
-    if (r.route < 0 || static_cast<std::size_t>(r.route) >= m.route_escalation.size()) {
-      continue;
-    }
-    const config::Escalation* esc = m.route_escalation[static_cast<std::size_t>(r.route)];
-    if (esc == nullptr) {
-      continue;
-    }
-    for (const auto& step : esc->steps) {
-      for (const auto& target : step.notify) {
-        if (target.kind == config::Target::Kind::kTeam) {
-          out.push_back(target.id);
-          continue;
-        }
-        for (const auto& t : m.config->teams) {
-          if (std::find(t.members.begin(), t.members.end(), target.id) != t.members.end()) {
-            out.push_back(t.id);
-          }
-        }
-      }
+    if (r.route >= 0 && static_cast<std::size_t>(r.route) < m.route_teams.size()) {
+      const auto& teams = m.route_teams[static_cast<std::size_t>(r.route)];
+      out.insert(out.end(), teams.begin(), teams.end());
     }
   }
   std::sort(out.begin(), out.end());

@@ -76,7 +76,7 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
   const json::storage_ptr sp(&scratch);
   json::array routes(sp);
   for (const auto& r : a.routings) {
-    routes.push_back(json::object(
+    auto& route = routes.emplace_back(json::object(
         {{"route", r.route >= 0 ? json::value(config.routes[static_cast<std::size_t>(r.route)].name, sp)
                                 : json::value(nullptr, sp)},
          {"group", std::to_string(r.group)},
@@ -89,7 +89,11 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
          {"hold_started", Ms(r.hold_started)},
          {"last_notified", Ms(r.last_notified)},
          {"held_for", Strings(r.held_for, sp)}},
-        sp));
+        sp)).as_object();
+    if (!r.reroute.empty()) {
+      route["escalation"] = json::value(r.escalation, sp);
+      route["reroute"] = json::value(r.reroute, sp);
+    }
   }
   // Each entry: [at ms, kind, [field, value, field, value, ...]], kinds and
   // fields by their number (engine/timeline.h keeps those numbers stable;
@@ -196,6 +200,10 @@ Result<engine::Alert> AlertDecoder::Decode(std::string_view doc) const {
       r.hold_started = OptTime(ro, "hold_started");
       r.last_notified = OptTime(ro, "last_notified");
       r.held_for = ReadStrings(ro.at("held_for"));
+      if (const auto* esc = ro.if_contains("escalation"); esc != nullptr) {
+        r.escalation = std::string(esc->as_string());
+        r.reroute = std::string(ro.at("reroute").as_string());
+      }
       a.routings.push_back(std::move(r));
     }
     const auto& entries = o.at("timeline").as_array();
@@ -273,6 +281,37 @@ Result<rules::Silence> DecodeSilence(std::string_view doc) {
     return s;
   } catch (const std::exception& e) {
     return Fail(Error::Io(std::string("a stored silence does not decode: ") + e.what()));
+  }
+}
+
+std::string EncodeReroute(const engine::Reroute& r) {
+  return json::serialize(json::object{{"id", r.id},
+                                      {"team", r.team},
+                                      {"escalation", r.escalation},
+                                      {"until", Ms(r.until)},
+                                      {"reason", r.reason},
+                                      {"by", r.created_by},
+                                      {"created", Ms(r.created_at)}});
+}
+
+Result<engine::Reroute> DecodeReroute(std::string_view doc) {
+  try {
+    const json::value v = json::parse(doc);
+    const auto& o = v.as_object();
+    engine::Reroute r;
+    r.id = std::string(o.at("id").as_string());
+    r.team = std::string(o.at("team").as_string());
+    r.escalation = std::string(o.at("escalation").as_string());
+    r.until = OptTime(o, "until");
+    r.reason = std::string(o.at("reason").as_string());
+    r.created_by = std::string(o.at("by").as_string());
+    r.created_at = Time(o, "created");
+    if (!r.id.starts_with("r-")) {
+      return Fail(Error::Io("a stored reroute has no r-N id"));
+    }
+    return r;
+  } catch (const std::exception& e) {
+    return Fail(Error::Io(std::string("a stored reroute does not decode: ") + e.what()));
   }
 }
 

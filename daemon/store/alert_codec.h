@@ -36,6 +36,9 @@ Result<engine::Alert> DecodeAlert(std::string_view doc, const config::Config& co
 
 std::string EncodeSilence(const rules::Silence& s);
 Result<rules::Silence> DecodeSilence(std::string_view doc);
+// A run-time reroute (stored in meta as "reroute:<id>").
+std::string EncodeReroute(const engine::Reroute& r);
+Result<engine::Reroute> DecodeReroute(std::string_view doc);
 
 std::string EncodeOverride(const schedule::OverrideSpec& o);
 Result<schedule::OverrideSpec> DecodeOverride(std::string_view doc);

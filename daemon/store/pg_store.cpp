@@ -407,12 +407,12 @@ Result<void> PgStore::LoadSmallTables(PgConn& c, State& st) {
                           std::string(pending->Text(i, 4)), pending->Int(i, 5), pending->Int(i, 6),
                           static_cast<int>(pending->Int(i, 7))});
   }
-  auto reviews = c.Exec("SELECT key, value FROM meta WHERE key LIKE 'review:%'");
-  if (!reviews) {
-    return Fail(reviews.error());
+  auto meta = c.Exec(std::string(kMetaStateSql));
+  if (!meta) {
+    return Fail(meta.error());
   }
-  for (int i = 0; i < reviews->size(); ++i) {
-    AddReviewMark(reviews->Text(i, 0), reviews->Text(i, 1), st);
+  for (int i = 0; i < meta->size(); ++i) {
+    AddMetaRow(meta->Text(i, 0), meta->Text(i, 1), st);
   }
   auto next = c.Exec(
       "SELECT greatest(coalesce((SELECT value::bigint FROM meta WHERE key = 'next_alert_id'), 1), "

@@ -119,6 +119,18 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       return r;
     }
   }
+  if (b.reroutes) {
+    if (auto r = c.Run("DELETE FROM meta WHERE key LIKE 'reroute:%'", {}); !r) {
+      return r;
+    }
+    for (const auto& rr : *b.reroutes) {
+      if (auto r = c.Run("INSERT INTO meta(key, value) VALUES ($1, $2)",
+                         {"reroute:" + rr.id, EncodeReroute(rr)});
+          !r) {
+        return r;
+      }
+    }
+  }
   for (const auto& m : b.reviews) {
     if (auto r = c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
                        "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
@@ -286,6 +298,9 @@ Batch Merge(const std::vector<const Batch*>& batches) {
     }
     if (b->overrides) {
       out.overrides = b->overrides;
+    }
+    if (b->reroutes) {
+      out.reroutes = b->reroutes;
     }
     out.outbox.insert(out.outbox.end(), b->outbox.begin(), b->outbox.end());
     out.marks.insert(out.marks.end(), b->marks.begin(), b->marks.end());

@@ -22,7 +22,21 @@
 
 namespace rota::store {
 
-void AddReviewMark(std::string_view meta_key, std::string_view value, State& st) {
+void AddMetaRow(std::string_view meta_key, std::string_view value, State& st) {
+  if (meta_key.starts_with("reroute:")) {
+    auto r = DecodeReroute(value);
+    if (!r) {
+      st.skipped.push_back({"meta", std::string(meta_key), r.error().message()});
+      return;
+    }
+    std::uint64_t n = 0;
+    const std::string_view digits = std::string_view(r->id).substr(2);
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), n).ec == std::errc()) {
+      st.next_reroute_id = std::max(st.next_reroute_id, n + 1);
+    }
+    st.reroutes.push_back(std::move(*r));
+    return;
+  }
   std::int64_t ms = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
   if (ec != std::errc() || end != value.data() + value.size() || ms < 0) {
@@ -112,6 +126,21 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
     for (const auto& h : b.history) {
       (*hist)->Bind(1, static_cast<std::int64_t>(h.id)).Bind(2, h.received_ms);
       if (auto r = (*hist)->Bind(3, h.doc).Run(); !r) {
+        return r;
+      }
+    }
+  }
+  if (b.reroutes) {
+    if (auto r = db.Exec("DELETE FROM meta WHERE key LIKE 'reroute:%'"); !r) {
+      return r;
+    }
+    auto ins = db.Cached("INSERT INTO meta(key, value) VALUES (?1, ?2)");
+    if (!ins) {
+      return Fail(ins.error());
+    }
+    for (const auto& rr : *b.reroutes) {
+      (*ins)->Bind(1, "reroute:" + rr.id);
+      if (auto r = (*ins)->Bind(2, EncodeReroute(rr)).Run(); !r) {
         return r;
       }
     }
@@ -348,12 +377,12 @@ Result<void> SqliteStore::LoadSmallTables(State& st) {
                           pending->Text(4), pending->Int(5), pending->Int(6),
                           static_cast<int>(pending->Int(7))});
   }
-  auto reviews = db.Prepare("SELECT key, value FROM meta WHERE key LIKE 'review:%'");
-  if (!reviews) {
-    return Fail(reviews.error());
+  auto meta = db.Prepare(kMetaStateSql);
+  if (!meta) {
+    return Fail(meta.error());
   }
-  while (reviews->Step().value_or(false)) {
-    AddReviewMark(reviews->Text(0), reviews->Text(1), st);
+  while (meta->Step().value_or(false)) {
+    AddMetaRow(meta->Text(0), meta->Text(1), st);
   }
   auto next = db.Prepare(
       "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_alert_id'), 1), "

@@ -119,6 +119,7 @@ struct Batch {
   // Present: replace all run-time silences / overrides with these.
   std::optional<std::vector<rules::Silence>> silences;
   std::optional<std::vector<schedule::OverrideSpec>> overrides;
+  std::optional<std::vector<engine::Reroute>> reroutes;  // likewise (in meta)
   std::vector<OutboxRow> outbox;     // new notifications
   std::vector<OutboxMark> marks;     // outcomes of earlier ones
   std::vector<ReviewMark> reviews;   // written with the digests' outbox rows
@@ -129,14 +130,14 @@ struct Batch {
 
   [[nodiscard]] bool empty() const {
     return alerts.empty() && touches.empty() && forgotten.empty() && history.empty() && !silences &&
-           !overrides && outbox.empty() && marks.empty() && reviews.empty() && next_alert_id == 0 &&
-           inbox.empty();
+           !overrides && !reroutes && outbox.empty() && marks.empty() && reviews.empty() &&
+           next_alert_id == 0 && inbox.empty();
   }
   // Only inbox rows: what a standby may write.
   [[nodiscard]] bool InboxOnly() const {
     return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() &&
-           history.empty() && !silences && !overrides && outbox.empty() && marks.empty() &&
-           reviews.empty() && next_alert_id == 0;
+           history.empty() && !silences && !overrides && !reroutes && outbox.empty() &&
+           marks.empty() && reviews.empty() && next_alert_id == 0;
   }
 };
 
@@ -156,6 +157,8 @@ struct State {
   std::vector<schedule::OverrideSpec> overrides;
   std::vector<OutboxRow> pending;  // by creation
   std::map<std::string, std::int64_t> reviews;  // ReviewMark: key -> period end
+  std::vector<engine::Reroute> reroutes;
+  std::uint64_t next_reroute_id = 1;  // "r-N": above every N stored
   std::vector<Skipped> skipped;
   engine::AlertId next_alert_id = 1;   // above every id ever used
   std::uint64_t next_silence_id = 1;   // "s-N": above every N stored
@@ -164,9 +167,12 @@ struct State {
   [[nodiscard]] std::size_t AlertCount() const;
 };
 
-// A meta row "review:<key>" = "<ms>" into st.reviews; any other value is
-// skipped (st.skipped), never a crash.
-void AddReviewMark(std::string_view meta_key, std::string_view value, State& st);
+// The meta rows of run-time state: "review:<key>" = "<ms>" into st.reviews,
+// "reroute:<id>" = its document into st.reroutes. A value that does not
+// decode is skipped (st.skipped), never a crash.
+inline constexpr std::string_view kMetaStateSql =
+    "SELECT key, value FROM meta WHERE key LIKE 'review:%' OR key LIKE 'reroute:%'";
+void AddMetaRow(std::string_view meta_key, std::string_view value, State& st);
 
 class Store {
  public:

@@ -73,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::string_view doc(reinterpret_cast<const char*>(data) + 1, size - 1);
   const auto& config = TheConfig();
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0:
       RoundTrip(
           doc, [&](std::string_view d) { return store::DecodeAlert(d, config); },
@@ -82,8 +82,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 1:
       RoundTrip(doc, store::DecodeSilence, store::EncodeSilence);
       break;
-    default:
+    case 2:
       RoundTrip(doc, store::DecodeOverride, store::EncodeOverride);
+      break;
+    default:
+      RoundTrip(doc, store::DecodeReroute, store::EncodeReroute);
       break;
   }
   return 0;

@@ -555,3 +555,58 @@ escalations:
   const auto day = engine.Ingest(e, At("2026-11-23T15:00:00Z"));
   CHECK(day.notified == std::vector<std::string>{"bob"});
 }
+
+namespace {
+
+Reroute MakeReroute(std::string team, std::string escalation, std::optional<TimePoint> until,
+                    std::string reason) {
+  Reroute r;
+  r.team = std::move(team);
+  r.escalation = std::move(escalation);
+  r.until = until;
+  r.reason = std::move(reason);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a reroute sends a team's new alerts to another escalation until it ends or is cleared") {
+  Sim sim;
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");  // alice on duty
+  // Refused: unknown team or escalation, an end in the past.
+  CHECK_FALSE(sim.engine().AddReroute(MakeReroute("nobody", "dave-only", std::nullopt, ""), t0).has_value());
+  CHECK_FALSE(sim.engine().AddReroute(MakeReroute("payments", "nope", std::nullopt, ""), t0).has_value());
+  CHECK_FALSE(sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0, ""), t0).has_value());
+
+  auto id = sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0 + 2h, "team offsite"), t0);
+  REQUIRE(id.has_value());
+  CHECK(*id == "r-1");
+  auto a = sim.Fire({{"alertname", "Down"}, {"severity", "page"}}, t0 + 1min);
+  CHECK(a.notified == std::vector<std::string>{"dave"});
+  const Alert* alert = sim.engine().Find(a.id);
+  REQUIRE(alert != nullptr);
+  CHECK(TimelineHas(*alert, "rerouted by r-1: route pages uses escalation dave-only (team offsite) until 2026-11-23T11:00:00Z"));
+  CHECK(sim.engine().counters().rerouted == 1);
+  // A route that pages another team is not taken.
+  auto other = sim.Fire({{"alertname", "Odd"}, {"severity", "muted"}}, t0 + 2min);
+  CHECK(other.notified == std::vector<std::string>{"dave"});
+  CHECK_FALSE(TimelineHas(*sim.engine().Find(other.id), "rerouted"));
+
+  // Cleared: the next alert goes to the team again.
+  REQUIRE(sim.engine().ClearReroute("r-1").has_value());
+  CHECK_FALSE(sim.engine().ClearReroute("r-1").has_value());
+  auto back = sim.Fire({{"alertname", "Down2"}, {"severity", "page"}}, t0 + 3min);
+  CHECK(back.notified == std::vector<std::string>{"alice"});
+
+  // One that ends by itself: in force before `until`, not after, then dropped.
+  REQUIRE(sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0 + 1h, "x"), t0 + 4min).has_value());
+  CHECK(sim.Fire({{"alertname", "D3"}, {"severity", "page"}}, t0 + 59min).notified == std::vector<std::string>{"dave"});
+  CHECK(sim.Fire({{"alertname", "D4"}, {"severity", "page"}}, t0 + 1h).notified == std::vector<std::string>{"alice"});
+  const auto ended = sim.engine().EndReroutes(t0 + 1h);
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0].id == "r-2");
+  CHECK(sim.engine().reroutes().empty());
+  // The rerouted alert keeps its escalation: acks and escalation follow it.
+  sim.TickTo(t0 + 1h);
+  CHECK(alert->routings.front().escalation == "dave-only");
+}

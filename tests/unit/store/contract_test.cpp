@@ -397,11 +397,57 @@ TEST_CASE("store contract: review marks persist, only move forward, and a bad on
   }
   // A stored value that is not a number is skipped and named, never a crash.
   store::State st;
-  store::AddReviewMark("review:x", "12x", st);
-  store::AddReviewMark("review:y", "34", st);
+  store::AddMetaRow("review:x", "12x", st);
+  store::AddMetaRow("review:y", "34", st);
   CHECK(st.reviews == std::map<std::string, std::int64_t>{{"y", 34}});
   REQUIRE(st.skipped.size() == 1);
   CHECK(st.skipped[0].id == "review:x");
+}
+
+TEST_CASE("store contract: reroutes are replaced as a whole and come back with their ids") {
+  for (const auto& backend : Backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    Fixture f;
+    auto s = Fresh(backend, dir.path(), *f.config);
+    engine::Reroute a;
+    a.id = "r-1";
+    a.team = "payments";
+    a.escalation = "vendor";
+    a.until = At("2026-11-24T09:00:00Z");
+    a.reason = "offsite";
+    a.created_by = "ann";
+    a.created_at = At("2026-11-23T09:00:00Z");
+    engine::Reroute b = a;
+    b.id = "r-7";
+    b.until.reset();
+    store::Batch batch;
+    batch.reroutes = std::vector<engine::Reroute>{a, b};
+    REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
+    auto st = Restart(backend, dir.path(), *f.config, s);
+    REQUIRE(st.reroutes.size() == 2);
+    CHECK(st.next_reroute_id == 8);
+    const auto& got = st.reroutes[0].id == "r-1" ? st.reroutes[0] : st.reroutes[1];
+    CHECK(got.team == "payments");
+    CHECK(got.escalation == "vendor");
+    CHECK(got.until == a.until);
+    CHECK(got.reason == "offsite");
+    CHECK(got.created_by == "ann");
+    CHECK(got.created_at == a.created_at);
+    // Cleared: the next write carries what is left.
+    store::Batch cleared;
+    cleared.reroutes = std::vector<engine::Reroute>{b};
+    REQUIRE(WriteAndWait(*s, std::move(cleared)).has_value());
+    st = Restart(backend, dir.path(), *f.config, s);
+    REQUIRE(st.reroutes.size() == 1);
+    CHECK(st.reroutes[0].id == "r-7");
+    CHECK_FALSE(st.reroutes[0].until.has_value());
+  }
+  store::State st;
+  store::AddMetaRow("reroute:r-3", "{not json", st);
+  CHECK(st.reroutes.empty());
+  REQUIRE(st.skipped.size() == 1);
+  CHECK(st.skipped[0].id == "reroute:r-3");
 }
 
 TEST_CASE("store contract: done runs after the batch is durable, in order") {
