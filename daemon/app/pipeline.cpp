@@ -3,6 +3,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <future>
 #include <set>
 
@@ -67,6 +68,14 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
       }) {
   notify::GlobalInit();
   asio::post(history_pool_, [] { SetThreadName("history"); });
+  // A delayed contact (after:) goes out only while one of its alerts is
+  // still firing: an ack or a resolve meanwhile makes it unneeded.
+  outbox_.SetWanted([this](const notify::Message& m) {
+    return std::any_of(m.alert_ids.begin(), m.alert_ids.end(), [&](engine::AlertId id) {
+      const engine::Alert* a = engine_->Find(id);
+      return a != nullptr && a->state == engine::AlertState::kFiring;
+    });
+  });
 }
 
 Pipeline::~Pipeline() { dispatcher_.Stop(std::chrono::milliseconds(0)); }
@@ -281,7 +290,7 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
     if (person == nullptr && config::IsChannelRecipient(n.person)) {
       if (const config::Channel* c = config_->FindChannel(n.person.substr(8))) {
         channel_recipient.id = n.person;
-        channel_recipient.contacts.push_back({c->name, c->to, c->pos});
+        channel_recipient.contacts.push_back({c->name, c->to, Duration(0), c->pos});
         person = &channel_recipient;
       }
     }
@@ -336,7 +345,8 @@ store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& c
   }
   for (const auto& o : flight.outgoing) {
     batch.outbox.push_back({o.message.id, o.channel, o.message.recipient, o.message.kind,
-                            o.message.body->json, o.message.created_ms, Ms(now), 0});
+                            o.message.body->json, o.message.created_ms,
+                            std::max(Ms(now), o.message.not_before_ms), 0});
   }
   for (std::size_t i = 0; i < flight.deferred.size(); ++i) {
     const auto& o = flight.deferred[i];
@@ -531,6 +541,13 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
                 {{"recipient", e.recipient}, {"id", e.id}});
       metrics_.NotificationSent(e.channel, e.message_kind, "failed");
       annotate(engine::Note(EntryKind::kHoursEnded).Set(Field::kPerson, e.recipient).Set(Field::kChannel, e.channel));
+      return;
+    case Kind::kNotNeeded:
+      log::Info("delayed contact not needed: acknowledged or resolved meanwhile",
+                {{"channel", e.channel}, {"recipient", e.recipient}, {"id", e.id}});
+      annotate(engine::Note(EntryKind::kContactSkipped)
+                   .Set(Field::kPerson, e.recipient)
+                   .Set(Field::kChannel, e.channel));
       return;
     case Kind::kNoChannel:
       log::Warn("notification dropped: its channel is no longer configured",

@@ -3,6 +3,8 @@
 // store and restoring the engine from it live here.
 #include <boost/asio/post.hpp>
 
+#include <charconv>
+
 #include "app/pipeline.h"
 #include "log/log.h"
 
@@ -110,6 +112,24 @@ void Pipeline::Restore(store::State state, bool lead) {
       m.to = std::string(to->as_string());
     }
     m.summary = m.kind + " (resumed after restart)";
+    // A delayed contact's row: still conditional on its alerts after a
+    // restart; the alerts are named in its body.
+    const auto& data = m.body->data.as_object();
+    if (const auto* after = data.if_contains("after_seconds");
+        after != nullptr && after->is_int64() && after->as_int64() > 0) {
+      m.not_before_ms = row.next_attempt_ms;
+    }
+    if (const auto* alerts = data.if_contains("alerts"); alerts != nullptr && alerts->is_array()) {
+      for (const auto& a : alerts->as_array()) {
+        const auto* id = a.is_object() ? a.as_object().if_contains("id") : nullptr;
+        std::uint64_t n = 0;
+        if (id != nullptr && id->is_string() &&
+            std::from_chars(id->as_string().data(), id->as_string().data() + id->as_string().size(), n).ec ==
+                std::errc()) {
+          m.alert_ids.push_back(n);
+        }
+      }
+    }
     m.created_ms = row.created_ms;
     m.attempts = row.attempts;
     next_attempts.push_back(TimePoint{std::chrono::milliseconds(row.next_attempt_ms)});

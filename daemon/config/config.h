@@ -182,6 +182,9 @@ struct TimeOff {
 struct Contact {
   std::string channel;
   std::string to;
+  // Tried this long after the notification, only if its alerts are still
+  // unacknowledged and the person still on duty (0: at once).
+  Duration after{0};
   SourcePos pos;
 };
 

@@ -202,13 +202,18 @@ void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out
     }
   });
   r.List(n, "contacts", [&](const YAML::Node& c) {
-    if (!r.Map(c, "a contact", {"channel", "to"}) || !r.Require(c, "channel", "contact")) {
+    if (!r.Map(c, "a contact", {"channel", "to", "after"}) || !r.Require(c, "channel", "contact")) {
       return;
     }
     Contact contact;
     contact.pos = r.Pos(c["channel"]);
     r.OptStr(c, "channel", contact.channel);
     r.OptStr(c, "to", contact.to);
+    r.OptDur(c, "after", contact.after);
+    if (const YAML::Node a = c["after"]; a.IsDefined() &&
+        (contact.after < Duration(0) || contact.after > std::chrono::hours(24))) {
+      r.Err(a, "after must be between 0s and 24h");
+    }
     p.contacts.push_back(std::move(contact));
   });
   out.push_back(std::move(pp));

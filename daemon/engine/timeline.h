@@ -68,8 +68,9 @@ enum class EntryKind : std::uint8_t {
   kFailed,           // person, channel, detail, attempts, reason (optional: gave up)
   kHoursEnded,       // person, channel
   kRerouted,         // reroute, route, escalation, reason, until (optional)
+  kContactSkipped,   // person, channel: a delayed contact not needed (acked meanwhile)
 };
-inline constexpr int kEntryKinds = static_cast<int>(EntryKind::kRerouted) + 1;
+inline constexpr int kEntryKinds = static_cast<int>(EntryKind::kContactSkipped) + 1;
 std::string_view EntryKindName(EntryKind k);
 // The inverse of EntryKindName; kNote for a name it does not know.
 EntryKind EntryKindFromName(std::string_view name);

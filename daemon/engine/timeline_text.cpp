@@ -77,6 +77,9 @@ std::string Describe(const Timeline::Entry& e) {
     case EntryKind::kGrouped:
       return "grouped by " + S(e.Get(Field::kGroup)) + "; group notifies at " + Instant(e, Field::kUntil) +
              " (" + S(e.Get(Field::kReason)) + ")";
+    case EntryKind::kContactSkipped:
+      return "not sent to " + S(e.Get(Field::kPerson)) + " via " + S(e.Get(Field::kChannel)) +
+             ": acknowledged or resolved before this contact's turn (after:)";
     case EntryKind::kRerouted:
       return "rerouted by " + S(e.Get(Field::kReroute)) + ": route " + S(e.Get(Field::kRoute)) +
              " uses escalation " + S(e.Get(Field::kEscalation)) + " (" + S(e.Get(Field::kReason)) + ")" +

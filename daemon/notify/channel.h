@@ -49,6 +49,10 @@ struct Message {
   std::vector<std::uint64_t> alert_ids;  // the alerts it is about (for timelines)
   std::int64_t created_ms = 0;           // when decided: retries stop after retry_max_age
   int attempts = 0;                      // made so far
+  // A contact with `after:`: the first attempt is not before this instant
+  // (Unix ms; 0: at once), and only if its alerts are still unacknowledged
+  // (the outbox's Wanted) and the person still on duty.
+  std::int64_t not_before_ms = 0;
 };
 
 // kFailed may pass later (5xx, 429, timeouts, network): the outbox retries it.

@@ -65,6 +65,13 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
     if (!ctx.has_channel(contact.channel)) {
       continue;
     }
+    // A delayed contact is for pages and digests only: a resolved notice
+    // goes to the contacts tried at once.
+    if (contact.after > Duration(0) && n.kind == engine::NotificationKind::kResolved) {
+      continue;
+    }
+    const std::int64_t not_before =
+        contact.after > Duration(0) ? decided_ms + std::chrono::duration_cast<std::chrono::milliseconds>(contact.after).count() : 0;
     const std::string base = std::to_string(decided_ms) + "-" + std::to_string(n.id) + "-" + std::to_string(c);
     const auto make = [&](std::string id, const json::array& firing, const json::array& gone,
                           std::vector<engine::AlertId> ids, const std::string& ack,
@@ -75,6 +82,7 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
       m.to = contact.to;
       m.created_ms = decided_ms;
       m.alert_ids = std::move(ids);
+      m.not_before_ms = not_before;
       m.kind = k;
       m.summary = k + ": " + summary;
       m.body = MakeBody(json::object{
@@ -88,6 +96,7 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
           {"step", n.step},
           {"reason", n.reason},
           {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
+          {"after_seconds", std::chrono::duration_cast<std::chrono::seconds>(contact.after).count()},
           {"ack_url", ack.empty() ? json::value(nullptr) : json::value(ack)}});
       out.push_back({std::move(m), contact.channel});
     };

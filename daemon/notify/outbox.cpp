@@ -23,6 +23,11 @@ Outbox::Outbox(Guard guard, ChannelKnown known, std::uint64_t seed)
 
 void Outbox::Add(std::vector<Outgoing> items, TimePoint now) {
   for (auto& o : items) {
+    const TimePoint not_before{std::chrono::milliseconds(o.message.not_before_ms)};
+    if (not_before > now) {
+      pending_.emplace(not_before, std::move(o));
+      continue;
+    }
     Attempt(std::move(o), now, /*retry=*/false);
   }
 }
@@ -46,6 +51,13 @@ void Outbox::Clear() {
 
 void Outbox::Attempt(Outgoing o, TimePoint now, bool retry) {
   const int attempts = o.message.attempts;
+  // A delayed contact: only while its alerts are still unacknowledged.
+  if (o.message.not_before_ms > 0 && attempts == 0 && wanted_ && !wanted_(o.message)) {
+    marks_.push_back({o.message.id, OutboxState::kFailed, attempts, {},
+                      "not needed: acknowledged or resolved before this contact's turn"});
+    Event(OutboxEvent::Kind::kNotNeeded, o, "acknowledged or resolved before this contact's turn");
+    return;
+  }
   // Hours are law: the final guard, at the instant of sending.
   if (!guard_(o.message.recipient, now)) {
     marks_.push_back({o.message.id, OutboxState::kFailed, attempts, {},

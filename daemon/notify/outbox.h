@@ -65,6 +65,7 @@ struct OutboxEvent {
     kRefused,      // final: guard refused a first attempt (must never happen)
     kHoursEnded,   // final: guard refused a retry (the recipient went off duty)
     kNoChannel,    // final: the channel is no longer configured
+    kNotNeeded,    // final: a delayed contact whose alerts were acknowledged meanwhile
   };
   Kind kind;
   std::string id;
@@ -86,10 +87,15 @@ class Outbox {
 
   Outbox(Guard guard, ChannelKnown known, std::uint64_t seed = std::random_device{}());
 
+  // Whether a delayed contact's message is still wanted (its alerts still
+  // unacknowledged); unset: always.
+  using Wanted = std::function<bool(const Message& m)>;
+  void SetWanted(Wanted wanted) { wanted_ = std::move(wanted); }
   // retry_max_age per channel (after a reload); unknown channels: 1 h.
   void SetMaxAges(std::map<std::string, Duration> max_age) { max_age_ = std::move(max_age); }
 
-  // New notifications whose rows are durable: attempted now.
+  // New notifications whose rows are durable: attempted now (a delayed
+  // contact's at its not_before_ms).
   void Add(std::vector<Outgoing> items, TimePoint now);
   // Pending rows found at start-up: each attempted at its stored instant
   // (now, if that has passed). Attempts made before the restart count.
@@ -127,6 +133,7 @@ class Outbox {
 
   Guard guard_;
   ChannelKnown known_;
+  Wanted wanted_;
   std::mt19937_64 rng_;
   std::map<std::string, Duration> max_age_;
   std::multimap<TimePoint, Outgoing> pending_;  // by next attempt

@@ -165,6 +165,54 @@ escalations:
         self.assertEqual(resolve["dedup_key"], "rota-" + alert["id"])
 
 
+class ContactDelayTest(unittest.TestCase):
+    def test_a_later_contact_only_if_still_unacknowledged(self):
+        sink = Sink()
+        self.addCleanup(sink.close)
+        w = Workdir(rules=None)
+        self.addCleanup(w.cleanup)
+        base = sink.url.replace("/notify", "")
+        w.write("rota.yaml", """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%s'}
+channels:
+  - {name: chat, type: webhook, url: '%s/chat'}
+  - {name: phone, type: webhook, url: '%s/phone'}
+people:
+  - id: ann
+    hours: [{}]
+    contacts: [{channel: chat, to: ann-chat}, {channel: phone, to: ann-phone, after: 20s}]
+routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['person:ann'], escalate_after: 1h}]}]
+""" % (w.state, base, base))
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        ids = {}
+        for name in ("Acked", "Open"):
+            status, _, body = d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": name}}))
+            self.assertEqual(status, 202, body)
+            ids[name] = json.loads(body)["alerts"][0]["id"]
+        status, _, body = d.request("POST", "/api/v1/alerts/%s/ack" % ids["Acked"], body='{"by": "ann"}')
+        self.assertEqual(status, 200, body)
+        # Both reach the first contact at once.
+        wait_until(lambda: len(sink.messages(lambda m: m["path"] == "/chat")) == 2, "both on the first contact")
+
+        def timeline(aid):
+            return [e["what"] for e in json.loads(d.request("GET", "/api/v1/alerts/" + aid)[2])["timeline"]]
+
+        # The acknowledged one never reaches the later contact; the open one does.
+        wait_until(lambda: any(w.startswith("not sent to ann via phone: acknowledged or resolved")
+                               for w in timeline(ids["Acked"])), "the later contact skipped for the acked alert", timeout=90)
+        phone = sink.wait_for(lambda m: m["path"] == "/phone", "the later contact for the open alert", timeout=90)
+        self.assertEqual([m["json"]["alerts"][0]["id"] for m in phone], [ids["Open"]])
+        self.assertEqual(phone[0]["json"]["after_seconds"], 20)
+        first = [m for m in sink.messages(lambda m: m["path"] == "/chat")
+                 if m["json"]["alerts"][0]["id"] == ids["Open"]][0]
+        self.assertLess(first["at"], phone[0]["at"])  # in order: the first contact, then the later one
+        wait_until(lambda: any("delivered to ann via phone" in w for w in timeline(ids["Open"])),
+                   "the later delivery on the timeline")
+
+
 class ChannelConfigTest(unittest.TestCase):
     def test_missing_keys_and_keys_of_other_types_are_named(self):
         from harness import ROTACTL

@@ -646,3 +646,22 @@ TEST_CASE("ui and calendar: defaults, values and errors at the key") {
   auto none = LoadText(dir, std::string(kBase) + "calendar: {days: 30}\n");
   CHECK(HasError(none, "32:11", "calendar needs secret_file"));
 }
+
+TEST_CASE("a contact's after: is a delay from 0s to 24h") {
+  TempDir dir;
+  auto ok = LoadText(dir, R"(channels: [{name: hooks, type: webhook, url: "http://127.0.0.1:8099/n"}]
+people:
+  - id: alice
+    contacts: [{channel: hooks, to: a}, {channel: hooks, to: b, after: 5m}]
+)");
+  INFO(AllErrors(ok));
+  REQUIRE(ok.result.ok());
+  CHECK(ok.result.config->people[0].contacts[0].after == rota::Duration(0));
+  CHECK(ok.result.config->people[0].contacts[1].after == std::chrono::minutes(5));
+  auto bad = LoadText(dir, R"(channels: [{name: hooks, type: webhook, url: "http://127.0.0.1:8099/n"}]
+people:
+  - id: alice
+    contacts: [{channel: hooks, to: b, after: 2d}]
+)");
+  CHECK(HasError(bad, "4:47", "after must be between 0s and 24h"));
+}

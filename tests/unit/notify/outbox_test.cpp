@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "../test_util.h"
@@ -166,4 +168,39 @@ TEST_CASE("outbox: after a restart each pending notification waits for its store
   CHECK(sends[0].message.id == "later");
   h.box.OnResult(std::move(sends[0].message), "hooks", Failed(), now + std::chrono::seconds(30));
   CHECK(h.box.TakeMarks().at(0).attempts == 5);
+}
+
+TEST_CASE("outbox: a delayed contact waits for its turn, then goes only if still wanted and on duty") {
+  Harness h;
+  std::set<std::uint64_t> firing{7};
+  h.box.SetWanted([&](const Message& m) {
+    return std::any_of(m.alert_ids.begin(), m.alert_ids.end(), [&](auto id) { return firing.count(id) > 0; });
+  });
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  auto later = Item("n-later", t0);
+  later.message.not_before_ms = (t0 + std::chrono::minutes(5)).time_since_epoch().count();
+  auto skipped = Item("n-skipped", t0);
+  skipped.message.not_before_ms = later.message.not_before_ms;
+  skipped.message.alert_ids = {8};  // acknowledged by the time it is due
+  auto off = Item("n-off", t0, "bob");
+  off.message.not_before_ms = later.message.not_before_ms;
+  h.box.Add({later, skipped, off}, t0);
+  CHECK(h.box.TakeSends().empty());  // nothing at once
+  CHECK(h.box.NextDue() == t0 + std::chrono::minutes(5));
+  h.box.Tick(t0 + std::chrono::minutes(4));
+  CHECK(h.box.TakeSends().empty());
+  h.box.Tick(t0 + std::chrono::minutes(5));
+  const auto sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 1);
+  CHECK(sends[0].message.id == "n-later");
+  std::map<std::string, OutboxEvent::Kind> events;
+  for (const auto& e : h.box.TakeEvents()) {
+    events[e.id] = e.kind;
+  }
+  CHECK(events.at("n-skipped") == OutboxEvent::Kind::kNotNeeded);
+  CHECK(events.at("n-off") == OutboxEvent::Kind::kHoursEnded);  // expected, not a violation
+  CHECK(events.count("n-later") == 0);
+  for (const auto& m : h.box.TakeMarks()) {
+    CHECK(m.state == OutboxState::kFailed);  // both final, neither sent
+  }
 }
