@@ -58,13 +58,17 @@ class Host {
   }
 
   // The stored facts (review::EncodeFacts) of forgotten alerts received in
-  // [from_ms, to_ms), for reports. Read on a thread of its own ("history"),
+  // [from_ms, to_ms), for reports. Read on the worker thread ("worker"),
   // never the caller's, so a long read holds neither a connection thread nor
   // the strand; `done` runs on that thread. Any thread.
   using HistoryDone = std::function<void(Result<std::vector<std::string>>)>;
   virtual void ReadHistory(std::int64_t /*from_ms*/, std::int64_t /*to_ms*/, HistoryDone done) {
     done(std::vector<std::string>{});
   }
+
+  // Runs `fn` on the worker thread (blocking side work: history reads, chat
+  // message updates), never the caller's. Any thread.
+  virtual void RunBlocking(std::function<void()> fn) { fn(); }
 
   // --- On the strand only. ---
   // Review digests: per schedule (config::Review::key), the end of the last

@@ -111,7 +111,7 @@ void RegisterReportRoutes(http::Router& router, Host& host) {
                     return;
                   }
                   const auto [from, to] = *period;
-                  // Forgotten alerts' facts from the store (on the history thread),
+                  // Forgotten alerts' facts from the store (on the worker thread),
                   // then the live ones on the strand; live wins.
                   host.ReadHistory(
                       from.time_since_epoch().count(), to.time_since_epoch().count(),

@@ -21,6 +21,8 @@ void RegisterAlertRoutes(http::Router& router, Host& host);
 void RegisterRuntimeRoutes(http::Router& router, Host& host);
 void RegisterScheduleRoutes(http::Router& router, Host& host);
 void RegisterReportRoutes(http::Router& router, Host& host);
+// POST /slack/interactions and /mattermost/actions: buttons in chat.
+void RegisterChatRoutes(http::Router& router, Host& host);
 
 // All of the above.
 inline void RegisterRoutes(http::Router& router, Host& host) {
@@ -29,6 +31,7 @@ inline void RegisterRoutes(http::Router& router, Host& host) {
   RegisterRuntimeRoutes(router, host);
   RegisterScheduleRoutes(router, host);
   RegisterReportRoutes(router, host);
+  RegisterChatRoutes(router, host);
 }
 
 // A report's period from `from` and `to` query parameters (RFC 3339): by

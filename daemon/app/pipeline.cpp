@@ -67,7 +67,7 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
         asio::post(strand_, [this, done = std::move(done)]() mutable { OnSendResults(std::move(done)); });
       }) {
   notify::GlobalInit();
-  asio::post(history_pool_, [] { SetThreadName("history"); });
+  asio::post(history_pool_, [] { SetThreadName("worker"); });
   // A delayed contact (after:) goes out only while one of its alerts is
   // still firing: an ack or a resolve meanwhile makes it unneeded.
   outbox_.SetWanted([this](const notify::Message& m) {
@@ -168,6 +168,8 @@ void Pipeline::Swap(std::shared_ptr<const schedule::Roster> roster,
     GaugeLoop();
   }
 }
+
+void Pipeline::RunBlocking(std::function<void()> fn) { asio::post(history_pool_, std::move(fn)); }
 
 void Pipeline::ReadHistory(std::int64_t from_ms, std::int64_t to_ms, HistoryDone done) {
   asio::post(history_pool_, [this, from_ms, to_ms, done = std::move(done)] {

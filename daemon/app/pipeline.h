@@ -133,6 +133,7 @@ class Pipeline final : public api::Host {
   // What a standby writes (inbox rows); null before OpenStore.
   [[nodiscard]] store::Store* StoreHandle() { return store_.get(); }
   void ReadHistory(std::int64_t from_ms, std::int64_t to_ms, HistoryDone done) override;
+  void RunBlocking(std::function<void()> fn) override;
   [[nodiscard]] const std::map<std::string, std::int64_t>& ReviewsSent() const override {
     return reviews_sent_;
   }
@@ -235,7 +236,8 @@ class Pipeline final : public api::Host {
   std::vector<store::ReviewMark> review_marks_;
   std::vector<notify::Outgoing> review_outgoing_;
   std::vector<TimePoint> review_outgoing_at_;
-  // Reads of history for reports and digests, on a thread of their own.
+  // Blocking side work (history reads for reports and digests, chat
+  // message updates), on a thread of its own ("worker").
   boost::asio::thread_pool history_pool_{1};
   engine::AlertId written_next_id_ = 0;
 

@@ -95,7 +95,8 @@ void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
        {"api_url", {"telegram"}},            {"bot_token_file", {"telegram"}},
        {"token_file", {"ntfy"}},             {"username", {"ntfy"}},
        {"password_file", {"ntfy"}},          {"routing_key_file", {"pagerduty"}},
-       {"api_key_file", {"opsgenie"}},
+       {"api_key_file", {"opsgenie"}},       {"signing_secret_file", {"slack"}},
+       {"actions_token_file", {"mattermost"}},
        {"subject", {"email"}},
        {"smarthost", {"email"}},             {"from", {"email"}},
        {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
@@ -124,7 +125,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
               "template_file", "html_template_file", "subject", "smarthost", "from",
               "auth_username", "auth_password_file", "require_tls", "hello", "to", "api_url",
               "bot_token_file", "token_file", "username", "password_file", "routing_key_file",
-              "api_key_file"})) {
+              "api_key_file", "signing_secret_file", "actions_token_file"})) {
     return;
   }
   Channel c;
@@ -185,6 +186,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       break;
     case ChannelType::kSlack:
       r.Secret(n, "url", true, c.url);
+      r.SecretFileOnly(n, "signing_secret_file", c.signing_secret);
       c.text_template = LoadTemplate(r, n, "template_file");
       break;
     case ChannelType::kEmail:
@@ -195,6 +197,11 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
     case ChannelType::kMattermost:
     case ChannelType::kMsTeams:
       r.Secret(n, "url", true, c.url);
+      r.SecretFileOnly(n, "actions_token_file", c.actions_token);
+      if (n["actions_token_file"].IsDefined() && !c.actions_token.empty() &&
+          c.actions_token.Reveal().size() < 16) {
+        r.Err(n["actions_token_file"], "the actions token must be at least 16 bytes");
+      }
       c.text_template = LoadTemplate(r, n, "template_file");
       break;
     case ChannelType::kTelegram:

@@ -145,6 +145,11 @@ struct Channel {
   Secret password;     // ntfy: basic auth password, from password_file
   Secret routing_key;  // pagerduty: the integration's routing key, from routing_key_file
   Secret api_key;      // opsgenie: the API integration key, from api_key_file
+  // slack: verifies POST /slack/interactions; set, messages carry buttons
+  Secret signing_secret;
+  // mattermost: the token its message actions send back; set, messages carry buttons
+  Secret actions_token;
+  std::string external_url;  // global.external_url: where chat buttons call back
   // Whether a message about several alerts goes as one request per alert
   // (pagerduty, opsgenie: an event or alert per rota alert).
   [[nodiscard]] bool PerAlert() const {

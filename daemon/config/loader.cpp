@@ -648,6 +648,7 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
     ParseChannel(r, n, cfg.channels);
     if (cfg.channels.size() > before) {
       ParseHeaders(r, n, cfg.channels.back());
+      cfg.channels.back().external_url = cfg.global.external_url;
     }
   });
   r.List(root, "time_intervals",

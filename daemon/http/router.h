@@ -134,6 +134,12 @@ std::optional<std::uint64_t> ParseId(std::string_view segment);
 // `keep_slash`), for a query value or a path.
 std::string PercentEncode(std::string_view s, bool keep_slash = false);
 
+// One form-encoded value, decoded ('+' is a space, %XX a byte).
+std::string FormDecode(std::string_view s);
+// An application/x-www-form-urlencoded body, decoded ('+' is a space); the
+// last value of a name wins.
+std::map<std::string, std::string> FormFields(std::string_view body);
+
 // Splits "/a/b?x=1" into path and query; percent-decoding is left to handlers.
 std::pair<std::string, std::string> SplitTarget(std::string_view target);
 // A request as the server would make it from a method, target and body (no

@@ -218,28 +218,6 @@ class WebhookChannel : public Channel {
   std::string ca_file_;
 };
 
-// Slack incoming webhook: {"text": <the channel's template over the message>}.
-class SlackChannel final : public WebhookChannel {
- public:
-  explicit SlackChannel(const config::Channel& c)
-      : WebhookChannel(c),
-        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template),
-        escape_(c.type == config::ChannelType::kSlack ? Escape::kHtml : Escape::kNone) {}
-
- protected:
-  Result<Post> Request(const Message& m) override {
-    auto text = Render(template_, m.body->data, escape_);
-    if (!text) {
-      return Fail(text.error());
-    }
-    return JsonPost("", boost::json::serialize(boost::json::object{{"text", *text}}));
-  }
-
- private:
-  std::string template_;
-  Escape escape_;
-};
-
 // The first alert of a message's data, or null (a review has none).
 const boost::json::object* FirstAlert(const boost::json::value& data) {
   const auto* o = data.if_object();
@@ -263,6 +241,78 @@ std::string Field(const boost::json::object* o, std::string_view key, std::strin
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+
+// Slack incoming webhook: {"text": <the channel's template over the message>}.
+class SlackChannel final : public WebhookChannel {
+ public:
+  explicit SlackChannel(const config::Channel& c)
+      : WebhookChannel(c),
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template),
+        escape_(c.type == config::ChannelType::kSlack ? Escape::kHtml : Escape::kNone),
+        slack_buttons_(c.type == config::ChannelType::kSlack && !c.signing_secret.empty()),
+        actions_token_(c.type == config::ChannelType::kMattermost ? c.actions_token.Reveal() : ""),
+        actions_url_(c.external_url + "/mattermost/actions") {}
+
+ protected:
+  Result<Post> Request(const Message& m) override {
+    namespace json = boost::json;
+    auto text = Render(template_, m.body->data, escape_);
+    if (!text) {
+      return Fail(text.error());
+    }
+    json::object body{{"text", *text}};
+    // Buttons: Acknowledge and Resolve for each alert of a page (at most 10).
+    const auto* data = m.body->data.if_object();
+    const auto* alerts = data != nullptr ? data->if_contains("alerts") : nullptr;
+    const bool page = m.kind == "alert" || m.kind == "digest";
+    if (page && alerts != nullptr && alerts->is_array() && !alerts->as_array().empty() &&
+        (slack_buttons_ || !actions_token_.empty())) {
+      json::array elements;   // Slack Block Kit
+      json::array actions;    // Mattermost message actions
+      std::size_t n = 0;
+      for (const auto& v : alerts->as_array()) {
+        if (!v.is_object() || n++ == 10) {
+          break;
+        }
+        const std::string id = Field(&v.as_object(), "id");
+        std::string name = Field(&v.as_object(), "labels", "alertname");
+        const std::string suffix = alerts->as_array().size() > 1 ? " " + name.substr(0, 40) : "";
+        for (const auto& [verb, label] : {std::pair{"ack", "Acknowledge"}, std::pair{"resolve", "Resolve"}}) {
+          json::object button{{"type", "button"},
+                              {"text", json::object{{"type", "plain_text"}, {"text", label + suffix}}},
+                              {"action_id", std::string("rota_") + verb + "_" + id},
+                              {"value", std::string(verb) + ":" + id}};
+          if (std::string_view(verb) == "ack") {
+            button["style"] = "primary";
+          }
+          elements.push_back(std::move(button));
+          actions.push_back(json::object{
+              {"id", std::string(verb) + id},
+              {"name", label + suffix},
+              {"integration", json::object{{"url", actions_url_},
+                                           {"context", json::object{{"action", verb},
+                                                                    {"alert", id},
+                                                                    {"token", actions_token_}}}}}});
+        }
+      }
+      if (slack_buttons_) {
+        body["blocks"] = json::array{
+            json::object{{"type", "section"}, {"text", json::object{{"type", "mrkdwn"}, {"text", *text}}}},
+            json::object{{"type", "actions"}, {"block_id", "rota"}, {"elements", std::move(elements)}}};
+      } else {
+        body["attachments"] = json::array{json::object{{"actions", std::move(actions)}}};
+      }
+    }
+    return JsonPost("", json::serialize(body));
+  }
+
+ private:
+  std::string template_;
+  Escape escape_;
+  bool slack_buttons_;
+  std::string actions_token_;  // mattermost: sent back by its actions; never logged
+  std::string actions_url_;
+};
 
 // A one-line title for push and card channels.
 std::string Title(const Message& m) {

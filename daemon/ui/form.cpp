@@ -1,57 +1,12 @@
 #include "ui/form.h"
 
 #include "core/time.h"
+#include "http/router.h"
 
 namespace rota::ui {
-namespace {
+std::string Decode(std::string_view s) { return http::FormDecode(s); }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
-
-std::string Decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> FormFields(std::string_view body) {
-  std::map<std::string, std::string> out;
-  while (!body.empty()) {
-    const auto amp = body.find('&');
-    const std::string_view pair = body.substr(0, amp);
-    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
-    if (pair.empty()) {
-      continue;
-    }
-    const auto eq = pair.find('=');
-    out[Decode(pair.substr(0, eq))] =
-        eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1));
-  }
-  return out;
-}
+std::map<std::string, std::string> FormFields(std::string_view body) { return http::FormFields(body); }
 
 std::string Field(const std::map<std::string, std::string>& f, const std::string& name) {
   const auto it = f.find(name);

@@ -17,6 +17,8 @@ OPEN = {
     # the web console's way in and its static files; calendar feeds carry their own token
     ("GET", "/"), ("GET", "/ui/login"), ("POST", "/ui/login"), ("GET", "/ui/assets/{file}"),
     ("GET", "/calendar/person/{file}"), ("GET", "/calendar/team/{file}"),
+    # chat buttons: verified by Slack's signature or Mattermost's actions token
+    ("POST", "/slack/interactions"), ("POST", "/mattermost/actions"),
 }
 # The web console's pages: a session (or an admin token); a browser without
 # one is sent to the login form. The support page is "support": the same
@@ -31,6 +33,7 @@ REQUIRED = OPEN | INGEST | {
     ("GET", "/api/v1/silences"), ("POST", "/api/v1/silences"), ("DELETE", "/api/v1/silences/{id}"),
     ("GET", "/api/v1/overrides"), ("POST", "/api/v1/overrides"), ("DELETE", "/api/v1/overrides/{id}"),
     ("POST", "/-/reload"),
+    ("GET", "/api/v1/reroutes"), ("POST", "/api/v1/reroutes"), ("DELETE", "/api/v1/reroutes/{id}"),
 }
 
 

@@ -1,0 +1,136 @@
+"""Buttons in chat (issue 16, in part) through the real rotad: a Slack
+channel with a signing secret sends Acknowledge / Resolve buttons (Block
+Kit) and a Mattermost channel with an actions token sends message actions;
+POST /slack/interactions acts only on a request signed with the secret
+(HMAC-SHA256 of v0:timestamp:body, built here), fresh, never replayed, from a
+Slack user who is a rota person, and then updates the original message
+through its response_url; POST /mattermost/actions acts only with the
+channel's token. Every refusal changes nothing."""
+
+import hashlib
+import hmac
+import json
+import time
+import unittest
+import urllib.parse
+
+from harness import Rotad, Sink, Workdir, wait_until
+
+SECRET = "8f1c0e2b9a7d4c3e5f6a7b8c9d0e1f2a"
+TOKEN = "mm-actions-token-0123456789"
+
+CONFIG = """\
+server: {{listen: '127.0.0.1:0'}}
+storage: {{dir: '{state}'}}
+global: {{external_url: 'https://rota.example'}}
+channels:
+  - {{name: slack, type: slack, url: '{base}/slack', signing_secret_file: slack_secret}}
+  - {{name: mm, type: mattermost, url: '{base}/mm', actions_token_file: mm_token}}
+people:
+  - {{id: ann, hours: [{{}}], contacts: [{{channel: slack, to: '@U0ANN'}}, {{channel: mm, to: '@ann'}}]}}
+routes: [{{name: r, group_wait: 0s, group_by: ['...'], escalation: e}}]
+escalations: [{{name: e, steps: [{{notify: ['person:ann'], escalate_after: 1h}}]}}]
+"""
+
+
+class ChatButtonsTest(unittest.TestCase):
+    def setUp(self):
+        self.sink = Sink()
+        self.addCleanup(self.sink.close)
+        w = Workdir(rules=None)
+        self.addCleanup(w.cleanup)
+        w.write("slack_secret", SECRET)
+        w.write("mm_token", TOKEN)
+        self.base = self.sink.url.replace("/notify", "")
+        w.write("rota.yaml", CONFIG.format(state=w.state, base=self.base))
+        self.d = Rotad(w.config)
+        self.addCleanup(self.d.stop)
+
+    def fire(self, name):
+        status, _, body = self.d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": name}}))
+        self.assertEqual(status, 202, body)
+        return json.loads(body)["alerts"][0]["id"]
+
+    def state(self, aid):
+        return json.loads(self.d.request("GET", "/api/v1/alerts/" + aid)[2])["state"]
+
+    def slack(self, payload, ts=None, secret=SECRET, body=None):
+        body = body or "payload=" + urllib.parse.quote_plus(json.dumps(payload))
+        ts = str(int(time.time()) if ts is None else ts)
+        sig = "v0=" + hmac.new(secret.encode(), ("v0:%s:%s" % (ts, body)).encode(), hashlib.sha256).hexdigest()
+        status, _, resp = self.d.request("POST", "/slack/interactions", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig})
+        return status, resp, body, ts, sig
+
+    def action(self, aid, verb="ack", user="U0ANN"):
+        return {"type": "block_actions", "user": {"id": user},
+                "actions": [{"action_id": "rota_%s_%s" % (verb, aid), "value": "%s:%s" % (verb, aid)}],
+                "response_url": self.base + "/slack-response", "message": {"text": "Alert: Down"}}
+
+    def test_slack_buttons_act_only_when_signed_fresh_once_and_known(self):
+        aid = self.fire("Down")
+        other = self.fire("Other")
+        msg = self.sink.wait_for(lambda m: m["path"] == "/slack" and
+                                 any("rota_ack_" + aid == e["action_id"]
+                                     for b in m["json"].get("blocks", []) for e in b.get("elements", [])),
+                                 "the Slack message with buttons")[0]["json"]
+        elements = msg["blocks"][1]["elements"]
+        self.assertEqual([e["value"] for e in elements], ["ack:" + aid, "resolve:" + aid])
+        self.assertEqual(msg["blocks"][0]["text"]["text"], msg["text"])
+
+        # Refused, and nothing changes: a wrong secret, a stale timestamp, an
+        # unknown Slack user, a body changed after signing.
+        status, resp, *_ = self.slack(self.action(other), secret="not-the-secret")
+        self.assertEqual((status, json.loads(resp)["error"]), (403, "bad signature"))
+        status, resp, *_ = self.slack(self.action(other), ts=int(time.time()) - 400)
+        self.assertEqual(status, 403)
+        self.assertIn("stale request", json.loads(resp)["error"])
+        status, resp, *_ = self.slack(self.action(other, user="U0EVE"))
+        self.assertEqual(status, 403)
+        self.assertIn("Slack user U0EVE is not a rota person", json.loads(resp)["error"])
+        _, _, body, ts, sig = self.slack(self.action(other, user="U0EVE"))
+        tampered = body.replace("U0EVE", "U0ANN")
+        status, _, resp = self.d.request("POST", "/slack/interactions", body=tampered, headers={
+            "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig})
+        self.assertEqual(status, 403, resp)
+        self.assertEqual(self.state(other), "firing")
+
+        # A good one acts, as ann, and updates the original message.
+        status, resp, body, ts, sig = self.slack(self.action(aid))
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(self.state(aid), "acknowledged")
+        whats = [e["what"] for e in json.loads(self.d.request("GET", "/api/v1/alerts/" + aid)[2])["timeline"]]
+        self.assertTrue(any(w.startswith("acknowledged by ann") for w in whats), whats)
+        update = self.sink.wait_for(lambda m: m["path"] == "/slack-response", "the message update")[0]["json"]
+        self.assertEqual(update, {"replace_original": True, "text": "Alert: Down\nAcknowledged by ann (rota)"})
+        # The same request again is a replay.
+        status, _, resp = self.d.request("POST", "/slack/interactions", body=body, headers={
+            "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig})
+        self.assertEqual((status, json.loads(resp)["error"]), (403, "replayed request"))
+
+    def test_mattermost_actions_act_only_with_the_token(self):
+        aid = self.fire("Down")
+        msg = self.sink.wait_for(lambda m: m["path"] == "/mm" and "attachments" in m["json"],
+                                 "the Mattermost message with actions")[0]["json"]
+        actions = msg["attachments"][0]["actions"]
+        self.assertEqual([a["integration"]["url"] for a in actions], ["https://rota.example/mattermost/actions"] * 2)
+        self.assertEqual(actions[1]["integration"]["context"], {"action": "resolve", "alert": aid, "token": TOKEN})
+
+        def post(doc):
+            status, _, resp = self.d.request("POST", "/mattermost/actions", body=json.dumps(doc))
+            return status, json.loads(resp)
+
+        status, resp = post({"user_name": "ann", "context": {"action": "resolve", "alert": aid, "token": "wrong"}})
+        self.assertEqual((status, resp["error"]), (403, "bad actions token"))
+        status, resp = post({"user_name": "eve", "context": {"action": "resolve", "alert": aid, "token": TOKEN}})
+        self.assertEqual(status, 403)
+        self.assertEqual(self.state(aid), "firing")
+        status, resp = post({"user_name": "ann", "context": {"action": "resolve", "alert": aid, "token": TOKEN}})
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(resp["update"]["message"], "Resolved by ann (rota)")
+        self.assertEqual(self.state(aid), "resolved")
+
+
+if __name__ == "__main__":
+    unittest.main()
