@@ -78,10 +78,12 @@ http::Response Coverage(const Host& host, const http::Request& req) {
   if (to <= from || to - from > std::chrono::hours(24 * 366)) {
     return http::Response::Error(400, "to must be after from, and at most 366 days later");
   }
-  auto result = CoverageJson(*host.Current().roster, team->second, from, to);
+  const auto snap = host.Current();
+  auto result = CoverageJson(*snap.roster, team->second, from, to);
   if (!result) {
     return ErrorResponse(result.error());
   }
+  result->as_object()["channel_targets"] = ChannelTargets(*snap.config, team->second);
   return http::Response::Json(200, boost::json::serialize(*result));
 }
 

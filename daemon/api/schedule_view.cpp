@@ -210,6 +210,31 @@ Result<json::value> CoverageJson(const schedule::Roster& roster, std::string_vie
                                   {"gaps", std::move(gaps)}});
 }
 
+json::array ChannelTargets(const config::Config& config, std::string_view team) {
+  json::array out;
+  for (const auto& route : config.routes) {
+    const config::Escalation* esc = config.FindEscalation(route.escalation);
+    if (esc == nullptr) {
+      continue;
+    }
+    const auto teams = config::TeamsPagedBy(config, *esc);
+    if (!std::binary_search(teams.begin(), teams.end(), std::string(team))) {
+      continue;
+    }
+    for (std::size_t s = 0; s < esc->steps.size(); ++s) {
+      for (const auto& target : esc->steps[s].notify) {
+        if (target.kind == config::Target::Kind::kChannel) {
+          out.push_back(json::object{{"route", route.name},
+                                     {"escalation", esc->name},
+                                     {"step", static_cast<std::int64_t>(s + 1)},
+                                     {"channel", target.id}});
+        }
+      }
+    }
+  }
+  return out;
+}
+
 Result<std::string> CoverageText(const config::Config& config, const schedule::Roster& roster,
                                  std::string_view team, TimePoint from, TimePoint to) {
   auto cov = roster.TeamCoverage(team, from, to);
@@ -294,6 +319,12 @@ Result<std::string> CoverageText(const config::Config& config, const schedule::R
   }
   if (!any) {
     out << "  none\n";
+  }
+  for (const auto& c : ChannelTargets(config, team)) {
+    out << "channel:" << std::string_view(c.at("channel").as_string()) << " (escalation "
+        << std::string_view(c.at("escalation").as_string()) << ", step " << c.at("step").as_int64()
+        << ", route " << std::string_view(c.at("route").as_string())
+        << ") is reached at any hour: a channel has no hours\n";
   }
   return out.str();
 }

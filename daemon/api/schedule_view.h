@@ -34,6 +34,11 @@ std::string OnCallText(const boost::json::value& oncall);
 Result<boost::json::value> CoverageJson(const schedule::Roster& roster, std::string_view team,
                                         TimePoint from, TimePoint to);
 // One row a day on the team's wall clock, 30 minutes a cell, then the lists.
+// The channel targets (which have no hours) of the escalations of routes
+// that page `team`: [{"route", "escalation", "step", "channel"}]. Coverage
+// shows them as what reaches someone outside the team's hours.
+boost::json::array ChannelTargets(const config::Config& config, std::string_view team);
+
 Result<std::string> CoverageText(const config::Config& config, const schedule::Roster& roster,
                                  std::string_view team, TimePoint from, TimePoint to);
 

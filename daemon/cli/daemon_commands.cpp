@@ -504,6 +504,12 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
     out << "drill alert " << id << " " << json::serialize(ls) << "\n";
     if (status == "notified") {
       out << "notified " << Str(a, "notified") << " at " << FormatRfc3339(now) << "\n";
+      for (const auto& n : a.at("notified").as_array()) {
+        if (n.is_string() && n.as_string().starts_with("channel:")) {
+          out << std::string_view(n.as_string())
+              << " is a channel: no hours (the one explicit exception to hours are law)\n";
+        }
+      }
     } else if (status == "held") {
       out << "nobody on duty: held until " << Str(a, "held_until") << " for " << Str(a, "next_on_duty")
           << "\n";

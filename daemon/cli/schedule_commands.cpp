@@ -148,6 +148,7 @@ int Coverage(const Args& args, std::ostream& out, std::ostream& err) {
       err << "rotactl coverage: " << result.error().message() << "\n";
       return kExitFailure;
     }
+    result->as_object()["channel_targets"] = api::ChannelTargets(*cfg, team);
     out << boost::json::serialize(*result) << "\n";
     return kExitOk;
   }

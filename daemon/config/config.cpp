@@ -63,6 +63,26 @@ const Person* Config::FindPerson(std::string_view id) const {
 }
 const Team* Config::FindTeam(std::string_view id) const { return FindBy(teams, id, &Team::id); }
 
+std::vector<std::string> TeamsPagedBy(const Config& config, const Escalation& escalation) {
+  std::vector<std::string> teams;
+  for (const auto& step : escalation.steps) {
+    for (const auto& target : step.notify) {
+      if (target.kind == Target::Kind::kTeam) {
+        teams.push_back(target.id);
+      } else if (target.kind == Target::Kind::kPerson) {
+        for (const auto& t : config.teams) {
+          if (std::find(t.members.begin(), t.members.end(), target.id) != t.members.end()) {
+            teams.push_back(t.id);
+          }
+        }
+      }
+    }
+  }
+  std::sort(teams.begin(), teams.end());
+  teams.erase(std::unique(teams.begin(), teams.end()), teams.end());
+  return teams;
+}
+
 std::string_view EveryName(Review::Every e) {
   switch (e) {
     case Review::Every::kWeek:

@@ -357,6 +357,11 @@ struct Review {
 };
 std::string_view EveryName(Review::Every e);
 
+struct Config;
+// The teams an escalation pages: its team targets and the teams of its
+// person targets, sorted, each once.
+std::vector<std::string> TeamsPagedBy(const Config& config, const Escalation& escalation);
+
 struct Config {
   std::string path;                     // the main file as given
   std::vector<std::string> rule_files;  // expanded, in load order

@@ -84,25 +84,8 @@ std::shared_ptr<const Model> Model::Build(std::shared_ptr<const config::Config> 
     routes.push_back({r.matchers, r.continue_matching});
     const config::Escalation* esc = config->FindEscalation(r.escalation);
     m->route_escalation.push_back(esc);
-    std::vector<std::string> teams;
-    if (esc != nullptr) {
-      for (const auto& step : esc->steps) {
-        for (const auto& target : step.notify) {
-          if (target.kind == config::Target::Kind::kTeam) {
-            teams.push_back(target.id);
-          } else if (target.kind == config::Target::Kind::kPerson) {
-            for (const auto& t : config->teams) {
-              if (std::find(t.members.begin(), t.members.end(), target.id) != t.members.end()) {
-                teams.push_back(t.id);
-              }
-            }
-          }
-        }
-      }
-    }
-    std::sort(teams.begin(), teams.end());
-    teams.erase(std::unique(teams.begin(), teams.end()), teams.end());
-    m->route_teams.push_back(std::move(teams));
+    m->route_teams.push_back(esc != nullptr ? config::TeamsPagedBy(*config, *esc)
+                                            : std::vector<std::string>{});
   }
   m->routes = rules::RouteIndex(std::move(routes));
   for (const auto& ir : config->inhibit_rules) {

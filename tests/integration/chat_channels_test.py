@@ -7,9 +7,10 @@ dedup_key / alias. No secret reaches the log."""
 
 import base64
 import json
+import subprocess
 import unittest
 
-from harness import Rotad, Sink, Workdir, wait_until
+from harness import ROTACTL, Rotad, Sink, Workdir, wait_until
 
 CONFIG = """\
 server: {{listen: '127.0.0.1:0'}}
@@ -139,6 +140,7 @@ server: {listen: '127.0.0.1:0'}
 storage: {dir: '%s'}
 channels: [{name: pd, type: pagerduty, url: '%s', routing_key_file: pd_key}]
 people: [{id: bob, hours: [{years: ['2020']}]}]
+teams: [{id: night, members: [bob]}]
 routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: vendor}]
 escalations:
   - name: vendor
@@ -163,6 +165,21 @@ escalations:
         self.assertEqual(status, 200, body)
         resolve = sink.wait_for(lambda m: m["json"]["event_action"] == "resolve", "the resolve")[0]["json"]
         self.assertEqual(resolve["dedup_key"], "rota-" + alert["id"])
+
+        # Shown as the exception in coverage and in a drill.
+        status, _, body = d.request("GET", "/api/v1/coverage?team=night")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["channel_targets"],
+                         [{"route": "r", "escalation": "vendor", "step": 2, "channel": "pd"}])
+        out = subprocess.run([ROTACTL, "coverage", "--config", w.config, "--team", "night"],
+                             capture_output=True, text=True)
+        self.assertIn("channel:pd (escalation vendor, step 2, route r) is reached at any hour: "
+                      "a channel has no hours", out.stdout)
+        out = subprocess.run([ROTACTL, "drill", "--url", "http://127.0.0.1:%d" % d.port],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("notified channel:pd at ", out.stdout)
+        self.assertIn("channel:pd is a channel: no hours (the one explicit exception to hours are law)", out.stdout)
 
 
 class ContactDelayTest(unittest.TestCase):
@@ -215,8 +232,6 @@ escalations: [{name: e, steps: [{notify: ['person:ann'], escalate_after: 1h}]}]
 
 class ChannelConfigTest(unittest.TestCase):
     def test_missing_keys_and_keys_of_other_types_are_named(self):
-        from harness import ROTACTL
-        import subprocess
         w = Workdir(rules=None)
         self.addCleanup(w.cleanup)
         w.write("rota.yaml", """\
