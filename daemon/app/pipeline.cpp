@@ -299,7 +299,7 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
     if (person == nullptr) {
       continue;
     }
-    if (n.kind != engine::NotificationKind::kResolved) {
+    if (n.kind == engine::NotificationKind::kAlert || n.kind == engine::NotificationKind::kDigest) {
       for (engine::AlertId id : n.alerts) {
         const engine::Alert* a = engine_->Find(id);
         if (a != nullptr && a->first_notified_at == n.at && timed.insert(id).second) {

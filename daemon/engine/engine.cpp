@@ -712,6 +712,17 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
     r.hold_started.reset();
     r.held_for.clear();
   }
+  // Channel targets that were told hear it was taken (no hours to respect).
+  Batch batch;
+  const config::Route* route = a.routings.empty() ? nullptr : RouteOf(a, 0);
+  for (const auto& p : a.notified) {
+    if (config::IsChannelRecipient(p) && route != nullptr) {
+      batch.Get(p, NotificationKind::kAcknowledged, route->name, a.routings.front().step + 1,
+                "acknowledged by " + who, now)
+          .alerts.push_back(a.id);
+    }
+  }
+  Emit(batch);
   const config::Escalation* esc = a.routings.empty() ? nullptr : EscalationOf(a, 0);
   const auto& roster = *model_->roster;
   if (esc != nullptr && esc->on_shift_end == config::OnShiftEnd::kHandover &&

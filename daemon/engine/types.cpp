@@ -59,6 +59,8 @@ std::string_view NotificationKindName(NotificationKind k) {
       return "digest";
     case NotificationKind::kResolved:
       return "resolved";
+    case NotificationKind::kAcknowledged:
+      return "acknowledged";
   }
   return "alert";
 }

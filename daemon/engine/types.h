@@ -60,7 +60,9 @@ std::string_view OutcomeName(Outcome o);
 // The inverse of OutcomeName; kUnknown for a name it does not know.
 Outcome OutcomeFromName(std::string_view name);
 
-enum class NotificationKind { kAlert, kDigest, kResolved };
+// kAcknowledged goes only to channel targets that were told (a 24/7
+// provider hears that someone took it: PagerDuty's acknowledge).
+enum class NotificationKind { kAlert, kDigest, kResolved, kAcknowledged };
 std::string_view NotificationKindName(NotificationKind k);
 
 // A decision to tell one person about some alerts. The shell resolves the

@@ -322,7 +322,10 @@ std::string Title(const Message& m) {
     const auto* data = m.body->data.if_object();
     return "Review of " + Field(data, "review", "team_name");
   }
-  const std::string head = m.kind == "resolved" ? "Resolved" : m.kind == "digest" ? "Held for you" : "Alert";
+  const std::string head = m.kind == "resolved"       ? "Resolved"
+                           : m.kind == "acknowledged" ? "Acknowledged"
+                           : m.kind == "digest"       ? "Held for you"
+                                                      : "Alert";
   return name.empty() ? head : head + ": " + name;
 }
 
@@ -418,7 +421,7 @@ class NtfyChannel final : public WebhookChannel {
     p.headers.push_back("Title: " + EmailHeaderValue(Title(m)));
     const std::string severity = Field(FirstAlert(m.body->data), "labels", "severity");
     int priority = 4;  // high: a page
-    if (m.kind == "resolved" || m.kind == "review") {
+    if (m.kind == "resolved" || m.kind == "acknowledged" || m.kind == "review") {
       priority = 2;
     } else if (severity == "critical" || severity == "page" || severity == "emergency") {
       priority = 5;
@@ -429,7 +432,8 @@ class NtfyChannel final : public WebhookChannel {
     }
     p.headers.push_back("Priority: " + std::to_string(priority));
     p.headers.push_back(std::string("Tags: ") +
-                        (m.kind == "resolved" ? "white_check_mark"
+                        (m.kind == "resolved"       ? "white_check_mark"
+                         : m.kind == "acknowledged" ? "eyes"
                          : m.kind == "review" ? "bar_chart"
                          : m.kind == "digest" ? "hourglass"
                                               : "rotating_light"));
@@ -481,9 +485,11 @@ class PagerDutyChannel final : public WebhookChannel {
     }
     const std::string id = Field(alert, "id");
     json::object event{{"routing_key", routing_key_},
-                       {"event_action", m.kind == "resolved" ? "resolve" : "trigger"},
+                       {"event_action", m.kind == "resolved"       ? "resolve"
+                                        : m.kind == "acknowledged" ? "acknowledge"
+                                                                   : "trigger"},
                        {"dedup_key", "rota-" + id}};
-    if (m.kind != "resolved") {
+    if (m.kind != "resolved" && m.kind != "acknowledged") {
       std::string summary = Field(alert, "labels", "alertname");
       if (const std::string s = Field(alert, "annotations", "summary"); !s.empty()) {
         summary += ": " + s;
@@ -532,9 +538,12 @@ class OpsgenieChannel final : public WebhookChannel {
     const std::string alias = "rota-" + Field(alert, "id");
     Post p;
     p.headers.push_back("Authorization: GenieKey " + api_key_);
-    if (m.kind == "resolved") {
-      p.url = base + "/v2/alerts/" + alias + "/close?identifierType=alias";
-      p.body = json::serialize(json::object{{"source", "rota"}, {"note", "resolved in rota"}});
+    if (m.kind == "resolved" || m.kind == "acknowledged") {
+      const bool closed = m.kind == "resolved";
+      p.url = base + "/v2/alerts/" + alias + (closed ? "/close" : "/acknowledge") + "?identifierType=alias";
+      const auto* data = m.body->data.if_object();
+      p.body = json::serialize(json::object{
+          {"source", "rota"}, {"note", closed ? std::string("resolved in rota") : Field(data, "reason") + " in rota"}});
       return p;
     }
     const std::string severity = SeverityOf(alert);

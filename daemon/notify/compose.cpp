@@ -67,7 +67,8 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
     }
     // A delayed contact is for pages and digests only: a resolved notice
     // goes to the contacts tried at once.
-    if (contact.after > Duration(0) && n.kind == engine::NotificationKind::kResolved) {
+    if (contact.after > Duration(0) && (n.kind == engine::NotificationKind::kResolved ||
+                                        n.kind == engine::NotificationKind::kAcknowledged)) {
       continue;
     }
     const std::int64_t not_before =

@@ -40,7 +40,7 @@ mst::data ToData(const json::value& v) {
 constexpr std::string_view kSlack =
     "{{#is_digest}}*Held for you while you were off duty*{{/is_digest}}"
     "{{#is_alert}}*Alert* (route {{route}}, step {{step}}){{/is_alert}}"
-    "{{#is_resolved}}*Resolved*{{/is_resolved}}"
+    "{{#is_resolved}}*Resolved*{{/is_resolved}}{{#is_acknowledged}}*Acknowledged* ({{reason}}){{/is_acknowledged}}"
     "{{#is_review}}{{#review}}*Review of {{team_name}}*, {{from}} to {{to}} ({{timezone}})\n"
     "• {{alerts}} alerts, {{in_hours}} while someone was on duty; time to seen p50 {{seen_p50}}, "
     "p90 {{seen_p90}}; time to ack p50 {{ack_p50}}\n"
@@ -56,7 +56,7 @@ constexpr std::string_view kSlack =
 constexpr std::string_view kPlain =
     "{{#is_alert}}Alert (route {{route}}, step {{step}}){{/is_alert}}"
     "{{#is_digest}}Held for you while you were off duty{{/is_digest}}"
-    "{{#is_resolved}}Resolved{{/is_resolved}}"
+    "{{#is_resolved}}Resolved{{/is_resolved}}{{#is_acknowledged}}Acknowledged ({{reason}}){{/is_acknowledged}}"
     "{{#is_review}}{{#review}}Review of {{team_name}}, {{from}} to {{to}} ({{timezone}}): "
     "{{alerts}} alerts, time to seen p50 {{seen_p50}}, held {{held}} ({{held_total}} in all), "
     "coverage {{coverage}}.{{#fit}} Cover {{when}}: saves {{saves}}.{{/fit}}\n{{url}}{{/review}}{{/is_review}}\n"
@@ -68,7 +68,7 @@ constexpr std::string_view kPlain =
 constexpr std::string_view kMattermost =
     "{{#is_digest}}**Held for you while you were off duty**{{/is_digest}}"
     "{{#is_alert}}**Alert** (route {{route}}, step {{step}}){{/is_alert}}"
-    "{{#is_resolved}}**Resolved**{{/is_resolved}}"
+    "{{#is_resolved}}**Resolved**{{/is_resolved}}{{#is_acknowledged}}**Acknowledged** ({{reason}}){{/is_acknowledged}}"
     "{{#is_review}}{{#review}}**Review of {{team_name}}**, {{from}} to {{to}} ({{timezone}})\n"
     "- {{alerts}} alerts; time to seen p50 {{seen_p50}}, p90 {{seen_p90}}\n"
     "- held: {{held}} alerts, {{held_total}} in all, longest {{held_max}}\n"
@@ -81,14 +81,15 @@ constexpr std::string_view kMattermost =
 
 constexpr std::string_view kEmailSubject =
     "[rota] {{#is_alert}}Alert{{/is_alert}}{{#is_digest}}Held while you were off duty{{/is_digest}}"
-    "{{#is_resolved}}Resolved{{/is_resolved}}{{#is_review}}Review of {{review.team_name}}, "
+    "{{#is_resolved}}Resolved{{/is_resolved}}{{#is_acknowledged}}Acknowledged{{/is_acknowledged}}"
+    "{{#is_review}}Review of {{review.team_name}}, "
     "{{review.from}} to {{review.to}}{{/is_review}}"
     "{{^is_review}}:{{#alerts}} {{labels.alertname}}{{/alerts}}{{/is_review}}";
 
 constexpr std::string_view kEmailText =
     "{{#is_alert}}An alert for you (route {{route}}, step {{step}}; {{reason}}).{{/is_alert}}"
     "{{#is_digest}}Held for you while you were off duty ({{reason}}).{{/is_digest}}"
-    "{{#is_resolved}}Resolved.{{/is_resolved}}"
+    "{{#is_resolved}}Resolved.{{/is_resolved}}{{#is_acknowledged}}Acknowledged ({{reason}}).{{/is_acknowledged}}"
     "{{#is_review}}{{#review}}Review of {{team_name}}, {{from}} to {{to}} ({{timezone}})\n\n"
     "Alerts: {{alerts}} ({{in_hours}} while someone was on duty)\n"
     "Time to seen: p50 {{seen_p50}}, p90 {{seen_p90}}\n"
@@ -110,7 +111,8 @@ constexpr std::string_view kEmailHtml =
     "<!DOCTYPE html><html><body>\n"
     "{{#is_alert}}<p><b>An alert for you</b> (route {{route}}, step {{step}}; {{reason}}).</p>{{/is_alert}}"
     "{{#is_digest}}<p><b>Held for you while you were off duty</b> ({{reason}}).</p>{{/is_digest}}"
-    "{{#is_resolved}}<p><b>Resolved.</b></p>{{/is_resolved}}\n"
+    "{{#is_resolved}}<p><b>Resolved.</b></p>{{/is_resolved}}"
+    "{{#is_acknowledged}}<p><b>Acknowledged</b> ({{reason}}).</p>{{/is_acknowledged}}\n"
     "{{#is_review}}{{#review}}<h2 style=\"font-family:sans-serif\">Review of {{team_name}}</h2>\n"
     "<p style=\"font-family:sans-serif\">{{from}} to {{to}} ({{timezone}})</p>\n"
     "<table cellpadding=\"4\" style=\"font-family:sans-serif;border-collapse:collapse\">\n"
@@ -182,6 +184,8 @@ Result<std::string> Render(std::string_view tmpl, const json::value& data, Escap
   d.set("is_digest", mst::data{kind == "digest" ? mst::data::type::bool_true : mst::data::type::bool_false});
   d.set("is_resolved", mst::data{kind == "resolved" ? mst::data::type::bool_true : mst::data::type::bool_false});
   d.set("is_review", mst::data{kind == "review" ? mst::data::type::bool_true : mst::data::type::bool_false});
+  d.set("is_acknowledged",
+        mst::data{kind == "acknowledged" ? mst::data::type::bool_true : mst::data::type::bool_false});
   std::string out = m.render(d);
   if (!m.error_message().empty()) {
     return Fail(Error::InvalidArgument("template: " + m.error_message()));

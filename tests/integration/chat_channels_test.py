@@ -161,6 +161,12 @@ escalations:
         self.assertEqual(len(notified), 1, whats)
         self.assertTrue(notified[0].startswith("step 2 (channel:pd): notified channel:pd (a channel: no hours)"),
                         notified[0])
+        # Taken in rota: the provider hears it (acknowledge), then the resolve.
+        status, _, body = d.request("POST", "/api/v1/alerts/%s/ack" % alert["id"], body='{"by": "bob"}')
+        self.assertEqual(status, 200, body)
+        ack = sink.wait_for(lambda m: m["json"]["event_action"] == "acknowledge", "the acknowledge")[0]["json"]
+        self.assertEqual(ack["dedup_key"], "rota-" + alert["id"])
+        self.assertNotIn("payload", ack)
         status, _, body = d.request("POST", "/api/v1/alerts/%s/resolve" % alert["id"], body='{"by": "bob"}')
         self.assertEqual(status, 200, body)
         resolve = sink.wait_for(lambda m: m["json"]["event_action"] == "resolve", "the resolve")[0]["json"]

@@ -551,6 +551,18 @@ escalations:
   CHECK(sent[0].person == "channel:pd");
   CHECK(sent[0].kind == NotificationKind::kResolved);
 
+  // Acknowledged: the channel hears who took it; a person notified would not.
+  Event e2 = e;
+  e2.labels = LabelSet({{"alertname", "Night2"}});
+  const auto acked = engine.Ingest(e2, At("2026-11-23T05:00:00Z"));
+  (void)engine.TakeNotifications();
+  REQUIRE(engine.Acknowledge(acked.id, "bob", "", At("2026-11-23T05:01:00Z")).has_value());
+  sent = engine.TakeNotifications();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].person == "channel:pd");
+  CHECK(sent[0].kind == NotificationKind::kAcknowledged);
+  CHECK(sent[0].reason == "acknowledged by bob");
+
   // In bob's hours, bob is paged and the channel is not.
   const auto day = engine.Ingest(e, At("2026-11-23T15:00:00Z"));
   CHECK(day.notified == std::vector<std::string>{"bob"});
