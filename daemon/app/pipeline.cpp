@@ -283,7 +283,8 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
       [this](const std::string& channel) {
         const config::Channel* c = config_->FindChannel(channel);
         return c != nullptr && c->PerAlert();
-      }};
+      },
+      [this](engine::AlertId id, const std::string& channel) { return engine_->ThreadOf(id, channel); }};
   for (auto& n : engine_->TakeNotifications()) {
     const config::Person* person = config_->FindPerson(n.person);
     // A channel target (channel:NAME) is reached on the channel itself, at
@@ -565,6 +566,12 @@ void Pipeline::OnSendResults(std::vector<notify::Completed> done) {
     metrics_.NotificationAttempt(d.channel, outcome == notify::SendOutcome::kDelivered  ? "delivered"
                                             : outcome == notify::SendOutcome::kRejected ? "rejected"
                                                                                         : "failed");
+    if (outcome == notify::SendOutcome::kDelivered && !d.result.reference.empty()) {
+      // The message's thread: follow-ups about these alerts reply in it.
+      for (engine::AlertId id : d.message.alert_ids) {
+        engine_->SetThread(id, d.channel, d.result.reference);
+      }
+    }
     outbox_.OnResult(std::move(d.message), d.channel, d.result, now);
   }
   Pump();

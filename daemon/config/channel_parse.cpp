@@ -87,12 +87,14 @@ void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
       {{"url", {"webhook", "slack", "mattermost", "msteams", "ntfy", "pagerduty", "opsgenie"}},
        {"url_file", {"webhook", "slack", "mattermost", "msteams", "ntfy"}},
+
        {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
        {"ca_file", {"webhook", "slack", "email", "mattermost", "msteams", "telegram", "ntfy", "pagerduty",
                     "opsgenie"}},
        {"template_file", {"slack", "email", "mattermost", "msteams", "telegram", "ntfy"}},
        {"html_template_file", {"email"}},
-       {"api_url", {"telegram"}},            {"bot_token_file", {"telegram"}},
+       {"api_url", {"telegram", "slack"}},   {"bot_token_file", {"telegram", "slack"}},
+       {"channel", {"slack"}},
        {"token_file", {"ntfy"}},             {"username", {"ntfy"}},
        {"password_file", {"ntfy"}},          {"routing_key_file", {"pagerduty"}},
        {"api_key_file", {"opsgenie"}},       {"signing_secret_file", {"slack"}},
@@ -125,7 +127,7 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
               "template_file", "html_template_file", "subject", "smarthost", "from",
               "auth_username", "auth_password_file", "require_tls", "hello", "to", "api_url",
               "bot_token_file", "token_file", "username", "password_file", "routing_key_file",
-              "api_key_file", "signing_secret_file", "actions_token_file"})) {
+              "api_key_file", "signing_secret_file", "actions_token_file", "channel"})) {
     return;
   }
   Channel c;
@@ -185,7 +187,29 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       }
       break;
     case ChannelType::kSlack:
-      r.Secret(n, "url", true, c.url);
+      // An incoming webhook (url), or a bot: chat.postMessage to `channel`,
+      // which threads follow-ups under an alert's first message.
+      r.SecretFileOnly(n, "bot_token_file", c.bot_token);
+      r.OptStr(n, "channel", c.slack_channel);
+      if (n["bot_token_file"].IsDefined() || n["channel"].IsDefined()) {
+        if (!n["bot_token_file"].IsDefined() || c.slack_channel.empty()) {
+          r.Err(n, "a slack bot needs both bot_token_file and channel (a channel id, like C0123456789)");
+        }
+        if (n["url"].IsDefined() || n["url_file"].IsDefined()) {
+          r.Err(n["url"].IsDefined() ? n["url"] : n["url_file"],
+                "set url (an incoming webhook) or bot_token_file + channel, not both");
+        }
+        c.api_url = "https://slack.com/api";
+        r.OptStr(n, "api_url", c.api_url);
+        while (c.api_url.ends_with("/")) {
+          c.api_url.pop_back();
+        }
+      } else {
+        r.Secret(n, "url", true, c.url);
+        if (n["api_url"].IsDefined()) {
+          r.Err(n["api_url"], "api_url is for a slack bot (bot_token_file + channel)");
+        }
+      }
       r.SecretFileOnly(n, "signing_secret_file", c.signing_secret);
       c.text_template = LoadTemplate(r, n, "template_file");
       break;

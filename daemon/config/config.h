@@ -150,6 +150,8 @@ struct Channel {
   // mattermost: the token its message actions send back; set, messages carry buttons
   Secret actions_token;
   std::string external_url;  // global.external_url: where chat buttons call back
+  // slack with bot_token_file: chat.postMessage to this channel id (threads)
+  std::string slack_channel;
   // Whether a message about several alerts goes as one request per alert
   // (pagerduty, opsgenie: an event or alert per rota alert).
   [[nodiscard]] bool PerAlert() const {

@@ -839,6 +839,28 @@ Result<void> Engine::ExpireSilence(const std::string& id, TimePoint now) {
   return {};
 }
 
+void Engine::SetThread(AlertId id, const std::string& channel, const std::string& ref) {
+  auto it = alerts_.find(id);
+  if (it == alerts_.end() || ref.empty() || !ThreadOf(id, channel).empty()) {
+    return;
+  }
+  it->second.threads.emplace_back(channel, ref);
+  changed_.insert(id);
+}
+
+std::string Engine::ThreadOf(AlertId id, const std::string& channel) const {
+  auto it = alerts_.find(id);
+  if (it == alerts_.end()) {
+    return {};
+  }
+  for (const auto& [c, ref] : it->second.threads) {
+    if (c == channel) {
+      return ref;
+    }
+  }
+  return {};
+}
+
 void Engine::Annotate(AlertId id, TimePoint at, const Note& note) {
   auto it = alerts_.find(id);
   if (it != alerts_.end()) {

@@ -120,6 +120,9 @@ struct Alert {
   std::optional<TimePoint> first_notified_at;
   std::vector<Routing> routings;  // empty: unrouted
   std::vector<std::string> notified;  // everyone told, in order
+  // Chat threads: per channel (a Slack bot), the first message's id, so
+  // follow-ups (escalation, resolved) go into its thread.
+  std::vector<std::pair<std::string, std::string>> threads;
   std::string acked_by;
   std::optional<TimePoint> handover_at;
   std::uint64_t handover_gen = 0;
@@ -173,6 +176,10 @@ class Engine {
   // Facts the shell learns after a decision (a delivery succeeded or failed)
   // join the alert's timeline. Unknown ids are ignored.
   void Annotate(AlertId id, TimePoint at, const Note& note);
+  // The thread of the alert's messages in a chat channel: set by the first
+  // delivered message (later ones do not move it); "" when none.
+  void SetThread(AlertId id, const std::string& channel, const std::string& ref);
+  [[nodiscard]] std::string ThreadOf(AlertId id, const std::string& channel) const;
   // Forgets alerts resolved before `before`; returns how many.
   // `forgetting`, when set, sees each alert just before it goes (history).
   std::size_t PruneResolved(TimePoint before, const std::function<void(const Alert&)>& forgetting = {});

@@ -58,6 +58,18 @@ class LogChannel final : public Channel {
 
 std::size_t Discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
+// Keeps up to 64 KiB of a response body (a Slack bot's answer).
+std::size_t Keep(char* data, std::size_t size, std::size_t n, void* out) {
+  auto* body = static_cast<std::string*>(out);
+  if (body->size() < 65536) {
+    body->append(data, std::min(size * n, 65536 - body->size()));
+  }
+  return size * n;
+}
+
+// Turns an HTTP result and the response body into the channel's result.
+using Interpreter = std::function<SendResult(SendResult http, std::string_view body)>;
+
 struct CurlCleanup {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
@@ -110,24 +122,40 @@ class WebhookAttempt final : public Attempt {
   [[nodiscard]] curl_slist* headers() const { return headers_; }
 
   SendResult Finish(int code) override {
+    const SendResult http = HttpResult(code);
+    return interpret_ ? interpret_(http, response_) : http;
+  }
+  // Keeps the response body and lets `interpret` decide the result.
+  void Interpret(Interpreter interpret) {
+    interpret_ = std::move(interpret);
+    curl_easy_setopt(handle_.get(), CURLOPT_WRITEFUNCTION, Keep);
+    curl_easy_setopt(handle_.get(), CURLOPT_WRITEDATA, &response_);
+  }
+
+ private:
+  SendResult HttpResult(int code) {
     const auto rc = static_cast<CURLcode>(code);
     long status = 0;
     curl_easy_getinfo(handle_.get(), CURLINFO_RESPONSE_CODE, &status);
     if (rc == CURLE_OK && status >= 200 && status < 300) {
-      return {SendOutcome::kDelivered, 1, "HTTP " + std::to_string(status)};
+      return {SendOutcome::kDelivered, 1, "HTTP " + std::to_string(status), {}};
     }
     if (rc == CURLE_OK && status >= 400 && status < 500 && status != 429) {
-      return {SendOutcome::kRejected, 1, "HTTP " + std::to_string(status)};
+      return {SendOutcome::kRejected, 1, "HTTP " + std::to_string(status), {}};
     }
     return {SendOutcome::kFailed, 1,
-            rc != CURLE_OK ? std::string(curl_easy_strerror(rc)) : "HTTP " + std::to_string(status)};
+            rc != CURLE_OK ? std::string(curl_easy_strerror(rc)) : "HTTP " + std::to_string(status), {}};
   }
+
+ public:
 
  private:
   HandlePool& pool_;
   Handle handle_;
   std::string body_;  // CURLOPT_POSTFIELDS is not copied by libcurl
   curl_slist* headers_ = nullptr;
+  Interpreter interpret_;
+  std::string response_;
 };
 
 // What one attempt of an HTTP channel sends.
@@ -137,6 +165,7 @@ struct Post {
   std::string content_type = "application/json";
   std::vector<std::string> headers;  // more header lines
   std::string userpwd;               // "user:password" for basic auth
+  Interpreter interpret;             // set: reads the answer's body
 };
 
 Post JsonPost(std::string url, std::string body) {
@@ -191,6 +220,9 @@ class WebhookChannel : public Channel {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+    if (post->interpret) {
+      a->Interpret(std::move(post->interpret));
+    }
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (!ca_file_.empty()) {
       // Trust exactly these CAs (a private PKI) instead of the system's.
@@ -251,7 +283,10 @@ class SlackChannel final : public WebhookChannel {
         escape_(c.type == config::ChannelType::kSlack ? Escape::kHtml : Escape::kNone),
         slack_buttons_(c.type == config::ChannelType::kSlack && !c.signing_secret.empty()),
         actions_token_(c.type == config::ChannelType::kMattermost ? c.actions_token.Reveal() : ""),
-        actions_url_(c.external_url + "/mattermost/actions") {}
+        actions_url_(c.external_url + "/mattermost/actions"),
+        bot_token_(c.type == config::ChannelType::kSlack ? c.bot_token.Reveal() : ""),
+        bot_url_(c.api_url + "/chat.postMessage"),
+        bot_channel_(c.slack_channel) {}
 
  protected:
   Result<Post> Request(const Message& m) override {
@@ -303,7 +338,40 @@ class SlackChannel final : public WebhookChannel {
         body["attachments"] = json::array{json::object{{"actions", std::move(actions)}}};
       }
     }
-    return JsonPost("", json::serialize(body));
+    if (bot_token_.empty()) {
+      return JsonPost("", json::serialize(body));
+    }
+    // A bot: chat.postMessage; a follow-up replies in the alert's thread,
+    // and the answer's "ts" names the message (the thread of what follows).
+    body["channel"] = bot_channel_;
+    if (const std::string thread = Field(data, "thread_ts"); !thread.empty()) {
+      body["thread_ts"] = thread;
+    }
+    Post p = JsonPost(bot_url_, json::serialize(body));
+    p.content_type = "application/json; charset=utf-8";
+    p.headers.push_back("Authorization: Bearer " + bot_token_);
+    p.interpret = [](SendResult http, std::string_view answer) {
+      if (http.outcome != SendOutcome::kDelivered) {
+        return http;
+      }
+      boost::system::error_code ec;
+      const json::value v = json::parse(answer, ec);
+      const auto* o = v.if_object();
+      const auto* ok = o != nullptr ? o->if_contains("ok") : nullptr;
+      if (ec || ok == nullptr || !ok->is_bool()) {
+        return SendResult{SendOutcome::kFailed, 1, "Slack: not a Web API answer", {}};
+      }
+      if (!ok->as_bool()) {
+        const std::string error = Field(o, "error");
+        // Slack answers 200 with ok:false: rate limits and its own outages pass.
+        const bool passes = error == "ratelimited" || error == "internal_error" || error == "fatal_error" ||
+                            error == "service_unavailable" || error == "request_timeout";
+        return SendResult{passes ? SendOutcome::kFailed : SendOutcome::kRejected, 1,
+                          "Slack: " + error.substr(0, 100), {}};
+      }
+      return SendResult{SendOutcome::kDelivered, 1, http.detail, Field(o, "ts")};
+    };
+    return p;
   }
 
  private:
@@ -312,6 +380,9 @@ class SlackChannel final : public WebhookChannel {
   bool slack_buttons_;
   std::string actions_token_;  // mattermost: sent back by its actions; never logged
   std::string actions_url_;
+  std::string bot_token_;  // slack bot: never logged
+  std::string bot_url_;
+  std::string bot_channel_;
 };
 
 // A one-line title for push and card channels.

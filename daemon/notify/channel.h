@@ -60,9 +60,15 @@ struct Message {
 enum class SendOutcome { kDelivered, kFailed, kRejected };
 
 struct SendResult {
+  SendResult() = default;
+  SendResult(SendOutcome o, int n, std::string d, std::string ref = {})
+      : outcome(o), attempts(n), detail(std::move(d)), reference(std::move(ref)) {}
   SendOutcome outcome = SendOutcome::kDelivered;
   int attempts = 0;
   std::string detail;  // e.g. "HTTP 503", "timeout"
+  // What the receiver calls the message, when it says (a Slack bot's "ts"):
+  // later messages about the same alerts reply in its thread.
+  std::string reference;
 };
 
 // How the Dispatcher paces one channel's sends.

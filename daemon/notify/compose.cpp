@@ -86,7 +86,9 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
       m.not_before_ms = not_before;
       m.kind = k;
       m.summary = k + ": " + summary;
-      m.body = MakeBody(json::object{
+      const std::string thread =
+          ctx.thread && !m.alert_ids.empty() ? ctx.thread(m.alert_ids.front(), contact.channel) : std::string();
+      json::object data{
           {"notification_id", m.id},
           {"recipient", n.person},
           {"to", contact.to},
@@ -98,7 +100,11 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
           {"reason", n.reason},
           {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
           {"after_seconds", std::chrono::duration_cast<std::chrono::seconds>(contact.after).count()},
-          {"ack_url", ack.empty() ? json::value(nullptr) : json::value(ack)}});
+          {"ack_url", ack.empty() ? json::value(nullptr) : json::value(ack)}};
+      if (!thread.empty()) {
+        data["thread_ts"] = thread;  // a chat thread this alert already has (a Slack bot's)
+      }
+      m.body = MakeBody(std::move(data));
       out.push_back({std::move(m), contact.channel});
     };
     if (ctx.per_alert && ctx.per_alert(contact.channel)) {

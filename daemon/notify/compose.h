@@ -34,6 +34,8 @@ struct ComposeContext {
   // Whether the channel takes one request per alert (config::Channel::PerAlert);
   // may be empty (none does).
   std::function<bool(const std::string& channel)> per_alert = nullptr;
+  // The alert's thread in a chat channel ("": none); may be empty.
+  std::function<std::string(engine::AlertId, const std::string& channel)> thread = nullptr;
 };
 
 // One Outgoing per contact of `person` whose channel exists (none when the

@@ -115,7 +115,7 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
     entry.push_back(std::move(fields));
     timeline.push_back(std::move(entry));
   }
-  return json::serialize(json::object({{"id", a.id},
+  json::object doc({{"id", a.id},
                                        {"key", a.key},
                                        {"labels", Pairs(a.labels.pairs(), sp)},
                                        {"annotations", Pairs(a.annotations, sp)},
@@ -133,7 +133,15 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
                                        {"handover_at", Ms(a.handover_at)},
                                        {"routes", std::move(routes)},
                                        {"timeline", std::move(timeline)}},
-                                      sp));
+                                      sp);
+  if (!a.threads.empty()) {
+    json::array threads(sp);
+    for (const auto& [channel, ref] : a.threads) {
+      threads.push_back(json::array({json::value(channel, sp), json::value(ref, sp)}, sp));
+    }
+    doc["threads"] = std::move(threads);
+  }
+  return json::serialize(doc);
 }
 
 AlertDecoder::AlertDecoder(const config::Config& config) {
@@ -174,6 +182,12 @@ Result<engine::Alert> AlertDecoder::Decode(std::string_view doc) const {
     a.resolved_at = OptTime(o, "resolved");
     a.first_notified_at = OptTime(o, "first_notified");
     a.notified = ReadStrings(o.at("notified"));
+    if (const auto* threads = o.if_contains("threads"); threads != nullptr) {
+      for (const auto& t : threads->as_array()) {
+        const auto& pair = t.as_array();
+        a.threads.emplace_back(std::string(pair.at(0).as_string()), std::string(pair.at(1).as_string()));
+      }
+    }
     a.acked_by = std::string(o.at("acked_by").as_string());
     a.handover_at = OptTime(o, "handover_at");
     a.routings.reserve(o.at("routes").as_array().size());

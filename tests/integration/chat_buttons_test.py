@@ -132,5 +132,72 @@ class ChatButtonsTest(unittest.TestCase):
         self.assertEqual(self.state(aid), "resolved")
 
 
+class SlackBotTest(unittest.TestCase):
+    def test_a_bot_posts_to_its_channel_and_follow_ups_go_into_the_thread(self):
+        sink = Sink()
+        self.addCleanup(sink.close)
+        sink.answer = b'{"ok": true, "channel": "C0OPS", "ts": "1700000000.000100"}'
+        w = Workdir(rules=None)
+        self.addCleanup(w.cleanup)
+        w.write("bot_token", "xoxb-test-token-123")
+        w.write("rota.yaml", """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%s'}
+channels:
+  - {name: slack, type: slack, bot_token_file: bot_token, channel: C0OPS, api_url: '%s/api'}
+people:
+  - {id: ann, hours: [{}], contacts: [{channel: slack, to: '@U0ANN'}]}
+routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['person:ann'], escalate_after: 1h}]}]
+""" % (w.state, sink.url.replace("/notify", "")))
+        d = Rotad(w.config)
+        try:
+            status, _, body = d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": "Down"}}))
+            self.assertEqual(status, 202, body)
+            aid = json.loads(body)["alerts"][0]["id"]
+            first = sink.wait_for(lambda m: m["path"] == "/api/chat.postMessage", "the first message")[0]
+            self.assertEqual(first["headers"]["Authorization"], "Bearer xoxb-test-token-123")
+            self.assertEqual(first["json"]["channel"], "C0OPS")
+            self.assertNotIn("thread_ts", first["json"])
+            wait_until(lambda: any("delivered to ann via slack" in e["what"] for e in
+                                   json.loads(d.request("GET", "/api/v1/alerts/" + aid)[2])["timeline"]),
+                       "the delivery recorded")
+        finally:
+            d.stop()
+        d = Rotad(w.config)  # the thread is stored with the alert
+        try:
+            status, _, body = d.request("POST", "/api/v1/alerts/%s/resolve" % aid, body='{"by": "ann"}')
+            self.assertEqual(status, 200, body)
+            follow = sink.wait_for(lambda m: m["path"] == "/api/chat.postMessage" and "Resolved" in m["json"]["text"],
+                                   "the resolved notice")[0]
+            self.assertEqual(follow["json"]["thread_ts"], "1700000000.000100")
+            self.assertNotIn("xoxb-test-token-123", d.log())
+        finally:
+            d.stop()
+
+    def test_an_answer_that_is_not_ok_is_final(self):
+        sink = Sink()
+        self.addCleanup(sink.close)
+        sink.answer = b'{"ok": false, "error": "channel_not_found"}'
+        w = Workdir(rules=None)
+        self.addCleanup(w.cleanup)
+        w.write("bot_token", "xoxb-x")
+        w.write("rota.yaml", """\
+server: {listen: '127.0.0.1:0'}
+storage: {dir: '%s'}
+channels: [{name: slack, type: slack, bot_token_file: bot_token, channel: C0NOPE, api_url: '%s/api'}]
+people: [{id: ann, hours: [{}], contacts: [{channel: slack, to: '@U0ANN'}]}]
+routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['person:ann']}]}]
+""" % (w.state, sink.url.replace("/notify", "")))
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        status, _, body = d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": "Down"}}))
+        aid = json.loads(body)["alerts"][0]["id"]
+        wait_until(lambda: any(e["what"].startswith("rejected to ann via slack (Slack: channel_not_found")
+                               for e in json.loads(d.request("GET", "/api/v1/alerts/" + aid)[2])["timeline"]),
+                   "the rejection on the timeline")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -256,7 +256,7 @@ reviews: [{team: t, at: 'mon 09:00', to: ['channel:list']}]
         err = out.stdout + out.stderr
         for fragment in ("2:5: a telegram channel needs bot_token_file",
                          '3:5: a pagerduty channel needs routing_key_file',
-                         '3:49: key "bot_token_file" is only for telegram channels, not pagerduty',
+                         '3:49: key "bot_token_file" is only for telegram and slack channels, not pagerduty',
                          "4:69: username needs password_file",
                          "5:46: cannot read",  # the unreadable key file, named at its key
                          "6:5: missing url or url_file",

@@ -223,6 +223,8 @@ class Sink:
         import threading
         self.received = []
         self.status = status
+        # The response body: bytes, or a function of the path that gives them.
+        self.answer = b""
         # Cleared, every request waits inside the handler until it is set
         # again: a receiver that hangs, for concurrency tests.
         self.gate = threading.Event()
@@ -252,8 +254,10 @@ class Sink:
                                           "body": body.decode("utf-8", "replace"), "method": self.command,
                                           "at": time.monotonic()})
                 self.send_response(sink.status)
-                self.send_header("Content-Length", "0")
+                answer = sink.answer(self.path) if callable(sink.answer) else sink.answer
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
