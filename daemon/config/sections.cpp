@@ -49,7 +49,7 @@ void ParseReview(Reader& r, const YAML::Node& n, std::vector<PendingReview>& out
   const bool ok =
       r.Require(n, "team", "review") & r.Require(n, "at", "review") & r.Require(n, "to", "review");
   r.OptStr(n, "team", v.team);
-  p.team_pos = r.Pos(n["team"]);
+  p.team_pos = n["team"].IsDefined() ? r.Pos(n["team"]) : v.pos;
   std::string every = "1w";
   r.OptStr(n, "every", every);
   if (every == "1w") {

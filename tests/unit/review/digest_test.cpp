@@ -186,6 +186,7 @@ teams:
   - {team: ops, at: 'mon 09:00', to: ['channel:hooks']}
   - {team: ops, at: 'mon 09:00', to: ['person:alice']}
   - {team: ops, to: []}
+  - {at: 'mon 09:00', to: ['channel:hooks']}
 )"));
   std::vector<std::string> errors;
   for (const auto& e : r.errors) {
@@ -215,6 +216,7 @@ teams:
   CHECK(has("13:5", "listed twice"));
   CHECK(has("14:5", "missing required key \"at\""));
   CHECK(has("14:21", "at least one recipient"));
+  CHECK(has("15:5", "missing required key \"team\""));  // no crash (a fuzz find)
 }
 
 namespace {
