@@ -82,6 +82,20 @@ void ParseEmailChannel(Reader& r, const YAML::Node& n, Channel& c) {
   }
 }
 
+// A 24/7 provider's channel: `url` (default: the provider's) and the key
+// file it must have.
+void ParseProvider(Reader& r, const YAML::Node& n, std::string default_url, std::string_view key_file,
+                   Secret& url, Secret& key, const std::string& missing) {
+  url = Secret(std::move(default_url));
+  if (n["url"].IsDefined()) {
+    r.Secret(n, "url", true, url);
+  }
+  r.SecretFileOnly(n, key_file, key);
+  if (!n[std::string(key_file)].IsDefined()) {
+    r.Err(n, missing);
+  }
+}
+
 // Keys that belong to other channel types are mistakes worth naming.
 void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
   static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
@@ -260,24 +274,12 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       c.text_template = LoadTemplate(r, n, "template_file");
       break;
     case ChannelType::kPagerDuty:
-      c.url = Secret(std::string("https://events.pagerduty.com/v2/enqueue"));
-      if (n["url"].IsDefined()) {
-        r.Secret(n, "url", true, c.url);
-      }
-      r.SecretFileOnly(n, "routing_key_file", c.routing_key);
-      if (!n["routing_key_file"].IsDefined()) {
-        r.Err(n, "a pagerduty channel needs routing_key_file (the integration's routing key)");
-      }
+      ParseProvider(r, n, "https://events.pagerduty.com/v2/enqueue", "routing_key_file", c.url,
+                    c.routing_key, "a pagerduty channel needs routing_key_file (the integration's routing key)");
       break;
     case ChannelType::kOpsgenie:
-      c.url = Secret(std::string("https://api.opsgenie.com"));
-      if (n["url"].IsDefined()) {
-        r.Secret(n, "url", true, c.url);
-      }
-      r.SecretFileOnly(n, "api_key_file", c.api_key);
-      if (!n["api_key_file"].IsDefined()) {
-        r.Err(n, "an opsgenie channel needs api_key_file (the API integration's key)");
-      }
+      ParseProvider(r, n, "https://api.opsgenie.com", "api_key_file", c.url, c.api_key,
+                    "an opsgenie channel needs api_key_file (the API integration's key)");
       break;
   }
   if (const YAML::Node ca = n["ca_file"]; ca.IsDefined() && !ca.IsNull()) {

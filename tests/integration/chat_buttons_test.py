@@ -133,10 +133,11 @@ class ChatButtonsTest(unittest.TestCase):
 
 
 class SlackBotTest(unittest.TestCase):
-    def test_a_bot_posts_to_its_channel_and_follow_ups_go_into_the_thread(self):
+    def start(self, answer, channel="C0OPS"):
+        """rotad with a Slack bot channel whose Web API (a local sink) answers `answer`."""
         sink = Sink()
         self.addCleanup(sink.close)
-        sink.answer = b'{"ok": true, "channel": "C0OPS", "ts": "1700000000.000100"}'
+        sink.answer = answer
         w = Workdir(rules=None)
         self.addCleanup(w.cleanup)
         w.write("bot_token", "xoxb-test-token-123")
@@ -144,12 +145,16 @@ class SlackBotTest(unittest.TestCase):
 server: {listen: '127.0.0.1:0'}
 storage: {dir: '%s'}
 channels:
-  - {name: slack, type: slack, bot_token_file: bot_token, channel: C0OPS, api_url: '%s/api'}
+  - {name: slack, type: slack, bot_token_file: bot_token, channel: %s, api_url: '%s/api'}
 people:
   - {id: ann, hours: [{}], contacts: [{channel: slack, to: '@U0ANN'}]}
 routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
 escalations: [{name: e, steps: [{notify: ['person:ann'], escalate_after: 1h}]}]
-""" % (w.state, sink.url.replace("/notify", "")))
+""" % (w.state, channel, sink.url.replace("/notify", "")))
+        return sink, w
+
+    def test_a_bot_posts_to_its_channel_and_follow_ups_go_into_the_thread(self):
+        sink, w = self.start(b'{"ok": true, "channel": "C0OPS", "ts": "1700000000.000100"}')
         d = Rotad(w.config)
         try:
             status, _, body = d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": "Down"}}))
@@ -176,20 +181,7 @@ escalations: [{name: e, steps: [{notify: ['person:ann'], escalate_after: 1h}]}]
             d.stop()
 
     def test_an_answer_that_is_not_ok_is_final(self):
-        sink = Sink()
-        self.addCleanup(sink.close)
-        sink.answer = b'{"ok": false, "error": "channel_not_found"}'
-        w = Workdir(rules=None)
-        self.addCleanup(w.cleanup)
-        w.write("bot_token", "xoxb-x")
-        w.write("rota.yaml", """\
-server: {listen: '127.0.0.1:0'}
-storage: {dir: '%s'}
-channels: [{name: slack, type: slack, bot_token_file: bot_token, channel: C0NOPE, api_url: '%s/api'}]
-people: [{id: ann, hours: [{}], contacts: [{channel: slack, to: '@U0ANN'}]}]
-routes: [{name: r, group_wait: 0s, group_by: ['...'], escalation: e}]
-escalations: [{name: e, steps: [{notify: ['person:ann']}]}]
-""" % (w.state, sink.url.replace("/notify", "")))
+        _, w = self.start(b'{"ok": false, "error": "channel_not_found"}', channel="C0NOPE")
         d = Rotad(w.config)
         self.addCleanup(d.stop)
         status, _, body = d.request("POST", "/api/v1/events", body=json.dumps({"labels": {"alertname": "Down"}}))
