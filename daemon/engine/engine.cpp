@@ -10,6 +10,8 @@
 namespace rota::engine {
 namespace {
 
+const std::vector<std::string> kNoTeams;  // no reroute in force: nothing to look up
+
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) {
@@ -257,7 +259,7 @@ IngestResult Engine::Open(const Event& event, TimePoint now, IngestResult result
     Record(a, now, Note(EntryKind::kMatched).Set(Field::kRoute, route.name).Set(Field::kEscalation, route.escalation));
     // A reroute of a team this route pages takes it (the newest of them).
     const Reroute* reroute = nullptr;
-    for (const auto& team : model_->route_teams[i]) {
+    for (const auto& team : reroutes_.empty() ? kNoTeams : model_->route_teams[i]) {
       if (const Reroute* rr = ActiveReroute(team, now); rr != nullptr && (reroute == nullptr || rr->created_at > reroute->created_at)) {
         reroute = rr;
       }
@@ -753,119 +755,6 @@ Result<Outcome> Engine::Resolve(AlertId id, const std::string& who, const std::s
                batch);
   Emit(batch);
   return Outcome::kResolved;
-}
-
-// ---- silences and queries ------------------------------------------------------
-
-Result<std::string> Engine::AddReroute(Reroute reroute, TimePoint now) {
-  if (model_->config->FindTeam(reroute.team) == nullptr) {
-    return Fail(Error::InvalidArgument("unknown team \"" + reroute.team + "\""));
-  }
-  if (model_->config->FindEscalation(reroute.escalation) == nullptr) {
-    return Fail(Error::InvalidArgument("unknown escalation \"" + reroute.escalation + "\""));
-  }
-  if (reroute.until && *reroute.until <= now) {
-    return Fail(Error::InvalidArgument("until must be in the future"));
-  }
-  reroute.id = "r-" + std::to_string(next_reroute_id_++);
-  reroute.created_at = now;
-  std::string id = reroute.id;
-  reroutes_.push_back(std::move(reroute));
-  return id;
-}
-
-Result<void> Engine::ClearReroute(const std::string& id) {
-  const auto before = reroutes_.size();
-  std::erase_if(reroutes_, [&](const Reroute& r) { return r.id == id; });
-  if (reroutes_.size() == before) {
-    return Fail(Error::NotFound("no reroute " + id));
-  }
-  return {};
-}
-
-std::vector<Reroute> Engine::EndReroutes(TimePoint now) {
-  std::vector<Reroute> ended;
-  std::erase_if(reroutes_, [&](const Reroute& r) {
-    if (r.ActiveAt(now)) {
-      return false;
-    }
-    ended.push_back(r);
-    return true;
-  });
-  return ended;
-}
-
-const Reroute* Engine::ActiveReroute(std::string_view team, TimePoint now) const {
-  const Reroute* best = nullptr;
-  for (const auto& r : reroutes_) {
-    if (r.team == team && r.ActiveAt(now) && (best == nullptr || r.created_at >= best->created_at)) {
-      best = &r;
-    }
-  }
-  return best;
-}
-
-void Engine::RestoreReroutes(std::vector<Reroute> reroutes, std::uint64_t next_id) {
-  reroutes_ = std::move(reroutes);
-  next_reroute_id_ = std::max(next_reroute_id_, next_id);
-}
-
-std::string Engine::AddSilence(rules::Silence silence, TimePoint now) {
-  if (silence.id.empty()) {
-    silence.id = "s-" + std::to_string(next_silence_++);
-  }
-  const std::string id = silence.id;
-  silences_.push_back(std::move(silence));
-  (void)now;
-  return id;
-}
-
-Result<void> Engine::ExpireSilence(const std::string& id, TimePoint now) {
-  auto it = std::find_if(silences_.begin(), silences_.end(),
-                         [&](const rules::Silence& s) { return s.id == id; });
-  if (it == silences_.end()) {
-    return Fail(Error::NotFound("no silence " + id));
-  }
-  it->ends_at = std::min(it->ends_at, now);
-  Batch batch;
-  for (auto& [aid, a] : alerts_) {
-    for (std::size_t slot = 0; slot < a.routings.size(); ++slot) {
-      if (a.state == AlertState::kFiring && a.routings[slot].status == Outcome::kSilenced) {
-        Evaluate(a, static_cast<int>(slot), now, batch);
-      }
-    }
-  }
-  Emit(batch);
-  return {};
-}
-
-void Engine::SetThread(AlertId id, const std::string& channel, const std::string& ref) {
-  auto it = alerts_.find(id);
-  if (it == alerts_.end() || ref.empty() || !ThreadOf(id, channel).empty()) {
-    return;
-  }
-  it->second.threads.emplace_back(channel, ref);
-  changed_.insert(id);
-}
-
-std::string Engine::ThreadOf(AlertId id, const std::string& channel) const {
-  auto it = alerts_.find(id);
-  if (it == alerts_.end()) {
-    return {};
-  }
-  for (const auto& [c, ref] : it->second.threads) {
-    if (c == channel) {
-      return ref;
-    }
-  }
-  return {};
-}
-
-void Engine::Annotate(AlertId id, TimePoint at, const Note& note) {
-  auto it = alerts_.find(id);
-  if (it != alerts_.end()) {
-    Record(it->second, at, note);
-  }
 }
 
 }  // namespace rota::engine
