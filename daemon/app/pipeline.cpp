@@ -58,7 +58,7 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
       // Hours are law for people; a channel (a review digest to
       // channel:NAME) has none.
       outbox_([this](const std::string& recipient, TimePoint now) {
-                return recipient.starts_with("channel:") || roster_->IsOnDuty(recipient, now);
+                return config::IsChannelRecipient(recipient) || roster_->IsOnDuty(recipient, now);
               },
               [this](const std::string& channel) { return channels_.count(channel) > 0; }),
       dispatcher_([this](std::vector<notify::Completed> done) {

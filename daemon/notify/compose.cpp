@@ -166,7 +166,7 @@ ReviewDigest ComposeReview(const config::Config& config, const schedule::Roster&
     const std::string& target = review.to[i];
     const std::string id = target.substr(target.find(':') + 1);
     const std::string prefix = base + "-" + std::to_string(i);
-    if (target.starts_with("channel:")) {
+    if (config::IsChannelRecipient(target)) {
       const config::Channel* ch = config.FindChannel(id);
       if (ch != nullptr && has_channel(id)) {
         add(target, id, ch->to, prefix, now);
