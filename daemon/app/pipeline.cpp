@@ -109,6 +109,7 @@ Pipeline::Prepared Pipeline::Prepare(std::shared_ptr<const config::Config> confi
 }
 
 void Pipeline::Install(Prepared p) {
+  const bool reload = engine_ != nullptr;
   config_ = std::move(p.config);
   channels_ = std::move(p.channels);
   std::map<std::string, Duration> max_age;
@@ -125,13 +126,29 @@ void Pipeline::Install(Prepared p) {
     // Overrides changed while the config was being prepared: build again here.
     std::erase_if(runtime_overrides_, [&](const auto& o) { return !OverrideStillValid(*config_, o); });
     Rebuild();
+  } else {
+    if (p.overrides.size() != runtime_overrides_.size()) {
+      overrides_changed_ = true;  // some were dropped with the people they named
+    }
+    runtime_overrides_ = std::move(p.overrides);
+    Swap(std::move(p.roster), std::move(p.model));
+  }
+  if (reload) {
+    // Hours, members, escalations may all have moved.
+    Replan({"config reloaded", {}, {}, true});
+  }
+}
+
+void Pipeline::Replan(engine::RosterChange change) {
+  if (!engine_ || !leading_ || stopped_) {
     return;
   }
-  if (p.overrides.size() != runtime_overrides_.size()) {
-    overrides_changed_ = true;  // some were dropped with the people they named
-  }
-  runtime_overrides_ = std::move(p.overrides);
-  Swap(std::move(p.roster), std::move(p.model));
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t looked_at = engine_->RosterChanged(change, clock_.Now());
+  log::Info("roster changed; plans made again",
+            {{"reason", change.reason}, {"alerts", looked_at},
+             {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()}});
+  Commit(nullptr);
 }
 
 void Pipeline::Rebuild() {
@@ -509,6 +526,21 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
       log::Warn("notification not delivered; will retry",
                 {{"channel", e.channel}, {"recipient", e.recipient}, {"id", e.id},
                  {"attempt", e.attempts}, {"error", e.detail}, {"retry_at", FormatRfc3339(e.retry_at)}});
+      if (e.attempts == 1) {
+        // The first failure joins the timeline (what a drill reads); later
+        // ones only the log, or an outage would fill it.
+        annotate(engine::Note(EntryKind::kRetrying)
+                     .Set(Field::kPerson, e.recipient)
+                     .Set(Field::kChannel, e.channel)
+                     .Set(Field::kDetail, e.detail)
+                     .Set(Field::kAttempts, static_cast<std::int64_t>(e.attempts))
+                     .Set(Field::kUntil, e.retry_at));
+      }
+      return;
+    case Kind::kSuperseded:
+      log::Info("resolved notice not sent: its alert notice never reached the contact",
+                {{"channel", e.channel}, {"recipient", e.recipient}, {"id", e.id}});
+      annotate(engine::Note(EntryKind::kSuperseded).Set(Field::kPerson, e.recipient).Set(Field::kChannel, e.channel));
       return;
     case Kind::kDelivered:
     case Kind::kRejected:
@@ -669,14 +701,37 @@ Result<std::string> Pipeline::AddOverride(schedule::OverrideSpec spec) {
   }
   spec.id = "o-" + std::to_string(next_override_++);
   std::string id = spec.id;
+  engine::RosterChange change{"override " + id + " added", {spec.person}, {}, false};
+  if (!spec.replaces.empty()) {
+    change.people.push_back(spec.replaces);
+    change.reason += " (" + spec.person + " covers for " + spec.replaces + ")";
+  } else {
+    change.reason += " (" + spec.person + " on duty" + (spec.team.empty() ? "" : " for team " + spec.team) + ")";
+  }
+  if (!spec.team.empty()) {
+    change.teams.push_back(spec.team);
+  }
   runtime_overrides_.push_back(std::move(spec));
   Rebuild();
   overrides_changed_ = true;
+  Replan(std::move(change));
   return id;
 }
 
 Result<void> Pipeline::RemoveOverride(const std::string& id) {
   const auto before = runtime_overrides_.size();
+  engine::RosterChange change{"override " + id + " removed", {}, {}, false};
+  for (const auto& o : runtime_overrides_) {
+    if (o.id == id) {
+      change.people = {o.person};
+      if (!o.replaces.empty()) {
+        change.people.push_back(o.replaces);
+      }
+      if (!o.team.empty()) {
+        change.teams.push_back(o.team);
+      }
+    }
+  }
   std::erase_if(runtime_overrides_, [&](const auto& o) { return o.id == id; });
   if (runtime_overrides_.size() == before) {
     return Fail(Error::NotFound(id.starts_with("config-")
@@ -685,6 +740,7 @@ Result<void> Pipeline::RemoveOverride(const std::string& id) {
   }
   Rebuild();
   overrides_changed_ = true;
+  Replan(std::move(change));
   return {};
 }
 

@@ -148,6 +148,9 @@ class Pipeline final : public api::Host {
 
  private:
   void Rebuild();  // roster + model from config and run-time overrides
+  // "The roster changed": the engine plans again what the change can touch
+  // (holds, handovers) and the decisions are committed. Leader only.
+  void Replan(engine::RosterChange change);
   void Swap(std::shared_ptr<const schedule::Roster> roster, std::shared_ptr<const engine::Model> model);
   void Arm();
   void OnTimer();

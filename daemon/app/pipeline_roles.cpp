@@ -95,8 +95,11 @@ void Pipeline::Restore(store::State state, bool lead) {
     unwritten_marks_.clear();
     return;
   }
-  // Deadlines that passed while nobody led fire now, once.
+  // Deadlines that passed while nobody led fire now, once; then every plan
+  // is made again from the config as loaded now (it may have been edited
+  // while rotad was down).
   engine_->Tick(now);
+  engine_->RosterChanged({"restart: plans made again from the loaded config", {}, {}, true}, now);
   Commit(nullptr);
   // Notifications decided but not confirmed sent resume their schedule,
   // with the same Idempotency-Key (receivers drop repeats).

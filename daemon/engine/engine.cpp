@@ -75,6 +75,7 @@ void Engine::SetOpen(const Alert& a) {
 void Engine::Record(Alert& a, TimePoint at, const Note& note) {
   a.timeline.Add(at, note);
   changed_.insert(a.id);
+  reindex_.push_back(a.id);
 }
 
 void Engine::Schedule(TimePoint at, DeadlineKind kind, std::uint64_t target, int slot,
@@ -620,6 +621,7 @@ void Engine::Release(Alert& a, int slot, TimePoint now, Batch& batch) {
     }
     r.held_until.reset();
     r.hold_started.reset();
+    reindex_.push_back(a.id);
     return;
   }
   if (a.state != AlertState::kFiring) {
@@ -724,7 +726,6 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
           .alerts.push_back(a.id);
     }
   }
-  Emit(batch);
   const config::Escalation* esc = a.routings.empty() ? nullptr : EscalationOf(a, 0);
   const auto& roster = *model_->roster;
   if (esc != nullptr && esc->on_shift_end == config::OnShiftEnd::kHandover &&
@@ -741,6 +742,7 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
       Record(a, now, Note(EntryKind::kNoHandover).Set(Field::kBy, who));
     }
   }
+  Emit(batch);
   return Outcome::kAcknowledged;
 }
 

@@ -23,6 +23,14 @@
 //                                          the acker's duty ends
 //   resolve                              → resolved notice to those told who are
 //                                          on duty; a later trigger is a new alert
+//   the roster changes (override added   → RosterChanged: every hold, pending
+//   or removed, reload, a calendar, a      handover and step that found nobody,
+//   cover accepted)                        among those the change can touch, is
+//                                          planned again from the new roster
+//
+// Plans follow the roster: holds are indexed by the escalation step they
+// wait on, pending handovers by the person who acked, so a roster change
+// costs in proportion to the alerts it can affect, not to all alerts.
 //
 // All timers live in one deadline queue (a min-heap with generation numbers
 // for cancellation); Tick(now) fires what is due. Hours are law: a person is
@@ -69,6 +77,16 @@ struct Model {
   // REQUIRES: roster built from config.
   static std::shared_ptr<const Model> Build(std::shared_ptr<const config::Config> config,
                                             std::shared_ptr<const schedule::Roster> roster);
+};
+
+// "The roster changed": what the change can touch. A person's duty changed
+// (an override naming them, a calendar of theirs), a team's (an addition to
+// it, its membership), or anything at all (a reload).
+struct RosterChange {
+  std::string reason;  // on each re-planned alert's timeline: "override o-3 added"
+  std::vector<std::string> people;
+  std::vector<std::string> teams;
+  bool everything = false;
 };
 
 // One route an alert takes, with its escalation state.
@@ -141,6 +159,16 @@ class Engine {
   // name; an alert whose route disappeared keeps its last decision.
   void SetModel(std::shared_ptr<const Model> model);
   [[nodiscard]] const Model& model() const { return *model_; }
+  [[nodiscard]] std::shared_ptr<const Model> shared_model() const { return model_; }
+
+  // After SetModel with a new roster: plans again, from the roster and
+  // `now`, every hold (delivered now if someone of its step is on duty, else
+  // a new held_until and next_on_duty), every pending handover (now if the
+  // acker is no longer on duty, else at the new end of their duty) and every
+  // step that found nobody, among those `change` can touch. Each alert whose
+  // plan changed gets a `replanned` entry with the reason. Returns how many
+  // alerts were looked at.
+  std::size_t RosterChanged(const RosterChange& change, TimePoint now);
 
   IngestResult Ingest(const Event& event, TimePoint now);
   Result<Outcome> Acknowledge(AlertId id, const std::string& who, const std::string& comment,
@@ -276,6 +304,14 @@ class Engine {
   const config::Route* RouteOf(const Alert& a, int slot) const;
   void Record(Alert& a, TimePoint at, const Note& note);
   void SetOpen(const Alert& a);
+  // The re-plan index: which alerts wait on which step, or on whose duty.
+  void Reindex(const Alert& a);
+  void Unindex(const Alert& a);
+  void SyncIndex();
+  void ReplanHold(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& reason);
+  void ReplanHandover(Alert& a, TimePoint now, Batch& batch, const std::string& reason);
+  void HandOver(Alert& a, TimePoint now, Batch& batch);
+  [[nodiscard]] bool StepTouched(const config::EscalationStep& step, const RosterChange& change) const;
 
   std::shared_ptr<const Model> model_;
   std::unordered_map<AlertId, Alert> alerts_;
@@ -298,6 +334,15 @@ class Engine {
   std::priority_queue<std::pair<TimePoint, AlertId>, std::vector<std::pair<TimePoint, AlertId>>,
                       std::greater<>>
       resolved_order_;
+  // Holds (a firing routing held, or a resolved one whose release will list
+  // it) by (escalation, step index); codes are alert id << 16 | slot.
+  using HoldBuckets = std::map<std::pair<std::string, int>, std::unordered_set<std::uint64_t>>;
+  HoldBuckets holds_;
+  std::unordered_map<std::uint64_t, HoldBuckets::iterator> hold_of_;
+  // Acked alerts with a handover planned, by the person who acked.
+  std::unordered_map<std::string, std::unordered_set<AlertId>> handovers_;
+  std::unordered_map<AlertId, std::string> handover_of_;
+  std::vector<AlertId> reindex_;  // alerts whose plan may have changed in this operation
   std::unordered_set<AlertId> changed_;
   std::unordered_set<AlertId> touched_;
   std::vector<AlertId> forgotten_;

@@ -23,6 +23,7 @@ std::size_t Engine::PruneResolved(TimePoint before, const std::function<void(con
     if (forgetting) {
       forgetting(it->second);
     }
+    Unindex(it->second);
     forgotten_.push_back(id);
     changed_.erase(id);
     touched_.erase(id);
@@ -90,6 +91,7 @@ void Engine::Restore(std::vector<std::vector<Alert>> parts, std::vector<rules::S
       const AlertId id = restored.id;
       next_alert_id_ = std::max(next_alert_id_, id + 1);
       Alert& a = alerts_.insert_or_assign(id, std::move(restored)).first->second;
+      reindex_.push_back(id);
       if (a.state == AlertState::kResolved) {
         resolved_order_.push({a.resolved_at.value_or(a.updated_at), id});
         continue;

@@ -53,7 +53,7 @@ constexpr std::array<std::string_view, kEntryKinds> kKindNames = {
     "held",          "repeating",      "exhausted",       "escalated",     "listed_resolved",
     "resolved",      "resolved_notice", "acknowledged",   "handover_planned", "no_handover",
     "handed_over",   "delivered",      "rejected",        "failed",        "hours_ended",
-    "rerouted",      "contact_skipped",
+    "rerouted",      "contact_skipped", "replanned",     "retrying",      "superseded",
 };
 
 constexpr std::array<std::string_view, kFields> kFieldNames = {

@@ -69,8 +69,11 @@ enum class EntryKind : std::uint8_t {
   kHoursEnded,       // person, channel
   kRerouted,         // reroute, route, escalation, reason, until (optional)
   kContactSkipped,   // person, channel: a delayed contact not needed (acked meanwhile)
+  kReplanned,        // reason: the roster changed and this alert's plan was made again
+  kRetrying,         // person, channel, detail, attempts, until: a first delivery failed
+  kSuperseded,       // person, channel: a resolved notice not sent (its alert notice never was)
 };
-inline constexpr int kEntryKinds = static_cast<int>(EntryKind::kContactSkipped) + 1;
+inline constexpr int kEntryKinds = static_cast<int>(EntryKind::kSuperseded) + 1;
 std::string_view EntryKindName(EntryKind k);
 // The inverse of EntryKindName; kNote for a name it does not know.
 EntryKind EntryKindFromName(std::string_view name);

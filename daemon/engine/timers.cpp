@@ -67,20 +67,7 @@ void Engine::Fire(const Deadline& d, TimePoint now, Batch& batch) {
       return;
     case DeadlineKind::kHandover:
       if (a.handover_gen == d.gen && a.state == AlertState::kAcknowledged) {
-        const std::string from = a.acked_by;
-        a.state = AlertState::kFiring;
-        a.acked_by.clear();
-        a.handover_at.reset();
-        counters_.handovers++;
-        Record(a, d.at, Note(EntryKind::kHandedOver).Set(Field::kBy, from));
-        for (std::size_t s = 0; s < a.routings.size(); ++s) {
-          Routing& r = a.routings[s];
-          r.step = 0;
-          r.round = 0;
-          r.exhausted = false;
-          r.escalating = true;
-          RunStep(a, static_cast<int>(s), d.at, batch, "handover from " + from, false);
-        }
+        HandOver(a, d.at, batch);
       }
       return;
     case DeadlineKind::kGroupFlush:
@@ -96,6 +83,7 @@ void Engine::Emit(Batch& batch) {
   }
   batch.list.clear();
   batch.index.clear();
+  SyncIndex();
 }
 
 std::vector<Notification> Engine::TakeNotifications() {

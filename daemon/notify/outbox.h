@@ -15,6 +15,13 @@
 // instant is stored, so a restart resumes the schedule instead of sending
 // every pending notification at once.
 //
+// Order: a notification about an alert is never attempted while an earlier
+// one about the same alert to the same contact (recipient, channel, address)
+// is unfinished (pending a retry, or sending): it waits, then goes. A
+// `resolved` notice whose alert notices to that contact all failed for good
+// is not sent at all (superseded): nobody hears "resolved" about an alert
+// they never heard of.
+//
 // Hours are law: every attempt, first or retry, asks the injected guard
 // whether the recipient is on duty at that instant. A first attempt refused
 // is a guard violation (the engine decided for someone off duty: a bug,
@@ -24,6 +31,9 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
+#include <set>
+#include <unordered_map>
 #include <functional>
 #include <map>
 #include <optional>
@@ -66,6 +76,7 @@ struct OutboxEvent {
     kHoursEnded,   // final: guard refused a retry (the recipient went off duty)
     kNoChannel,    // final: the channel is no longer configured
     kNotNeeded,    // final: a delayed contact whose alerts were acknowledged meanwhile
+    kSuperseded,   // final: a resolved notice whose alert notice never reached the contact
   };
   Kind kind;
   std::string id;
@@ -124,9 +135,20 @@ class Outbox {
   };
   [[nodiscard]] std::map<std::string, Waiting> WaitingByChannel(TimePoint now) const;
   [[nodiscard]] std::size_t Sending() const { return sending_; }
+  // Notifications not yet finished (pending, waiting their turn, sending).
+  [[nodiscard]] std::size_t Unfinished() const { return where_.size(); }
 
  private:
   void Attempt(Outgoing o, TimePoint now, bool retry);
+  // Attempts now unless an earlier message of the same contact about one of
+  // its alerts is unfinished; then it waits for that one.
+  void TryAttempt(Outgoing o, TimePoint now, bool retry);
+  void Track(const Outgoing& o);
+  // A final mark for `o`: it no longer holds back later ones.
+  void Finish(const Outgoing& o, bool delivered, TimePoint now);
+  [[nodiscard]] bool HeldBack(const std::string& contact, std::uint64_t seq,
+                              const std::vector<std::uint64_t>& alerts) const;
+  [[nodiscard]] bool NeverReached(const std::string& contact, const Outgoing& o) const;
   Duration Backoff(int attempts);
   [[nodiscard]] Duration MaxAge(const std::string& channel) const;
   void Event(OutboxEvent::Kind kind, const Outgoing& o, std::string detail, TimePoint retry_at = {});
@@ -137,6 +159,22 @@ class Outbox {
   std::mt19937_64 rng_;
   std::map<std::string, Duration> max_age_;
   std::multimap<TimePoint, Outgoing> pending_;  // by next attempt
+  // Unfinished messages per contact, by the order they were added.
+  struct Open {
+    std::vector<std::uint64_t> alerts;
+  };
+  std::unordered_map<std::string, std::map<std::uint64_t, Open>> open_;
+  std::unordered_map<std::string, std::pair<std::string, std::uint64_t>> where_;  // id → contact, seq
+  struct Queued {
+    Outgoing o;
+    bool retry = false;
+  };
+  std::unordered_map<std::string, std::map<std::uint64_t, Queued>> held_back_;
+  std::uint64_t next_seq_ = 1;
+  // (contact, alert) whose alert notice failed for good: a later resolved
+  // notice for it is superseded. Bounded: the oldest are forgotten.
+  std::set<std::pair<std::string, std::uint64_t>> unreached_;
+  std::deque<std::pair<std::string, std::uint64_t>> unreached_order_;
   std::size_t sending_ = 0;
   std::vector<Outgoing> sends_;
   std::vector<OutboxMark> marks_;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "../test_util.h"
@@ -90,7 +91,9 @@ TEST_CASE("outbox: a failed attempt is retried with growing, jittered backoff un
 TEST_CASE("outbox: delivered and rejected are final; a gone channel fails") {
   Harness h;
   const TimePoint t0 = At("2026-11-23T09:00:00Z");
-  h.box.Add({Item("ok", t0), Item("no", t0)}, t0);
+  auto no = Item("no", t0);
+  no.message.alert_ids = {8};  // another alert: not held back behind "ok"
+  h.box.Add({Item("ok", t0), no}, t0);
   auto sends = h.box.TakeSends();
   REQUIRE(sends.size() == 2);
   h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 1, "HTTP 200"}, t0);
@@ -105,7 +108,7 @@ TEST_CASE("outbox: delivered and rejected are final; a gone channel fails") {
   REQUIRE(events.size() == 2);
   CHECK(events[0].kind == OutboxEvent::Kind::kDelivered);
   CHECK(events[1].kind == OutboxEvent::Kind::kRejected);
-  CHECK(events[1].alert_ids == std::vector<std::uint64_t>{7});
+  CHECK(events[1].alert_ids == std::vector<std::uint64_t>{8});
   CHECK(h.box.Sending() == 0);
 
   h.channels.clear();
@@ -152,6 +155,7 @@ TEST_CASE("outbox: after a restart each pending notification waits for its store
   overdue.message.attempts = 3;
   auto later = Item("later", now - std::chrono::minutes(1));
   later.message.attempts = 4;
+  later.message.alert_ids = {8};
   h.box.Restore({overdue, later}, {now - std::chrono::seconds(5), now + std::chrono::seconds(30)}, now);
   auto sends = h.box.TakeSends();
   REQUIRE(sends.size() == 1);
@@ -202,5 +206,147 @@ TEST_CASE("outbox: a delayed contact waits for its turn, then goes only if still
   CHECK(events.count("n-later") == 0);
   for (const auto& m : h.box.TakeMarks()) {
     CHECK(m.state == OutboxState::kFailed);  // both final, neither sent
+  }
+}
+
+// ---- order per contact and alert ---------------------------------------------------
+
+namespace {
+
+Outgoing Resolved(const std::string& id, TimePoint decided, std::vector<std::uint64_t> alerts = {7}) {
+  Outgoing o = Item(id, decided);
+  o.message.kind = "resolved";
+  o.message.alert_ids = std::move(alerts);
+  return o;
+}
+
+std::vector<std::string> Ids(const std::vector<Outgoing>& v) {
+  std::vector<std::string> out;
+  for (const auto& o : v) {
+    out.push_back(o.message.id);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("outbox order: a resolved notice waits while its alert notice is retried, then follows it") {
+  Harness h;
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  h.box.Add({Item("alert", t0)}, t0);
+  auto sends = h.box.TakeSends();
+  REQUIRE(Ids(sends) == std::vector<std::string>{"alert"});
+  h.box.OnResult(std::move(sends[0].message), "hooks", Failed(), t0);
+  const TimePoint retry_at = h.box.TakeEvents().at(0).retry_at;
+  // Resolved while the receiver is down: not sent ahead of the alert.
+  h.box.Add({Resolved("resolved", t0 + std::chrono::milliseconds(100))}, t0 + std::chrono::milliseconds(100));
+  CHECK(h.box.TakeSends().empty());
+  CHECK(h.box.Unfinished() == 2);
+  h.box.Tick(retry_at);
+  sends = h.box.TakeSends();
+  REQUIRE(Ids(sends) == std::vector<std::string>{"alert"});  // still only the alert
+  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 1, "HTTP 200"}, retry_at);
+  // Delivered: now the resolved notice goes.
+  CHECK(Ids(h.box.TakeSends()) == std::vector<std::string>{"resolved"});
+}
+
+TEST_CASE("outbox order: a resolved notice whose alert notice failed for good is not sent") {
+  Harness h;
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  h.box.Add({Item("alert", t0), Resolved("resolved", t0)}, t0);
+  auto sends = h.box.TakeSends();
+  REQUIRE(Ids(sends) == std::vector<std::string>{"alert"});
+  (void)h.box.TakeEvents();
+  (void)h.box.TakeMarks();
+  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kRejected, 1, "HTTP 400"}, t0);
+  CHECK(h.box.TakeSends().empty());
+  std::map<std::string, OutboxEvent::Kind> events;
+  for (const auto& e : h.box.TakeEvents()) {
+    events[e.id] = e.kind;
+  }
+  CHECK(events.at("alert") == OutboxEvent::Kind::kRejected);
+  CHECK(events.at("resolved") == OutboxEvent::Kind::kSuperseded);
+  const auto marks = h.box.TakeMarks();
+  REQUIRE(marks.size() == 2);
+  CHECK(marks[1].key == "resolved");
+  CHECK(marks[1].state == OutboxState::kFailed);
+  CHECK(h.box.Unfinished() == 0);
+  // Decided after the alert notice had already failed: superseded at once.
+  h.box.Add({Resolved("resolved-later", t0 + std::chrono::minutes(1))}, t0 + std::chrono::minutes(1));
+  CHECK(h.box.TakeSends().empty());
+  CHECK(h.box.TakeEvents().at(0).kind == OutboxEvent::Kind::kSuperseded);
+}
+
+TEST_CASE("outbox order: other alerts, other contacts and other channels are not held back") {
+  Harness h;
+  h.on_duty.insert("bob");
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  auto other_alert = Item("other-alert", t0);
+  other_alert.message.alert_ids = {8};
+  auto other_person = Item("other-person", t0, "bob");
+  auto other_address = Item("other-address", t0);
+  other_address.message.to = "alice@example.com";
+  h.box.Add({Item("first", t0), other_alert, other_person, other_address, Item("second", t0)}, t0);
+  CHECK(Ids(h.box.TakeSends()) ==
+        std::vector<std::string>{"first", "other-alert", "other-person", "other-address"});
+  CHECK(h.box.Unfinished() == 5);
+}
+
+TEST_CASE("outbox order: random outcomes never deliver a later notice ahead of an earlier one (seeded)") {
+  // An independent model: per contact and alert, the order in which notices
+  // were added; a send is legal only when every earlier one is finished.
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    CAPTURE(seed);
+    Harness h;
+    h.on_duty.insert("bob");
+    std::mt19937_64 rng(seed);
+    TimePoint now = At("2026-11-23T09:00:00Z");
+    std::map<std::string, std::pair<std::string, std::uint64_t>> what;  // id → (recipient, alert)
+    std::map<std::pair<std::string, std::uint64_t>, std::vector<std::string>> order;
+    std::set<std::string> finished;
+    std::vector<Outgoing> in_flight;
+    int next = 0;
+    for (int step = 0; step < 200; ++step) {
+      const auto op = rng() % 4;
+      if (op == 0 || in_flight.empty()) {
+        const std::string who = rng() % 2 ? "alice" : "bob";
+        const std::uint64_t alert = 1 + rng() % 3;
+        const std::string id = "m" + std::to_string(next++);
+        Outgoing o = rng() % 3 == 0 ? Resolved(id, now, {alert}) : Item(id, now, who);
+        o.message.recipient = who;
+        o.message.alert_ids = {alert};
+        what[id] = {who, alert};
+        order[{who, alert}].push_back(id);
+        h.box.Add({o}, now);
+      } else if (op == 3) {
+        now += std::chrono::seconds(1 + rng() % 400);
+        h.box.Tick(now);
+      } else {
+        const auto i = rng() % in_flight.size();
+        Outgoing o = std::move(in_flight[i]);
+        in_flight.erase(in_flight.begin() + static_cast<std::ptrdiff_t>(i));
+        const auto pick = rng() % 3;
+        const SendResult r = pick == 0 ? SendResult{SendOutcome::kDelivered, 1, "200"}
+                             : pick == 1 ? Failed()
+                                         : SendResult{SendOutcome::kRejected, 1, "400"};
+        h.box.OnResult(std::move(o.message), "hooks", r, now);
+      }
+      for (const auto& m : h.box.TakeMarks()) {
+        if (m.state != OutboxState::kPending) {
+          finished.insert(m.key);
+        }
+      }
+      for (auto& s : h.box.TakeSends()) {
+        const auto& list = order.at(what.at(s.message.id));
+        for (const auto& earlier : list) {
+          if (earlier == s.message.id) {
+            break;
+          }
+          CHECK_MESSAGE(finished.count(earlier) > 0, s.message.id << " sent while " << earlier << " unfinished");
+        }
+        in_flight.push_back(std::move(s));
+      }
+      (void)h.box.TakeEvents();
+    }
   }
 }
