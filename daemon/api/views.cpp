@@ -78,8 +78,78 @@ json::object AlertJson(const engine::Alert& a, const config::Config& config, boo
       timeline.push_back(TimelineEntryJson(e));
     }
     o["timeline"] = std::move(timeline);
+    o["deliveries"] = DeliveriesJson(a, config);
   }
   return o;
+}
+
+json::array DeliveriesJson(const engine::Alert& a, const config::Config& config) {
+  // Every contact of everyone told, with the last word of the timeline on it.
+  struct Row {
+    std::string person, channel, to, state = "pending", detail, at;
+    Duration after{0};
+  };
+  std::vector<Row> rows;
+  for (const auto& p : a.notified) {
+    if (config::IsChannelRecipient(p)) {
+      rows.push_back({p, p.substr(8), "", "pending", "", "", Duration(0)});
+      continue;
+    }
+    if (const config::Person* person = config.FindPerson(p)) {
+      for (const auto& c : person->contacts) {
+        rows.push_back({p, c.channel, c.to, "pending", "", "", c.after});
+      }
+    }
+  }
+  using engine::EntryKind;
+  using engine::Field;
+  for (const auto& e : a.timeline) {
+    std::string_view state;
+    switch (e.kind()) {
+      case EntryKind::kDelivered:
+        state = "delivered";
+        break;
+      case EntryKind::kRejected:
+        state = "rejected";
+        break;
+      case EntryKind::kFailed:
+        state = "failed";
+        break;
+      case EntryKind::kRetrying:
+        state = "retrying";
+        break;
+      case EntryKind::kHoursEnded:
+        state = "hours_ended";
+        break;
+      case EntryKind::kContactSkipped:
+        state = "skipped";
+        break;
+      case EntryKind::kSuperseded:
+        state = "superseded";
+        break;
+      default:
+        continue;
+    }
+    const std::string_view person = e.Get(Field::kPerson);
+    const std::string_view channel = e.Get(Field::kChannel);
+    for (auto& r : rows) {
+      if (r.person == person && r.channel == channel) {
+        r.state = state;
+        r.detail = e.Get(Field::kDetail);
+        r.at = FormatRfc3339(e.at);
+      }
+    }
+  }
+  json::array out;
+  for (const auto& r : rows) {
+    json::object d{{"person", r.person}, {"channel", r.channel}, {"to", r.to}, {"state", r.state},
+                   {"detail", r.detail}, {"at", r.at.empty() ? json::value(nullptr) : json::value(r.at)}};
+    if (r.after > Duration(0)) {
+      d["after_s"] = std::chrono::duration_cast<std::chrono::seconds>(r.after).count();
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 json::object TimelineEntryJson(const engine::Timeline::Entry& e) {

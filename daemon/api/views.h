@@ -27,8 +27,12 @@ boost::json::object LabelsJson(const LabelSet& l);
 boost::json::object AnnotationsJson(const engine::Annotations& a);
 
 // {"id", "fingerprint", "state", "status", "labels", ..., "routes": [...]}
-// and, with `detail`, "timeline".
+// and, with `detail`, "timeline" and "deliveries".
 boost::json::object AlertJson(const engine::Alert& a, const config::Config& config, bool detail);
+// Every contact of everyone told about the alert, with what became of it:
+// [{"person", "channel", "to", "state": pending|retrying|delivered|rejected|
+// failed|hours_ended|skipped, "detail", "at", "after_s" (a delayed contact)}].
+boost::json::array DeliveriesJson(const engine::Alert& a, const config::Config& config);
 // A timeline entry: {"at", "kind", its fields ("route", "step", "people",
 // "until", "person", "channel", "detail", "attempts", ...; skipped people as
 // "skipped": [{"person", "reason_code", "reason"}]) and "what", the entry in

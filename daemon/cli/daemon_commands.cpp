@@ -13,9 +13,11 @@
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "core/clock.h"
+#include "core/duration.h"
 #include "core/time.h"
 #include "http/client.h"
 #include "http/router.h"
@@ -458,18 +460,41 @@ int Reroute(const Args& args, std::ostream& out, std::ostream& err) {
   return Emit(r, *v, out, [&] { out << Str(*v, "id") << "\n"; });
 }
 
+namespace {
+
+// Final states of one delivery (docs/api.md, "deliveries").
+bool Finished(const std::string& state) {
+  return state != "pending" && state != "retrying";
+}
+
+}  // namespace
+
 int Drill(const Args& args, std::ostream& out, std::ostream& err) {
   Remote r;
   std::vector<std::string> labels;
+  std::string timeout_text = "30s";
   po::options_description desc(
-      "Usage: rotactl drill [--label name=value ...]\n"
-      "Sends a synthetic alert through rotad (alertname=RotaDrill plus the labels),\n"
-      "reports who got it when (or until when it is held, and for whom), then resolves it.");
+      "Usage: rotactl drill [--label name=value ...] [--timeout 30s] [--dry-run]\n"
+      "Sends a synthetic alert through rotad (alertname=RotaDrill plus the labels). This PAGES\n"
+      "REAL PEOPLE: whoever is on duty for the matching route, through their real contacts.\n"
+      "Waits up to --timeout for every notification's outcome (delivered, retrying, failed),\n"
+      "prints who got it when (or until when it is held, and for whom), then resolves it.\n"
+      "Exits 0 only if every notification was delivered. --dry-run pages nobody: it shows\n"
+      "who would be paged now, and when.");
   AddRemoteOptions(desc, r);
-  desc.add_options()("label", po::value<std::vector<std::string>>(&labels), "name=value");
+  bool dry_run = false;
+  desc.add_options()("label", po::value<std::vector<std::string>>(&labels), "name=value")(
+      "timeout", po::value<std::string>(&timeout_text)->default_value("30s"),
+      "how long to wait for the deliveries' outcome")(
+      "dry-run", po::bool_switch(&dry_run), "page nobody: show who would be paged");
   po::variables_map vm;
   if (int rc = ParseArgs(args, desc, {}, vm, err, "drill"); rc != kExitOk) {
     return rc;
+  }
+  const auto timeout = ParseDuration(timeout_text);
+  if (!timeout) {
+    err << "rotactl drill: --timeout: " << timeout.error().message() << "\n";
+    return kExitUsage;
   }
   const auto now = SystemClock().Now();
   json::object ls{{"alertname", "RotaDrill"},
@@ -482,37 +507,110 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
     }
     ls[l.substr(0, eq)] = l.substr(eq + 1);
   }
-  auto v = Call(r, "POST", "/api/v1/events",
-                json::serialize(json::object{{"labels", ls},
-                                             {"annotations", json::object{{"summary", "rota drill"}}}}),
-                err);
+  const std::string event = json::serialize(
+      json::object{{"labels", ls}, {"annotations", json::object{{"summary", "rota drill"}}}});
+  if (dry_run) {
+    auto v = Call(r, "POST", "/api/v1/events/dry-run", event, err);
+    if (!v) {
+      return kExitFailure;
+    }
+    const auto& a = v->at("alerts").as_array().at(0);
+    const std::string status = Str(a, "status");
+    if (r.output == "json") {
+      out << json::serialize(*v) << "\n";
+    } else {
+      out << "dry run: nobody is paged\n";
+      if (status == "notified") {
+        out << "would page " << Str(a, "notified") << " at " << Str(a, "at") << "\n";
+      } else if (status == "held") {
+        out << "nobody on duty: would be held until " << Str(a, "held_until") << " for "
+            << Str(a, "next_on_duty") << "\n";
+      } else {
+        out << "status: " << status << "\n";
+      }
+    }
+    return status == "notified" ? kExitOk : kExitFailure;
+  }
+  err << "rotactl drill: this pages real people (their real contacts); --dry-run shows who without paging\n";
+  auto v = Call(r, "POST", "/api/v1/events", event, err);
   if (!v) {
     return kExitFailure;
   }
   const auto& a = v->at("alerts").as_array().at(0);
   const std::string id = Str(a, "id");
-  const std::string status = Str(a, "status");
-  auto detail = Call(r, "GET", "/api/v1/alerts/" + id, "", err);
+  std::string status = Str(a, "status");
+  // Wait for the outcome: grouped becomes notified (or held); each contact
+  // of each person told becomes delivered or failed, or stays retrying.
+  std::optional<json::value> detail;
+  const auto deadline = std::chrono::steady_clock::now() + *timeout;
+  for (;;) {
+    detail = Call(r, "GET", "/api/v1/alerts/" + id, "", err);
+    if (!detail) {
+      break;
+    }
+    status = Str(*detail, "status");
+    bool done = status != "grouped";
+    if (status == "notified" || status == "acknowledged") {
+      const auto& deliveries = detail->at("deliveries").as_array();
+      done = !deliveries.empty();
+      for (const auto& d : deliveries) {
+        if (d.as_object().contains("after_s")) {
+          continue;  // a delayed contact: not part of the drill (the resolve skips it)
+        }
+        done = done && Finished(Str(d, "state"));
+      }
+    }
+    if (done || std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   (void)Call(r, "POST", "/api/v1/alerts/" + id + "/resolve",
              json::serialize(json::object{{"by", "rotactl drill"}, {"comment", "drill over"}}), err);
-  const bool reaches = status == "notified" || (status == "held" && Str(a, "held_until") != "-") ||
-                       status == "grouped";
+  bool all_delivered = false;
+  if (detail && (status == "notified" || status == "acknowledged")) {
+    all_delivered = true;
+    bool any = false;
+    for (const auto& d : detail->at("deliveries").as_array()) {
+      if (!d.as_object().contains("after_s")) {
+        any = true;
+        all_delivered = all_delivered && Str(d, "state") == "delivered";
+      }
+    }
+    all_delivered = all_delivered && any;
+  }
   if (r.output == "json") {
-    out << json::serialize(json::object{{"answer", a}, {"alert", detail ? *detail : json::value(nullptr)}})
+    out << json::serialize(json::object{{"answer", a},
+                                        {"alert", detail ? *detail : json::value(nullptr)},
+                                        {"delivered", all_delivered}})
         << "\n";
   } else {
     out << "drill alert " << id << " " << json::serialize(ls) << "\n";
-    if (status == "notified") {
-      out << "notified " << Str(a, "notified") << " at " << FormatRfc3339(now) << "\n";
-      for (const auto& n : a.at("notified").as_array()) {
-        if (n.is_string() && n.as_string().starts_with("channel:")) {
-          out << std::string_view(n.as_string())
-              << " is a channel: no hours (the one explicit exception to hours are law)\n";
+    if (status == "held") {
+      const json::value& held = detail ? *detail : a;
+      out << "nobody on duty: held until " << Str(held, "held_until") << " for "
+          << Str(held, "next_on_duty") << " (nobody was paged)\n";
+    } else if (detail && (status == "notified" || status == "acknowledged")) {
+      out << "notified " << Str(*detail, "notified") << "\n";
+      for (const auto& d : detail->at("deliveries").as_array()) {
+        const std::string state = Str(d, "state");
+        out << "  " << Str(d, "person") << " via " << Str(d, "channel") << ": " << state;
+        if (d.as_object().contains("after_s")) {
+          out << " (a contact with after: " << Str(d, "after_s") << "s; not waited for)";
+        } else if (state == "pending" || state == "retrying") {
+          out << " (no outcome within " << timeout_text << ")";
+        }
+        if (Str(d, "detail") != "-" && !Str(d, "detail").empty()) {
+          out << " [" << Str(d, "detail") << "]";
+        }
+        if (Str(d, "at") != "-") {
+          out << " at " << Str(d, "at");
+        }
+        out << "\n";
+        if (Str(d, "person").starts_with("channel:")) {
+          out << "  " << Str(d, "person") << " is a channel: no hours (the one explicit exception to hours are law)\n";
         }
       }
-    } else if (status == "held") {
-      out << "nobody on duty: held until " << Str(a, "held_until") << " for " << Str(a, "next_on_duty")
-          << "\n";
     } else {
       out << "status: " << status << "\n";
     }
@@ -523,8 +621,10 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
       }
     }
     out << "(resolved the drill alert)\n";
+    out << (all_delivered ? "drill passed: every notification was delivered\n"
+                          : "drill FAILED: not every notification was delivered\n");
   }
-  return reaches ? kExitOk : kExitFailure;
+  return all_delivered ? kExitOk : kExitFailure;
 }
 
 int Report(const Args& args, std::ostream& out, std::ostream& err) {

@@ -184,7 +184,8 @@ escalations:
         out = subprocess.run([ROTACTL, "drill", "--url", "http://127.0.0.1:%d" % d.port],
                              capture_output=True, text=True)
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertIn("notified channel:pd at ", out.stdout)
+        self.assertIn("notified channel:pd\n", out.stdout)
+        self.assertIn("channel:pd via pd: delivered [HTTP 200]", out.stdout)
         self.assertIn("channel:pd is a channel: no hours (the one explicit exception to hours are law)", out.stdout)
 
 

@@ -248,12 +248,13 @@ class Sink:
                     sink.in_flight += 1
                     sink.max_in_flight = max(sink.max_in_flight, sink.in_flight)
                 sink.gate.wait()
+                status = sink.status
                 with sink._lock:
                     sink.in_flight -= 1
                     sink.received.append({"path": self.path, "headers": dict(self.headers), "json": doc,
                                           "body": body.decode("utf-8", "replace"), "method": self.command,
-                                          "at": time.monotonic()})
-                self.send_response(sink.status)
+                                          "at": time.monotonic(), "status": status})
+                self.send_response(status)
                 answer = sink.answer(self.path) if callable(sink.answer) else sink.answer
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()

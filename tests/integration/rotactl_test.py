@@ -91,7 +91,9 @@ class RotactlDaemonTest(unittest.TestCase):
     def test_drill_reports_who_got_it(self):
         r = self.ctl("drill", "--label", "service=checkout")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertRegex(r.stdout, r"notified oncall at \d{4}-")
+        self.assertIn("notified oncall\n", r.stdout)
+        self.assertRegex(r.stdout, r"oncall via console: delivered \[logged\] at \d{4}-")
+        self.assertIn("drill passed", r.stdout)
         self.assertIn("(resolved the drill alert)", r.stdout)
         self.assertRegex(self.d.log(), r"msg=notification channel=console recipient=oncall")
         # A drill that reaches nobody says so and fails.
