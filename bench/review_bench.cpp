@@ -22,6 +22,7 @@
 #include <utility>
 #include <unistd.h>
 
+#include "bench_config.h"
 #include "config/loader.h"
 #include "config/roster_spec.h"
 #include "core/time.h"
@@ -67,16 +68,7 @@ double Ms(std::chrono::steady_clock::duration d) {
 int main(int argc, char** argv) {
   using namespace rota;
   const int alerts = argc > 1 ? std::atoi(argv[1]) : 100000;
-  const auto dir = std::filesystem::temp_directory_path() / ("rota-review-bench-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "rota.yaml") << kConfig;
-  auto loaded = config::Load((dir / "rota.yaml").string());
-  std::filesystem::remove_all(dir);
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "config: %s\n", loaded.errors.front().ToString().c_str());
-    return 1;
-  }
-  const auto config = loaded.config;
+  const auto config = bench::LoadConfigText(kConfig, "review");
   const auto roster = std::make_shared<schedule::Roster>(config::ToRosterSpec(*config));
   engine::Engine engine(engine::Model::Build(config, roster));
   const TimePoint from = *ParseRfc3339("2027-03-01T00:00:00Z");
