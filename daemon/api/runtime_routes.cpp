@@ -89,6 +89,9 @@ void SilenceRoutes(http::Router& router, Host& host) {
     host.Post([&host, reply = std::move(reply)] {
       const TimePoint now = host.Now();
       json::array list;
+      for (const auto& s : host.Config().silences) {
+        list.push_back(SilenceJson(s, now));
+      }
       for (const auto& s : host.Engine().silences()) {
         list.push_back(SilenceJson(s, now));
       }
@@ -115,6 +118,10 @@ void SilenceRoutes(http::Router& router, Host& host) {
   router.Handle("DELETE", "/api/v1/silences/{id}", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
     host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
+      if (id.starts_with("config-")) {
+        reply(http::Response::Error(409, "silence " + id + " is in the config file; edit it there"));
+        return;
+      }
       auto r = host.Engine().ExpireSilence(id, host.Now());
       if (!r) {
         reply(http::Response::Error(404, r.error().message()));

@@ -28,7 +28,18 @@ json::array Ids(const std::vector<schedule::OnDuty>& on) {
   return out;
 }
 
-json::object TeamJson(const schedule::Roster& roster, const std::string& team, TimePoint at) {
+// "until" on the person's own wall clock: "Tue 13:00 Europe/Berlin".
+json::value LocalUntil(const config::Config& config, const std::string& person, const std::optional<TimePoint>& until,
+                       TimePoint at) {
+  const config::Person* p = config.FindPerson(person);
+  if (!until || p == nullptr || p->zone == nullptr) {
+    return nullptr;
+  }
+  return json::value(schedule::FormatLocalTime(*p->zone, *until, at));
+}
+
+json::object TeamJson(const config::Config& config, const schedule::Roster& roster, const std::string& team,
+                      TimePoint at) {
   const auto duty = roster.TeamOnDuty(team, at).value();
   json::object o;
   o["team"] = team;
@@ -38,6 +49,7 @@ json::object TeamJson(const schedule::Roster& roster, const std::string& team, T
     json::object e;
     e["person"] = d.person;
     e["until"] = Instant(d.until);
+    e["until_local"] = LocalUntil(config, d.person, d.until, at);
     e["covering_for"] = d.covering_for.empty() ? json::value(nullptr) : json::value(d.covering_for);
     e["added"] = d.added;
     details.push_back(std::move(e));
@@ -66,17 +78,20 @@ json::object TeamJson(const schedule::Roster& roster, const std::string& team, T
   return o;
 }
 
-json::object PersonJson(const schedule::Roster& roster, const std::string& person, TimePoint at) {
+json::object PersonJson(const config::Config& config, const schedule::Roster& roster, const std::string& person,
+                        TimePoint at) {
   const auto duty = roster.PersonOnDuty(person, at).value();
   json::object o;
   o["person"] = person;
   o["on_duty"] = duty.on_duty;
   if (duty.on) {
     o["until"] = Instant(duty.on->until);
+    o["until_local"] = LocalUntil(config, person, duty.on->until, at);
     o["covering_for"] =
         duty.on->covering_for.empty() ? json::value(nullptr) : json::value(duty.on->covering_for);
   } else {
     o["until"] = Instant(duty.off->until);
+    o["until_local"] = LocalUntil(config, person, duty.off->until, at);
     o["reason"] = duty.off->detail;
     o["reason_code"] = schedule::OffReasonCode(duty.off->reason);
   }
@@ -87,11 +102,17 @@ std::string_view Str(const json::value& v, std::string_view key) {
   return v.as_object().at(key).as_string();
 }
 
-std::string_view ShortTime(const json::value& v) {
+// An until as text: UTC, and the person's own wall clock when known.
+std::string ShortTime(const json::value& entry) {
+  const json::value& v = entry.at("until");
   if (v.is_null()) {
     return "further than a year ahead";
   }
-  return v.as_string();
+  std::string out(v.as_string());
+  if (const auto* local = entry.as_object().if_contains("until_local"); local != nullptr && local->is_string()) {
+    out += " (" + std::string(local->as_string()) + ")";
+  }
+  return out;
 }
 
 }  // namespace
@@ -111,7 +132,7 @@ Result<json::value> OnCallJson(const config::Config& config, const schedule::Ros
   if (q.team || !q.person) {
     for (const auto& t : config.teams) {
       if (!q.team || *q.team == t.id) {
-        teams.push_back(TeamJson(roster, t.id, q.at));
+        teams.push_back(TeamJson(config, roster, t.id, q.at));
       }
     }
   }
@@ -124,7 +145,7 @@ Result<json::value> OnCallJson(const config::Config& config, const schedule::Ros
       wanted = std::find(team->members.begin(), team->members.end(), p.id) != team->members.end();
     }
     if (wanted) {
-      people.push_back(PersonJson(roster, p.id, q.at));
+      people.push_back(PersonJson(config, roster, p.id, q.at));
     }
   }
   out["teams"] = std::move(teams);
@@ -159,7 +180,7 @@ std::string OnCallText(const json::value& oncall) {
       if (d.at("added").as_bool()) {
         out << " (added by override)";
       }
-      out << ", until " << ShortTime(d.at("until")) << "\n";
+      out << ", until " << ShortTime(d) << "\n";
     }
     for (const auto& d : tv.at("off_duty").as_array()) {
       out << "  off  " << Str(d, "person") << ": " << Str(d, "reason") << "\n";
@@ -174,7 +195,7 @@ std::string OnCallText(const json::value& oncall) {
       if (const auto* c = p.as_object().if_contains("covering_for"); c && !c->is_null()) {
         out << " (covering for " << std::string_view(c->as_string()) << ")";
       }
-      out << ", until " << ShortTime(p.at("until")) << "\n";
+      out << ", until " << ShortTime(p) << "\n";
     } else {
       out << ": " << Str(p, "reason") << "\n";
     }

@@ -228,7 +228,8 @@ json::object SilenceJson(const rules::Silence& s, TimePoint now) {
                       {"ends_at", FormatRfc3339(s.ends_at)},
                       {"created_by", s.created_by},
                       {"comment", s.comment},
-                      {"active", s.ActiveAt(now)}};
+                      {"active", s.ActiveAt(now)},
+                      {"source", s.id.starts_with("config-") ? "config" : "api"}};
 }
 
 json::object OverrideJson(const schedule::OverrideSpec& o, std::string_view source) {

@@ -245,6 +245,7 @@ void App::Impl::SetupRoutes() {
 config::LoadResult App::Impl::LoadConfig(std::shared_ptr<const http::TlsContext>* tls) {
   config::LoadOptions lo;
   lo.default_storage_dir = config::DefaultStorageDir();
+  lo.require_routes = true;
   auto result = config::Load(options.config_path, lo);
   if (tls != nullptr && result.ok() && result.config->server.tls) {
     if (auto made = api::ListenerTls(*result.config->server.tls)) {

@@ -55,6 +55,7 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
       gauge_timer_(strand),
       retry_timer_(strand),
       flush_timer_(strand),
+      probe_timer_(strand),
       // Hours are law for people; a channel (a review digest to
       // channel:NAME) has none.
       outbox_([this](const std::string& recipient, TimePoint now) {
@@ -183,6 +184,7 @@ void Pipeline::Swap(std::shared_ptr<const schedule::Roster> roster,
   if (!gauges_running_) {
     gauges_running_ = true;
     GaugeLoop();
+    ProbeLoop();
   }
 }
 
@@ -440,8 +442,33 @@ void Pipeline::Write(Done then, Done answer) {
   });
 }
 
+void Pipeline::ProbeLoop() {
+  const auto steady_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  if (store_ && !probing_.load() && steady_ms() - last_store_answer_ms_.load() >= 1000) {
+    probing_ = true;
+    if (!store_->Probe([this](const Result<void>& r) {
+          NoteStore(r);
+          probing_ = false;
+        })) {
+      probing_ = false;
+    }
+  }
+  probe_timer_.expires_after(std::chrono::seconds(1));
+  probe_timer_.async_wait(asio::bind_executor(strand_, [this](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) {
+      ProbeLoop();
+    }
+  }));
+}
+
 // From the writer's thread, or the strand without a store.
 void Pipeline::NoteStore(const Result<void>& r) {
+  last_store_answer_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count();
   if (r) {
     if (!store_ok_.exchange(true)) {
       log::Info("the store is writable again");
@@ -759,6 +786,7 @@ void Pipeline::Stop(std::chrono::milliseconds deadline) {
     stopped_ = true;
     timer_.cancel();
     gauge_timer_.cancel();
+    probe_timer_.cancel();
     retry_timer_.cancel();
     flush_timer_.cancel();
     Write([flushed](const Result<void>&) { flushed->set_value(); });

@@ -205,6 +205,12 @@ class Pipeline final : public api::Host {
   boost::asio::steady_timer gauge_timer_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer flush_timer_;
+  // Readiness follows the database by itself: when nothing was written for
+  // a second, the store is asked (PostgreSQL), at most once a second.
+  boost::asio::steady_timer probe_timer_;
+  std::atomic<std::int64_t> last_store_answer_ms_{0};  // steady clock
+  std::atomic<bool> probing_{false};
+  void ProbeLoop();
   std::optional<TimePoint> retry_armed_for_;
   bool flush_armed_ = false;
   std::optional<TimePoint> armed_for_;

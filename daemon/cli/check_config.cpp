@@ -46,7 +46,7 @@ int CheckConfig(const Args& args, std::ostream& out, std::ostream& err) {
     }
     now = *at;
   }
-  const auto result = config::Load(path, {config::DefaultStorageDir()});
+  const auto result = config::Load(path, {config::DefaultStorageDir(), /*require_routes=*/true});
   std::vector<config::Diagnostic> errors = result.errors;
   std::vector<config::Diagnostic> warnings = result.warnings;
   if (result.ok()) {
@@ -70,9 +70,14 @@ int CheckConfig(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitFailure;
   }
   const auto& c = *result.config;
-  out << path << ": OK (" << c.people.size() << " people, " << c.teams.size() << " teams, "
-      << c.channels.size() << " channels, " << c.routes.size() << " routes, "
-      << c.escalations.size() << " escalations, " << c.rule_files.size() << " rule files";
+  const auto count = [](std::size_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+  };
+  out << path << ": OK (" << count(c.people.size(), "person", "people") << ", "
+      << count(c.teams.size(), "team", "teams") << ", " << count(c.channels.size(), "channel", "channels")
+      << ", " << count(c.routes.size(), "route", "routes") << ", "
+      << count(c.escalations.size(), "escalation", "escalations") << ", "
+      << count(c.rule_files.size(), "rule file", "rule files");
   if (!warnings.empty()) {
     out << ", " << warnings.size() << " warning" << (warnings.size() == 1 ? "" : "s");
   }

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/remote.h"
 #include "core/clock.h"
 #include "core/duration.h"
 #include "core/time.h"
@@ -28,136 +29,46 @@ namespace {
 namespace po = boost::program_options;
 namespace json = boost::json;
 
-struct Remote {
-  std::string url;
-  std::string token_file;
-  http::TlsClientFiles tls;
-  std::string output = "text";
-};
-
-void AddRemoteOptions(po::options_description& desc, Remote& r) {
-  const char* env_url = std::getenv("ROTA_URL");
-  const char* env_token = std::getenv("ROTA_TOKEN_FILE");
-  const char* env_ca = std::getenv("ROTA_CA_FILE");
-  desc.add_options()("url", po::value<std::string>(&r.url)->default_value(
-                                env_url != nullptr ? env_url : "http://127.0.0.1:9095"),
-                     "rotad's address")(
-      "token-file", po::value<std::string>(&r.token_file)->default_value(env_token != nullptr ? env_token : ""),
-      "file holding a bearer token")(
-      "ca-file",
-      po::value<std::string>(&r.tls.ca_file)->default_value(env_ca != nullptr ? env_ca : ""),
-      "CA certificate(s) to trust for an https:// URL (default: the system's)")(
-      "cert-file", po::value<std::string>(&r.tls.cert_file),
-      "client certificate, for client_auth: require")(
-      "key-file", po::value<std::string>(&r.tls.key_file),
-      "its private key (default: --cert-file, a PEM file holding both)")(
-      "output,o", po::value<std::string>(&r.output)->default_value("text"), "json or text");
-}
-
-int ParseArgs(const Args& args, po::options_description& desc,
-              const po::positional_options_description& pos, po::variables_map& vm,
-              std::ostream& err, std::string_view command) {
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    err << "rotactl " << command << ": " << e.what() << "\n\n" << desc;
-    return kExitUsage;
-  }
-  return kExitOk;
-}
-
-// Calls rotad; on a non-2xx answer prints its error and returns nothing.
-// The answer's body as it came.
-std::optional<std::string> CallRaw(const Remote& r, const std::string& method,
-                                   const std::string& target, const std::string& body,
-                                   std::ostream& err) {
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (!r.token_file.empty()) {
-    std::ifstream in(r.token_file);
-    std::string token;
-    std::getline(in, token);
-    if (!in && token.empty()) {
-      err << "rotactl: cannot read --token-file " << r.token_file << "\n";
-      return std::nullopt;
-    }
-    headers.emplace_back("Authorization", "Bearer " + token);
-  }
-  if (!r.tls.key_file.empty() && r.tls.cert_file.empty()) {
-    err << "rotactl: --key-file needs --cert-file (the client certificate it belongs to)\n";
-    return std::nullopt;
-  }
-  for (const auto* f : {&r.tls.ca_file, &r.tls.cert_file, &r.tls.key_file}) {
-    if (!f->empty() && !std::ifstream(*f)) {
-      err << "rotactl: cannot read " << *f << "\n";
-      return std::nullopt;
-    }
-  }
-  auto res = http::Fetch(r.url, method, target, body, headers, std::chrono::seconds(30), r.tls);
-  if (!res) {
-    err << "rotactl: " << res.error().message() << "\n";
-    return std::nullopt;
-  }
-  if (res->status < 200 || res->status >= 300) {
-    boost::system::error_code ec;
-    json::value v = json::parse(res->body, ec);
-    std::string msg = res->body;
-    if (!ec && v.is_object() && v.as_object().contains("error")) {
-      msg = std::string(v.as_object().at("error").as_string());
-    }
-    err << "rotactl: rotad answered " << res->status << ": " << msg << "\n";
-    return std::nullopt;
-  }
-  return std::move(res->body);
-}
-
-// The same, parsed as JSON.
-std::optional<json::value> Call(const Remote& r, const std::string& method,
-                                const std::string& target, const std::string& body,
-                                std::ostream& err) {
-  auto text = CallRaw(r, method, target, body, err);
-  if (!text) {
-    return std::nullopt;
-  }
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec) {
-    err << "rotactl: rotad answered something that is not JSON\n";
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::string Str(const json::value& v, std::string_view key) {
-  const auto* f = v.as_object().if_contains(key);
-  if (f == nullptr || f->is_null()) {
+// A coverage ratio as people read it: "77 %" ("-" when there is none).
+std::string Percent(const json::value& cov) {
+  const auto* r = cov.as_object().if_contains("ratio");
+  if (r == nullptr || !(r->is_double() || r->is_int64())) {
     return "-";
   }
-  if (f->is_string()) {
-    return std::string(f->as_string());
-  }
-  if (f->is_array()) {
-    std::string out;
-    for (const auto& e : f->as_array()) {
-      out += (out.empty() ? "" : ",") + (e.is_string() ? std::string(e.as_string()) : json::serialize(e));
-    }
-    return out.empty() ? "-" : out;
-  }
-  return json::serialize(*f);
+  const double ratio = r->is_double() ? r->as_double() : static_cast<double>(r->as_int64());
+  return std::to_string(static_cast<int>(ratio * 100.0 + 0.5)) + " %";
 }
 
-std::string Quote(const std::string& s) { return json::serialize(json::value(s)); }
+// Rows of columns, each as wide as its widest cell, two spaces apart.
+void PrintTable(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) {
+        line += std::string(width[c] - row[c].size() + 2, ' ');
+      }
+    }
+    out << line << "\n";
+  }
+}
 
-void PrintAlertLine(const json::value& a, std::ostream& out) {
+std::vector<std::string> AlertRow(const json::value& a) {
   const auto& labels = a.at("labels").as_object();
   const auto* name = labels.if_contains("alertname");
-  out << std::left << std::setw(6) << Str(a, "id") << " " << std::setw(13) << Str(a, "state") << " "
-      << std::setw(10) << Str(a, "status") << " " << std::setw(24)
-      << (name != nullptr ? std::string(name->as_string()) : "-") << " notified=" << Str(a, "notified");
+  std::string who = "notified=" + Str(a, "notified");
   if (Str(a, "held_until") != "-") {
-    out << " held_until=" << Str(a, "held_until") << " for=" << Str(a, "next_on_duty");
+    who += " held_until=" + Str(a, "held_until") + " for=" + Str(a, "next_on_duty");
   }
-  out << "\n";
+  return {Str(a, "id"), Str(a, "state"), Str(a, "status"),
+          name != nullptr && name->is_string() ? std::string(name->as_string()) : "-", who};
 }
 
 int Emit(const Remote& r, const json::value& v, std::ostream& out,
@@ -187,11 +98,11 @@ int Alerts(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitFailure;
   }
   return Emit(r, *v, out, [&] {
-    out << std::left << std::setw(6) << "ID" << " " << std::setw(13) << "STATE" << " "
-        << std::setw(10) << "STATUS" << " " << std::setw(24) << "ALERTNAME" << " WHO\n";
+    std::vector<std::vector<std::string>> rows{{"ID", "STATE", "STATUS", "ALERTNAME", "WHO"}};
     for (const auto& a : v->at("alerts").as_array()) {
-      PrintAlertLine(a, out);
+      rows.push_back(AlertRow(a));
     }
+    PrintTable(rows, out);
   });
 }
 
@@ -342,7 +253,7 @@ int Override(const Args& args, std::ostream& out, std::ostream& err) {
   desc.add_options()("person", po::value<std::string>(&person), "who is on duty")(
       "replaces", po::value<std::string>(&replaces), "whom they cover")(
       "team", po::value<std::string>(&team), "add to this team")(
-      "start", po::value<std::string>(&start), "RFC 3339")("end", po::value<std::string>(&end),
+      "start", po::value<std::string>(&start), "RFC 3339, now, now+2h or +2h")("end", po::value<std::string>(&end),
                                                            "RFC 3339")(
       "note", po::value<std::string>(&note), "why")("id", po::value<std::string>(&id), "");
   po::positional_options_description pos;
@@ -381,7 +292,13 @@ int Override(const Args& args, std::ostream& out, std::ostream& err) {
     err << "rotactl override add: --person, --start and --end are required\n";
     return kExitUsage;
   }
-  json::object body{{"person", person}, {"start", start}, {"end", end}, {"note", note}};
+  const TimePoint now = SystemClock().Now();
+  const auto start_at = CliInstantText(start, "--start", now, err);
+  const auto end_at = CliInstantText(end, "--end", now, err);
+  if (!start_at || !end_at) {
+    return kExitUsage;
+  }
+  json::object body{{"person", person}, {"start", *start_at}, {"end", *end_at}, {"note", note}};
   if (!replaces.empty()) {
     body["replaces"] = replaces;
   }
@@ -648,6 +565,16 @@ int Report(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   std::string target = "/api/v1/report?team=" + http::PercentEncode(team);
+  const TimePoint now = SystemClock().Now();
+  for (auto* t : {&from, &to}) {
+    if (!t->empty()) {
+      auto text = CliInstantText(*t, t == &from ? "--from" : "--to", now, err);
+      if (!text) {
+        return kExitUsage;
+      }
+      *t = *text;
+    }
+  }
   if (!from.empty()) {
     target += "&from=" + http::PercentEncode(from);
   }
@@ -698,7 +625,7 @@ int Report(const Args& args, std::ostream& out, std::ostream& err) {
         << "escalated beyond step 1 " << Str(*v, "escalated_beyond_first_step") << ", failed notifications "
         << Str(*v, "failed_notifications") << ", refused off duty " << Str(*v, "refused_off_duty") << "\n"
         << "support hours     " << Str(cov, "covered_s") << " of " << Str(cov, "support_hours_s")
-        << " s covered (ratio " << Str(cov, "ratio") << "), " << cov.at("gaps").as_array().size()
+        << " s covered (" << Percent(cov) << "), " << cov.at("gaps").as_array().size()
         << " gaps\n";
     out << "\nfit: one more covered hour (team's clock) and the held time it would have saved\n";
     for (const auto& f : v->at("fit").as_array()) {

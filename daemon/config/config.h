@@ -22,6 +22,7 @@
 #include "core/duration.h"
 #include "core/source_pos.h"
 #include "rules/matcher.h"
+#include "rules/routing.h"
 #include "schedule/hours.h"
 #include "schedule/roster.h"
 #include "schedule/time_interval.h"
@@ -383,6 +384,9 @@ struct Config {
   std::vector<Route> routes;  // in order: main file first, then rule files
   std::vector<Escalation> escalations;
   std::vector<Override> overrides;
+  // `silences:` in the file: ids config-s-N, read-only in the API (edit the
+  // file); by default from the beginning of time to the end of it.
+  std::vector<rules::Silence> silences;
   std::vector<InhibitRule> inhibit_rules;
   std::vector<Review> reviews;
 

@@ -1,4 +1,5 @@
 #include "config/lint.h"
+#include "config/zones.h"
 
 #include <set>
 #include <tuple>
@@ -121,6 +122,34 @@ LintResult Lint(const Config& config, TimePoint now) {
   };
   for (const auto& ni : config.time_intervals) {
     check_entries(ni.intervals);
+  }
+  // Zone names that load but were likely meant otherwise (an alias, EST).
+  std::set<std::string> zone_seen;
+  const auto check_zone = [&](const SourcePos& pos, const std::string& name) {
+    if (auto advice = ZoneAdvice(name); advice && zone_seen.insert(name + pos.ToString()).second) {
+      out.warnings.push_back({pos, *advice});
+    }
+  };
+  check_zone({config.path, 1, 1}, config.global.timezone);
+  for (const auto& p : config.people) {
+    check_zone(p.pos, p.timezone);
+  }
+  for (const auto& t : config.teams) {
+    check_zone(t.pos, t.timezone);
+  }
+  // A value in single quotes: Alertmanager's matcher syntax quotes with '"'
+  // only, so the quotes are part of the value and it never matches.
+  for (const auto& route : config.routes) {
+    for (const auto& m : route.matchers) {
+      const std::string& v = m.value();
+      if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') {
+        out.warnings.push_back(
+            {route.pos, "route \"" + route.name + "\": matcher " + m.ToString() +
+                            " has single quotes in its value, which are part of the value (only double quotes "
+                            "quote a matcher value), so it matches only values that start and end with '; write " +
+                            m.name() + std::string(rules::MatchOpString(m.op())) + "\"" + v.substr(1, v.size() - 2) + "\""});
+      }
+    }
   }
   std::set<std::tuple<std::string, std::string, int>> dst_seen;
   for (const auto& p : config.people) {

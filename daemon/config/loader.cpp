@@ -1,4 +1,5 @@
 #include "config/loader.h"
+#include "config/zones.h"
 
 #include <unistd.h>
 
@@ -42,8 +43,9 @@ std::optional<schedule::TimeInterval> ParseIntervalEntry(Reader& r, const YAML::
   ti.pos = r.Pos(n);
   bool ok = true;
   r.List(n, "times", [&](const YAML::Node& t) {
-    if (!r.Map(t, "a times entry", {"start_time", "end_time"})) {
-      ok = false;
+    const std::size_t before = r.ErrorCount();
+    if (!r.Map(t, "a times entry", {"start_time", "end_time"}) || r.ErrorCount() > before) {
+      ok = false;  // a misspelt key is the one error to show, not "both times must be given"
       return;
     }
     std::string start;
@@ -143,7 +145,7 @@ void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out
   r.OptStr(n, "timezone", p.timezone);
   if (const YAML::Node tz = n["timezone"]; tz.IsDefined() && !p.timezone.empty()) {
     if (auto zone = schedule::FindZone(p.timezone); !zone) {
-      r.Err(tz, zone.error().message());
+      r.Err(tz, zone.error().message() + ZoneSuggestion(p.timezone));
     } else {
       p.zone = *zone;
     }
@@ -225,7 +227,7 @@ void ParseZone(Reader& r, const YAML::Node& map, std::string& name,
   r.OptStr(map, "timezone", name);
   if (const YAML::Node tz = map["timezone"]; tz.IsDefined() && !name.empty()) {
     if (auto z = schedule::FindZone(name); !z) {
-      r.Err(tz, z.error().message());
+      r.Err(tz, z.error().message() + ZoneSuggestion(name));
     } else {
       zone = *z;
     }
@@ -523,6 +525,46 @@ std::vector<rules::Matcher> MatcherList(Reader& r, const YAML::Node& map, std::s
   return out;
 }
 
+// A silence kept in the file (the Watchdog pattern, a known-noisy alert).
+void ParseSilence(Reader& r, const YAML::Node& n, std::vector<rules::Silence>& out) {
+  if (!r.Map(n, "a silence", {"matchers", "comment", "created_by", "starts_at", "ends_at"}) ||
+      !r.Require(n, "matchers", "silence") || !r.Require(n, "comment", "silence")) {
+    return;
+  }
+  rules::Silence s;
+  s.id = "config-s-" + std::to_string(out.size() + 1);
+  s.matchers = MatcherList(r, n, "matchers");
+  r.OptStr(n, "comment", s.comment);
+  s.created_by = "config";
+  r.OptStr(n, "created_by", s.created_by);
+  // From the start of time to the end of it, unless bounded.
+  s.starts_at = TimePoint{};
+  s.ends_at = *ParseRfc3339("9999-12-31T23:59:59Z");
+  for (const auto& [key, field] : {std::pair<const char*, TimePoint*>{"starts_at", &s.starts_at},
+                                   std::pair<const char*, TimePoint*>{"ends_at", &s.ends_at}}) {
+    std::string text;
+    r.OptStr(n, key, text);
+    if (text.empty()) {
+      continue;
+    }
+    if (auto t = ParseRfc3339(text)) {
+      *field = *t;
+    } else {
+      r.Err(n[key], std::string(key) + ": " + t.error().message());
+      return;
+    }
+  }
+  if (s.ends_at <= s.starts_at) {
+    r.Err(n["ends_at"], "a silence's ends_at must be after its starts_at");
+    return;
+  }
+  if (std::all_of(s.matchers.begin(), s.matchers.end(), [](const rules::Matcher& m) { return m.Matches(""); })) {
+    r.Err(n["matchers"], "at least one matcher must not match the empty string; these would silence every alert");
+    return;
+  }
+  out.push_back(std::move(s));
+}
+
 void ParseInhibitRule(Reader& r, const YAML::Node& n, std::vector<InhibitRule>& out) {
   if (!r.Map(n, "an inhibit rule", {"source_matchers", "target_matchers", "equal"})) {
     return;
@@ -657,6 +699,7 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
   r.List(root, "teams", [&](const YAML::Node& n) { ParseTeam(r, n, pending.teams); });
   r.List(root, "overrides", [&](const YAML::Node& n) { ParseOverride(r, n, cfg.overrides); });
   r.List(root, "reviews", [&](const YAML::Node& n) { ParseReview(r, n, pending.reviews); });
+  r.List(root, "silences", [&](const YAML::Node& n) { ParseSilence(r, n, cfg.silences); });
   ParseRuleSections(r, root, pending);
 }
 
@@ -665,11 +708,37 @@ void LoadRuleFiles(Reader& r, const YAML::Node& root, LoadResult& result, Config
                    Pending& pending, Fnv1a64& hash) {
   auto& errors = result.errors;
   std::set<std::string> loaded;
-  for (const auto& [pattern, pos] : r.StrList(root, "rule_files")) {
+  // Each entry: a glob (it must match a file: a typo would leave every alert
+  // unrouted), or {glob, optional: true} for one that may match nothing.
+  struct Entry {
+    std::string pattern;
+    SourcePos pos;
+    bool optional = false;
+  };
+  std::vector<Entry> entries;
+  r.List(root, "rule_files", [&](const YAML::Node& item) {
+    if (item.IsMap()) {
+      if (!r.Map(item, "a rule_files entry", {"glob", "optional"}) || !r.Require(item, "glob", "rule_files entry")) {
+        return;
+      }
+      Entry e{"", r.Pos(item), false};
+      r.OptStr(item, "glob", e.pattern);
+      r.OptBool(item, "optional", e.optional);
+      entries.push_back(std::move(e));
+    } else if (auto s = r.Str(item, "a rule_files entry (a glob, or {glob, optional})")) {
+      entries.push_back({*s, r.Pos(item), false});
+    }
+  });
+  for (const auto& [pattern, pos, optional] : entries) {
     const std::string full = r.Resolve(pattern);
     const auto files = ExpandGlob(full);
     if (files.empty()) {
-      result.warnings.push_back({pos, "rule_files pattern \"" + pattern + "\" matches no files"});
+      if (optional) {
+        result.warnings.push_back({pos, "rule_files pattern \"" + pattern + "\" matches no files (optional)"});
+      } else {
+        errors.push_back({pos, "rule_files pattern \"" + pattern + "\" matches no files (looked for " + full +
+                                   "); fix the path, or mark it {glob: '" + pattern + "', optional: true}"});
+      }
     }
     for (const auto& file : files) {
       std::error_code ec;
@@ -726,7 +795,7 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   if (!r.Map(*root, "the config file",
              {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
               "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest",
-              "auth", "ui", "calendar", "reviews"})) {
+              "auth", "ui", "calendar", "reviews", "silences"})) {
     return result;
   }
   Pending pending;
@@ -734,6 +803,10 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   LoadRuleFiles(r, *root, result, *cfg, pending, hash);
   CheckAllUnique(result.errors, *cfg, pending);
   Resolve(pending, *cfg, result);
+  if (options.require_routes && result.errors.empty() && cfg->routes.empty()) {
+    result.errors.push_back({{path, 1, 1}, "no routes: every alert would be unrouted; add routes (in this file "
+                                           "or in a rule file named by rule_files)"});
+  }
   cfg->hash = hash.Digest();
   if (result.errors.empty()) {
     result.config = std::move(cfg);

@@ -37,6 +37,9 @@ struct LoadResult {
 struct LoadOptions {
   // Storage dir default when the config names none ($STATE_DIRECTORY or ./var).
   std::string default_storage_dir = "./var";
+  // A config with no routes is an error (rotad, check config, test rules):
+  // every alert would be unrouted. Schedule-only readers leave it off.
+  bool require_routes = false;
 };
 
 // Loads `path` and every file its `rule_files` globs match (relative to the

@@ -92,6 +92,9 @@ class Reader {
 
   void Err(const SourcePos& pos, std::string msg) { errors_.push_back({pos, std::move(msg)}); }
   void Err(const YAML::Node& n, std::string msg) { Err(Pos(n), std::move(msg)); }
+  // How many problems have been reported so far (to tell whether a step
+  // added one, and skip checks that would only repeat it).
+  [[nodiscard]] std::size_t ErrorCount() const { return errors_.size(); }
 
   // True if `n` is a map whose keys are all in `allowed` (each at most once).
   // Unknown and duplicate keys are reported but do not make it false.

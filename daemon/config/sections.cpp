@@ -11,6 +11,7 @@
 
 #include "config/pending.h"
 #include "config/reader.h"
+#include "config/zones.h"
 
 namespace rota::config::detail {
 
@@ -28,7 +29,7 @@ void ParseGlobal(Reader& r, const YAML::Node& n, Global& g) {
   r.OptStr(n, "external_url", g.external_url);
   if (const YAML::Node tz = n["timezone"]; tz.IsDefined()) {
     if (auto zone = schedule::FindZone(g.timezone); !zone) {
-      r.Err(tz, zone.error().message());
+      r.Err(tz, zone.error().message() + ZoneSuggestion(g.timezone));
     } else {
       g.zone = *zone;
     }
@@ -96,7 +97,7 @@ void ParseReview(Reader& r, const YAML::Node& n, std::vector<PendingReview>& out
     r.OptStr(n, "timezone", v.timezone);
     p.timezone_pos = r.Pos(tz);
     if (auto zone = schedule::FindZone(v.timezone); !zone) {
-      r.Err(tz, zone.error().message());
+      r.Err(tz, zone.error().message() + ZoneSuggestion(v.timezone));
     } else {
       v.zone = *zone;
     }

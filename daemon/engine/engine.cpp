@@ -67,6 +67,20 @@ void Engine::SetModel(std::shared_ptr<const Model> model) {
   model_ = std::move(model);
 }
 
+const rules::Silence* Engine::MutedBy(const LabelSet& labels, TimePoint now) const {
+  for (const auto& s : silences_) {
+    if (s.Mutes(labels, now)) {
+      return &s;
+    }
+  }
+  for (const auto& s : model_->config->silences) {
+    if (s.Mutes(labels, now)) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
 void Engine::SetOpen(const Alert& a) {
   open_by_key_.erase(a.key);  // a view of another alert's key must not stay
   open_by_key_.emplace(a.key, a.id);
@@ -328,14 +342,12 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
   if (route == nullptr || a.state != AlertState::kFiring) {
     return;
   }
-  for (const auto& s : silences_) {
-    if (s.Mutes(a.labels, now)) {
-      r.status = Outcome::kSilenced;
-      r.gen++;
-      Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s.id).Set(Field::kUntil, s.ends_at));
-      Schedule(s.ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
-      return;
-    }
+  if (const rules::Silence* s = MutedBy(a.labels, now)) {
+    r.status = Outcome::kSilenced;
+    r.gen++;
+    Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s->id).Set(Field::kUntil, s->ends_at));
+    Schedule(s->ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
+    return;
   }
   if (!model_->inhibit_rules.empty()) {
     for (const auto& [oid, other] : alerts_) {
@@ -458,14 +470,12 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
   if (esc == nullptr || route == nullptr || esc->steps.empty()) {
     return;
   }
-  for (const auto& s : silences_) {
-    if (s.Mutes(a.labels, now)) {
-      r.status = Outcome::kSilenced;
-      r.gen++;
-      Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s.id).Set(Field::kUntil, s.ends_at));
-      Schedule(s.ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
-      return;
-    }
+  if (const rules::Silence* s = MutedBy(a.labels, now)) {
+    r.status = Outcome::kSilenced;
+    r.gen++;
+    Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s->id).Set(Field::kUntil, s->ends_at));
+    Schedule(s->ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
+    return;
   }
   const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
   const auto step_note = [&](EntryKind kind) {

@@ -183,7 +183,7 @@ class Engine {
   // Decisions made since the last call, in order.
   std::vector<Notification> TakeNotifications();
 
-  // Silences (run-time state).
+  // Silences (run-time state; the config's own are in model().config).
   std::string AddSilence(rules::Silence silence, TimePoint now);
   Result<void> ExpireSilence(const std::string& id, TimePoint now);
   [[nodiscard]] const std::vector<rules::Silence>& silences() const { return silences_; }
@@ -304,6 +304,8 @@ class Engine {
   const config::Route* RouteOf(const Alert& a, int slot) const;
   void Record(Alert& a, TimePoint at, const Note& note);
   void SetOpen(const Alert& a);
+  // The first silence, run-time or in the config, that mutes `labels` now.
+  [[nodiscard]] const rules::Silence* MutedBy(const LabelSet& labels, TimePoint now) const;
   // The re-plan index: which alerts wait on which step, or on whose duty.
   void Reindex(const Alert& a);
   void Unindex(const Alert& a);

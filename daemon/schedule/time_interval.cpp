@@ -121,7 +121,9 @@ Result<InclusiveRange> ParseWeekdayRange(std::string_view text) {
         return static_cast<int>(i);
       }
     }
-    return Fail(Error::InvalidArgument(std::string(s) + " is not a valid weekday"));
+    return Fail(Error::InvalidArgument(
+        std::string(s) + " is not a valid weekday: write the full English name (monday ... sunday, any case), "
+                         "or a range like monday:friday"));
   });
   if (r && r->begin > r->end) {
     return Fail(Error::InvalidArgument("start day cannot be after end day: " + std::string(text) +

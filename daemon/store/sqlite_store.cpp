@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -284,10 +285,15 @@ Result<std::uint64_t> LoadDocs(Db& db, std::string_view table, std::string_view 
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, std::unique_ptr<Db> db, int schema, std::size_t max_batch,
-              CommitObserver observer)
+              CommitObserver observer, int lock_fd)
       : path_(std::move(path)), schema_(schema), db_(std::move(db)),
-        max_batch_(max_batch), observer_(std::move(observer)) {}
-  ~SqliteStore() override { Stop(); }
+        max_batch_(max_batch), observer_(std::move(observer)), lock_fd_(lock_fd) {}
+  ~SqliteStore() override {
+    Stop();
+    if (lock_fd_ >= 0) {
+      ::close(lock_fd_);  // releases the flock: another rotad may open the folder now
+    }
+  }
 
   Result<State> Load(const config::Config& config) override;
   void Write(Batch batch, Done done) override {
@@ -351,6 +357,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Db> db_;  // until the writer takes it
   std::size_t max_batch_;
   CommitObserver observer_;
+  int lock_fd_ = -1;  // <dir>/rota.lock, flock'ed for the store's life
   std::unique_ptr<store::Writer> writer_;
 };
 
@@ -446,8 +453,43 @@ Result<void> WriteMarker(const std::string& dir, const std::string& marker) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
-                                          Store::CommitObserver observer) {
+namespace {
+
+// One process per store folder: an exclusive flock on <dir>/rota.lock, held
+// for the store's life (the kernel drops it when the process dies, kill -9
+// included). The holder's pid is written in the file, for the message.
+Result<int> LockFolder(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string lock = (std::filesystem::path(dir) / "rota.lock").string();
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Fail(Error::Io("cannot open " + lock + ": " + std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("unknown");
+    pid.erase(std::remove_if(pid.begin(), pid.end(), [](char c) { return c < '0' || c > '9'; }), pid.end());
+    if (err == EWOULDBLOCK) {
+      return Fail(Error::Unavailable(
+          "storage.dir " + dir + " is in use by another rotad (pid " + (pid.empty() ? "unknown" : pid) +
+          ", lock " + lock + "): a SQLite store serves one instance; stop that one, give this one "
+          "another storage.dir, or run several on storage.backend: postgres (docs/ha.md)"));
+    }
+    return Fail(Error::Io("cannot lock " + lock + ": " + std::strerror(err)));
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    // The lock holds all the same; only the message of a second instance loses the pid.
+  }
+  return fd;
+}
+
+Result<std::unique_ptr<Store>> OpenLocked(const SqliteOptions& options, Store::CommitObserver observer,
+                                          int lock_fd) {
   const std::string path = (std::filesystem::path(options.dir) / "rota.db").string();
   const std::string marker = path + ".marker";
   const bool existed = Exists(path);
@@ -473,7 +515,23 @@ Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
     }
   }
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
-      path, std::move(*db), *version, options.max_batch, std::move(observer)));
+      path, std::move(*db), *version, options.max_batch, std::move(observer), lock_fd));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
+                                          Store::CommitObserver observer) {
+  auto lock = LockFolder(options.dir);
+  if (!lock) {
+    return Fail(lock.error());
+  }
+  const int lock_fd = *lock;
+  auto opened = OpenLocked(options, std::move(observer), lock_fd);
+  if (!opened) {
+    ::close(lock_fd);
+  }
+  return opened;
 }
 
 }  // namespace rota::store

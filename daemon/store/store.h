@@ -195,6 +195,13 @@ class Store {
   virtual Result<std::vector<HistoryRow>> History(std::int64_t from_ms, std::int64_t to_ms) = 0;
   // Writes what is queued, then closes. Idempotent.
   virtual void Stop() = 0;
+  // Asks the database whether it answers (an empty transaction, queued like
+  // a write); `done` as for Write. False, and `done` never runs, for a
+  // backend with nothing to ask (SQLite: a file, its writes say enough).
+  virtual bool Probe(Done done) {
+    (void)done;
+    return false;
+  }
 };
 
 // The embedded backend: SQLite in WAL mode, synchronous=FULL, group commit

@@ -53,7 +53,7 @@ std::string AlertName(const engine::Alert& a) {
 // Who is next: when nobody is on duty, the next who will be; otherwise the
 // first coverage window after now whose people differ.
 json::value NextOf(const config::Config& c, const schedule::Roster& roster, const config::Team& t,
-                   const schedule::Coverage& cov, const std::vector<schedule::OnDuty>& on,
+                   const schedule::Coverage& cov, TimePoint cov_end, const std::vector<schedule::OnDuty>& on,
                    const date::time_zone& zone, TimePoint now) {
   std::optional<std::pair<TimePoint, std::vector<std::string>>> next;
   if (on.empty()) {
@@ -61,21 +61,32 @@ json::value NextOf(const config::Config& c, const schedule::Roster& roster, cons
       next = std::make_pair((*n)->at, (*n)->people);
     }
   } else {
+    // The next change of people from the stretch that holds now: a gap
+    // after it is a change to nobody.
     std::vector<std::string> current;
     for (const auto& d : on) {
       current.push_back(d.person);
     }
     std::sort(current.begin(), current.end());
+    std::optional<TimePoint> end;
     for (const auto& w : cov.windows) {
-      if (w.start <= now) {
+      if (w.end <= now) {
         continue;
+      }
+      if (end && w.start > *end) {
+        next = std::make_pair(*end, std::vector<std::string>{});
+        break;
       }
       auto people = w.on_duty;
       std::sort(people.begin(), people.end());
-      if (people != current) {
+      if (w.start > now && people != current) {
         next = std::make_pair(w.start, w.on_duty);
         break;
       }
+      end = w.end;
+    }
+    if (!next && end && *end < cov_end) {
+      next = std::make_pair(*end, std::vector<std::string>{});
     }
   }
   if (!next) {
@@ -122,7 +133,7 @@ std::string NowPage(const config::Config& c, const schedule::Roster& roster,
     const TimePoint to = now + std::chrono::hours(24 * 7);
     const auto cov = roster.TeamCoverage(t.id, now, to);
     if (cov && duty) {
-      o["next"] = NextOf(c, roster, t, *cov, duty->on_duty, *v.zone, now);
+      o["next"] = NextOf(c, roster, t, *cov, to, duty->on_duty, *v.zone, now);
       o["svg"] = CoverageSvg(*cov, *v.zone, now, 7, now);
     }
     TeamAlerts& ta = alerts[t.id];

@@ -27,6 +27,8 @@ json::object SilenceData(const rules::Silence& s, const Visitor& v, TimePoint no
                       {"comment", s.comment},
                       {"active", s.ActiveAt(now)},
                       {"live", s.ends_at > now},
+                      {"config", s.id.starts_with("config-")},
+                      {"forever", s.ends_at >= *ParseRfc3339("9999-01-01T00:00:00Z")},
                       {"csrf", v.csrf}};
 }
 
@@ -39,6 +41,9 @@ void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
         ctx->host.Post([ctx, v = std::move(v), note = Flash(req), reply = std::move(reply)] {
           const TimePoint now = ctx->host.Now();
           std::vector<const rules::Silence*> list;
+          for (const auto& s : ctx->host.Config().silences) {
+            list.push_back(&s);
+          }
           for (const auto& s : ctx->host.Engine().silences()) {
             list.push_back(&s);
           }

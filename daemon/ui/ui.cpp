@@ -121,6 +121,11 @@ void Calendars(http::Router& router, const Ctx& ctx) {
           const TimePoint now = ctx->host.Now();
           const TimePoint from = now - std::chrono::hours(24 * 7);
           const TimePoint to = now + std::chrono::hours(24 * c.calendar.days);
+          // Events that cross either edge keep their real start and end: the
+          // query looks a week further each way, and keeps what overlaps.
+          const TimePoint query_from = from - std::chrono::hours(24 * 7);
+          const TimePoint query_to = to + std::chrono::hours(24 * 7);
+          const auto overlaps = [&](TimePoint a, TimePoint b) { return a < to && b > from; };
           std::vector<CalendarEvent> events;
           std::string name;
           if (kind == "team") {
@@ -128,17 +133,21 @@ void Calendars(http::Router& router, const Ctx& ctx) {
             if (t == nullptr) {
               return not_found;
             }
-            name = (t->name.empty() ? t->id : t->name) + " on duty (rota)";
-            auto cov = snap.roster->TeamCoverage(id, from, to);
+            const std::string team_name = t->name.empty() ? t->id : t->name;
+            name = team_name + " on duty (rota)";
+            auto cov = snap.roster->TeamCoverage(id, query_from, query_to);
             if (!cov) {
               return not_found;
             }
             for (const auto& w : cov->windows) {
+              if (!overlaps(w.start, w.end)) {
+                continue;
+              }
               std::string who;
               for (const auto& p : w.on_duty) {
                 who += (who.empty() ? "" : ", ") + PersonName(c, p);
               }
-              events.push_back({w.start, w.end, id + ": " + who, "On duty for " + id + ": " + who});
+              events.push_back({w.start, w.end, team_name + ": " + who, "On duty for " + team_name + ": " + who});
             }
           } else {
             const config::Person* p = c.FindPerson(id);
@@ -146,11 +155,14 @@ void Calendars(http::Router& router, const Ctx& ctx) {
               return not_found;
             }
             name = PersonName(c, id) + " on duty (rota)";
-            auto spans = snap.roster->PersonDutySpans(id, from, to);
+            auto spans = snap.roster->PersonDutySpans(id, query_from, query_to);
             if (!spans) {
               return not_found;
             }
             for (const auto& s : *spans) {
+              if (!overlaps(s.start, s.end)) {
+                continue;
+              }
               events.push_back(
                   {s.start, s.end, "On duty (rota)", "On duty for " + PersonName(c, id)});
             }

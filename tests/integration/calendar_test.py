@@ -40,6 +40,8 @@ people:
     contacts: [{{channel: console, to: bob}}]
 teams:
   - {{id: payments, members: [alice, bob], timezone: Europe/Berlin}}
+routes: [{{name: payments, escalation: payments}}]
+escalations: [{{name: payments, steps: [{{notify: ['team:payments']}}]}}]
 """
 
 

@@ -112,7 +112,7 @@ class DaemonTest(RotadTestCase):
     def test_sighup_reloads(self):
         d = self.start()
         old_hash = d.metric("rota_config_hash")
-        self.work.write("routes/main.yaml", "routes: []\n")
+        self.work.write("routes/main.yaml", self.work.read("routes/main.yaml").replace("service=", "team="))
         d.signal(signal.SIGHUP)
         wait_until(lambda: d.metric("rota_config_hash") != old_hash, "the SIGHUP reload")
         self.assertEqual(d.metric("rota_config_last_reload_successful"), 1)

@@ -421,10 +421,11 @@ class PostgresDownTest(unittest.TestCase):
         dsn = cluster.create_database("rota")
         sink = Sink()
         self.addCleanup(sink.close)
-        g = Group(self, dsn, sink, names="ab")
+        g = Group(self, dsn, sink, names="abc")
         g.start("a")
         g.wait_leader()
         g.start("b")
+        g.start("c")  # idle: nothing is sent to it, its readiness must follow the database by itself
         accepted, codes, ready = set(), [], []
         lock = threading.Lock()
         stop = threading.Event()
@@ -453,6 +454,7 @@ class PostgresDownTest(unittest.TestCase):
                 before = len(codes)
             wait_until(lambda: 503 in codes[before:], "503 while PostgreSQL is down")
             wait_until(lambda: g.instances["a"].request("GET", "/-/ready")[0] == 503, "not ready meanwhile")
+            wait_until(lambda: g.instances["c"].request("GET", "/-/ready")[0] == 503, "the idle one not ready either")
             cluster.start()
             with lock:
                 back = len(codes)

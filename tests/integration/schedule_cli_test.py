@@ -30,7 +30,8 @@ class OnCallTest(unittest.TestCase):
         self.assertEqual(team["team"], "payments")
         self.assertEqual(team["on_duty"], ["bob", "carol"])
         self.assertEqual(team["on_duty_details"][0],
-                         {"person": "bob", "until": "2026-11-23T17:00:00Z", "covering_for": None, "added": False})
+                         {"person": "bob", "until": "2026-11-23T17:00:00Z", "until_local": "Mon 12:00 America/New_York",
+                          "covering_for": None, "added": False})
         self.assertEqual(team["off_duty"], [{
             "person": "alice", "reason": "outside hours until Tue 09:00 Europe/Berlin",
             "reason_code": "outside_hours", "until": "2026-11-24T08:00:00Z"}])
@@ -62,12 +63,15 @@ class OnCallTest(unittest.TestCase):
         out = oncall("--at", "2026-11-23T08:30:00Z", "--person", "alice")
         self.assertEqual(out["teams"], [])
         self.assertEqual(out["people"], [{"person": "alice", "on_duty": True,
-                                          "until": "2026-11-23T12:00:00Z", "covering_for": None}])
+                                          "until": "2026-11-23T12:00:00Z", "until_local": "Mon 13:00 Europe/Berlin",
+                                          "covering_for": None}])
 
     def test_text_output(self):
         r = rotactl("oncall", "--config", FIXTURE, "--at", "2026-11-23T14:45:00Z", "--team", "payments")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("team payments\n  on   bob, until 2026-11-23T17:00:00Z\n", r.stdout)
+        self.assertIn("team payments\n  on   bob, until 2026-11-23T17:00:00Z (Mon 12:00 America/New_York)\n", r.stdout)
+        self.assertTrue(r.stdout.startswith("(from the config file alone: a running rotad's run-time overrides "
+                                            "are not included; --url or $ROTA_URL asks rotad)\n"), r.stdout)
         self.assertIn("  off  alice: outside hours until Tue 09:00 Europe/Berlin\n", r.stdout)
 
     def test_errors(self):
@@ -133,6 +137,8 @@ class LintTest(unittest.TestCase):
     def check(self, text, *extra):
         work = Workdir(rules=None)
         self.addCleanup(work.cleanup)
+        if "routes:" not in text:  # a config must route; these tests are about schedules
+            text += "routes: [{name: r, escalation: e}]\nescalations: [{name: e, steps: [{notify: ['person:a']}]}]\n"
         work.write("rota.yaml", text)
         return rotactl("check", "config", work.config, "--at", "2026-11-23T00:00:00Z", *extra)
 

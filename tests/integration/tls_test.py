@@ -84,6 +84,9 @@ class TlsTestCase(unittest.TestCase):
         self.trusting = ssl.create_default_context(cafile=self.pki.ca)
 
     def start(self, tls_extra="", extra="", listen="127.0.0.1:0", context=None):
+        if "routes:" not in extra:  # rotad needs a route; these tests need no more
+            extra += ("channels: [{name: log, type: log}]\nroutes: [{name: r, escalation: e}]\n"
+                      "escalations: [{name: e, steps: [{notify: ['channel:log']}]}]\n")
         self.work.write("rota.yaml", """\
 server:
   listen: '%s'
@@ -277,11 +280,13 @@ class ReloadTest(TlsTestCase):
         self.assertEqual(d.metric("rota_config_last_reload_successful"), 1)
 
     def test_turning_tls_on_takes_a_restart(self):
-        self.work.write("rota.yaml", "server: {listen: '127.0.0.1:0'}\nstorage: {dir: '%s'}\n" % self.work.state)
+        route = ("channels: [{name: log, type: log}]\nroutes: [{name: r, escalation: e}]\n"
+                 "escalations: [{name: e, steps: [{notify: ['channel:log']}]}]\n")
+        self.work.write("rota.yaml", "server: {listen: '127.0.0.1:0'}\nstorage: {dir: '%s'}\n" % self.work.state + route)
         d = Rotad(self.work.config)
         self.addCleanup(d.stop)
         self.work.write("rota.yaml", "server: {listen: '127.0.0.1:0', tls: {cert_file: server.pem, "
-                                     "key_file: server.key}}\nstorage: {dir: '%s'}\n" % self.work.state)
+                                     "key_file: server.key}}\nstorage: {dir: '%s'}\n" % self.work.state + route)
         for _ in range(2):  # the second reload must not switch the listener either
             status, _, body = d.request("POST", "/-/reload")
             self.assertEqual(status, 200, body)
@@ -330,6 +335,9 @@ server:
   listen: '127.0.0.1:0'
   tls: {cert_file: server.pem, key_file: server.key}
 storage: {dir: '%s'}
+channels: [{name: log, type: log}]
+routes: [{name: r, escalation: e}]
+escalations: [{name: e, steps: [{notify: ['channel:log']}]}]
 """ % self.work.state)
         ok = subprocess.run([ROTACTL, "check", "config", self.work.config], capture_output=True, text=True)
         self.assertEqual(ok.returncode, 0, ok.stderr)

@@ -411,7 +411,7 @@ TEST_CASE("rule_files globs load routes and escalations relative to the config")
   TempDir dir;
   auto l = LoadText(dir, R"(people: [{id: dave}]
 teams: [{id: db, members: [dave]}]
-rule_files: ['rules.d/*.yaml', 'missing/*.yaml']
+rule_files: ['rules.d/*.yaml', {glob: 'missing/*.yaml', optional: true}]
 )",
                     {{"rules.d/b.yaml", "routes:\n  - {name: b, escalation: db}\n"},
                      {"rules.d/a.yaml",
@@ -664,4 +664,98 @@ people:
     contacts: [{channel: hooks, to: b, after: 2d}]
 )");
   CHECK(HasError(bad, "4:47", "after must be between 0s and 24h"));
+}
+
+// ---- what a new user trips over (issue 29) ------------------------------------------
+
+TEST_CASE("a rule_files pattern that matches nothing is an error unless optional") {
+  TempDir dir;
+  auto l = LoadText(dir, std::string(kBase) + "rule_files: ['route/*.yaml']\n", {{"routes/a.yaml", "routes: []\n"}});
+  INFO(AllErrors(l));
+  CHECK_FALSE(l.result.ok());
+  CHECK(HasError(l, "32:14", "rule_files pattern \"route/*.yaml\" matches no files"));
+  CHECK(HasError(l, "32:14", "optional: true"));
+  auto ok = LoadText(dir, std::string(kBase) + "rule_files: [{glob: 'route/*.yaml', optional: true}]\n");
+  INFO(AllErrors(ok));
+  CHECK(ok.result.ok());
+  REQUIRE(ok.result.warnings.size() == 1);
+  CHECK(ok.result.warnings[0].message.find("(optional)") != std::string::npos);
+  auto bad = LoadText(dir, std::string(kBase) + "rule_files: [{optional: true}]\n");
+  CHECK(HasError(bad, "32:14", "missing required key \"glob\""));
+}
+
+TEST_CASE("a config with no routes is an error for rotad, check config and test rules") {
+  TempDir dir;
+  const std::string path = dir.Write("rota.yaml", "people: [{id: alice, hours: [{}]}]\n");
+  CHECK(Load(path).ok());  // schedule-only readers (rotactl oncall --config) may load it
+  const auto r = Load(path, {"./var", /*require_routes=*/true});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.errors.at(0).message.find("no routes: every alert would be unrouted") != std::string::npos);
+  CHECK(r.errors.at(0).pos.line == 1);
+}
+
+TEST_CASE("zones: an unknown name suggests the one it differs from in case") {
+  TempDir dir;
+  auto l = LoadText(dir, "people: [{id: a, timezone: america/new_york}, {id: b, timezone: Mars/Olympus}]\n");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "1:28", "unknown time zone \"america/new_york\""));
+  CHECK(HasError(l, "1:28", "did you mean America/New_York?"));
+  CHECK(HasError(l, "1:65", "unknown time zone \"Mars/Olympus\""));
+  for (const auto& e : l.errors) {
+    if (e.find("Mars") != std::string::npos) {
+      CHECK(e.find("did you mean") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a bad regex is reported as written, not as rota rewrites it") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people: [{id: a}]
+teams: [{id: t, members: [a]}]
+routes: [{name: r, matchers: ['severity=~"(critical|page"'], escalation: e}]
+escalations: [{name: e, steps: [{notify: ['team:t']}]}]
+)");
+  INFO(AllErrors(l));
+  REQUIRE(l.errors.size() == 1);
+  CHECK(l.errors[0].find("invalid regular expression \"(critical|page\": missing )") != std::string::npos);
+  CHECK(l.errors[0].find("^(?:") == std::string::npos);
+}
+
+TEST_CASE("a bad weekday says which forms are valid; a misspelt key is one error") {
+  TempDir dir;
+  auto l = LoadText(dir, R"(people:
+  - id: a
+    hours: [{weekdays: ['tue'], times: [{start_tme: '09:00', end_time: '17:00'}]}]
+)");
+  INFO(AllErrors(l));
+  CHECK(HasError(l, "3:25", "tue is not a valid weekday: write the full English name (monday ... sunday"));
+  CHECK(HasError(l, "3:42", "unknown key \"start_tme\""));
+  CHECK(l.errors.size() == 2);
+}
+
+TEST_CASE("silences in the config: parsed, with ids and defaults; bad ones are errors") {
+  TempDir dir;
+  auto l = LoadText(dir, std::string(kBase) + R"(silences:
+  - {matchers: ['alertname="Watchdog"'], comment: 'the dead man''s switch, not a page'}
+  - {matchers: ['service="batch"'], comment: maintenance, created_by: ops, starts_at: '2026-12-01T00:00:00Z', ends_at: '2026-12-02T00:00:00Z'}
+)");
+  INFO(AllErrors(l));
+  REQUIRE(l.result.ok());
+  const auto& s = l.result.config->silences;
+  REQUIRE(s.size() == 2);
+  CHECK(s[0].id == "config-s-1");
+  CHECK(s[0].created_by == "config");
+  CHECK(s[0].ActiveAt(rota::testing::At("2030-01-01T00:00:00Z")));
+  CHECK(s[1].id == "config-s-2");
+  CHECK(s[1].created_by == "ops");
+  CHECK_FALSE(s[1].ActiveAt(rota::testing::At("2026-12-02T00:00:00Z")));
+  auto bad = LoadText(dir, std::string(kBase) + R"(silences:
+  - {matchers: ['alertname=~".*"'], comment: everything}
+  - {matchers: ['a="b"']}
+  - {matchers: ['a="b"'], comment: c, starts_at: '2026-12-02T00:00:00Z', ends_at: '2026-12-01T00:00:00Z'}
+)");
+  INFO(AllErrors(bad));
+  CHECK(HasError(bad, "33:16", "at least one matcher must not match the empty string"));
+  CHECK(HasError(bad, "34:5", "missing required key \"comment\""));
+  CHECK(HasError(bad, "35:83", "ends_at must be after its starts_at"));
 }

@@ -117,6 +117,7 @@ std::unique_ptr<store::Store> Fresh(const Backend& b, const std::string& dir, co
 store::State Restart(const Backend& b, const std::string& dir, const config::Config& c,
                      std::unique_ptr<store::Store>& s) {
   s->Stop();
+  s.reset();  // one store per folder: the first closes (and unlocks) before the second opens
   s = b.open(dir);
   auto st = s->Load(c);
   REQUIRE(st.has_value());

@@ -3,6 +3,8 @@
 // written by the previous schema migrates forward.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <future>
 
 #include "../test_util.h"
@@ -140,4 +142,18 @@ TEST_CASE("sqlite: a delivered notification's row is deleted; failed and rejecte
     rows.push_back(q->Text(0) + ":" + q->Text(1));
   }
   CHECK(rows == std::vector<std::string>{"k2:failed"});
+}
+
+TEST_CASE("sqlite: one store per folder; a second open names the holder's pid, and opens once it is gone") {
+  TempDir dir;
+  auto first = store::OpenSqlite({dir.path()}, nullptr);
+  REQUIRE(first.has_value());
+  auto second = store::OpenSqlite({dir.path()}, nullptr);
+  REQUIRE_FALSE(second.has_value());
+  const std::string msg = second.error().message();
+  CHECK(msg.find("is in use by another rotad (pid " + std::to_string(::getpid()) + ",") != std::string::npos);
+  CHECK(msg.find("storage.backend: postgres") != std::string::npos);
+  first->reset();
+  auto third = store::OpenSqlite({dir.path()}, nullptr);
+  CHECK(third.has_value());
 }
