@@ -8,6 +8,7 @@
 #include "api/routes.h"
 #include "api/views.h"
 #include "core/html.h"
+#include "core/time.h"
 #include "log/log.h"
 
 namespace rota::api {
@@ -89,19 +90,33 @@ void ActOnAlert(http::Router& router, Host& host, bool ack) {
     }
     host.Post([&host, ack, id = *id, by, comment, reply = std::move(reply)] {
       const TimePoint now = host.Now();
+      // Resolving what a re-sending source still reports firing only opens a
+      // new alert at its next re-send (and pages again): say so.
+      std::string warning;
+      if (const engine::Alert* before = host.Engine().Find(id);
+          !ack && before != nullptr && before->state != engine::AlertState::kResolved &&
+          (before->source == "alertmanager" || before->source == "prometheus")) {
+        warning = before->source + " still reports this alert firing: it will come back as a new alert at its "
+                  "next re-send and page again; acknowledge it to stop the pages, and let " + before->source +
+                  " resolve it";
+      }
       auto r = ack ? host.Engine().Acknowledge(id, by, comment, now)
                    : host.Engine().Resolve(id, by, comment, now);
       if (!r) {
         reply(http::Response::Error(404, r.error().message()));
         return;
       }
-      host.Commit([&host, id, reply](const Result<void>& w) {
+      host.Commit([&host, id, reply, warning](const Result<void>& w) {
         const engine::Alert* a = host.Engine().Find(id);
         if (!w || a == nullptr) {
           reply(Unavailable());
           return;
         }
-        reply(JsonResponse(200, AlertJson(*a, host.Config(), true)));
+        auto doc = AlertJson(*a, host.Config(), true);
+        if (!warning.empty()) {
+          doc["warning"] = warning;
+        }
+        reply(JsonResponse(200, std::move(doc)));
       });
     });
   });
@@ -111,9 +126,12 @@ http::Response Page(int status, const std::string& title, const std::string& bod
   http::Response r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
-  r.body = "<!doctype html><html><head><meta charset=utf-8><meta name=viewport "
-           "content=\"width=device-width\"><title>" + title + "</title></head><body><h1>" +
-           title + "</h1>" + body + "</body></html>\n";
+  // The console's stylesheet (an open route): the page a phone opens from a
+  // notification looks like the rest of rota.
+  r.body = "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport "
+           "content=\"width=device-width, initial-scale=1\"><title>" + title +
+           " · rota</title><link rel=stylesheet href=\"/ui/assets/rota.css\"></head><body><main class=narrow-page><h1>" +
+           title + "</h1><section class=card>" + body + "</section></main></body></html>\n";
   return r;
 }
 
@@ -157,16 +175,27 @@ void AckLinks(http::Router& router, Host& host) {
           reply(Page(404, "Unknown alert", "<p>rota does not know this alert.</p>"));
           return;
         }
-        std::string labels;
+        std::string labels = "<ul class=labels>";
         for (const auto& [k, v] : a->labels.pairs()) {
-          labels += "<li>" + HtmlEscape(k + "=" + v) + "</li>";
+          labels += "<li><code>" + HtmlEscape(k + "=" + v) + "</code></li>";
         }
+        labels += "</ul>";
+        // What the alert is about, as its source said it.
+        std::string about;
+        for (const auto& [k, v] : a->annotations) {
+          if (k == "summary" || k == "description" || k == "message") {
+            about += "<dt>" + HtmlEscape(k) + "</dt><dd>" + HtmlEscape(v) + "</dd>";
+          }
+        }
+        const std::string name(a->labels.Get("alertname"));
+        labels = (name.empty() ? std::string() : "<p class=lead><strong>" + HtmlEscape(name) + "</strong></p>") +
+                 (about.empty() ? std::string() : "<dl class=kv>" + about + "</dl>") + labels +
+                 "<p>Started " + FormatRfc3339(a->starts_at) + "</p>";
         const std::string person = HtmlEscape(p.at("person"));
         if (!act) {
           reply(Page(200, "Acknowledge alert " + std::to_string(id) + "?",
-                     "<ul>" + labels + "</ul><p>State: " +
-                         std::string(engine::AlertStateName(a->state)) +
-                         "</p><form method=post><button type=submit>Acknowledge as " + person +
+                     labels + "<p>State: " + std::string(engine::AlertStateName(a->state)) +
+                         "</p><form method=post><button type=submit id=ack>Acknowledge as " + person +
                          "</button></form>"));
           return;
         }
@@ -178,7 +207,7 @@ void AckLinks(http::Router& router, Host& host) {
             reply(Page(503, "Try again", "<p>rota cannot write its state right now.</p>"));
             return;
           }
-          reply(Page(200, "Alert " + std::to_string(id) + " " + outcome, "<ul>" + labels + "</ul>"));
+          reply(Page(200, "Alert " + std::to_string(id) + " " + outcome, labels));
         });
       });
     });

@@ -115,9 +115,11 @@ Report MakeReport(const config::Config& config, const schedule::Roster& roster,
     }
   }
   covered = schedule::Normalize(std::move(covered));
+  schedule::SpanList support_hours;
   if (auto support = roster.SupportHours(team, from, to)) {
     r.support_hours_s = Total(*support);
     r.covered_s = Total(schedule::Intersect(*support, covered));
+    support_hours = std::move(*support);
   }
 
   // Each hour of the week: how much of it the period had, and how much was covered.
@@ -127,10 +129,13 @@ Report MakeReport(const config::Config& config, const schedule::Roster& roster,
   }
   std::array<Duration, 7 * 24> cell_len{};
   std::array<Duration, 7 * 24> cell_covered{};
+  std::array<Duration, 7 * 24> cell_support{};
   std::size_t j = 0;
+  std::size_t k = 0;
   ForEachHour(zone, from, to, [&](int c, TimePoint s, TimePoint e) {
     cell_len[static_cast<std::size_t>(c)] += e - s;
     cell_covered[static_cast<std::size_t>(c)] += CoveredIn(covered, j, s, e);
+    cell_support[static_cast<std::size_t>(c)] += CoveredIn(support_hours, k, s, e);
   });
 
   // The alerts.
@@ -202,6 +207,9 @@ Report MakeReport(const config::Config& config, const schedule::Roster& roster,
   for (std::size_t c = 0; c < r.by_hour_of_week.size(); ++c) {
     HourCell& cell = r.by_hour_of_week[c];
     cell.seen = cell_len[c].count() > 0;
+    cell.support_ratio = cell.seen ? static_cast<double>(cell_support[c].count()) /
+                                         static_cast<double>(cell_len[c].count())
+                                   : 0;
     cell.covered_ratio = cell.seen ? static_cast<double>(cell_covered[c].count()) /
                                          static_cast<double>(cell_len[c].count())
                                    : 0.0;

@@ -36,6 +36,7 @@ struct HourCell {
   int hour = 0;
   std::size_t alerts = 0;
   double covered_ratio = 0;  // of this hour's instants in the period, the share someone was on duty
+  double support_ratio = 0;  // ... and the share inside the team's support hours
   bool seen = false;         // the period holds at least one instant of this hour
 };
 

@@ -2,6 +2,7 @@
 // page), /ui/alerts/{id} (the timeline from its structured entries) and the
 // ack / resolve form, which becomes POST /api/v1/alerts/{id}/ack|resolve.
 #include <algorithm>
+#include <regex>
 #include <boost/json.hpp>
 
 #include "api/views.h"
@@ -57,9 +58,89 @@ std::string Query(const Filter& f, std::size_t page) {
 json::array Pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
   json::array out;
   for (const auto& [k, v] : kv) {
-    out.push_back(json::object{{"k", k}, {"v", v}});
+    // A link only for http(s): never javascript: or data: from a label.
+    const bool url = (v.starts_with("https://") || v.starts_with("http://")) &&
+                     v.find_first_of(" \t\r\n\"<>") == std::string::npos;
+    out.push_back(json::object{{"k", k}, {"v", v}, {"url", url}});
   }
   return out;
+}
+
+// The timeline's sentences name instants in RFC 3339 (as rotactl explain
+// prints them); the page says them on the viewer's clock, as its own times.
+std::string LocalInstants(std::string_view what, const date::time_zone& zone, TimePoint now) {
+  static const std::regex kInstant(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)");
+  std::string out;
+  std::string text(what);
+  auto begin = std::sregex_iterator(text.begin(), text.end(), kInstant);
+  std::size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    out.append(text, last, static_cast<std::size_t>(it->position()) - last);
+    if (auto t = ParseRfc3339(it->str())) {
+      out += LocalTime(zone, *t, now);
+    } else {
+      out += it->str();
+    }
+    last = static_cast<std::size_t>(it->position() + it->length());
+  }
+  out.append(text, last, std::string::npos);
+  return out;
+}
+
+// When the routing's escalation moves next, in words: "step 2 (person:dave)
+// at Tue 10:15, in 12 min" or "reminds again at ..."; "" when nothing waits.
+std::string NextStep(const config::Config& c, const engine::Alert& a, const engine::Routing& r,
+                     const date::time_zone& zone, TimePoint now) {
+  if (a.state != engine::AlertState::kFiring || r.status != engine::Outcome::kNotified || !r.escalating ||
+      !r.last_notified || r.route < 0 || static_cast<std::size_t>(r.route) >= c.routes.size()) {
+    return {};
+  }
+  const config::Route& route = c.routes[static_cast<std::size_t>(r.route)];
+  const config::Escalation* esc = c.FindEscalation(r.escalation.empty() ? route.escalation : r.escalation);
+  if (esc == nullptr || esc->steps.empty()) {
+    return {};
+  }
+  const auto step = static_cast<std::size_t>(std::min<int>(r.step, static_cast<int>(esc->steps.size()) - 1));
+  const TimePoint at = *r.last_notified + (r.exhausted ? route.repeat_interval : esc->steps[step].escalate_after);
+  const std::string when = LocalTime(zone, at, now) + " " + zone.name() + ", " + Relative(at, now);
+  if (r.exhausted) {
+    return "unacknowledged: reminds step " + std::to_string(step + 1) + " again at " + when;
+  }
+  std::size_t next = step + 1;
+  if (next >= esc->steps.size()) {
+    if (r.round >= esc->repeat) {
+      return "unacknowledged: reminds step " + std::to_string(step + 1) + " again at " +
+             LocalTime(zone, at + route.repeat_interval, now) + " " + zone.name();
+    }
+    next = 0;
+  }
+  std::string targets;
+  for (const auto& t : esc->steps[next].notify) {
+    targets += (targets.empty() ? "" : ", ") + t.ToString();
+  }
+  return "unacknowledged: escalates to step " + std::to_string(next + 1) + " (" + targets + ") at " + when;
+}
+
+// Whose name the act form offers first: someone told who is on duty now,
+// else anyone on duty in the alert's teams, else the first told.
+std::string DefaultActor(const engine::Engine& engine, const engine::Alert& a, TimePoint now) {
+  const auto& roster = *engine.model().roster;
+  for (const auto& p : a.notified) {
+    if (!config::IsChannelRecipient(p) && roster.IsOnDuty(p, now)) {
+      return p;
+    }
+  }
+  for (const auto& team : review::TeamsOfAlert(engine.model(), a)) {
+    if (auto on = roster.TeamOnDutyPeople(team, now); on && !on->empty()) {
+      return on->front().person;
+    }
+  }
+  for (const auto& p : a.notified) {
+    if (!config::IsChannelRecipient(p)) {
+      return p;
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -143,7 +224,8 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
                 {"id", a.id},
                 {"name", name.empty() ? a.key : std::string(name)},
                 {"summary", summary == a.annotations.end() ? std::string() : summary->second},
-                {"state", engine::AlertStateName(a.state)},
+                {"state", Badge(a).second},
+                {"badge", Badge(a).first},
                 {"status", engine::OutcomeName(a.Status())},
                 {"eta", eta},
                 {"teams", teams},
@@ -209,7 +291,13 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
               const config::Config& c = ctx->host.Config();
               json::object data{
                   {"id", a->id},
-                  {"state", engine::AlertStateName(a->state)},
+                  {"state", Badge(*a).second},
+                  {"badge", Badge(*a).first},
+                  // A source that re-sends (Alertmanager, Prometheus) still
+                  // reports it firing: resolved here, it opens again.
+                  {"resends", a->state != engine::AlertState::kResolved &&
+                                  (a->source == "alertmanager" || a->source == "prometheus")},
+                  {"source_name", a->source == "prometheus" ? "Prometheus" : "Alertmanager"},
                   {"status", engine::OutcomeName(a->Status())},
                   {"acked_by", a->acked_by},
                   {"starts", LocalTime(*v.zone, a->starts_at, now)},
@@ -227,7 +315,8 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
                     {"route", RouteName(c, r.route)},
                     {"status", engine::OutcomeName(r.status)},
                     {"step", r.step + 1},
-                    {"held", a->state == engine::AlertState::kFiring ? HeldEta(c, r, now) : ""}});
+                    {"held", a->state == engine::AlertState::kFiring ? HeldEta(c, r, now) : ""},
+                    {"next_step", NextStep(c, *a, r, *v.zone, now)}});
               }
               data["routes"] = std::move(routes);
               json::array timeline;
@@ -236,13 +325,15 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
                 timeline.push_back(json::object{{"at", LocalTime(*v.zone, e.at, now)},
                                                 {"at_iso", FormatRfc3339(e.at)},
                                                 {"kind", j["kind"]},
-                                                {"what", j["what"]}});
+                                                {"what", LocalInstants(j["what"].as_string(), *v.zone, now)}});
               }
               data["timeline"] = std::move(timeline);
               json::array people;
+              const std::string actor = DefaultActor(ctx->host.Engine(), *a, now);
               for (const auto& p : c.people) {
-                people.push_back(json::object{
-                    {"id", p.id}, {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"}});
+                people.push_back(json::object{{"id", p.id},
+                                              {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"},
+                                              {"selected", p.id == actor}});
               }
               data["people"] = std::move(people);
               data["flash"] = flash;

@@ -42,7 +42,7 @@ struct TeamAlerts {
   std::size_t held_total = 0;
   std::vector<const engine::Alert*> held_alerts;  // strand only, while collecting
   std::vector<std::pair<engine::AlertId, std::pair<std::string, std::string>>>
-      recent;  // id, (name, state)
+      recent;  // id, (name, badge class + '\n' + badge text)
 };
 
 std::string AlertName(const engine::Alert& a) {
@@ -121,6 +121,7 @@ std::string NowPage(const config::Config& c, const schedule::Roster& roster,
         if (!d.covering_for.empty()) {
           e["covering_for"] = PersonName(c, d.covering_for);
         }
+        e["added"] = d.added;
         if (d.until) {
           e["until"] = LocalTime(*v.zone, *d.until, now);
           e["until_iso"] = FormatRfc3339(*d.until);
@@ -150,7 +151,11 @@ std::string NowPage(const config::Config& c, const schedule::Roster& roster,
     o["held"] = std::move(held);
     json::array recent;
     for (const auto& [id, ns] : ta.recent) {
-      recent.push_back(json::object{{"id", id}, {"name", ns.first}, {"state", ns.second}});
+      const auto cut = ns.second.find('\n');
+      recent.push_back(json::object{{"id", id},
+                                    {"name", ns.first},
+                                    {"badge", ns.second.substr(0, cut)},
+                                    {"state", ns.second.substr(cut + 1)}});
     }
     o["has_recent"] = !recent.empty();
     o["recent"] = std::move(recent);
@@ -235,6 +240,29 @@ std::string SupportPage(const config::Config& c, const schedule::Roster& roster,
 
 }  // namespace
 
+std::pair<std::string, std::string> Badge(const engine::Alert& a) {
+  if (a.state != engine::AlertState::kFiring) {
+    const std::string state(engine::AlertStateName(a.state));
+    return {state, state};
+  }
+  switch (a.Status()) {
+    case engine::Outcome::kHeld:
+      return {"held", "held"};
+    case engine::Outcome::kSilenced:
+      return {"quiet", "silenced"};
+    case engine::Outcome::kInhibited:
+      return {"quiet", "inhibited"};
+    case engine::Outcome::kMuted:
+      return {"quiet", "muted"};
+    case engine::Outcome::kDropped:
+      return {"quiet", "dropped"};
+    case engine::Outcome::kGrouped:
+      return {"quiet", "grouped"};
+    default:
+      return {"firing", "firing"};
+  }
+}
+
 std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint now) {
   if (!r.held_until) {
     return {};
@@ -283,8 +311,8 @@ void RegisterNowPages(http::Router& router, const Ctx& ctx) {
             }
           }
           if (ta.recent.size() < kRecent || a.id > ta.recent.back().first) {
-            ta.recent.push_back(
-                {a.id, {AlertName(a), std::string(engine::AlertStateName(a.state))}});
+            const auto badge = Badge(a);
+            ta.recent.push_back({a.id, {AlertName(a), badge.first + "\n" + badge.second}});
             std::sort(ta.recent.begin(), ta.recent.end(),
                       [](const auto& x, const auto& y) { return x.first > y.first; });
             if (ta.recent.size() > kRecent) {

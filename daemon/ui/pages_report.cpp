@@ -70,10 +70,13 @@ json::object ReportData(const config::Config& c, const review::Report& r, const 
     json::array cells;
     for (int h = 0; h < 24; ++h) {
       const review::HourCell& cell = r.by_hour_of_week[static_cast<std::size_t>(wd * 24 + h)];
+      // The Now page's three states: on duty, a gap in support hours
+      // (red), outside support hours (grey, expected).
       const char* cls = !cell.seen                  ? "cov-na"
                         : cell.covered_ratio >= 1.0 ? "cov-full"
                         : cell.covered_ratio > 0    ? "cov-part"
-                                                    : "cov-none";
+                        : cell.support_ratio > 0    ? "cov-none"
+                                                    : "cov-out";
       cells.push_back(
           json::object{{"cls", cls},
                        {"count", cell.alerts > 0 ? std::to_string(cell.alerts) : std::string()},

@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "schedule/hours.h"
 #include "ui/calendar.h"
+#include "ui/coverage_svg.h"
 #include "ui/routes.h"
 
 namespace rota::ui {
@@ -47,11 +48,12 @@ std::string Grids(const config::Person& p, const Visitor& v, TimePoint now) {
 std::string OverridesHtml(const config::Config& c,
                           const std::vector<schedule::OverrideSpec>& runtime,
                           const std::vector<std::string>& people, const Visitor& v, TimePoint now,
-                          const std::string& back) {
+                          const std::string& back, const std::string& team = {}) {
   json::array rows;
   const auto add = [&](const schedule::OverrideSpec& o, bool removable) {
     const bool concerns = std::find(people.begin(), people.end(), o.person) != people.end() ||
-                          std::find(people.begin(), people.end(), o.replaces) != people.end();
+                          std::find(people.begin(), people.end(), o.replaces) != people.end() ||
+                          (!team.empty() && o.team == team);
     if (!concerns || o.end <= now) {
       return;
     }
@@ -76,6 +78,65 @@ std::string OverridesHtml(const config::Config& c,
     add(o, true);
   }
   return RenderFragment("overrides.html", json::object{{"overrides", std::move(rows)}});
+}
+
+// A time interval entry in words: "monday:friday 08:00-20:00 (Europe/Berlin)".
+std::string IntervalText(const schedule::TimeInterval& ti, const date::time_zone& zone) {
+  static const char* kDays[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+  std::string days;
+  for (const auto& r : ti.weekdays) {
+    days += (days.empty() ? "" : ", ") + std::string(kDays[r.begin % 7]) +
+            (r.end != r.begin ? ":" + std::string(kDays[r.end % 7]) : std::string());
+  }
+  std::string times;
+  for (const auto& t : ti.times) {
+    const auto hm = [](int mins) {
+      const auto two = [](int n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+      return two(mins / 60) + ":" + two(mins % 60);
+    };
+    times += (times.empty() ? "" : ", ") + hm(t.start_minute) + "-" + hm(t.end_minute);
+  }
+  std::string out = days.empty() ? "every day" : days;
+  out += times.empty() ? ", all day" : " " + times;
+  if (!ti.days_of_month.empty() || !ti.months.empty() || !ti.years.empty()) {
+    out += " (on some dates only)";
+  }
+  return out + " (" + (ti.zone != nullptr ? ti.zone->name() : zone.name()) + ")";
+}
+
+// How the team is paged: each route that pages it, its escalation's steps.
+json::array EscalationsOf(const config::Config& c, const std::string& team) {
+  json::array out;
+  for (const config::Route& route : c.routes) {
+    const config::Escalation* esc = c.FindEscalation(route.escalation);
+    if (esc == nullptr) {
+      continue;
+    }
+    const auto teams = config::TeamsPagedBy(c, *esc);
+    if (std::find(teams.begin(), teams.end(), team) == teams.end()) {
+      continue;
+    }
+    json::array steps;
+    for (std::size_t s = 0; s < esc->steps.size(); ++s) {
+      const auto& step = esc->steps[s];
+      std::string targets;
+      for (const auto& t : step.notify) {
+        targets += (targets.empty() ? "" : ", ") + t.ToString();
+      }
+      const auto nobody = step.when_nobody_on_duty.value_or(esc->when_nobody_on_duty);
+      steps.push_back(json::object{
+          {"n", s + 1},
+          {"targets", targets},
+          {"after", s + 1 < esc->steps.size() || esc->repeat > 0 ? FormatDuration(step.escalate_after) : ""},
+          {"nobody", std::string(config::NobodyOnDutyName(nobody))}});
+    }
+    json::object e{{"route", route.name}, {"escalation", esc->name}, {"steps", std::move(steps)}};
+    if (esc->repeat > 0) {
+      e["repeat"] = esc->repeat;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 std::string DayText(std::chrono::year_month_day d) {
@@ -194,9 +255,31 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
                                          {"time_off", TimeOffList(*p, v, now)}});
         }
         data["members"] = std::move(members);
-        data["people"] = PeopleOptions(c);
+        json::array support;
+        for (const auto& ti : team.support_hours.intervals) {
+          support.push_back(json::object{{"what", IntervalText(ti, *team.zone)}});
+        }
+        data["has_support"] = !support.empty();
+        data["support"] = std::move(support);
+        data["escalations"] = EscalationsOf(c, team.id);
+        // The team's combined coverage this week, as the Now page draws it.
+        if (auto cov = snap.roster->TeamCoverage(team.id, now, now + std::chrono::hours(24 * 7))) {
+          data["svg"] = CoverageSvg(*cov, *v.zone, now, 7, now);
+        }
+        data["zone_view"] = v.zone->name();
+        // Cover: by default the first member, covered by the first person
+        // who is not them (never "anna covers for anna"); or an addition.
+        const std::string first_member = team.members.empty() ? std::string() : team.members.front();
+        json::array people = PeopleOptions(c);
+        bool chosen = false;
+        for (auto& p : people) {
+          const bool pick = !chosen && p.as_object()["id"].as_string() != first_member;
+          p.as_object()["selected"] = pick;
+          chosen = chosen || pick;
+        }
+        data["people"] = std::move(people);
         data["member_options"] = PeopleOptions(c, &team.members);
-        data["overrides_html"] = OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id);
+        data["overrides_html"] = OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id, team.id);
         data["calendar_url"] = CalendarUrl(c, "team", id);
         data["flash"] = note;
         return RenderPage("team.html", std::move(data),
@@ -259,11 +342,26 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
           reply(MessagePage(400, "Not done", (start ? end : start).error().message(), back, v));
           return;
         }
+        // "replaces" names a person, or "team:ID": an addition to that team.
+        std::string replaces = Field(fields, "replaces");
+        std::string team;
+        if (replaces.starts_with("team:")) {
+          team = replaces.substr(5);
+          replaces.clear();
+        }
+        if (!replaces.empty() && replaces == Field(fields, "person")) {
+          reply(MessagePage(400, "Not done", "a person cannot cover for themself; pick someone else", back, v));
+          return;
+        }
         json::object o{{"person", Field(fields, "person")},
-                       {"replaces", Field(fields, "replaces")},
+                       {"replaces", replaces},
                        {"start", FormatRfc3339(*start)},
                        {"end", FormatRfc3339(*end)},
                        {"note", Field(fields, "note")}};
+        if (!team.empty()) {
+          o["team"] = team;
+          o.erase("replaces");
+        }
         ApiThenBack(*ctx, v, "POST", "/api/v1/overrides", json::serialize(o), back,
                     "override added", std::move(reply));
       });

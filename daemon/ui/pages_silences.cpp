@@ -32,43 +32,51 @@ json::object SilenceData(const rules::Silence& s, const Visitor& v, TimePoint no
                       {"csrf", v.csrf}};
 }
 
+// The silences page; after a refused form, with its error and what was typed
+// (nothing typed is lost).
+void ReplySilences(const Ctx& ctx, Visitor v, std::string note, json::object form, int status,
+                   http::Reply reply) {
+  ctx->host.Post([ctx, v = std::move(v), note = std::move(note), form = std::move(form), status,
+                  reply = std::move(reply)]() mutable {
+    const TimePoint now = ctx->host.Now();
+    std::vector<const rules::Silence*> list;
+    for (const auto& s : ctx->host.Config().silences) {
+      list.push_back(&s);
+    }
+    for (const auto& s : ctx->host.Engine().silences()) {
+      list.push_back(&s);
+    }
+    // Live ones first, ending soonest; then the expired, latest first.
+    std::sort(list.begin(), list.end(), [now](const rules::Silence* a, const rules::Silence* b) {
+      const bool la = a->ends_at > now;
+      const bool lb = b->ends_at > now;
+      if (la != lb) {
+        return la;
+      }
+      return la ? a->ends_at < b->ends_at : a->ends_at > b->ends_at;
+    });
+    json::array silences;
+    for (const auto* s : list) {
+      silences.push_back(SilenceData(*s, v, now));
+    }
+    json::object data{{"silences", std::move(silences)}, {"flash", note}};
+    for (auto& [k, val] : form) {
+      data[k] = std::move(val);
+    }
+    http::Response r = Html(status, "", v);
+    r.render = [data = std::move(data), v]() mutable {
+      return RenderPage("silences.html", std::move(data), "Silences", "Silences", v);
+    };
+    reply(std::move(r));
+  });
+}
+
 }  // namespace
 
 void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
-  router.Handle(
-      "GET", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-        Visitor v = Visit(*ctx, req);
-        ctx->host.Post([ctx, v = std::move(v), note = Flash(req), reply = std::move(reply)] {
-          const TimePoint now = ctx->host.Now();
-          std::vector<const rules::Silence*> list;
-          for (const auto& s : ctx->host.Config().silences) {
-            list.push_back(&s);
-          }
-          for (const auto& s : ctx->host.Engine().silences()) {
-            list.push_back(&s);
-          }
-          // Live ones first, ending soonest; then the expired, latest first.
-          std::sort(list.begin(), list.end(),
-                    [now](const rules::Silence* a, const rules::Silence* b) {
-                      const bool la = a->ends_at > now;
-                      const bool lb = b->ends_at > now;
-                      if (la != lb) {
-                        return la;
-                      }
-                      return la ? a->ends_at < b->ends_at : a->ends_at > b->ends_at;
-                    });
-          json::array silences;
-          for (const auto* s : list) {
-            silences.push_back(SilenceData(*s, v, now));
-          }
-          json::object data{{"silences", std::move(silences)}, {"flash", note}};
-          http::Response r = Html(200, "", v);
-          r.render = [data = std::move(data), v]() mutable {
-            return RenderPage("silences.html", std::move(data), "Silences", "Silences", v);
-          };
-          reply(std::move(r));
-        });
-      });
+  router.Handle("GET", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
+    ReplySilences(ctx, Visit(*ctx, req), Flash(req), {}, 200, std::move(reply));
+  });
 
   HandleForm(
       router, "/ui/silences", ctx,
@@ -93,8 +101,19 @@ void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
                        {"duration", Field(fields, "duration")},
                        {"created_by", Field(fields, "created_by")},
                        {"comment", Field(fields, "comment")}};
-        ApiThenBack(*ctx, v, "POST", "/api/v1/silences", json::serialize(o), "/ui/silences",
-                    "silence created", std::move(reply));
+        json::object typed{{"form_matchers", text},
+                           {"form_duration", Field(fields, "duration")},
+                           {"form_by", Field(fields, "created_by")},
+                           {"form_comment", Field(fields, "comment")}};
+        CallApi(*ctx, "POST", "/api/v1/silences", json::serialize(o),
+                [ctx, v, typed = std::move(typed), reply = std::move(reply)](http::Response r) mutable {
+                  if (r.status / 100 == 2) {
+                    reply(SeeOther("/ui/silences?done=" + http::PercentEncode("silence created"), v));
+                    return;
+                  }
+                  typed["form_error"] = ApiError(r);
+                  ReplySilences(ctx, v, "", std::move(typed), r.status, std::move(reply));
+                });
       });
 
   HandleForm(

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "ui/page.h"
 
@@ -13,6 +15,10 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx);
 void RegisterSchedulePages(http::Router& router, const Ctx& ctx);
 void RegisterSilencePages(http::Router& router, const Ctx& ctx);
 void RegisterReportPage(http::Router& router, const Ctx& ctx);
+
+// The badge an alert carries: its state, or for a firing one what holds it
+// back (held, silenced, inhibited, muted, dropped). {css class, text}.
+std::pair<std::string, std::string> Badge(const engine::Alert& a);
 
 // "seen by Alice at Wed 09:00 Europe/Berlin, in 11 h" for a held routing.
 std::string HeldEta(const config::Config& c, const engine::Routing& r, TimePoint now);

@@ -40,6 +40,7 @@ VIEWER_ZONE = "Asia/Tokyo"  # the browser's zone: pages show times on it
 SHOTS = os.environ.get("ROTA_UI_SHOTS") or tempfile.mkdtemp(prefix="rota-ui-shots-")
 
 CONFIG = """\
+global: {{ack_key_file: ack.key}}
 server: {{listen: '127.0.0.1:0'}}
 storage: {{dir: '{state}'}}
 auth: {{admin_token_files: [admin.token]}}
@@ -66,8 +67,10 @@ teams:
   - {{id: always, name: Always on, members: [ann]}}
   - {{id: later, name: Later on, members: [ben], timezone: UTC, support_hours: [always],
      required_coverage: {{level: off}}}}
+  - {{id: part, name: Part time, members: [ben], timezone: America/New_York,
+     support_hours: [{{weekdays: ['{ben_day}']}}], required_coverage: {{level: off}}}}
 routes:
-  - {{name: to-always, matchers: ['team="always"'], escalation: always, group_wait: 0s}}
+  - {{name: to-always, matchers: ['team="always"'], escalation: always, group_wait: 0s, group_by: ['...']}}
   - {{name: to-later, matchers: ['team="later"'], escalation: later, group_wait: 0s}}
 escalations:
   - {{name: always, steps: [{{notify: ['team:always']}}]}}
@@ -94,6 +97,7 @@ class UiTest(unittest.TestCase):
         cls.work = Workdir(rules=None)
         cls.work.write("admin.token", ADMIN + "\n")
         cls.work.write("calendar.key", "c" * 48)
+        cls.work.write("ack.key", "a" * 48)
         cls.work.write("rota.yaml", CONFIG.format(state=cls.work.state,
                                                   ben_day=cls.ben_start.strftime("%A").lower()))
         cls.d = Rotad(cls.work.config)
@@ -203,7 +207,7 @@ class UiTest(unittest.TestCase):
         self.assertEqual(on, ["ann"])
         oncall = self.api("GET", "/api/v1/oncall")
         by_team = {t["team"]: t["on_duty"] for t in oncall["teams"]}
-        self.assertEqual(by_team, {"always": ["ann"], "later": []})
+        self.assertEqual(by_team, {"always": ["ann"], "later": [], "part": []})
         later = self.browser.find_element(By.ID, "team-later")
         self.assertIn("Nobody is on duty", later.text)
         nxt = later.find_element(By.CSS_SELECTOR, ".next time")
@@ -307,8 +311,13 @@ class UiTest(unittest.TestCase):
         self.open("/ui/silences")
         self.browser.find_element(By.ID, "s-matchers").send_keys('alertname=~"("')
         self.browser.find_element(By.ID, "s-by").send_keys("ann")
+        self.browser.find_element(By.ID, "s-comment").send_keys("typed with care")
         self.browser.find_element(By.ID, "s-create").click()
-        self.assertIn("matchers:", self.wait_for("#message").text)  # the API's own message
+        self.assertIn("matchers:", self.wait_for("#form-error").text)  # the API's own message
+        # nothing typed is lost: the form comes back as it was sent
+        self.assertEqual(self.browser.find_element(By.ID, "s-matchers").get_attribute("value"), 'alertname=~"("')
+        self.assertEqual(self.browser.find_element(By.ID, "s-by").get_attribute("value"), "ann")
+        self.assertEqual(self.browser.find_element(By.ID, "s-comment").get_attribute("value"), "typed with care")
         self.assertEqual(self.api("GET", "/api/v1/silences")["silences"], [])
         self.open("/ui/silences")
         self.browser.find_element(By.ID, "s-matchers").send_keys('alertname="DiskFull"\ninstance=~"db-.*"')
@@ -376,6 +385,7 @@ class UiTest(unittest.TestCase):
         self.addCleanup(work.cleanup)
         work.write("admin.token", ADMIN + "\n")
         work.write("calendar.key", "c" * 48)
+        work.write("ack.key", "a" * 48)
         work.write("rota.yaml", self.work.read().replace(
             "ui: {public_support_page: true}", "ui: {public_support_page: true, support_page_names: true}")
             .replace(self.work.state, work.state))
@@ -438,6 +448,175 @@ class UiTest(unittest.TestCase):
                 self.assertIsNone(re.search(r"(src=|<link[^>]*href=)\"https?://", body))
         status, _, _ = self.raw("GET", "/")
         self.assertEqual(status, 303)
+
+
+    # --- what a new user found missing or misleading (each at desktop and phone width) ---
+
+    def prometheus_alert(self, labels, annotations):
+        status, _, body = self.d.request("POST", "/api/v2/alerts", body=json.dumps(
+            [{"labels": labels, "annotations": annotations}]), headers={"Authorization": "Bearer " + ADMIN})
+        self.assertLess(status, 300, body)
+        return wait_for_alert(self, labels["alertname"])
+
+    def test_9a_badges_overrides_and_zones_on_the_now_page(self):
+        self.api("POST", "/api/v1/silences", json.dumps({"matchers": ['alertname="Quiet"'], "duration": "1h",
+                                                         "created_by": "ann", "comment": "test"}))
+        quiet = self.post_event({"alertname": "Quiet", "team": "always"})
+        added = self.api("POST", "/api/v1/overrides", json.dumps({
+            "person": "ben", "team": "always", "start": rfc3339(self.now - datetime.timedelta(minutes=5)),
+            "end": rfc3339(self.now + datetime.timedelta(hours=3))}))
+        self.addCleanup(lambda: self.api("DELETE", "/api/v1/overrides/" + added["id"]))
+        # ben on duty for "part" for an hour: the next change there is to nobody, and Next says so
+        brief = self.api("POST", "/api/v1/overrides", json.dumps({
+            "person": "ben", "team": "part", "start": rfc3339(self.now - datetime.timedelta(minutes=5)),
+            "end": rfc3339(self.now + datetime.timedelta(hours=1))}))
+        self.addCleanup(lambda: self.api("DELETE", "/api/v1/overrides/" + brief["id"]))
+        self.sign_in()
+        self.open("/ui/")
+        part = self.wait_for("#team-part")
+        self.assertRegex(part.find_element(By.CSS_SELECTOR, ".next").text, r"^Next: nobody at ")
+        always = self.wait_for("#team-always")
+        ben = always.find_element(By.CSS_SELECTOR, ".on-duty li[data-person='ben']")
+        self.assertIn("added by an override", ben.text)
+        self.assertIn(VIEWER_ZONE, ben.text)  # "until Sat 02:00 Asia/Tokyo": the zone is said
+        badges = {a.get_attribute("href").rsplit("/", 1)[1]: a.find_element(By.XPATH, "..").find_element(
+            By.CSS_SELECTOR, ".state") for a in self.browser.find_elements(By.CSS_SELECTOR, ".recent li > a")}
+        self.assertEqual(badges[str(self.held["id"])].text, "held")
+        self.assertIn("held", badges[str(self.held["id"])].get_attribute("class"))
+        self.assertEqual(badges[str(quiet["id"])].text, "silenced")
+        self.assertNotIn("firing", badges[str(quiet["id"])].get_attribute("class"))
+        later = self.browser.find_element(By.ID, "team-later")
+        self.assertIn(VIEWER_ZONE, later.find_element(By.CSS_SELECTOR, ".next").text)
+
+    def test_9b_the_alert_page_links_defaults_warns_and_tells_the_next_step(self):
+        a = self.prometheus_alert({"alertname": "Slow", "team": "always"},
+                                  {"runbook_url": "https://runbooks.example.com/slow",
+                                   "dashboard": "javascript:alert(1)", "summary": "slow"})
+        self.sign_in()
+        self.open("/ui/alerts/%s" % a["id"])
+        self.wait_for("#resolve")
+        link = self.browser.find_element(By.CSS_SELECTOR, "dl.kv a[href='https://runbooks.example.com/slow']")
+        self.assertEqual(link.text, "https://runbooks.example.com/slow")
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "a[href^='javascript']"), [])
+        # "As" is someone who is on duty and was told, not the first name in the list
+        self.assertEqual(Select(self.browser.find_element(By.ID, "by")).first_selected_option.get_attribute("value"),
+                         "ann")
+        self.assertIn("Prometheus still reports this alert firing", self.browser.find_element(By.ID, "resolve-warning").text)
+        self.assertIn("acknowledge", self.browser.find_element(By.ID, "resolve-warning").text)
+        self.assertRegex(self.browser.find_element(By.CSS_SELECTOR, ".next-step").text,
+                         r"unacknowledged: reminds step 1 again at \w{3} \d\d:\d\d " + VIEWER_ZONE)
+        # the API says it too
+        resolved = self.api("POST", "/api/v1/alerts/%s/resolve" % a["id"], json.dumps({"by": "ann"}))
+        self.assertIn("still reports this alert firing", resolved["warning"])
+        # times in the timeline are all on the viewer's clock, none raw
+        self.open("/ui/alerts/%s" % self.held["id"])
+        timeline = self.wait_for("#timeline").text
+        self.assertIsNone(re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", timeline), timeline)
+        self.assertIn("held until " + self.ben_start.astimezone(zoneinfo.ZoneInfo(VIEWER_ZONE)).strftime("%a %H:%M"),
+                      timeline)
+
+    def test_9c_the_team_page_shows_support_hours_escalation_coverage_and_adds_to_the_team(self):
+        self.sign_in()
+        self.open("/ui/teams/later")
+        self.wait_for("#cover-submit")
+        self.assertIn("every day, all day (UTC)", self.browser.find_element(By.ID, "support-hours").text)
+        esc = self.browser.find_element(By.ID, "escalations").text
+        self.assertIn("to-later", esc)
+        self.assertIn("team:later", esc)
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "svg.coverage")), 1)
+        who = Select(self.browser.find_element(By.ID, "cover-person")).first_selected_option.get_attribute("value")
+        whom = Select(self.browser.find_element(By.ID, "cover-replaces")).first_selected_option.get_attribute("value")
+        self.assertNotEqual(who, whom)  # never "ben covers for ben"
+        Select(self.browser.find_element(By.ID, "cover-person")).select_by_value("ann")
+        Select(self.browser.find_element(By.ID, "cover-replaces")).select_by_value("team:later")
+        day = self.ben_start.strftime("%Y-%m-%d")
+        for field, value in (("cover-start", day + "T01:00"), ("cover-end", day + "T02:00")):
+            self.browser.execute_script("arguments[0].value = arguments[1]",
+                                        self.browser.find_element(By.ID, field), value)
+        zone = self.browser.find_element(By.ID, "cover-zone")
+        zone.clear()
+        zone.send_keys("UTC")
+        self.browser.find_element(By.ID, "cover-submit").click()
+        self.wait_text("#flash", "override added")
+        mine = [o for o in self.api("GET", "/api/v1/overrides")["overrides"] if o["source"] == "api"]
+        self.assertEqual([(o["person"], o["replaces"], o["team"]) for o in mine], [("ann", None, "later")])
+        # at phone width its Remove button stays on the screen
+        self.browser.set_window_size(390, 844)
+        try:
+            self.open("/ui/teams/later")
+            button = self.wait_for("tr[data-override='%s'] button" % mine[0]["id"])
+            right = self.browser.execute_script("return arguments[0].getBoundingClientRect().right", button)
+            self.assertLessEqual(right, self.browser.execute_script("return window.innerWidth"))
+            self.shot("team-phone")
+        finally:
+            self.browser.set_window_size(1280, 1400)
+        self.api("DELETE", "/api/v1/overrides/" + mine[0]["id"])
+
+    def test_9d_the_heat_map_paints_outside_support_hours_grey_as_the_now_page_does(self):
+        self.sign_in()
+        self.open("/ui/report?team=part&days=28")
+        self.wait_for("#heatmap")
+        ben_day = self.ben_start.strftime("%a")
+        by_day = {}
+        for row in self.browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody tr"):
+            day = row.find_element(By.TAG_NAME, "th").text
+            by_day[day] = [td.get_attribute("class") for td in row.find_elements(By.TAG_NAME, "td")]
+        self.assertEqual(len(by_day), 7)
+        for day, cells in by_day.items():
+            if day == ben_day:
+                continue
+            self.assertNotIn("cov-none", cells, day)  # outside support hours: grey, not red
+            self.assertIn("cov-out", cells, day)
+        self.assertIn("cov-none", by_day[ben_day])  # a gap inside support hours is red
+
+    def test_9e_phone_width_keeps_the_alerts_and_the_current_hour_on_screen(self):
+        self.sign_in()
+        self.browser.set_window_size(390, 844)
+        try:
+            self.open("/ui/alerts?state=all")
+            self.wait_for("table.alerts")
+            width = self.browser.execute_script("return window.innerWidth")
+            self.assertLessEqual(self.browser.execute_script("return document.documentElement.scrollWidth"), width)
+            for cell in self.browser.find_elements(By.CSS_SELECTOR, "table.alerts td"):
+                self.assertLessEqual(self.browser.execute_script(
+                    "return arguments[0].getBoundingClientRect().right", cell), width + 1)
+            self.shot("alerts-phone")
+            self.open("/ui/")
+            now = self.wait_for("#team-later svg.coverage .now")
+            box = self.browser.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.left, r.right]",
+                                              now)
+            self.assertGreaterEqual(box[0], 0)
+            self.assertLessEqual(box[1], width)
+        finally:
+            self.browser.set_window_size(1280, 1400)
+
+    def test_9f_the_ack_link_page_looks_like_rota_and_says_what_the_alert_is(self):
+        import hashlib
+        import hmac
+        a = self.post_event({"alertname": "LinkMe", "team": "always"})
+        expires = int(self.now.timestamp()) + 3600
+        sig = hmac.new(b"a" * 48, ("%s.%d.ann" % (a["id"], expires)).encode(), hashlib.sha256).hexdigest()
+        self.browser.get(self.base + "/ack/%s/%d/ann/%s" % (a["id"], expires, sig))
+        self.wait_for("#ack")
+        self.assertIn("LinkMe", self.browser.find_element(By.TAG_NAME, "main").text)
+        sheets = self.browser.find_elements(By.CSS_SELECTOR, "link[rel=stylesheet]")
+        self.assertEqual([l.get_attribute("href") for l in sheets], [self.base + "/ui/assets/rota.css"])
+        self.assertEqual(self.browser.execute_script(
+            "return getComputedStyle(document.querySelector('section.card')).borderTopStyle"), "solid")
+        self.browser.find_element(By.ID, "ack").click()
+        # the answer is a new page: read its heading by script (no element of the old page is held)
+        WebDriverWait(self.browser, START_TIMEOUT).until(lambda b: "acknowledged" in b.execute_script(
+            "var h = document.querySelector('h1'); return h ? h.textContent : ''"))
+        self.shot("ack-link")
+
+
+def wait_for_alert(test, name):
+    def found():
+        status, _, body = test.d.request("GET", "/api/v1/alerts", headers={"Authorization": "Bearer " + ADMIN})
+        hits = [a for a in json.loads(body)["alerts"] if a["labels"].get("alertname") == name]
+        return hits[0] if hits else None
+    from harness import wait_until
+    return wait_until(found, "alert " + name)
 
 
 if __name__ == "__main__":
