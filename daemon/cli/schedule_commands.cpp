@@ -181,23 +181,25 @@ int Coverage(const Args& args, std::ostream& out, std::ostream& err) {
     return rc;
   }
   const TimePoint now = SystemClock().Now();
-  TimePoint from = now;
-  if (!from_text.empty()) {
-    auto t = ParseCliInstant(from_text, now);
-    if (!t) {
-      err << "rotactl coverage: --from: " << t.error().message() << "\n";
-      return kExitUsage;
+  const auto instant = [&](const std::string& text, std::string_view flag, TimePoint& at) {
+    if (text.empty()) {
+      return true;
     }
-    from = *t;
+    auto t = ParseCliInstant(text, now);
+    if (!t) {
+      err << "rotactl coverage: " << flag << ": " << t.error().message() << "\n";
+      return false;
+    }
+    at = *t;
+    return true;
+  };
+  TimePoint from = now;
+  if (!instant(from_text, "--from", from)) {
+    return kExitUsage;
   }
   TimePoint to = from + std::chrono::hours(24 * 7);
-  if (!to_text.empty()) {
-    auto t = ParseCliInstant(to_text, now);
-    if (!t) {
-      err << "rotactl coverage: --to: " << t.error().message() << "\n";
-      return kExitUsage;
-    }
-    to = *t;
+  if (!instant(to_text, "--to", to)) {
+    return kExitUsage;
   }
   if (to <= from) {
     err << "rotactl coverage: --to must be after --from\n";

@@ -67,6 +67,19 @@ void Engine::SetModel(std::shared_ptr<const Model> model) {
   model_ = std::move(model);
 }
 
+bool Engine::Silenced(Alert& a, int slot, TimePoint now) {
+  const rules::Silence* s = MutedBy(a.labels, now);
+  if (s == nullptr) {
+    return false;
+  }
+  Routing& r = a.routings[static_cast<std::size_t>(slot)];
+  r.status = Outcome::kSilenced;
+  r.gen++;
+  Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s->id).Set(Field::kUntil, s->ends_at));
+  Schedule(s->ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);  // looked at again when it ends
+  return true;
+}
+
 const rules::Silence* Engine::MutedBy(const LabelSet& labels, TimePoint now) const {
   for (const auto& s : silences_) {
     if (s.Mutes(labels, now)) {
@@ -342,11 +355,7 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
   if (route == nullptr || a.state != AlertState::kFiring) {
     return;
   }
-  if (const rules::Silence* s = MutedBy(a.labels, now)) {
-    r.status = Outcome::kSilenced;
-    r.gen++;
-    Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s->id).Set(Field::kUntil, s->ends_at));
-    Schedule(s->ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
+  if (Silenced(a, slot, now)) {
     return;
   }
   if (!model_->inhibit_rules.empty()) {
@@ -470,11 +479,7 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
   if (esc == nullptr || route == nullptr || esc->steps.empty()) {
     return;
   }
-  if (const rules::Silence* s = MutedBy(a.labels, now)) {
-    r.status = Outcome::kSilenced;
-    r.gen++;
-    Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s->id).Set(Field::kUntil, s->ends_at));
-    Schedule(s->ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);
+  if (Silenced(a, slot, now)) {
     return;
   }
   const auto& step = esc->steps[static_cast<std::size_t>(r.step)];

@@ -306,6 +306,9 @@ class Engine {
   void SetOpen(const Alert& a);
   // The first silence, run-time or in the config, that mutes `labels` now.
   [[nodiscard]] const rules::Silence* MutedBy(const LabelSet& labels, TimePoint now) const;
+  // Marks the routing silenced (and re-checked when the silence ends) if a
+  // silence mutes the alert now.
+  bool Silenced(Alert& a, int slot, TimePoint now);
   // The re-plan index: which alerts wait on which step, or on whose duty.
   void Reindex(const Alert& a);
   void Unindex(const Alert& a);
