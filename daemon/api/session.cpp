@@ -1,5 +1,7 @@
 #include "api/session.h"
 
+#include <algorithm>
+
 #include <openssl/rand.h>
 
 #include <array>
@@ -46,11 +48,13 @@ std::vector<std::string> Sessions::Keys() const {
   return keys_;
 }
 
-std::string Sessions::Issue(TimePoint now, Duration ttl) const {
+std::string Sessions::Issue(TimePoint now, Duration ttl, std::string_view key) const {
   const std::string nonce = Nonce();
   const std::string expires = std::to_string(UnixSeconds(now + ttl));
+  const auto keys = Keys();
+  const bool known = !key.empty() && std::find(keys.begin(), keys.end(), key) != keys.end();
   return "v1." + nonce + "." + expires + "." +
-         Mac(Keys().front(), "rota-session|" + nonce + "|" + expires);
+         Mac(known ? std::string(key) : keys.front(), "rota-session|" + nonce + "|" + expires);
 }
 
 std::optional<std::string> Sessions::Verify(std::string_view cookie, TimePoint now) const {

@@ -4,7 +4,8 @@
 // A session cookie is "v1.<nonce>.<expires>.<mac>": a random nonce, the
 // expiry in Unix seconds and HMAC-SHA256(key, "rota-session|nonce|expires").
 // The keys are the admin tokens when `auth:` is configured (a login proves
-// one; revoking the token ends its sessions) and one random key per process
+// one; its session is MAC'd with that very token, so revoking the token ends
+// exactly the sessions it opened) and one random key per process
 // otherwise (loopback only; the session then exists only to bind forms).
 // A form's CSRF token is HMAC(key, "rota-csrf|nonce"): bound to the session,
 // checked in constant time. The login form, before any session, binds to a
@@ -34,8 +35,10 @@ class Sessions {
   // `keys`: the admin tokens; empty means a per-process random key.
   void Set(std::vector<std::string> keys);
 
-  // A new session's cookie value, valid until now + ttl.
-  [[nodiscard]] std::string Issue(TimePoint now, Duration ttl) const;
+  // A new session's cookie value, valid until now + ttl, MAC'd with `key`:
+  // the admin token that signed in, so that removing that token ends
+  // exactly its sessions. Empty (or not a current key): the first key.
+  [[nodiscard]] std::string Issue(TimePoint now, Duration ttl, std::string_view key = {}) const;
   // The session's nonce when `cookie` is a valid, unexpired session.
   [[nodiscard]] std::optional<std::string> Verify(std::string_view cookie, TimePoint now) const;
   // The CSRF token of a session (its nonce) or of a login nonce.

@@ -85,6 +85,12 @@ Result<Duration> ParseDuration(std::string_view text) {
     }
     total += number * unit->ms;
   }
+  // Anything longer ends past year 9999, which no instant of rota's can say
+  // (a silence of 100000000y would end in year 29160, printed as garbage).
+  constexpr std::int64_t kMaxMs = 1000LL * 365 * 24 * 3600 * 1000;
+  if (total > kMaxMs) {
+    return Fail(Error::InvalidArgument("duration " + quoted + " is too large (at most 1000y)"));
+  }
   return Duration{total};
 }
 

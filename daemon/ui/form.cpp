@@ -14,12 +14,25 @@ std::string Field(const std::map<std::string, std::string>& f, const std::string
 }
 
 std::string SafeBack(std::string_view back, std::string_view fallback) {
-  if (back.starts_with("/ui/") && back.find("//") == std::string_view::npos &&
-      back.find('\\') == std::string_view::npos &&
-      back.find_first_of("\r\n") == std::string_view::npos) {
-    return std::string(back);
+  if (!back.starts_with("/ui/") || back.find("//") != std::string_view::npos ||
+      back.find('\\') != std::string_view::npos) {
+    return std::string(fallback);
   }
-  return std::string(fallback);
+  // It goes into a Location header: control bytes, spaces and non-ASCII are
+  // percent-encoded, never passed through.
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char c : back) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 std::string LocalTime(const date::time_zone& zone, TimePoint t, TimePoint now) {

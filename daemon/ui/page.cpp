@@ -3,6 +3,8 @@
 #include <date/tz.h>
 
 #include <boost/json.hpp>
+
+#include <set>
 #include <cstdlib>
 #include <sstream>
 
@@ -224,8 +226,13 @@ void HandleForm(http::Router& router, std::string path, std::shared_ptr<const Co
 }
 
 std::string Flash(const http::Request& req) {
+  // Only what the console itself says after a form: ?done= is a link anyone
+  // can send, so any other text is not shown.
+  static const std::set<std::string, std::less<>> kKnown = {
+      "acknowledged",    "resolved",        "override added", "override removed",
+      "silence created", "silence expired"};
   const auto it = req.query_params.find("done");
-  return it == req.query_params.end() ? std::string() : it->second.substr(0, 200);
+  return it != req.query_params.end() && kKnown.count(it->second) > 0 ? it->second : std::string();
 }
 
 void ApiThenBack(const Context& ctx, const Visitor& v, std::string method, std::string target,

@@ -80,7 +80,9 @@ void Login(http::Router& router, const Ctx& ctx) {
           return form(req, 403, "That token is not an admin token.", Field(fields, "next"));
         }
         const auto c = ctx->host.Current().config;
-        const std::string cookie = ctx->auth.sessions().Issue(ctx->host.Now(), c->ui.session_ttl);
+        // Bound to the token that signed in: removing it ends this session.
+        const std::string cookie =
+            ctx->auth.sessions().Issue(ctx->host.Now(), c->ui.session_ttl, Field(fields, "token"));
         v.set_cookie = api::SetCookie(
             api::kSessionCookie, cookie,
             std::chrono::duration_cast<std::chrono::seconds>(c->ui.session_ttl).count(), v.secure);

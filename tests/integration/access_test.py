@@ -123,3 +123,52 @@ class AccessTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SessionTokenTest(unittest.TestCase):
+    """A console session lives exactly as long as the admin token that opened it."""
+
+    def test_removing_the_token_that_signed_in_ends_its_sessions_and_only_those(self):
+        import urllib.parse
+        w = Workdir()
+        self.addCleanup(w.cleanup)
+        w.write("a.token", "first-admin-token\n")
+        w.write("b.token", "second-admin-token\n")
+        base = w.read()
+        w.write("rota.yaml", base + "auth: {admin_token_files: [a.token, b.token]}\n")
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+
+        def sign_in(token):
+            conn = d.connection()
+            conn.request("GET", "/ui/login")
+            resp = conn.getresponse()
+            page = resp.read().decode()
+            login = resp.getheader("Set-Cookie").split(";")[0]
+            conn.close()
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+            conn = d.connection()
+            conn.request("POST", "/ui/login", body=urllib.parse.urlencode(
+                {"csrf": csrf, "token": token, "next": "/ui/"}), headers={
+                "Cookie": login, "Content-Type": "application/x-www-form-urlencoded"})
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            self.assertEqual(resp.status, 303)
+            sessions = [v.split(";")[0] for k, v in resp.getheaders()
+                        if k.lower() == "set-cookie" and v.startswith("rota_session=")]
+            return sessions[0] if sessions else None
+
+        by_first, by_second = sign_in("first-admin-token"), sign_in("second-admin-token")
+        self.assertIsNotNone(by_first)
+        self.assertIsNotNone(by_second)
+        for cookie in (by_first, by_second):
+            self.assertEqual(d.request("GET", "/ui/alerts", headers={"Cookie": cookie})[0], 200)
+        # The second token is removed and the config reloaded.
+        w.write("rota.yaml", base + "auth: {admin_token_files: [a.token]}\n")
+        code, _, body = d.request("POST", "/-/reload", headers={"Authorization": "Bearer first-admin-token"})
+        self.assertEqual(code, 200, body)
+        code, headers, _ = d.request("GET", "/ui/alerts", headers={"Cookie": by_second})
+        self.assertEqual(code, 303)  # sent to sign in again
+        self.assertTrue(headers["Location"].startswith("/ui/login"), headers["Location"])
+        self.assertEqual(d.request("GET", "/ui/alerts", headers={"Cookie": by_first})[0], 200)

@@ -79,3 +79,26 @@ TEST_CASE("cookies are read from every Cookie header and written strict") {
   CHECK(SetCookie("rota_session", "", 0, false) ==
         "rota_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 }
+
+TEST_CASE("a session is bound to the admin token that signed in: removing it ends exactly its sessions") {
+  Sessions s;
+  const auto now = At("2026-11-23T09:00:00Z");
+  s.Set({"first-admin-token-0123456789abcdef", "second-admin-token-0123456789abcdef"});
+  const std::string by_first = s.Issue(now, std::chrono::hours(8), "first-admin-token-0123456789abcdef");
+  const std::string by_second = s.Issue(now, std::chrono::hours(8), "second-admin-token-0123456789abcdef");
+  CHECK(s.Verify(by_first, now).has_value());
+  CHECK(s.Verify(by_second, now).has_value());
+  // The second token is removed (a reload): its session ends, the first's does not.
+  s.Set({"first-admin-token-0123456789abcdef"});
+  CHECK_FALSE(s.Verify(by_second, now).has_value());
+  CHECK(s.Verify(by_first, now).has_value());
+  // And the other way round.
+  s.Set({"second-admin-token-0123456789abcdef"});
+  CHECK_FALSE(s.Verify(by_first, now).has_value());
+  // A key that is not a current token does not sign anything.
+  s.Set({"first-admin-token-0123456789abcdef"});
+  const std::string forged = s.Issue(now, std::chrono::hours(8), "not-a-token");
+  CHECK(s.Verify(forged, now).has_value());  // signed with the first key instead
+  s.Set({"second-admin-token-0123456789abcdef"});
+  CHECK_FALSE(s.Verify(forged, now).has_value());
+}

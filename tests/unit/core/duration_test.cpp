@@ -37,6 +37,10 @@ TEST_CASE("ParseDuration rejects malformed durations with a reason") {
 TEST_CASE("ParseDuration rejects overflow") {
   CHECK_FALSE(ParseDuration("99999999999999999999s").has_value());
   CHECK_FALSE(ParseDuration("9223372036854775y").has_value());
+  // Nothing may end past year 9999: at most 1000 years.
+  CHECK(ParseDuration("1000y").has_value());
+  CHECK_FALSE(ParseDuration("1001y").has_value());
+  CHECK(ParseDuration("100000000y").error().message().find("at most 1000y") != std::string::npos);
 }
 
 TEST_CASE("FormatDuration round-trips through ParseDuration") {

@@ -27,8 +27,29 @@ TEST_CASE("only the console's own pages are a place to go back to") {
   CHECK(SafeBack("/ui/teams/payments", "/ui/") == "/ui/teams/payments");
   CHECK(SafeBack("/ui/alerts?state=all", "/ui/") == "/ui/alerts?state=all");
   for (const char* bad : {"https://evil.example/", "//evil.example/ui/", "/ui//evil",
-                          "/api/v1/alerts", "/ui/\\evil", "/ui/\r\nSet-Cookie: x", ""}) {
+                          "/api/v1/alerts", "/ui/\\evil", ""}) {
     CHECK(SafeBack(bad, "/ui/") == "/ui/");
+  }
+  // It goes into a Location header: no control byte, space or non-ASCII byte
+  // passes through as it is.
+  CHECK(SafeBack("/ui/\r\nSet-Cookie: x", "/ui/") == "/ui/%0D%0ASet-Cookie:%20x");
+  CHECK(SafeBack(std::string("/ui/a") + '\x01' + 'b' + '\x7f' + '\0', "/ui/") == "/ui/a%01b%7F%00");
+  CHECK(SafeBack("/ui/teams/caf\xc3\xa9", "/ui/") == "/ui/teams/caf%C3%A9");
+  for (char c = 0; c < 0x20; ++c) {
+    CHECK(SafeBack(std::string("/ui/x") + c, "/ui/").find(c) == std::string::npos);
+  }
+}
+
+TEST_CASE("?done= shows only what the console itself says after a form") {
+  for (const char* known : {"acknowledged", "override%20added", "silence%20expired"}) {
+    auto req = rota::http::MakeRequest("GET", std::string("/ui/?done=") + known, "");
+    REQUIRE(req.has_value());
+    CHECK_FALSE(rota::ui::Flash(*req).empty());
+  }
+  for (const char* forged : {"your%20account%20is%20locked%3A%20call%20%2B1%20555", "acknowledged%20x", ""}) {
+    auto req = rota::http::MakeRequest("GET", std::string("/ui/?done=") + forged, "");
+    REQUIRE(req.has_value());
+    CHECK(rota::ui::Flash(*req).empty());
   }
 }
 
