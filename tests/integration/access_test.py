@@ -8,7 +8,7 @@ import json
 import re
 import unittest
 
-from harness import Rotad, Workdir
+from harness import console_form, Rotad, Workdir
 
 # DESIGN.md "Access": these, and only these, are open.
 OPEN = {
@@ -140,13 +140,7 @@ class SessionTokenTest(unittest.TestCase):
         self.addCleanup(d.stop)
 
         def sign_in(token):
-            conn = d.connection()
-            conn.request("GET", "/ui/login")
-            resp = conn.getresponse()
-            page = resp.read().decode()
-            login = resp.getheader("Set-Cookie").split(";")[0]
-            conn.close()
-            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+            login, csrf = console_form(d, "/ui/login")
             conn = d.connection()
             conn.request("POST", "/ui/login", body=urllib.parse.urlencode(
                 {"csrf": csrf, "token": token, "next": "/ui/"}), headers={

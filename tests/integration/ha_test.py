@@ -21,7 +21,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import ROTACTL, Rotad, Sink, Workdir, wait_until
+from harness import ROTACTL, Rotad, Sink, Workdir, console_form, wait_until
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import pg_cluster  # noqa: E402
@@ -187,13 +187,7 @@ class HaTest(unittest.TestCase):
         wait_until(lambda: json.loads(a.request("GET", "/api/v1/alerts/%s" % aid)[2])["state"] == "acknowledged",
                    "the ack reaches the leader")
         # A web console form on the standby is forwarded like the API call it becomes.
-        conn = b.connection()
-        conn.request("GET", "/ui/silences")
-        resp = conn.getresponse()
-        page = resp.read().decode()
-        cookie = resp.getheader("Set-Cookie").split(";")[0]
-        conn.close()
-        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        cookie, csrf = console_form(b, "/ui/silences")
         form = urllib.parse.urlencode({"csrf": csrf, "matchers": 'alertname="via-console"', "duration": "1h",
                                        "created_by": "first"})
         code, headers, body = b.request("POST", "/ui/silences", body=form, headers={

@@ -289,6 +289,17 @@ class Sink:
         self.server.server_close()
 
 
+def console_form(d, path):
+    """GETs a console page: (the cookie it sets, the csrf token of its form)."""
+    conn = d.connection()
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    page = resp.read().decode()
+    cookie = resp.getheader("Set-Cookie").split(";")[0]
+    conn.close()
+    return cookie, re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+
+
 def free_port():
     import socket
     with socket.socket() as s:
