@@ -40,14 +40,17 @@ escalations:
   - {name: day, steps: [{notify: ['team:day'], escalate_after: 30m}]}
 )";
 
-double Ms(std::chrono::steady_clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 struct World {
   std::shared_ptr<const rota::config::Config> config;
   std::unique_ptr<rota::engine::Engine> engine;
 
   void Install(std::vector<rota::schedule::OverrideSpec> overrides) {
-    auto roster = std::make_shared<const rota::schedule::Roster>(rota::config::ToRosterSpec(*config, overrides));
+    auto roster = std::make_shared<const rota::schedule::Roster>(
+        rota::config::ToRosterSpec(*config, overrides));
     auto model = rota::engine::Model::Build(config, roster);
     if (engine) {
       engine->SetModel(model);
@@ -73,7 +76,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < held + 1000; ++i) {
       engine::Event e;
       e.source = "bench";
-      e.labels = LabelSet({{"alertname", "A" + std::to_string(i)}, {"team", i < held ? "night" : "day"}});
+      e.labels =
+          LabelSet({{"alertname", "A" + std::to_string(i)}, {"team", i < held ? "night" : "day"}});
       (void)w.engine->Ingest(e, now);
     }
     (void)w.engine->TakeNotifications();
@@ -89,16 +93,21 @@ int main(int argc, char** argv) {
     for (const auto& n : notes) {
       alerts_told += n.alerts.size();
     }
-    std::printf("%-10s model %7.1f ms  re-plan %8.1f ms  looked at %7zu  changed %7zu  told about %7zu alerts\n",
-                name, Ms(t1 - t0), Ms(t2 - t1), looked_at, changes.changed.size(), alerts_told);
+    std::printf(
+        "%-10s model %7.1f ms  re-plan %8.1f ms  looked at %7zu  changed %7zu  told about %7zu "
+        "alerts\n",
+        name, Ms(t1 - t0), Ms(t2 - t1), looked_at, changes.changed.size(), alerts_told);
   };
   const auto at = [](TimePoint t) { return t; };
   run("untouched", {"override o-1 added", {"otto"}, {"day"}, false},
-      {{"o-1", "otto", "", "day", at(now + std::chrono::hours(1)), at(now + std::chrono::hours(2)), ""}});
+      {{"o-1", "otto", "", "day", at(now + std::chrono::hours(1)), at(now + std::chrono::hours(2)),
+        ""}});
   run("eta moves", {"override o-1 added", {"nate", "anna"}, {}, false},
-      {{"o-1", "nate", "anna", "", at(anna_start - std::chrono::hours(1)), at(anna_start + std::chrono::hours(8)), ""}});
+      {{"o-1", "nate", "anna", "", at(anna_start - std::chrono::hours(1)),
+        at(anna_start + std::chrono::hours(8)), ""}});
   run("release", {"override o-1 added", {"nate"}, {"night"}, false},
-      {{"o-1", "nate", "", "night", at(now - std::chrono::minutes(1)), at(now + std::chrono::hours(2)), ""}});
+      {{"o-1", "nate", "", "night", at(now - std::chrono::minutes(1)),
+        at(now + std::chrono::hours(2)), ""}});
   run("reload", {"config reloaded", {}, {}, true}, {});
   return 0;
 }

@@ -10,6 +10,8 @@
 // (Store::History, on the "history" thread in rotad), the decoding
 // (WithHistory) and the report are timed.
 // Run: build/release/bench/bench_review [alerts] (see docs/benchmarks.md).
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +22,6 @@
 #include <random>
 #include <string>
 #include <utility>
-#include <unistd.h>
 
 #include "bench_config.h"
 #include "config/loader.h"

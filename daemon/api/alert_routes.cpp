@@ -1,8 +1,7 @@
 // Alerts: list, one with its timeline, ack / resolve through the API, and
 // signed ack links from notifications (the signature is the authorization).
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "api/ack_link.h"
 #include "api/routes.h"
@@ -96,9 +95,10 @@ void ActOnAlert(http::Router& router, Host& host, bool ack) {
       if (const engine::Alert* before = host.Engine().Find(id);
           !ack && before != nullptr && before->state != engine::AlertState::kResolved &&
           (before->source == "alertmanager" || before->source == "prometheus")) {
-        warning = before->source + " still reports this alert firing: it will come back as a new alert at its "
-                  "next re-send and page again; acknowledge it to stop the pages, and let " + before->source +
-                  " resolve it";
+        warning = before->source +
+                  " still reports this alert firing: it will come back as a new alert at its "
+                  "next re-send and page again; acknowledge it to stop the pages, and let " +
+                  before->source + " resolve it";
       }
       auto r = ack ? host.Engine().Acknowledge(id, by, comment, now)
                    : host.Engine().Resolve(id, by, comment, now);
@@ -128,10 +128,13 @@ http::Response Page(int status, const std::string& title, const std::string& bod
   r.content_type = "text/html; charset=utf-8";
   // The console's stylesheet (an open route): the page a phone opens from a
   // notification looks like the rest of rota.
-  r.body = "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport "
-           "content=\"width=device-width, initial-scale=1\"><title>" + title +
-           " · rota</title><link rel=stylesheet href=\"/ui/assets/rota.css\"></head><body><main class=narrow-page><h1>" +
-           title + "</h1><section class=card>" + body + "</section></main></body></html>\n";
+  r.body =
+      "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport "
+      "content=\"width=device-width, initial-scale=1\"><title>" +
+      title +
+      " · rota</title><link rel=stylesheet href=\"/ui/assets/rota.css\"></head><body><main "
+      "class=narrow-page><h1>" +
+      title + "</h1><section class=card>" + body + "</section></main></body></html>\n";
   return r;
 }
 
@@ -188,15 +191,16 @@ void AckLinks(http::Router& router, Host& host) {
           }
         }
         const std::string name(a->labels.Get("alertname"));
-        labels = (name.empty() ? std::string() : "<p class=lead><strong>" + HtmlEscape(name) + "</strong></p>") +
+        labels = (name.empty() ? std::string()
+                               : "<p class=lead><strong>" + HtmlEscape(name) + "</strong></p>") +
                  (about.empty() ? std::string() : "<dl class=kv>" + about + "</dl>") + labels +
                  "<p>Started " + FormatRfc3339(a->starts_at) + "</p>";
         const std::string person = HtmlEscape(p.at("person"));
         if (!act) {
           reply(Page(200, "Acknowledge alert " + std::to_string(id) + "?",
                      labels + "<p>State: " + std::string(engine::AlertStateName(a->state)) +
-                         "</p><form method=post><button type=submit id=ack>Acknowledge as " + person +
-                         "</button></form>"));
+                         "</p><form method=post><button type=submit id=ack>Acknowledge as " +
+                         person + "</button></form>"));
           return;
         }
         auto r = host.Engine().Acknowledge(id, p.at("person"), "via ack link", now);

@@ -1,9 +1,8 @@
 // Ingest: decode on the connection's thread (with the config in force),
 // then one post to the strand that feeds the engine and commits; the 202
 // goes out after the commit.
-#include <boost/json.hpp>
-
 #include <array>
+#include <boost/json.hpp>
 
 #include "api/routes.h"
 #include "api/views.h"
@@ -152,62 +151,65 @@ void PagerDutyRoute(http::Router& router, Host& host) {
 // paged, or until when it would be held), decided by a scratch engine with
 // the running one's model, silences and reroutes. Nothing is stored or sent.
 void DryRunRoute(http::Router& router, Host& host) {
-  router.Handle("POST", "/api/v1/events/dry-run", http::Access::kAdmin,
-                [&host](http::Request& req, http::Reply reply) {
-    const auto config = host.Current().config;
-    auto events = ingest::DecodeGeneric(req.body, LimitsOf(*config));
-    if (!events) {
-      reply(http::Response::Error(400, events.error().message()));
-      return;
-    }
-    host.Post([&host, events = std::move(*events), reply = std::move(reply)] {
-      const TimePoint now = host.Now();
-      const engine::Engine& live = host.Engine();
-      engine::Engine scratch(live.shared_model());
-      for (const auto& s : live.silences()) {
-        scratch.AddSilence(s, now);
-      }
-      scratch.RestoreReroutes(live.reroutes(), 1);
-      json::array alerts;
-      for (const auto& e : events) {
-        const auto r = scratch.Ingest(e, now);
-        // Past group_wait: the group's first flush, at its instant.
-        TimePoint at = now;
-        for (int i = 0; i < 4 && r.id != 0; ++i) {
-          const engine::Alert* a = scratch.Find(r.id);
-          const auto next = scratch.NextDeadline();
-          if (a == nullptr || a->Status() != engine::Outcome::kGrouped || !next) {
-            break;
+  router.Handle(
+      "POST", "/api/v1/events/dry-run", http::Access::kAdmin,
+      [&host](http::Request& req, http::Reply reply) {
+        const auto config = host.Current().config;
+        auto events = ingest::DecodeGeneric(req.body, LimitsOf(*config));
+        if (!events) {
+          reply(http::Response::Error(400, events.error().message()));
+          return;
+        }
+        host.Post([&host, events = std::move(*events), reply = std::move(reply)] {
+          const TimePoint now = host.Now();
+          const engine::Engine& live = host.Engine();
+          engine::Engine scratch(live.shared_model());
+          for (const auto& s : live.silences()) {
+            scratch.AddSilence(s, now);
           }
-          at = *next;
-          scratch.Tick(at);
-        }
-        const engine::Alert* a = r.id != 0 ? scratch.Find(r.id) : nullptr;
-        json::object o{{"status", engine::OutcomeName(a != nullptr ? a->Status() : r.status)},
-                       {"at", FormatRfc3339(at)}};
-        o["notified"] = Strings(a != nullptr ? a->notified : r.notified);
-        if (a != nullptr && !a->routings.empty()) {
-          o["held_until"] = Instant(a->routings.front().held_until);
-          o["next_on_duty"] = Strings(a->routings.front().held_for);
-        } else {
-          o["held_until"] = nullptr;
-          o["next_on_duty"] = json::array();
-        }
-        json::array routes;
-        if (a != nullptr) {
-          for (const auto& rt : a->routings) {
-            routes.push_back(json::object{
-                {"route", rt.route >= 0 ? host.Config().routes[static_cast<std::size_t>(rt.route)].name : "(removed)"},
-                {"status", engine::OutcomeName(rt.status)},
-                {"step", rt.step + 1}});
+          scratch.RestoreReroutes(live.reroutes(), 1);
+          json::array alerts;
+          for (const auto& e : events) {
+            const auto r = scratch.Ingest(e, now);
+            // Past group_wait: the group's first flush, at its instant.
+            TimePoint at = now;
+            for (int i = 0; i < 4 && r.id != 0; ++i) {
+              const engine::Alert* a = scratch.Find(r.id);
+              const auto next = scratch.NextDeadline();
+              if (a == nullptr || a->Status() != engine::Outcome::kGrouped || !next) {
+                break;
+              }
+              at = *next;
+              scratch.Tick(at);
+            }
+            const engine::Alert* a = r.id != 0 ? scratch.Find(r.id) : nullptr;
+            json::object o{{"status", engine::OutcomeName(a != nullptr ? a->Status() : r.status)},
+                           {"at", FormatRfc3339(at)}};
+            o["notified"] = Strings(a != nullptr ? a->notified : r.notified);
+            if (a != nullptr && !a->routings.empty()) {
+              o["held_until"] = Instant(a->routings.front().held_until);
+              o["next_on_duty"] = Strings(a->routings.front().held_for);
+            } else {
+              o["held_until"] = nullptr;
+              o["next_on_duty"] = json::array();
+            }
+            json::array routes;
+            if (a != nullptr) {
+              for (const auto& rt : a->routings) {
+                routes.push_back(json::object{
+                    {"route", rt.route >= 0
+                                  ? host.Config().routes[static_cast<std::size_t>(rt.route)].name
+                                  : "(removed)"},
+                    {"status", engine::OutcomeName(rt.status)},
+                    {"step", rt.step + 1}});
+              }
+            }
+            o["routes"] = std::move(routes);
+            alerts.push_back(std::move(o));
           }
-        }
-        o["routes"] = std::move(routes);
-        alerts.push_back(std::move(o));
-      }
-      reply(JsonResponse(200, json::object{{"dry_run", true}, {"alerts", std::move(alerts)}}));
-    });
-  });
+          reply(JsonResponse(200, json::object{{"dry_run", true}, {"alerts", std::move(alerts)}}));
+        });
+      });
 }
 
 }  // namespace

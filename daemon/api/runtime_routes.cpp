@@ -117,23 +117,25 @@ void SilenceRoutes(http::Router& router, Host& host) {
   });
   router.Handle("DELETE", "/api/v1/silences/{id}", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
-    host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
-      if (id.starts_with("config-")) {
-        reply(http::Response::Error(409, "silence " + id + " is in the config file; edit it there"));
-        return;
-      }
-      auto r = host.Engine().ExpireSilence(id, host.Now());
-      if (!r) {
-        reply(http::Response::Error(404, r.error().message()));
-        return;
-      }
-      host.SilencesChanged();
-      log::Info("silence expired", {{"id", id}});
-      host.Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "expired"}}) : Unavailable());
-      });
-    });
-  });
+                  host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
+                    if (id.starts_with("config-")) {
+                      reply(http::Response::Error(
+                          409, "silence " + id + " is in the config file; edit it there"));
+                      return;
+                    }
+                    auto r = host.Engine().ExpireSilence(id, host.Now());
+                    if (!r) {
+                      reply(http::Response::Error(404, r.error().message()));
+                      return;
+                    }
+                    host.SilencesChanged();
+                    log::Info("silence expired", {{"id", id}});
+                    host.Commit([reply, id](const Result<void>& w) {
+                      reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "expired"}})
+                              : Unavailable());
+                    });
+                  });
+                });
 }
 
 Result<schedule::OverrideSpec> ParseOverride(const json::object& o) {

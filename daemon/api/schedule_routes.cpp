@@ -79,7 +79,8 @@ http::Response Coverage(const Host& host, const http::Request& req) {
     return http::Response::Error(400, "to must be after from, and at most 366 days later");
   }
   const auto snap = host.Current();
-  if (auto f = req.query_params.find("format"); f != req.query_params.end() && f->second == "text") {
+  if (auto f = req.query_params.find("format");
+      f != req.query_params.end() && f->second == "text") {
     // What `rotactl coverage --url` prints: the same rows as offline, from
     // this rotad's roster (run-time overrides included).
     auto text = CoverageText(*snap.config, *snap.roster, team->second, from, to);

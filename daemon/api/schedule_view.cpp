@@ -29,8 +29,8 @@ json::array Ids(const std::vector<schedule::OnDuty>& on) {
 }
 
 // "until" on the person's own wall clock: "Tue 13:00 Europe/Berlin".
-json::value LocalUntil(const config::Config& config, const std::string& person, const std::optional<TimePoint>& until,
-                       TimePoint at) {
+json::value LocalUntil(const config::Config& config, const std::string& person,
+                       const std::optional<TimePoint>& until, TimePoint at) {
   const config::Person* p = config.FindPerson(person);
   if (!until || p == nullptr || p->zone == nullptr) {
     return nullptr;
@@ -38,8 +38,8 @@ json::value LocalUntil(const config::Config& config, const std::string& person, 
   return json::value(schedule::FormatLocalTime(*p->zone, *until, at));
 }
 
-json::object TeamJson(const config::Config& config, const schedule::Roster& roster, const std::string& team,
-                      TimePoint at) {
+json::object TeamJson(const config::Config& config, const schedule::Roster& roster,
+                      const std::string& team, TimePoint at) {
   const auto duty = roster.TeamOnDuty(team, at).value();
   json::object o;
   o["team"] = team;
@@ -78,8 +78,8 @@ json::object TeamJson(const config::Config& config, const schedule::Roster& rost
   return o;
 }
 
-json::object PersonJson(const config::Config& config, const schedule::Roster& roster, const std::string& person,
-                        TimePoint at) {
+json::object PersonJson(const config::Config& config, const schedule::Roster& roster,
+                        const std::string& person, TimePoint at) {
   const auto duty = roster.PersonOnDuty(person, at).value();
   json::object o;
   o["person"] = person;
@@ -109,7 +109,8 @@ std::string ShortTime(const json::value& entry) {
     return "further than a year ahead";
   }
   std::string out(v.as_string());
-  if (const auto* local = entry.as_object().if_contains("until_local"); local != nullptr && local->is_string()) {
+  if (const auto* local = entry.as_object().if_contains("until_local");
+      local != nullptr && local->is_string()) {
     out += " (" + std::string(local->as_string()) + ")";
   }
   return out;

@@ -1,9 +1,8 @@
 #include "api/session.h"
 
-#include <algorithm>
-
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>

@@ -142,8 +142,10 @@ json::array DeliveriesJson(const engine::Alert& a, const config::Config& config)
   }
   json::array out;
   for (const auto& r : rows) {
-    json::object d{{"person", r.person}, {"channel", r.channel}, {"to", r.to}, {"state", r.state},
-                   {"detail", r.detail}, {"at", r.at.empty() ? json::value(nullptr) : json::value(r.at)}};
+    json::object d{
+        {"person", r.person}, {"channel", r.channel},
+        {"to", r.to},         {"state", r.state},
+        {"detail", r.detail}, {"at", r.at.empty() ? json::value(nullptr) : json::value(r.at)}};
     if (r.after > Duration(0)) {
       d["after_s"] = std::chrono::duration_cast<std::chrono::seconds>(r.after).count();
     }

@@ -58,10 +58,11 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
       probe_timer_(strand),
       // Hours are law for people; a channel (a review digest to
       // channel:NAME) has none.
-      outbox_([this](const std::string& recipient, TimePoint now) {
-                return config::IsChannelRecipient(recipient) || roster_->IsOnDuty(recipient, now);
-              },
-              [this](const std::string& channel) { return channels_.count(channel) > 0; }),
+      outbox_(
+          [this](const std::string& recipient, TimePoint now) {
+            return config::IsChannelRecipient(recipient) || roster_->IsOnDuty(recipient, now);
+          },
+          [this](const std::string& channel) { return channels_.count(channel) > 0; }),
       dispatcher_([this](std::vector<notify::Completed> done) {
         // Results are handled on the strand (outbox, timelines, metrics),
         // each lane's batch in one turn.
@@ -147,8 +148,11 @@ void Pipeline::Replan(engine::RosterChange change) {
   const auto start = std::chrono::steady_clock::now();
   const std::size_t looked_at = engine_->RosterChanged(change, clock_.Now());
   log::Info("roster changed; plans made again",
-            {{"reason", change.reason}, {"alerts", looked_at},
-             {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()}});
+            {{"reason", change.reason},
+             {"alerts", looked_at},
+             {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count()}});
   Commit(nullptr);
 }
 
@@ -444,7 +448,8 @@ void Pipeline::Write(Done then, Done answer) {
 
 void Pipeline::ProbeLoop() {
   const auto steady_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
   };
   if (store_ && !probing_.load() && steady_ms() - last_store_answer_ms_.load() >= 1000) {
@@ -567,7 +572,9 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
     case Kind::kSuperseded:
       log::Info("resolved notice not sent: its alert notice never reached the contact",
                 {{"channel", e.channel}, {"recipient", e.recipient}, {"id", e.id}});
-      annotate(engine::Note(EntryKind::kSuperseded).Set(Field::kPerson, e.recipient).Set(Field::kChannel, e.channel));
+      annotate(engine::Note(EntryKind::kSuperseded)
+                   .Set(Field::kPerson, e.recipient)
+                   .Set(Field::kChannel, e.channel));
       return;
     case Kind::kDelivered:
     case Kind::kRejected:
@@ -733,7 +740,8 @@ Result<std::string> Pipeline::AddOverride(schedule::OverrideSpec spec) {
     change.people.push_back(spec.replaces);
     change.reason += " (" + spec.person + " covers for " + spec.replaces + ")";
   } else {
-    change.reason += " (" + spec.person + " on duty" + (spec.team.empty() ? "" : " for team " + spec.team) + ")";
+    change.reason +=
+        " (" + spec.person + " on duty" + (spec.team.empty() ? "" : " for team " + spec.team) + ")";
   }
   if (!spec.team.empty()) {
     change.teams.push_back(spec.team);

@@ -74,8 +74,9 @@ int CheckConfig(const Args& args, std::ostream& out, std::ostream& err) {
     return std::to_string(n) + " " + std::string(n == 1 ? one : many);
   };
   out << path << ": OK (" << count(c.people.size(), "person", "people") << ", "
-      << count(c.teams.size(), "team", "teams") << ", " << count(c.channels.size(), "channel", "channels")
-      << ", " << count(c.routes.size(), "route", "routes") << ", "
+      << count(c.teams.size(), "team", "teams") << ", "
+      << count(c.channels.size(), "channel", "channels") << ", "
+      << count(c.routes.size(), "route", "routes") << ", "
       << count(c.escalations.size(), "escalation", "escalations") << ", "
       << count(c.rule_files.size(), "rule file", "rule files");
   if (!warnings.empty()) {

@@ -7,7 +7,6 @@
 // for a listener with client_auth: require, --cert-file and --key-file.
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -253,8 +252,8 @@ int Override(const Args& args, std::ostream& out, std::ostream& err) {
   desc.add_options()("person", po::value<std::string>(&person), "who is on duty")(
       "replaces", po::value<std::string>(&replaces), "whom they cover")(
       "team", po::value<std::string>(&team), "add to this team")(
-      "start", po::value<std::string>(&start), "RFC 3339, now, now+2h or +2h")("end", po::value<std::string>(&end),
-                                                           "RFC 3339")(
+      "start", po::value<std::string>(&start), "RFC 3339, now, now+2h or +2h")(
+      "end", po::value<std::string>(&end), "RFC 3339")(
       "note", po::value<std::string>(&note), "why")("id", po::value<std::string>(&id), "");
   po::positional_options_description pos;
   pos.add("id", 1);
@@ -380,9 +379,7 @@ int Reroute(const Args& args, std::ostream& out, std::ostream& err) {
 namespace {
 
 // Final states of one delivery (docs/api.md, "deliveries").
-bool Finished(const std::string& state) {
-  return state != "pending" && state != "retrying";
-}
+bool Finished(const std::string& state) { return state != "pending" && state != "retrying"; }
 
 }  // namespace
 
@@ -402,8 +399,8 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
   bool dry_run = false;
   desc.add_options()("label", po::value<std::vector<std::string>>(&labels), "name=value")(
       "timeout", po::value<std::string>(&timeout_text)->default_value("30s"),
-      "how long to wait for the deliveries' outcome")(
-      "dry-run", po::bool_switch(&dry_run), "page nobody: show who would be paged");
+      "how long to wait for the deliveries' outcome")("dry-run", po::bool_switch(&dry_run),
+                                                      "page nobody: show who would be paged");
   po::variables_map vm;
   if (int rc = ParseArgs(args, desc, {}, vm, err, "drill"); rc != kExitOk) {
     return rc;
@@ -448,7 +445,8 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
     }
     return status == "notified" ? kExitOk : kExitFailure;
   }
-  err << "rotactl drill: this pages real people (their real contacts); --dry-run shows who without paging\n";
+  err << "rotactl drill: this pages real people (their real contacts); --dry-run shows who without "
+         "paging\n";
   auto v = Call(r, "POST", "/api/v1/events", event, err);
   if (!v) {
     return kExitFailure;
@@ -525,7 +523,8 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
         }
         out << "\n";
         if (Str(d, "person").starts_with("channel:")) {
-          out << "  " << Str(d, "person") << " is a channel: no hours (the one explicit exception to hours are law)\n";
+          out << "  " << Str(d, "person")
+              << " is a channel: no hours (the one explicit exception to hours are law)\n";
         }
       }
     } else {
@@ -618,15 +617,16 @@ int Report(const Args& args, std::ostream& out, std::ostream& err) {
         << "  in hours        " << stats(v->at("in_hours").at("time_to_seen")) << "\n"
         << "  held            " << stats(v->at("held").at("time_to_seen")) << "\n"
         << "time to ack       " << stats(v->at("time_to_ack")) << "\n"
-        << "held              " << Str(v->at("held"), "alerts") << " alerts, " << Str(v->at("held"), "total_s")
-        << " s in all, longest " << Str(v->at("held"), "max_s") << " s; resolved while held "
-        << Str(v->at("held"), "resolved_while_held") << ", dropped " << Str(v->at("held"), "dropped")
-        << ", capped by max_hold " << Str(v->at("held"), "capped") << "\n"
-        << "escalated beyond step 1 " << Str(*v, "escalated_beyond_first_step") << ", failed notifications "
-        << Str(*v, "failed_notifications") << ", refused off duty " << Str(*v, "refused_off_duty") << "\n"
+        << "held              " << Str(v->at("held"), "alerts") << " alerts, "
+        << Str(v->at("held"), "total_s") << " s in all, longest " << Str(v->at("held"), "max_s")
+        << " s; resolved while held " << Str(v->at("held"), "resolved_while_held") << ", dropped "
+        << Str(v->at("held"), "dropped") << ", capped by max_hold " << Str(v->at("held"), "capped")
+        << "\n"
+        << "escalated beyond step 1 " << Str(*v, "escalated_beyond_first_step")
+        << ", failed notifications " << Str(*v, "failed_notifications") << ", refused off duty "
+        << Str(*v, "refused_off_duty") << "\n"
         << "support hours     " << Str(cov, "covered_s") << " of " << Str(cov, "support_hours_s")
-        << " s covered (" << Percent(cov) << "), " << cov.at("gaps").as_array().size()
-        << " gaps\n";
+        << " s covered (" << Percent(cov) << "), " << cov.at("gaps").as_array().size() << " gaps\n";
     out << "\nfit: one more covered hour (team's clock) and the held time it would have saved\n";
     for (const auto& f : v->at("fit").as_array()) {
       out << "  " << std::left << std::setw(10) << Str(f, "weekday") << std::right << std::setw(2)

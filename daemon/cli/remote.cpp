@@ -16,11 +16,14 @@ void AddRemoteOptions(po::options_description& desc, Remote& r, bool url_default
   const char* env_url = std::getenv("ROTA_URL");
   const char* env_token = std::getenv("ROTA_TOKEN_FILE");
   const char* env_ca = std::getenv("ROTA_CA_FILE");
-  desc.add_options()("url",
-                     po::value<std::string>(&r.url)->default_value(
-                         env_url != nullptr ? env_url : (url_default ? "http://127.0.0.1:9095" : "")),
-                     url_default ? "rotad's address" : "ask this rotad (default $ROTA_URL) instead of reading --config")(
-      "token-file", po::value<std::string>(&r.token_file)->default_value(env_token != nullptr ? env_token : ""),
+  desc.add_options()(
+      "url",
+      po::value<std::string>(&r.url)->default_value(
+          env_url != nullptr ? env_url : (url_default ? "http://127.0.0.1:9095" : "")),
+      url_default ? "rotad's address"
+                  : "ask this rotad (default $ROTA_URL) instead of reading --config")(
+      "token-file",
+      po::value<std::string>(&r.token_file)->default_value(env_token != nullptr ? env_token : ""),
       "file holding a bearer token")(
       "ca-file",
       po::value<std::string>(&r.tls.ca_file)->default_value(env_ca != nullptr ? env_ca : ""),
@@ -114,7 +117,8 @@ std::string Str(const json::value& v, std::string_view key) {
   if (f->is_array()) {
     std::string out;
     for (const auto& e : f->as_array()) {
-      out += (out.empty() ? "" : ",") + (e.is_string() ? std::string(e.as_string()) : json::serialize(e));
+      out += (out.empty() ? "" : ",") +
+             (e.is_string() ? std::string(e.as_string()) : json::serialize(e));
     }
     return out.empty() ? "-" : out;
   }
@@ -146,8 +150,8 @@ Result<TimePoint> ParseCliInstant(std::string_view text, TimePoint now) {
   return minus ? now - *d : now + *d;
 }
 
-std::optional<std::string> CliInstantText(const std::string& text, std::string_view flag, TimePoint now,
-                                          std::ostream& err) {
+std::optional<std::string> CliInstantText(const std::string& text, std::string_view flag,
+                                          TimePoint now, std::ostream& err) {
   auto t = ParseCliInstant(text, now);
   if (!t) {
     err << "rotactl: " << flag << ": " << t.error().message() << "\n";

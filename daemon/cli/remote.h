@@ -9,7 +9,6 @@
 
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
-
 #include <optional>
 #include <ostream>
 #include <string>
@@ -37,14 +36,17 @@ void AddRemoteOptions(boost::program_options::options_description& desc, Remote&
 
 int ParseArgs(const Args& args, boost::program_options::options_description& desc,
               const boost::program_options::positional_options_description& pos,
-              boost::program_options::variables_map& vm, std::ostream& err, std::string_view command);
+              boost::program_options::variables_map& vm, std::ostream& err,
+              std::string_view command);
 
 // Calls rotad; on a non-2xx answer prints its error and returns nothing.
-std::optional<std::string> CallRaw(const Remote& r, const std::string& method, const std::string& target,
-                                   const std::string& body, std::ostream& err);
+std::optional<std::string> CallRaw(const Remote& r, const std::string& method,
+                                   const std::string& target, const std::string& body,
+                                   std::ostream& err);
 // The same, parsed as JSON.
-std::optional<boost::json::value> Call(const Remote& r, const std::string& method, const std::string& target,
-                                       const std::string& body, std::ostream& err);
+std::optional<boost::json::value> Call(const Remote& r, const std::string& method,
+                                       const std::string& target, const std::string& body,
+                                       std::ostream& err);
 
 // A member as text: a string as is, a list joined by ',', null or absent "-".
 std::string Str(const boost::json::value& v, std::string_view key);
@@ -54,7 +56,7 @@ std::string Quote(const std::string& s);
 // `now-30m`, `+2h`, `-1d` (durations as in the config: 90s, 15m, 2h, 1d, 1w).
 Result<TimePoint> ParseCliInstant(std::string_view text, TimePoint now);
 // The same, as RFC 3339 for the API; on error prints it, with `flag`, to `err`.
-std::optional<std::string> CliInstantText(const std::string& text, std::string_view flag, TimePoint now,
-                                          std::ostream& err);
+std::optional<std::string> CliInstantText(const std::string& text, std::string_view flag,
+                                          TimePoint now, std::ostream& err);
 
 }  // namespace rota::cli

@@ -1,11 +1,9 @@
 // rotactl oncall and rotactl coverage: schedule queries on a config file.
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
-
 #include <ostream>
 
 #include "api/schedule_view.h"
-#include "ui/calendar.h"
 #include "cli/commands.h"
 #include "cli/remote.h"
 #include "config/loader.h"
@@ -13,6 +11,7 @@
 #include "core/clock.h"
 #include "core/time.h"
 #include "http/router.h"
+#include "ui/calendar.h"
 
 namespace rota::cli {
 namespace {
@@ -77,7 +76,8 @@ int CheckSource(Source& s, std::ostream& err, std::string_view command) {
     return kExitUsage;
   }
   if (s.remote.url.empty() && s.c.config.empty()) {
-    err << "rotactl " << command << ": give --config FILE, or --url (or $ROTA_URL) to ask a running rotad\n";
+    err << "rotactl " << command
+        << ": give --config FILE, or --url (or $ROTA_URL) to ask a running rotad\n";
     return kExitUsage;
   }
   return kExitOk;
@@ -91,8 +91,10 @@ int OnCall(const Args& args, std::ostream& out, std::ostream& err) {
   std::string person;
   std::string at_text;
   po::options_description desc(
-      "Usage: rotactl oncall (--config FILE | --url URL) [--team T] [--person P] [--at T] [-o json|text]\n"
-      "With --url (or $ROTA_URL) asks rotad, run-time overrides included; with --config reads the file\n"
+      "Usage: rotactl oncall (--config FILE | --url URL) [--team T] [--person P] [--at T] [-o "
+      "json|text]\n"
+      "With --url (or $ROTA_URL) asks rotad, run-time overrides included; with --config reads the "
+      "file\n"
       "alone. --at takes RFC 3339, now, now+2h or +2h.");
   AddSourceOptions(desc, s);
   desc.add_options()("team", po::value<std::string>(&team), "only this team")(
@@ -166,7 +168,8 @@ int Coverage(const Args& args, std::ostream& out, std::ostream& err) {
   std::string from_text;
   std::string to_text;
   po::options_description desc(
-      "Usage: rotactl coverage (--config FILE | --url URL) --team T [--from T] [--to T] [-o json|text]\n"
+      "Usage: rotactl coverage (--config FILE | --url URL) --team T [--from T] [--to T] [-o "
+      "json|text]\n"
       "(default: from now, for 7 days; instants: RFC 3339, now, now+2h or +2h). With --url (or\n"
       "$ROTA_URL) asks rotad, run-time overrides included; with --config reads the file alone.");
   AddSourceOptions(desc, s);

@@ -40,7 +40,8 @@ int TestRules(const Args& args, std::ostream& out, std::ostream& err) {
   if (!loaded.tests) {
     return kExitFailure;
   }
-  const auto cfg = config::Load(loaded.tests->config_path, {config::DefaultStorageDir(), /*require_routes=*/true});
+  const auto cfg = config::Load(loaded.tests->config_path,
+                                {config::DefaultStorageDir(), /*require_routes=*/true});
   for (const auto& e : cfg.errors) {
     err << e.ToString() << "\n";
   }

@@ -1,10 +1,10 @@
 #include "config/lint.h"
-#include "config/zones.h"
 
 #include <set>
 #include <tuple>
 
 #include "config/roster_spec.h"
+#include "config/zones.h"
 #include "core/time.h"
 #include "schedule/hours.h"
 #include "schedule/roster.h"
@@ -144,10 +144,13 @@ LintResult Lint(const Config& config, TimePoint now) {
       const std::string& v = m.value();
       if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') {
         out.warnings.push_back(
-            {route.pos, "route \"" + route.name + "\": matcher " + m.ToString() +
-                            " has single quotes in its value, which are part of the value (only double quotes "
-                            "quote a matcher value), so it matches only values that start and end with '; write " +
-                            m.name() + std::string(rules::MatchOpString(m.op())) + "\"" + v.substr(1, v.size() - 2) + "\""});
+            {route.pos,
+             "route \"" + route.name + "\": matcher " + m.ToString() +
+                 " has single quotes in its value, which are part of the value (only double quotes "
+                 "quote a matcher value), so it matches only values that start and end with '; "
+                 "write " +
+                 m.name() + std::string(rules::MatchOpString(m.op())) + "\"" +
+                 v.substr(1, v.size() - 2) + "\""});
       }
     }
   }

@@ -1,15 +1,11 @@
 #include "config/loader.h"
-#include "config/zones.h"
-
-#include <unistd.h>
-
-#include <array>
 
 #include <glob.h>
-#include <kainjow/mustache.hpp>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -17,12 +13,14 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <kainjow/mustache.hpp>
 #include <set>
 #include <sstream>
 #include <unordered_map>
 
 #include "config/pending.h"
 #include "config/reader.h"
+#include "config/zones.h"
 #include "core/hash.h"
 #include "core/time.h"
 
@@ -558,8 +556,10 @@ void ParseSilence(Reader& r, const YAML::Node& n, std::vector<rules::Silence>& o
     r.Err(n["ends_at"], "a silence's ends_at must be after its starts_at");
     return;
   }
-  if (std::all_of(s.matchers.begin(), s.matchers.end(), [](const rules::Matcher& m) { return m.Matches(""); })) {
-    r.Err(n["matchers"], "at least one matcher must not match the empty string; these would silence every alert");
+  if (std::all_of(s.matchers.begin(), s.matchers.end(),
+                  [](const rules::Matcher& m) { return m.Matches(""); })) {
+    r.Err(n["matchers"],
+          "at least one matcher must not match the empty string; these would silence every alert");
     return;
   }
   out.push_back(std::move(s));
@@ -718,7 +718,8 @@ void LoadRuleFiles(Reader& r, const YAML::Node& root, LoadResult& result, Config
   std::vector<Entry> entries;
   r.List(root, "rule_files", [&](const YAML::Node& item) {
     if (item.IsMap()) {
-      if (!r.Map(item, "a rule_files entry", {"glob", "optional"}) || !r.Require(item, "glob", "rule_files entry")) {
+      if (!r.Map(item, "a rule_files entry", {"glob", "optional"}) ||
+          !r.Require(item, "glob", "rule_files entry")) {
         return;
       }
       Entry e{"", r.Pos(item), false};
@@ -734,10 +735,12 @@ void LoadRuleFiles(Reader& r, const YAML::Node& root, LoadResult& result, Config
     const auto files = ExpandGlob(full);
     if (files.empty()) {
       if (optional) {
-        result.warnings.push_back({pos, "rule_files pattern \"" + pattern + "\" matches no files (optional)"});
+        result.warnings.push_back(
+            {pos, "rule_files pattern \"" + pattern + "\" matches no files (optional)"});
       } else {
-        errors.push_back({pos, "rule_files pattern \"" + pattern + "\" matches no files (looked for " + full +
-                                   "); fix the path, or mark it {glob: '" + pattern + "', optional: true}"});
+        errors.push_back(
+            {pos, "rule_files pattern \"" + pattern + "\" matches no files (looked for " + full +
+                      "); fix the path, or mark it {glob: '" + pattern + "', optional: true}"});
       }
     }
     for (const auto& file : files) {
@@ -794,8 +797,8 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   Reader r(path, base_dir.empty() ? "." : base_dir, result.errors);
   if (!r.Map(*root, "the config file",
              {"global", "server", "storage", "channels", "time_intervals", "people", "teams",
-              "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest",
-              "auth", "ui", "calendar", "reviews", "silences"})) {
+              "overrides", "rule_files", "routes", "escalations", "inhibit_rules", "ingest", "auth",
+              "ui", "calendar", "reviews", "silences"})) {
     return result;
   }
   Pending pending;
@@ -804,8 +807,9 @@ LoadResult Load(const std::string& path, const LoadOptions& options) {
   CheckAllUnique(result.errors, *cfg, pending);
   Resolve(pending, *cfg, result);
   if (options.require_routes && result.errors.empty() && cfg->routes.empty()) {
-    result.errors.push_back({{path, 1, 1}, "no routes: every alert would be unrouted; add routes (in this file "
-                                           "or in a rule file named by rule_files)"});
+    result.errors.push_back({{path, 1, 1},
+                             "no routes: every alert would be unrouted; add routes (in this file "
+                             "or in a rule file named by rule_files)"});
   }
   cfg->hash = hash.Digest();
   if (result.errors.empty()) {

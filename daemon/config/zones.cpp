@@ -22,7 +22,8 @@ const Links& LoadLinks() {
   static const Links links = [] {
     Links l;
     const char* dir = std::getenv("TZDIR");
-    std::ifstream in(std::string(dir != nullptr && *dir != '\0' ? dir : "/usr/share/zoneinfo") + "/tzdata.zi");
+    std::ifstream in(std::string(dir != nullptr && *dir != '\0' ? dir : "/usr/share/zoneinfo") +
+                     "/tzdata.zi");
     std::string line;
     while (std::getline(in, line)) {
       std::istringstream words(line);
@@ -45,10 +46,12 @@ const Links& LoadLinks() {
 // Zones of the tz database that are not places: a fixed offset, or the
 // rules of one country for a whole continent-wide offset. What was meant.
 const std::map<std::string, std::string, std::less<>> kLegacy = {
-    {"EST", "America/New_York"},    {"EST5EDT", "America/New_York"}, {"CST6CDT", "America/Chicago"},
-    {"MST", "America/Phoenix"},     {"MST7MDT", "America/Denver"},   {"PST8PDT", "America/Los_Angeles"},
-    {"HST", "Pacific/Honolulu"},    {"CET", "Europe/Paris"},         {"MET", "Europe/Paris"},
-    {"EET", "Europe/Athens"},       {"WET", "Europe/Lisbon"},
+    {"EST", "America/New_York"},    {"EST5EDT", "America/New_York"},
+    {"CST6CDT", "America/Chicago"}, {"MST", "America/Phoenix"},
+    {"MST7MDT", "America/Denver"},  {"PST8PDT", "America/Los_Angeles"},
+    {"HST", "Pacific/Honolulu"},    {"CET", "Europe/Paris"},
+    {"MET", "Europe/Paris"},        {"EET", "Europe/Athens"},
+    {"WET", "Europe/Lisbon"},
 };
 
 std::string Fold(std::string_view s) {
@@ -79,12 +82,14 @@ std::optional<std::string> ZoneAdvice(std::string_view name) {
   }
   if (name.starts_with("Etc/GMT")) {
     return "timezone \"" + std::string(name) +
-           "\" is a fixed offset with no daylight saving time (and its sign is inverted: Etc/GMT+5 is UTC-5); "
+           "\" is a fixed offset with no daylight saving time (and its sign is inverted: Etc/GMT+5 "
+           "is UTC-5); "
            "name the place instead, e.g. America/New_York";
   }
   const Links& links = LoadLinks();
   if (const auto it = links.target.find(name); it != links.target.end() && !Fine(it->second)) {
-    return "timezone \"" + std::string(name) + "\" is an old alias of " + it->second + "; write " + it->second;
+    return "timezone \"" + std::string(name) + "\" is an old alias of " + it->second + "; write " +
+           it->second;
   }
   return std::nullopt;
 }

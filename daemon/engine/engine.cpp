@@ -75,7 +75,8 @@ bool Engine::Silenced(Alert& a, int slot, TimePoint now) {
   Routing& r = a.routings[static_cast<std::size_t>(slot)];
   r.status = Outcome::kSilenced;
   r.gen++;
-  Record(a, now, Note(EntryKind::kSilenced).Set(Field::kSilence, s->id).Set(Field::kUntil, s->ends_at));
+  Record(a, now,
+         Note(EntryKind::kSilenced).Set(Field::kSilence, s->id).Set(Field::kUntil, s->ends_at));
   Schedule(s->ends_at, DeadlineKind::kRecheck, a.id, slot, r.gen);  // looked at again when it ends
   return true;
 }

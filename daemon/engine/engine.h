@@ -316,7 +316,8 @@ class Engine {
   void ReplanHold(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& reason);
   void ReplanHandover(Alert& a, TimePoint now, Batch& batch, const std::string& reason);
   void HandOver(Alert& a, TimePoint now, Batch& batch);
-  [[nodiscard]] bool StepTouched(const config::EscalationStep& step, const RosterChange& change) const;
+  [[nodiscard]] bool StepTouched(const config::EscalationStep& step,
+                                 const RosterChange& change) const;
 
   std::shared_ptr<const Model> model_;
   std::unordered_map<AlertId, Alert> alerts_;

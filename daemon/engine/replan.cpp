@@ -148,11 +148,10 @@ std::size_t Engine::RosterChanged(const RosterChange& change, TimePoint now) {
   std::vector<std::uint64_t> holds;
   for (const auto& [key, codes] : holds_) {
     const config::Escalation* esc = model_->config->FindEscalation(key.first);
-    const bool touched =
-        change.everything || esc == nullptr || esc->steps.empty() ||
-        StepTouched(esc->steps[static_cast<std::size_t>(
-                        std::clamp<int>(key.second, 0, static_cast<int>(esc->steps.size()) - 1))],
-                    change);
+    const bool touched = change.everything || esc == nullptr || esc->steps.empty() ||
+                         StepTouched(esc->steps[static_cast<std::size_t>(std::clamp<int>(
+                                         key.second, 0, static_cast<int>(esc->steps.size()) - 1))],
+                                     change);
     if (touched) {
       holds.insert(holds.end(), codes.begin(), codes.end());
     }
@@ -189,7 +188,8 @@ std::size_t Engine::RosterChanged(const RosterChange& change, TimePoint now) {
   return holds.size() + handovers.size();
 }
 
-void Engine::ReplanHold(Alert& a, int slot, TimePoint now, Batch& batch, const std::string& reason) {
+void Engine::ReplanHold(Alert& a, int slot, TimePoint now, Batch& batch,
+                        const std::string& reason) {
   Routing& r = a.routings[static_cast<std::size_t>(slot)];
   const config::Escalation* esc = EscalationOf(a, slot);
   if (esc == nullptr || RouteOf(a, slot) == nullptr || esc->steps.empty()) {
@@ -199,7 +199,9 @@ void Engine::ReplanHold(Alert& a, int slot, TimePoint now, Batch& batch, const s
   r.step = std::min<int>(r.step, static_cast<int>(esc->steps.size()) - 1);
   const auto& step = esc->steps[static_cast<std::size_t>(r.step)];
   const auto people = OnDutyForStep(step, now, nullptr);
-  const auto replanned = [&] { Record(a, now, Note(EntryKind::kReplanned).Set(Field::kReason, reason)); };
+  const auto replanned = [&] {
+    Record(a, now, Note(EntryKind::kReplanned).Set(Field::kReason, reason));
+  };
   if (a.state == AlertState::kResolved) {
     // Resolved while held: the release lists it as resolved to whoever comes on.
     if (!r.held_until) {
@@ -235,7 +237,8 @@ void Engine::ReplanHold(Alert& a, int slot, TimePoint now, Batch& batch, const s
     }
   }
   replanned();
-  RunStep(a, slot, now, batch, people.empty() ? "roster changed" : "roster changed: on duty now", true);
+  RunStep(a, slot, now, batch, people.empty() ? "roster changed" : "roster changed: on duty now",
+          true);
 }
 
 void Engine::ReplanHandover(Alert& a, TimePoint now, Batch& batch, const std::string& reason) {
@@ -249,14 +252,18 @@ void Engine::ReplanHandover(Alert& a, TimePoint now, Batch& batch, const std::st
     return;
   }
   const auto spans = roster.PersonDutySpans(a.acked_by, now, now + std::chrono::hours(24 * 8));
-  if (!spans || spans->empty() || spans->front().start > now || spans->front().end == *a.handover_at) {
+  if (!spans || spans->empty() || spans->front().start > now ||
+      spans->front().end == *a.handover_at) {
     return;
   }
   Record(a, now, Note(EntryKind::kReplanned).Set(Field::kReason, reason));
   a.handover_gen++;
   a.handover_at = spans->front().end;
   Schedule(*a.handover_at, DeadlineKind::kHandover, a.id, 0, a.handover_gen);
-  Record(a, now, Note(EntryKind::kHandoverPlanned).Set(Field::kUntil, *a.handover_at).Set(Field::kBy, a.acked_by));
+  Record(a, now,
+         Note(EntryKind::kHandoverPlanned)
+             .Set(Field::kUntil, *a.handover_at)
+             .Set(Field::kBy, a.acked_by));
 }
 
 // The acker's duty ended: the alert is theirs no more; escalation starts

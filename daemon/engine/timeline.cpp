@@ -47,13 +47,13 @@ Timeline::Entry Timeline::back() const { return *Iterator(buf_.data() + last_); 
 namespace {
 
 constexpr std::array<std::string_view, kEntryKinds> kKindNames = {
-    "note",          "received",       "unrouted",        "matched",       "silenced",
-    "inhibited",     "muted",          "inactive",        "joined_group",  "grouped",
-    "notified",      "digest",         "nobody_on_duty",  "dropped",       "none_within_a_year",
-    "held",          "repeating",      "exhausted",       "escalated",     "listed_resolved",
-    "resolved",      "resolved_notice", "acknowledged",   "handover_planned", "no_handover",
-    "handed_over",   "delivered",      "rejected",        "failed",        "hours_ended",
-    "rerouted",      "contact_skipped", "replanned",     "retrying",      "superseded",
+    "note",        "received",        "unrouted",       "matched",          "silenced",
+    "inhibited",   "muted",           "inactive",       "joined_group",     "grouped",
+    "notified",    "digest",          "nobody_on_duty", "dropped",          "none_within_a_year",
+    "held",        "repeating",       "exhausted",      "escalated",        "listed_resolved",
+    "resolved",    "resolved_notice", "acknowledged",   "handover_planned", "no_handover",
+    "handed_over", "delivered",       "rejected",       "failed",           "hours_ended",
+    "rerouted",    "contact_skipped", "replanned",      "retrying",         "superseded",
 };
 
 constexpr std::array<std::string_view, kFields> kFieldNames = {

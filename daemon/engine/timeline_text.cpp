@@ -83,11 +83,11 @@ std::string Describe(const Timeline::Entry& e) {
     case EntryKind::kReplanned:
       return "plan made again: " + S(e.Get(Field::kReason));
     case EntryKind::kRetrying:
-      return "not delivered to " + S(e.Get(Field::kPerson)) + " via " + S(e.Get(Field::kChannel)) + " (" +
-             S(e.Get(Field::kDetail)) + "); retrying, next at " + Instant(e, Field::kUntil);
+      return "not delivered to " + S(e.Get(Field::kPerson)) + " via " + S(e.Get(Field::kChannel)) +
+             " (" + S(e.Get(Field::kDetail)) + "); retrying, next at " + Instant(e, Field::kUntil);
     case EntryKind::kSuperseded:
-      return "resolved notice not sent to " + S(e.Get(Field::kPerson)) + " via " + S(e.Get(Field::kChannel)) +
-             ": the alert notice before it was never delivered there";
+      return "resolved notice not sent to " + S(e.Get(Field::kPerson)) + " via " +
+             S(e.Get(Field::kChannel)) + ": the alert notice before it was never delivered there";
     case EntryKind::kRerouted:
       return "rerouted by " + S(e.Get(Field::kReroute)) + ": route " + S(e.Get(Field::kRoute)) +
              " uses escalation " + S(e.Get(Field::kEscalation)) + " (" + S(e.Get(Field::kReason)) + ")" +

@@ -60,8 +60,9 @@ bool Outbox::NeverReached(const std::string& contact, const Outgoing& o) const {
   if (o.message.kind != "resolved" || o.message.alert_ids.empty()) {
     return false;
   }
-  return std::all_of(o.message.alert_ids.begin(), o.message.alert_ids.end(),
-                     [&](std::uint64_t a) { return unreached_.count({contact, a}) > 0; });
+  return std::all_of(o.message.alert_ids.begin(), o.message.alert_ids.end(), [&](std::uint64_t a) {
+    return unreached_.count({contact, a}) > 0;
+  });
 }
 
 void Outbox::TryAttempt(Outgoing o, TimePoint now, bool retry) {
@@ -72,9 +73,13 @@ void Outbox::TryAttempt(Outgoing o, TimePoint now, bool retry) {
   }
   const auto [contact, seq] = w->second;
   if (NeverReached(contact, o)) {
-    marks_.push_back({o.message.id, OutboxState::kFailed, o.message.attempts, {},
+    marks_.push_back({o.message.id,
+                      OutboxState::kFailed,
+                      o.message.attempts,
+                      {},
                       "superseded: the alert notice before it never reached this contact"});
-    Event(OutboxEvent::Kind::kSuperseded, o, "the alert notice before it never reached this contact");
+    Event(OutboxEvent::Kind::kSuperseded, o,
+          "the alert notice before it never reached this contact");
     Finish(o, false, now);
     return;
   }

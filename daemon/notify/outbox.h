@@ -32,13 +32,13 @@
 
 #include <chrono>
 #include <deque>
-#include <set>
-#include <unordered_map>
 #include <functional>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -68,15 +68,15 @@ struct OutboxMark {
 // What the shell reports: timelines, metrics, logs.
 struct OutboxEvent {
   enum class Kind {
-    kDelivered,    // final
-    kRejected,     // final: the receiver refused it (4xx)
-    kGaveUp,       // final: failures past retry_max_age
-    kRetrying,     // will try again at `retry_at`
-    kRefused,      // final: guard refused a first attempt (must never happen)
-    kHoursEnded,   // final: guard refused a retry (the recipient went off duty)
-    kNoChannel,    // final: the channel is no longer configured
-    kNotNeeded,    // final: a delayed contact whose alerts were acknowledged meanwhile
-    kSuperseded,   // final: a resolved notice whose alert notice never reached the contact
+    kDelivered,   // final
+    kRejected,    // final: the receiver refused it (4xx)
+    kGaveUp,      // final: failures past retry_max_age
+    kRetrying,    // will try again at `retry_at`
+    kRefused,     // final: guard refused a first attempt (must never happen)
+    kHoursEnded,  // final: guard refused a retry (the recipient went off duty)
+    kNoChannel,   // final: the channel is no longer configured
+    kNotNeeded,   // final: a delayed contact whose alerts were acknowledged meanwhile
+    kSuperseded,  // final: a resolved notice whose alert notice never reached the contact
   };
   Kind kind;
   std::string id;
@@ -164,7 +164,8 @@ class Outbox {
     std::vector<std::uint64_t> alerts;
   };
   std::unordered_map<std::string, std::map<std::uint64_t, Open>> open_;
-  std::unordered_map<std::string, std::pair<std::string, std::uint64_t>> where_;  // id → contact, seq
+  std::unordered_map<std::string, std::pair<std::string, std::uint64_t>>
+      where_;  // id → contact, seq
   struct Queued {
     Outgoing o;
     bool retry = false;

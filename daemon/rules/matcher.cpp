@@ -528,11 +528,13 @@ Result<Matcher> Matcher::Create(std::string name, MatchOp op, std::string value)
     // The user's own text first, so an error quotes what they wrote, not
     // the anchored form rota compiles.
     if (const re2::RE2 own(value, opts); !own.ok()) {
-      return Fail(Error::InvalidArgument("invalid regular expression \"" + value + "\": " + own.error()));
+      return Fail(
+          Error::InvalidArgument("invalid regular expression \"" + value + "\": " + own.error()));
     }
     auto compiled = std::make_shared<re2::RE2>("^(?:" + value + ")$", opts);
     if (!compiled->ok()) {
-      return Fail(Error::InvalidArgument("invalid regular expression \"" + value + "\": " + compiled->error()));
+      return Fail(Error::InvalidArgument("invalid regular expression \"" + value +
+                                         "\": " + compiled->error()));
     }
     re = std::move(compiled);
   }

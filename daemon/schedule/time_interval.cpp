@@ -122,8 +122,9 @@ Result<InclusiveRange> ParseWeekdayRange(std::string_view text) {
       }
     }
     return Fail(Error::InvalidArgument(
-        std::string(s) + " is not a valid weekday: write the full English name (monday ... sunday, any case), "
-                         "or a range like monday:friday"));
+        std::string(s) +
+        " is not a valid weekday: write the full English name (monday ... sunday, any case), "
+        "or a range like monday:friday"));
   });
   if (r && r->begin > r->end) {
     return Fail(Error::InvalidArgument("start day cannot be after end day: " + std::string(text) +

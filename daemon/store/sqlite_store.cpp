@@ -1,13 +1,12 @@
 // The SQLite backend of store::Store: every line of rota's SQL lives here
 // and in migrations/ (plus the loader and retention helpers beside it).
-#include <boost/json.hpp>
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -286,8 +285,12 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, std::unique_ptr<Db> db, int schema, std::size_t max_batch,
               CommitObserver observer, int lock_fd)
-      : path_(std::move(path)), schema_(schema), db_(std::move(db)),
-        max_batch_(max_batch), observer_(std::move(observer)), lock_fd_(lock_fd) {}
+      : path_(std::move(path)),
+        schema_(schema),
+        db_(std::move(db)),
+        max_batch_(max_batch),
+        observer_(std::move(observer)),
+        lock_fd_(lock_fd) {}
   ~SqliteStore() override {
     Stop();
     if (lock_fd_ >= 0) {
@@ -471,25 +474,29 @@ Result<int> LockFolder(const std::string& dir) {
     char buf[32] = {};
     const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
     ::close(fd);
-    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("unknown");
-    pid.erase(std::remove_if(pid.begin(), pid.end(), [](char c) { return c < '0' || c > '9'; }), pid.end());
+    std::string pid =
+        n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("unknown");
+    pid.erase(std::remove_if(pid.begin(), pid.end(), [](char c) { return c < '0' || c > '9'; }),
+              pid.end());
     if (err == EWOULDBLOCK) {
       return Fail(Error::Unavailable(
-          "storage.dir " + dir + " is in use by another rotad (pid " + (pid.empty() ? "unknown" : pid) +
-          ", lock " + lock + "): a SQLite store serves one instance; stop that one, give this one "
+          "storage.dir " + dir + " is in use by another rotad (pid " +
+          (pid.empty() ? "unknown" : pid) + ", lock " + lock +
+          "): a SQLite store serves one instance; stop that one, give this one "
           "another storage.dir, or run several on storage.backend: postgres (docs/ha.md)"));
     }
     return Fail(Error::Io("cannot lock " + lock + ": " + std::strerror(err)));
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     // The lock holds all the same; only the message of a second instance loses the pid.
   }
   return fd;
 }
 
-Result<std::unique_ptr<Store>> OpenLocked(const SqliteOptions& options, Store::CommitObserver observer,
-                                          int lock_fd) {
+Result<std::unique_ptr<Store>> OpenLocked(const SqliteOptions& options,
+                                          Store::CommitObserver observer, int lock_fd) {
   const std::string path = (std::filesystem::path(options.dir) / "rota.db").string();
   const std::string marker = path + ".marker";
   const bool existed = Exists(path);

@@ -3,9 +3,8 @@
 #include <date/tz.h>
 
 #include <boost/json.hpp>
-
-#include <set>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "core/time.h"
@@ -228,9 +227,9 @@ void HandleForm(http::Router& router, std::string path, std::shared_ptr<const Co
 std::string Flash(const http::Request& req) {
   // Only what the console itself says after a form: ?done= is a link anyone
   // can send, so any other text is not shown.
-  static const std::set<std::string, std::less<>> kKnown = {
-      "acknowledged",    "resolved",        "override added", "override removed",
-      "silence created", "silence expired"};
+  static const std::set<std::string, std::less<>> kKnown = {"acknowledged",    "resolved",
+                                                            "override added",  "override removed",
+                                                            "silence created", "silence expired"};
   const auto it = req.query_params.find("done");
   return it != req.query_params.end() && kKnown.count(it->second) > 0 ? it->second : std::string();
 }

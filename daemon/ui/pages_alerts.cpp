@@ -2,8 +2,8 @@
 // page), /ui/alerts/{id} (the timeline from its structured entries) and the
 // ack / resolve form, which becomes POST /api/v1/alerts/{id}/ack|resolve.
 #include <algorithm>
-#include <regex>
 #include <boost/json.hpp>
+#include <regex>
 
 #include "api/views.h"
 #include "core/time.h"
@@ -91,17 +91,21 @@ std::string LocalInstants(std::string_view what, const date::time_zone& zone, Ti
 // at Tue 10:15, in 12 min" or "reminds again at ..."; "" when nothing waits.
 std::string NextStep(const config::Config& c, const engine::Alert& a, const engine::Routing& r,
                      const date::time_zone& zone, TimePoint now) {
-  if (a.state != engine::AlertState::kFiring || r.status != engine::Outcome::kNotified || !r.escalating ||
-      !r.last_notified || r.route < 0 || static_cast<std::size_t>(r.route) >= c.routes.size()) {
+  if (a.state != engine::AlertState::kFiring || r.status != engine::Outcome::kNotified ||
+      !r.escalating || !r.last_notified || r.route < 0 ||
+      static_cast<std::size_t>(r.route) >= c.routes.size()) {
     return {};
   }
   const config::Route& route = c.routes[static_cast<std::size_t>(r.route)];
-  const config::Escalation* esc = c.FindEscalation(r.escalation.empty() ? route.escalation : r.escalation);
+  const config::Escalation* esc =
+      c.FindEscalation(r.escalation.empty() ? route.escalation : r.escalation);
   if (esc == nullptr || esc->steps.empty()) {
     return {};
   }
-  const auto step = static_cast<std::size_t>(std::min<int>(r.step, static_cast<int>(esc->steps.size()) - 1));
-  const TimePoint at = *r.last_notified + (r.exhausted ? route.repeat_interval : esc->steps[step].escalate_after);
+  const auto step =
+      static_cast<std::size_t>(std::min<int>(r.step, static_cast<int>(esc->steps.size()) - 1));
+  const TimePoint at =
+      *r.last_notified + (r.exhausted ? route.repeat_interval : esc->steps[step].escalate_after);
   const std::string when = LocalTime(zone, at, now) + " " + zone.name() + ", " + Relative(at, now);
   if (r.exhausted) {
     return "unacknowledged: reminds step " + std::to_string(step + 1) + " again at " + when;
@@ -118,7 +122,8 @@ std::string NextStep(const config::Config& c, const engine::Alert& a, const engi
   for (const auto& t : esc->steps[next].notify) {
     targets += (targets.empty() ? "" : ", ") + t.ToString();
   }
-  return "unacknowledged: escalates to step " + std::to_string(next + 1) + " (" + targets + ") at " + when;
+  return "unacknowledged: escalates to step " + std::to_string(next + 1) + " (" + targets +
+         ") at " + when;
 }
 
 // Whose name the act form offers first: someone told who is on duty now,
@@ -322,18 +327,20 @@ void RegisterAlertPages(http::Router& router, const Ctx& ctx) {
               json::array timeline;
               for (const auto& e : a->timeline) {
                 json::object j = api::TimelineEntryJson(e);
-                timeline.push_back(json::object{{"at", LocalTime(*v.zone, e.at, now)},
-                                                {"at_iso", FormatRfc3339(e.at)},
-                                                {"kind", j["kind"]},
-                                                {"what", LocalInstants(j["what"].as_string(), *v.zone, now)}});
+                timeline.push_back(
+                    json::object{{"at", LocalTime(*v.zone, e.at, now)},
+                                 {"at_iso", FormatRfc3339(e.at)},
+                                 {"kind", j["kind"]},
+                                 {"what", LocalInstants(j["what"].as_string(), *v.zone, now)}});
               }
               data["timeline"] = std::move(timeline);
               json::array people;
               const std::string actor = DefaultActor(ctx->host.Engine(), *a, now);
               for (const auto& p : c.people) {
-                people.push_back(json::object{{"id", p.id},
-                                              {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"},
-                                              {"selected", p.id == actor}});
+                people.push_back(
+                    json::object{{"id", p.id},
+                                 {"name", p.name.empty() ? p.id : p.name + " (" + p.id + ")"},
+                                 {"selected", p.id == actor}});
               }
               data["people"] = std::move(people);
               data["flash"] = flash;

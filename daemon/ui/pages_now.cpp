@@ -53,8 +53,9 @@ std::string AlertName(const engine::Alert& a) {
 // Who is next: when nobody is on duty, the next who will be; otherwise the
 // first coverage window after now whose people differ.
 json::value NextOf(const config::Config& c, const schedule::Roster& roster, const config::Team& t,
-                   const schedule::Coverage& cov, TimePoint cov_end, const std::vector<schedule::OnDuty>& on,
-                   const date::time_zone& zone, TimePoint now) {
+                   const schedule::Coverage& cov, TimePoint cov_end,
+                   const std::vector<schedule::OnDuty>& on, const date::time_zone& zone,
+                   TimePoint now) {
   std::optional<std::pair<TimePoint, std::vector<std::string>>> next;
   if (on.empty()) {
     if (auto n = roster.NextTeamOnDuty(t.id, now); n && *n) {

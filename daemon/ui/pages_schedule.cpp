@@ -82,7 +82,8 @@ std::string OverridesHtml(const config::Config& c,
 
 // A time interval entry in words: "monday:friday 08:00-20:00 (Europe/Berlin)".
 std::string IntervalText(const schedule::TimeInterval& ti, const date::time_zone& zone) {
-  static const char* kDays[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+  static const char* kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                "thursday", "friday", "saturday"};
   std::string days;
   for (const auto& r : ti.weekdays) {
     days += (days.empty() ? "" : ", ") + std::string(kDays[r.begin % 7]) +
@@ -127,7 +128,8 @@ json::array EscalationsOf(const config::Config& c, const std::string& team) {
       steps.push_back(json::object{
           {"n", s + 1},
           {"targets", targets},
-          {"after", s + 1 < esc->steps.size() || esc->repeat > 0 ? FormatDuration(step.escalate_after) : ""},
+          {"after",
+           s + 1 < esc->steps.size() || esc->repeat > 0 ? FormatDuration(step.escalate_after) : ""},
           {"nobody", std::string(config::NobodyOnDutyName(nobody))}});
     }
     json::object e{{"route", route.name}, {"escalation", esc->name}, {"steps", std::move(steps)}};
@@ -269,7 +271,8 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
         data["zone_view"] = v.zone->name();
         // Cover: by default the first member, covered by the first person
         // who is not them (never "anna covers for anna"); or an addition.
-        const std::string first_member = team.members.empty() ? std::string() : team.members.front();
+        const std::string first_member =
+            team.members.empty() ? std::string() : team.members.front();
         json::array people = PeopleOptions(c);
         bool chosen = false;
         for (auto& p : people) {
@@ -279,7 +282,8 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
         }
         data["people"] = std::move(people);
         data["member_options"] = PeopleOptions(c, &team.members);
-        data["overrides_html"] = OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id, team.id);
+        data["overrides_html"] =
+            OverridesHtml(c, runtime, team.members, v, now, "/ui/teams/" + id, team.id);
         data["calendar_url"] = CalendarUrl(c, "team", id);
         data["flash"] = note;
         return RenderPage("team.html", std::move(data),
@@ -350,7 +354,8 @@ void RegisterSchedulePages(http::Router& router, const Ctx& ctx) {
           replaces.clear();
         }
         if (!replaces.empty() && replaces == Field(fields, "person")) {
-          reply(MessagePage(400, "Not done", "a person cannot cover for themself; pick someone else", back, v));
+          reply(MessagePage(400, "Not done",
+                            "a person cannot cover for themself; pick someone else", back, v));
           return;
         }
         json::object o{{"person", Field(fields, "person")},

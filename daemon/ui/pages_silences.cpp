@@ -74,9 +74,10 @@ void ReplySilences(const Ctx& ctx, Visitor v, std::string note, json::object for
 }  // namespace
 
 void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
-  router.Handle("GET", "/ui/silences", http::Access::kUi, [ctx](http::Request& req, http::Reply reply) {
-    ReplySilences(ctx, Visit(*ctx, req), Flash(req), {}, 200, std::move(reply));
-  });
+  router.Handle("GET", "/ui/silences", http::Access::kUi,
+                [ctx](http::Request& req, http::Reply reply) {
+                  ReplySilences(ctx, Visit(*ctx, req), Flash(req), {}, 200, std::move(reply));
+                });
 
   HandleForm(
       router, "/ui/silences", ctx,
@@ -105,15 +106,16 @@ void RegisterSilencePages(http::Router& router, const Ctx& ctx) {
                            {"form_duration", Field(fields, "duration")},
                            {"form_by", Field(fields, "created_by")},
                            {"form_comment", Field(fields, "comment")}};
-        CallApi(*ctx, "POST", "/api/v1/silences", json::serialize(o),
-                [ctx, v, typed = std::move(typed), reply = std::move(reply)](http::Response r) mutable {
-                  if (r.status / 100 == 2) {
-                    reply(SeeOther("/ui/silences?done=" + http::PercentEncode("silence created"), v));
-                    return;
-                  }
-                  typed["form_error"] = ApiError(r);
-                  ReplySilences(ctx, v, "", std::move(typed), r.status, std::move(reply));
-                });
+        CallApi(
+            *ctx, "POST", "/api/v1/silences", json::serialize(o),
+            [ctx, v, typed = std::move(typed), reply = std::move(reply)](http::Response r) mutable {
+              if (r.status / 100 == 2) {
+                reply(SeeOther("/ui/silences?done=" + http::PercentEncode("silence created"), v));
+                return;
+              }
+              typed["form_error"] = ApiError(r);
+              ReplySilences(ctx, v, "", std::move(typed), r.status, std::move(reply));
+            });
       });
 
   HandleForm(

@@ -149,7 +149,8 @@ void Calendars(http::Router& router, const Ctx& ctx) {
               for (const auto& p : w.on_duty) {
                 who += (who.empty() ? "" : ", ") + PersonName(c, p);
               }
-              events.push_back({w.start, w.end, team_name + ": " + who, "On duty for " + team_name + ": " + who});
+              events.push_back({w.start, w.end, team_name + ": " + who,
+                                "On duty for " + team_name + ": " + who});
             }
           } else {
             const config::Person* p = c.FindPerson(id);

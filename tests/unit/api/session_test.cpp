@@ -80,12 +80,15 @@ TEST_CASE("cookies are read from every Cookie header and written strict") {
         "rota_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 }
 
-TEST_CASE("a session is bound to the admin token that signed in: removing it ends exactly its sessions") {
+TEST_CASE(
+    "a session is bound to the admin token that signed in: removing it ends exactly its sessions") {
   Sessions s;
   const auto now = At("2026-11-23T09:00:00Z");
   s.Set({"first-admin-token-0123456789abcdef", "second-admin-token-0123456789abcdef"});
-  const std::string by_first = s.Issue(now, std::chrono::hours(8), "first-admin-token-0123456789abcdef");
-  const std::string by_second = s.Issue(now, std::chrono::hours(8), "second-admin-token-0123456789abcdef");
+  const std::string by_first =
+      s.Issue(now, std::chrono::hours(8), "first-admin-token-0123456789abcdef");
+  const std::string by_second =
+      s.Issue(now, std::chrono::hours(8), "second-admin-token-0123456789abcdef");
   CHECK(s.Verify(by_first, now).has_value());
   CHECK(s.Verify(by_second, now).has_value());
   // The second token is removed (a reload): its session ends, the first's does not.

@@ -29,7 +29,8 @@ bool HasWarning(const rota::config::LintResult& r, const std::string& fragment) 
 }  // namespace
 
 TEST_CASE("zone advice: aliases and legacy zones name the place to write; canonical names pass") {
-  CHECK(ZoneAdvice("US/Eastern").value().find("old alias of America/New_York") != std::string::npos);
+  CHECK(ZoneAdvice("US/Eastern").value().find("old alias of America/New_York") !=
+        std::string::npos);
   CHECK(ZoneAdvice("Asia/Calcutta").value().find("Asia/Kolkata") != std::string::npos);
   const auto est = ZoneAdvice("EST");
   REQUIRE(est.has_value());

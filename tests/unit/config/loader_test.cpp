@@ -409,14 +409,14 @@ TEST_CASE("time_off takes inclusive dates or instants") {
 
 TEST_CASE("rule_files globs load routes and escalations relative to the config") {
   TempDir dir;
-  auto l = LoadText(dir, R"(people: [{id: dave}]
+  auto l = LoadText(
+      dir, R"(people: [{id: dave}]
 teams: [{id: db, members: [dave]}]
 rule_files: ['rules.d/*.yaml', {glob: 'missing/*.yaml', optional: true}]
 )",
-                    {{"rules.d/b.yaml", "routes:\n  - {name: b, escalation: db}\n"},
-                     {"rules.d/a.yaml",
-                      "escalations:\n  - {name: db, steps: [{notify: ['team:db']}]}\n"},
-                     {"rules.d/notes.txt", "not yaml: ["}});
+      {{"rules.d/b.yaml", "routes:\n  - {name: b, escalation: db}\n"},
+       {"rules.d/a.yaml", "escalations:\n  - {name: db, steps: [{notify: ['team:db']}]}\n"},
+       {"rules.d/notes.txt", "not yaml: ["}});
   INFO(AllErrors(l));
   REQUIRE(l.result.ok());
   const auto& c = *l.result.config;
@@ -670,12 +670,14 @@ people:
 
 TEST_CASE("a rule_files pattern that matches nothing is an error unless optional") {
   TempDir dir;
-  auto l = LoadText(dir, std::string(kBase) + "rule_files: ['route/*.yaml']\n", {{"routes/a.yaml", "routes: []\n"}});
+  auto l = LoadText(dir, std::string(kBase) + "rule_files: ['route/*.yaml']\n",
+                    {{"routes/a.yaml", "routes: []\n"}});
   INFO(AllErrors(l));
   CHECK_FALSE(l.result.ok());
   CHECK(HasError(l, "32:14", "rule_files pattern \"route/*.yaml\" matches no files"));
   CHECK(HasError(l, "32:14", "optional: true"));
-  auto ok = LoadText(dir, std::string(kBase) + "rule_files: [{glob: 'route/*.yaml', optional: true}]\n");
+  auto ok =
+      LoadText(dir, std::string(kBase) + "rule_files: [{glob: 'route/*.yaml', optional: true}]\n");
   INFO(AllErrors(ok));
   CHECK(ok.result.ok());
   REQUIRE(ok.result.warnings.size() == 1);
@@ -690,13 +692,15 @@ TEST_CASE("a config with no routes is an error for rotad, check config and test 
   CHECK(Load(path).ok());  // schedule-only readers (rotactl oncall --config) may load it
   const auto r = Load(path, {"./var", /*require_routes=*/true});
   REQUIRE_FALSE(r.ok());
-  CHECK(r.errors.at(0).message.find("no routes: every alert would be unrouted") != std::string::npos);
+  CHECK(r.errors.at(0).message.find("no routes: every alert would be unrouted") !=
+        std::string::npos);
   CHECK(r.errors.at(0).pos.line == 1);
 }
 
 TEST_CASE("zones: an unknown name suggests the one it differs from in case") {
   TempDir dir;
-  auto l = LoadText(dir, "people: [{id: a, timezone: america/new_york}, {id: b, timezone: Mars/Olympus}]\n");
+  auto l = LoadText(
+      dir, "people: [{id: a, timezone: america/new_york}, {id: b, timezone: Mars/Olympus}]\n");
   INFO(AllErrors(l));
   CHECK(HasError(l, "1:28", "unknown time zone \"america/new_york\""));
   CHECK(HasError(l, "1:28", "did you mean America/New_York?"));
@@ -717,7 +721,8 @@ escalations: [{name: e, steps: [{notify: ['team:t']}]}]
 )");
   INFO(AllErrors(l));
   REQUIRE(l.errors.size() == 1);
-  CHECK(l.errors[0].find("invalid regular expression \"(critical|page\": missing )") != std::string::npos);
+  CHECK(l.errors[0].find("invalid regular expression \"(critical|page\": missing )") !=
+        std::string::npos);
   CHECK(l.errors[0].find("^(?:") == std::string::npos);
 }
 
@@ -728,7 +733,8 @@ TEST_CASE("a bad weekday says which forms are valid; a misspelt key is one error
     hours: [{weekdays: ['tue'], times: [{start_tme: '09:00', end_time: '17:00'}]}]
 )");
   INFO(AllErrors(l));
-  CHECK(HasError(l, "3:25", "tue is not a valid weekday: write the full English name (monday ... sunday"));
+  CHECK(HasError(l, "3:25",
+                 "tue is not a valid weekday: write the full English name (monday ... sunday"));
   CHECK(HasError(l, "3:42", "unknown key \"start_tme\""));
   CHECK(l.errors.size() == 2);
 }

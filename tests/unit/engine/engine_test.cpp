@@ -623,7 +623,8 @@ TEST_CASE("a reroute sends a team's new alerts to another escalation until it en
   CHECK(alert->routings.front().escalation == "dave-only");
 }
 
-TEST_CASE("a silence in the config mutes matching alerts like a run-time one, and ends when it says") {
+TEST_CASE(
+    "a silence in the config mutes matching alerts like a run-time one, and ends when it says") {
   Sim sim(std::string(kConfig) + R"(
 silences:
   - {matchers: ['alertname="Watchdog"'], comment: 'the dead man''s switch'}
@@ -631,10 +632,13 @@ silences:
 )");
   auto w = sim.Fire({{"alertname", "Watchdog"}, {"severity", "page"}}, At("2026-11-23T09:00:00Z"));
   CHECK(w.status == Outcome::kSilenced);
-  CHECK(EntryOf(*sim.engine().Find(w.id), EntryKind::kSilenced).Get(Field::kSilence) == "config-s-1");
+  CHECK(EntryOf(*sim.engine().Find(w.id), EntryKind::kSilenced).Get(Field::kSilence) ==
+        "config-s-1");
   auto b = sim.Fire({{"alertname", "Batch"}, {"severity", "page"}}, At("2026-11-23T09:00:00Z"));
   CHECK(b.status == Outcome::kSilenced);
-  CHECK(sim.engine().silences().empty());  // run-time silences are the engine's; these are the config's
+  CHECK(sim.engine()
+            .silences()
+            .empty());  // run-time silences are the engine's; these are the config's
   CHECK(sim.Take().empty());
   // Its window ends at 10:00: alice (on duty until 12:00Z) is told then.
   sim.TickTo(At("2026-11-23T10:00:00Z"));

@@ -36,12 +36,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* const kZones[] = {"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Tokyo"};
-const char* const kDays[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+const char* const kZones[] = {"Europe/Berlin", "America/New_York", "Australia/Sydney",
+                              "Asia/Tokyo"};
+const char* const kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
+                             "thursday", "friday", "saturday"};
 // Days on which some of the zones above change their clocks, 2026-2027.
-const char* const kStarts[] = {"2026-03-27T00:00:00Z", "2026-10-23T00:00:00Z", "2026-03-06T00:00:00Z",
-                               "2026-10-30T00:00:00Z", "2026-04-02T00:00:00Z", "2026-09-30T00:00:00Z",
-                               "2027-03-12T00:00:00Z", "2026-12-07T00:00:00Z"};
+const char* const kStarts[] = {
+    "2026-03-27T00:00:00Z", "2026-10-23T00:00:00Z", "2026-03-06T00:00:00Z", "2026-10-30T00:00:00Z",
+    "2026-04-02T00:00:00Z", "2026-09-30T00:00:00Z", "2027-03-12T00:00:00Z", "2026-12-07T00:00:00Z"};
 
 struct Hours {
   std::string zone;
@@ -177,7 +179,8 @@ Hours RandomHours(std::mt19937_64& rng) {
     h.weekdays.insert(static_cast<int>(rng() % 7));
   }
   h.start = static_cast<int>(rng() % 20);
-  h.end = h.start + 1 + static_cast<int>(rng() % static_cast<std::uint64_t>(std::min(8, 23 - h.start)));
+  h.end =
+      h.start + 1 + static_cast<int>(rng() % static_cast<std::uint64_t>(std::min(8, 23 - h.start)));
   return h;
 }
 
@@ -195,7 +198,8 @@ class Harness {
     for (const auto& o : world_.overrides) {
       specs.push_back({o.id, o.person, o.replaces, o.team, o.start, o.end, ""});
     }
-    auto roster = std::make_shared<const rota::schedule::Roster>(rota::config::ToRosterSpec(*config_, specs));
+    auto roster =
+        std::make_shared<const rota::schedule::Roster>(rota::config::ToRosterSpec(*config_, specs));
     auto model = Model::Build(config_, roster);
     if (!engine_) {
       engine_ = std::make_unique<Engine>(model);
@@ -239,9 +243,9 @@ struct Stats {
 void Check(World& w, Harness& h, TimePoint now, Stats& stats) {
   for (const auto& n : h.Take()) {
     ++stats.notifications;
-    CHECK_MESSAGE(w.OnDuty(n.person, n.at),
-                  n.person << " told (" << NotificationKindName(n.kind) << ") at " << rota::FormatRfc3339(n.at)
-                           << " while off duty");
+    CHECK_MESSAGE(w.OnDuty(n.person, n.at), n.person << " told (" << NotificationKindName(n.kind)
+                                                     << ") at " << rota::FormatRfc3339(n.at)
+                                                     << " while off duty");
     if (n.reason.starts_with("roster changed")) {
       ++stats.released_by_replan;
     }
@@ -257,9 +261,9 @@ void Check(World& w, Harness& h, TimePoint now, Stats& stats) {
                                                << " while someone of the team is on duty");
       REQUIRE(next.has_value());
       REQUIRE_MESSAGE(r.held_until.has_value(), "alert " << a.id << " held with no ETA");
-      CHECK_MESSAGE(*r.held_until == next->first, "alert " << a.id << " held until "
-                                                           << rota::FormatRfc3339(*r.held_until) << ", model says "
-                                                           << rota::FormatRfc3339(next->first));
+      CHECK_MESSAGE(*r.held_until == next->first,
+                    "alert " << a.id << " held until " << rota::FormatRfc3339(*r.held_until)
+                             << ", model says " << rota::FormatRfc3339(next->first));
       const std::set<std::string> held_for(r.held_for.begin(), r.held_for.end());
       CHECK(held_for == next->second);
     }
@@ -269,7 +273,8 @@ void Check(World& w, Harness& h, TimePoint now, Stats& stats) {
                     "alert " << a.id << " still with " << a.acked_by << " who is off duty");
       if (w.OnDuty(a.acked_by, now)) {
         CHECK_MESSAGE(*a.handover_at == w.DutyEnd(a.acked_by, now),
-                      "alert " << a.id << " hands over at " << rota::FormatRfc3339(*a.handover_at) << ", model says "
+                      "alert " << a.id << " hands over at " << rota::FormatRfc3339(*a.handover_at)
+                               << ", model says "
                                << rota::FormatRfc3339(w.DutyEnd(a.acked_by, now)));
       }
     }
@@ -297,7 +302,8 @@ void RunSequence(std::uint64_t seed, int steps, Stats& stats) {
     if (op <= 2) {  // an alert
       Event e;
       e.source = "test";
-      e.labels = LabelSet({{"alertname", "A" + std::to_string(next_alert++)}, {"severity", "page"}});
+      e.labels =
+          LabelSet({{"alertname", "A" + std::to_string(next_alert++)}, {"severity", "page"}});
       h.engine().Ingest(e, now);
       h.Collect();
     } else if (op == 3) {  // an ack by someone told, or anyone
@@ -310,8 +316,9 @@ void RunSequence(std::uint64_t seed, int steps, Stats& stats) {
       if (!open.empty()) {
         std::sort(open.begin(), open.end());
         const Alert* a = h.engine().Find(open[rng() % open.size()]);
-        const std::string who = a->notified.empty() || rng() % 4 == 0 ? people()[rng() % 4]
-                                                                      : a->notified[rng() % a->notified.size()];
+        const std::string who = a->notified.empty() || rng() % 4 == 0
+                                    ? people()[rng() % 4]
+                                    : a->notified[rng() % a->notified.size()];
         (void)h.engine().Acknowledge(a->id, who, "", now);
         h.Collect();
       }
@@ -342,8 +349,9 @@ void RunSequence(std::uint64_t seed, int steps, Stats& stats) {
         // A cover for a member nobody else replaces (overlaps are not modelled).
         std::vector<std::string> free;
         for (const auto& m : w.members) {
-          if (m != o.person && std::none_of(w.overrides.begin(), w.overrides.end(),
-                                            [&](const Override& x) { return x.replaces == m || x.person == m; }) &&
+          if (m != o.person &&
+              std::none_of(w.overrides.begin(), w.overrides.end(),
+                           [&](const Override& x) { return x.replaces == m || x.person == m; }) &&
               std::none_of(w.overrides.begin(), w.overrides.end(),
                            [&](const Override& x) { return x.replaces == o.person; })) {
             free.push_back(m);
@@ -392,9 +400,9 @@ void RunSequence(std::uint64_t seed, int steps, Stats& stats) {
       h.Changed({"config reloaded", {}, {}, true}, now);
     } else {  // time passes: minutes, hours, or more than a day
       const auto pick = rng() % 3;
-      now += pick == 0 ? std::chrono::minutes(1 + rng() % 59)
-                       : pick == 1 ? std::chrono::minutes(60 + rng() % (6 * 60))
-                                   : std::chrono::minutes(60 * 24 + rng() % (60 * 12));
+      now += pick == 0   ? std::chrono::minutes(1 + rng() % 59)
+             : pick == 1 ? std::chrono::minutes(60 + rng() % (6 * 60))
+                         : std::chrono::minutes(60 * 24 + rng() % (60 * 12));
       h.TickTo(now);
     }
     Check(w, h, now, stats);
@@ -403,7 +411,9 @@ void RunSequence(std::uint64_t seed, int steps, Stats& stats) {
 
 }  // namespace
 
-TEST_CASE("replan model: random roster changes keep every hold, ETA and handover equal to the model (seeded)") {
+TEST_CASE(
+    "replan model: random roster changes keep every hold, ETA and handover equal to the model "
+    "(seeded)") {
   Stats stats;
   constexpr std::uint64_t kSeeds = 2000;
   constexpr int kSteps = 24;
@@ -411,10 +421,11 @@ TEST_CASE("replan model: random roster changes keep every hold, ETA and handover
     CAPTURE(seed);
     RunSequence(seed, kSteps, stats);
   }
-  MESSAGE("replan model: " << kSeeds << " sequences (seeds 1-" << kSeeds << "), " << stats.steps << " steps, "
-                           << stats.holds_checked << " holds and " << stats.handovers_checked
-                           << " handovers checked, " << stats.notifications << " notifications ("
-                           << stats.released_by_replan << " released by a re-plan)");
+  MESSAGE("replan model: " << kSeeds << " sequences (seeds 1-" << kSeeds << "), " << stats.steps
+                           << " steps, " << stats.holds_checked << " holds and "
+                           << stats.handovers_checked << " handovers checked, "
+                           << stats.notifications << " notifications (" << stats.released_by_replan
+                           << " released by a re-plan)");
   // The sequences must exercise what they claim to.
   CHECK(stats.holds_checked > 1000);
   CHECK(stats.handovers_checked > 100);

@@ -213,7 +213,8 @@ TEST_CASE("outbox: a delayed contact waits for its turn, then goes only if still
 
 namespace {
 
-Outgoing Resolved(const std::string& id, TimePoint decided, std::vector<std::uint64_t> alerts = {7}) {
+Outgoing Resolved(const std::string& id, TimePoint decided,
+                  std::vector<std::uint64_t> alerts = {7}) {
   Outgoing o = Item(id, decided);
   o.message.kind = "resolved";
   o.message.alert_ids = std::move(alerts);
@@ -230,7 +231,8 @@ std::vector<std::string> Ids(const std::vector<Outgoing>& v) {
 
 }  // namespace
 
-TEST_CASE("outbox order: a resolved notice waits while its alert notice is retried, then follows it") {
+TEST_CASE(
+    "outbox order: a resolved notice waits while its alert notice is retried, then follows it") {
   Harness h;
   const TimePoint t0 = At("2026-11-23T09:00:00Z");
   h.box.Add({Item("alert", t0)}, t0);
@@ -239,13 +241,15 @@ TEST_CASE("outbox order: a resolved notice waits while its alert notice is retri
   h.box.OnResult(std::move(sends[0].message), "hooks", Failed(), t0);
   const TimePoint retry_at = h.box.TakeEvents().at(0).retry_at;
   // Resolved while the receiver is down: not sent ahead of the alert.
-  h.box.Add({Resolved("resolved", t0 + std::chrono::milliseconds(100))}, t0 + std::chrono::milliseconds(100));
+  h.box.Add({Resolved("resolved", t0 + std::chrono::milliseconds(100))},
+            t0 + std::chrono::milliseconds(100));
   CHECK(h.box.TakeSends().empty());
   CHECK(h.box.Unfinished() == 2);
   h.box.Tick(retry_at);
   sends = h.box.TakeSends();
   REQUIRE(Ids(sends) == std::vector<std::string>{"alert"});  // still only the alert
-  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 1, "HTTP 200"}, retry_at);
+  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 1, "HTTP 200"},
+                 retry_at);
   // Delivered: now the resolved notice goes.
   CHECK(Ids(h.box.TakeSends()) == std::vector<std::string>{"resolved"});
 }
@@ -272,7 +276,8 @@ TEST_CASE("outbox order: a resolved notice whose alert notice failed for good is
   CHECK(marks[1].state == OutboxState::kFailed);
   CHECK(h.box.Unfinished() == 0);
   // Decided after the alert notice had already failed: superseded at once.
-  h.box.Add({Resolved("resolved-later", t0 + std::chrono::minutes(1))}, t0 + std::chrono::minutes(1));
+  h.box.Add({Resolved("resolved-later", t0 + std::chrono::minutes(1))},
+            t0 + std::chrono::minutes(1));
   CHECK(h.box.TakeSends().empty());
   CHECK(h.box.TakeEvents().at(0).kind == OutboxEvent::Kind::kSuperseded);
 }
@@ -292,7 +297,8 @@ TEST_CASE("outbox order: other alerts, other contacts and other channels are not
   CHECK(h.box.Unfinished() == 5);
 }
 
-TEST_CASE("outbox order: random outcomes never deliver a later notice ahead of an earlier one (seeded)") {
+TEST_CASE(
+    "outbox order: random outcomes never deliver a later notice ahead of an earlier one (seeded)") {
   // An independent model: per contact and alert, the order in which notices
   // were added; a send is legal only when every earlier one is finished.
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
@@ -326,7 +332,7 @@ TEST_CASE("outbox order: random outcomes never deliver a later notice ahead of a
         Outgoing o = std::move(in_flight[i]);
         in_flight.erase(in_flight.begin() + static_cast<std::ptrdiff_t>(i));
         const auto pick = rng() % 3;
-        const SendResult r = pick == 0 ? SendResult{SendOutcome::kDelivered, 1, "200"}
+        const SendResult r = pick == 0   ? SendResult{SendOutcome::kDelivered, 1, "200"}
                              : pick == 1 ? Failed()
                                          : SendResult{SendOutcome::kRejected, 1, "400"};
         h.box.OnResult(std::move(o.message), "hooks", r, now);
@@ -342,7 +348,8 @@ TEST_CASE("outbox order: random outcomes never deliver a later notice ahead of a
           if (earlier == s.message.id) {
             break;
           }
-          CHECK_MESSAGE(finished.count(earlier) > 0, s.message.id << " sent while " << earlier << " unfinished");
+          CHECK_MESSAGE(finished.count(earlier) > 0,
+                        s.message.id << " sent while " << earlier << " unfinished");
         }
         in_flight.push_back(std::move(s));
       }

@@ -36,7 +36,8 @@ TEST_CASE("ParseWeekdayRange") {
   CHECK(*ParseWeekdayRange("monday") == InclusiveRange{1, 1});
   CHECK(*ParseWeekdayRange("Monday:Thursday") == InclusiveRange{1, 4});
   CHECK(*ParseWeekdayRange("sunday:saturday") == InclusiveRange{0, 6});
-  CHECK(ParseWeekdayRange("mon").error().message().starts_with("mon is not a valid weekday: write the full English name"));
+  CHECK(ParseWeekdayRange("mon").error().message().starts_with(
+      "mon is not a valid weekday: write the full English name"));
   CHECK_FALSE(ParseWeekdayRange("friday:monday").has_value());
   CHECK_FALSE(ParseWeekdayRange("monday:tuesday:friday").has_value());
 }

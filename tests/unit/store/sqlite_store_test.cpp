@@ -2,7 +2,6 @@
 // skipped (never a crash) and their ids are never handed out again; a store
 // written by the previous schema migrates forward.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <future>
@@ -144,14 +143,17 @@ TEST_CASE("sqlite: a delivered notification's row is deleted; failed and rejecte
   CHECK(rows == std::vector<std::string>{"k2:failed"});
 }
 
-TEST_CASE("sqlite: one store per folder; a second open names the holder's pid, and opens once it is gone") {
+TEST_CASE(
+    "sqlite: one store per folder; a second open names the holder's pid, and opens once it is "
+    "gone") {
   TempDir dir;
   auto first = store::OpenSqlite({dir.path()}, nullptr);
   REQUIRE(first.has_value());
   auto second = store::OpenSqlite({dir.path()}, nullptr);
   REQUIRE_FALSE(second.has_value());
   const std::string msg = second.error().message();
-  CHECK(msg.find("is in use by another rotad (pid " + std::to_string(::getpid()) + ",") != std::string::npos);
+  CHECK(msg.find("is in use by another rotad (pid " + std::to_string(::getpid()) + ",") !=
+        std::string::npos);
   CHECK(msg.find("storage.backend: postgres") != std::string::npos);
   first->reset();
   auto third = store::OpenSqlite({dir.path()}, nullptr);

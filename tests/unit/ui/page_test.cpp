@@ -46,7 +46,8 @@ TEST_CASE("?done= shows only what the console itself says after a form") {
     REQUIRE(req.has_value());
     CHECK_FALSE(rota::ui::Flash(*req).empty());
   }
-  for (const char* forged : {"your%20account%20is%20locked%3A%20call%20%2B1%20555", "acknowledged%20x", ""}) {
+  for (const char* forged :
+       {"your%20account%20is%20locked%3A%20call%20%2B1%20555", "acknowledged%20x", ""}) {
     auto req = rota::http::MakeRequest("GET", std::string("/ui/?done=") + forged, "");
     REQUIRE(req.has_value());
     CHECK(rota::ui::Flash(*req).empty());
