@@ -91,7 +91,8 @@ std::string RenderCalendar(std::string_view name, std::string_view uid_scope,
   const std::string dtstamp = Utc(stamp);
   for (const auto& e : events) {
     AddLine(out, "BEGIN:VEVENT");
-    AddLine(out, "UID:" + Utc(e.start) + "-" + std::string(uid_scope) + "@rota");
+    AddLine(out, "UID:" + (e.open_start ? std::string("ongoing") : Utc(e.start)) + "-" +
+                     std::string(uid_scope) + "@rota");
     AddLine(out, "DTSTAMP:" + dtstamp);
     AddLine(out, "DTSTART:" + Utc(e.start));
     AddLine(out, "DTEND:" + Utc(e.end));

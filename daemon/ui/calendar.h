@@ -24,6 +24,9 @@ struct CalendarEvent {
   TimePoint end{};
   std::string summary;
   std::string description;
+  // Began before the span the feed looked at, so `start` is only where the
+  // look stopped and moves with every fetch: the UID must not depend on it.
+  bool open_start = false;
 };
 
 // "/calendar/person/alice.ics"; kind is "person" or "team".
@@ -37,7 +40,9 @@ std::string CalendarUrl(const config::Config& c, std::string_view kind, std::str
 
 // A VCALENDAR with one VEVENT per event; lines end in CRLF and are folded at
 // 75 octets; text is escaped. `uid_scope` makes UIDs unique per feed
-// ("team-payments"); `stamp` is DTSTAMP.
+// ("team-payments"); `stamp` is DTSTAMP. A UID is the event's start and the
+// scope, or "ongoing" and the scope for the one event with an open start, so
+// every fetch names the same event the same way.
 std::string RenderCalendar(std::string_view name, std::string_view uid_scope,
                            const std::vector<CalendarEvent>& events, TimePoint stamp);
 

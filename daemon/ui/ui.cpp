@@ -150,7 +150,8 @@ void Calendars(http::Router& router, const Ctx& ctx) {
                 who += (who.empty() ? "" : ", ") + PersonName(c, p);
               }
               events.push_back({w.start, w.end, team_name + ": " + who,
-                                "On duty for " + team_name + ": " + who});
+                                "On duty for " + team_name + ": " + who,
+                                w.start <= query_from});
             }
           } else {
             const config::Person* p = c.FindPerson(id);
@@ -166,8 +167,8 @@ void Calendars(http::Router& router, const Ctx& ctx) {
               if (!overlaps(s.start, s.end)) {
                 continue;
               }
-              events.push_back(
-                  {s.start, s.end, "On duty (rota)", "On duty for " + PersonName(c, id)});
+              events.push_back({s.start, s.end, "On duty (rota)",
+                                "On duty for " + PersonName(c, id), s.start <= query_from});
             }
           }
           http::Response r;

@@ -38,6 +38,10 @@ people:
     timezone: America/New_York
     hours: [{{weekdays: ['monday:friday'], times: [{{start_time: '08:00', end_time: '12:00'}}]}}]
     contacts: [{{channel: console, to: bob}}]
+  - id: carol
+    timezone: UTC
+    hours: [{{}}]
+    contacts: [{{channel: console, to: carol}}]
 teams:
   - {{id: payments, members: [alice, bob], timezone: Europe/Berlin}}
 routes: [{{name: payments, escalation: payments}}]
@@ -171,6 +175,23 @@ class CalendarTest(unittest.TestCase):
         bob, (lo, hi) = self.fetch("person", "bob")
         offsets = {s.astimezone(NEW_YORK).strftime("%H:%M %z") for s, e, _, _ in bob if lo <= s and e <= hi}
         self.assertEqual(offsets, {"08:00 -0500", "08:00 -0400"})
+
+    def test_an_event_that_began_before_the_feed_looked_keeps_its_uid(self):
+        # carol is on duty around the clock: her one event began before any
+        # look-back, so its start is where the look stopped and moves with
+        # every fetch. Its UID must not: a calendar app would add a new event
+        # each time.
+        first, _ = self.fetch("person", "carol")
+        deadline = datetime.datetime.now(UTC) + datetime.timedelta(seconds=60)
+        while True:  # until the feed's start has moved (one whole second)
+            again, _ = self.fetch("person", "carol")
+            if again[0][0] != first[0][0] or datetime.datetime.now(UTC) > deadline:
+                break
+        self.assertNotEqual(again[0][0], first[0][0])
+        self.assertEqual(len(first), 1)
+        self.assertEqual(len(again), 1)
+        self.assertEqual(again[0][3], first[0][3])
+        self.assertEqual(first[0][3], "ongoing-person-carol@rota")
 
     def test_a_wrong_missing_or_borrowed_token_is_a_404(self):
         good = self.feed_url("person", "alice")
