@@ -112,11 +112,11 @@ Metrics::Metrics(const BuildInfo& build)
                    .Register(*registry_);
   outbox_pending_ = &prometheus::BuildGauge()
                          .Name("rota_outbox_pending")
-                         .Help("Notifications waiting for a retry, by channel.")
+                         .Help("Notifications not yet finished (waiting for an attempt or a retry, behind an earlier one to the same contact, or with a receiver that has not answered), by channel.")
                          .Register(*registry_);
   outbox_oldest_ = &prometheus::BuildGauge()
                         .Name("rota_outbox_oldest_pending_seconds")
-                        .Help("Age of the oldest notification waiting for a retry, by channel.")
+                        .Help("Age of the oldest notification not yet finished, by channel.")
                         .Register(*registry_);
   store_commit_ = &prometheus::BuildHistogram()
                        .Name("rota_store_commit_duration_seconds")

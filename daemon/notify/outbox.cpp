@@ -37,7 +37,7 @@ void Outbox::Track(const Outgoing& o) {
   const std::uint64_t seq = next_seq_++;
   std::string contact = ContactOf(o);
   open_[contact][seq] = Open{o.message.alert_ids};
-  where_[o.message.id] = {std::move(contact), seq};
+  where_[o.message.id] = Where{std::move(contact), seq, o.channel, o.message.created_ms};
 }
 
 bool Outbox::HeldBack(const std::string& contact, std::uint64_t seq,
@@ -71,7 +71,8 @@ void Outbox::TryAttempt(Outgoing o, TimePoint now, bool retry) {
     Attempt(std::move(o), now, retry);  // not tracked (cannot happen): no order to keep
     return;
   }
-  const auto [contact, seq] = w->second;
+  const std::string contact = w->second.contact;
+  const std::uint64_t seq = w->second.seq;
   if (NeverReached(contact, o)) {
     marks_.push_back({o.message.id,
                       OutboxState::kFailed,
@@ -97,8 +98,8 @@ void Outbox::Finish(const Outgoing& o, bool delivered, TimePoint now) {
   if (w == where_.end()) {
     return;
   }
-  const std::string contact = w->second.first;
-  const std::uint64_t seq = w->second.second;
+  const std::string contact = w->second.contact;
+  const std::uint64_t seq = w->second.seq;
   where_.erase(w);
   if (auto it = open_.find(contact); it != open_.end()) {
     it->second.erase(seq);
@@ -262,11 +263,11 @@ std::map<std::string, Outbox::Waiting> Outbox::WaitingByChannel(TimePoint now) c
     out[channel];
   }
   const auto now_ms = now.time_since_epoch().count();
-  for (const auto& [at, o] : pending_) {
-    auto& w = out[o.channel];
+  for (const auto& [id, where] : where_) {
+    auto& w = out[where.channel];
     w.count += 1;
     w.oldest_seconds =
-        std::max(w.oldest_seconds, static_cast<double>(now_ms - o.message.created_ms) / 1000.0);
+        std::max(w.oldest_seconds, static_cast<double>(now_ms - where.created_ms) / 1000.0);
   }
   return out;
 }

@@ -128,7 +128,10 @@ class Outbox {
   std::vector<OutboxEvent> TakeEvents();
   [[nodiscard]] bool HasMarks() const { return !marks_.empty(); }
 
-  // Waiting for a retry, per channel: count and age of the oldest.
+  // Not yet finished, per channel (pending a retry, waiting behind an earlier
+  // message to the same contact, or handed to a receiver that has not
+  // answered): count and age of the oldest. Every configured channel has an
+  // entry.
   struct Waiting {
     double count = 0;
     double oldest_seconds = 0;
@@ -164,8 +167,13 @@ class Outbox {
     std::vector<std::uint64_t> alerts;
   };
   std::unordered_map<std::string, std::map<std::uint64_t, Open>> open_;
-  std::unordered_map<std::string, std::pair<std::string, std::uint64_t>>
-      where_;  // id → contact, seq
+  struct Where {
+    std::string contact;
+    std::uint64_t seq = 0;
+    std::string channel;
+    std::int64_t created_ms = 0;
+  };
+  std::unordered_map<std::string, Where> where_;  // by message id
   struct Queued {
     Outgoing o;
     bool retry = false;

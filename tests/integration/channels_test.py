@@ -7,7 +7,7 @@ import json
 import os
 import unittest
 
-from harness import Rotad, Sink, SmtpServer, Workdir, make_certificate, wait_until
+from harness import Rotad, Sink, SmtpServer, Workdir, make_certificate, sample, wait_until
 
 
 def post(d, doc):
@@ -224,6 +224,11 @@ escalations:
         post(d, {"labels": {"alertname": "Fast", "who": "p2"}})
         fast.wait_for(lambda m: True, "the fast channel's message while the slow one hangs")
         self.assertEqual(slow.arrived, 2, "max_concurrency: 2 sends at once, the rest wait in their lane")
+        # The metrics count all twelve: two the receiver has not answered, ten
+        # waiting in the lane (refreshed every 5 s).
+        wait_until(lambda: sample(d.metrics(), 'rota_outbox_pending{channel="slow"}') == 12,
+                   "rota_outbox_pending counts what a hung receiver holds up")
+        self.assertGreater(sample(d.metrics(), 'rota_outbox_oldest_pending_seconds{channel="slow"}'), 0)
         slow.gate.set()
         wait_until(lambda: len(slow.messages()) == 12, "all of the slow channel's messages")
         self.assertEqual(slow.max_in_flight, 2)

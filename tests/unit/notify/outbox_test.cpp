@@ -164,8 +164,8 @@ TEST_CASE("outbox: after a restart each pending notification waits for its store
   REQUIRE(h.box.NextDue().has_value());
   CHECK(*h.box.NextDue() == now + std::chrono::seconds(30));
   const auto waiting = h.box.WaitingByChannel(now);
-  CHECK(waiting.at("hooks").count == 1);
-  CHECK(waiting.at("hooks").oldest_seconds == doctest::Approx(60));
+  CHECK(waiting.at("hooks").count == 2);  // "later", and "overdue" whose attempt is unanswered
+  CHECK(waiting.at("hooks").oldest_seconds == doctest::Approx(120));
   h.box.Tick(now + std::chrono::seconds(30));
   sends = h.box.TakeSends();
   REQUIRE(sends.size() == 1);
@@ -356,4 +356,29 @@ TEST_CASE(
       (void)h.box.TakeEvents();
     }
   }
+}
+
+TEST_CASE("outbox: the waiting count holds what a hung receiver has not answered and what waits behind it") {
+  Harness h;
+  const TimePoint t0 = At("2026-11-23T09:00:00Z");
+  h.box.Add({Item("first", t0)}, t0);
+  auto sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 1);  // handed to the receiver, which never answers
+  auto second = Item("second", t0 + std::chrono::seconds(10));
+  h.box.Add({second}, t0 + std::chrono::seconds(10));
+  CHECK(h.box.TakeSends().empty());  // waits behind the first (same contact and alert)
+  auto waiting = h.box.WaitingByChannel(t0 + std::chrono::minutes(3));
+  CHECK(waiting.at("hooks").count == 2);
+  CHECK(waiting.at("hooks").oldest_seconds == doctest::Approx(180));
+  // The receiver answers at last: the first is done, the second goes.
+  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 200, ""},
+                 t0 + std::chrono::minutes(3));
+  sends = h.box.TakeSends();
+  REQUIRE(sends.size() == 1);
+  waiting = h.box.WaitingByChannel(t0 + std::chrono::minutes(4));
+  CHECK(waiting.at("hooks").count == 1);
+  CHECK(waiting.at("hooks").oldest_seconds == doctest::Approx(230));
+  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 200, ""},
+                 t0 + std::chrono::minutes(4));
+  CHECK(h.box.WaitingByChannel(t0 + std::chrono::minutes(4)).at("hooks").count == 0);
 }
