@@ -8,7 +8,8 @@
 // Pages render from Mustache templates embedded in the binary
 // (daemon/ui/templates/, see templates.h) over JSON data.
 //
-// Thread-safety: Context is shared and const after setup; the rest are
+// Thread-safety: Context is shared and const after setup (its sign-in guard
+// locks for itself); the rest are
 // functions of their arguments.
 #pragma once
 
@@ -23,6 +24,7 @@
 #include "api/host.h"
 #include "http/router.h"
 #include "ui/form.h"
+#include "ui/sign_in_guard.h"
 
 namespace rota::ui {
 
@@ -30,6 +32,7 @@ struct Context {
   const http::Router& router;
   api::Host& host;
   const api::Authorizer& auth;
+  std::shared_ptr<SignInGuard> sign_in;  // thread-safe itself
 };
 
 struct Visitor {

@@ -69,6 +69,17 @@ void Login(http::Router& router, const Ctx& ctx) {
         if (!ctx->auth.AuthEnabled()) {
           return SeeOther("/ui/", v);
         }
+        const TimePoint now = ctx->host.Now();
+        if (const auto wait = ctx->sign_in->LockedFor(req.remote_address, now)) {
+          // Too many refusals from this address: not even checked.
+          const auto seconds = std::chrono::ceil<std::chrono::seconds>(*wait).count();
+          http::Response r = form(req, 429,
+                                  "Too many refused sign-ins from your address. Try again in " +
+                                      std::to_string(seconds) + " s.",
+                                  "");
+          r.headers.emplace_back("Retry-After", std::to_string(seconds));
+          return r;
+        }
         const auto fields = FormFields(req.body);
         if (!ctx->auth.sessions().CheckFormToken("login", api::CookieValue(req, api::kLoginCookie),
                                                  Field(fields, "csrf"))) {
@@ -76,13 +87,19 @@ void Login(http::Router& router, const Ctx& ctx) {
                       Field(fields, "next"));
         }
         if (!ctx->auth.IsAdminToken(Field(fields, "token"))) {
-          log::Warn("console sign-in refused", {{"remote", req.remote_address}});
+          // One line a minute at most, however many are refused.
+          if (const auto line = ctx->sign_in->Refused(req.remote_address, now)) {
+            log::Warn("console sign-in refused", {{"remote", line->last_remote},
+                                                  {"refused", std::to_string(line->refused)},
+                                                  {"addresses", std::to_string(line->addresses)}});
+          }
           return form(req, 403, "That token is not an admin token.", Field(fields, "next"));
         }
+        ctx->sign_in->Succeeded(req.remote_address);
         const auto c = ctx->host.Current().config;
         // Bound to the token that signed in: removing it ends this session.
         const std::string cookie =
-            ctx->auth.sessions().Issue(ctx->host.Now(), c->ui.session_ttl, Field(fields, "token"));
+            ctx->auth.sessions().Issue(now, c->ui.session_ttl, Field(fields, "token"));
         v.set_cookie = api::SetCookie(
             api::kSessionCookie, cookie,
             std::chrono::duration_cast<std::chrono::seconds>(c->ui.session_ttl).count(), v.secure);
@@ -184,7 +201,8 @@ void Calendars(http::Router& router, const Ctx& ctx) {
 }  // namespace
 
 void RegisterUiRoutes(http::Router& router, api::Host& host, const api::Authorizer& auth) {
-  const auto ctx = std::make_shared<const Context>(Context{router, host, auth});
+  const auto ctx = std::make_shared<const Context>(
+      Context{router, host, auth, std::make_shared<SignInGuard>()});
   Assets(router);
   Login(router, ctx);
   Calendars(router, ctx);

@@ -8,7 +8,9 @@ import json
 import re
 import unittest
 
-from harness import console_form, Rotad, Workdir
+import urllib.parse
+
+from harness import console_form, Rotad, Workdir, sample
 
 # DESIGN.md "Access": these, and only these, are open.
 OPEN = {
@@ -121,15 +123,23 @@ class AccessTest(unittest.TestCase):
             self.assertEqual(self.d.request("GET", bad)[0], 400)
 
 
-if __name__ == "__main__":
-    unittest.main()
+def post_sign_in(d, token):
+    """POSTs the sign-in form with `token`: (status, headers, body)."""
+    login, csrf = console_form(d, "/ui/login")
+    conn = d.connection()
+    conn.request("POST", "/ui/login", body=urllib.parse.urlencode(
+        {"csrf": csrf, "token": token, "next": "/ui/"}), headers={
+        "Cookie": login, "Content-Type": "application/x-www-form-urlencoded"})
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    conn.close()
+    return resp.status, resp.getheaders(), body
 
 
 class SessionTokenTest(unittest.TestCase):
     """A console session lives exactly as long as the admin token that opened it."""
 
     def test_removing_the_token_that_signed_in_ends_its_sessions_and_only_those(self):
-        import urllib.parse
         w = Workdir()
         self.addCleanup(w.cleanup)
         w.write("a.token", "first-admin-token\n")
@@ -140,16 +150,9 @@ class SessionTokenTest(unittest.TestCase):
         self.addCleanup(d.stop)
 
         def sign_in(token):
-            login, csrf = console_form(d, "/ui/login")
-            conn = d.connection()
-            conn.request("POST", "/ui/login", body=urllib.parse.urlencode(
-                {"csrf": csrf, "token": token, "next": "/ui/"}), headers={
-                "Cookie": login, "Content-Type": "application/x-www-form-urlencoded"})
-            resp = conn.getresponse()
-            resp.read()
-            conn.close()
-            self.assertEqual(resp.status, 303)
-            sessions = [v.split(";")[0] for k, v in resp.getheaders()
+            status, headers, _ = post_sign_in(d, token)
+            self.assertEqual(status, 303)
+            sessions = [v.split(";")[0] for k, v in headers
                         if k.lower() == "set-cookie" and v.startswith("rota_session=")]
             return sessions[0] if sessions else None
 
@@ -166,3 +169,30 @@ class SessionTokenTest(unittest.TestCase):
         self.assertEqual(code, 303)  # sent to sign in again
         self.assertTrue(headers["Location"].startswith("/ui/login"), headers["Location"])
         self.assertEqual(d.request("GET", "/ui/alerts", headers={"Cookie": by_first})[0], 200)
+
+
+class SignInFloodTest(unittest.TestCase):
+    """Refused sign-ins from one address are slowed, and the journal gets one
+    line for a flood of them, not one per try."""
+
+    def test_a_flood_of_wrong_tokens_is_slowed_and_logged_once(self):
+        w = Workdir()
+        self.addCleanup(w.cleanup)
+        w.write("a.token", "the-admin-token\n")
+        w.write("rota.yaml", w.read() + "auth: {admin_token_files: [a.token]}\n")
+        d = Rotad(w.config)
+        self.addCleanup(d.stop)
+        answers = [post_sign_in(d, "guess-%d" % i) for i in range(40)]
+        statuses = [a[0] for a in answers]
+        self.assertEqual(statuses[:5], [403] * 5)  # four free tries, the fifth refused and locking
+        self.assertEqual(set(statuses[5:]), {429}, statuses)
+        retry_after = int(dict((k.lower(), v) for k, v in answers[5][1])["retry-after"])
+        self.assertTrue(0 < retry_after <= 10, retry_after)
+        self.assertIn("Too many refused sign-ins", answers[5][2])
+        # Locked means not even checked: the right token waits too.
+        self.assertEqual(post_sign_in(d, "the-admin-token")[0], 429)
+        refused = [line for line in d.log().splitlines() if "console sign-in refused" in line]
+        self.assertEqual(len(refused), 1, refused)
+        self.assertIn("level=warn", refused[0])
+        # The requests themselves are counted by the HTTP metrics.
+        self.assertEqual(sample(d.metrics(), 'rota_http_requests_total{code="429",handler="/ui/login"}'), 36.0)
