@@ -136,8 +136,24 @@ void Pipeline::Install(Prepared p) {
     Swap(std::move(p.roster), std::move(p.model));
   }
   if (reload) {
+    EndOrphanReroutes();
     // Hours, members, escalations may all have moved.
     Replan({"config reloaded", {}, {}, true});
+  }
+}
+
+void Pipeline::EndOrphanReroutes() {
+  if (!engine_ || !leading_ || stopped_) {
+    return;
+  }
+  const auto ended = engine_->EndOrphanReroutes(clock_.Now());
+  for (const auto& r : ended) {
+    log::Warn("reroute ended: its team or escalation is no longer in the config",
+              {{"id", r.id}, {"team", r.team}, {"escalation", r.escalation}});
+  }
+  if (!ended.empty()) {
+    ReroutesChanged();
+    Commit(nullptr);
   }
 }
 

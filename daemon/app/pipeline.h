@@ -151,6 +151,9 @@ class Pipeline final : public api::Host {
   // "The roster changed": the engine plans again what the change can touch
   // (holds, handovers) and the decisions are committed. Leader only.
   void Replan(engine::RosterChange change);
+  // Ends reroutes whose team or escalation the config lost (a reload, or
+  // an edit while rotad was down), with a log line each. Leader only.
+  void EndOrphanReroutes();
   void Swap(std::shared_ptr<const schedule::Roster> roster, std::shared_ptr<const engine::Model> model);
   void Arm();
   void OnTimer();

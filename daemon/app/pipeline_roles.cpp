@@ -99,6 +99,7 @@ void Pipeline::Restore(store::State state, bool lead) {
   // is made again from the config as loaded now (it may have been edited
   // while rotad was down).
   engine_->Tick(now);
+  EndOrphanReroutes();  // the config may have lost their escalation meanwhile
   engine_->RosterChanged({"restart: plans made again from the loaded config", {}, {}, true}, now);
   Commit(nullptr);
   // Notifications decided but not confirmed sent resume their schedule,

@@ -195,6 +195,11 @@ class Engine {
   Result<void> ClearReroute(const std::string& id);
   // Drops reroutes whose `until` has passed; returns them.
   std::vector<Reroute> EndReroutes(TimePoint now);
+  // Drops reroutes whose team or escalation the model's config no longer
+  // has (a reload removed it); returns them. Each open alert that one of
+  // them routed gets a note that it ended and why (`now`): its routing falls
+  // back to the route's own escalation.
+  std::vector<Reroute> EndOrphanReroutes(TimePoint now);
   [[nodiscard]] const std::vector<Reroute>& reroutes() const { return reroutes_; }
   // The reroute in force for `team` at `now`, or null (the newest wins).
   [[nodiscard]] const Reroute* ActiveReroute(std::string_view team, TimePoint now) const;

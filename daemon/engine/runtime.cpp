@@ -2,6 +2,7 @@
 // threads and notes the shell adds to timelines (engine.h). Split from
 // engine.cpp, which decides; this file only keeps and looks up.
 #include <algorithm>
+#include <unordered_map>
 
 #include "engine/batch.h"
 #include "engine/engine.h"
@@ -43,6 +44,41 @@ std::vector<Reroute> Engine::EndReroutes(TimePoint now) {
     ended.push_back(r);
     return true;
   });
+  return ended;
+}
+
+std::vector<Reroute> Engine::EndOrphanReroutes(TimePoint now) {
+  std::vector<Reroute> ended;
+  std::erase_if(reroutes_, [&](const Reroute& r) {
+    if (model_->config->FindTeam(r.team) != nullptr &&
+        model_->config->FindEscalation(r.escalation) != nullptr) {
+      return false;
+    }
+    ended.push_back(r);
+    return true;
+  });
+  if (ended.empty()) {
+    return ended;
+  }
+  std::unordered_map<std::string, std::string> why;
+  for (const auto& r : ended) {
+    why[r.id] = "reroute " + r.id + " ended: " +
+                (model_->config->FindTeam(r.team) == nullptr
+                     ? "its team \"" + r.team + "\""
+                     : "its escalation \"" + r.escalation + "\"") +
+                " is no longer in the config";
+  }
+  for (auto& [id, a] : alerts_) {
+    if (a.state == AlertState::kResolved) {
+      continue;
+    }
+    for (const auto& routing : a.routings) {
+      if (const auto it = why.find(routing.reroute); it != why.end()) {
+        Record(a, now, Note(EntryKind::kNote).Set(Field::kText, it->second));
+        break;
+      }
+    }
+  }
   return ended;
 }
 

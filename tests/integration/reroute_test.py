@@ -87,6 +87,31 @@ class RerouteTest(unittest.TestCase):
         finally:
             d.stop()
 
+    def test_a_reload_that_removes_the_escalation_ends_the_reroute(self):
+        d = Rotad(self.w.config)
+        self.addCleanup(d.stop)
+        rc, out, err = self.ctl(d, "reroute", "--team", "payments", "--to", "escalation:vendor",
+                                "--reason", "team offsite", "--by", "lead")
+        self.assertEqual((rc, out.strip()), (0, "r-1"), err)
+        during = self.fire(d, "During")
+        self.assertEqual(during["notified"], ["channel:pd"])
+        # The vendor escalation goes; the reroute that named it ends with it.
+        self.w.write("rota.yaml", self.w.read().replace(
+            "  - {name: vendor, steps: [{notify: ['channel:pd']}]}\n", ""))
+        self.assertEqual(d.request("POST", "/-/reload")[0], 200)
+        self.assertEqual(json.loads(d.request("GET", "/api/v1/reroutes")[2]), {"reroutes": []})
+        self.assertIsNone(json.loads(d.request("GET", "/api/v1/oncall?team=payments")[2])["teams"][0]["reroute"])
+        wait_until(lambda: sample(d.metrics(), "rota_reroutes_active") == 0, "no reroute counted")
+        self.assertIn('msg="reroute ended: its team or escalation is no longer in the config" '
+                      "id=r-1 team=payments escalation=vendor", d.log())
+        whats = [e["what"] for e in json.loads(d.request("GET", "/api/v1/alerts/" + during["id"])[2])["timeline"]]
+        self.assertIn('reroute r-1 ended: its escalation "vendor" is no longer in the config', whats)
+        self.assertEqual(self.fire(d, "After")["notified"], ["ann"])
+        d.stop()
+        d2 = Rotad(self.w.config)  # and it stays ended after a restart
+        self.addCleanup(d2.stop)
+        self.assertEqual(json.loads(d2.request("GET", "/api/v1/reroutes")[2]), {"reroutes": []})
+
     def test_bad_requests_say_what_is_wrong(self):
         d = Rotad(self.w.config)
         self.addCleanup(d.stop)
