@@ -32,6 +32,8 @@ void AddRemoteOptions(po::options_description& desc, Remote& r, bool url_default
       "client certificate, for client_auth: require")(
       "key-file", po::value<std::string>(&r.tls.key_file),
       "its private key (default: --cert-file, a PEM file holding both)")(
+      "request-timeout", po::value<std::string>(&r.request_timeout)->default_value("30s"),
+      "give up on rotad after this long (connect, send and answer together)")(
       "output,o", po::value<std::string>(&r.output)->default_value("text"), "json or text");
 }
 
@@ -72,7 +74,13 @@ std::optional<std::string> CallRaw(const Remote& r, const std::string& method,
       return std::nullopt;
     }
   }
-  auto res = http::Fetch(r.url, method, target, body, headers, std::chrono::seconds(30), r.tls);
+  const auto timeout = ParseDuration(r.request_timeout);
+  if (!timeout || *timeout <= Duration(0)) {
+    err << "rotactl: --request-timeout: "
+        << (timeout ? "must be positive" : timeout.error().message()) << "\n";
+    return std::nullopt;
+  }
+  auto res = http::Fetch(r.url, method, target, body, headers, *timeout, r.tls);
   if (!res) {
     err << "rotactl: " << res.error().message() << "\n";
     return std::nullopt;

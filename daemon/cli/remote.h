@@ -1,7 +1,7 @@
 // rotactl's side of talking to a running rotad: the options every daemon
 // command takes (--url, default $ROTA_URL, else http://127.0.0.1:9095;
 // --token-file, default $ROTA_TOKEN_FILE; --ca-file, --cert-file,
-// --key-file for https; -o), one call, its answer as JSON, and small
+// --key-file for https; --request-timeout; -o), one call, its answer as JSON, and small
 // helpers to print answers.
 //
 // Thread-safety: not applicable (one command per process).
@@ -26,9 +26,11 @@ struct Remote {
   std::string token_file;
   http::TlsClientFiles tls;
   std::string output = "text";
+  std::string request_timeout = "30s";  // each call to rotad, all of it
 };
 
-// Adds --url, --token-file, --ca-file, --cert-file, --key-file and -o.
+// Adds --url, --token-file, --ca-file, --cert-file, --key-file,
+// --request-timeout and -o.
 // With `url_default` false, --url defaults to $ROTA_URL only (empty when
 // unset): commands that can also work offline ask rotad only when told to.
 void AddRemoteOptions(boost::program_options::options_description& desc, Remote& r,

@@ -1,6 +1,9 @@
 #include "http/client.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -10,6 +13,8 @@
 #include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
+#include <optional>
+
 namespace rota::http {
 namespace {
 
@@ -18,11 +23,14 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
 
-// Writes the request and reads the answer on a connected stream.
+// Writes the request and reads the answer on a connected stream. Every
+// operation is asynchronous, so the stream's deadline (set once, before the
+// connect) bounds them all: Beast's synchronous operations ignore it.
 template <class Stream>
-ClientResponse Exchange(Stream& stream, const std::string& host, const std::string& method,
-                        const std::string& target, const std::string& body,
-                        const std::vector<std::pair<std::string, std::string>>& headers) {
+asio::awaitable<ClientResponse> Exchange(Stream& stream, const std::string& host,
+                                         const std::string& method, const std::string& target,
+                                         const std::string& body,
+                                         const std::vector<std::pair<std::string, std::string>>& headers) {
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
   req.set(bhttp::field::host, host);
   req.set(bhttp::field::user_agent, "rotactl");
@@ -34,13 +42,13 @@ ClientResponse Exchange(Stream& stream, const std::string& host, const std::stri
     req.set(k, v);
   }
   req.prepare_payload();
-  bhttp::write(stream, req);
+  co_await bhttp::async_write(stream, req, asio::use_awaitable);
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64U << 20U);
-  bhttp::read(stream, buffer, parser);
+  co_await bhttp::async_read(stream, buffer, parser, asio::use_awaitable);
   auto res = parser.release();
-  return ClientResponse{static_cast<int>(res.result_int()), std::move(res.body())};
+  co_return ClientResponse{static_cast<int>(res.result_int()), std::move(res.body())};
 }
 
 ssl::context ClientContext(const TlsClientFiles& files) {
@@ -80,38 +88,72 @@ Result<ClientResponse> Fetch(const std::string& base, const std::string& method,
   const std::string port = url->has_port() ? std::string(url->port()) : (https ? "443" : "80");
   std::string stage = "reach rotad at " + base;
   try {
+    std::optional<ssl::context> ctx;
+    if (https) {
+      stage = "set up TLS";
+      ctx.emplace(ClientContext(tls));
+      stage = "reach rotad at " + base;
+    }
     asio::io_context ioc;
-    asio::ip::tcp::resolver resolver(ioc);
-    if (!https) {
-      beast::tcp_stream stream(ioc);
-      stream.expires_after(timeout);
-      stream.connect(resolver.resolve(host, port));
-      auto res = Exchange(stream, host, method, target, body, headers);
-      beast::error_code ec;
-      stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-      return res;
+    std::optional<Result<ClientResponse>> out;
+    auto run = [&]() -> asio::awaitable<ClientResponse> {
+      asio::ip::tcp::resolver resolver(ioc);
+      const auto endpoints = co_await resolver.async_resolve(host, port, asio::use_awaitable);
+      if (!https) {
+        beast::tcp_stream stream(ioc);
+        stream.expires_after(timeout);  // one deadline for connect, write and read
+        co_await stream.async_connect(endpoints, asio::use_awaitable);
+        auto res = co_await Exchange(stream, host, method, target, body, headers);
+        beast::error_code ec;
+        stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        co_return res;
+      }
+      beast::ssl_stream<beast::tcp_stream> stream(ioc, *ctx);
+      boost::system::error_code addr_ec;
+      asio::ip::make_address(host, addr_ec);
+      if (addr_ec) {  // SNI takes names only
+        // SSL_set_tlsext_host_name, without the macro's C cast.
+        SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(host.c_str()));
+      }
+      stream.set_verify_callback(ssl::host_name_verification(host));
+      beast::get_lowest_layer(stream).expires_after(timeout);
+      co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
+      stage = "complete a TLS handshake with " + base;
+      co_await stream.async_handshake(ssl::stream_base::client, asio::use_awaitable);
+      stage = "reach rotad at " + base;
+      auto res = co_await Exchange(stream, host, method, target, body, headers);
+      // close_notify, briefly: the server may just close.
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+      auto [ec] = co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+      (void)ec;
+      co_return res;
+    };
+    asio::co_spawn(ioc, run(), [&](std::exception_ptr e, ClientResponse r) {
+      if (!e) {
+        out = std::move(r);
+        return;
+      }
+      try {
+        std::rethrow_exception(e);
+      } catch (const boost::system::system_error& se) {
+        out = Fail(Error::Unavailable(
+            "cannot " + stage + ": " +
+            (se.code() == beast::error::timeout ? "no answer within " + FormatDuration(timeout)
+                                                : se.code().message())));
+      } catch (const std::exception& x) {
+        out = Fail(Error::Unavailable("cannot " + stage + ": " + x.what()));
+      }
+    });
+    // The stream's deadline bounds all but name resolution; this bounds
+    // that too. What is still running when it passes is dropped with the
+    // io_context.
+    ioc.run_for(timeout + std::chrono::seconds(1));
+    if (!out) {
+      return Fail(Error::Unavailable("cannot " + stage + ": no answer within " +
+                                     FormatDuration(timeout)));
     }
-    stage = "set up TLS";
-    ssl::context ctx = ClientContext(tls);
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-    boost::system::error_code addr_ec;
-    asio::ip::make_address(host, addr_ec);
-    if (addr_ec) {  // SNI takes names only
-      // SSL_set_tlsext_host_name, without the macro's C cast.
-      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(host.c_str()));
-    }
-    stream.set_verify_callback(ssl::host_name_verification(host));
-    beast::get_lowest_layer(stream).expires_after(timeout);
-    stage = "reach rotad at " + base;
-    beast::get_lowest_layer(stream).connect(resolver.resolve(host, port));
-    stage = "complete a TLS handshake with " + base;
-    stream.handshake(ssl::stream_base::client);
-    stage = "reach rotad at " + base;
-    auto res = Exchange(stream, host, method, target, body, headers);
-    beast::error_code ec;
-    stream.shutdown(ec);  // close_notify; the server may just close
-    return res;
+    return std::move(*out);
   } catch (const boost::system::system_error& e) {
     return Fail(Error::Unavailable("cannot " + stage + ": " + e.code().message()));
   } catch (const std::exception& e) {

@@ -9,7 +9,9 @@ channel's token. Every refusal changes nothing."""
 
 import hashlib
 import hmac
+import http.client
 import json
+import socket
 import time
 import unittest
 import urllib.parse
@@ -28,6 +30,7 @@ channels:
   - {{name: mm, type: mattermost, url: '{base}/mm', actions_token_file: mm_token}}
 people:
   - {{id: ann, hours: [{{}}], contacts: [{{channel: slack, to: '@U0ANN'}}, {{channel: mm, to: '@ann'}}]}}
+teams: [{{id: ops, members: [ann]}}]
 routes: [{{name: r, group_wait: 0s, group_by: ['...'], escalation: e}}]
 escalations: [{{name: e, steps: [{{notify: ['person:ann'], escalate_after: 1h}}]}}]
 """
@@ -108,6 +111,26 @@ class ChatButtonsTest(unittest.TestCase):
         status, _, resp = self.d.request("POST", "/slack/interactions", body=body, headers={
             "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig})
         self.assertEqual((status, json.loads(resp)["error"]), (403, "replayed request"))
+
+    def test_a_response_url_that_never_answers_holds_up_nothing_for_long(self):
+        # It accepts the connection (the kernel does) and never reads or answers.
+        silent = socket.socket()
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        aid = self.fire("Down")
+        payload = self.action(aid)
+        payload["response_url"] = "http://127.0.0.1:%d/hang" % silent.getsockname()[1]
+        status, resp, *_ = self.slack(payload)
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(self.state(aid), "acknowledged")
+        # The message update gives up after its 10 s timeout, and a report
+        # (which runs on the same worker) answers.
+        conn = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=120)
+        self.addCleanup(conn.close)
+        conn.request("GET", "/api/v1/report?team=ops")
+        self.assertEqual(conn.getresponse().status, 200)
+        wait_until(lambda: "cannot update the Slack message" in self.d.log(), "the update's timeout in the log")
 
     def test_mattermost_actions_act_only_with_the_token(self):
         aid = self.fire("Down")

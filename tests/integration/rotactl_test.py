@@ -3,6 +3,7 @@ override, drill) and rotactl test rules (offline)."""
 
 import json
 import os
+import socket
 import subprocess
 import unittest
 
@@ -105,6 +106,25 @@ class RotactlDaemonTest(unittest.TestCase):
         r = subprocess.run([ROTACTL, "alerts", "--url", "http://127.0.0.1:1"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot reach rotad at http://127.0.0.1:1", r.stderr)
+
+    def test_a_daemon_that_never_answers_is_given_up_on(self):
+        # A port that accepts connections (the kernel does) and never answers,
+        # over plain HTTP and HTTPS: rotactl stops at its --request-timeout.
+        silent = socket.socket()
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        for scheme in ("http", "https"):
+            with self.subTest(scheme=scheme):
+                url = "%s://127.0.0.1:%d" % (scheme, silent.getsockname()[1])
+                r = subprocess.run([ROTACTL, "alerts", "--url", url, "--request-timeout", "2s"],
+                                   capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(": no answer within 2s", r.stderr)
+        r = subprocess.run([ROTACTL, "alerts", "--url", "http://127.0.0.1:1", "--request-timeout", "0s"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--request-timeout: must be positive", r.stderr)
 
 
 class TestRulesTest(unittest.TestCase):
