@@ -74,6 +74,7 @@ void ActOnAlert(http::Router& router, Host& host, bool ack) {
     }
     std::string by;
     std::string comment;
+    std::string channel;  // act only if the alert was sent through it (chat buttons)
     if (!req.body.empty()) {
       auto o = JsonObjectBody(req);
       if (!o) {
@@ -82,13 +83,20 @@ void ActOnAlert(http::Router& router, Host& host, bool ack) {
       }
       by = StringField(*o, "by");
       comment = StringField(*o, "comment");
+      channel = StringField(*o, "channel");
     }
     if (by.empty()) {
       reply(http::Response::Error(400, "by: who is acting is required"));
       return;
     }
-    host.Post([&host, ack, id = *id, by, comment, reply = std::move(reply)] {
+    host.Post([&host, ack, id = *id, by, comment, channel, reply = std::move(reply)] {
       const TimePoint now = host.Now();
+      if (!channel.empty() && host.Engine().Find(id) != nullptr &&
+          !host.Engine().SentVia(id, channel)) {
+        reply(http::Response::Error(403, "alert " + std::to_string(id) +
+                                             " was not sent through channel " + channel));
+        return;
+      }
       // Resolving what a re-sending source still reports firing only opens a
       // new alert at its next re-send (and pages again): say so.
       std::string warning;

@@ -63,16 +63,17 @@ std::string Header(const http::Request& req, std::string_view name) {
   return {};
 }
 
-// The person whose contact on a channel of `type` is `@user` (or `user`).
-const config::Person* PersonOf(const config::Config& c, config::ChannelType type,
+// The person whose contact on `channel` (the one whose secret or token
+// proved the request) is `@user` (or `user`). A contact on another channel,
+// even of the same type, does not count: that channel's secret did not sign.
+const config::Person* PersonOf(const config::Config& c, const std::string& channel,
                                const std::string& user) {
   if (user.empty()) {
     return nullptr;
   }
   for (const auto& p : c.people) {
     for (const auto& contact : p.contacts) {
-      const config::Channel* ch = c.FindChannel(contact.channel);
-      if (ch != nullptr && ch->type == type && (contact.to == "@" + user || contact.to == user)) {
+      if (contact.channel == channel && (contact.to == "@" + user || contact.to == user)) {
         return &p;
       }
     }
@@ -86,11 +87,14 @@ struct Act {
   std::string alert;
 };
 
+// The API call, limited to an alert `channel` was sent (else 403).
 void Dispatch(http::Router& router, const Act& act, const std::string& person,
-              const std::string& via, std::function<void(const http::Response&)> done) {
-  auto req =
-      http::MakeRequest("POST", "/api/v1/alerts/" + act.alert + "/" + act.verb,
-                        json::serialize(json::object{{"by", person}, {"comment", "via " + via}}));
+              const std::string& via, const std::string& channel,
+              std::function<void(const http::Response&)> done) {
+  auto req = http::MakeRequest(
+      "POST", "/api/v1/alerts/" + act.alert + "/" + act.verb,
+      json::serialize(json::object{
+          {"by", person}, {"comment", "via " + via}, {"channel", channel}}));
   if (!req) {
     done(http::Response::Error(400, "malformed alert id"));
     return;
@@ -177,26 +181,30 @@ void SlackInteractions(http::Router& router, Host& host, std::shared_ptr<ReplayG
         const std::string user_id = parsed->user;
         const Act act_value{parsed->verb, parsed->alert};
         const std::optional<Act> act = act_value;
-        const config::Person* person = PersonOf(*snap.config, config::ChannelType::kSlack, user_id);
+        const config::Person* person = PersonOf(*snap.config, channel->name, user_id);
         if (person == nullptr) {
-          log::Warn("Slack action from a user who is nobody in rota",
+          log::Warn("Slack action from a user who is nobody in rota on its channel",
                     {{"slack_user", user_id}, {"channel", channel->name}});
           reply(http::Response::Error(403, "Slack user " + user_id.substr(0, 32) +
-                                               " is not a rota person (add a contact with to: \"@" +
-                                               user_id.substr(0, 32) + "\")"));
+                                               " is not a rota person on channel " + channel->name +
+                                               " (add a contact with channel: " + channel->name +
+                                               ", to: \"@" + user_id.substr(0, 32) + "\")"));
           return;
         }
         const std::string response_url = parsed->response_url;
         const std::string original = parsed->message;
         const std::string who = person->id;
+        const std::string via = channel->name;
         Dispatch(
-            router, *act, who, "Slack",
-            [&host, act = *act, who, response_url, original,
+            router, *act, who, "Slack", via,
+            [&host, act = *act, who, via, response_url, original,
              reply = std::move(reply)](const http::Response& r) {
               const std::string outcome = Outcome(act, r, who);
-              log::Info(
-                  "Slack action",
-                  {{"alert", act.alert}, {"action", act.verb}, {"by", who}, {"status", r.status}});
+              log::Info("Slack action", {{"alert", act.alert},
+                                         {"action", act.verb},
+                                         {"by", who},
+                                         {"channel", via},
+                                         {"status", r.status}});
               // The original message, updated: who took it, buttons gone.
               if (auto url = SplitUrl(response_url)) {
                 const std::string body = json::serialize(
@@ -246,24 +254,27 @@ void MattermostActions(http::Router& router, Host& host) {
         }
         const std::optional<Act> act = Act{parsed->verb, parsed->alert};
         const std::string user = parsed->user;
-        const config::Person* person =
-            PersonOf(*snap.config, config::ChannelType::kMattermost, user);
+        const config::Person* person = PersonOf(*snap.config, channel->name, user);
         if (person == nullptr) {
-          log::Warn("Mattermost action from a user who is nobody in rota",
-                    {{"mattermost_user", user}});
+          log::Warn("Mattermost action from a user who is nobody in rota on its channel",
+                    {{"mattermost_user", user}, {"channel", channel->name}});
           reply(http::Response::Error(403, "Mattermost user " + user.substr(0, 64) +
-                                               " is not a rota person (add a contact with to: \"@" +
-                                               user.substr(0, 64) + "\")"));
+                                               " is not a rota person on channel " + channel->name +
+                                               " (add a contact with channel: " + channel->name +
+                                               ", to: \"@" + user.substr(0, 64) + "\")"));
           return;
         }
         const std::string who = person->id;
+        const std::string via = channel->name;
         Dispatch(
-            router, *act, who, "Mattermost",
-            [act = *act, who, reply = std::move(reply)](const http::Response& r) {
+            router, *act, who, "Mattermost", via,
+            [act = *act, who, via, reply = std::move(reply)](const http::Response& r) {
               const std::string outcome = Outcome(act, r, who);
-              log::Info(
-                  "Mattermost action",
-                  {{"alert", act.alert}, {"action", act.verb}, {"by", who}, {"status", r.status}});
+              log::Info("Mattermost action", {{"alert", act.alert},
+                                              {"action", act.verb},
+                                              {"by", who},
+                                              {"channel", via},
+                                              {"status", r.status}});
               reply(JsonResponse(200, json::object{{"update", json::object{{"message", outcome}}},
                                                    {"ephemeral_text", outcome}}));
             });

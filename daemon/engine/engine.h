@@ -213,6 +213,10 @@ class Engine {
   // delivered message (later ones do not move it); "" when none.
   void SetThread(AlertId id, const std::string& channel, const std::string& ref);
   [[nodiscard]] std::string ThreadOf(AlertId id, const std::string& channel) const;
+  // Whether a notification about the alert reached `channel` (a delivery
+  // in its timeline, or a chat thread there): a chat button may act only
+  // on what its channel was sent.
+  [[nodiscard]] bool SentVia(AlertId id, const std::string& channel) const;
   // Forgets alerts resolved before `before`; returns how many.
   // `forgetting`, when set, sees each alert just before it goes (history).
   std::size_t PruneResolved(TimePoint before, const std::function<void(const Alert&)>& forgetting = {});

@@ -148,6 +148,20 @@ std::string Engine::ThreadOf(AlertId id, const std::string& channel) const {
   return {};
 }
 
+bool Engine::SentVia(AlertId id, const std::string& channel) const {
+  auto it = alerts_.find(id);
+  if (it == alerts_.end()) {
+    return false;
+  }
+  if (!ThreadOf(id, channel).empty()) {
+    return true;
+  }
+  return std::any_of(it->second.timeline.begin(), it->second.timeline.end(),
+                     [&](const Timeline::Entry& e) {
+                       return e.kind() == EntryKind::kDelivered && e.Get(Field::kChannel) == channel;
+                     });
+}
+
 void Engine::Annotate(AlertId id, TimePoint at, const Note& note) {
   auto it = alerts_.find(id);
   if (it != alerts_.end()) {

@@ -54,6 +54,13 @@ class ChatButtonsTest(unittest.TestCase):
         self.assertEqual(status, 202, body)
         return json.loads(body)["alerts"][0]["id"]
 
+    def delivered(self, aid, channel):
+        """Waits until rotad has recorded a delivery of the alert through `channel`."""
+        def done():
+            doc = json.loads(self.d.request("GET", "/api/v1/alerts/" + aid)[2])
+            return any(d["channel"] == channel and d["state"] == "delivered" for d in doc["deliveries"])
+        wait_until(done, "alert %s delivered through %s" % (aid, channel))
+
     def state(self, aid):
         return json.loads(self.d.request("GET", "/api/v1/alerts/" + aid)[2])["state"]
 
@@ -100,6 +107,7 @@ class ChatButtonsTest(unittest.TestCase):
         self.assertEqual(self.state(other), "firing")
 
         # A good one acts, as ann, and updates the original message.
+        self.delivered(aid, "slack")
         status, resp, body, ts, sig = self.slack(self.action(aid))
         self.assertEqual(status, 200, resp)
         self.assertEqual(self.state(aid), "acknowledged")
@@ -119,6 +127,7 @@ class ChatButtonsTest(unittest.TestCase):
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         aid = self.fire("Down")
+        self.delivered(aid, "slack")
         payload = self.action(aid)
         payload["response_url"] = "http://127.0.0.1:%d/hang" % silent.getsockname()[1]
         status, resp, *_ = self.slack(payload)
@@ -149,10 +158,105 @@ class ChatButtonsTest(unittest.TestCase):
         status, resp = post({"user_name": "eve", "context": {"action": "resolve", "alert": aid, "token": TOKEN}})
         self.assertEqual(status, 403)
         self.assertEqual(self.state(aid), "firing")
+        self.delivered(aid, "mm")
         status, resp = post({"user_name": "ann", "context": {"action": "resolve", "alert": aid, "token": TOKEN}})
         self.assertEqual(status, 200, resp)
         self.assertEqual(resp["update"]["message"], "Resolved by ann (rota)")
         self.assertEqual(self.state(aid), "resolved")
+
+
+TWO_TEAMS = """\
+server: {{listen: '127.0.0.1:0'}}
+storage: {{dir: '{state}'}}
+global: {{external_url: 'https://rota.example'}}
+channels:
+  - {{name: slack-a, type: slack, url: '{base}/slack-a', signing_secret_file: secret_a}}
+  - {{name: slack-b, type: slack, url: '{base}/slack-b', signing_secret_file: secret_b}}
+  - {{name: mm-a, type: mattermost, url: '{base}/mm-a', actions_token_file: token_a}}
+  - {{name: mm-b, type: mattermost, url: '{base}/mm-b', actions_token_file: token_b}}
+people:
+  - {{id: ann, hours: [{{}}], contacts: [{{channel: slack-a, to: '@U0ANN'}}, {{channel: mm-a, to: '@ann'}}]}}
+  - {{id: bob, hours: [{{}}], contacts: [{{channel: slack-b, to: '@U0BOB'}}, {{channel: mm-b, to: '@bob'}}]}}
+routes:
+  - {{name: a, matchers: ['team="a"'], group_wait: 0s, group_by: ['...'], escalation: a}}
+  - {{name: b, matchers: ['team="b"'], group_wait: 0s, group_by: ['...'], escalation: b}}
+escalations:
+  - {{name: a, steps: [{{notify: ['person:ann'], escalate_after: 1h}}]}}
+  - {{name: b, steps: [{{notify: ['person:bob'], escalate_after: 1h}}]}}
+"""
+
+
+class ChannelScopeTest(ChatButtonsTest):
+    """A chat request acts only as a person of the channel whose secret or
+    token proved it, and only on an alert that channel was sent."""
+
+    def setUp(self):
+        self.sink = Sink()
+        self.addCleanup(self.sink.close)
+        w = Workdir(rules=None)
+        self.addCleanup(w.cleanup)
+        w.write("secret_a", "a" * 32)
+        w.write("secret_b", "b" * 32)
+        w.write("token_a", "mm-token-a-0123456789")
+        w.write("token_b", "mm-token-b-0123456789")
+        self.base = self.sink.url.replace("/notify", "")
+        w.write("rota.yaml", TWO_TEAMS.format(state=w.state, base=self.base))
+        self.d = Rotad(w.config)
+        self.addCleanup(self.d.stop)
+
+    def fire_for(self, team):
+        status, _, body = self.d.request("POST", "/api/v1/events", body=json.dumps(
+            {"labels": {"alertname": "Down", "team": team}}))
+        self.assertEqual(status, 202, body)
+        return json.loads(body)["alerts"][0]["id"]
+
+    def test_a_slack_click_is_scoped_to_the_channel_that_signed_it(self):
+        x, y = self.fire_for("a"), self.fire_for("b")
+        self.delivered(x, "slack-a")
+        self.delivered(y, "slack-b")
+        # ann is a contact on slack-a only: signed with slack-b's secret she is nobody.
+        status, resp, *_ = self.slack(self.action(y, user="U0ANN"), secret="b" * 32)
+        self.assertEqual(status, 403, resp)
+        self.assertIn("Slack user U0ANN is not a rota person on channel slack-b", json.loads(resp)["error"])
+        # bob is slack-b's, but alert x was only ever sent through slack-a.
+        status, resp, *_ = self.slack(self.action(x, user="U0BOB"), secret="b" * 32)
+        self.assertEqual(status, 200, resp)  # Slack is answered; the message says why nothing happened
+        update = self.sink.wait_for(lambda m: m["path"] == "/slack-response", "the message update")[0]["json"]
+        self.assertIn("alert %s was not sent through channel slack-b" % x, update["text"])
+        self.assertEqual((self.state(x), self.state(y)), ("firing", "firing"))
+        self.assertIn('msg="Slack action from a user who is nobody in rota on its channel" '
+                      "slack_user=U0ANN channel=slack-b", self.d.log())
+        # Each on their own channel's alert: acts.
+        status, resp, *_ = self.slack(self.action(y, user="U0BOB"), secret="b" * 32)
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(self.state(y), "acknowledged")
+        self.assertRegex(self.d.log(), r'msg="Slack action" alert=%s action=ack by=bob channel=slack-b status=200' % y)
+
+    def test_a_mattermost_action_is_scoped_to_the_channel_whose_token_it_carries(self):
+        x, y = self.fire_for("a"), self.fire_for("b")
+        self.delivered(x, "mm-a")
+        self.delivered(y, "mm-b")
+
+        def post(user, alert, token):
+            status, _, resp = self.d.request("POST", "/mattermost/actions", body=json.dumps(
+                {"user_name": user, "context": {"action": "ack", "alert": alert, "token": token}}))
+            return status, json.loads(resp)
+
+        status, resp = post("ann", y, "mm-token-b-0123456789")
+        self.assertEqual(status, 403)
+        self.assertIn("Mattermost user ann is not a rota person on channel mm-b", resp["error"])
+        status, resp = post("bob", x, "mm-token-b-0123456789")
+        self.assertEqual(status, 200, resp)
+        self.assertIn("alert %s was not sent through channel mm-b" % x, resp["update"]["message"])
+        self.assertEqual((self.state(x), self.state(y)), ("firing", "firing"))
+        status, resp = post("ann", x, "mm-token-a-0123456789")
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(self.state(x), "acknowledged")
+
+    # The single-channel tests of the base class need its own setUp.
+    test_slack_buttons_act_only_when_signed_fresh_once_and_known = None
+    test_a_response_url_that_never_answers_holds_up_nothing_for_long = None
+    test_mattermost_actions_act_only_with_the_token = None
 
 
 class SlackBotTest(unittest.TestCase):
