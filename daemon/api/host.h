@@ -85,8 +85,9 @@ class Host {
   // commit that need nothing more from the engine (ingest). One thread hop
   // fewer on the path of every event. `answer` must not touch the engine.
   virtual void CommitAndAnswer(std::function<void(const Result<void>&)> answer) = 0;
-  // Run-time silences changed in the engine: write them with the next commit.
-  virtual void SilencesChanged() = 0;
+  // A run-time silence changed in the engine (added, expired): write its row
+  // with the next commit.
+  virtual void SilencesChanged(const std::string& id) = 0;
   // Run-time reroutes changed in the engine: likewise.
   virtual void ReroutesChanged() = 0;
   // Run-time overrides, kept by the shell (they shape the roster).

@@ -108,7 +108,7 @@ void SilenceRoutes(http::Router& router, Host& host) {
     }
     host.Post([&host, s = std::move(*s), reply = std::move(reply)]() mutable {
       const std::string id = host.Engine().AddSilence(std::move(s), host.Now());
-      host.SilencesChanged();
+      host.SilencesChanged(id);
       log::Info("silence added", {{"id", id}});
       host.Commit([reply, id](const Result<void>& w) {
         reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
@@ -128,7 +128,7 @@ void SilenceRoutes(http::Router& router, Host& host) {
                       reply(http::Response::Error(404, r.error().message()));
                       return;
                     }
-                    host.SilencesChanged();
+                    host.SilencesChanged(id);
                     log::Info("silence expired", {{"id", id}});
                     host.Commit([reply, id](const Result<void>& w) {
                       reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "expired"}})

@@ -126,11 +126,20 @@ void Pipeline::Install(Prepared p) {
   }
   if (version != p.overrides_version || !engine_) {
     // Overrides changed while the config was being prepared: build again here.
-    std::erase_if(runtime_overrides_, [&](const auto& o) { return !OverrideStillValid(*config_, o); });
+    std::erase_if(runtime_overrides_, [&](const auto& o) {
+      const bool gone = !OverrideStillValid(*config_, o);
+      if (gone) {
+        overrides_changed_.insert(o.id);  // dropped with the people or team it named
+      }
+      return gone;
+    });
     Rebuild();
   } else {
-    if (p.overrides.size() != runtime_overrides_.size()) {
-      overrides_changed_ = true;  // some were dropped with the people they named
+    for (const auto& o : runtime_overrides_) {
+      if (std::none_of(p.overrides.begin(), p.overrides.end(),
+                       [&](const auto& kept) { return kept.id == o.id; })) {
+        overrides_changed_.insert(o.id);  // dropped with the people or team it named
+      }
     }
     runtime_overrides_ = std::move(p.overrides);
     Swap(std::move(p.roster), std::move(p.model));
@@ -139,6 +148,27 @@ void Pipeline::Install(Prepared p) {
     EndOrphanReroutes();
     // Hours, members, escalations may all have moved.
     Replan({"config reloaded", {}, {}, true});
+  }
+}
+
+void Pipeline::PruneRuntime(TimePoint now) {
+  const TimePoint cutoff = now - config_->storage.retention;
+  for (auto& id : engine_->PruneSilences(cutoff)) {
+    silences_changed_.insert(std::move(id));
+  }
+  const auto before = runtime_overrides_.size();
+  std::erase_if(runtime_overrides_, [&](const auto& o) {
+    if (o.end > cutoff) {
+      return false;
+    }
+    overrides_changed_.insert(o.id);
+    return true;
+  });
+  if (runtime_overrides_.size() != before) {
+    Rebuild();  // the roster no longer carries them (they were all past)
+  }
+  if (!silences_changed_.empty() || !overrides_changed_.empty()) {
+    Commit(nullptr);
   }
 }
 
@@ -251,6 +281,7 @@ void Pipeline::GaugeLoop() {
   }
   if (leading_) {
     CheckReviews(now);
+    PruneRuntime(now);
     if (const auto ended = engine_->EndReroutes(now); !ended.empty()) {
       for (const auto& r : ended) {
         log::Info("reroute ended", {{"id", r.id}, {"team", r.team}, {"escalation", r.escalation}});
@@ -376,11 +407,33 @@ store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& c
   }
   batch.forgotten = changes.forgotten;
   batch.history = std::exchange(pending_history_, {});
-  if ((flight.silences = std::exchange(silences_changed_, false))) {
-    batch.silences = engine_->silences();
+  // Only the rows of silences and overrides that changed: each id is
+  // written as it is now, or deleted when it is gone.
+  flight.silences = std::exchange(silences_changed_, {});
+  for (const auto& id : flight.silences) {
+    const auto& all = engine_->silences();
+    const auto it = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.id == id; });
+    if (it != all.end()) {
+      batch.silences.push_back(*it);
+    } else {
+      batch.silences_deleted.push_back(id);
+    }
   }
-  if ((flight.overrides = std::exchange(overrides_changed_, false))) {
-    batch.overrides = runtime_overrides_;
+  if (!flight.silences.empty()) {
+    batch.next_silence_id = engine_->NextSilenceId();
+  }
+  flight.overrides = std::exchange(overrides_changed_, {});
+  for (const auto& id : flight.overrides) {
+    const auto it = std::find_if(runtime_overrides_.begin(), runtime_overrides_.end(),
+                                 [&](const auto& o) { return o.id == id; });
+    if (it != runtime_overrides_.end()) {
+      batch.overrides.push_back(*it);
+    } else {
+      batch.overrides_deleted.push_back(id);
+    }
+  }
+  if (!flight.overrides.empty()) {
+    batch.next_override_id = next_override_;
   }
   if ((flight.reroutes = std::exchange(reroutes_changed_, false))) {
     batch.reroutes = engine_->reroutes();
@@ -510,8 +563,8 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
   } else {
     // Nothing of this was written: it goes out with the next commit.
     engine_->MarkChanged(flight.rewrite);
-    silences_changed_ = silences_changed_ || flight.silences;
-    overrides_changed_ = overrides_changed_ || flight.overrides;
+    silences_changed_.merge(flight.silences);
+    overrides_changed_.merge(flight.overrides);
     reroutes_changed_ = reroutes_changed_ || flight.reroutes;
     std::move(flight.marks.begin(), flight.marks.end(), std::back_inserter(unwritten_marks_));
   }
@@ -749,6 +802,10 @@ Result<std::string> Pipeline::AddOverride(schedule::OverrideSpec spec) {
   if (!spec.team.empty() && config_->FindTeam(spec.team) == nullptr) {
     return Fail(Error::InvalidArgument("unknown team \"" + spec.team + "\""));
   }
+  if (spec.end <= clock_.Now()) {
+    return Fail(Error::InvalidArgument("end: the override would be over already (" +
+                                       FormatRfc3339(spec.end) + " is in the past)"));
+  }
   spec.id = "o-" + std::to_string(next_override_++);
   std::string id = spec.id;
   engine::RosterChange change{"override " + id + " added", {spec.person}, {}, false};
@@ -764,7 +821,7 @@ Result<std::string> Pipeline::AddOverride(schedule::OverrideSpec spec) {
   }
   runtime_overrides_.push_back(std::move(spec));
   Rebuild();
-  overrides_changed_ = true;
+  overrides_changed_.insert(id);
   Replan(std::move(change));
   return id;
 }
@@ -790,7 +847,7 @@ Result<void> Pipeline::RemoveOverride(const std::string& id) {
                                     : "no run-time override " + id));
   }
   Rebuild();
-  overrides_changed_ = true;
+  overrides_changed_.insert(id);
   Replan(std::move(change));
   return {};
 }

@@ -69,7 +69,7 @@ class Pipeline final : public api::Host {
   engine::Engine& Engine() override { return *engine_; }
   void Commit(std::function<void(const Result<void>&)> then) override;
   void CommitAndAnswer(std::function<void(const Result<void>&)> answer) override;
-  void SilencesChanged() override { silences_changed_ = true; }
+  void SilencesChanged(const std::string& id) override { silences_changed_.insert(id); }
   void ReroutesChanged() override {
     reroutes_changed_ = true;
     std::lock_guard lock(snapshot_mu_);
@@ -151,6 +151,9 @@ class Pipeline final : public api::Host {
   // "The roster changed": the engine plans again what the change can touch
   // (holds, handovers) and the decisions are committed. Leader only.
   void Replan(engine::RosterChange change);
+  // Forgets run-time silences that ended and overrides that were over
+  // longer than storage.retention ago (their rows deleted). Leader only.
+  void PruneRuntime(TimePoint now);
   // Ends reroutes whose team or escalation the config lost (a reload, or
   // an edit while rotad was down), with a log line each. Leader only.
   void EndOrphanReroutes();
@@ -169,8 +172,8 @@ class Pipeline final : public api::Host {
     std::vector<notify::Outgoing> outgoing;
     std::vector<engine::AlertId> rewrite;  // changed and touched: again if the write fails
     std::vector<notify::OutboxMark> marks;
-    bool silences = false;
-    bool overrides = false;
+    std::set<std::string> silences;   // ids written or deleted
+    std::set<std::string> overrides;  // likewise
     bool reroutes = false;
     engine::AlertId next_id = 0;
     // Review digests: sent only once written, each at its first attempt.
@@ -232,9 +235,11 @@ class Pipeline final : public api::Host {
   std::map<std::string, std::shared_ptr<notify::Channel>> channels_;
   std::vector<schedule::OverrideSpec> runtime_overrides_;
   std::uint64_t next_override_ = 1;
-  bool silences_changed_ = false;
+  // Ids of run-time silences and overrides added, changed or gone since the
+  // last write: only their rows are written.
+  std::set<std::string> silences_changed_;
   bool reroutes_changed_ = false;
-  bool overrides_changed_ = false;
+  std::set<std::string> overrides_changed_;
   std::unique_ptr<store::Store> store_;
   std::atomic<bool> store_ok_{true};
   notify::Outbox outbox_;

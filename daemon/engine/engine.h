@@ -187,6 +187,10 @@ class Engine {
   std::string AddSilence(rules::Silence silence, TimePoint now);
   Result<void> ExpireSilence(const std::string& id, TimePoint now);
   [[nodiscard]] const std::vector<rules::Silence>& silences() const { return silences_; }
+  // Forgets run-time silences that ended at or before `cutoff`; their ids.
+  std::vector<std::string> PruneSilences(TimePoint cutoff);
+  // The id the next run-time silence gets ("s-N"): N.
+  [[nodiscard]] std::uint64_t NextSilenceId() const { return next_silence_; }
 
   // Reroutes (run-time state): new alerts of the team's routes take the
   // reroute's escalation. Add checks the team and escalation exist (and

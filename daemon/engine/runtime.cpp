@@ -107,6 +107,18 @@ std::string Engine::AddSilence(rules::Silence silence, TimePoint now) {
   return id;
 }
 
+std::vector<std::string> Engine::PruneSilences(TimePoint cutoff) {
+  std::vector<std::string> gone;
+  std::erase_if(silences_, [&](const rules::Silence& s) {
+    if (s.ends_at > cutoff) {
+      return false;
+    }
+    gone.push_back(s.id);
+    return true;
+  });
+  return gone;
+}
+
 Result<void> Engine::ExpireSilence(const std::string& id, TimePoint now) {
   auto it = std::find_if(silences_.begin(), silences_.end(),
                          [&](const rules::Silence& s) { return s.id == id; });

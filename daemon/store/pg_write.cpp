@@ -1,6 +1,8 @@
 #include "store/pg_write.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -139,6 +141,18 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       return r;
     }
   }
+  for (const auto& [key, serial] : {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
+                                    {"serial:override", b.next_override_id}}) {
+    if (serial == 0) {
+      continue;
+    }
+    if (auto r = c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
+                       "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
+                       {key, std::to_string(serial)});
+        !r) {
+      return r;
+    }
+  }
   if (b.next_alert_id != 0) {
     return c.Run(
                "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
@@ -148,12 +162,20 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
   return {};
 }
 
-// Replaces a small table (silences, overrides) with (id, end, doc) rows.
+// Writes rows of a small table (silences, overrides) of (id, end, doc):
+// those deleted, then those written whole.
 template <typename T, typename Encode>
-Result<void> ReplaceTable(Sink& c, const std::string& table, const std::string& end_column,
-                          const std::vector<T>& items, Encode encode) {
-  if (auto r = c.Run("DELETE FROM " + table, {}); !r) {
-    return r;
+Result<void> WriteRows(Sink& c, const std::string& table, const std::string& end_column,
+                       const std::vector<T>& items, const std::vector<std::string>& deleted,
+                       Encode encode) {
+  if (!deleted.empty()) {
+    PgArray ids;
+    for (const auto& id : deleted) {
+      ids.Add(id);
+    }
+    if (auto r = c.Run("DELETE FROM " + table + " WHERE id = ANY($1::text[])", {ids.Take()}); !r) {
+      return r;
+    }
   }
   if (items.empty()) {
     return {};
@@ -165,10 +187,11 @@ Result<void> ReplaceTable(Sink& c, const std::string& table, const std::string& 
     end.Add(static_cast<std::int64_t>(e));
     doc.Add(d);
   }
-  return c.Run(
-             "INSERT INTO " + table + "(id, " + end_column +
-                 ", doc) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])",
-             {id.Take(), end.Take(), doc.Take()});
+  return c.Run("INSERT INTO " + table + "(id, " + end_column +
+                   ", doc) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) "
+                   "ON CONFLICT (id) DO UPDATE SET " +
+                   end_column + " = excluded." + end_column + ", doc = excluded.doc",
+               {id.Take(), end.Take(), doc.Take()});
 }
 
 Result<void> WriteOutbox(Sink& c, const Batch& b) {
@@ -260,21 +283,48 @@ Result<void> WriteBatch(Sink& c, const Batch& b) {
   if (auto r = WriteAlerts(c, b); !r) {
     return r;
   }
-  if (b.silences) {
-    if (auto r = ReplaceTable(c, "silences", "ends_at", *b.silences, SilenceRow); !r) {
-      return r;
-    }
+  if (auto r = WriteRows(c, "silences", "ends_at", b.silences, b.silences_deleted, SilenceRow); !r) {
+    return r;
   }
-  if (b.overrides) {
-    if (auto r = ReplaceTable(c, "overrides", "end_at", *b.overrides, OverrideRow); !r) {
-      return r;
-    }
+  if (auto r = WriteRows(c, "overrides", "end_at", b.overrides, b.overrides_deleted, OverrideRow);
+      !r) {
+    return r;
   }
   return WriteOutbox(c, b);
 }
 
+namespace {
+
+// Rows by id, the last batch's word on each winning: written or deleted.
+template <typename T>
+void MergeRows(const std::vector<T>& written, const std::vector<std::string>& deleted,
+               std::map<std::string, std::optional<T>>& rows) {
+  for (const auto& id : deleted) {
+    rows[id] = std::nullopt;
+  }
+  for (const auto& item : written) {
+    rows[item.id] = item;
+  }
+}
+
+template <typename T>
+void TakeRows(std::map<std::string, std::optional<T>>& rows, std::vector<T>& written,
+              std::vector<std::string>& deleted) {
+  for (auto& [id, row] : rows) {
+    if (row) {
+      written.push_back(std::move(*row));
+    } else {
+      deleted.push_back(id);
+    }
+  }
+}
+
+}  // namespace
+
 Batch Merge(const std::vector<const Batch*>& batches) {
   Batch out;
+  std::map<std::string, std::optional<rules::Silence>> silences;
+  std::map<std::string, std::optional<schedule::OverrideSpec>> overrides;
   std::unordered_map<engine::AlertId, std::size_t> written;  // id -> index in out.alerts
   std::unordered_map<engine::AlertId, AlertTouch> touched;
   for (const Batch* b : batches) {
@@ -293,12 +343,10 @@ Batch Merge(const std::vector<const Batch*>& batches) {
       touched.erase(id);
       out.forgotten.push_back(id);
     }
-    if (b->silences) {
-      out.silences = b->silences;
-    }
-    if (b->overrides) {
-      out.overrides = b->overrides;
-    }
+    MergeRows(b->silences, b->silences_deleted, silences);
+    MergeRows(b->overrides, b->overrides_deleted, overrides);
+    out.next_silence_id = std::max(out.next_silence_id, b->next_silence_id);
+    out.next_override_id = std::max(out.next_override_id, b->next_override_id);
     if (b->reroutes) {
       out.reroutes = b->reroutes;
     }
@@ -317,6 +365,8 @@ Batch Merge(const std::vector<const Batch*>& batches) {
     }
     std::erase_if(out.alerts, [&](const AlertWrite& a) { return gone.count(a.id) > 0; });
   }
+  TakeRows(silences, out.silences, out.silences_deleted);
+  TakeRows(overrides, out.overrides, out.overrides_deleted);
   out.touches.reserve(touched.size());
   for (auto& [id, t] : touched) {
     out.touches.push_back(t);

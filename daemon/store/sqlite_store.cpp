@@ -37,6 +37,17 @@ void AddMetaRow(std::string_view meta_key, std::string_view value, State& st) {
     st.reroutes.push_back(std::move(*r));
     return;
   }
+  if (meta_key == "serial:silence" || meta_key == "serial:override") {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || end != value.data() + value.size()) {
+      st.skipped.push_back({"meta", std::string(meta_key), "not a number"});
+      return;
+    }
+    auto& next = meta_key == "serial:silence" ? st.next_silence_id : st.next_override_id;
+    next = std::max(next, n);  // the rows' own ids were read first
+    return;
+  }
   std::int64_t ms = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
   if (ec != std::errc() || end != value.data() + value.size() || ms < 0) {
@@ -159,6 +170,21 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
       }
     }
   }
+  for (const auto& [key, serial] : {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
+                                    {"serial:override", b.next_override_id}}) {
+    if (serial == 0) {
+      continue;
+    }
+    auto next = db.Cached(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE "
+        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");
+    if (!next) {
+      return Fail(next.error());
+    }
+    if (auto r = (*next)->Bind(1, key).Bind(2, std::to_string(serial)).Run(); !r) {
+      return r;
+    }
+  }
   if (b.next_alert_id != 0) {
     auto next = db.Cached(
         "INSERT INTO meta(key, value) VALUES ('next_alert_id', ?1) ON CONFLICT(key) DO UPDATE "
@@ -173,15 +199,28 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
   return {};
 }
 
-// Replaces a small table (silences, overrides) with (id, end, doc) rows.
+// Writes rows of a small table (silences, overrides) of (id, end, doc):
+// those deleted, then those written whole.
 template <typename T, typename Encode>
-Result<void> ReplaceTable(Db& db, std::string_view table, std::string_view end_column,
-                          const std::vector<T>& items, Encode encode) {
-  if (auto r = db.Exec("DELETE FROM " + std::string(table)); !r) {
-    return r;
+Result<void> WriteRows(Db& db, std::string_view table, std::string_view end_column,
+                       const std::vector<T>& items, const std::vector<std::string>& deleted,
+                       Encode encode) {
+  if (!deleted.empty()) {
+    auto del = db.Cached("DELETE FROM " + std::string(table) + " WHERE id = ?1");
+    if (!del) {
+      return Fail(del.error());
+    }
+    for (const auto& id : deleted) {
+      if (auto r = (*del)->Bind(1, id).Run(); !r) {
+        return r;
+      }
+    }
   }
-  auto ins = db.Cached("INSERT INTO " + std::string(table) + "(id, " + std::string(end_column) +
-                       ", doc) VALUES (?1, ?2, ?3)");
+  if (items.empty()) {
+    return {};
+  }
+  auto ins = db.Cached("INSERT OR REPLACE INTO " + std::string(table) + "(id, " +
+                       std::string(end_column) + ", doc) VALUES (?1, ?2, ?3)");
   if (!ins) {
     return Fail(ins.error());
   }
@@ -246,15 +285,12 @@ Result<void> WriteBatch(Db& db, const Batch& b) {
   if (auto r = WriteAlerts(db, b); !r) {
     return r;
   }
-  if (b.silences) {
-    if (auto r = ReplaceTable(db, "silences", "ends_at", *b.silences, SilenceRow); !r) {
-      return r;
-    }
+  if (auto r = WriteRows(db, "silences", "ends_at", b.silences, b.silences_deleted, SilenceRow); !r) {
+    return r;
   }
-  if (b.overrides) {
-    if (auto r = ReplaceTable(db, "overrides", "end_at", *b.overrides, OverrideRow); !r) {
-      return r;
-    }
+  if (auto r = WriteRows(db, "overrides", "end_at", b.overrides, b.overrides_deleted, OverrideRow);
+      !r) {
+    return r;
   }
   return WriteOutbox(db, b);
 }

@@ -116,10 +116,18 @@ struct Batch {
   std::vector<AlertTouch> touches;
   std::vector<engine::AlertId> forgotten;
   std::vector<HistoryRow> history;  // written with the deletes of `forgotten`
-  // Present: replace all run-time silences / overrides with these.
-  std::optional<std::vector<rules::Silence>> silences;
-  std::optional<std::vector<schedule::OverrideSpec>> overrides;
-  std::optional<std::vector<engine::Reroute>> reroutes;  // likewise (in meta)
+  // Run-time silences and overrides, row by row: each written whole
+  // (insert or replace) or deleted, by id.
+  std::vector<rules::Silence> silences;
+  std::vector<std::string> silences_deleted;
+  std::vector<schedule::OverrideSpec> overrides;
+  std::vector<std::string> overrides_deleted;
+  // The next silence and override ids to hand out (0: unchanged), so an id
+  // whose row was pruned is never handed out again (in meta).
+  std::uint64_t next_silence_id = 0;
+  std::uint64_t next_override_id = 0;
+  // Present: replace all run-time reroutes with these (in meta; a handful).
+  std::optional<std::vector<engine::Reroute>> reroutes;
   std::vector<OutboxRow> outbox;     // new notifications
   std::vector<OutboxMark> marks;     // outcomes of earlier ones
   std::vector<ReviewMark> reviews;   // written with the digests' outbox rows
@@ -129,15 +137,20 @@ struct Batch {
   std::vector<InboxRow> inbox;
 
   [[nodiscard]] bool empty() const {
-    return alerts.empty() && touches.empty() && forgotten.empty() && history.empty() && !silences &&
-           !overrides && !reroutes && outbox.empty() && marks.empty() && reviews.empty() &&
+    return alerts.empty() && touches.empty() && forgotten.empty() && history.empty() &&
+           !RuntimeRows() && !reroutes && outbox.empty() && marks.empty() && reviews.empty() &&
            next_alert_id == 0 && inbox.empty();
   }
   // Only inbox rows: what a standby may write.
   [[nodiscard]] bool InboxOnly() const {
     return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() &&
-           history.empty() && !silences && !overrides && !reroutes && outbox.empty() &&
+           history.empty() && !RuntimeRows() && !reroutes && outbox.empty() &&
            marks.empty() && reviews.empty() && next_alert_id == 0;
+  }
+  // Any silence or override row, or their next ids.
+  [[nodiscard]] bool RuntimeRows() const {
+    return !silences.empty() || !silences_deleted.empty() || !overrides.empty() ||
+           !overrides_deleted.empty() || next_silence_id != 0 || next_override_id != 0;
   }
 };
 
@@ -171,7 +184,8 @@ struct State {
 // "reroute:<id>" = its document into st.reroutes. A value that does not
 // decode is skipped (st.skipped), never a crash.
 inline constexpr std::string_view kMetaStateSql =
-    "SELECT key, value FROM meta WHERE key LIKE 'review:%' OR key LIKE 'reroute:%'";
+    "SELECT key, value FROM meta WHERE key LIKE 'review:%' OR key LIKE 'reroute:%' OR key LIKE "
+    "'serial:%'";
 void AddMetaRow(std::string_view meta_key, std::string_view value, State& st);
 
 class Store {

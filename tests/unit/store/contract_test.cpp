@@ -262,7 +262,7 @@ TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
   }
 }
 
-TEST_CASE("store contract: silences and overrides are replaced as a whole") {
+TEST_CASE("store contract: silences and overrides are written and deleted row by row, their ids never reused") {
   for (const auto& backend : Backends()) {
     CAPTURE(backend.name);
     TempDir dir;
@@ -283,9 +283,12 @@ TEST_CASE("store contract: silences and overrides are replaced as a whole") {
     batch.silences = std::vector<rules::Silence>{silence};
     batch.overrides = std::vector<schedule::OverrideSpec>{o1, o2};
     REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
-    store::Batch replace;
-    replace.overrides = std::vector<schedule::OverrideSpec>{o2};
-    REQUIRE(WriteAndWait(*s, std::move(replace)).has_value());
+    // Row by row: o-3 deleted, o-4 written again with a new end.
+    store::Batch rows;
+    rows.overrides_deleted = {"o-3"};
+    o2.end = At("2026-11-24T18:00:00Z");
+    rows.overrides = {o2};
+    REQUIRE(WriteAndWait(*s, std::move(rows)).has_value());
     auto st = Restart(backend, dir.path(), *f.config, s);
     REQUIRE(st.silences.size() == 1);
     CHECK(st.silences[0].id == "s-7");
@@ -296,7 +299,20 @@ TEST_CASE("store contract: silences and overrides are replaced as a whole") {
     CHECK(st.overrides[0].id == "o-4");
     CHECK(st.overrides[0].team == "payments");
     CHECK(st.overrides[0].start == o2.start);
+    CHECK(st.overrides[0].end == o2.end);
     CHECK(st.next_override_id == 5);
+    // Pruned rows: their ids are not handed out again, by the serials in meta.
+    store::Batch prune;
+    prune.silences_deleted = {"s-7"};
+    prune.overrides_deleted = {"o-4"};
+    prune.next_silence_id = 9;
+    prune.next_override_id = 6;
+    REQUIRE(WriteAndWait(*s, std::move(prune)).has_value());
+    auto after = Restart(backend, dir.path(), *f.config, s);
+    CHECK(after.silences.empty());
+    CHECK(after.overrides.empty());
+    CHECK(after.next_silence_id == 9);
+    CHECK(after.next_override_id == 6);
   }
 }
 
