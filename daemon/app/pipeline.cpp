@@ -543,7 +543,10 @@ void Pipeline::NoteStore(const Result<void>& r) {
   last_store_answer_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now().time_since_epoch())
                               .count();
-  if (r) {
+  // A fenced write is the store answering that this instance lost its
+  // lease: the store is fine, and a standby serves from it.
+  const bool up = r || r.error().code() == Error::Code::kFenced;
+  if (up) {
     if (!store_ok_.exchange(true)) {
       log::Info("the store is writable again");
     }
@@ -551,7 +554,7 @@ void Pipeline::NoteStore(const Result<void>& r) {
     log::Error("cannot write to the store; answering 503 until it can",
                {{"error", r.error().message()}});
   }
-  metrics_.SetStoreUp(static_cast<bool>(r));
+  metrics_.SetStoreUp(up);
 }
 
 void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answer) {

@@ -321,6 +321,11 @@ class HaTest(unittest.TestCase):
         second = self.sink.messages(lambda m: m["json"]["recipient"] == "second")
         self.assertEqual(len(second), 1)
         self.assertEqual(b.metric("rota_ha_leader"), 1)
+        # Its write in flight when it woke was refused (fenced), but the store
+        # is fine: as a standby it is ready again, and says the store is up.
+        wait_until(lambda: a.request("GET", "/-/ready")[0] == 200, "the demoted leader ready as a standby")
+        self.assertEqual(a.metric("rota_store_up"), 1)
+        self.assertEqual(a.metric("rota_ha_leader"), 0)
 
     def test_an_escalation_and_a_hold_spanning_a_failover_fire_once_on_time(self):
         g = Group(self, fresh_database(self.admin), self.sink, names="ab", escalate="4s", hold_in=5.0)
