@@ -474,6 +474,8 @@ int App::Impl::Run() {
     }
   } else {
     spec.dsn = config->storage.postgres.dsn.Reveal();
+    spec.write_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(config->storage.postgres.lease);
     HaNode::Options ho{spec.dsn, spec.instance,
                        std::chrono::duration_cast<std::chrono::milliseconds>(config->storage.postgres.lease)};
     ha = std::make_unique<HaNode>(ho, *pipeline, router, metrics, [this](std::function<void()> fn) {

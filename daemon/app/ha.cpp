@@ -95,16 +95,18 @@ void HaNode::Run() {
   while (!stop_.load()) {
     if (!c || !c->Ok()) {
       c.reset();
+      // Every pass, not only while waiting to retry: an attempt to connect
+      // to a stalled server takes its whole connect_timeout.
+      if (leading_.load() && !Leads()) {
+        StepDown("the lease ran out while PostgreSQL was unreachable");
+      }
       if (Clock::now() < retry) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         Answer(nullptr);
-        if (leading_.load() && !Leads()) {
-          StepDown("the lease ran out while PostgreSQL was unreachable");
-        }
         continue;
       }
       retry = Clock::now() + std::chrono::milliseconds(500);
-      auto opened = store::Coordinator::Open(options_.dsn, options_.instance);
+      auto opened = store::Coordinator::Open(options_.dsn, options_.instance, options_.lease);
       if (!opened) {
         log::Warn("high availability: cannot reach PostgreSQL; retrying", {{"error", opened.error().message()}});
         continue;

@@ -109,6 +109,7 @@ class Pipeline final : public api::Host {
     bool fresh = false;
     std::string dsn;  // postgres
     std::string instance;
+    std::chrono::milliseconds write_timeout{5000};  // postgres: the lease
   };
   // At start, after the first Install: opens (creating or migrating) the
   // store. SQLite: this instance is the only one, and leads at once (Lead).

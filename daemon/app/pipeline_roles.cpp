@@ -18,6 +18,7 @@ Result<void> Pipeline::OpenStore(const StoreSpec& spec) {
     options.dsn = spec.dsn;
     options.instance = spec.instance;
     options.epoch = epoch_;
+    options.write_timeout = spec.write_timeout;
     opened = store::OpenPostgres(options, observer);
   } else {
     store::SqliteOptions options;

@@ -18,11 +18,15 @@ Coordinator::Coordinator(std::unique_ptr<PgConn> c, std::string instance)
 
 Coordinator::~Coordinator() = default;
 
-Result<std::unique_ptr<Coordinator>> Coordinator::Open(const std::string& dsn, const std::string& instance) {
+Result<std::unique_ptr<Coordinator>> Coordinator::Open(const std::string& dsn, const std::string& instance,
+                                                       std::chrono::milliseconds lease) {
   auto c = PgConn::Connect(dsn, "rotad " + instance + " ha");
   if (!c) {
     return Fail(c.error());
   }
+  // A renewal that takes longer than the lease is worth nothing: give up
+  // on it (and the connection), and step down.
+  (*c)->SetIoTimeout(lease);
   for (const char* channel : {"LISTEN rota_inbox", "LISTEN rota_answer"}) {
     if (auto r = (*c)->Exec(channel); !r) {
       return Fail(r.error());

@@ -46,8 +46,10 @@ struct InboxRequest {
 
 class Coordinator {
  public:
-  // Connects; LISTENs on the channels this instance needs.
-  static Result<std::unique_ptr<Coordinator>> Open(const std::string& dsn, const std::string& instance);
+  // Connects; LISTENs on the channels this instance needs. Every round trip
+  // must be answered within `lease` (else it fails and Ok() turns false).
+  static Result<std::unique_ptr<Coordinator>> Open(const std::string& dsn, const std::string& instance,
+                                                   std::chrono::milliseconds lease);
   ~Coordinator();
 
   // Takes the lease when it is free or expired: the new epoch, or nullopt

@@ -2,7 +2,13 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+#include <cerrno>
+#include <sys/socket.h>
+
 #include <charconv>
+
+#include "core/duration.h"
 
 namespace rota::store {
 
@@ -59,12 +65,15 @@ std::string Message(const char* m) {
 }  // namespace
 
 Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn, std::string_view application) {
-  // connect_timeout bounds a connect to a host that does not answer; keepalives
-  // find a peer that vanished (a failed-over server) within ~20 s.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", nullptr};
+  // connect_timeout bounds a connect to a host that does not answer;
+  // keepalives find a peer that vanished (a failed-over server) within ~8 s,
+  // and tcp_user_timeout a peer that stopped acknowledging what we sent.
+  // They come before the DSN, so that its own settings win.
+  const char* keys[] = {"connect_timeout",     "application_name", "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                        "dbname",              nullptr};
   const std::string app(application);
-  const char* values[] = {dsn.c_str(), "5", app.c_str(), "10", "3", "3", nullptr};
+  const char* values[] = {"5", app.c_str(), "5", "1", "3", "5000", dsn.c_str(), nullptr};
   PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (c == nullptr) {
     return Fail(Error::Unavailable("PostgreSQL: out of memory while connecting"));
@@ -72,6 +81,9 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn, std::str
   auto conn = std::unique_ptr<PgConn>(new PgConn(c));
   if (PQstatus(c) != CONNECTION_OK) {
     return Fail(Error::Unavailable("cannot connect to PostgreSQL: " + Message(PQerrorMessage(c))));
+  }
+  if (PQsetnonblocking(c, 1) != 0) {
+    return Fail(Error::Unavailable("PostgreSQL: cannot make the connection non-blocking"));
   }
   if (PQserverVersion(c) < 120000) {
     return Fail(Error::InvalidArgument("PostgreSQL " + std::to_string(PQserverVersion(c) / 10000) +
@@ -89,25 +101,119 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn, std::str
 
 PgConn::~PgConn() { PQfinish(conn_); }
 
-bool PgConn::Ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool PgConn::Ok() const { return !timed_out_ && PQstatus(conn_) == CONNECTION_OK; }
+
+void PgConn::SetIoTimeout(std::chrono::milliseconds timeout) {
+  io_timeout_ = timeout;
+  // The server's side of the same bound (a lock wait, a slow plan): it
+  // cancels, and says so, a little before the connection would be dropped.
+  (void)Exec("SET statement_timeout = " + std::to_string(std::max<std::int64_t>(1, timeout.count() * 3 / 4)));
+  // A session that went quiet inside a transaction (its client cut off by a
+  // partition) is ended by the server, so the locks it holds (a write's
+  // share lock on the lease row) do not keep a standby from taking over.
+  (void)Exec("SET idle_in_transaction_session_timeout = " + std::to_string(timeout.count()));
+}
+
+Error PgConn::TimedOut() const {
+  return Error::Unavailable("PostgreSQL did not answer within " + FormatDuration(io_timeout_) +
+                            "; the connection was dropped");
+}
+
+namespace {
+
+// Waits for `events` on `fd` until `deadline`; false when it passed.
+bool PollUntil(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return false;
+    }
+    pollfd p{fd, events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+    if (n > 0) {
+      return true;
+    }
+    if (n < 0 && errno != EINTR) {
+      return true;  // let libpq find the error
+    }
+  }
+}
+
+}  // namespace
+
+bool PgConn::Flush(Deadline deadline) {
+  for (;;) {
+    const int r = PQflush(conn_);
+    if (r <= 0) {
+      return true;  // sent, or failed (PQgetResult reports it)
+    }
+    if (!PollUntil(PQsocket(conn_), POLLOUT | POLLIN, deadline)) {
+      break;
+    }
+    if (PQconsumeInput(conn_) == 0) {
+      return true;
+    }
+  }
+  timed_out_ = true;
+  ::shutdown(PQsocket(conn_), SHUT_RDWR);
+  return false;
+}
+
+bool PgConn::Readable(Deadline deadline) {
+  while (PQisBusy(conn_) != 0) {
+    if (!PollUntil(PQsocket(conn_), POLLIN, deadline)) {
+      timed_out_ = true;
+      ::shutdown(PQsocket(conn_), SHUT_RDWR);
+      return false;
+    }
+    if (PQconsumeInput(conn_) == 0) {
+      return true;  // broken: PQgetResult says so
+    }
+  }
+  return true;
+}
+
+pg_result* PgConn::NextResult(Deadline deadline) {
+  if (timed_out_ || !Readable(deadline)) {
+    return nullptr;
+  }
+  return PQgetResult(conn_);
+}
 
 int PgConn::Socket() const { return PQsocket(conn_); }
 
 Result<PgRows> PgConn::Exec(std::string_view sql, const std::vector<PgParam>& params) {
+  if (timed_out_) {
+    return Fail(TimedOut());
+  }
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) {
     values.push_back(p ? p->c_str() : nullptr);
   }
   const std::string text(sql);
-  PGresult* r = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0);
-  const auto status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  PgRows rows(r);
+  const Deadline deadline = Due();
+  if (PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                        values.data(), nullptr, nullptr, 0) != 1) {
+    return Fail(Failure(nullptr));
+  }
+  if (!Flush(deadline)) {
+    return Fail(TimedOut());
+  }
+  // The statement's result (the last, should there be several), then null.
+  PgRows rows;
+  while (PGresult* r = NextResult(deadline)) {
+    rows = PgRows(r);
+  }
+  if (timed_out_) {
+    return Fail(TimedOut());
+  }
+  const auto status = rows.raw() != nullptr ? PQresultStatus(rows.raw()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     return rows;
   }
-  return Fail(Failure(r));
+  return Fail(Failure(rows.raw()));
 }
 
 Error PgConn::Failure(pg_result* r) const {
@@ -127,6 +233,10 @@ Error PgConn::Failure(pg_result* r) const {
 }
 
 Result<void> PgConn::Pipeline(const std::vector<PgStatement>& statements, std::size_t* failed) {
+  if (timed_out_) {
+    return Fail(TimedOut());
+  }
+  const Deadline deadline = Due();
   if (PQenterPipelineMode(conn_) != 1) {
     return Fail(Failure(nullptr));
   }
@@ -148,10 +258,16 @@ Result<void> PgConn::Pipeline(const std::vector<PgStatement>& statements, std::s
     (void)PQexitPipelineMode(conn_);
     return Fail(Error::Unavailable("PostgreSQL: cannot send a pipeline: " + e.message()));
   }
+  if (!Flush(deadline)) {
+    return Fail(TimedOut());
+  }
   std::optional<Error> first;
   // Per statement: its result, then a null; then the sync's own result.
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    PgRows rows(PQgetResult(conn_));
+    PgRows rows(NextResult(deadline));
+    if (timed_out_) {
+      return Fail(TimedOut());
+    }
     const auto status = rows.raw() != nullptr ? PQresultStatus(rows.raw()) : PGRES_FATAL_ERROR;
     if (!first && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       first = Failure(rows.raw());
@@ -162,16 +278,19 @@ Result<void> PgConn::Pipeline(const std::vector<PgStatement>& statements, std::s
     if (rows.raw() == nullptr) {
       break;  // the connection broke
     }
-    while (PGresult* extra = PQgetResult(conn_)) {
+    while (PGresult* extra = NextResult(deadline)) {
       PQclear(extra);
     }
   }
-  while (PGresult* sync = PQgetResult(conn_)) {
+  while (PGresult* sync = NextResult(deadline)) {
     const bool done = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
     PQclear(sync);
     if (done) {
       break;
     }
+  }
+  if (timed_out_) {
+    return Fail(TimedOut());
   }
   (void)PQexitPipelineMode(conn_);
   if (first) {
@@ -184,13 +303,32 @@ Result<void> PgConn::Pipeline(const std::vector<PgStatement>& statements, std::s
 }
 
 Result<void> PgConn::Script(std::string_view sql) {
-  const std::string text(sql);
-  PgRows rows(PQexec(conn_, text.c_str()));
-  const auto status = PQresultStatus(rows.raw());
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-    return {};
+  if (timed_out_) {
+    return Fail(TimedOut());
   }
-  return Fail(Error::Io("PostgreSQL: " + Message(PQerrorMessage(conn_))));
+  const std::string text(sql);
+  const Deadline deadline = Due();
+  if (PQsendQuery(conn_, text.c_str()) != 1 || !Flush(deadline)) {
+    return Fail(timed_out_ ? TimedOut() : Error::Io("PostgreSQL: " + Message(PQerrorMessage(conn_))));
+  }
+  // One result per statement; the first failure ends the script.
+  bool ok = true;
+  std::string error;
+  while (PGresult* r = NextResult(deadline)) {
+    const auto status = PQresultStatus(r);
+    if (ok && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      ok = false;
+      error = Message(PQresultErrorMessage(r));
+    }
+    PQclear(r);
+  }
+  if (timed_out_) {
+    return Fail(TimedOut());
+  }
+  if (!ok) {
+    return Fail(Error::Io("PostgreSQL: " + error));
+  }
+  return {};
 }
 
 std::vector<std::pair<std::string, std::string>> PgConn::Notifications() {

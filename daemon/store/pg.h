@@ -1,11 +1,15 @@
 // Pg: a thin RAII layer over libpq for the PostgreSQL backend. Every
-// statement is sent with PQexecParams (text parameters, never spliced into
-// SQL); results are owned by PgRows. Arrays travel as one text parameter
+// statement is sent with PQsendQueryParams (text parameters, never spliced
+// into SQL); results are owned by PgRows. The connection is non-blocking and
+// every round trip has a deadline (SetIoTimeout): libpq alone would wait
+// forever on a server or a network that stopped answering. Arrays travel as one text parameter
 // (PgArray) so that a batch of rows is one statement with unnest(), one
 // round trip, however many rows it holds.
 //
 // Thread-safety: a PgConn belongs to one thread at a time (libpq's rule).
 #pragma once
+
+#include <chrono>
 
 #include <cstdint>
 #include <memory>
@@ -57,6 +61,16 @@ class PgConn {
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;
 
+  // Every later round trip (Exec, Script, Pipeline) must be answered within
+  // `timeout` (default 30 s), sent and read together; the server cancels a
+  // statement running longer than 3/4 of it (statement_timeout), so a slow
+  // statement fails with the server's word and keeps the connection, and
+  // ends a session left idle inside a transaction longer than it
+  // (idle_in_transaction_session_timeout), so a cut-off client's locks go. Past it the call
+  // fails Unavailable ("PostgreSQL did not answer within 5s") and the
+  // connection is dropped (Ok() is false from then on).
+  void SetIoTimeout(std::chrono::milliseconds timeout);
+
   Result<PgRows> Exec(std::string_view sql, const std::vector<PgParam>& params = {});
   // Several statements without parameters (a migration file), in one call.
   Result<void> Script(std::string_view sql);
@@ -78,7 +92,19 @@ class PgConn {
   // The error of a failed result (null: the connection's), as Unavailable
   // when the server rather than the statement failed.
   [[nodiscard]] Error Failure(pg_result* r) const;
+  using Deadline = std::chrono::steady_clock::time_point;
+  // Sends what libpq holds, and waits for a whole result to be readable;
+  // false when the deadline passed first (the connection is then dropped).
+  bool Flush(Deadline deadline);
+  bool Readable(Deadline deadline);
+  // Waits until PQgetResult would not block, then calls it; null at the end
+  // of a command's results, or when the deadline passed (timed_out_).
+  pg_result* NextResult(Deadline deadline);
+  [[nodiscard]] Error TimedOut() const;
+  [[nodiscard]] Deadline Due() const { return std::chrono::steady_clock::now() + io_timeout_; }
   pg_conn* conn_;
+  std::chrono::milliseconds io_timeout_{30000};
+  bool timed_out_ = false;
 };
 
 // Builds a PostgreSQL array literal ('{"a","b",NULL}') element by element.

@@ -25,6 +25,9 @@
 namespace rota::store {
 namespace {
 
+// Loads, history reads and migrations: large, but not endless.
+constexpr std::chrono::milliseconds kLongTimeout = std::chrono::minutes(5);
+
 const std::vector<Migration>& PgMigrations();
 
 // One advisory-lock key for rota's schema changes ("rota" in ASCII).
@@ -179,6 +182,7 @@ Result<void> PgStore::Connected() {
     return Fail(c.error());
   }
   conn_ = std::move(*c);
+  conn_->SetIoTimeout(options_.write_timeout);
   return {};
 }
 
@@ -434,6 +438,7 @@ Result<std::vector<HistoryRow>> PgStore::History(std::int64_t from_ms, std::int6
   if (!conn) {
     return Fail(conn.error());
   }
+  (*conn)->SetIoTimeout(kLongTimeout);
   auto rows = (*conn)->Exec(
       "SELECT id, received_at, doc FROM alert_history WHERE received_at >= $1 AND received_at < $2 "
       "ORDER BY id",
@@ -456,6 +461,7 @@ Result<State> PgStore::Load(const config::Config& config) {
   if (!conn) {
     return Fail(conn.error());
   }
+  (*conn)->SetIoTimeout(kLongTimeout);
   PgConn& c = **conn;
   State st;
   st.schema = schema_;
@@ -490,10 +496,12 @@ Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& options,
   if (!conn) {
     return Fail(conn.error());
   }
+  (*conn)->SetIoTimeout(kLongTimeout);  // a migration may rewrite a large table
   auto version = MigratePg(**conn, PgMigrations());
   if (!version) {
     return Fail(version.error());
   }
+  (*conn)->SetIoTimeout(options.write_timeout);  // from now on, the writer's
   return std::unique_ptr<Store>(
       std::make_unique<PgStore>(options, std::move(*conn), *version, std::move(observer)));
 }

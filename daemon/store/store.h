@@ -252,6 +252,11 @@ struct PostgresOptions {
   // epoch (a standby, a leader that lost its lease) fails every such write.
   // Zero: no check (tools, tests).
   std::shared_ptr<const std::atomic<std::int64_t>> epoch;
+  // Each round trip of a write (and of the writer's probe) must be answered
+  // within this (the HA lease): a write to a stalled server fails (503)
+  // instead of hanging, and the connection is opened again. Loads, history
+  // reads and migrations have longer bounds of their own.
+  std::chrono::milliseconds write_timeout{5000};
 };
 Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& options,
                                             Store::CommitObserver observer);

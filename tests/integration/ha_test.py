@@ -98,16 +98,66 @@ def status_of(d):
     return json.loads(body) if code == 200 else None
 
 
+class StallingProxy:
+    """A TCP proxy to PostgreSQL that can stall: while `stalled` is set it
+    stops moving bytes either way and closes nothing, as a network partition
+    the kernel has not noticed (no reset, no FIN)."""
+
+    def __init__(self, host, port):
+        import socket
+        self.stalled = threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.upstream = (host, port)
+        self.closed = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        import socket
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    def pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                while self.stalled.is_set() and not self.closed:
+                    time.sleep(0.02)
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(2)
+            except OSError:
+                pass
+
+    def close(self):
+        self.closed = True
+        self.stalled.clear()
+        self.listener.close()
+
+
 class Group:
     """Up to three rotad named a, b, c on one database, restartable."""
 
-    def __init__(self, test, dsn, sink, lease="1s", escalate="3s", hold_in=3600.0, names="abc"):
+    def __init__(self, test, dsn, sink, lease="1s", escalate="3s", hold_in=3600.0, names="abc", dsns=None):
         self.test = test
         self.instances = {}
         self.dirs = {}
         now = time.time()
         for name in names:
-            w = Workdir(config=CONFIG.format(instance="rota-" + name, dsn=dsn, lease=lease, sink=sink.url,
+            w = Workdir(config=CONFIG.format(instance="rota-" + name, dsn=(dsns or {}).get(name, dsn), lease=lease, sink=sink.url,
                                              escalate=escalate, hold_start=rfc3339(now + hold_in),
                                              hold_end=rfc3339(now + hold_in + 3600))
                         .replace("{", "{{").replace("}", "}}"),  # Workdir formats it again
@@ -326,6 +376,36 @@ class HaTest(unittest.TestCase):
         wait_until(lambda: a.request("GET", "/-/ready")[0] == 200, "the demoted leader ready as a standby")
         self.assertEqual(a.metric("rota_store_up"), 1)
         self.assertEqual(a.metric("rota_ha_leader"), 0)
+
+    def test_a_leader_whose_postgresql_stalls_answers_503_and_steps_down(self):
+        # a reaches PostgreSQL through a proxy that stalls: no byte moves and
+        # nothing is closed, which TCP does not notice for a long time. a
+        # must not go on claiming to lead, nor leave ingest hanging; b, which
+        # reaches the database directly, takes over.
+        dsn = fresh_database(self.admin)
+        port = int(re.search(r"port=(\d+)", dsn).group(1))
+        proxy = StallingProxy("127.0.0.1", port)
+        self.addCleanup(proxy.close)
+        g = Group(self, dsn, self.sink, names="ab",
+                  dsns={"a": re.sub(r"port=\d+", "port=%d" % proxy.port, dsn)})
+        a = g.start("a")
+        g.wait_leader()
+        b = g.start("b")
+        self.assertEqual(post(a, {"labels": {"alertname": "before"}})[0], 202)
+        proxy.stalled.set()
+        # Ingest is refused (503, within the 1 s lease and the client's 10 s),
+        # not left hanging; the lease goes to b (a's session, quiet inside a
+        # transaction, is ended by the server and its lock goes with it).
+        status, _ = post(a, {"labels": {"alertname": "during"}})
+        self.assertEqual(status, 503)
+        g.wait_leader(other_than="a", among="b")
+        wait_until(lambda: a.metric("rota_ha_leader") == 0, "a's rota_ha_leader drops")
+        self.assertEqual(status_of(a)["role"], "standby")
+        self.assertIn("did not answer within 1s", a.log())
+        proxy.stalled.clear()
+        # b took over what a had durably accepted, and a follows as a standby.
+        self.assertEqual(post(b, {"labels": {"alertname": "after"}})[0], 202)
+        wait_until(lambda: a.request("GET", "/-/ready")[0] == 200, "a ready again, as a standby")
 
     def test_an_escalation_and_a_hold_spanning_a_failover_fire_once_on_time(self):
         g = Group(self, fresh_database(self.admin), self.sink, names="ab", escalate="4s", hold_in=5.0)

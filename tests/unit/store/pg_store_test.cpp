@@ -4,6 +4,7 @@
 // Runs against the throwaway cluster of ctest's `pg` fixture.
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <atomic>
 #include <future>
 #include <thread>
@@ -137,10 +138,53 @@ TEST_CASE("postgres: a lost connection fails the batch in flight, and a later wr
   (*s)->Stop();
 }
 
+TEST_CASE("postgres: a server that stops answering fails the write within its timeout, and the store recovers") {
+  // The writer's backend is frozen (SIGSTOP: the throwaway cluster runs as
+  // this user). Its kernel still takes the bytes, so neither TCP nor the
+  // server's statement_timeout can help: only rota's own deadline.
+  const std::string dsn = rota::testing::PgFreshDatabase(Admin());
+  store::PostgresOptions o;
+  o.dsn = dsn;
+  o.instance = "frozen";
+  o.write_timeout = std::chrono::seconds(1);
+  auto s = store::OpenPostgres(o, nullptr);
+  REQUIRE(s.has_value());
+  REQUIRE((*s)->Load(*rota::testing::LoadConfig("people: []\n")).has_value());
+  REQUIRE(WriteAndWait(**s, NextId(5)).has_value());
+  auto c = Connect(dsn);
+  const std::string pid =
+      One(*c, "SELECT pid FROM pg_stat_activity WHERE application_name = 'rotad frozen'");
+  REQUIRE(::kill(std::stoi(pid), SIGSTOP) == 0);
+  auto stalled = WriteAndWait(**s, NextId(6));  // without the deadline: never returns
+  ::kill(std::stoi(pid), SIGCONT);
+  REQUIRE_FALSE(stalled.has_value());
+  CHECK(stalled.error().code() == Error::Code::kUnavailable);
+  CHECK(stalled.error().message().find("did not answer within 1s") != std::string::npos);
+  // The store drops that connection and opens another.
+  Result<void> again = stalled;
+  for (int i = 0; i < 200 && !again; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    again = WriteAndWait(**s, NextId(7));
+  }
+  REQUIRE(again.has_value());
+  CHECK(One(*c, "SELECT value FROM meta WHERE key = 'next_alert_id'") == "7");
+  (*s)->Stop();
+}
+
+TEST_CASE("postgres: a statement that runs past the timeout is cancelled by the server, the connection kept") {
+  auto c = Connect(rota::testing::PgFreshDatabase(Admin()));
+  c->SetIoTimeout(std::chrono::seconds(1));
+  auto slow = c->Exec("SELECT pg_sleep(30)");
+  REQUIRE_FALSE(slow.has_value());
+  CHECK(slow.error().message().find("statement timeout") != std::string::npos);
+  CHECK(c->Ok());
+  CHECK(One(*c, "SELECT 1") == "1");
+}
+
 namespace {
 
 std::unique_ptr<store::Coordinator> Coordinator(const std::string& dsn, const std::string& instance) {
-  auto c = store::Coordinator::Open(dsn, instance);
+  auto c = store::Coordinator::Open(dsn, instance, std::chrono::seconds(5));
   REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message()));
   return std::move(*c);
 }
