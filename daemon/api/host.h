@@ -70,6 +70,21 @@ class Host {
   // message updates), never the caller's. Any thread.
   virtual void RunBlocking(std::function<void()> fn) { fn(); }
 
+  // Runs `fn` on the pool for long reads (calendar feeds, coverage), never
+  // an HTTP thread: kHeavyThreads threads ("heavy"), at most kHeavyJobs
+  // jobs running or waiting. False, and `fn` dropped, when that many are
+  // there already: the caller answers 503. Any thread.
+  static constexpr int kHeavyThreads = 2;
+  static constexpr int kHeavyJobs = 8;
+  virtual bool RunHeavy(std::function<void()> fn) {
+    fn();
+    return true;
+  }
+  // True once rotad is stopping: long work gives up. Any thread.
+  [[nodiscard]] virtual bool Stopping() const { return false; }
+  // Counts one long read by outcome (rota_long_reads_total). Any thread.
+  virtual void CountLongRead(std::string_view /*outcome*/) {}
+
   // --- On the strand only. ---
   // Review digests: per schedule (config::Review::key), the end of the last
   // period sent (or first seen), Unix ms.

@@ -25,8 +25,22 @@ Result<void> InstantParam(const http::Request& req, const std::string& name, Tim
 }
 
 http::Response ErrorResponse(const Error& e) {
-  return http::Response::Error(e.code() == Error::Code::kNotFound ? 404 : 400, e.message());
+  switch (e.code()) {
+    case Error::Code::kNotFound:
+      return http::Response::Error(404, e.message());
+    case Error::Code::kTooLarge:
+      return http::Response::Error(413, e.message());
+    case Error::Code::kUnavailable:
+      return http::Response::Error(503, e.message());
+    default:
+      return http::Response::Error(400, e.message());
+  }
 }
+
+// One coverage answer may hold this many entries (a window, and each
+// person on duty in it, count one): a year of a large team with changing
+// hours is over it, and is asked for in shorter spans.
+constexpr std::size_t kMaxCoverageEntries = 200000;
 
 http::Response OnCall(const Host& host, const http::Request& req) {
   OnCallQuery q;
@@ -62,36 +76,64 @@ http::Response OnCall(const Host& host, const http::Request& req) {
   return http::Response::Json(200, boost::json::serialize(*result));
 }
 
-http::Response Coverage(const Host& host, const http::Request& req) {
+// Checks the query on the connection's thread; the answer is made on the
+// heavy pool (Host::RunHeavy), and stops when the client goes away.
+void Coverage(Host& host, const http::Request& req, http::Reply reply) {
   const auto team = req.query_params.find("team");
   if (team == req.query_params.end() || team->second.empty()) {
-    return http::Response::Error(400, "team: required");
+    reply(http::Response::Error(400, "team: required"));
+    return;
   }
   TimePoint from = host.Now();
   if (auto r = InstantParam(req, "from", from); !r) {
-    return ErrorResponse(r.error());
+    reply(ErrorResponse(r.error()));
+    return;
   }
   TimePoint to = from + std::chrono::hours(24 * 7);
   if (auto r = InstantParam(req, "to", to); !r) {
-    return ErrorResponse(r.error());
+    reply(ErrorResponse(r.error()));
+    return;
   }
   if (to <= from || to - from > std::chrono::hours(24 * 366)) {
-    return http::Response::Error(400, "to must be after from, and at most 366 days later");
+    reply(http::Response::Error(400, "to must be after from, and at most 366 days later"));
+    return;
   }
-  const auto snap = host.Current();
-  if (auto f = req.query_params.find("format");
-      f != req.query_params.end() && f->second == "text") {
-    // What `rotactl coverage --url` prints: the same rows as offline, from
-    // this rotad's roster (run-time overrides included).
-    auto text = CoverageText(*snap.config, *snap.roster, team->second, from, to);
-    return text ? http::Response::Text(200, std::move(*text)) : ErrorResponse(text.error());
+  const auto f = req.query_params.find("format");
+  const bool text = f != req.query_params.end() && f->second == "text";
+  auto job = [&host, team = team->second, from, to, text, gone = req.client_gone, reply] {
+    const auto snap = host.Current();
+    const schedule::QueryBounds bounds{
+        [&] { return (gone && gone->load()) || host.Stopping(); }, kMaxCoverageEntries};
+    const auto count = [&](const Error* e) {
+      host.CountLongRead(e == nullptr                                ? "answered"
+                         : e->code() == Error::Code::kTooLarge       ? "full"
+                         : e->code() != Error::Code::kUnavailable    ? "answered"
+                         : (gone && gone->load())                    ? "abandoned"
+                                                                     : "stopped");
+    };
+    if (text) {
+      // What `rotactl coverage --url` prints: the same rows as offline, from
+      // this rotad's roster (run-time overrides included).
+      auto rows = CoverageText(*snap.config, *snap.roster, team, from, to, bounds);
+      count(rows ? nullptr : &rows.error());
+      reply(rows ? http::Response::Text(200, std::move(*rows)) : ErrorResponse(rows.error()));
+      return;
+    }
+    auto result = CoverageJson(*snap.roster, team, from, to, bounds);
+    count(result ? nullptr : &result.error());
+    if (!result) {
+      reply(ErrorResponse(result.error()));
+      return;
+    }
+    result->as_object()["channel_targets"] = ChannelTargets(*snap.config, team);
+    reply(http::Response::Json(200, boost::json::serialize(*result)));
+  };
+  if (!host.RunHeavy(std::move(job))) {
+    host.CountLongRead("busy");
+    http::Response busy = http::Response::Error(503, "busy with other long reads; try again shortly");
+    busy.headers.emplace_back("Retry-After", "5");
+    reply(std::move(busy));
   }
-  auto result = CoverageJson(*snap.roster, team->second, from, to);
-  if (!result) {
-    return ErrorResponse(result.error());
-  }
-  result->as_object()["channel_targets"] = ChannelTargets(*snap.config, team->second);
-  return http::Response::Json(200, boost::json::serialize(*result));
 }
 
 }  // namespace
@@ -99,8 +141,8 @@ http::Response Coverage(const Host& host, const http::Request& req) {
 void RegisterScheduleRoutes(http::Router& router, Host& host) {
   router.HandleSync("GET", "/api/v1/oncall", http::Access::kAdmin,
                     [&host](const http::Request& req) { return OnCall(host, req); });
-  router.HandleSync("GET", "/api/v1/coverage", http::Access::kAdmin,
-                    [&host](const http::Request& req) { return Coverage(host, req); });
+  router.Handle("GET", "/api/v1/coverage", http::Access::kAdmin,
+                [&host](http::Request& req, http::Reply reply) { Coverage(host, req, std::move(reply)); });
 }
 
 }  // namespace rota::api

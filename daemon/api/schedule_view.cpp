@@ -205,8 +205,8 @@ std::string OnCallText(const json::value& oncall) {
 }
 
 Result<json::value> CoverageJson(const schedule::Roster& roster, std::string_view team,
-                                 TimePoint from, TimePoint to) {
-  auto cov = roster.TeamCoverage(team, from, to);
+                                 TimePoint from, TimePoint to, const schedule::QueryBounds& bounds) {
+  auto cov = roster.TeamCoverage(team, from, to, bounds);
   if (!cov) {
     return Fail(cov.error());
   }
@@ -258,8 +258,9 @@ json::array ChannelTargets(const config::Config& config, std::string_view team) 
 }
 
 Result<std::string> CoverageText(const config::Config& config, const schedule::Roster& roster,
-                                 std::string_view team, TimePoint from, TimePoint to) {
-  auto cov = roster.TeamCoverage(team, from, to);
+                                 std::string_view team, TimePoint from, TimePoint to,
+                                 const schedule::QueryBounds& bounds) {
+  auto cov = roster.TeamCoverage(team, from, to, bounds);
   if (!cov) {
     return Fail(cov.error());
   }

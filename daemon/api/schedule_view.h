@@ -32,7 +32,8 @@ std::string OnCallText(const boost::json::value& oncall);
 // {"team", "from", "to", "windows": [{"start", "end", "on_duty"}],
 //  "gaps": [{"start", "end", "in_support_hours"}]}
 Result<boost::json::value> CoverageJson(const schedule::Roster& roster, std::string_view team,
-                                        TimePoint from, TimePoint to);
+                                        TimePoint from, TimePoint to,
+                                        const schedule::QueryBounds& bounds = {});
 // One row a day on the team's wall clock, 30 minutes a cell, then the lists.
 // The channel targets (which have no hours) of the escalations of routes
 // that page `team`: [{"route", "escalation", "step", "channel"}]. Coverage
@@ -40,6 +41,7 @@ Result<boost::json::value> CoverageJson(const schedule::Roster& roster, std::str
 boost::json::array ChannelTargets(const config::Config& config, std::string_view team);
 
 Result<std::string> CoverageText(const config::Config& config, const schedule::Roster& roster,
-                                 std::string_view team, TimePoint from, TimePoint to);
+                                 std::string_view team, TimePoint from, TimePoint to,
+                                 const schedule::QueryBounds& bounds = {});
 
 }  // namespace rota::api

@@ -346,6 +346,7 @@ void App::Impl::Shutdown(std::string_view signal_name) {
                               {"timeout_ms", static_cast<long long>(timeout.count())}});
   systemd::NotifyStopping();
   ready = false;
+  pipeline->BeginStop();  // long reads give up now, so the drain below is short
   signals.cancel();
   watchdog.cancel();
   schedule_timer.cancel();

@@ -240,6 +240,19 @@ void Pipeline::Swap(std::shared_ptr<const schedule::Roster> roster,
 
 void Pipeline::RunBlocking(std::function<void()> fn) { asio::post(history_pool_, std::move(fn)); }
 
+bool Pipeline::RunHeavy(std::function<void()> fn) {
+  if (heavy_jobs_.fetch_add(1) >= kHeavyJobs || stopping_.load()) {
+    heavy_jobs_.fetch_sub(1);
+    return false;
+  }
+  asio::post(heavy_pool_, [this, fn = std::move(fn)] {
+    SetThreadName("heavy");
+    fn();
+    heavy_jobs_.fetch_sub(1);
+  });
+  return true;
+}
+
 void Pipeline::ReadHistory(std::int64_t from_ms, std::int64_t to_ms, HistoryDone done) {
   asio::post(history_pool_, [this, from_ms, to_ms, done = std::move(done)] {
     store::Store* s = StoreHandle();
@@ -860,6 +873,7 @@ void Pipeline::CountEvent(const std::string& source, std::string_view outcome, s
 }
 
 void Pipeline::Stop(std::chrono::milliseconds deadline) {
+  stopping_ = true;  // long reads give up at their next week
   const auto until = std::chrono::steady_clock::now() + deadline;
   dispatcher_.Stop(deadline);  // queued sends go out until the deadline
   // Their outcomes are written before the store closes, so a clean stop
@@ -877,6 +891,7 @@ void Pipeline::Stop(std::chrono::milliseconds deadline) {
   });
   written.wait_until(std::max(until, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
   history_pool_.join();  // a read in progress ends before the store closes
+  heavy_pool_.join();
   if (store_) {
     store_->Stop();  // what is queued is written, then the database closes
   }

@@ -135,6 +135,12 @@ class Pipeline final : public api::Host {
   [[nodiscard]] store::Store* StoreHandle() { return store_.get(); }
   void ReadHistory(std::int64_t from_ms, std::int64_t to_ms, HistoryDone done) override;
   void RunBlocking(std::function<void()> fn) override;
+  bool RunHeavy(std::function<void()> fn) override;
+  [[nodiscard]] bool Stopping() const override { return stopping_.load(); }
+  // Shutdown has begun: long reads (feeds, coverage) stop at their next week
+  // and new ones are refused. Any thread.
+  void BeginStop() { stopping_ = true; }
+  void CountLongRead(std::string_view outcome) override { metrics_.LongRead(outcome); }
   [[nodiscard]] const std::map<std::string, std::int64_t>& ReviewsSent() const override {
     return reviews_sent_;
   }
@@ -257,6 +263,9 @@ class Pipeline final : public api::Host {
   // Blocking side work (history reads for reports and digests, chat
   // message updates), on a thread of its own ("worker").
   boost::asio::thread_pool history_pool_{1};
+  boost::asio::thread_pool heavy_pool_{kHeavyThreads};
+  std::atomic<int> heavy_jobs_{0};  // running or waiting in heavy_pool_
+  std::atomic<bool> stopping_{false};
   engine::AlertId written_next_id_ = 0;
 
   // The config and roster in force, for readers off the strand.

@@ -21,7 +21,7 @@ class Error {
   // kFenced: a write refused because this instance no longer leads (high
   // availability); nothing of it was written, and what it decided must not
   // be sent either.
-  enum class Code { kInvalidArgument, kNotFound, kIo, kUnavailable, kInternal, kFenced };
+  enum class Code { kInvalidArgument, kNotFound, kIo, kUnavailable, kInternal, kFenced, kTooLarge };
 
   static Error InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
   static Error NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
@@ -29,6 +29,8 @@ class Error {
   static Error Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Error Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
   static Error Fenced(std::string msg) { return {Code::kFenced, std::move(msg)}; }
+  // An answer over its size limit (HTTP 413).
+  static Error TooLarge(std::string msg) { return {Code::kTooLarge, std::move(msg)}; }
 
   [[nodiscard]] Code code() const { return code_; }
   [[nodiscard]] const std::string& message() const { return message_; }

@@ -1,5 +1,9 @@
 #include "http/server.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -245,12 +249,40 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       Write(std::move(*error));
       return;
     }
+    // While the answer is being made, notice a client that hangs up: a long
+    // computation (a calendar feed) may stop for nobody.
+    auto gone = std::make_shared<std::atomic<bool>>(false);
+    std::get<Request>(req).client_gone = gone;
+    WatchForHangUp(std::move(gone));
     // The reply may come later and from another thread: hop back to our strand.
     auto self = this->shared_from_this();
     server_->router.Dispatch(std::move(std::get<Request>(req)), [self](Response r) {
       asio::post(self->stream_.get_executor(),
                  [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
+  }
+
+  // Sets `gone` when the socket turns readable with nothing to read (the
+  // peer's FIN) or fails. Readable with bytes (a pipelined request, a TLS
+  // record) proves nothing and ends the watch. One watch at a time.
+  void WatchForHangUp(std::shared_ptr<std::atomic<bool>> gone) {
+    if (watching_) {
+      return;
+    }
+    watching_ = true;
+    Socket().async_wait(tcp::socket::wait_read, asio::bind_executor(
+        stream_.get_executor(),
+        [self = this->shared_from_this(), gone = std::move(gone)](beast::error_code ec) {
+          self->watching_ = false;
+          if (ec == asio::error::operation_aborted) {
+            return;
+          }
+          char byte = 0;
+          const auto n = ::recv(self->Socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            gone->store(true);
+          }
+        }));
   }
 
   void Write(Response r) {
@@ -296,6 +328,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     Socket().close(ec);
   }
 
+  bool watching_ = false;  // a hang-up watch is pending
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

@@ -110,6 +110,14 @@ Metrics::Metrics(const BuildInfo& build)
                    .Name("rota_notification_attempts_total")
                    .Help("Delivery attempts by channel and outcome (delivered, failed, rejected).")
                    .Register(*registry_);
+  long_reads_ = &prometheus::BuildCounter()
+                     .Name("rota_long_reads_total")
+                     .Help("Calendar feeds and coverage answers made on the heavy pool, by outcome "
+                           "(answered, full, abandoned, stopped, busy).")
+                     .Register(*registry_);
+  for (const char* outcome : {"answered", "full", "abandoned", "stopped", "busy"}) {
+    long_reads_->Add({{"outcome", outcome}});
+  }
   outbox_pending_ = &prometheus::BuildGauge()
                          .Name("rota_outbox_pending")
                          .Help("Notifications not yet finished (waiting for an attempt or a retry, behind an earlier one to the same contact, or with a receiver that has not answered), by channel.")
@@ -302,5 +310,9 @@ void Metrics::SetLeader(bool leading, std::int64_t epoch) {
 }
 
 void Metrics::LeaderChanged() { ha_changes_->Increment(); }
+
+void Metrics::LongRead(std::string_view outcome) {
+  long_reads_->Add({{"outcome", std::string(outcome)}}).Increment();
+}
 
 }  // namespace rota::metrics

@@ -76,6 +76,10 @@ class Metrics {
   void SetEscalations(double total);
   // Reroutes in force now, and the engine's count of alerts rerouted.
   void SetReroutes(double active, double rerouted_total);
+  // One long read (a calendar feed, a coverage answer) by outcome:
+  // answered, full (cut at its limit), abandoned (the client left),
+  // stopped (rotad stopping), busy (refused: the pool was full).
+  void LongRead(std::string_view outcome);
 
   // The store.
   void StoreCommitted(std::size_t batch, double seconds);
@@ -105,6 +109,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* notifications_;
   prometheus::Counter* refused_off_duty_;
   prometheus::Family<prometheus::Counter>* attempts_;
+  prometheus::Family<prometheus::Counter>* long_reads_;
   prometheus::Family<prometheus::Gauge>* outbox_pending_;
   prometheus::Family<prometheus::Gauge>* outbox_oldest_;
   prometheus::Histogram* time_to_notification_;

@@ -629,20 +629,38 @@ Result<SpanList> Roster::SupportHours(std::string_view team, TimePoint from, Tim
   return IntervalSpans(ts.support_hours, *ts.zone, from, to);
 }
 
-Result<SpanList> Roster::PersonDutySpans(std::string_view person, TimePoint from,
-                                         TimePoint to) const {
+namespace {
+
+Error Stopped() { return Error::Unavailable("stopped before the answer was complete"); }
+
+Error TooMany(std::size_t max) {
+  return Error::TooLarge("the answer would hold more than " + std::to_string(max) +
+                         " entries; ask for a shorter span");
+}
+
+}  // namespace
+
+Result<SpanList> Roster::PersonDutySpans(std::string_view person, TimePoint from, TimePoint to,
+                                         const QueryBounds& bounds) const {
   const auto it = person_index_.find(std::string(person));
   if (it == person_index_.end()) {
     return Fail(Error::NotFound("unknown person \"" + std::string(person) + "\""));
   }
   SpanList out;
   for (std::int64_t w = WeekOf(from); WeekStart(w) < to; ++w) {
+    if (bounds.stop && bounds.stop()) {
+      return Fail(Stopped());
+    }
     out = Union(out, Clip(GetPersonWeek(it->second, w)->duty, from, to));
+    if (out.size() > bounds.max_entries) {
+      return Fail(TooMany(bounds.max_entries));
+    }
   }
   return out;
 }
 
-Result<Coverage> Roster::TeamCoverage(std::string_view team, TimePoint from, TimePoint to) const {
+Result<Coverage> Roster::TeamCoverage(std::string_view team, TimePoint from, TimePoint to,
+                                      const QueryBounds& bounds) const {
   const auto it = team_index_.find(std::string(team));
   if (it == team_index_.end()) {
     return Fail(Error::NotFound("unknown team \"" + std::string(team) + "\""));
@@ -653,7 +671,11 @@ Result<Coverage> Roster::TeamCoverage(std::string_view team, TimePoint from, Tim
   Coverage out;
   out.team = std::string(team);
   std::vector<Segment> segs;
+  std::size_t entries = 0;
   for (std::int64_t w = WeekOf(from); WeekStart(w) < to; ++w) {
+    if (bounds.stop && bounds.stop()) {
+      return Fail(Stopped());
+    }
     const auto tw = GetTeamWeek(it->second, w);
     for (const auto& seg : tw->segments) {
       const TimePoint a = std::max(seg.span.start, from);
@@ -665,6 +687,10 @@ Result<Coverage> Roster::TeamCoverage(std::string_view team, TimePoint from, Tim
         segs.back().span.end = b;
       } else {
         segs.push_back(Segment{{a, b}, seg.people});
+        entries += 1 + seg.people.size();
+        if (entries > bounds.max_entries) {
+          return Fail(TooMany(bounds.max_entries));
+        }
       }
     }
   }

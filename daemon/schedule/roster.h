@@ -23,6 +23,10 @@
 // change people, teams or overrides.
 #pragma once
 
+#include <limits>
+
+#include <functional>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -145,6 +149,16 @@ struct Coverage {
   std::vector<CoverageGap> gaps;
 };
 
+// Limits on one long query (a calendar feed, a coverage answer): `stop` is
+// asked before each week is looked at (the client went away, rotad stops),
+// and the answer may hold at most `max_entries` (coverage: a window and each
+// person in it count one; spans: one each). Over the first: Unavailable
+// ("stopped"); over the second: TooLarge. Unset: no limit.
+struct QueryBounds {
+  std::function<bool()> stop;
+  std::size_t max_entries = std::numeric_limits<std::size_t>::max();
+};
+
 class Roster {
  public:
   // How far ahead "until" and "next on duty" look.
@@ -170,11 +184,13 @@ class Roster {
   Result<std::optional<NextDuty>> NextTeamOnDuty(std::string_view team, TimePoint t) const;
   Result<std::optional<NextDuty>> NextPersonOnDuty(std::string_view person, TimePoint t) const;
   // REQUIRES: from < to.
-  Result<Coverage> TeamCoverage(std::string_view team, TimePoint from, TimePoint to) const;
+  Result<Coverage> TeamCoverage(std::string_view team, TimePoint from, TimePoint to,
+                               const QueryBounds& bounds = {}) const;
   // The team's support hours within [from, to) (empty when none declared).
   Result<SpanList> SupportHours(std::string_view team, TimePoint from, TimePoint to) const;
   // A person's on-duty spans within [from, to).
-  Result<SpanList> PersonDutySpans(std::string_view person, TimePoint from, TimePoint to) const;
+  Result<SpanList> PersonDutySpans(std::string_view person, TimePoint from, TimePoint to,
+                                   const QueryBounds& bounds = {}) const;
 
  private:
   struct PersonWeek;

@@ -116,84 +116,174 @@ void Login(http::Router& router, const Ctx& ctx) {
              });
 }
 
+// What one feed may hold: more events than this, and the feed ends early
+// (at the last whole event that fits). A year of a busy team fits.
+constexpr std::size_t kMaxFeedEvents = 5000;
+// ... and its events may name at most this many people in all (a team of
+// 2,000 changes its on-duty set often, and every event lists them).
+constexpr std::size_t kMaxFeedNames = 200000;
+constexpr auto kFeedPiece = std::chrono::hours(24 * 7);
+
+// The feed's events over [query_from, query_to), computed a week at a time
+// so that it stops early when the client is gone, rotad stops, or the feed
+// is full; adjacent pieces of one window are joined again. What lies ahead
+// of `now` is computed first, so a feed that fills up keeps the days to
+// come and loses the past.
+struct FeedEvents {
+  std::vector<CalendarEvent> events;
+  bool stopped = false;  // asked to stop: no feed
+  bool full = false;     // cut at its limits
+};
+
+FeedEvents ComputeFeed(const config::Config& c, const schedule::Roster& roster,
+                       const std::string& kind, const std::string& id, TimePoint query_from,
+                       TimePoint query_to, TimePoint from, TimePoint to, TimePoint now,
+                       const std::function<bool()>& stop) {
+  FeedEvents out;
+  const config::Team* team = kind == "team" ? c.FindTeam(id) : nullptr;
+  std::size_t events = 0;
+  std::size_t names = 0;
+  bool& full = out.full;
+  // Windows over [a, b) that overlap the feed, joined across pieces, within
+  // the room left.
+  const auto collect = [&](TimePoint a, TimePoint b) {
+    std::vector<schedule::CoverageWindow> got;
+    for (TimePoint t = a; t < b && !full && !out.stopped; t += kFeedPiece) {
+      const TimePoint u = std::min(b, t + kFeedPiece);
+      // The room left bounds this piece too: a week of a huge team is never
+      // built whole only to be thrown away.
+      const schedule::QueryBounds bounds{
+          stop, (kMaxFeedNames - std::min(names, kMaxFeedNames)) +
+                    (kMaxFeedEvents - std::min(events, kMaxFeedEvents)) + 1};
+      std::vector<schedule::CoverageWindow> piece;
+      if (team != nullptr) {
+        auto cov = roster.TeamCoverage(id, t, u, bounds);
+        if (!cov) {
+          (cov.error().code() == Error::Code::kTooLarge ? full : out.stopped) = true;
+          break;
+        }
+        piece = std::move(cov->windows);
+      } else {
+        auto spans = roster.PersonDutySpans(id, t, u, bounds);
+        if (!spans) {
+          (spans.error().code() == Error::Code::kTooLarge ? full : out.stopped) = true;
+          break;
+        }
+        for (const auto& span : *spans) {
+          piece.push_back({span.start, span.end, {id}});
+        }
+      }
+      for (auto& w : piece) {
+        if (!got.empty() && got.back().end == w.start && got.back().on_duty == w.on_duty) {
+          got.back().end = w.end;  // cut at our own piece's edge
+          continue;
+        }
+        if (events + 1 > kMaxFeedEvents || names + w.on_duty.size() > kMaxFeedNames) {
+          full = true;
+          break;
+        }
+        events += 1;
+        names += w.on_duty.size();
+        got.push_back(std::move(w));
+      }
+    }
+    return got;
+  };
+  auto ahead = collect(now, query_to);
+  auto past = collect(query_from, now);
+  if (out.stopped) {
+    return out;
+  }
+  if (!past.empty() && !ahead.empty() && past.back().end == ahead.front().start &&
+      past.back().on_duty == ahead.front().on_duty) {
+    past.back().end = ahead.front().end;  // one window across `now`
+    ahead.erase(ahead.begin());
+  }
+  std::move(ahead.begin(), ahead.end(), std::back_inserter(past));
+  const std::string team_name =
+      team == nullptr ? "" : (team->name.empty() ? team->id : team->name);
+  for (const auto& w : past) {
+    if (!(w.start < to && w.end > from)) {
+      continue;  // looked at only to find the real start and end of those that do
+    }
+    const bool open_start = w.start <= query_from;
+    if (team != nullptr) {
+      std::string who;
+      for (const auto& p : w.on_duty) {
+        who += (who.empty() ? "" : ", ") + PersonName(c, p);
+      }
+      out.events.push_back({w.start, w.end, team_name + ": " + who,
+                            "On duty for " + team_name + ": " + who, open_start});
+    } else {
+      out.events.push_back({w.start, w.end, "On duty (rota)", "On duty for " + PersonName(c, id),
+                            open_start});
+    }
+  }
+  return out;
+}
+
 // /calendar/{kind}/{id}.ics?token=T; the token is the authorization, and any
-// refusal is a 404 that says nothing of what exists.
+// refusal is a 404 that says nothing of what exists. The events are made on
+// the heavy pool, never an HTTP thread (docs/security.md, limits).
 void Calendars(http::Router& router, const Ctx& ctx) {
   for (const char* kind : {"person", "team"}) {
-    router.HandleSync(
+    router.Handle(
         "GET", std::string("/calendar/") + kind + "/{file}", http::Access::kOpen,
-        [ctx, kind = std::string(kind)](const http::Request& req) {
+        [ctx, kind = std::string(kind)](http::Request& req, http::Reply reply) {
           const http::Response not_found = http::Response::Error(404, "no such calendar");
           const std::string& file = req.params.at("file");
           if (!file.ends_with(".ics")) {
-            return not_found;
+            reply(not_found);
+            return;
           }
           const std::string id = file.substr(0, file.size() - 4);
-          const auto snap = ctx->host.Current();
+          auto snap = ctx->host.Current();
           const config::Config& c = *snap.config;
           const auto token = req.query_params.find("token");
           if (token == req.query_params.end() ||
               !CalendarTokenValid(c.calendar.secret.Reveal(), CalendarPath(kind, id),
-                                  token->second)) {
-            return not_found;
+                                  token->second) ||
+              (kind == "team" ? !snap.roster->HasTeam(id) : !snap.roster->HasPerson(id))) {
+            reply(not_found);
+            return;
           }
-          const TimePoint now = ctx->host.Now();
-          const TimePoint from = now - std::chrono::hours(24 * 7);
-          const TimePoint to = now + std::chrono::hours(24 * c.calendar.days);
-          // Events that cross either edge keep their real start and end: the
-          // query looks a week further each way, and keeps what overlaps.
-          const TimePoint query_from = from - std::chrono::hours(24 * 7);
-          const TimePoint query_to = to + std::chrono::hours(24 * 7);
-          const auto overlaps = [&](TimePoint a, TimePoint b) { return a < to && b > from; };
-          std::vector<CalendarEvent> events;
-          std::string name;
-          if (kind == "team") {
-            const config::Team* t = c.FindTeam(id);
-            if (t == nullptr) {
-              return not_found;
+          auto job = [ctx, kind, id, file, snap, gone = req.client_gone, reply]() {
+            const config::Config& cfg = *snap.config;
+            const TimePoint now = ctx->host.Now();
+            const TimePoint from = now - std::chrono::hours(24 * 7);
+            const TimePoint to = now + std::chrono::hours(24 * cfg.calendar.days);
+            // Events that cross either edge keep their real start and end: the
+            // query looks a week further each way, and keeps what overlaps.
+            const TimePoint query_from = from - std::chrono::hours(24 * 7);
+            const TimePoint query_to = to + std::chrono::hours(24 * 7);
+            const auto stop = [&] { return (gone && gone->load()) || ctx->host.Stopping(); };
+            FeedEvents feed = ComputeFeed(cfg, *snap.roster, kind, id, query_from, query_to, from,
+                                          to, now, stop);
+            if (feed.stopped) {
+              const bool left = gone && gone->load();
+              ctx->host.CountLongRead(left ? "abandoned" : "stopped");
+              reply(http::Response::Error(503, left ? "the client went away"
+                                                    : "the feed was not finished (rotad is stopping)"));
+              return;
             }
-            const std::string team_name = t->name.empty() ? t->id : t->name;
-            name = team_name + " on duty (rota)";
-            auto cov = snap.roster->TeamCoverage(id, query_from, query_to);
-            if (!cov) {
-              return not_found;
-            }
-            for (const auto& w : cov->windows) {
-              if (!overlaps(w.start, w.end)) {
-                continue;
-              }
-              std::string who;
-              for (const auto& p : w.on_duty) {
-                who += (who.empty() ? "" : ", ") + PersonName(c, p);
-              }
-              events.push_back({w.start, w.end, team_name + ": " + who,
-                                "On duty for " + team_name + ": " + who,
-                                w.start <= query_from});
-            }
-          } else {
-            const config::Person* p = c.FindPerson(id);
-            if (p == nullptr) {
-              return not_found;
-            }
-            name = PersonName(c, id) + " on duty (rota)";
-            auto spans = snap.roster->PersonDutySpans(id, query_from, query_to);
-            if (!spans) {
-              return not_found;
-            }
-            for (const auto& s : *spans) {
-              if (!overlaps(s.start, s.end)) {
-                continue;
-              }
-              events.push_back({s.start, s.end, "On duty (rota)",
-                                "On duty for " + PersonName(c, id), s.start <= query_from});
-            }
+            ctx->host.CountLongRead(feed.full ? "full" : "answered");
+            const std::string name =
+                kind == "team"
+                    ? (cfg.FindTeam(id)->name.empty() ? id : cfg.FindTeam(id)->name) + " on duty (rota)"
+                    : PersonName(cfg, id) + " on duty (rota)";
+            http::Response r;
+            r.content_type = "text/calendar; charset=utf-8";
+            r.body = RenderCalendar(name, kind + "-" + id, feed.events, now);
+            r.headers.emplace_back("Cache-Control", "private, max-age=300");
+            r.headers.emplace_back("Content-Disposition", "inline; filename=\"" + file + "\"");
+            reply(std::move(r));
+          };
+          if (!ctx->host.RunHeavy(std::move(job))) {
+            ctx->host.CountLongRead("busy");
+            http::Response busy = http::Response::Error(503, "busy with other feeds; try again shortly");
+            busy.headers.emplace_back("Retry-After", "5");
+            reply(std::move(busy));
           }
-          http::Response r;
-          r.content_type = "text/calendar; charset=utf-8";
-          r.body = RenderCalendar(name, kind + "-" + id, events, now);
-          r.headers.emplace_back("Cache-Control", "private, max-age=300");
-          r.headers.emplace_back("Content-Disposition", "inline; filename=\"" + file + "\"");
-          return r;
         });
   }
 }

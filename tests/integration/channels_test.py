@@ -7,7 +7,7 @@ import json
 import os
 import unittest
 
-from harness import Rotad, Sink, SmtpServer, Workdir, make_certificate, sample, wait_until
+from harness import Rotad, Sink, SmtpServer, Workdir, make_certificate, sample, thread_names, wait_until
 
 
 def post(d, doc):
@@ -18,17 +18,6 @@ def post(d, doc):
 
 def timeline(d, aid):
     return [e["what"] for e in json.loads(d.request("GET", "/api/v1/alerts/" + aid)[2])["timeline"]]
-
-
-def thread_names(pid):
-    names = []
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                names.append(f.read().strip())
-        except FileNotFoundError:
-            pass  # a thread that ended meanwhile
-    return names
 
 
 def has_entry(d, aid, prefix):

@@ -191,6 +191,18 @@ def sample(metrics_text, name):
     return float(m.group(1)) if m else None
 
 
+def thread_names(pid):
+    """The names of a process's threads (as `top -H` shows them)."""
+    names = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                names.append(f.read().strip())
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return names
+
+
 def wait_until(predicate, what, timeout=START_TIMEOUT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
