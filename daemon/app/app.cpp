@@ -23,6 +23,7 @@
 #include "api/access.h"
 #include "api/listener_tls.h"
 #include "api/routes.h"
+#include "api/views.h"
 #include "app/ha.h"
 #include "app/pipeline.h"
 #include "app/systemd.h"
@@ -166,7 +167,19 @@ void App::Impl::SetupRoutes() {
     metrics.ObserveRequest(handler, code, seconds);
   });
   router.SetAuthorizer([this](const http::Request& req, http::Access access) {
-    return authorizer.Check(req, access);
+    if (auto refused = authorizer.Check(req, access)) {
+      return refused;
+    }
+    // While the store cannot write, a change is refused before it is made:
+    // a 503 must mean "not in force" (the write that found the store full
+    // undoes what it carried, Pipeline::RevertToStored).
+    const bool writes = req.method != "GET" && req.method != "HEAD" &&
+                        (access == http::Access::kIngest || access == http::Access::kAdmin) &&
+                        !req.path.starts_with("/-/") && !req.path.ends_with("/dry-run");
+    if (writes && !pipeline->StoreOk()) {
+      return std::optional<http::Response>(api::Unavailable());
+    }
+    return std::optional<http::Response>();
   });
   router.HandleSync("GET", "/-/healthy", http::Access::kOpen, [](const http::Request&) {
     return http::Response::Text(200, "rota is healthy.\n");

@@ -498,6 +498,7 @@ void Pipeline::Write(Done then, Done answer) {
   }
   const TimePoint now = clock_.Now();
   InFlight flight;
+  flight.from_request = then != nullptr || answer != nullptr;
   flight.outgoing = Compose(now);
   flight.deferred = std::exchange(review_outgoing_, {});
   flight.deferred_at = std::exchange(review_outgoing_at_, {});
@@ -534,7 +535,10 @@ void Pipeline::ProbeLoop() {
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
   };
-  if (store_ && !probing_.load() && steady_ms() - last_store_answer_ms_.load() >= 1000) {
+  // PostgreSQL is asked every idle second (it can go away on its own);
+  // SQLite only while its writes fail (a probe is a synced write).
+  if (store_ && !probing_.load() && (probe_idle_ || !store_ok_.load()) &&
+      steady_ms() - last_store_answer_ms_.load() >= 1000) {
     probing_ = true;
     if (!store_->Probe([this](const Result<void>& r) {
           NoteStore(r);
@@ -574,6 +578,12 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
   if (answer) {
     answer(r);
   }
+  if (!r && flight.from_request && r.error().code() != Error::Code::kFenced && !stopped_ &&
+      leading_) {
+    // Answered 503: what it carried must not be in force.
+    RevertToStored();
+    return;
+  }
   if (r) {
     written_next_id_ = std::max(written_next_id_, flight.next_id);
   } else {
@@ -607,6 +617,30 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
     outbox_.Add(std::move(flight.outgoing), clock_.Now());
   }
   Pump();
+}
+
+void Pipeline::RevertToStored() {
+  auto state = LoadStored();
+  if (!state) {
+    log::Error("cannot read the store to undo a write that failed; what it carried stays in force "
+               "and is written with the next commit",
+               {{"error", state.error().message()}});
+    return;
+  }
+  log::Warn("a write failed: undoing what it carried (answered 503); the state is as stored",
+            {{"alerts", state->AlertCount()}});
+  // What was pending in memory is pending in the store too (or was never
+  // stored, and is undone with the rest): resumed from there.
+  outbox_.Clear();
+  unwritten_marks_.clear();
+  silences_changed_.clear();
+  overrides_changed_.clear();
+  reroutes_changed_ = false;
+  pending_history_.clear();
+  review_outgoing_.clear();
+  review_outgoing_at_.clear();
+  review_marks_.clear();
+  Restore(std::move(*state), /*lead=*/true);
 }
 
 void Pipeline::Pump() {

@@ -158,6 +158,12 @@ class Pipeline final : public api::Host {
   // "The roster changed": the engine plans again what the change can touch
   // (holds, handovers) and the decisions are committed. Leader only.
   void Replan(engine::RosterChange change);
+  // A write that carried a request's change failed: the engine, the
+  // run-time objects and the outbox go back to what the store holds, so a
+  // change answered 503 is not in force (and is not written later). When the
+  // store cannot even be read, the change stays and is written with the
+  // next commit (logged). Leader only.
+  void RevertToStored();
   // Forgets run-time silences that ended and overrides that were over
   // longer than storage.retention ago (their rows deleted). Leader only.
   void PruneRuntime(TimePoint now);
@@ -176,6 +182,7 @@ class Pipeline final : public api::Host {
   void Write(Done then, Done answer = nullptr);
   // What a write carries to its completion, to send or to retry.
   struct InFlight {
+    bool from_request = false;  // someone waits for its answer (a request's change)
     std::vector<notify::Outgoing> outgoing;
     std::vector<engine::AlertId> rewrite;  // changed and touched: again if the write fails
     std::vector<notify::OutboxMark> marks;
@@ -249,6 +256,7 @@ class Pipeline final : public api::Host {
   std::set<std::string> overrides_changed_;
   std::unique_ptr<store::Store> store_;
   std::atomic<bool> store_ok_{true};
+  bool probe_idle_ = false;  // probe the store even while writes succeed (PostgreSQL)
   notify::Outbox outbox_;
   std::vector<store::HistoryRow> pending_history_;  // forgotten alerts' facts, for the next write
   std::vector<notify::OutboxMark> unwritten_marks_;  // a failed write's, for the next

@@ -19,6 +19,7 @@ Result<void> Pipeline::OpenStore(const StoreSpec& spec) {
     options.instance = spec.instance;
     options.epoch = epoch_;
     options.write_timeout = spec.write_timeout;
+    probe_idle_ = true;
     opened = store::OpenPostgres(options, observer);
   } else {
     store::SqliteOptions options;

@@ -338,6 +338,26 @@ class SqliteStore final : public Store {
   void Write(Batch batch, Done done) override {
     Writer().Submit([b = std::move(batch)](Db& db) { return WriteBatch(db, b); }, std::move(done));
   }
+  // A write of one meta row, committed and synced like any batch: whether
+  // the store takes writes again (a full disk that got room).
+  bool Probe(Done done) override {
+    Writer().Submit(
+        [](Db& db) -> Result<void> {
+          auto probe = db.Cached(
+              "INSERT INTO meta(key, value) VALUES ('probe', ?1) ON CONFLICT(key) DO UPDATE "
+              "SET value = excluded.value");
+          if (!probe) {
+            return Fail(probe.error());
+          }
+          return (*probe)
+              ->Bind(1, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count()))
+              .Run();
+        },
+        std::move(done));
+    return true;
+  }
   void PruneFinished(std::int64_t cutoff_ms, std::int64_t history_cutoff_ms) override {
     Writer().Submit([cutoff_ms, history_cutoff_ms](Db& db) -> Result<void> {
       if (auto r = PruneFinishedOutbox(db, cutoff_ms); !r) {
@@ -401,7 +421,17 @@ class SqliteStore final : public Store {
 };
 
 Result<void> SqliteStore::LoadSmallTables(State& st) {
-  Db& db = *db_;
+  // At start-up the writer's connection, before the writer takes it; later
+  // (undoing a failed write) a reader of its own beside the writer (WAL).
+  std::unique_ptr<Db> reader;
+  if (!db_) {
+    auto opened = Db::Open(path_, {.create = false, .read_only = true});
+    if (!opened) {
+      return Fail(opened.error());
+    }
+    reader = std::move(*opened);
+  }
+  Db& db = db_ ? *db_ : *reader;
   auto silences = LoadDocs(db, "silences", "s-", DecodeSilence, st.silences, st.skipped);
   if (!silences) {
     return Fail(silences.error());

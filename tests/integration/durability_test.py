@@ -116,15 +116,45 @@ class DurabilityTest(unittest.TestCase):
         self.addCleanup(d.stop)
         accepted = []
         refused = None
+        refused_name = None
         for i in range(400):
             status, out = post(d, {"labels": {"alertname": "Big%d" % i, "speed": "slow"},
                                    "annotations": {"blob": "x" * 30000}})
             if status == 202:
                 accepted.append(out["alerts"][0]["id"])
                 continue
-            refused = status
+            refused, refused_name = status, "Big%d" % i
             break
         self.assertEqual(refused, 503, "the 1 MiB store filled up")
+        # A 503 means "not in force": the alert whose write found the store
+        # full is not there. Each change asked afterwards either gets its 2xx
+        # and is in force, or its 503 and is not (a small row may still fit).
+        def names():
+            listing = json.loads(d.request("GET", "/api/v1/alerts?state=all")[2])["alerts"]
+            return {a["labels"]["alertname"] for a in listing}
+        self.assertNotIn(refused_name, names())
+        self.assertIn("undoing what it carried", d.log())
+        outcomes = {}
+        for what, path, doc in (
+                ("silence", "/api/v1/silences", {"matchers": ['alertname="Big0"'], "duration": "1h", "created_by": "t"}),
+                ("override", "/api/v1/overrides", {"person": "second", "replaces": "first",
+                                                   "start": "2026-01-01T00:00:00Z", "end": "2036-01-01T00:00:00Z"}),
+                ("ack", "/api/v1/alerts/%s/ack" % accepted[0], {"by": "first"}),
+                ("big", "/api/v1/events", {"labels": {"alertname": "Bigger", "speed": "slow"},
+                                           "annotations": {"blob": "y" * 60000}})):
+            status, _, body = d.request("POST", path, body=json.dumps(doc))
+            self.assertIn(status, (200, 201, 202, 503), body)
+            outcomes[what] = status != 503
+        def in_force(dd):
+            return {
+                "silence": bool(json.loads(dd.request("GET", "/api/v1/silences")[2])["silences"]),
+                "override": any(o["source"] == "api" for o in
+                                json.loads(dd.request("GET", "/api/v1/overrides")[2])["overrides"]),
+                "ack": json.loads(dd.request("GET", "/api/v1/alerts/" + accepted[0])[2])["state"] == "acknowledged",
+                "big": "Bigger" in {a["labels"]["alertname"] for a in
+                                    json.loads(dd.request("GET", "/api/v1/alerts?state=all")[2])["alerts"]},
+            }
+        self.assertEqual(in_force(d), outcomes)
         status, headers, body = d.request("POST", "/api/v1/events",
                                           body=json.dumps({"labels": {"alertname": "More", "speed": "slow"},
                                                            "annotations": {"blob": "x" * 30000}}))
@@ -144,8 +174,12 @@ class DurabilityTest(unittest.TestCase):
         d2.port = d2.wait_listening()
         status, _, body = d2.request("GET", "/api/v1/alerts?state=all")
         ids = {a["id"] for a in json.loads(body)["alerts"]}
+        stored_names = {a["labels"]["alertname"] for a in json.loads(body)["alerts"]}
+        after_restart = in_force(d2)
         d2.stop()
         self.assertTrue(set(accepted) <= ids, set(accepted) - ids)
+        self.assertNotIn(refused_name, stored_names)  # not written later either
+        self.assertEqual(after_restart, outcomes)
 
     def test_crash_loop_under_concurrent_ingest_loses_nothing_answered_202(self):
         cycles = int(os.environ.get("ROTA_CRASH_CYCLES", "50"))
