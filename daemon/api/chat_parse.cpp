@@ -76,4 +76,21 @@ Result<ChatAction> ParseMattermostAction(std::string_view body) {
   return a;
 }
 
+const config::Person* ChatPerson(const config::Config& c, std::string_view channel,
+                                 std::string_view user) {
+  if (user.empty()) {
+    return nullptr;
+  }
+  for (const auto& p : c.people) {
+    for (const auto& contact : p.contacts) {
+      if (contact.channel == channel &&
+          (contact.to == user || (contact.to.size() == user.size() + 1 && contact.to[0] == '@' &&
+                                  std::string_view(contact.to).substr(1) == user))) {
+        return &p;
+      }
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace rota::api

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
 #include "core/error.h"
 
 namespace rota::api {
@@ -32,5 +33,12 @@ std::string SlackSignature(std::string_view secret, std::string_view timestamp, 
 Result<ChatAction> ParseSlackAction(std::string_view body);
 // Mattermost's JSON ({user_name, context: {action, alert, token}}).
 Result<ChatAction> ParseMattermostAction(std::string_view body);
+
+// The person whose contact on `channel` (the one whose secret or token
+// proved the request) has `to` "@user" (or "user"); null when none. A
+// contact on another channel, even of the same type, does not count: that
+// channel's secret did not sign.
+const config::Person* ChatPerson(const config::Config& c, std::string_view channel,
+                                 std::string_view user);
 
 }  // namespace rota::api

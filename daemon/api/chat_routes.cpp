@@ -63,23 +63,7 @@ std::string Header(const http::Request& req, std::string_view name) {
   return {};
 }
 
-// The person whose contact on `channel` (the one whose secret or token
-// proved the request) is `@user` (or `user`). A contact on another channel,
-// even of the same type, does not count: that channel's secret did not sign.
-const config::Person* PersonOf(const config::Config& c, const std::string& channel,
-                               const std::string& user) {
-  if (user.empty()) {
-    return nullptr;
-  }
-  for (const auto& p : c.people) {
-    for (const auto& contact : p.contacts) {
-      if (contact.channel == channel && (contact.to == "@" + user || contact.to == user)) {
-        return &p;
-      }
-    }
-  }
-  return nullptr;
-}
+
 
 // The API request an action stands for.
 struct Act {
@@ -181,7 +165,7 @@ void SlackInteractions(http::Router& router, Host& host, std::shared_ptr<ReplayG
         const std::string user_id = parsed->user;
         const Act act_value{parsed->verb, parsed->alert};
         const std::optional<Act> act = act_value;
-        const config::Person* person = PersonOf(*snap.config, channel->name, user_id);
+        const config::Person* person = ChatPerson(*snap.config, channel->name, user_id);
         if (person == nullptr) {
           log::Warn("Slack action from a user who is nobody in rota on its channel",
                     {{"slack_user", user_id}, {"channel", channel->name}});
@@ -254,7 +238,7 @@ void MattermostActions(http::Router& router, Host& host) {
         }
         const std::optional<Act> act = Act{parsed->verb, parsed->alert};
         const std::string user = parsed->user;
-        const config::Person* person = PersonOf(*snap.config, channel->name, user);
+        const config::Person* person = ChatPerson(*snap.config, channel->name, user);
         if (person == nullptr) {
           log::Warn("Mattermost action from a user who is nobody in rota on its channel",
                     {{"mattermost_user", user}, {"channel", channel->name}});

@@ -116,112 +116,6 @@ void Login(http::Router& router, const Ctx& ctx) {
              });
 }
 
-// What one feed may hold: more events than this, and the feed ends early
-// (at the last whole event that fits). A year of a busy team fits.
-constexpr std::size_t kMaxFeedEvents = 5000;
-// ... and its events may name at most this many people in all (a team of
-// 2,000 changes its on-duty set often, and every event lists them).
-constexpr std::size_t kMaxFeedNames = 200000;
-constexpr auto kFeedPiece = std::chrono::hours(24 * 7);
-
-// The feed's events over [query_from, query_to), computed a week at a time
-// so that it stops early when the client is gone, rotad stops, or the feed
-// is full; adjacent pieces of one window are joined again. What lies ahead
-// of `now` is computed first, so a feed that fills up keeps the days to
-// come and loses the past.
-struct FeedEvents {
-  std::vector<CalendarEvent> events;
-  bool stopped = false;  // asked to stop: no feed
-  bool full = false;     // cut at its limits
-};
-
-FeedEvents ComputeFeed(const config::Config& c, const schedule::Roster& roster,
-                       const std::string& kind, const std::string& id, TimePoint query_from,
-                       TimePoint query_to, TimePoint from, TimePoint to, TimePoint now,
-                       const std::function<bool()>& stop) {
-  FeedEvents out;
-  const config::Team* team = kind == "team" ? c.FindTeam(id) : nullptr;
-  std::size_t events = 0;
-  std::size_t names = 0;
-  bool& full = out.full;
-  // Windows over [a, b) that overlap the feed, joined across pieces, within
-  // the room left.
-  const auto collect = [&](TimePoint a, TimePoint b) {
-    std::vector<schedule::CoverageWindow> got;
-    for (TimePoint t = a; t < b && !full && !out.stopped; t += kFeedPiece) {
-      const TimePoint u = std::min(b, t + kFeedPiece);
-      // The room left bounds this piece too: a week of a huge team is never
-      // built whole only to be thrown away.
-      const schedule::QueryBounds bounds{
-          stop, (kMaxFeedNames - std::min(names, kMaxFeedNames)) +
-                    (kMaxFeedEvents - std::min(events, kMaxFeedEvents)) + 1};
-      std::vector<schedule::CoverageWindow> piece;
-      if (team != nullptr) {
-        auto cov = roster.TeamCoverage(id, t, u, bounds);
-        if (!cov) {
-          (cov.error().code() == Error::Code::kTooLarge ? full : out.stopped) = true;
-          break;
-        }
-        piece = std::move(cov->windows);
-      } else {
-        auto spans = roster.PersonDutySpans(id, t, u, bounds);
-        if (!spans) {
-          (spans.error().code() == Error::Code::kTooLarge ? full : out.stopped) = true;
-          break;
-        }
-        for (const auto& span : *spans) {
-          piece.push_back({span.start, span.end, {id}});
-        }
-      }
-      for (auto& w : piece) {
-        if (!got.empty() && got.back().end == w.start && got.back().on_duty == w.on_duty) {
-          got.back().end = w.end;  // cut at our own piece's edge
-          continue;
-        }
-        if (events + 1 > kMaxFeedEvents || names + w.on_duty.size() > kMaxFeedNames) {
-          full = true;
-          break;
-        }
-        events += 1;
-        names += w.on_duty.size();
-        got.push_back(std::move(w));
-      }
-    }
-    return got;
-  };
-  auto ahead = collect(now, query_to);
-  auto past = collect(query_from, now);
-  if (out.stopped) {
-    return out;
-  }
-  if (!past.empty() && !ahead.empty() && past.back().end == ahead.front().start &&
-      past.back().on_duty == ahead.front().on_duty) {
-    past.back().end = ahead.front().end;  // one window across `now`
-    ahead.erase(ahead.begin());
-  }
-  std::move(ahead.begin(), ahead.end(), std::back_inserter(past));
-  const std::string team_name =
-      team == nullptr ? "" : (team->name.empty() ? team->id : team->name);
-  for (const auto& w : past) {
-    if (!(w.start < to && w.end > from)) {
-      continue;  // looked at only to find the real start and end of those that do
-    }
-    const bool open_start = w.start <= query_from;
-    if (team != nullptr) {
-      std::string who;
-      for (const auto& p : w.on_duty) {
-        who += (who.empty() ? "" : ", ") + PersonName(c, p);
-      }
-      out.events.push_back({w.start, w.end, team_name + ": " + who,
-                            "On duty for " + team_name + ": " + who, open_start});
-    } else {
-      out.events.push_back({w.start, w.end, "On duty (rota)", "On duty for " + PersonName(c, id),
-                            open_start});
-    }
-  }
-  return out;
-}
-
 // /calendar/{kind}/{id}.ics?token=T; the token is the authorization, and any
 // refusal is a 404 that says nothing of what exists. The events are made on
 // the heavy pool, never an HTTP thread (docs/security.md, limits).
@@ -257,8 +151,8 @@ void Calendars(http::Router& router, const Ctx& ctx) {
             const TimePoint query_from = from - std::chrono::hours(24 * 7);
             const TimePoint query_to = to + std::chrono::hours(24 * 7);
             const auto stop = [&] { return (gone && gone->load()) || ctx->host.Stopping(); };
-            FeedEvents feed = ComputeFeed(cfg, *snap.roster, kind, id, query_from, query_to, from,
-                                          to, now, stop);
+            FeedEvents feed = ComputeFeed(cfg, *snap.roster, kind, id,
+                                          {query_from, query_to, from, to, now}, stop);
             if (feed.stopped) {
               const bool left = gone && gone->load();
               ctx->host.CountLongRead(left ? "abandoned" : "stopped");
