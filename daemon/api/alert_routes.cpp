@@ -93,8 +93,8 @@ void ActOnAlert(http::Router& router, Host& host, bool ack) {
       const TimePoint now = host.Now();
       if (!channel.empty() && host.Engine().Find(id) != nullptr &&
           !host.Engine().SentVia(id, channel)) {
-        reply(http::Response::Error(403, "alert " + std::to_string(id) +
-                                             " was not sent through channel " + channel));
+        reply(http::Response::Error(
+            403, "alert " + std::to_string(id) + " was not sent through channel " + channel));
         return;
       }
       // Resolving what a re-sending source still reports firing only opens a

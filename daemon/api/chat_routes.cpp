@@ -63,8 +63,6 @@ std::string Header(const http::Request& req, std::string_view name) {
   return {};
 }
 
-
-
 // The API request an action stands for.
 struct Act {
   std::string verb;  // ack | resolve
@@ -75,10 +73,10 @@ struct Act {
 void Dispatch(http::Router& router, const Act& act, const std::string& person,
               const std::string& via, const std::string& channel,
               std::function<void(const http::Response&)> done) {
-  auto req = http::MakeRequest(
-      "POST", "/api/v1/alerts/" + act.alert + "/" + act.verb,
-      json::serialize(json::object{
-          {"by", person}, {"comment", "via " + via}, {"channel", channel}}));
+  auto req =
+      http::MakeRequest("POST", "/api/v1/alerts/" + act.alert + "/" + act.verb,
+                        json::serialize(json::object{
+                            {"by", person}, {"comment", "via " + via}, {"channel", channel}}));
   if (!req) {
     done(http::Response::Error(400, "malformed alert id"));
     return;

@@ -102,14 +102,14 @@ void Coverage(Host& host, const http::Request& req, http::Reply reply) {
   const bool text = f != req.query_params.end() && f->second == "text";
   auto job = [&host, team = team->second, from, to, text, gone = req.client_gone, reply] {
     const auto snap = host.Current();
-    const schedule::QueryBounds bounds{
-        [&] { return (gone && gone->load()) || host.Stopping(); }, kMaxCoverageEntries};
+    const schedule::QueryBounds bounds{[&] { return (gone && gone->load()) || host.Stopping(); },
+                                       kMaxCoverageEntries};
     const auto count = [&](const Error* e) {
-      host.CountLongRead(e == nullptr                                ? "answered"
-                         : e->code() == Error::Code::kTooLarge       ? "full"
-                         : e->code() != Error::Code::kUnavailable    ? "answered"
-                         : (gone && gone->load())                    ? "abandoned"
-                                                                     : "stopped");
+      host.CountLongRead(e == nullptr                             ? "answered"
+                         : e->code() == Error::Code::kTooLarge    ? "full"
+                         : e->code() != Error::Code::kUnavailable ? "answered"
+                         : (gone && gone->load())                 ? "abandoned"
+                                                                  : "stopped");
     };
     if (text) {
       // What `rotactl coverage --url` prints: the same rows as offline, from
@@ -130,7 +130,8 @@ void Coverage(Host& host, const http::Request& req, http::Reply reply) {
   };
   if (!host.RunHeavy(std::move(job))) {
     host.CountLongRead("busy");
-    http::Response busy = http::Response::Error(503, "busy with other long reads; try again shortly");
+    http::Response busy =
+        http::Response::Error(503, "busy with other long reads; try again shortly");
     busy.headers.emplace_back("Retry-After", "5");
     reply(std::move(busy));
   }
@@ -141,8 +142,9 @@ void Coverage(Host& host, const http::Request& req, http::Reply reply) {
 void RegisterScheduleRoutes(http::Router& router, Host& host) {
   router.HandleSync("GET", "/api/v1/oncall", http::Access::kAdmin,
                     [&host](const http::Request& req) { return OnCall(host, req); });
-  router.Handle("GET", "/api/v1/coverage", http::Access::kAdmin,
-                [&host](http::Request& req, http::Reply reply) { Coverage(host, req, std::move(reply)); });
+  router.Handle(
+      "GET", "/api/v1/coverage", http::Access::kAdmin,
+      [&host](http::Request& req, http::Reply reply) { Coverage(host, req, std::move(reply)); });
 }
 
 }  // namespace rota::api

@@ -205,7 +205,8 @@ std::string OnCallText(const json::value& oncall) {
 }
 
 Result<json::value> CoverageJson(const schedule::Roster& roster, std::string_view team,
-                                 TimePoint from, TimePoint to, const schedule::QueryBounds& bounds) {
+                                 TimePoint from, TimePoint to,
+                                 const schedule::QueryBounds& bounds) {
   auto cov = roster.TeamCoverage(team, from, to, bounds);
   if (!cov) {
     return Fail(cov.error());

@@ -3,11 +3,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
@@ -28,9 +28,9 @@
 #include "app/pipeline.h"
 #include "app/systemd.h"
 #include "config/lint.h"
+#include "config/loader.h"
 #include "config/roster_spec.h"
 #include "core/clock.h"
-#include "config/loader.h"
 #include "core/thread_name.h"
 #include "core/time.h"
 #include "http/router.h"

@@ -622,9 +622,10 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
 void Pipeline::RevertToStored() {
   auto state = LoadStored();
   if (!state) {
-    log::Error("cannot read the store to undo a write that failed; what it carried stays in force "
-               "and is written with the next commit",
-               {{"error", state.error().message()}});
+    log::Error(
+        "cannot read the store to undo a write that failed; what it carried stays in force "
+        "and is written with the next commit",
+        {{"error", state.error().message()}});
     return;
   }
   log::Warn("a write failed: undoing what it carried (answered 503); the state is as stored",

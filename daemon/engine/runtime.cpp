@@ -62,11 +62,11 @@ std::vector<Reroute> Engine::EndOrphanReroutes(TimePoint now) {
   }
   std::unordered_map<std::string, std::string> why;
   for (const auto& r : ended) {
-    why[r.id] = "reroute " + r.id + " ended: " +
-                (model_->config->FindTeam(r.team) == nullptr
-                     ? "its team \"" + r.team + "\""
-                     : "its escalation \"" + r.escalation + "\"") +
-                " is no longer in the config";
+    why[r.id] =
+        "reroute " + r.id + " ended: " +
+        (model_->config->FindTeam(r.team) == nullptr ? "its team \"" + r.team + "\""
+                                                     : "its escalation \"" + r.escalation + "\"") +
+        " is no longer in the config";
   }
   for (auto& [id, a] : alerts_) {
     if (a.state == AlertState::kResolved) {
@@ -168,10 +168,10 @@ bool Engine::SentVia(AlertId id, const std::string& channel) const {
   if (!ThreadOf(id, channel).empty()) {
     return true;
   }
-  return std::any_of(it->second.timeline.begin(), it->second.timeline.end(),
-                     [&](const Timeline::Entry& e) {
-                       return e.kind() == EntryKind::kDelivered && e.Get(Field::kChannel) == channel;
-                     });
+  return std::any_of(
+      it->second.timeline.begin(), it->second.timeline.end(), [&](const Timeline::Entry& e) {
+        return e.kind() == EntryKind::kDelivered && e.Get(Field::kChannel) == channel;
+      });
 }
 
 void Engine::Annotate(AlertId id, TimePoint at, const Note& note) {

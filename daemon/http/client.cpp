@@ -1,18 +1,18 @@
 #include "http/client.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <openssl/ssl.h>
-
 #include <optional>
 
 namespace rota::http {
@@ -27,10 +27,9 @@ namespace ssl = asio::ssl;
 // operation is asynchronous, so the stream's deadline (set once, before the
 // connect) bounds them all: Beast's synchronous operations ignore it.
 template <class Stream>
-asio::awaitable<ClientResponse> Exchange(Stream& stream, const std::string& host,
-                                         const std::string& method, const std::string& target,
-                                         const std::string& body,
-                                         const std::vector<std::pair<std::string, std::string>>& headers) {
+asio::awaitable<ClientResponse> Exchange(
+    Stream& stream, const std::string& host, const std::string& method, const std::string& target,
+    const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
   req.set(bhttp::field::host, host);
   req.set(bhttp::field::user_agent, "rotactl");
@@ -137,10 +136,10 @@ Result<ClientResponse> Fetch(const std::string& base, const std::string& method,
       try {
         std::rethrow_exception(e);
       } catch (const boost::system::system_error& se) {
-        out = Fail(Error::Unavailable(
-            "cannot " + stage + ": " +
-            (se.code() == beast::error::timeout ? "no answer within " + FormatDuration(timeout)
-                                                : se.code().message())));
+        out = Fail(Error::Unavailable("cannot " + stage + ": " +
+                                      (se.code() == beast::error::timeout
+                                           ? "no answer within " + FormatDuration(timeout)
+                                           : se.code().message())));
       } catch (const std::exception& x) {
         out = Fail(Error::Unavailable("cannot " + stage + ": " + x.what()));
       }
@@ -150,8 +149,8 @@ Result<ClientResponse> Fetch(const std::string& base, const std::string& method,
     // io_context.
     ioc.run_for(timeout + std::chrono::seconds(1));
     if (!out) {
-      return Fail(Error::Unavailable("cannot " + stage + ": no answer within " +
-                                     FormatDuration(timeout)));
+      return Fail(
+          Error::Unavailable("cannot " + stage + ": no answer within " + FormatDuration(timeout)));
     }
     return std::move(*out);
   } catch (const boost::system::system_error& e) {

@@ -16,10 +16,10 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
-#include <memory>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -2,21 +2,18 @@
 
 #include <sys/socket.h>
 
-#include <cerrno>
-
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -270,9 +267,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return;
     }
     watching_ = true;
-    Socket().async_wait(tcp::socket::wait_read, asio::bind_executor(
-        stream_.get_executor(),
-        [self = this->shared_from_this(), gone = std::move(gone)](beast::error_code ec) {
+    Socket().async_wait(
+        tcp::socket::wait_read,
+        asio::bind_executor(stream_.get_executor(), [self = this->shared_from_this(),
+                                                     gone = std::move(gone)](beast::error_code ec) {
           self->watching_ = false;
           if (ec == asio::error::operation_aborted) {
             return;

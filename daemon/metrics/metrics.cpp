@@ -112,15 +112,19 @@ Metrics::Metrics(const BuildInfo& build)
                    .Register(*registry_);
   long_reads_ = &prometheus::BuildCounter()
                      .Name("rota_long_reads_total")
-                     .Help("Calendar feeds and coverage answers made on the heavy pool, by outcome "
-                           "(answered, full, abandoned, stopped, busy).")
+                     .Help(
+                         "Calendar feeds and coverage answers made on the heavy pool, by outcome "
+                         "(answered, full, abandoned, stopped, busy).")
                      .Register(*registry_);
   for (const char* outcome : {"answered", "full", "abandoned", "stopped", "busy"}) {
     long_reads_->Add({{"outcome", outcome}});
   }
   outbox_pending_ = &prometheus::BuildGauge()
                          .Name("rota_outbox_pending")
-                         .Help("Notifications not yet finished (waiting for an attempt or a retry, behind an earlier one to the same contact, or with a receiver that has not answered), by channel.")
+                         .Help(
+                             "Notifications not yet finished (waiting for an attempt or a retry, "
+                             "behind an earlier one to the same contact, or with a receiver that "
+                             "has not answered), by channel.")
                          .Register(*registry_);
   outbox_oldest_ = &prometheus::BuildGauge()
                         .Name("rota_outbox_oldest_pending_seconds")

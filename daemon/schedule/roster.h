@@ -23,10 +23,8 @@
 // change people, teams or overrides.
 #pragma once
 
-#include <limits>
-
 #include <functional>
-
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -185,7 +183,7 @@ class Roster {
   Result<std::optional<NextDuty>> NextPersonOnDuty(std::string_view person, TimePoint t) const;
   // REQUIRES: from < to.
   Result<Coverage> TeamCoverage(std::string_view team, TimePoint from, TimePoint to,
-                               const QueryBounds& bounds = {}) const;
+                                const QueryBounds& bounds = {}) const;
   // The team's support hours within [from, to) (empty when none declared).
   Result<SpanList> SupportHours(std::string_view team, TimePoint from, TimePoint to) const;
   // A person's on-duty spans within [from, to).

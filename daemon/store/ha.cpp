@@ -18,7 +18,8 @@ Coordinator::Coordinator(std::unique_ptr<PgConn> c, std::string instance)
 
 Coordinator::~Coordinator() = default;
 
-Result<std::unique_ptr<Coordinator>> Coordinator::Open(const std::string& dsn, const std::string& instance,
+Result<std::unique_ptr<Coordinator>> Coordinator::Open(const std::string& dsn,
+                                                       const std::string& instance,
                                                        std::chrono::milliseconds lease) {
   auto c = PgConn::Connect(dsn, "rotad " + instance + " ha");
   if (!c) {

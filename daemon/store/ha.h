@@ -48,7 +48,8 @@ class Coordinator {
  public:
   // Connects; LISTENs on the channels this instance needs. Every round trip
   // must be answered within `lease` (else it fails and Ok() turns false).
-  static Result<std::unique_ptr<Coordinator>> Open(const std::string& dsn, const std::string& instance,
+  static Result<std::unique_ptr<Coordinator>> Open(const std::string& dsn,
+                                                   const std::string& instance,
                                                    std::chrono::milliseconds lease);
   ~Coordinator();
 

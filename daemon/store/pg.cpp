@@ -1,11 +1,10 @@
 #include "store/pg.h"
 
 #include <libpq-fe.h>
-
 #include <poll.h>
-#include <cerrno>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <charconv>
 
 #include "core/duration.h"
@@ -69,9 +68,9 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn, std::str
   // keepalives find a peer that vanished (a failed-over server) within ~8 s,
   // and tcp_user_timeout a peer that stopped acknowledging what we sent.
   // They come before the DSN, so that its own settings win.
-  const char* keys[] = {"connect_timeout",     "application_name", "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                        "dbname",              nullptr};
+  const char* keys[] = {
+      "connect_timeout",  "application_name", "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
   const std::string app(application);
   const char* values[] = {"5", app.c_str(), "5", "1", "3", "5000", dsn.c_str(), nullptr};
   PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
@@ -107,7 +106,8 @@ void PgConn::SetIoTimeout(std::chrono::milliseconds timeout) {
   io_timeout_ = timeout;
   // The server's side of the same bound (a lock wait, a slow plan): it
   // cancels, and says so, a little before the connection would be dropped.
-  (void)Exec("SET statement_timeout = " + std::to_string(std::max<std::int64_t>(1, timeout.count() * 3 / 4)));
+  (void)Exec("SET statement_timeout = " +
+             std::to_string(std::max<std::int64_t>(1, timeout.count() * 3 / 4)));
   // A session that went quiet inside a transaction (its client cut off by a
   // partition) is ended by the server, so the locks it holds (a write's
   // share lock on the lease row) do not keep a standby from taking over.
@@ -309,7 +309,8 @@ Result<void> PgConn::Script(std::string_view sql) {
   const std::string text(sql);
   const Deadline deadline = Due();
   if (PQsendQuery(conn_, text.c_str()) != 1 || !Flush(deadline)) {
-    return Fail(timed_out_ ? TimedOut() : Error::Io("PostgreSQL: " + Message(PQerrorMessage(conn_))));
+    return Fail(timed_out_ ? TimedOut()
+                           : Error::Io("PostgreSQL: " + Message(PQerrorMessage(conn_))));
   }
   // One result per statement; the first failure ends the script.
   bool ok = true;

@@ -141,14 +141,16 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       return r;
     }
   }
-  for (const auto& [key, serial] : {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
-                                    {"serial:override", b.next_override_id}}) {
+  for (const auto& [key, serial] :
+       {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
+        {"serial:override", b.next_override_id}}) {
     if (serial == 0) {
       continue;
     }
-    if (auto r = c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
-                       "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
-                       {key, std::to_string(serial)});
+    if (auto r =
+            c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
+                  "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
+                  {key, std::to_string(serial)});
         !r) {
       return r;
     }
@@ -283,7 +285,8 @@ Result<void> WriteBatch(Sink& c, const Batch& b) {
   if (auto r = WriteAlerts(c, b); !r) {
     return r;
   }
-  if (auto r = WriteRows(c, "silences", "ends_at", b.silences, b.silences_deleted, SilenceRow); !r) {
+  if (auto r = WriteRows(c, "silences", "ends_at", b.silences, b.silences_deleted, SilenceRow);
+      !r) {
     return r;
   }
   if (auto r = WriteRows(c, "overrides", "end_at", b.overrides, b.overrides_deleted, OverrideRow);

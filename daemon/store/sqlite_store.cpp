@@ -170,14 +170,16 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
       }
     }
   }
-  for (const auto& [key, serial] : {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
-                                    {"serial:override", b.next_override_id}}) {
+  for (const auto& [key, serial] :
+       {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
+        {"serial:override", b.next_override_id}}) {
     if (serial == 0) {
       continue;
     }
     auto next = db.Cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE "
-        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");
+        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS "
+        "INTEGER)");
     if (!next) {
       return Fail(next.error());
     }
@@ -285,7 +287,8 @@ Result<void> WriteBatch(Db& db, const Batch& b) {
   if (auto r = WriteAlerts(db, b); !r) {
     return r;
   }
-  if (auto r = WriteRows(db, "silences", "ends_at", b.silences, b.silences_deleted, SilenceRow); !r) {
+  if (auto r = WriteRows(db, "silences", "ends_at", b.silences, b.silences_deleted, SilenceRow);
+      !r) {
     return r;
   }
   if (auto r = WriteRows(db, "overrides", "end_at", b.overrides, b.overrides_deleted, OverrideRow);

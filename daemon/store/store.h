@@ -144,8 +144,8 @@ struct Batch {
   // Only inbox rows: what a standby may write.
   [[nodiscard]] bool InboxOnly() const {
     return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() &&
-           history.empty() && !RuntimeRows() && !reroutes && outbox.empty() &&
-           marks.empty() && reviews.empty() && next_alert_id == 0;
+           history.empty() && !RuntimeRows() && !reroutes && outbox.empty() && marks.empty() &&
+           reviews.empty() && next_alert_id == 0;
   }
   // Any silence or override row, or their next ids.
   [[nodiscard]] bool RuntimeRows() const {

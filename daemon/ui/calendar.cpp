@@ -133,8 +133,7 @@ FeedEvents ComputeFeed(const config::Config& c, const schedule::Roster& roster,
     ahead.erase(ahead.begin());
   }
   std::move(ahead.begin(), ahead.end(), std::back_inserter(past));
-  const std::string team_name =
-      team == nullptr ? "" : (team->name.empty() ? team->id : team->name);
+  const std::string team_name = team == nullptr ? "" : (team->name.empty() ? team->id : team->name);
   for (const auto& w : past) {
     if (!(w.start < to && w.end > from)) {
       continue;  // looked at only to find the real start and end of those that do
@@ -148,13 +147,12 @@ FeedEvents ComputeFeed(const config::Config& c, const schedule::Roster& roster,
       out.events.push_back({w.start, w.end, team_name + ": " + who,
                             "On duty for " + team_name + ": " + who, open_start});
     } else {
-      out.events.push_back({w.start, w.end, "On duty (rota)", "On duty for " + NameOf(c, id),
-                            open_start});
+      out.events.push_back(
+          {w.start, w.end, "On duty (rota)", "On duty for " + NameOf(c, id), open_start});
     }
   }
   return out;
 }
-
 
 std::string CalendarPath(std::string_view kind, std::string_view id) {
   return "/calendar/" + std::string(kind) + "/" + std::string(id) + ".ics";

@@ -42,8 +42,8 @@ class SignInGuard {
 
   // One log line to write for this refusal, if one is due.
   struct Line {
-    std::uint64_t refused = 0;    // refusals this line reports (this one included)
-    std::size_t addresses = 0;    // from how many addresses
+    std::uint64_t refused = 0;  // refusals this line reports (this one included)
+    std::size_t addresses = 0;  // from how many addresses
     std::string last_remote;
   };
   std::optional<Line> Refused(const std::string& remote, TimePoint now);

@@ -156,15 +156,16 @@ void Calendars(http::Router& router, const Ctx& ctx) {
             if (feed.stopped) {
               const bool left = gone && gone->load();
               ctx->host.CountLongRead(left ? "abandoned" : "stopped");
-              reply(http::Response::Error(503, left ? "the client went away"
-                                                    : "the feed was not finished (rotad is stopping)"));
+              reply(http::Response::Error(
+                  503,
+                  left ? "the client went away" : "the feed was not finished (rotad is stopping)"));
               return;
             }
             ctx->host.CountLongRead(feed.full ? "full" : "answered");
             const std::string name =
-                kind == "team"
-                    ? (cfg.FindTeam(id)->name.empty() ? id : cfg.FindTeam(id)->name) + " on duty (rota)"
-                    : PersonName(cfg, id) + " on duty (rota)";
+                kind == "team" ? (cfg.FindTeam(id)->name.empty() ? id : cfg.FindTeam(id)->name) +
+                                     " on duty (rota)"
+                               : PersonName(cfg, id) + " on duty (rota)";
             http::Response r;
             r.content_type = "text/calendar; charset=utf-8";
             r.body = RenderCalendar(name, kind + "-" + id, feed.events, now);
@@ -174,7 +175,8 @@ void Calendars(http::Router& router, const Ctx& ctx) {
           };
           if (!ctx->host.RunHeavy(std::move(job))) {
             ctx->host.CountLongRead("busy");
-            http::Response busy = http::Response::Error(503, "busy with other feeds; try again shortly");
+            http::Response busy =
+                http::Response::Error(503, "busy with other feeds; try again shortly");
             busy.headers.emplace_back("Retry-After", "5");
             reply(std::move(busy));
           }
@@ -185,8 +187,8 @@ void Calendars(http::Router& router, const Ctx& ctx) {
 }  // namespace
 
 void RegisterUiRoutes(http::Router& router, api::Host& host, const api::Authorizer& auth) {
-  const auto ctx = std::make_shared<const Context>(
-      Context{router, host, auth, std::make_shared<SignInGuard>()});
+  const auto ctx =
+      std::make_shared<const Context>(Context{router, host, auth, std::make_shared<SignInGuard>()});
   Assets(router);
   Login(router, ctx);
   Calendars(router, ctx);

@@ -7,15 +7,15 @@
 // Input: byte 0 the number of people (1-6); then per person 4 bytes: a
 // weekday mask, the start (quarter hours), the length (quarter hours), a
 // zone; then one byte for each limit.
+#include <date/tz.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <algorithm>
 #include <string>
 #include <vector>
-
-#include <date/tz.h>
 
 #include "config/config.h"
 #include "fuzz_check.h"
@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     schedule::TimeInterval ti;
     const int start = (p[1] % 96) * 15;
     const int length = 15 + (p[2] % 96) * 15;
-    auto range = schedule::ParseTimeRange(WallClock(start), WallClock(std::min(start + length, 24 * 60)));
+    auto range =
+        schedule::ParseTimeRange(WallClock(start), WallClock(std::min(start + length, 24 * 60)));
     if (!range) {
       continue;  // start == end, refused by the parser
     }
@@ -88,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                           now - std::chrono::hours(24 * 7), now + std::chrono::hours(24 * 30), now};
   for (const char* kind : {"team", "person"}) {
     const std::string id = std::string(kind) == "team" ? "t" : team.members.front();
-    const auto feed = ui::ComputeFeed(c, roster, kind, id, span, [] { return false; }, limits);
+    const auto feed = ui::ComputeFeed(
+        c, roster, kind, id, span, [] { return false; }, limits);
     ROTA_FUZZ_CHECK(!feed.stopped, "nothing asked it to stop");
     ROTA_FUZZ_CHECK(feed.events.size() <= limits.max_events, "at most max_events");
     std::size_t names = 0;
@@ -96,9 +98,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto& e = feed.events[i];
       ROTA_FUZZ_CHECK(e.start < e.end, "an event is not empty");
       ROTA_FUZZ_CHECK(e.start < span.to && e.end > span.from, "an event overlaps what is shown");
-      ROTA_FUZZ_CHECK(e.start >= span.query_from && e.end <= span.query_to, "inside what it looked at");
+      ROTA_FUZZ_CHECK(e.start >= span.query_from && e.end <= span.query_to,
+                      "inside what it looked at");
       ROTA_FUZZ_CHECK(i == 0 || feed.events[i - 1].end <= e.start, "in order, not overlapping");
-      names += std::string(kind) == "team" ? 1 + std::count(e.summary.begin(), e.summary.end(), ',') : 1;
+      names +=
+          std::string(kind) == "team" ? 1 + std::count(e.summary.begin(), e.summary.end(), ',') : 1;
     }
     ROTA_FUZZ_CHECK(names <= limits.max_names, "at most max_names");
     if (!feed.full) {

@@ -358,7 +358,9 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("outbox: the waiting count holds what a hung receiver has not answered and what waits behind it") {
+TEST_CASE(
+    "outbox: the waiting count holds what a hung receiver has not answered and what waits behind "
+    "it") {
   Harness h;
   const TimePoint t0 = At("2026-11-23T09:00:00Z");
   h.box.Add({Item("first", t0)}, t0);

@@ -262,7 +262,9 @@ TEST_CASE("store contract: forgotten alerts are gone, their ids stay taken") {
   }
 }
 
-TEST_CASE("store contract: silences and overrides are written and deleted row by row, their ids never reused") {
+TEST_CASE(
+    "store contract: silences and overrides are written and deleted row by row, their ids never "
+    "reused") {
   for (const auto& backend : Backends()) {
     CAPTURE(backend.name);
     TempDir dir;

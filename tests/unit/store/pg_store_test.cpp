@@ -4,8 +4,8 @@
 // Runs against the throwaway cluster of ctest's `pg` fixture.
 #include <doctest/doctest.h>
 
-#include <csignal>
 #include <atomic>
+#include <csignal>
 #include <future>
 #include <thread>
 
@@ -138,7 +138,9 @@ TEST_CASE("postgres: a lost connection fails the batch in flight, and a later wr
   (*s)->Stop();
 }
 
-TEST_CASE("postgres: a server that stops answering fails the write within its timeout, and the store recovers") {
+TEST_CASE(
+    "postgres: a server that stops answering fails the write within its timeout, and the store "
+    "recovers") {
   // The writer's backend is frozen (SIGSTOP: the throwaway cluster runs as
   // this user). Its kernel still takes the bytes, so neither TCP nor the
   // server's statement_timeout can help: only rota's own deadline.
@@ -171,7 +173,9 @@ TEST_CASE("postgres: a server that stops answering fails the write within its ti
   (*s)->Stop();
 }
 
-TEST_CASE("postgres: a statement that runs past the timeout is cancelled by the server, the connection kept") {
+TEST_CASE(
+    "postgres: a statement that runs past the timeout is cancelled by the server, the connection "
+    "kept") {
   auto c = Connect(rota::testing::PgFreshDatabase(Admin()));
   c->SetIoTimeout(std::chrono::seconds(1));
   auto slow = c->Exec("SELECT pg_sleep(30)");

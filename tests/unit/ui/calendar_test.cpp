@@ -36,10 +36,10 @@ TEST_CASE("a calendar is RFC 5545: CRLF, folded lines, escaped text, UTC instant
   CHECK(ics.find("SUMMARY:payments: Alice\\, Bob\\; on call\r\n") != std::string::npos);
   // An event whose start is only where the feed stopped looking: its UID
   // names no instant, so the next fetch updates it.
-  const std::string open = RenderCalendar(
-      "Payments", "team-payments",
-      {{At("2026-11-19T00:00:00Z"), At("2026-11-20T00:00:00Z"), "x", "", true}},
-      At("2026-12-01T00:00:00Z"));
+  const std::string open =
+      RenderCalendar("Payments", "team-payments",
+                     {{At("2026-11-19T00:00:00Z"), At("2026-11-20T00:00:00Z"), "x", "", true}},
+                     At("2026-12-01T00:00:00Z"));
   CHECK(open.find("\r\nUID:ongoing-team-payments@rota\r\n") != std::string::npos);
   CHECK(open.find("\r\nDTSTART:20261119T000000Z\r\n") != std::string::npos);
   CHECK(ics.find("line one\\nline two") != std::string::npos);

@@ -28,7 +28,7 @@ TEST_CASE("sign-in guard: four free tries, then a lock that doubles up to five m
   CHECK(*g.LockedFor("10.0.0.1", t + seconds(4)) == seconds(6));
   CHECK_FALSE(g.LockedFor("10.0.0.1", t + seconds(10)).has_value());
   CHECK_FALSE(g.LockedFor("10.0.0.2", t).has_value());  // another address is not touched
-  CHECK(g.LockedFor("10.0.0.1:40000", t).has_value());   // another port of the same one is
+  CHECK(g.LockedFor("10.0.0.1:40000", t).has_value());  // another port of the same one is
   Duration want = seconds(10);
   for (int i = 0; i < 8; ++i) {
     t += seconds(400);  // after each lock ran out
@@ -54,7 +54,8 @@ TEST_CASE("sign-in guard: a run with no refusal for 15 minutes is forgotten") {
   CHECK_FALSE(g.LockedFor("a", t).has_value());
 }
 
-TEST_CASE("sign-in guard: one log line a minute at most, saying how many and from how many addresses") {
+TEST_CASE(
+    "sign-in guard: one log line a minute at most, saying how many and from how many addresses") {
   SignInGuard g;
   const TimePoint t = T0();
   auto first = g.Refused("a", t);
@@ -82,6 +83,7 @@ TEST_CASE("sign-in guard: the addresses it tracks stay bounded") {
   }
   // The newest are still locked; the oldest were dropped to make room.
   const auto newest = "10.1." + std::to_string(3 * SignInGuard::kMaxAddresses - 1);
-  CHECK(g.LockedFor(newest, t + seconds(static_cast<int>(3 * SignInGuard::kMaxAddresses))).has_value());
+  CHECK(g.LockedFor(newest, t + seconds(static_cast<int>(3 * SignInGuard::kMaxAddresses)))
+            .has_value());
   CHECK_FALSE(g.LockedFor("10.1.0", t).has_value());
 }
