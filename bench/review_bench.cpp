@@ -1,4 +1,4 @@
-// The review's cost (issue 17: a month with 100,000 alerts in at most 2 s).
+// The review's cost (a month with 100,000 alerts in at most 2 s).
 // A month of alerts for one team of 10 runs through the engine in simulated
 // time (about a third arrive outside hours and are held, some are
 // acknowledged, most resolve), then two things are timed:

@@ -1,4 +1,4 @@
-// Schedule query benchmarks (issue: hours, schedules and coverage):
+// Schedule query benchmarks (hours, schedules and coverage):
 //   - on-duty lookups for a team of 100 people with 10 intervals each: the
 //     lean routing query and the fully explained one, warm (weeks already
 //     computed) and cold (a fresh roster each time);

@@ -1,5 +1,5 @@
 // Authorizer: the one place that decides who may call a route, by the
-// route's access level (DESIGN.md "Access"):
+// route's access level (docs/security.md "Who can reach what"):
 //
 //   open    anyone (health, readiness, metrics, signed ack links)
 //   ingest  an ingest or admin token

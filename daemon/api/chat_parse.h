@@ -1,4 +1,4 @@
-// What a chat server sends when someone presses a rota button (issue 16):
+// What a chat server sends when someone presses a rota button (docs/channels.md):
 // Slack's interactivity request and Mattermost's message action, checked
 // and read into one action. Pure parts of api/chat_routes.cpp, fuzzed
 // (tests/fuzz/chat_action_fuzz).

@@ -1,4 +1,4 @@
-// Buttons in chat (issue 16; docs/channels.md "Buttons in Slack and
+// Buttons in chat (docs/channels.md "Buttons in Slack and
 // Mattermost"): POST /slack/interactions and POST /mattermost/actions. Both
 // are open routes verified by what the chat server proves (Slack: an
 // HMAC-SHA256 signature of the timestamped body with a channel's

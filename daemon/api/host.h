@@ -6,7 +6,7 @@
 // then they Post() the rest to the engine's strand, where every other
 // method of Host may be called. A change made there becomes durable with
 // Commit(), whose callback (back on the strand) is where the answer goes
-// out: 2xx only after the change is written (DESIGN.md invariant 2).
+// out: 2xx only after the change is written (docs/architecture.md, "Nothing accepted is lost").
 //
 // Thread-safety: Post(), Current(), Now() and CountEvent() from any thread;
 // everything else only on the strand.

@@ -1,5 +1,5 @@
 // GET /api/v1/report?team=T&from=T1&to=T2[&format=csv]: a team's review over
-// a period (issue 17, DESIGN.md "Reviews"; docs/reviews.md). Facts are read
+// a period (docs/reviews.md). Facts are read
 // off the timelines on the engine's strand, only for alerts received in the
 // period; the report is made from them off the strand.
 #include <algorithm>

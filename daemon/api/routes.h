@@ -6,7 +6,7 @@
 //   alert_routes.cpp     GET /api/v1/alerts[/{id}], POST .../{id}/ack|resolve, /ack/... links
 //   runtime_routes.cpp   GET/POST/DELETE /api/v1/silences, /api/v1/overrides
 //   schedule_routes.cpp  GET /api/v1/oncall, /api/v1/coverage
-//   report_routes.cpp    GET /api/v1/report (a team's review, issue 17)
+//   report_routes.cpp    GET /api/v1/report (a team's review)
 //
 // Thread-safety: register before serving; the host must outlive the router.
 #pragma once

@@ -38,7 +38,7 @@ boost::json::array DeliveriesJson(const engine::Alert& a, const config::Config& 
 // "skipped": [{"person", "reason_code", "reason"}]) and "what", the entry in
 // English.
 boost::json::object TimelineEntryJson(const engine::Timeline::Entry& e);
-// One entry of an ingest answer (DESIGN.md "HTTP API").
+// One entry of an ingest answer (docs/api.md "Ingest").
 // {"alerts": [one object per result]}, serialised: an ingest's 202 body.
 std::string IngestResultsJson(const std::vector<engine::IngestResult>& results);
 boost::json::object SilenceJson(const rules::Silence& s, TimePoint now);

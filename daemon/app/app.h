@@ -1,5 +1,5 @@
 // App: rotad's lifecycle. It owns every module and is the only place that
-// knows them all (STYLE.md "only app knows every module").
+// knows them all (docs/architecture.md: only app knows every module).
 //
 // Start-up: load config (all errors logged, exit 1) → prepare storage →
 // bind HTTP → READY. Reload (SIGHUP or POST /-/reload) parses and validates

@@ -1,4 +1,4 @@
-// Review digests (issue 17, docs/reviews.md): each schedule in `reviews:`
+// Review digests (docs/reviews.md): each schedule in `reviews:`
 // is checked on the leader every few seconds (the gauge loop) and when it
 // starts to lead. A schedule seen for the first time records its latest
 // occurrence without sending (adding a review does not mail last week's

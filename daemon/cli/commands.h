@@ -42,7 +42,7 @@ int Silence(const Args& args, std::ostream& out, std::ostream& err);
 int Override(const Args& args, std::ostream& out, std::ostream& err);
 int Reroute(const Args& args, std::ostream& out, std::ostream& err);
 int Drill(const Args& args, std::ostream& out, std::ostream& err);
-// report --team T [--from T1] [--to T2] [-o text|json|csv]: a team's review (issue 17)
+// report --team T [--from T1] [--to T2] [-o text|json|csv]: a team's review
 int Report(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace rota::cli

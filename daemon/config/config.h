@@ -266,7 +266,7 @@ enum class NobodyOnDuty { kHold, kNext, kDrop };
 std::string_view NobodyOnDutyName(NobodyOnDuty p);
 
 // A step's target. A channel (channel:NAME, e.g. a 24/7 provider) has no
-// hours: the one explicit exception to "hours are law" (DESIGN.md).
+// hours: the one explicit exception to "hours are law" (docs/architecture.md).
 struct Target {
   enum class Kind { kPerson, kTeam, kChannel };
   Kind kind = Kind::kPerson;

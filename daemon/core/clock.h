@@ -2,7 +2,7 @@
 //
 // Pure modules (schedule, rules, engine) never read a clock; they take "now"
 // as an argument. The shell holds a Clock and reads it once per decision pass
-// (STYLE.md §2). Tests use ManualClock to move time by hand.
+// (docs/architecture.md "Modules": the pure core). Tests use ManualClock to move time by hand.
 //
 // Thread-safety: SystemClock is stateless; ManualClock is not synchronised and
 // belongs to one thread.

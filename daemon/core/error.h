@@ -1,6 +1,6 @@
 // Error and Result: how every rota module reports failure.
 //
-// Errors are values (STYLE.md §5): a function that can fail returns
+// Errors are values (docs/development.md "Conventions"): a function that can fail returns
 // Result<T> = tl::expected<T, Error>. Exceptions thrown by libraries are caught
 // at the module edge and turned into an Error. An Error carries a code (for
 // callers that branch on it) and a human message (for operators).

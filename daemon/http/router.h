@@ -1,6 +1,6 @@
 // HTTP request routing, independent of the wire library.
 //
-// Every route is registered with one access level (DESIGN.md "Access"):
+// Every route is registered with one access level (docs/security.md "Who can reach what"):
 // open, ingest or admin. One authorizer, set by the app, decides for every
 // request before its handler runs, so no handler checks access itself.
 //

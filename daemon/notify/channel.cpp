@@ -236,7 +236,7 @@ class WebhookChannel : public Channel {
   [[nodiscard]] std::string_view type() const override { return type_; }
 
  protected:
-  // What to POST for a message: the DESIGN.md JSON as is.
+  // What to POST for a message: the JSON of docs/api.md "The outgoing webhook", as is.
   virtual Result<Post> Request(const Message& m) { return JsonPost("", m.body->json); }
   [[nodiscard]] const std::string& url() const { return url_; }
 

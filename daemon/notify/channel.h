@@ -2,7 +2,7 @@
 // what; the app renders a Message per contact; a Channel delivers it.
 //
 //   log      one log line per notification (for trying rules without a receiver)
-//   webhook  one HTTP POST of the DESIGN.md JSON, with Idempotency-Key
+//   webhook  one HTTP POST of docs/api.md's JSON, with Idempotency-Key
 //   slack    one HTTP POST of {"text": ...} rendered from a Mustache template
 //   email    one SMTP submission (STARTTLS, AUTH), text + HTML from templates
 //
@@ -26,7 +26,7 @@
 
 namespace rota::notify {
 
-// A notification's data (DESIGN.md "The outgoing webhook"), made once per
+// A notification's data (docs/api.md "The outgoing webhook"), made once per
 // notification and contact: the tree that Slack and email templates render
 // from, and its serialisation that the webhook posts and the outbox stores.
 // Shared, immutable: retries and channels never copy or re-parse it.

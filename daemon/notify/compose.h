@@ -1,6 +1,6 @@
 // Compose: the engine's decision to tell a person (engine::Notification)
 // becomes one Message per contact of that person, each bound to its
-// channel, with the notification's data built once (DESIGN.md "The outgoing
+// channel, with the notification's data built once (docs/api.md "The outgoing
 // webhook"): recipient, to, kind, alerts (id, fingerprint, status, labels,
 // annotations, starts_at, ack_url), resolved_alerts, route, step, reason,
 // held_seconds, ack_url.

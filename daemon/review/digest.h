@@ -1,4 +1,4 @@
-// Scheduled review digests (issue 17, docs/reviews.md): when each review in
+// Scheduled review digests (docs/reviews.md): when each review in
 // `reviews:` is due, and what its message carries.
 //
 // A review is due at every occurrence of its `at` (a weekday and a wall-clock
@@ -34,7 +34,7 @@ TimePoint PreviousOccurrence(const config::Review& review, TimePoint occurrence)
 // "45 s", "12 min", "9 h 20 min", "3 d 4 h": a duration for people.
 std::string HumanSeconds(std::int64_t seconds);
 
-// The report as DESIGN.md "Reviews" names its keys (the API's JSON).
+// The report as docs/reviews.md names its keys (the API's JSON).
 boost::json::object ReportJson(const Report& r);
 
 // What a digest's templates render (docs/channels.md, "Review digests"):

@@ -1,4 +1,4 @@
-// What a review needs to know of one alert (issue 17, docs/reviews.md):
+// What a review needs to know of one alert (docs/reviews.md):
 // when it came, who it concerned, when it was first seen and acknowledged,
 // how long it was held and how that ended. Read once from the alert's
 // timeline, so a report never keeps timelines in memory, and small enough

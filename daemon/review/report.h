@@ -1,4 +1,4 @@
-// A team's review over a period (issue 17, DESIGN.md "Reviews"): how fast
+// A team's review over a period (docs/reviews.md): how fast
 // alerts were seen and acknowledged, what was held and for how long, how
 // much of the support hours were covered, when alerts came by hour of the
 // week, and the one-hour additions to coverage that would have cut the most

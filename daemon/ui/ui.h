@@ -1,5 +1,5 @@
-// The web console and calendar feeds (DESIGN.md "Web console and
-// calendars", docs/ui.md). Every page is server-rendered HTML readable
+// The web console and calendar feeds (docs/ui.md; the routes in docs/api.md
+// "Web console and calendars"). Every page is server-rendered HTML readable
 // without JavaScript; forms change state only through the API's own
 // handlers (page.h). Files:
 //
@@ -8,7 +8,7 @@
 //   pages_alerts.cpp    /ui/alerts, /ui/alerts/{id} and its ack / resolve form
 //   pages_schedule.cpp  /ui/teams, /ui/teams/{id}, /ui/people/{id}, the cover-for form
 //   pages_silences.cpp  /ui/silences: list, create, expire
-//   pages_report.cpp    /ui/report: a team's review (issue 17)
+//   pages_report.cpp    /ui/report: a team's review
 //
 // Thread-safety: register before serving; `router`, `host` and `auth`
 // must outlive the routes.

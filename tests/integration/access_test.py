@@ -1,4 +1,4 @@
-"""Every route has one access level (DESIGN.md "Access"), and one authorizer
+"""Every route has one access level (docs/security.md "Who can reach what"), and one authorizer
 decides: with auth: configured, a request without a token gets 401 on every
 route but the open ones. The route table is read from rotad itself (one
 debug log line per route), so a route added later is covered too. Ids in
@@ -12,7 +12,7 @@ import urllib.parse
 
 from harness import console_form, Rotad, Workdir, sample
 
-# DESIGN.md "Access": these, and only these, are open.
+# docs/security.md "Who can reach what": these, and only these, are open.
 OPEN = {
     ("GET", "/-/healthy"), ("GET", "/-/ready"), ("GET", "/metrics"),
     ("GET", "/ack/{alert}/{expires}/{person}/{sig}"), ("POST", "/ack/{alert}/{expires}/{person}/{sig}"),

@@ -1,4 +1,4 @@
-"""Buttons in chat (issue 16, in part) through the real rotad: a Slack
+"""Buttons in chat through the real rotad: a Slack
 channel with a signing secret sends Acknowledge / Resolve buttons (Block
 Kit) and a Mattermost channel with an actions token sends message actions;
 POST /slack/interactions acts only on a request signed with the secret

@@ -1,5 +1,4 @@
-"""The chat, push and 24/7-provider channels through the real rotad (issue
-16, in part): Microsoft Teams, Telegram, ntfy, Mattermost, PagerDuty Events
+"""The chat, push and 24/7-provider channels through the real rotad: Microsoft Teams, Telegram, ntfy, Mattermost, PagerDuty Events
 API v2 out and Opsgenie, each against a local HTTP server that checks the
 method, path, headers and body shape the provider documents. PagerDuty and
 Opsgenie get one event per alert, and the alert's resolve reuses its

@@ -1,4 +1,4 @@
-"""Scheduled review digests through the real binary (issue 17): a digest is
+"""Scheduled review digests through the real binary: a digest is
 delivered on schedule to the real SMTP test server (python3-aiosmtpd), to a
 webhook and to a Slack-style receiver, for the period that ends at its
 occurrence; one whose occurrence passed while rotad was down is sent once at

@@ -1,4 +1,4 @@
-"""What a hostile tester found (issue 12), each probe against the real rotad:
+"""What a hostile tester found, each probe against the real rotad:
 files that are not files, a store deleted under the daemon, labels that try
 to forge log lines, fields over the limits, and running out of descriptors."""
 

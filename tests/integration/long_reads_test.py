@@ -1,6 +1,5 @@
-"""Long reads under pressure (calendar feeds and coverage, issue 30's fourth
-finding): they run on the heavy pool, never an HTTP thread, so ingest is
-answered while they run; at most 8 are under way and the rest get 503 with
+"""Long reads under pressure (calendar feeds and coverage): they run on the
+heavy pool, never an HTTP thread, so ingest is answered while they run; at most 8 are under way and the rest get 503 with
 Retry-After; a feed holds at most 5,000 events and 200,000 names (what lies
 ahead first); a coverage answer over its 200,000 entries is 413; a client
 that hangs up stops its feed; and rotad stops promptly with feeds queued.

@@ -1,5 +1,5 @@
-"""rotactl report against a running rotad (issue 17, in part): the JSON has
-DESIGN.md's keys and counts what happened, the CSV has one row per alert of
+"""rotactl report against a running rotad: the JSON has
+docs/reviews.md's keys and counts what happened, the CSV has one row per alert of
 the team and period, the HTML is a document that stands alone, and bad
 arguments are refused with the reason. The figures themselves are checked
 against an independent computation in tests/unit/review/report_test.cpp."""

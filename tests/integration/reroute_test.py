@@ -1,4 +1,4 @@
-"""A switch to reroute (issue 16, in part) through the real binaries: rotactl
+"""A switch to reroute through the real binaries: rotactl
 reroute flips a team's new alerts to another escalation (here a 24/7
 provider's channel) while alerts arrive, /api/v1/oncall shows it, every affected timeline says so, it survives a restart, and
 clearing it sends the next alert to the team again. Bad requests get a 400

@@ -666,7 +666,7 @@ people:
   CHECK(HasError(bad, "4:47", "after must be between 0s and 24h"));
 }
 
-// ---- what a new user trips over (issue 29) ------------------------------------------
+// ---- what a new user trips over ------------------------------------------------
 
 TEST_CASE("a rule_files pattern that matches nothing is an error unless optional") {
   TempDir dir;
