@@ -65,20 +65,26 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_until(next);
     }
     const auto t0 = std::chrono::steady_clock::now();
-    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) || ::fdatasync(fd) != 0) {
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) ||
+        ::fdatasync(fd) != 0) {
       std::perror("write/fdatasync");
       return 1;
     }
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   const double sys_per_op = (sys_us() - sys_start) / count;
   ::close(fd);
   ::unlink(path.c_str());
   std::sort(ms.begin(), ms.end());
-  const auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * static_cast<double>(ms.size())))]; };
-  std::printf("%d x (%s %zu B + fdatasync) at %d/s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, "
-              "system CPU %.1f us each\n",
-              count, overwrite ? "overwrite" : "write", bytes, rate, at(0.5), at(0.9), at(0.99), ms.back(),
-              sys_per_op);
+  const auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1,
+                       static_cast<std::size_t>(q * static_cast<double>(ms.size())))];
+  };
+  std::printf(
+      "%d x (%s %zu B + fdatasync) at %d/s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms, "
+      "system CPU %.1f us each\n",
+      count, overwrite ? "overwrite" : "write", bytes, rate, at(0.5), at(0.9), at(0.99), ms.back(),
+      sys_per_op);
   return 0;
 }

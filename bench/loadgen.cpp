@@ -24,6 +24,8 @@
 // Only 2xx answers count; anything else is reported and counted as an error.
 // An https:// --url speaks TLS (one handshake per connection, then keep-alive),
 // trusting --ca-file (default: the system's CAs).
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,11 +34,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/program_options.hpp>
-
-#include "bench_clock.h"
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -46,6 +43,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "bench_clock.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -84,17 +83,19 @@ int main(int argc, char** argv) {
   bool stable = false;
   bool as_json = false;
   po::options_description desc("loadgen options");
-  desc.add_options()("url", po::value<std::string>(&url)->default_value("http://127.0.0.1:9095"), "")(
-      "path", po::value<std::string>(&path)->default_value("/api/v2/alerts"), "")(
-      "connections", po::value<int>(&connections)->default_value(8), "")(
+  desc.add_options()("url", po::value<std::string>(&url)->default_value("http://127.0.0.1:9095"),
+                     "")("path", po::value<std::string>(&path)->default_value("/api/v2/alerts"),
+                         "")("connections", po::value<int>(&connections)->default_value(8), "")(
       "batch", po::value<int>(&batch)->default_value(1), "alerts per request")(
       "requests", po::value<long>(&requests)->default_value(20000), "total requests")(
       "repeat-labels", po::bool_switch(&repeat), "re-send the same alerts")(
       "rate", po::value<double>(&rate)->default_value(0), "requests per second in total; 0 = max")(
-      "run-id", po::value<std::string>(&run_id)->default_value("r"), "makes ids unique across runs")(
-      "shards", po::value<int>(&shards)->default_value(0), "add shard=<id mod N>")(
-      "distinct", po::value<long>(&distinct)->default_value(0), "cycle through N alerts; 0 = all unique")(
-      "ca-file", po::value<std::string>(&ca_file), "CA to trust for an https:// --url")(
+      "run-id", po::value<std::string>(&run_id)->default_value("r"),
+      "makes ids unique across runs")("shards", po::value<int>(&shards)->default_value(0),
+                                      "add shard=<id mod N>")(
+      "distinct", po::value<long>(&distinct)->default_value(0),
+      "cycle through N alerts; 0 = all unique")("ca-file", po::value<std::string>(&ca_file),
+                                                "CA to trust for an https:// --url")(
       "stable-annotations", po::bool_switch(&stable), "no sent_us annotation")(
       "json", po::bool_switch(&as_json), "one JSON object on stdout");
   po::variables_map vm;
@@ -141,7 +142,8 @@ int main(int argc, char** argv) {
         const auto interval = rate > 0 ? std::chrono::duration<double>(connections / rate)
                                        : std::chrono::duration<double>(0);
         auto due = std::chrono::steady_clock::now() +
-                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval * c / connections);
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval * c /
+                                                                                   connections);
         while (true) {
           const long n = next++;
           if (n >= requests) {
@@ -214,7 +216,10 @@ int main(int argc, char** argv) {
     if (latencies.empty()) {
       return 0.0;
     }
-    return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latencies.size())))] * 1000;
+    return latencies[std::min(
+               latencies.size() - 1,
+               static_cast<std::size_t>(p * static_cast<double>(latencies.size())))] *
+           1000;
   };
   const double ok = static_cast<double>(latencies.size());
   if (as_json) {

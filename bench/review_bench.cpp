@@ -102,18 +102,21 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<review::AlertFacts> facts;
     facts.reserve(static_cast<std::size_t>(alerts));
-    engine.ForEachAlert([&](const engine::Alert& a) { facts.push_back(review::FactsOf(engine.model(), a)); });
+    engine.ForEachAlert(
+        [&](const engine::Alert& a) { facts.push_back(review::FactsOf(engine.model(), a)); });
     const auto t1 = std::chrono::steady_clock::now();
     const auto report = review::MakeReport(*config, *roster, facts, "ops", from, to, to);
     const auto t2 = std::chrono::steady_clock::now();
-    std::printf("%d alerts (%zu in the report, %zu held): facts %.0f ms, report %.0f ms, total %.0f ms"
-                " (simulating the month took %.1f s)\n",
-                alerts, report.alerts, report.held_alerts, Ms(t1 - t0), Ms(t2 - t1), Ms(t2 - t0),
-                std::chrono::duration<double>(sim).count());
+    std::printf(
+        "%d alerts (%zu in the report, %zu held): facts %.0f ms, report %.0f ms, total %.0f ms"
+        " (simulating the month took %.1f s)\n",
+        alerts, report.alerts, report.held_alerts, Ms(t1 - t0), Ms(t2 - t1), Ms(t2 - t0),
+        std::chrono::duration<double>(sim).count());
   }
   // The month as history: written in batches of 1000 (as retention would),
   // then read back the way a report past retention reads it.
-  const auto store_dir = std::filesystem::temp_directory_path() / ("rota-review-bench-db-" + std::to_string(::getpid()));
+  const auto store_dir = std::filesystem::temp_directory_path() /
+                         ("rota-review-bench-db-" + std::to_string(::getpid()));
   std::filesystem::create_directories(store_dir);
   auto opened = store::OpenSqlite({.dir = store_dir.string()}, nullptr);
   if (!opened) {
@@ -159,10 +162,12 @@ int main(int argc, char** argv) {
     const auto t2 = std::chrono::steady_clock::now();
     const auto report = review::MakeReport(*config, *roster, facts, "ops", from, to, to);
     const auto t3 = std::chrono::steady_clock::now();
-    std::printf("from history: %zu rows (%.1f MB): read %.0f ms, decode %.0f ms, report %.0f ms, total %.0f ms"
-                " (%zu in the report)\n",
-                docs.size(), static_cast<double>(bytes) / 1e6, Ms(t1 - t0), Ms(t2 - t1), Ms(t3 - t2),
-                Ms(t3 - t0), report.alerts);
+    std::printf(
+        "from history: %zu rows (%.1f MB): read %.0f ms, decode %.0f ms, report %.0f ms, total "
+        "%.0f ms"
+        " (%zu in the report)\n",
+        docs.size(), static_cast<double>(bytes) / 1e6, Ms(t1 - t0), Ms(t2 - t1), Ms(t3 - t2),
+        Ms(t3 - t0), report.alerts);
   }
   db.Stop();
   std::filesystem::remove_all(store_dir);

@@ -64,9 +64,10 @@ void BM_RouteIndex(benchmark::State& state) {
     matched += m.size();
     benchmark::DoNotOptimize(m);
   }
-  state.counters["alerts/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                  benchmark::Counter::kIsRate);
-  state.counters["matched"] = static_cast<double>(matched) / static_cast<double>(state.iterations());
+  state.counters["alerts/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["matched"] =
+      static_cast<double>(matched) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_RouteIndex)->Arg(10)->Arg(1000)->Arg(10000);
 
@@ -87,8 +88,8 @@ void BM_LinearScan(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(hit);
   }
-  state.counters["alerts/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["alerts/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_LinearScan)->Arg(10)->Arg(1000)->Arg(10000);
 

@@ -20,9 +20,9 @@
 
 namespace {
 
-const char* kZones[] = {"Europe/Berlin", "America/New_York", "Asia/Kolkata",
-                        "Australia/Lord_Howe", "Pacific/Chatham", "America/Sao_Paulo",
-                        "Africa/Casablanca", "UTC"};
+const char* kZones[] = {
+    "Europe/Berlin",   "America/New_York",  "Asia/Kolkata",      "Australia/Lord_Howe",
+    "Pacific/Chatham", "America/Sao_Paulo", "Africa/Casablanca", "UTC"};
 
 // people × 10 intervals each, in teams of `team_size`, zones rotating.
 std::string MakeConfig(int people, int team_size) {
@@ -121,8 +121,9 @@ void BM_PersonOnDutySpans_Warm(benchmark::State& state) {
   const rota::schedule::Roster roster(rota::config::ToRosterSpec(*cfg));
   std::vector<rota::schedule::SpanList> spans;
   for (int i = 0; i < 100; ++i) {
-    spans.push_back(roster.PersonDutySpans("p" + std::to_string(i), kBase,
-                                           kBase + std::chrono::hours(24 * 28)).value());
+    spans.push_back(
+        roster.PersonDutySpans("p" + std::to_string(i), kBase, kBase + std::chrono::hours(24 * 28))
+            .value());
   }
   std::mt19937_64 rng(7);
   const auto span_ms = std::chrono::hours(24 * 28) / std::chrono::milliseconds(1);
@@ -157,7 +158,8 @@ void BM_Coverage90Days_100Teams(benchmark::State& state) {
   for (auto _ : state) {
     const rota::schedule::Roster roster(spec);  // cold: nothing cached
     for (int t = 0; t < 100; ++t) {
-      auto cov = roster.TeamCoverage("t" + std::to_string(t), kBase, kBase + std::chrono::hours(24 * 90));
+      auto cov =
+          roster.TeamCoverage("t" + std::to_string(t), kBase, kBase + std::chrono::hours(24 * 90));
       windows += cov->windows.size();
       benchmark::DoNotOptimize(cov);
     }

@@ -5,19 +5,16 @@
 // latency, arrival minus send, on the same machine's clock.
 //
 //   sink [--port 0]     prints "listening port=<p>", then serves:
-//   GET  /stats         {"requests": n, "alerts": n, "latency_ms": {"p50":..,"p90":..,"p99":..,"max":..}}
-//   POST /reset         forgets everything so far
+//   GET  /stats         {"requests": n, "alerts": n, "latency_ms":
+//   {"p50":..,"p90":..,"p99":..,"max":..}} POST /reset         forgets everything so far
 //
 // One thread per connection: senders keep few connections open (or open
 // one per send, which is what this measures for them).
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/program_options.hpp>
-
-#include "bench_clock.h"
-
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -25,6 +22,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "bench_clock.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -35,7 +34,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 std::mutex mu;
-long requests = 0;             // guarded by mu
+long requests = 0;              // guarded by mu
 std::vector<double> latencies;  // ms, guarded by mu
 
 using rota::bench::NowUs;
@@ -59,14 +58,16 @@ std::string Stats() {
   std::vector<double> sorted = latencies;
   std::sort(sorted.begin(), sorted.end());
   auto pct = [&](double p) {
-    return sorted.empty() ? 0.0
-                          : sorted[std::min(sorted.size() - 1,
-                                            static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
+    return sorted.empty()
+               ? 0.0
+               : sorted[std::min(sorted.size() - 1,
+                                 static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
   };
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                R"({"requests":%ld,"alerts":%zu,"latency_ms":{"p50":%.3f,"p90":%.3f,"p99":%.3f,"max":%.3f}})",
-                requests, sorted.size(), pct(0.5), pct(0.9), pct(0.99), sorted.empty() ? 0.0 : sorted.back());
+  std::snprintf(
+      buf, sizeof buf,
+      R"({"requests":%ld,"alerts":%zu,"latency_ms":{"p50":%.3f,"p90":%.3f,"p99":%.3f,"max":%.3f}})",
+      requests, sorted.size(), pct(0.5), pct(0.9), pct(0.99), sorted.empty() ? 0.0 : sorted.back());
   return buf;
 }
 
@@ -105,7 +106,8 @@ void Serve(tcp::socket socket) {
 int main(int argc, char** argv) {
   unsigned short port = 0;
   po::options_description desc("sink options");
-  desc.add_options()("port", po::value<unsigned short>(&port)->default_value(0), "port on 127.0.0.1");
+  desc.add_options()("port", po::value<unsigned short>(&port)->default_value(0),
+                     "port on 127.0.0.1");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);

@@ -1,6 +1,5 @@
 // rotad: parse flags, build the App, run it. Everything else lives in app/.
 #include <boost/program_options.hpp>
-
 #include <iostream>
 
 #include "app/app.h"
@@ -12,7 +11,8 @@ int main(int argc, char** argv) {
   po::options_description desc("Usage: rotad --config FILE [options]\n\nOptions");
   std::string config_path;
   std::string level_text = "info";
-  desc.add_options()("config", po::value<std::string>(&config_path), "path to rota.yaml (required)")(
+  desc.add_options()("config", po::value<std::string>(&config_path),
+                     "path to rota.yaml (required)")(
       "log-level", po::value<std::string>(&level_text)->default_value("info"),
       "debug, info, warn or error")(
       "fresh-store",

@@ -85,7 +85,8 @@ std::optional<http::Response> Authorizer::Check(const http::Request& req,
   }
   const std::string_view token = BearerToken(req.Header("authorization"));
   if (token.empty()) {
-    http::Response r = http::Response::Error(401, "missing bearer token (Authorization: Bearer ...)");
+    http::Response r =
+        http::Response::Error(401, "missing bearer token (Authorization: Bearer ...)");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }

@@ -16,17 +16,18 @@
 namespace rota::api {
 
 struct ChatAction {
-  std::string verb;   // ack | resolve
-  std::string alert;  // decimal id
-  std::string user;   // Slack user id / Mattermost user name
-  std::string token;  // Mattermost: the token in the button's context
+  std::string verb;          // ack | resolve
+  std::string alert;         // decimal id
+  std::string user;          // Slack user id / Mattermost user name
+  std::string token;         // Mattermost: the token in the button's context
   std::string response_url;  // Slack: where the message is updated
   std::string message;       // Slack: the original message's text
 };
 
 // Slack's signature over a request: "v0=" + hex HMAC-SHA256 of
 // "v0:<timestamp>:<body>" with the signing secret.
-std::string SlackSignature(std::string_view secret, std::string_view timestamp, std::string_view body);
+std::string SlackSignature(std::string_view secret, std::string_view timestamp,
+                           std::string_view body);
 
 // Slack's form-encoded body (payload=<block_actions JSON>). The error says
 // what is missing.

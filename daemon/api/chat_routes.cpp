@@ -177,37 +177,36 @@ void SlackInteractions(http::Router& router, Host& host, std::shared_ptr<ReplayG
         const std::string original = parsed->message;
         const std::string who = person->id;
         const std::string via = channel->name;
-        Dispatch(
-            router, *act, who, "Slack", via,
-            [&host, act = *act, who, via, response_url, original,
-             reply = std::move(reply)](const http::Response& r) {
-              const std::string outcome = Outcome(act, r, who);
-              log::Info("Slack action", {{"alert", act.alert},
-                                         {"action", act.verb},
-                                         {"by", who},
-                                         {"channel", via},
-                                         {"status", r.status}});
-              // The original message, updated: who took it, buttons gone.
-              if (auto url = SplitUrl(response_url)) {
-                const std::string body = json::serialize(
-                    json::object{{"replace_original", true},
-                                 {"text", original.empty() ? outcome : original + "\n" + outcome}});
-                host.RunBlocking([url = *url, body] {
-                  auto sent =
-                      http::Fetch(url.first, "POST", url.second, body,
-                                  {{"Content-Type", "application/json"}}, std::chrono::seconds(10));
-                  if (!sent || sent->status >= 300) {
-                    log::Warn("cannot update the Slack message",
-                              {{"error", sent ? "HTTP " + std::to_string(sent->status)
-                                              : sent.error().message()}});
-                  }
-                });
-              }
-              http::Response ok;
-              ok.status = 200;
-              ok.content_type = "text/plain; charset=utf-8";
-              reply(std::move(ok));
-            });
+        Dispatch(router, *act, who, "Slack", via,
+                 [&host, act = *act, who, via, response_url, original,
+                  reply = std::move(reply)](const http::Response& r) {
+                   const std::string outcome = Outcome(act, r, who);
+                   log::Info("Slack action", {{"alert", act.alert},
+                                              {"action", act.verb},
+                                              {"by", who},
+                                              {"channel", via},
+                                              {"status", r.status}});
+                   // The original message, updated: who took it, buttons gone.
+                   if (auto url = SplitUrl(response_url)) {
+                     const std::string body = json::serialize(json::object{
+                         {"replace_original", true},
+                         {"text", original.empty() ? outcome : original + "\n" + outcome}});
+                     host.RunBlocking([url = *url, body] {
+                       auto sent = http::Fetch(url.first, "POST", url.second, body,
+                                               {{"Content-Type", "application/json"}},
+                                               std::chrono::seconds(10));
+                       if (!sent || sent->status >= 300) {
+                         log::Warn("cannot update the Slack message",
+                                   {{"error", sent ? "HTTP " + std::to_string(sent->status)
+                                                   : sent.error().message()}});
+                       }
+                     });
+                   }
+                   http::Response ok;
+                   ok.status = 200;
+                   ok.content_type = "text/plain; charset=utf-8";
+                   reply(std::move(ok));
+                 });
       });
 }
 

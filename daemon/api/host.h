@@ -53,7 +53,8 @@ class Host {
   // when it took the request (and `reply`). `accepted` runs only then, before
   // Forward returns: the leader pays nothing for it. Connection's thread.
   using Accepted = std::function<http::Response()>;
-  virtual bool Forward(const http::Request& /*req*/, http::Reply& /*reply*/, const Accepted& /*accepted*/) {
+  virtual bool Forward(const http::Request& /*req*/, http::Reply& /*reply*/,
+                       const Accepted& /*accepted*/) {
     return false;
   }
 

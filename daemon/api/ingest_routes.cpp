@@ -29,8 +29,8 @@ using Answer = std::function<http::Response(std::vector<engine::IngestResult> re
 // On the strand: feeds the events to the engine, commits, then answers. The
 // strand keeps only the results; the answer's JSON is made on the
 // connection's thread (Response::render).
-void Feed(Host& host, const std::string& source, std::vector<engine::Event> events,
-          Answer answer, http::Reply reply) {
+void Feed(Host& host, const std::string& source, std::vector<engine::Event> events, Answer answer,
+          http::Reply reply) {
   host.Post([&host, source, events = std::move(events), answer = std::move(answer),
              reply = std::move(reply)]() mutable {
     const TimePoint now = host.Now();
@@ -53,7 +53,7 @@ void Feed(Host& host, const std::string& source, std::vector<engine::Event> even
     }
     // 202 only once durable (group commit); 503 with Retry-After otherwise.
     host.CommitAndAnswer([reply = std::move(reply), answer = std::move(answer),
-                 results = std::move(results)](const Result<void>& w) mutable {
+                          results = std::move(results)](const Result<void>& w) mutable {
       reply(w ? answer(std::move(results)) : Unavailable());
     });
   });
@@ -83,68 +83,76 @@ void IngestRoute(http::Router& router, Host& host, const std::string& path,
                  const std::string& source, Decoder decode) {
   router.Handle("POST", path, http::Access::kIngest,
                 [&host, source, decode](http::Request& req, http::Reply reply) {
-    const auto config = host.Current().config;
-    auto events = decode(req.body, LimitsOf(*config), *config, host.Now());
-    if (!events) {
-      host.CountEvent(source, "invalid", 1);
-      reply(http::Response::Error(400, events.error().message()));
-      return;
-    }
-    if (host.Forward(req, reply, [&] { return AcceptedJson(*events); })) {
-      return;  // a standby: the leader decides
-    }
-    Feed(host, source, std::move(*events), [](std::vector<engine::IngestResult> results) {
-      http::Response r;
-      r.status = 202;
-      r.render = [results = std::move(results)] { return IngestResultsJson(results); };
-      return r;
-    }, std::move(reply));
-  });
+                  const auto config = host.Current().config;
+                  auto events = decode(req.body, LimitsOf(*config), *config, host.Now());
+                  if (!events) {
+                    host.CountEvent(source, "invalid", 1);
+                    reply(http::Response::Error(400, events.error().message()));
+                    return;
+                  }
+                  if (host.Forward(req, reply, [&] { return AcceptedJson(*events); })) {
+                    return;  // a standby: the leader decides
+                  }
+                  Feed(
+                      host, source, std::move(*events),
+                      [](std::vector<engine::IngestResult> results) {
+                        http::Response r;
+                        r.status = 202;
+                        r.render = [results = std::move(results)] {
+                          return IngestResultsJson(results);
+                        };
+                        return r;
+                      },
+                      std::move(reply));
+                });
 }
 
 // PagerDuty Events API v2 answers in its own shape: {"status", "message",
 // "dedup_key"}, and 400 {"status": "invalid event", "errors": [...]}.
 void PagerDutyRoute(http::Router& router, Host& host) {
-  router.Handle("POST", "/v2/enqueue", http::Access::kIngest,
-                [&host](http::Request& req, http::Reply reply) {
-    const auto config = host.Current().config;
-    ingest::PagerDutyKeys keys;
-    for (const auto& k : config->ingest.pagerduty_routing_keys) {
-      keys.labels_by_key[k.key.Reveal()] = k.labels;
-    }
-    auto decoded = ingest::DecodePagerDuty(req.body, LimitsOf(*config), keys);
-    if (!decoded) {
-      host.CountEvent("pagerduty", "invalid", 1);
-      json::array errors;
-      const std::string msg = decoded.error().message();
-      std::size_t start = 0;
-      while (start <= msg.size()) {
-        const auto nl = msg.find('\n', start);
-        errors.emplace_back(msg.substr(start, nl == std::string::npos ? nl : nl - start));
-        if (nl == std::string::npos) {
-          break;
+  router.Handle(
+      "POST", "/v2/enqueue", http::Access::kIngest, [&host](http::Request& req, http::Reply reply) {
+        const auto config = host.Current().config;
+        ingest::PagerDutyKeys keys;
+        for (const auto& k : config->ingest.pagerduty_routing_keys) {
+          keys.labels_by_key[k.key.Reveal()] = k.labels;
         }
-        start = nl + 1;
-      }
-      reply(JsonResponse(400, json::object{{"status", "invalid event"},
-                                           {"message", "Event object is invalid"},
-                                           {"errors", std::move(errors)}}));
-      return;
-    }
-    if (host.Forward(req, reply, [&] {
-          return JsonResponse(202, json::object{{"status", "success"},
-                                                {"message", "Event accepted"},
-                                                {"dedup_key", decoded->dedup_key}});
-        })) {
-      return;  // a standby: the leader decides
-    }
-    std::vector<engine::Event> events{std::move(decoded->event)};
-    Feed(host, "pagerduty", std::move(events), [key = decoded->dedup_key](std::vector<engine::IngestResult>) {
-      return JsonResponse(202, json::object{{"status", "success"},
-                                            {"message", "Event processed"},
-                                            {"dedup_key", key}});
-    }, std::move(reply));
-  });
+        auto decoded = ingest::DecodePagerDuty(req.body, LimitsOf(*config), keys);
+        if (!decoded) {
+          host.CountEvent("pagerduty", "invalid", 1);
+          json::array errors;
+          const std::string msg = decoded.error().message();
+          std::size_t start = 0;
+          while (start <= msg.size()) {
+            const auto nl = msg.find('\n', start);
+            errors.emplace_back(msg.substr(start, nl == std::string::npos ? nl : nl - start));
+            if (nl == std::string::npos) {
+              break;
+            }
+            start = nl + 1;
+          }
+          reply(JsonResponse(400, json::object{{"status", "invalid event"},
+                                               {"message", "Event object is invalid"},
+                                               {"errors", std::move(errors)}}));
+          return;
+        }
+        if (host.Forward(req, reply, [&] {
+              return JsonResponse(202, json::object{{"status", "success"},
+                                                    {"message", "Event accepted"},
+                                                    {"dedup_key", decoded->dedup_key}});
+            })) {
+          return;  // a standby: the leader decides
+        }
+        std::vector<engine::Event> events{std::move(decoded->event)};
+        Feed(
+            host, "pagerduty", std::move(events),
+            [key = decoded->dedup_key](std::vector<engine::IngestResult>) {
+              return JsonResponse(202, json::object{{"status", "success"},
+                                                    {"message", "Event processed"},
+                                                    {"dedup_key", key}});
+            },
+            std::move(reply));
+      });
 }
 
 // POST /api/v1/events/dry-run: what an event would do now (who would be

@@ -36,8 +36,8 @@ inline void RegisterRoutes(http::Router& router, Host& host) {
 
 // A report's period from `from` and `to` query parameters (RFC 3339): by
 // default the 28 days before `to`, which defaults to `now`; at most 366 days.
-Result<std::pair<TimePoint, TimePoint>> ReportPeriod(const std::map<std::string, std::string>& params,
-                                                     TimePoint now);
+Result<std::pair<TimePoint, TimePoint>> ReportPeriod(
+    const std::map<std::string, std::string>& params, TimePoint now);
 
 // Parses a request's JSON object body; the error says what was expected.
 Result<boost::json::object> JsonObjectBody(const http::Request& req);

@@ -1,9 +1,8 @@
 // Run-time changes: silences (kept by the engine) and overrides (kept by the
 // shell, they shape the roster). Bodies are validated on the connection's
 // thread; the change and its commit run on the strand.
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "api/routes.h"
 #include "api/views.h"
@@ -86,35 +85,36 @@ Result<rules::Silence> ParseSilence(const json::object& o, TimePoint now) {
 void SilenceRoutes(http::Router& router, Host& host) {
   router.Handle("GET", "/api/v1/silences", http::Access::kAdmin,
                 [&host](http::Request&, http::Reply reply) {
-    host.Post([&host, reply = std::move(reply)] {
-      const TimePoint now = host.Now();
-      json::array list;
-      for (const auto& s : host.Config().silences) {
-        list.push_back(SilenceJson(s, now));
-      }
-      for (const auto& s : host.Engine().silences()) {
-        list.push_back(SilenceJson(s, now));
-      }
-      reply(JsonResponse(200, json::object{{"silences", std::move(list)}}));
-    });
-  });
+                  host.Post([&host, reply = std::move(reply)] {
+                    const TimePoint now = host.Now();
+                    json::array list;
+                    for (const auto& s : host.Config().silences) {
+                      list.push_back(SilenceJson(s, now));
+                    }
+                    for (const auto& s : host.Engine().silences()) {
+                      list.push_back(SilenceJson(s, now));
+                    }
+                    reply(JsonResponse(200, json::object{{"silences", std::move(list)}}));
+                  });
+                });
   router.Handle("POST", "/api/v1/silences", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
-    auto o = JsonObjectBody(req);
-    auto s = o ? ParseSilence(*o, host.Now()) : Result<rules::Silence>(Fail(o.error()));
-    if (!s) {
-      reply(http::Response::Error(400, s.error().message()));
-      return;
-    }
-    host.Post([&host, s = std::move(*s), reply = std::move(reply)]() mutable {
-      const std::string id = host.Engine().AddSilence(std::move(s), host.Now());
-      host.SilencesChanged(id);
-      log::Info("silence added", {{"id", id}});
-      host.Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
-      });
-    });
-  });
+                  auto o = JsonObjectBody(req);
+                  auto s =
+                      o ? ParseSilence(*o, host.Now()) : Result<rules::Silence>(Fail(o.error()));
+                  if (!s) {
+                    reply(http::Response::Error(400, s.error().message()));
+                    return;
+                  }
+                  host.Post([&host, s = std::move(*s), reply = std::move(reply)]() mutable {
+                    const std::string id = host.Engine().AddSilence(std::move(s), host.Now());
+                    host.SilencesChanged(id);
+                    log::Info("silence added", {{"id", id}});
+                    host.Commit([reply, id](const Result<void>& w) {
+                      reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
+                    });
+                  });
+                });
   router.Handle("DELETE", "/api/v1/silences/{id}", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
                   host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
@@ -167,50 +167,52 @@ Result<schedule::OverrideSpec> ParseOverride(const json::object& o) {
 void OverrideRoutes(http::Router& router, Host& host) {
   router.Handle("GET", "/api/v1/overrides", http::Access::kAdmin,
                 [&host](http::Request&, http::Reply reply) {
-    host.Post([&host, reply = std::move(reply)] {
-      json::array list;
-      for (const auto& o : config::ToRosterSpec(host.Config()).overrides) {
-        list.push_back(OverrideJson(o, "config"));
-      }
-      for (const auto& o : host.RuntimeOverrides()) {
-        list.push_back(OverrideJson(o, "api"));
-      }
-      reply(JsonResponse(200, json::object{{"overrides", std::move(list)}}));
-    });
-  });
+                  host.Post([&host, reply = std::move(reply)] {
+                    json::array list;
+                    for (const auto& o : config::ToRosterSpec(host.Config()).overrides) {
+                      list.push_back(OverrideJson(o, "config"));
+                    }
+                    for (const auto& o : host.RuntimeOverrides()) {
+                      list.push_back(OverrideJson(o, "api"));
+                    }
+                    reply(JsonResponse(200, json::object{{"overrides", std::move(list)}}));
+                  });
+                });
   router.Handle("POST", "/api/v1/overrides", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
-    auto o = JsonObjectBody(req);
-    auto spec = o ? ParseOverride(*o) : Result<schedule::OverrideSpec>(Fail(o.error()));
-    if (!spec) {
-      reply(http::Response::Error(400, spec.error().message()));
-      return;
-    }
-    host.Post([&host, spec = std::move(*spec), reply = std::move(reply)]() mutable {
-      auto id = host.AddOverride(std::move(spec));
-      if (!id) {
-        reply(http::Response::Error(400, id.error().message()));
-        return;
-      }
-      log::Info("override added", {{"id", *id}});
-      host.Commit([reply, id = *id](const Result<void>& w) {
-        reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
-      });
-    });
-  });
+                  auto o = JsonObjectBody(req);
+                  auto spec =
+                      o ? ParseOverride(*o) : Result<schedule::OverrideSpec>(Fail(o.error()));
+                  if (!spec) {
+                    reply(http::Response::Error(400, spec.error().message()));
+                    return;
+                  }
+                  host.Post([&host, spec = std::move(*spec), reply = std::move(reply)]() mutable {
+                    auto id = host.AddOverride(std::move(spec));
+                    if (!id) {
+                      reply(http::Response::Error(400, id.error().message()));
+                      return;
+                    }
+                    log::Info("override added", {{"id", *id}});
+                    host.Commit([reply, id = *id](const Result<void>& w) {
+                      reply(w ? JsonResponse(201, json::object{{"id", id}}) : Unavailable());
+                    });
+                  });
+                });
   router.Handle("DELETE", "/api/v1/overrides/{id}", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
-    host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
-      if (auto r = host.RemoveOverride(id); !r) {
-        reply(http::Response::Error(404, r.error().message()));
-        return;
-      }
-      log::Info("override removed", {{"id", id}});
-      host.Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "removed"}}) : Unavailable());
-      });
-    });
-  });
+                  host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
+                    if (auto r = host.RemoveOverride(id); !r) {
+                      reply(http::Response::Error(404, r.error().message()));
+                      return;
+                    }
+                    log::Info("override removed", {{"id", id}});
+                    host.Commit([reply, id](const Result<void>& w) {
+                      reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "removed"}})
+                              : Unavailable());
+                    });
+                  });
+                });
 }
 
 }  // namespace
@@ -220,88 +222,94 @@ namespace {
 void RerouteRoutes(http::Router& router, Host& host) {
   router.Handle("GET", "/api/v1/reroutes", http::Access::kAdmin,
                 [&host](http::Request&, http::Reply reply) {
-    json::array list;
-    for (const auto& r : host.Reroutes()) {
-      list.push_back(RerouteJson(r));
-    }
-    reply(JsonResponse(200, json::object{{"reroutes", std::move(list)}}));
-  });
+                  json::array list;
+                  for (const auto& r : host.Reroutes()) {
+                    list.push_back(RerouteJson(r));
+                  }
+                  reply(JsonResponse(200, json::object{{"reroutes", std::move(list)}}));
+                });
   router.Handle("POST", "/api/v1/reroutes", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
-    auto o = JsonObjectBody(req);
-    if (!o) {
-      reply(http::Response::Error(400, o.error().message()));
-      return;
-    }
-    engine::Reroute r;
-    r.team = StringField(*o, "team");
-    const std::string to = StringField(*o, "to");
-    r.reason = StringField(*o, "reason");
-    r.created_by = StringField(*o, "created_by");
-    std::string problem;
-    if (r.team.empty()) {
-      problem = "team is required";
-    } else if (!to.starts_with("escalation:") || to.size() == 11) {
-      problem = "to must be escalation:NAME";
-    } else if (r.reason.empty()) {
-      problem = "reason is required (say why: it shows on every affected alert)";
-    }
-    if (o->contains("until") && !o->at("until").is_null()) {
-      TimePoint until{};
-      if (auto u = InstantField(*o, "until", until); !u) {
-        problem = u.error().message();
-      } else {
-        r.until = until;
-      }
-    }
-    if (!problem.empty()) {
-      reply(http::Response::Error(400, problem));
-      return;
-    }
-    r.escalation = to.substr(11);
-    host.Post([&host, r = std::move(r), reply = std::move(reply)]() mutable {
-      auto id = host.Engine().AddReroute(r, host.Now());
-      if (!id) {
-        reply(http::Response::Error(400, id.error().message()));
-        return;
-      }
-      host.ReroutesChanged();
-      log::Info("reroute added", {{"id", *id}, {"team", r.team}, {"escalation", r.escalation},
-                                  {"until", r.until ? FormatRfc3339(*r.until) : std::string("cleared")},
-                                  {"reason", r.reason}, {"by", r.created_by}});
-      const json::value body = RerouteJson(host.Engine().reroutes().back());
-      host.Commit([reply, body](const Result<void>& w) {
-        reply(w ? JsonResponse(201, body) : Unavailable());
-      });
-    });
-  });
+                  auto o = JsonObjectBody(req);
+                  if (!o) {
+                    reply(http::Response::Error(400, o.error().message()));
+                    return;
+                  }
+                  engine::Reroute r;
+                  r.team = StringField(*o, "team");
+                  const std::string to = StringField(*o, "to");
+                  r.reason = StringField(*o, "reason");
+                  r.created_by = StringField(*o, "created_by");
+                  std::string problem;
+                  if (r.team.empty()) {
+                    problem = "team is required";
+                  } else if (!to.starts_with("escalation:") || to.size() == 11) {
+                    problem = "to must be escalation:NAME";
+                  } else if (r.reason.empty()) {
+                    problem = "reason is required (say why: it shows on every affected alert)";
+                  }
+                  if (o->contains("until") && !o->at("until").is_null()) {
+                    TimePoint until{};
+                    if (auto u = InstantField(*o, "until", until); !u) {
+                      problem = u.error().message();
+                    } else {
+                      r.until = until;
+                    }
+                  }
+                  if (!problem.empty()) {
+                    reply(http::Response::Error(400, problem));
+                    return;
+                  }
+                  r.escalation = to.substr(11);
+                  host.Post([&host, r = std::move(r), reply = std::move(reply)]() mutable {
+                    auto id = host.Engine().AddReroute(r, host.Now());
+                    if (!id) {
+                      reply(http::Response::Error(400, id.error().message()));
+                      return;
+                    }
+                    host.ReroutesChanged();
+                    log::Info("reroute added", {{"id", *id},
+                                                {"team", r.team},
+                                                {"escalation", r.escalation},
+                                                {"until", r.until ? FormatRfc3339(*r.until)
+                                                                  : std::string("cleared")},
+                                                {"reason", r.reason},
+                                                {"by", r.created_by}});
+                    const json::value body = RerouteJson(host.Engine().reroutes().back());
+                    host.Commit([reply, body](const Result<void>& w) {
+                      reply(w ? JsonResponse(201, body) : Unavailable());
+                    });
+                  });
+                });
   router.Handle("DELETE", "/api/v1/reroutes/{id}", http::Access::kAdmin,
                 [&host](http::Request& req, http::Reply reply) {
-    host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
-      auto r = host.Engine().ClearReroute(id);
-      if (!r) {
-        reply(http::Response::Error(404, r.error().message()));
-        return;
-      }
-      host.ReroutesChanged();
-      log::Info("reroute cleared", {{"id", id}});
-      host.Commit([reply, id](const Result<void>& w) {
-        reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "cleared"}}) : Unavailable());
-      });
-    });
-  });
+                  host.Post([&host, id = req.params.at("id"), reply = std::move(reply)] {
+                    auto r = host.Engine().ClearReroute(id);
+                    if (!r) {
+                      reply(http::Response::Error(404, r.error().message()));
+                      return;
+                    }
+                    host.ReroutesChanged();
+                    log::Info("reroute cleared", {{"id", id}});
+                    host.Commit([reply, id](const Result<void>& w) {
+                      reply(w ? JsonResponse(200, json::object{{"id", id}, {"status", "cleared"}})
+                              : Unavailable());
+                    });
+                  });
+                });
 }
 
 }  // namespace
 
 json::value RerouteJson(const engine::Reroute& r) {
-  return json::object{{"id", r.id},
-                      {"team", r.team},
-                      {"to", "escalation:" + r.escalation},
-                      {"until", r.until ? json::value(FormatRfc3339(*r.until)) : json::value(nullptr)},
-                      {"reason", r.reason},
-                      {"created_by", r.created_by},
-                      {"created_at", FormatRfc3339(r.created_at)}};
+  return json::object{
+      {"id", r.id},
+      {"team", r.team},
+      {"to", "escalation:" + r.escalation},
+      {"until", r.until ? json::value(FormatRfc3339(*r.until)) : json::value(nullptr)},
+      {"reason", r.reason},
+      {"created_by", r.created_by},
+      {"created_at", FormatRfc3339(r.created_at)}};
 }
 
 void RegisterRuntimeRoutes(http::Router& router, Host& host) {

@@ -1,8 +1,7 @@
 #include "api/schedule_view.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <sstream>
 
 #include "core/time.h"
@@ -301,8 +300,8 @@ Result<std::string> CoverageText(const config::Config& config, const schedule::R
       // Two characters per hour would be too wide: one per half hour, judged
       // on both quarters.
       const schedule::LocalMinutes a{day.time_since_epoch() + std::chrono::minutes(q * 15)};
-      const schedule::SpanList cell =
-          schedule::Clip(schedule::LocalRangeToSpans(zone, a, a + std::chrono::minutes(30)), from, to);
+      const schedule::SpanList cell = schedule::Clip(
+          schedule::LocalRangeToSpans(zone, a, a + std::chrono::minutes(30)), from, to);
       const Duration len = total(cell);
       char c = ' ';  // outside the range, or a wall-clock time that does not exist (DST)
       if (len.count() > 0) {

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-
 #include <optional>
 #include <string>
 
@@ -25,8 +24,8 @@ struct OnCallQuery {
 // {"at", "teams": [{"team", "on_duty": [ids], "on_duty_details": [...],
 //  "off_duty": [{"person", "reason", "reason_code", "until"}], "next_on_duty"}],
 //  "people": [{"person", "on_duty", "until", "reason", "reason_code", "covering_for"}]}
-Result<boost::json::value> OnCallJson(const config::Config& config,
-                                      const schedule::Roster& roster, const OnCallQuery& q);
+Result<boost::json::value> OnCallJson(const config::Config& config, const schedule::Roster& roster,
+                                      const OnCallQuery& q);
 std::string OnCallText(const boost::json::value& oncall);
 
 // {"team", "from", "to", "windows": [{"start", "end", "on_duty"}],

@@ -1,7 +1,6 @@
 #include "api/views.h"
 
 #include <boost/json.hpp>
-
 #include <charconv>
 
 #include "core/time.h"
@@ -177,7 +176,8 @@ json::object TimelineEntryJson(const engine::Timeline::Entry& e) {
       skipped.push_back(json::object{{"person", v}});
     } else if (f == engine::Field::kSkippedCode || f == engine::Field::kSkippedWhy) {
       if (!skipped.empty()) {
-        skipped.back().as_object()[f == engine::Field::kSkippedCode ? "reason_code" : "reason"] = value;
+        skipped.back().as_object()[f == engine::Field::kSkippedCode ? "reason_code" : "reason"] =
+            value;
       }
     } else if (engine::IsListField(f)) {
       auto& list = o[name];

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,8 +20,10 @@ namespace rota::api {
 
 // `sp`: where the nodes live (default: the heap; an answer built in one go
 // passes its arena).
-boost::json::value Instant(const std::optional<TimePoint>& t, const boost::json::storage_ptr& sp = {});
-boost::json::array Strings(const std::vector<std::string>& v, const boost::json::storage_ptr& sp = {});
+boost::json::value Instant(const std::optional<TimePoint>& t,
+                           const boost::json::storage_ptr& sp = {});
+boost::json::array Strings(const std::vector<std::string>& v,
+                           const boost::json::storage_ptr& sp = {});
 boost::json::object LabelsJson(const LabelSet& l);
 boost::json::object AnnotationsJson(const engine::Annotations& a);
 

@@ -47,8 +47,7 @@ constexpr int kIoThreads = 2;
 constexpr auto kScheduleMetricsEvery = std::chrono::seconds(30);
 
 double UnixSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 void LogDiagnostics(const config::LoadResult& r) {
@@ -191,28 +190,29 @@ void App::Impl::SetupRoutes() {
     if (ready.load()) {
       return http::Response::Text(503, "rota cannot write its store (see rota_store_up).\n");
     }
-    return http::Response::Text(503, stopping.load() ? "rota is shutting down.\n"
-                                                     : "rota is not ready.\n");
+    return http::Response::Text(
+        503, stopping.load() ? "rota is shutting down.\n" : "rota is not ready.\n");
   });
-  router.Handle("POST", "/-/reload", http::Access::kAdmin, [this](http::Request&, http::Reply reply) {
-    Reload("http", [reply = std::move(reply)](const config::LoadResult& result) {
-      boost::json::object o;
-      if (result.ok()) {
-        o["status"] = "success";
-        o["config_hash"] = HashHex(result.config->hash);
-        reply(http::Response::Json(200, boost::json::serialize(o)));
-        return;
-      }
-      o["status"] = "error";
-      o["error"] = "config reload failed; the running config is unchanged";
-      boost::json::array errors;
-      for (const auto& d : result.errors) {
-        errors.emplace_back(d.ToString());
-      }
-      o["errors"] = std::move(errors);
-      reply(http::Response::Json(400, boost::json::serialize(o)));
-    });
-  });
+  router.Handle("POST", "/-/reload", http::Access::kAdmin,
+                [this](http::Request&, http::Reply reply) {
+                  Reload("http", [reply = std::move(reply)](const config::LoadResult& result) {
+                    boost::json::object o;
+                    if (result.ok()) {
+                      o["status"] = "success";
+                      o["config_hash"] = HashHex(result.config->hash);
+                      reply(http::Response::Json(200, boost::json::serialize(o)));
+                      return;
+                    }
+                    o["status"] = "error";
+                    o["error"] = "config reload failed; the running config is unchanged";
+                    boost::json::array errors;
+                    for (const auto& d : result.errors) {
+                      errors.emplace_back(d.ToString());
+                    }
+                    o["errors"] = std::move(errors);
+                    reply(http::Response::Json(400, boost::json::serialize(o)));
+                  });
+                });
   api::RegisterRoutes(router, *pipeline);
   ui::RegisterUiRoutes(router, *pipeline, authorizer);
   router.HandleSync("GET", "/api/v1/status", http::Access::kAdmin, [this](const http::Request&) {
@@ -234,11 +234,13 @@ void App::Impl::SetupRoutes() {
     return http::Response::Json(200, boost::json::serialize(o));
   });
   if (ha) {
-    const auto forward = [this](const http::Request& req, http::Reply& reply, const api::Host::Accepted& accepted) {
+    const auto forward = [this](const http::Request& req, http::Reply& reply,
+                                const api::Host::Accepted& accepted) {
       return ha->Forward(req, reply, accepted);
     };
     router.SetForwarder([forward](http::Request& req, http::Reply& reply) {
-      return forward(req, reply, [] { return http::Response::Json(202, R"({"status":"accepted"})"); });
+      return forward(req, reply,
+                     [] { return http::Response::Json(202, R"({"status":"accepted"})"); });
     });
     pipeline->SetForwarder(forward);
   }
@@ -251,7 +253,8 @@ void App::Impl::SetupRoutes() {
     return r;
   });
   for (const auto& r : router.Routes()) {
-    log::Debug("route", {{"method", r.method}, {"path", r.pattern}, {"access", http::AccessName(r.access)}});
+    log::Debug("route",
+               {{"method", r.method}, {"path", r.pattern}, {"access", http::AccessName(r.access)}});
   }
 }
 
@@ -272,8 +275,7 @@ config::LoadResult App::Impl::LoadConfig(std::shared_ptr<const http::TlsContext>
   return result;
 }
 
-void App::Impl::Reload(std::string trigger,
-                       std::function<void(const config::LoadResult&)> done) {
+void App::Impl::Reload(std::string trigger, std::function<void(const config::LoadResult&)> done) {
   asio::post(reload_pool, [this, trigger = std::move(trigger), done = std::move(done)] {
     SetThreadName("reload");
     systemd::NotifyReloading();
@@ -283,9 +285,9 @@ void App::Impl::Reload(std::string trigger,
     auto result = LoadConfig(serving_tls ? &tls : nullptr);
     if (!result.ok()) {
       metrics.SetConfigReloadFailed();
-      log::Error("config reload failed; keeping the running config",
-                 {{"trigger", trigger}, {"file", options.config_path},
-                  {"errors", result.errors.size()}});
+      log::Error(
+          "config reload failed; keeping the running config",
+          {{"trigger", trigger}, {"file", options.config_path}, {"errors", result.errors.size()}});
       systemd::NotifyReady(ready.load() ? "ready" : "starting");
       done(result);
       return;
@@ -355,8 +357,8 @@ void App::Impl::Shutdown(std::string_view signal_name) {
     return;
   }
   const auto timeout = Config()->server.shutdown_timeout;
-  log::Info("shutting down", {{"signal", signal_name},
-                              {"timeout_ms", static_cast<long long>(timeout.count())}});
+  log::Info("shutting down",
+            {{"signal", signal_name}, {"timeout_ms", static_cast<long long>(timeout.count())}});
   systemd::NotifyStopping();
   ready = false;
   pipeline->BeginStop();  // long reads give up now, so the drain below is short
@@ -386,9 +388,8 @@ void App::Impl::WaitDrained(std::chrono::steady_clock::time_point deadline) {
     return;
   }
   shutdown_timer.expires_after(std::chrono::milliseconds(20));
-  shutdown_timer.async_wait([this, deadline](const boost::system::error_code&) {
-    WaitDrained(deadline);
-  });
+  shutdown_timer.async_wait(
+      [this, deadline](const boost::system::error_code&) { WaitDrained(deadline); });
 }
 
 bool App::Impl::Listen() {
@@ -456,11 +457,11 @@ int App::Impl::Run() {
                {{"file", options.config_path}, {"errors", loaded.errors.size()}});
     return kExitFailure;
   }
-  pipeline = std::make_unique<Pipeline>(
-      app_strand, clock, metrics, [this](std::shared_ptr<const schedule::Roster> r) {
-        std::lock_guard lock(config_mu);
-        roster = std::move(r);
-      });
+  pipeline = std::make_unique<Pipeline>(app_strand, clock, metrics,
+                                        [this](std::shared_ptr<const schedule::Roster> r) {
+                                          std::lock_guard lock(config_mu);
+                                          roster = std::move(r);
+                                        });
   LogLint(*loaded.config);
   Install(pipeline->Prepare(loaded.config));
   metrics.SetConfigLoaded(config->HashMetricValue(), UnixSeconds());
@@ -490,8 +491,9 @@ int App::Impl::Run() {
     spec.dsn = config->storage.postgres.dsn.Reveal();
     spec.write_timeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(config->storage.postgres.lease);
-    HaNode::Options ho{spec.dsn, spec.instance,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(config->storage.postgres.lease)};
+    HaNode::Options ho{
+        spec.dsn, spec.instance,
+        std::chrono::duration_cast<std::chrono::milliseconds>(config->storage.postgres.lease)};
     ha = std::make_unique<HaNode>(ho, *pipeline, router, metrics, [this](std::function<void()> fn) {
       std::promise<void> done;
       asio::post(app_strand, [&] {
@@ -591,11 +593,12 @@ void App::Impl::RefreshScheduleMetrics() {
 void App::Impl::ScheduleMetricsLoop() {
   RefreshScheduleMetrics();
   schedule_timer.expires_after(kScheduleMetricsEvery);
-  schedule_timer.async_wait(asio::bind_executor(app_strand, [this](const boost::system::error_code& ec) {
-    if (!ec) {
-      ScheduleMetricsLoop();
-    }
-  }));
+  schedule_timer.async_wait(
+      asio::bind_executor(app_strand, [this](const boost::system::error_code& ec) {
+        if (!ec) {
+          ScheduleMetricsLoop();
+        }
+      }));
 }
 
 App::App(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}

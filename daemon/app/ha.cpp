@@ -24,9 +24,12 @@ constexpr std::size_t kInboxPage = 256;
 
 }  // namespace
 
-HaNode::HaNode(Options options, Pipeline& pipeline, const http::Router& router, metrics::Metrics& metrics,
-               OnStrand on_strand)
-    : options_(std::move(options)), pipeline_(pipeline), router_(router), metrics_(metrics),
+HaNode::HaNode(Options options, Pipeline& pipeline, const http::Router& router,
+               metrics::Metrics& metrics, OnStrand on_strand)
+    : options_(std::move(options)),
+      pipeline_(pipeline),
+      router_(router),
+      metrics_(metrics),
       on_strand_(std::move(on_strand)) {}
 
 HaNode::~HaNode() { Stop(); }
@@ -47,9 +50,7 @@ void HaNode::Stop() {
   }
 }
 
-bool HaNode::Leads() const {
-  return leading_.load() && Ns(Clock::now()) < lease_until_.load();
-}
+bool HaNode::Leads() const { return leading_.load() && Ns(Clock::now()) < lease_until_.load(); }
 
 HaNode::Status HaNode::Current() const {
   std::lock_guard lock(mu_);
@@ -68,23 +69,27 @@ bool HaNode::Forward(const http::Request& req, http::Reply& reply,
   std::string ref;
   {
     std::lock_guard lock(mu_);
-    ref = options_.instance + "/" + std::to_string(Ns(Clock::now())) + "/" + std::to_string(++next_ref_);
+    ref = options_.instance + "/" + std::to_string(Ns(Clock::now())) + "/" +
+          std::to_string(++next_ref_);
   }
   store::Batch batch;
   batch.inbox.push_back({ref, options_.instance, req.method, req.target, req.body,
                          std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count()});
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count()});
   s->Write(std::move(batch), [this, ref, reply = std::move(reply),
                               accepted = accepted()](const Result<void>& r) mutable {
     if (!r) {
-      http::Response no = http::Response::Error(503, "cannot store the request: " + r.error().message());
+      http::Response no =
+          http::Response::Error(503, "cannot store the request: " + r.error().message());
       no.headers.emplace_back("Retry-After", "1");
       reply(std::move(no));
       return;
     }
     // Durable: the leader will apply it. Its answer, if it comes in time.
     std::lock_guard lock(mu_);
-    waiting_.emplace(ref, Waiter{std::move(reply), std::move(accepted), Clock::now() + kAnswerWait});
+    waiting_.emplace(ref,
+                     Waiter{std::move(reply), std::move(accepted), Clock::now() + kAnswerWait});
   });
   return true;
 }
@@ -108,7 +113,8 @@ void HaNode::Run() {
       retry = Clock::now() + std::chrono::milliseconds(500);
       auto opened = store::Coordinator::Open(options_.dsn, options_.instance, options_.lease);
       if (!opened) {
-        log::Warn("high availability: cannot reach PostgreSQL; retrying", {{"error", opened.error().message()}});
+        log::Warn("high availability: cannot reach PostgreSQL; retrying",
+                  {{"error", opened.error().message()}});
         continue;
       }
       c = std::move(*opened);
@@ -176,7 +182,9 @@ void HaNode::Acquire(store::Coordinator& c) {
       epoch_ = who->epoch;
       metrics_.SetLeader(false, who->epoch);
       if (changed) {
-        log::Info("following", {{"instance", options_.instance}, {"leader", who->holder}, {"epoch", who->epoch}});
+        log::Info(
+            "following",
+            {{"instance", options_.instance}, {"leader", who->holder}, {"epoch", who->epoch}});
       }
     }
     return;
@@ -206,7 +214,8 @@ void HaNode::Acquire(store::Coordinator& c) {
   }
   metrics_.SetLeader(true, epoch);
   metrics_.LeaderChanged();
-  log::Info("leading", {{"instance", options_.instance}, {"epoch", epoch},
+  log::Info("leading", {{"instance", options_.instance},
+                        {"epoch", epoch},
                         {"lease_ms", static_cast<long long>(options_.lease.count())}});
   ApplyInbox(c);
 }
@@ -234,13 +243,15 @@ void HaNode::StepDown(const std::string& why) {
   next_refresh_ = {};
   metrics_.SetLeader(false, epoch_.load());
   metrics_.LeaderChanged();
-  log::Warn("stopped leading", {{"instance", options_.instance}, {"epoch", epoch_.load()}, {"reason", why}});
+  log::Warn("stopped leading",
+            {{"instance", options_.instance}, {"epoch", epoch_.load()}, {"reason", why}});
 }
 
 void HaNode::Refresh() {
   const auto start = Clock::now();
   auto state = pipeline_.LoadStored();
-  next_refresh_ = Clock::now() + std::max<Clock::duration>(kRefreshEvery, kRefreshLoadFactor * (Clock::now() - start));
+  next_refresh_ = Clock::now() + std::max<Clock::duration>(
+                                     kRefreshEvery, kRefreshLoadFactor * (Clock::now() - start));
   if (!state) {
     log::Debug("standby: cannot refresh from the store", {{"error", state.error().message()}});
     return;

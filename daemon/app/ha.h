@@ -15,8 +15,8 @@
 // made durable) in id order through the router, as if they had come to it,
 // then removes them and files their answers in one transaction that checks
 // its epoch. It never waits for them: answers are collected at later passes
-// (every 2 ms while some are under way), so renewals are never late. An instance that forwarded a request waits up to
-// kAnswerWait for that answer, else answers 202 "accepted".
+// (every 2 ms while some are under way), so renewals are never late. An instance that forwarded a
+// request waits up to kAnswerWait for that answer, else answers 202 "accepted".
 //
 // Thread-safety: Forward(), Leads(), Status() from any thread; Start and
 // Stop from the app's main thread.
@@ -69,7 +69,8 @@ class HaNode {
   // A standby: makes `req` durable in the inbox, then answers with the
   // leader's answer or what `accepted` makes (called only here, at once).
   // False (the caller handles the request) while this instance leads.
-  bool Forward(const http::Request& req, http::Reply& reply, const std::function<http::Response()>& accepted);
+  bool Forward(const http::Request& req, http::Reply& reply,
+               const std::function<http::Response()>& accepted);
 
   struct Status {
     std::string role;  // leader | standby

@@ -1,9 +1,8 @@
 #include "app/pipeline.h"
 
+#include <algorithm>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-
-#include <algorithm>
 #include <future>
 #include <set>
 
@@ -66,7 +65,8 @@ Pipeline::Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics
       dispatcher_([this](std::vector<notify::Completed> done) {
         // Results are handled on the strand (outbox, timelines, metrics),
         // each lane's batch in one turn.
-        asio::post(strand_, [this, done = std::move(done)]() mutable { OnSendResults(std::move(done)); });
+        asio::post(strand_,
+                   [this, done = std::move(done)]() mutable { OnSendResults(std::move(done)); });
       }) {
   notify::GlobalInit();
   asio::post(history_pool_, [] { SetThreadName("worker"); });
@@ -203,8 +203,8 @@ void Pipeline::Replan(engine::RosterChange change) {
 }
 
 void Pipeline::Rebuild() {
-  auto roster = std::make_shared<const schedule::Roster>(
-      config::ToRosterSpec(*config_, runtime_overrides_));
+  auto roster =
+      std::make_shared<const schedule::Roster>(config::ToRosterSpec(*config_, runtime_overrides_));
   auto model = engine::Model::Build(config_, roster);
   Swap(std::move(roster), std::move(model));
 }
@@ -221,7 +221,8 @@ void Pipeline::Swap(std::shared_ptr<const schedule::Roster> roster,
     std::lock_guard lock(snapshot_mu_);
     snapshot_ = {config_, roster_};
     if (overrides_snapshot_.size() != runtime_overrides_.size() ||
-        !std::equal(overrides_snapshot_.begin(), overrides_snapshot_.end(), runtime_overrides_.begin(),
+        !std::equal(overrides_snapshot_.begin(), overrides_snapshot_.end(),
+                    runtime_overrides_.begin(),
                     [](const auto& x, const auto& y) { return x.id == y.id; })) {
       overrides_snapshot_ = runtime_overrides_;
       ++overrides_version_;
@@ -282,7 +283,8 @@ void Pipeline::GaugeLoop() {
   const TimePoint horizon = now - config_->storage.retention;
   const auto keep = [this](const engine::Alert& a) {
     if (leading_) {
-      pending_history_.push_back({a.id, Ms(a.created_at), review::EncodeFacts(review::FactsOf(engine_->model(), a))});
+      pending_history_.push_back(
+          {a.id, Ms(a.created_at), review::EncodeFacts(review::FactsOf(engine_->model(), a))});
     }
   };
   if (const auto pruned = engine_->PruneResolved(horizon, keep); pruned > 0 && leading_) {
@@ -358,16 +360,19 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
       [this](engine::AlertId id) { return engine_->Find(id); },
       [&](engine::AlertId id, const std::string& person) {
         // A signed link when a key is configured; else the API (needs a token).
-        return key.empty() ? config_->global.external_url + "/api/v1/alerts/" + std::to_string(id) + "/ack"
-                           : config_->global.external_url +
-                                 api::AckPath(key, id, now + config_->global.ack_link_ttl, person);
+        return key.empty()
+                   ? config_->global.external_url + "/api/v1/alerts/" + std::to_string(id) + "/ack"
+                   : config_->global.external_url +
+                         api::AckPath(key, id, now + config_->global.ack_link_ttl, person);
       },
       [this](const std::string& channel) { return channels_.count(channel) > 0; },
       [this](const std::string& channel) {
         const config::Channel* c = config_->FindChannel(channel);
         return c != nullptr && c->PerAlert();
       },
-      [this](engine::AlertId id, const std::string& channel) { return engine_->ThreadOf(id, channel); }};
+      [this](engine::AlertId id, const std::string& channel) {
+        return engine_->ThreadOf(id, channel);
+      }};
   for (auto& n : engine_->TakeNotifications()) {
     const config::Person* person = config_->FindPerson(n.person);
     // A channel target (channel:NAME) is reached on the channel itself, at
@@ -387,7 +392,8 @@ std::vector<notify::Outgoing> Pipeline::Compose(TimePoint now) {
       for (engine::AlertId id : n.alerts) {
         const engine::Alert* a = engine_->Find(id);
         if (a != nullptr && a->first_notified_at == n.at && timed.insert(id).second) {
-          metrics_.ObserveTimeToNotification(std::chrono::duration<double>(n.at - a->created_at).count());
+          metrics_.ObserveTimeToNotification(
+              std::chrono::duration<double>(n.at - a->created_at).count());
         }
       }
     }
@@ -459,7 +465,8 @@ store::Batch Pipeline::MakeBatch(TimePoint now, const engine::Engine::Changes& c
   for (std::size_t i = 0; i < flight.deferred.size(); ++i) {
     const auto& o = flight.deferred[i];
     batch.outbox.push_back({o.message.id, o.channel, o.message.recipient, o.message.kind,
-                            o.message.body->json, o.message.created_ms, Ms(flight.deferred_at[i]), 0});
+                            o.message.body->json, o.message.created_ms, Ms(flight.deferred_at[i]),
+                            0});
   }
   batch.reviews = flight.reviews;
   flight.marks = std::exchange(unwritten_marks_, {});
@@ -603,7 +610,8 @@ void Pipeline::Written(const Result<void>& r, InFlight flight, const Done& answe
     outbox_.Restore(std::move(flight.deferred), flight.deferred_at, clock_.Now());
   } else if (r.error().code() != Error::Code::kFenced) {
     std::move(flight.deferred.begin(), flight.deferred.end(), std::back_inserter(review_outgoing_));
-    std::move(flight.deferred_at.begin(), flight.deferred_at.end(), std::back_inserter(review_outgoing_at_));
+    std::move(flight.deferred_at.begin(), flight.deferred_at.end(),
+              std::back_inserter(review_outgoing_at_));
     std::move(flight.reviews.begin(), flight.reviews.end(), std::back_inserter(review_marks_));
   } else {
     for (const auto& m : flight.reviews) {
@@ -676,8 +684,12 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
   switch (e.kind) {
     case Kind::kRetrying:
       log::Warn("notification not delivered; will retry",
-                {{"channel", e.channel}, {"recipient", e.recipient}, {"id", e.id},
-                 {"attempt", e.attempts}, {"error", e.detail}, {"retry_at", FormatRfc3339(e.retry_at)}});
+                {{"channel", e.channel},
+                 {"recipient", e.recipient},
+                 {"id", e.id},
+                 {"attempt", e.attempts},
+                 {"error", e.detail},
+                 {"retry_at", FormatRfc3339(e.retry_at)}});
       if (e.attempts == 1) {
         // The first failure joins the timeline (what a drill reads); later
         // ones only the log, or an outage would fill it.
@@ -704,14 +716,19 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
                                                               : "failed";
       metrics_.NotificationSent(e.channel, e.message_kind, outcome);
       if (e.kind != Kind::kDelivered) {
-        log::Warn("notification not delivered",
-                  {{"channel", e.channel}, {"recipient", e.recipient}, {"kind", e.message_kind},
-                   {"id", e.id}, {"attempts", e.attempts}, {"error", e.detail}});
+        log::Warn("notification not delivered", {{"channel", e.channel},
+                                                 {"recipient", e.recipient},
+                                                 {"kind", e.message_kind},
+                                                 {"id", e.id},
+                                                 {"attempts", e.attempts},
+                                                 {"error", e.detail}});
       }
       engine::Note note(e.kind == Kind::kDelivered  ? EntryKind::kDelivered
                         : e.kind == Kind::kRejected ? EntryKind::kRejected
                                                     : EntryKind::kFailed);
-      note.Set(Field::kPerson, e.recipient).Set(Field::kChannel, e.channel).Set(Field::kDetail, e.detail);
+      note.Set(Field::kPerson, e.recipient)
+          .Set(Field::kChannel, e.channel)
+          .Set(Field::kDetail, e.detail);
       note.Set(Field::kAttempts, static_cast<std::int64_t>(e.attempts));
       if (e.kind == Kind::kGaveUp) {
         note.Set(Field::kReason, "gave up after retry_max_age");
@@ -729,7 +746,9 @@ void Pipeline::Report(const notify::OutboxEvent& e, TimePoint now) {
       log::Warn("not retrying a notification: the person's hours have ended",
                 {{"recipient", e.recipient}, {"id", e.id}});
       metrics_.NotificationSent(e.channel, e.message_kind, "failed");
-      annotate(engine::Note(EntryKind::kHoursEnded).Set(Field::kPerson, e.recipient).Set(Field::kChannel, e.channel));
+      annotate(engine::Note(EntryKind::kHoursEnded)
+                   .Set(Field::kPerson, e.recipient)
+                   .Set(Field::kChannel, e.channel));
       return;
     case Kind::kNotNeeded:
       log::Info("delayed contact not needed: acknowledged or resolved meanwhile",
@@ -749,7 +768,7 @@ void Pipeline::OnSendResults(std::vector<notify::Completed> done) {
   const TimePoint now = clock_.Now();
   for (auto& d : done) {
     const auto outcome = d.result.outcome;
-    metrics_.NotificationAttempt(d.channel, outcome == notify::SendOutcome::kDelivered  ? "delivered"
+    metrics_.NotificationAttempt(d.channel, outcome == notify::SendOutcome::kDelivered ? "delivered"
                                             : outcome == notify::SendOutcome::kRejected ? "rejected"
                                                                                         : "failed");
     if (outcome == notify::SendOutcome::kDelivered && !d.result.reference.empty()) {

@@ -15,13 +15,12 @@
 // Prepare() from any thread; everything else on the strand.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/strand.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,8 +36,8 @@
 #include "engine/engine.h"
 #include "metrics/metrics.h"
 #include "notify/dispatcher.h"
-#include "schedule/roster.h"
 #include "notify/outbox.h"
+#include "schedule/roster.h"
 #include "store/store.h"
 
 namespace rota::app {
@@ -50,8 +49,7 @@ class Pipeline final : public api::Host {
   // of the app answers on-call questions with run-time overrides included.
   using RosterListener = std::function<void(std::shared_ptr<const schedule::Roster>)>;
 
-  Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics,
-           RosterListener on_roster);
+  Pipeline(Strand& strand, const Clock& clock, metrics::Metrics& metrics, RosterListener on_roster);
   ~Pipeline() override;
 
   // api::Host.
@@ -170,7 +168,8 @@ class Pipeline final : public api::Host {
   // Ends reroutes whose team or escalation the config lost (a reload, or
   // an edit while rotad was down), with a log line each. Leader only.
   void EndOrphanReroutes();
-  void Swap(std::shared_ptr<const schedule::Roster> roster, std::shared_ptr<const engine::Model> model);
+  void Swap(std::shared_ptr<const schedule::Roster> roster,
+            std::shared_ptr<const engine::Model> model);
   void Arm();
   void OnTimer();
   // The engine's new notifications, one per contact.
@@ -236,10 +235,11 @@ class Pipeline final : public api::Host {
   std::optional<TimePoint> armed_for_;
   bool stopped_ = false;
   bool gauges_running_ = false;
-  bool leading_ = false;                        // strand-owned
-  std::atomic<bool> leading_flag_{false};       // its copy for other threads
+  bool leading_ = false;                   // strand-owned
+  std::atomic<bool> leading_flag_{false};  // its copy for other threads
   // PostgreSQL's fence: the epoch this instance leads with, -1 while it does not.
-  std::shared_ptr<std::atomic<std::int64_t>> epoch_ = std::make_shared<std::atomic<std::int64_t>>(-1);
+  std::shared_ptr<std::atomic<std::int64_t>> epoch_ =
+      std::make_shared<std::atomic<std::int64_t>>(-1);
   void Restore(store::State state, bool lead);
 
   // Strand-owned state.
@@ -258,7 +258,7 @@ class Pipeline final : public api::Host {
   std::atomic<bool> store_ok_{true};
   bool probe_idle_ = false;  // probe the store even while writes succeed (PostgreSQL)
   notify::Outbox outbox_;
-  std::vector<store::HistoryRow> pending_history_;  // forgotten alerts' facts, for the next write
+  std::vector<store::HistoryRow> pending_history_;   // forgotten alerts' facts, for the next write
   std::vector<notify::OutboxMark> unwritten_marks_;  // a failed write's, for the next
   // Review digests: what was sent (or first seen) per schedule key, the
   // ones being composed, and what the next write carries.

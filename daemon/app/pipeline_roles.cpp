@@ -2,7 +2,6 @@
 // (PostgreSQL) or a standby that follows the store for reads. Opening the
 // store and restoring the engine from it live here.
 #include <boost/asio/post.hpp>
-
 #include <charconv>
 
 #include "app/pipeline.h"
@@ -32,8 +31,9 @@ Result<void> Pipeline::OpenStore(const StoreSpec& spec) {
     return Fail(opened.error());
   }
   store_ = std::move(*opened);
-  log::Info("store opened", {{"backend", spec.backend == config::StorageBackend::kPostgres ? "postgres" : "sqlite"},
-                             {"dir", spec.backend == config::StorageBackend::kPostgres ? "" : spec.dir}});
+  log::Info("store opened",
+            {{"backend", spec.backend == config::StorageBackend::kPostgres ? "postgres" : "sqlite"},
+             {"dir", spec.backend == config::StorageBackend::kPostgres ? "" : spec.dir}});
   if (spec.backend == config::StorageBackend::kSqlite) {
     return Lead(0);
   }
@@ -56,12 +56,15 @@ Result<store::State> Pipeline::LoadStored() {
     log::Error("skipping a stored row that does not decode",
                {{"table", bad.table}, {"id", bad.id}, {"error", bad.error}});
   }
-  log::Debug("store loaded",
-             {{"schema", state->schema}, {"alerts", state->AlertCount()},
-              {"load_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - start).count()},
-              {"silences", state->silences.size()}, {"overrides", state->overrides.size()},
-              {"pending_notifications", state->pending.size()}, {"skipped", state->skipped.size()}});
+  log::Debug("store loaded", {{"schema", state->schema},
+                              {"alerts", state->AlertCount()},
+                              {"load_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count()},
+                              {"silences", state->silences.size()},
+                              {"overrides", state->overrides.size()},
+                              {"pending_notifications", state->pending.size()},
+                              {"skipped", state->skipped.size()}});
   return state;
 }
 
@@ -114,7 +117,8 @@ void Pipeline::Restore(store::State state, bool lead) {
     m.recipient = std::move(row.recipient);
     m.kind = std::move(row.kind);
     m.body = notify::ParseBody(row.payload);
-    if (const auto* to = m.body->data.as_object().if_contains("to"); to != nullptr && to->is_string()) {
+    if (const auto* to = m.body->data.as_object().if_contains("to");
+        to != nullptr && to->is_string()) {
       m.to = std::string(to->as_string());
     }
     m.summary = m.kind + " (resumed after restart)";
@@ -130,8 +134,9 @@ void Pipeline::Restore(store::State state, bool lead) {
         const auto* id = a.is_object() ? a.as_object().if_contains("id") : nullptr;
         std::uint64_t n = 0;
         if (id != nullptr && id->is_string() &&
-            std::from_chars(id->as_string().data(), id->as_string().data() + id->as_string().size(), n).ec ==
-                std::errc()) {
+            std::from_chars(id->as_string().data(), id->as_string().data() + id->as_string().size(),
+                            n)
+                    .ec == std::errc()) {
           m.alert_ids.push_back(n);
         }
       }
@@ -155,10 +160,12 @@ Result<void> Pipeline::Lead(std::int64_t epoch) {
     epoch_->store(-1);
     return Fail(state.error());
   }
-  log::Info("restored state from the store",
-            {{"alerts", state->AlertCount()}, {"silences", state->silences.size()},
-             {"overrides", state->overrides.size()}, {"pending_notifications", state->pending.size()},
-             {"skipped", state->skipped.size()}, {"epoch", epoch}});
+  log::Info("restored state from the store", {{"alerts", state->AlertCount()},
+                                              {"silences", state->silences.size()},
+                                              {"overrides", state->overrides.size()},
+                                              {"pending_notifications", state->pending.size()},
+                                              {"skipped", state->skipped.size()},
+                                              {"epoch", epoch}});
   Restore(std::move(*state), /*lead=*/true);
   return {};
 }

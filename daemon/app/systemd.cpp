@@ -20,9 +20,7 @@ std::string MonotonicUsec() {
 
 }  // namespace
 
-void NotifyReady(std::string_view status) {
-  Send("READY=1\nSTATUS=" + std::string(status));
-}
+void NotifyReady(std::string_view status) { Send("READY=1\nSTATUS=" + std::string(status)); }
 
 void NotifyReloading() { Send("RELOADING=1\n" + MonotonicUsec() + "\nSTATUS=reloading"); }
 

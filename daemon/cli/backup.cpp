@@ -2,11 +2,10 @@
 // daemon running on that config (SQLite's online backup; rotad keeps running).
 // rotactl migrate-store: a stopped SQLite store into PostgreSQL.
 #include <boost/program_options.hpp>
-
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <ostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "config/loader.h"
@@ -44,7 +43,8 @@ int Backup(const Args& args, std::ostream& out, std::ostream& err) {
            "PostgreSQL's own tools (pg_dump, or the server's base backups): see docs/ha.md\n";
     return kExitFailure;
   }
-  const std::string source = (std::filesystem::path(loaded.config->storage.dir) / "rota.db").string();
+  const std::string source =
+      (std::filesystem::path(loaded.config->storage.dir) / "rota.db").string();
   if (auto r = store::Backup(source, dest); !r) {
     err << "rotactl backup: " << r.error().message() << "\n";
     return kExitFailure;

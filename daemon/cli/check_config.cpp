@@ -1,5 +1,4 @@
 #include <boost/program_options.hpp>
-
 #include <ostream>
 
 #include "api/listener_tls.h"

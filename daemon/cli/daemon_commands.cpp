@@ -85,9 +85,11 @@ int Emit(const Remote& r, const json::value& v, std::ostream& out,
 int Alerts(const Args& args, std::ostream& out, std::ostream& err) {
   Remote r;
   std::string state;
-  po::options_description desc("Usage: rotactl alerts [--state open|firing|acknowledged|resolved|all]");
+  po::options_description desc(
+      "Usage: rotactl alerts [--state open|firing|acknowledged|resolved|all]");
   AddRemoteOptions(desc, r);
-  desc.add_options()("state", po::value<std::string>(&state)->default_value("open"), "which alerts");
+  desc.add_options()("state", po::value<std::string>(&state)->default_value("open"),
+                     "which alerts");
   po::variables_map vm;
   if (int rc = ParseArgs(args, desc, {}, vm, err, "alerts"); rc != kExitOk) {
     return rc;
@@ -148,8 +150,8 @@ int Explain(const Args& args, std::ostream& out, std::ostream& err) {
   }
   return Emit(r, *v, out, [&] {
     out << "alert " << Str(*v, "id") << " " << json::serialize(v->at("labels")) << "\n"
-        << "state " << Str(*v, "state") << ", status " << Str(*v, "status")
-        << ", notified " << Str(*v, "notified") << "\n\n";
+        << "state " << Str(*v, "state") << ", status " << Str(*v, "status") << ", notified "
+        << Str(*v, "notified") << "\n\n";
     for (const auto& e : v->at("timeline").as_array()) {
       out << Str(e, "at") << "  " << Str(e, "what") << "\n";
     }
@@ -164,9 +166,10 @@ int Silence(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string sub = args[0];
   const Args rest(args.begin() + 1, args.end());
   Remote r;
-  po::options_description desc("Usage: rotactl silence add --matcher M [--matcher M] "
-                               "(--duration D | --ends-at T) --by NAME [--comment TEXT]\n"
-                               "       rotactl silence ls\n       rotactl silence expire ID");
+  po::options_description desc(
+      "Usage: rotactl silence add --matcher M [--matcher M] "
+      "(--duration D | --ends-at T) --by NAME [--comment TEXT]\n"
+      "       rotactl silence ls\n       rotactl silence expire ID");
   AddRemoteOptions(desc, r);
   std::vector<std::string> matchers;
   std::string duration;
@@ -177,8 +180,8 @@ int Silence(const Args& args, std::ostream& out, std::ostream& err) {
   desc.add_options()("matcher", po::value<std::vector<std::string>>(&matchers), "label matcher")(
       "duration", po::value<std::string>(&duration), "e.g. 2h")(
       "ends-at", po::value<std::string>(&ends_at), "RFC 3339")(
-      "by", po::value<std::string>(&by), "author")(
-      "comment", po::value<std::string>(&comment), "why")("id", po::value<std::string>(&id), "");
+      "by", po::value<std::string>(&by), "author")("comment", po::value<std::string>(&comment),
+                                                   "why")("id", po::value<std::string>(&id), "");
   po::positional_options_description pos;
   pos.add("id", 1);
   po::variables_map vm;
@@ -239,7 +242,8 @@ int Override(const Args& args, std::ostream& out, std::ostream& err) {
   const Args rest(args.begin() + 1, args.end());
   Remote r;
   po::options_description desc(
-      "Usage: rotactl override add --person P [--replaces Q | --team T] --start T --end T [--note N]\n"
+      "Usage: rotactl override add --person P [--replaces Q | --team T] --start T --end T [--note "
+      "N]\n"
       "       rotactl override ls\n       rotactl override rm ID");
   AddRemoteOptions(desc, r);
   std::string person;
@@ -327,8 +331,8 @@ int Reroute(const Args& args, std::ostream& out, std::ostream& err) {
   std::string by;
   std::string id;
   desc.add_options()("team", po::value<std::string>(&team), "whose new alerts")(
-      "to", po::value<std::string>(&to), "escalation:NAME")(
-      "until", po::value<std::string>(&until), "RFC 3339 (default: until cleared)")(
+      "to", po::value<std::string>(&to), "escalation:NAME")("until", po::value<std::string>(&until),
+                                                            "RFC 3339 (default: until cleared)")(
       "reason", po::value<std::string>(&reason), "why (shown on every affected alert)")(
       "by", po::value<std::string>(&by), "author")("id", po::value<std::string>(&id), "");
   po::positional_options_description pos;
@@ -362,7 +366,8 @@ int Reroute(const Args& args, std::ostream& out, std::ostream& err) {
     return Emit(r, *v, out, [&] { out << "reroute " << id << " cleared\n"; });
   }
   if (team.empty() || to.empty() || reason.empty() || !id.empty()) {
-    err << "rotactl reroute: --team, --to and --reason are required (or: reroute ls, reroute clear ID)\n";
+    err << "rotactl reroute: --team, --to and --reason are required (or: reroute ls, reroute clear "
+           "ID)\n";
     return kExitUsage;
   }
   json::object body{{"team", team}, {"to", to}, {"reason", reason}, {"created_by", by}};
@@ -481,7 +486,8 @@ int Drill(const Args& args, std::ostream& out, std::ostream& err) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   (void)Call(r, "POST", "/api/v1/alerts/" + id + "/resolve",
-             json::serialize(json::object{{"by", "rotactl drill"}, {"comment", "drill over"}}), err);
+             json::serialize(json::object{{"by", "rotactl drill"}, {"comment", "drill over"}}),
+             err);
   bool all_delivered = false;
   if (detail && (status == "notified" || status == "acknowledged")) {
     all_delivered = true;

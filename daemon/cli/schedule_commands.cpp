@@ -283,7 +283,8 @@ int CalendarUrl(const Args& args, std::ostream& out, std::ostream& err) {
     err << "rotactl calendar-url: unknown team \"" << team << "\"\n";
     return kExitFailure;
   }
-  out << ui::CalendarUrl(*cfg, person.empty() ? "team" : "person", person.empty() ? team : person) << "\n";
+  out << ui::CalendarUrl(*cfg, person.empty() ? "team" : "person", person.empty() ? team : person)
+      << "\n";
   return kExitOk;
 }
 

@@ -62,9 +62,10 @@ int TestRules(const Args& args, std::ostream& out, std::ostream& err) {
     const auto r = eng.Ingest(e, c.at);
     const engine::Alert* a = eng.Find(r.id);
     std::vector<std::string> problems;
-    const std::string route = a != nullptr && !a->routings.empty() && a->routings[0].route >= 0
-                                  ? cfg.config->routes[static_cast<std::size_t>(a->routings[0].route)].name
-                                  : "(none)";
+    const std::string route =
+        a != nullptr && !a->routings.empty() && a->routings[0].route >= 0
+            ? cfg.config->routes[static_cast<std::size_t>(a->routings[0].route)].name
+            : "(none)";
     if (c.route && *c.route != route) {
       problems.push_back("route: expected " + *c.route + ", got " + route);
     }

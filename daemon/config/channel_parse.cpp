@@ -1,8 +1,7 @@
 // The channels: section: common keys, the keys of each type (and those that
 // belong to another type, named as mistakes), secrets from *_file, templates.
-#include <kainjow/mustache.hpp>
-
 #include <algorithm>
+#include <kainjow/mustache.hpp>
 
 #include "config/reader.h"
 
@@ -77,15 +76,17 @@ void ParseEmailChannel(Reader& r, const YAML::Node& n, Channel& c) {
   if (!c.auth_username.empty() && !c.require_tls && !c.smarthost.empty() &&
       !IsLoopbackHost(c.smarthost.substr(0, c.smarthost.rfind(':')))) {
     // The password would cross the network in clear.
-    r.Err(n["require_tls"], "require_tls: false with SMTP AUTH is only allowed for a loopback "
-                            "smarthost; the password would be sent in clear");
+    r.Err(n["require_tls"],
+          "require_tls: false with SMTP AUTH is only allowed for a loopback "
+          "smarthost; the password would be sent in clear");
   }
 }
 
 // A 24/7 provider's channel: `url` (default: the provider's) and the key
 // file it must have.
-void ParseProvider(Reader& r, const YAML::Node& n, std::string default_url, std::string_view key_file,
-                   Secret& url, Secret& key, const std::string& missing) {
+void ParseProvider(Reader& r, const YAML::Node& n, std::string default_url,
+                   std::string_view key_file, Secret& url, Secret& key,
+                   const std::string& missing) {
   url = Secret(std::move(default_url));
   if (n["url"].IsDefined()) {
     r.Secret(n, "url", true, url);
@@ -98,26 +99,35 @@ void ParseProvider(Reader& r, const YAML::Node& n, std::string default_url, std:
 
 // Keys that belong to other channel types are mistakes worth naming.
 void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
-  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes =
-      {{"url", {"webhook", "slack", "mattermost", "msteams", "ntfy", "pagerduty", "opsgenie"}},
-       {"url_file", {"webhook", "slack", "mattermost", "msteams", "ntfy"}},
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kKeyTypes = {
+      {"url", {"webhook", "slack", "mattermost", "msteams", "ntfy", "pagerduty", "opsgenie"}},
+      {"url_file", {"webhook", "slack", "mattermost", "msteams", "ntfy"}},
 
-       {"headers", {"webhook"}},             {"bearer_token_file", {"webhook"}},
-       {"ca_file", {"webhook", "slack", "email", "mattermost", "msteams", "telegram", "ntfy", "pagerduty",
-                    "opsgenie"}},
-       {"template_file", {"slack", "email", "mattermost", "msteams", "telegram", "ntfy"}},
-       {"html_template_file", {"email"}},
-       {"api_url", {"telegram", "slack"}},   {"bot_token_file", {"telegram", "slack"}},
-       {"channel", {"slack"}},
-       {"token_file", {"ntfy"}},             {"username", {"ntfy"}},
-       {"password_file", {"ntfy"}},          {"routing_key_file", {"pagerduty"}},
-       {"api_key_file", {"opsgenie"}},       {"signing_secret_file", {"slack"}},
-       {"actions_token_file", {"mattermost"}},
-       {"subject", {"email"}},
-       {"smarthost", {"email"}},             {"from", {"email"}},
-       {"auth_username", {"email"}},         {"auth_password_file", {"email"}},
-       {"require_tls", {"email"}},           {"hello", {"email"}},
-       {"to", {"email"}}};
+      {"headers", {"webhook"}},
+      {"bearer_token_file", {"webhook"}},
+      {"ca_file",
+       {"webhook", "slack", "email", "mattermost", "msteams", "telegram", "ntfy", "pagerduty",
+        "opsgenie"}},
+      {"template_file", {"slack", "email", "mattermost", "msteams", "telegram", "ntfy"}},
+      {"html_template_file", {"email"}},
+      {"api_url", {"telegram", "slack"}},
+      {"bot_token_file", {"telegram", "slack"}},
+      {"channel", {"slack"}},
+      {"token_file", {"ntfy"}},
+      {"username", {"ntfy"}},
+      {"password_file", {"ntfy"}},
+      {"routing_key_file", {"pagerduty"}},
+      {"api_key_file", {"opsgenie"}},
+      {"signing_secret_file", {"slack"}},
+      {"actions_token_file", {"mattermost"}},
+      {"subject", {"email"}},
+      {"smarthost", {"email"}},
+      {"from", {"email"}},
+      {"auth_username", {"email"}},
+      {"auth_password_file", {"email"}},
+      {"require_tls", {"email"}},
+      {"hello", {"email"}},
+      {"to", {"email"}}};
   for (const auto& [key, types] : kKeyTypes) {
     const YAML::Node v = n[std::string(key)];
     if (v.IsDefined() && std::find(types.begin(), types.end(), type) == types.end()) {
@@ -126,8 +136,8 @@ void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
         allowed += i == 0 ? "" : (i + 1 == types.size() ? " and " : ", ");
         allowed += types[i];
       }
-      r.Err(v, "key \"" + std::string(key) + "\" is only for " + allowed +
-                   " channels, not " + type);
+      r.Err(v,
+            "key \"" + std::string(key) + "\" is only for " + allowed + " channels, not " + type);
     }
   }
 }
@@ -136,12 +146,38 @@ void CheckKeysOfType(Reader& r, const YAML::Node& n, const std::string& type) {
 
 void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   if (!r.Map(n, "a channel",
-             {"name", "type", "timeout", "retry_max_age", "max_concurrency", "rate_limit",
-              "rate_burst", "url", "url_file", "headers", "bearer_token_file", "ca_file",
-              "template_file", "html_template_file", "subject", "smarthost", "from",
-              "auth_username", "auth_password_file", "require_tls", "hello", "to", "api_url",
-              "bot_token_file", "token_file", "username", "password_file", "routing_key_file",
-              "api_key_file", "signing_secret_file", "actions_token_file", "channel"})) {
+             {"name",
+              "type",
+              "timeout",
+              "retry_max_age",
+              "max_concurrency",
+              "rate_limit",
+              "rate_burst",
+              "url",
+              "url_file",
+              "headers",
+              "bearer_token_file",
+              "ca_file",
+              "template_file",
+              "html_template_file",
+              "subject",
+              "smarthost",
+              "from",
+              "auth_username",
+              "auth_password_file",
+              "require_tls",
+              "hello",
+              "to",
+              "api_url",
+              "bot_token_file",
+              "token_file",
+              "username",
+              "password_file",
+              "routing_key_file",
+              "api_key_file",
+              "signing_secret_file",
+              "actions_token_file",
+              "channel"})) {
     return;
   }
   Channel c;
@@ -160,8 +196,8 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   r.OptNum(n, "rate_limit", 0, 1e6, c.rate_limit);
   long long burst = 0;
   r.OptInt(n, "rate_burst", 1, 1000000, burst);
-  c.rate_burst = burst > 0 ? static_cast<int>(burst)
-                           : std::max(1, static_cast<int>(std::ceil(c.rate_limit)));
+  c.rate_burst =
+      burst > 0 ? static_cast<int>(burst) : std::max(1, static_cast<int>(std::ceil(c.rate_limit)));
   if (const YAML::Node b = n["rate_burst"]; b.IsDefined() && c.rate_limit == 0) {
     r.Err(b, "rate_burst needs rate_limit (messages per second)");
   }
@@ -186,9 +222,10 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
   } else if (type == "opsgenie") {
     c.type = ChannelType::kOpsgenie;
   } else {
-    r.Err(n["type"], "unknown channel type \"" + type +
-                         "\" (expected webhook, slack, email, log, mattermost, msteams, telegram, ntfy, "
-                         "pagerduty or opsgenie)");
+    r.Err(n["type"],
+          "unknown channel type \"" + type +
+              "\" (expected webhook, slack, email, log, mattermost, msteams, telegram, ntfy, "
+              "pagerduty or opsgenie)");
     return;
   }
   CheckKeysOfType(r, n, type);
@@ -207,7 +244,9 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       r.OptStr(n, "channel", c.slack_channel);
       if (n["bot_token_file"].IsDefined() || n["channel"].IsDefined()) {
         if (!n["bot_token_file"].IsDefined() || c.slack_channel.empty()) {
-          r.Err(n, "a slack bot needs both bot_token_file and channel (a channel id, like C0123456789)");
+          r.Err(
+              n,
+              "a slack bot needs both bot_token_file and channel (a channel id, like C0123456789)");
         }
         if (n["url"].IsDefined() || n["url_file"].IsDefined()) {
           r.Err(n["url"].IsDefined() ? n["url"] : n["url_file"],
@@ -275,7 +314,8 @@ void ParseChannel(Reader& r, const YAML::Node& n, std::vector<Channel>& out) {
       break;
     case ChannelType::kPagerDuty:
       ParseProvider(r, n, "https://events.pagerduty.com/v2/enqueue", "routing_key_file", c.url,
-                    c.routing_key, "a pagerduty channel needs routing_key_file (the integration's routing key)");
+                    c.routing_key,
+                    "a pagerduty channel needs routing_key_file (the integration's routing key)");
       break;
     case ChannelType::kOpsgenie:
       ParseProvider(r, n, "https://api.opsgenie.com", "api_key_file", c.url, c.api_key,

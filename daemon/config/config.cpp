@@ -7,8 +7,8 @@ namespace {
 
 template <typename T, typename Key>
 const T* FindBy(const std::vector<T>& items, std::string_view key, Key T::*field) {
-  auto it = std::find_if(items.begin(), items.end(),
-                         [&](const T& item) { return item.*field == key; });
+  auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& item) { return item.*field == key; });
   return it == items.end() ? nullptr : &*it;
 }
 

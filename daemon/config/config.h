@@ -55,14 +55,14 @@ struct Global {
 enum class ClientAuth { kNone, kRequire };
 
 struct ServerTls {
-  std::string cert_file;       // resolved paths, for messages
+  std::string cert_file;  // resolved paths, for messages
   std::string key_file;
   std::string client_ca_file;  // empty: none
   std::string cert_pem;        // the certificate chain, leaf first
   Secret key_pem;
   std::string client_ca_pem;
   ClientAuth client_auth = ClientAuth::kNone;
-  SourcePos pos;               // the tls: node, for errors found when the files are used
+  SourcePos pos;  // the tls: node, for errors found when the files are used
 };
 
 struct Server {
@@ -82,17 +82,18 @@ enum class StorageBackend { kSqlite, kPostgres };
 
 // storage.postgres: the database several rotad share (docs/ha.md).
 struct Postgres {
-  Secret dsn;                                   // dsn or dsn_file; never logged
-  Duration lease = std::chrono::seconds(5);     // the leader's lease; a standby leads within 2 x lease
+  Secret dsn;                                // dsn or dsn_file; never logged
+  Duration lease = std::chrono::seconds(5);  // the leader's lease; a standby leads within 2 x lease
 };
 
 struct Storage {
   StorageBackend backend = StorageBackend::kSqlite;
-  Postgres postgres;                            // backend: postgres
-  std::string dir;  // default: $STATE_DIRECTORY if set (systemd), else ./var
+  Postgres postgres;              // backend: postgres
+  std::string dir;                // default: $STATE_DIRECTORY if set (systemd), else ./var
   std::int64_t max_db_bytes = 0;  // 0: no cap; when full, ingest answers 503
   Duration retention = std::chrono::hours(24 * 7);  // resolved alerts and sent notifications
-  Duration history_retention = std::chrono::hours(24 * 400);  // what reviews need of forgotten alerts
+  Duration history_retention =
+      std::chrono::hours(24 * 400);  // what reviews need of forgotten alerts
 };
 
 enum class ChannelType {
@@ -126,10 +127,10 @@ struct Channel {
   // webhook, slack
   Secret url;  // from `url` or `url_file`; may embed a token, so never logged
   std::map<std::string, std::string> headers;  // webhook
-  std::string text_template;  // slack, email: from template_file; empty = the built-in one
+  std::string text_template;     // slack, email: from template_file; empty = the built-in one
   std::string html_template;     // email: from html_template_file; empty = built-in
   std::string subject_template;  // email: `subject`; empty = built-in
-  Secret bearer_token;                         // webhook, from `bearer_token_file`
+  Secret bearer_token;           // webhook, from `bearer_token_file`
   // email
   std::string smarthost;  // host:port
   std::string from;
@@ -140,12 +141,12 @@ struct Channel {
   std::string hello = "localhost";
   // telegram: the Bot API's base URL (tests point it at a local server)
   std::string api_url;
-  Secret bot_token;    // telegram, from bot_token_file
-  Secret token;        // ntfy: bearer token, from token_file
+  Secret bot_token;      // telegram, from bot_token_file
+  Secret token;          // ntfy: bearer token, from token_file
   std::string username;  // ntfy: basic auth user
-  Secret password;     // ntfy: basic auth password, from password_file
-  Secret routing_key;  // pagerduty: the integration's routing key, from routing_key_file
-  Secret api_key;      // opsgenie: the API integration key, from api_key_file
+  Secret password;       // ntfy: basic auth password, from password_file
+  Secret routing_key;    // pagerduty: the integration's routing key, from routing_key_file
+  Secret api_key;        // opsgenie: the API integration key, from api_key_file
   // slack: verifies POST /slack/interactions; set, messages carry buttons
   Secret signing_secret;
   // mattermost: the token its message actions send back; set, messages carry buttons
@@ -229,7 +230,7 @@ struct Team {
   const date::time_zone* zone = nullptr;
   schedule::PageMode page = schedule::PageMode::kAll;
   std::optional<Rotation> rotation;  // set when page is one
-  HoursSpec support_hours;  // empty = no declared support hours
+  HoursSpec support_hours;           // empty = no declared support hours
   RequiredCoverage required_coverage;
   SourcePos pos;
 };
@@ -330,8 +331,8 @@ struct Auth {
 
 // The web console (docs/ui.md).
 struct Ui {
-  bool public_support_page = false;   // /ui/support without a session
-  bool support_page_names = false;    // the support page names who is on duty
+  bool public_support_page = false;               // /ui/support without a session
+  bool support_page_names = false;                // the support page names who is on duty
   Duration session_ttl = std::chrono::hours(12);  // a login lasts this long
 };
 

@@ -68,8 +68,8 @@ Result<std::string> ReadConfigFile(const std::string& path, std::size_t max_byte
   for (;;) {
     if (have == out.size()) {
       if (out.size() > max_bytes) {
-        return Fail(Error::Io("cannot read " + path + ": grew over the limit of " +
-                              Mib(max_bytes) + " per file while being read"));
+        return Fail(Error::Io("cannot read " + path + ": grew over the limit of " + Mib(max_bytes) +
+                              " per file while being read"));
       }
       out.resize(out.size() + 4096);
     }

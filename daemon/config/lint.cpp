@@ -30,9 +30,8 @@ bool CanMatch(const schedule::TimeInterval& ti) {
   }
   for (int m = 1; m <= 12; ++m) {
     const bool month_ok =
-        ti.months.empty() || std::any_of(ti.months.begin(), ti.months.end(), [m](const auto& r) {
-          return m >= r.begin && m <= r.end;
-        });
+        ti.months.empty() || std::any_of(ti.months.begin(), ti.months.end(),
+                                         [m](const auto& r) { return m >= r.begin && m <= r.end; });
     if (!month_ok) {
       continue;
     }
@@ -91,12 +90,12 @@ void CheckDstGaps(const schedule::TimeInterval& ti, const date::time_zone& zone,
           if (!seen.insert({ti.pos.ToString(), std::string(z.name()), b}).second) {
             continue;
           }
-          warnings.push_back(
-              {ti.pos, "times boundary " + Clock(b) + " falls in the DST gap of " +
-                           std::string(z.name()) + " on " + date::format("%F", day) + " (" +
-                           Clock(gap_from) + "-" + Clock(gap_to) +
-                           " does not exist); that day the window " +
-                           (b == r.start_minute ? "starts" : "ends") + " at " + Clock(gap_to)});
+          warnings.push_back({ti.pos, "times boundary " + Clock(b) + " falls in the DST gap of " +
+                                          std::string(z.name()) + " on " + date::format("%F", day) +
+                                          " (" + Clock(gap_from) + "-" + Clock(gap_to) +
+                                          " does not exist); that day the window " +
+                                          (b == r.start_minute ? "starts" : "ends") + " at " +
+                                          Clock(gap_to)});
         }
       }
     }
@@ -113,10 +112,10 @@ LintResult Lint(const Config& config, TimePoint now) {
   const auto check_entries = [&](const std::vector<schedule::TimeInterval>& entries) {
     for (const auto& ti : entries) {
       if (!CanMatch(ti) && reported.insert(ti.pos.ToString()).second) {
-        out.warnings.push_back(
-            {ti.pos, "time interval entry never matches: days_of_month " +
-                         Describe(ti.days_of_month) + " never occurs in months " +
-                         (ti.months.empty() ? "[any]" : Describe(ti.months))});
+        out.warnings.push_back({ti.pos, "time interval entry never matches: days_of_month " +
+                                            Describe(ti.days_of_month) +
+                                            " never occurs in months " +
+                                            (ti.months.empty() ? "[any]" : Describe(ti.months))});
       }
     }
   };
@@ -161,7 +160,8 @@ LintResult Lint(const Config& config, TimePoint now) {
       CheckDstGaps(ti, *p.zone, now, dst_seen, out.warnings);
     }
     if (p.contacts.empty()) {
-      out.warnings.push_back({p.pos, "person \"" + p.id + "\" has no contacts and cannot be notified"});
+      out.warnings.push_back(
+          {p.pos, "person \"" + p.id + "\" has no contacts and cannot be notified"});
     }
     if (p.hours.intervals.empty()) {
       out.warnings.push_back({p.pos, "person \"" + p.id + "\" has no hours and is never on duty"});
@@ -194,16 +194,18 @@ LintResult Lint(const Config& config, TimePoint now) {
     if (gaps.empty()) {
       continue;
     }
-    auto& sink = t.required_coverage.level == RequiredCoverage::Level::kError ? out.errors
-                                                                                : out.warnings;
+    auto& sink =
+        t.required_coverage.level == RequiredCoverage::Level::kError ? out.errors : out.warnings;
     std::string msg = "team \"" + t.id + "\": nobody on duty during support hours for " +
                       FormatDuration(std::chrono::duration_cast<minutes>(total)) + " in " +
                       std::to_string(gaps.size()) + " gap" + (gaps.size() == 1 ? "" : "s") +
-                      " in the next " + std::to_string(t.required_coverage.weeks) + " weeks; first: ";
+                      " in the next " + std::to_string(t.required_coverage.weeks) +
+                      " weeks; first: ";
     const std::size_t shown = std::min<std::size_t>(gaps.size(), 3);
     for (std::size_t i = 0; i < shown; ++i) {
       msg += (i > 0 ? ", " : "") + schedule::FormatLocalTime(*t.zone, gaps[i].start, now) +
-             " for " + FormatDuration(std::chrono::duration_cast<minutes>(gaps[i].end - gaps[i].start));
+             " for " +
+             FormatDuration(std::chrono::duration_cast<minutes>(gaps[i].end - gaps[i].start));
     }
     msg += " (rotactl coverage --team " + t.id + ")";
     sink.push_back({t.pos, msg});

@@ -58,7 +58,8 @@ std::optional<schedule::TimeInterval> ParseIntervalEntry(Reader& r, const YAML::
     }
     ti.times.push_back(*range);
   });
-  const auto ranges = [&](std::string_view key, auto parse, std::vector<schedule::InclusiveRange>& out) {
+  const auto ranges = [&](std::string_view key, auto parse,
+                          std::vector<schedule::InclusiveRange>& out) {
     for (const auto& [text, pos] : r.StrList(n, key)) {
       auto range = parse(text);
       if (!range) {
@@ -123,7 +124,6 @@ void ParseNamedInterval(Reader& r, const YAML::Node& n, std::vector<NamedInterva
   });
   out.push_back(std::move(ni));
 }
-
 
 void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out) {
   if (!r.Map(n, "a person", {"id", "name", "timezone", "hours", "time_off", "contacts"}) ||
@@ -210,8 +210,8 @@ void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out
     r.OptStr(c, "channel", contact.channel);
     r.OptStr(c, "to", contact.to);
     r.OptDur(c, "after", contact.after);
-    if (const YAML::Node a = c["after"]; a.IsDefined() &&
-        (contact.after < Duration(0) || contact.after > std::chrono::hours(24))) {
+    if (const YAML::Node a = c["after"];
+        a.IsDefined() && (contact.after < Duration(0) || contact.after > std::chrono::hours(24))) {
       r.Err(a, "after must be between 0s and 24h");
     }
     p.contacts.push_back(std::move(contact));
@@ -219,9 +219,7 @@ void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out
   out.push_back(std::move(pp));
 }
 
-
-void ParseZone(Reader& r, const YAML::Node& map, std::string& name,
-               const date::time_zone*& zone) {
+void ParseZone(Reader& r, const YAML::Node& map, std::string& name, const date::time_zone*& zone) {
   r.OptStr(map, "timezone", name);
   if (const YAML::Node tz = map["timezone"]; tz.IsDefined() && !name.empty()) {
     if (auto z = schedule::FindZone(name); !z) {
@@ -277,8 +275,10 @@ void ParseTeam(Reader& r, const YAML::Node& n, std::vector<PendingTeam>& out) {
       if (auto local = ParseLocalDateTime(start)) {
         rotation.start = schedule::LocalMinutes{*local};
       } else {
-        r.Err(rot["start"], "rotation start must be a wall-clock date and time like "
-                            "2026-01-05T09:00 (in the rotation's timezone), got \"" + start + "\"");
+        r.Err(rot["start"],
+              "rotation start must be a wall-clock date and time like "
+              "2026-01-05T09:00 (in the rotation's timezone), got \"" +
+                  start + "\"");
       }
       ParseZone(r, rot, rotation.timezone, rotation.zone);
       t.rotation = std::move(rotation);
@@ -303,8 +303,8 @@ void ParseTeam(Reader& r, const YAML::Node& n, std::vector<PendingTeam>& out) {
       } else if (level == "error") {
         t.required_coverage.level = RequiredCoverage::Level::kError;
       } else {
-        r.Err(rc["level"], "required_coverage level must be off, warning or error, got \"" +
-                               level + "\"");
+        r.Err(rc["level"],
+              "required_coverage level must be off, warning or error, got \"" + level + "\"");
       }
       long long weeks = t.required_coverage.weeks;
       r.OptInt(rc, "weeks", 1, 52, weeks);
@@ -360,7 +360,6 @@ void ParseOverride(Reader& r, const YAML::Node& n, std::vector<Override>& out) {
     out.push_back(std::move(o));
   }
 }
-
 
 void ParseRoute(Reader& r, const YAML::Node& n, std::vector<PendingRoute>& out) {
   if (!r.Map(n, "a route",
@@ -429,7 +428,6 @@ std::optional<NobodyOnDuty> ParseNobody(Reader& r, const YAML::Node& n) {
   r.Err(n, "when_nobody_on_duty must be hold, next or drop, got \"" + *s + "\"");
   return std::nullopt;
 }
-
 
 void ParseEscalation(Reader& r, const YAML::Node& n, std::vector<PendingEscalation>& out) {
   if (!r.Map(n, "an escalation",
@@ -587,7 +585,6 @@ void ParseInhibitRule(Reader& r, const YAML::Node& n, std::vector<InhibitRule>& 
   out.push_back(std::move(rule));
 }
 
-
 std::optional<YAML::Node> ParseYaml(const std::string& file, const std::string& text,
                                     std::vector<Diagnostic>& errors) {
   try {
@@ -682,8 +679,8 @@ void ParseMain(Reader& r, const YAML::Node& root, const LoadOptions& options, Co
   }
   if (cfg.global.external_url.empty()) {
     const std::string host = cfg.server.host.empty() ? "localhost" : cfg.server.host;
-    cfg.global.external_url = (cfg.server.tls ? "https://" : "http://") + host + ":" +
-                              std::to_string(cfg.server.port);
+    cfg.global.external_url =
+        (cfg.server.tls ? "https://" : "http://") + host + ":" + std::to_string(cfg.server.port);
   }
   r.List(root, "channels", [&](const YAML::Node& n) {
     const std::size_t before = cfg.channels.size();
@@ -772,7 +769,6 @@ void LoadRuleFiles(Reader& r, const YAML::Node& root, LoadResult& result, Config
     }
   }
 }
-
 
 }  // namespace
 

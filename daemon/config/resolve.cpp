@@ -205,8 +205,9 @@ void ResolveRules(Pending& pending, const Names& names, Config& cfg,
                               "escalation \"" + e.name + "\": unknown channel \"" + t.id + "\""});
           } else if (const Channel* c = cfg.FindChannel(t.id);
                      c != nullptr && c->type == ChannelType::kEmail && c->to.empty()) {
-            errors.push_back({pe.target_pos[s][i], "escalation \"" + e.name + "\": email channel \"" +
-                                                       t.id + "\" has no address of its own (set its to:)"});
+            errors.push_back(
+                {pe.target_pos[s][i], "escalation \"" + e.name + "\": email channel \"" + t.id +
+                                          "\" has no address of its own (set its to:)"});
           }
           continue;
         }

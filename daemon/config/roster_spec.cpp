@@ -4,7 +4,8 @@ namespace rota::config {
 namespace {
 
 date::year_month_day ToDate(std::chrono::year_month_day d) {
-  return date::year_month_day{date::sys_days{date::days{std::chrono::sys_days(d).time_since_epoch().count()}}};
+  return date::year_month_day{
+      date::sys_days{date::days{std::chrono::sys_days(d).time_since_epoch().count()}}};
 }
 
 }  // namespace

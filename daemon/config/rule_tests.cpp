@@ -17,7 +17,8 @@ struct Errors {
   std::vector<Diagnostic>& out;
   void operator()(const YAML::Node& n, std::string msg) const {
     const auto m = n.Mark();
-    out.push_back({{path, m.is_null() ? 1 : m.line + 1, m.is_null() ? 1 : m.column + 1}, std::move(msg)});
+    out.push_back(
+        {{path, m.is_null() ? 1 : m.line + 1, m.is_null() ? 1 : m.column + 1}, std::move(msg)});
   }
 };
 
@@ -50,14 +51,16 @@ void ParseExpect(const YAML::Node& expect, RuleTestCase& c, const Errors& err) {
     } else if (k == "next_on_duty") {
       c.next_on_duty = Strings(it->second, err);
     } else {
-      err(it->first, "unknown key \"" + k +
-                         "\" in expect (expected route, status, notified, held_until, next_on_duty)");
+      err(it->first,
+          "unknown key \"" + k +
+              "\" in expect (expected route, status, notified, held_until, next_on_duty)");
     }
   }
 }
 
 // One test case, or nothing (with errors) when it cannot be run.
-std::optional<RuleTestCase> ParseCase(const YAML::Node& t, const std::string& path, const Errors& err) {
+std::optional<RuleTestCase> ParseCase(const YAML::Node& t, const std::string& path,
+                                      const Errors& err) {
   RuleTestCase c;
   const auto m = t.Mark();
   c.pos = {path, m.line + 1, m.column + 1};
@@ -94,7 +97,8 @@ std::optional<RuleTestCase> ParseCase(const YAML::Node& t, const std::string& pa
   c.labels = LabelSet(std::move(pairs));
   const YAML::Node expect = t["expect"];
   if (!expect.IsMap()) {
-    err(expect ? expect : t, "expect: expected a map (route, status, notified, held_until, next_on_duty)");
+    err(expect ? expect : t,
+        "expect: expected a map (route, status, notified, held_until, next_on_duty)");
     return std::nullopt;
   }
   ParseExpect(expect, c, err);
@@ -113,7 +117,8 @@ RuleTestsResult LoadRuleTests(const std::string& path) {
     out.errors.push_back({{path, 1, 1}, "cannot read " + path});
     return out;
   } catch (const YAML::Exception& e) {
-    out.errors.push_back({{path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg});
+    out.errors.push_back(
+        {{path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg});
     return out;
   }
   if (!root.IsMap() || !root["config"] || !root["tests"] || !root["tests"].IsSequence()) {

@@ -9,10 +9,8 @@
 //       alert: {alertname: Down, service: payments, severity: critical}
 //       expect:
 //         route: payments-pages
-//         status: notified       # notified | held | silenced | muted | unrouted | dropped | grouped
-//         notified: [alice]
-//         held_until: '...'      # with status: held
-//         next_on_duty: [bob]
+//         status: notified       # notified | held | silenced | muted | unrouted | dropped |
+//         grouped notified: [alice] held_until: '...'      # with status: held next_on_duty: [bob]
 //
 // Thread-safety: reentrant.
 #pragma once

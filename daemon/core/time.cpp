@@ -48,8 +48,8 @@ bool HasRfc3339Shape(std::string_view s) {
   if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
     return i + 1 == s.size();
   }
-  return i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && digits(i + 1, 2) &&
-         s[i + 3] == ':' && digits(i + 4, 2);
+  return i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && digits(i + 1, 2) && s[i + 3] == ':' &&
+         digits(i + 4, 2);
 }
 
 }  // namespace
@@ -101,8 +101,8 @@ std::string FormatRfc3339(TimePoint t) {
 
 Result<std::chrono::year_month_day> ParseDate(std::string_view text) {
   const auto bad = [&] {
-    return Fail(Error::InvalidArgument("not a date: \"" + std::string(text) +
-                                       "\" (expected YYYY-MM-DD)"));
+    return Fail(
+        Error::InvalidArgument("not a date: \"" + std::string(text) + "\" (expected YYYY-MM-DD)"));
   };
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
     return bad();

@@ -39,7 +39,6 @@ void AddUnique(std::vector<std::string>& v, const std::string& s) {
 
 // ---- batching ------------------------------------------------------------------
 
-
 Engine::Engine(std::shared_ptr<const Model> model) : model_(std::move(model)) {}
 
 void Engine::SetModel(std::shared_ptr<const Model> model) {
@@ -239,7 +238,8 @@ IngestResult Engine::Refresh(AlertId id, const Event& event, TimePoint now, Inge
     touched_.insert(a.id);
   }
   if (event.ends_at && *event.ends_at <= now) {
-    ResolveAlert(a, "resolved by " + event.source + " (endsAt " + FormatRfc3339(*event.ends_at) + ")",
+    ResolveAlert(a,
+                 "resolved by " + event.source + " (endsAt " + FormatRfc3339(*event.ends_at) + ")",
                  now, batch);
     result.status = Outcome::kResolved;
   } else {
@@ -275,7 +275,10 @@ IngestResult Engine::Open(const Event& event, TimePoint now, IngestResult result
   a.ends_at = event.ends_at;
   SetOpen(a);
   result.id = id;
-  Record(a, now, Note(EntryKind::kReceived).Set(Field::kSource, event.source).Set(Field::kLabels, a.labels.ToString()));
+  Record(a, now,
+         Note(EntryKind::kReceived)
+             .Set(Field::kSource, event.source)
+             .Set(Field::kLabels, a.labels.ToString()));
   const auto matched = model_->routes.Match(a.labels);
   if (matched.empty()) {
     counters_.unrouted++;
@@ -285,11 +288,15 @@ IngestResult Engine::Open(const Event& event, TimePoint now, IngestResult result
     Routing r;
     r.route = static_cast<int>(i);
     const auto& route = model_->config->routes[i];
-    Record(a, now, Note(EntryKind::kMatched).Set(Field::kRoute, route.name).Set(Field::kEscalation, route.escalation));
+    Record(a, now,
+           Note(EntryKind::kMatched)
+               .Set(Field::kRoute, route.name)
+               .Set(Field::kEscalation, route.escalation));
     // A reroute of a team this route pages takes it (the newest of them).
     const Reroute* reroute = nullptr;
     for (const auto& team : reroutes_.empty() ? kNoTeams : model_->route_teams[i]) {
-      if (const Reroute* rr = ActiveReroute(team, now); rr != nullptr && (reroute == nullptr || rr->created_at > reroute->created_at)) {
+      if (const Reroute* rr = ActiveReroute(team, now);
+          rr != nullptr && (reroute == nullptr || rr->created_at > reroute->created_at)) {
         reroute = rr;
       }
     }
@@ -298,7 +305,9 @@ IngestResult Engine::Open(const Event& event, TimePoint now, IngestResult result
       r.reroute = reroute->id;
       counters_.rerouted++;
       Note note(EntryKind::kRerouted);
-      note.Set(Field::kReroute, reroute->id).Set(Field::kRoute, route.name).Set(Field::kEscalation, reroute->escalation);
+      note.Set(Field::kReroute, reroute->id)
+          .Set(Field::kRoute, route.name)
+          .Set(Field::kEscalation, reroute->escalation);
       note.Set(Field::kReason, reroute->reason);
       if (reroute->until) {
         note.Set(Field::kUntil, *reroute->until);
@@ -325,8 +334,8 @@ IngestResult Engine::Open(const Event& event, TimePoint now, IngestResult result
 
 IngestResult Engine::Ingest(const Event& event, TimePoint now) {
   IngestResult result;
-  result.key = event.dedup_key.empty() ? FingerprintHex(event.labels.Fingerprint())
-                                       : event.dedup_key;
+  result.key =
+      event.dedup_key.empty() ? FingerprintHex(event.labels.Fingerprint()) : event.dedup_key;
   const auto open = open_by_key_.find(result.key);
   if (event.action != Action::kTrigger) {
     if (open == open_by_key_.end()) {
@@ -368,9 +377,10 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
         if (rules::Inhibits(rule, other.labels, a.labels)) {
           r.status = Outcome::kInhibited;
           r.gen++;
-          Record(a, now, Note(EntryKind::kInhibited)
-                             .Set(Field::kAlert, static_cast<std::int64_t>(oid))
-                             .Set(Field::kLabels, other.labels.ToString()));
+          Record(a, now,
+                 Note(EntryKind::kInhibited)
+                     .Set(Field::kAlert, static_cast<std::int64_t>(oid))
+                     .Set(Field::kLabels, other.labels.ToString()));
           return;
         }
       }
@@ -391,7 +401,8 @@ void Engine::Evaluate(Alert& a, int slot, TimePoint now, Batch& batch) {
     if (auto s = schedule::SpanAt(spans, now)) {
       r.status = Outcome::kMuted;
       r.gen++;
-      Record(a, now, Note(EntryKind::kMuted).Set(Field::kRoute, route->name).Set(Field::kUntil, s->end));
+      Record(a, now,
+             Note(EntryKind::kMuted).Set(Field::kRoute, route->name).Set(Field::kUntil, s->end));
       Schedule(s->end, DeadlineKind::kRecheck, a.id, slot, r.gen);
       return;
     }
@@ -434,21 +445,25 @@ void Engine::AddToGroup(Alert& a, int slot, TimePoint now, Batch& batch) {
   g.pending.emplace_back(a.id, slot);
   r.status = Outcome::kGrouped;
   if (g.flush_at) {
-    Record(a, now, Note(EntryKind::kJoinedGroup).Set(Field::kGroup, group_labels.ToString()).Set(Field::kUntil, *g.flush_at));
+    Record(a, now,
+           Note(EntryKind::kJoinedGroup)
+               .Set(Field::kGroup, group_labels.ToString())
+               .Set(Field::kUntil, *g.flush_at));
     return;
   }
-  const TimePoint at = !g.last_flush ? now + route.group_wait
-                                     : std::max(now, *g.last_flush + route.group_interval);
+  const TimePoint at =
+      !g.last_flush ? now + route.group_wait : std::max(now, *g.last_flush + route.group_interval);
   if (at <= now) {
     FlushGroup(key, now, batch);
     return;
   }
   g.flush_at = at;
   g.gen++;
-  Record(a, now, Note(EntryKind::kGrouped)
-                     .Set(Field::kGroup, group_labels.ToString())
-                     .Set(Field::kUntil, at)
-                     .Set(Field::kReason, g.last_flush ? "group_interval" : "group_wait"));
+  Record(a, now,
+         Note(EntryKind::kGrouped)
+             .Set(Field::kGroup, group_labels.ToString())
+             .Set(Field::kUntil, at)
+             .Set(Field::kReason, g.last_flush ? "group_interval" : "group_wait"));
   Schedule(at, DeadlineKind::kGroupFlush, key, 0, g.gen);
 }
 
@@ -492,7 +507,8 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
   Note skipped(EntryKind::kNote);  // collects the skipped people's fields
   const auto people = OnDutyForStep(step, now, &skipped);
   const auto with_skipped = [&](Note n) {
-    Timeline::Entry{TimePoint{}, skipped.payload()}.ForEach([&](Field f, std::string_view v) { n.Set(f, v); });
+    Timeline::Entry{TimePoint{}, skipped.payload()}.ForEach(
+        [&](Field f, std::string_view v) { n.Set(f, v); });
     return n;
   };
   if (!people.empty()) {
@@ -513,7 +529,9 @@ void Engine::RunStep(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     r.held_until.reset();
     r.hold_started.reset();
     r.held_for.clear();
-    Record(a, now, with_skipped(step_note(digest ? EntryKind::kDigest : EntryKind::kNotified).List(Field::kPeople, people)));
+    Record(a, now,
+           with_skipped(step_note(digest ? EntryKind::kDigest : EntryKind::kNotified)
+                            .List(Field::kPeople, people)));
     r.gen++;
     const Duration wait = r.exhausted ? route->repeat_interval : step.escalate_after;
     Schedule(now + wait, DeadlineKind::kEscalate, a.id, slot, r.gen);
@@ -547,9 +565,10 @@ void Engine::NobodyOnDuty(Alert& a, int slot, TimePoint now, Batch& batch,
   }
   const auto next = NextForStep(step, now);
   if (!next) {
-    Record(a, now, Note(EntryKind::kNoneWithinYear)
-                       .Set(Field::kStep, static_cast<std::int64_t>(r.step + 1))
-                       .Set(Field::kTargets, Targets(step)));
+    Record(a, now,
+           Note(EntryKind::kNoneWithinYear)
+               .Set(Field::kStep, static_cast<std::int64_t>(r.step + 1))
+               .Set(Field::kTargets, Targets(step)));
     if (r.exhausted) {
       r.status = Outcome::kHeld;
       r.held_until.reset();
@@ -569,9 +588,14 @@ void Engine::NobodyOnDuty(Alert& a, int slot, TimePoint now, Batch& batch,
   TimePoint wake = next->at;
   if (step.max_hold && *r.hold_started + *step.max_hold < wake) {
     wake = *r.hold_started + *step.max_hold;
-    Record(a, now, Note(EntryKind::kHeld).Set(Field::kUntil, next->at).List(Field::kPeople, next->people).Set(Field::kWake, wake));
+    Record(a, now,
+           Note(EntryKind::kHeld)
+               .Set(Field::kUntil, next->at)
+               .List(Field::kPeople, next->people)
+               .Set(Field::kWake, wake));
   } else {
-    Record(a, now, Note(EntryKind::kHeld).Set(Field::kUntil, next->at).List(Field::kPeople, next->people));
+    Record(a, now,
+           Note(EntryKind::kHeld).Set(Field::kUntil, next->at).List(Field::kPeople, next->people));
   }
   Schedule(wake, DeadlineKind::kRelease, a.id, slot, r.gen);
 }
@@ -590,26 +614,31 @@ void Engine::Advance(Alert& a, int slot, TimePoint now, Batch& batch, const std:
     if (r.round < esc->repeat) {
       r.round++;
       r.step = 0;
-      Record(a, now, Note(EntryKind::kRepeating)
-                         .Set(Field::kRound, static_cast<std::int64_t>(r.round + 1))
-                         .Set(Field::kOf, static_cast<std::int64_t>(esc->repeat + 1)));
+      Record(a, now,
+             Note(EntryKind::kRepeating)
+                 .Set(Field::kRound, static_cast<std::int64_t>(r.round + 1))
+                 .Set(Field::kOf, static_cast<std::int64_t>(esc->repeat + 1)));
     } else {
       r.step = static_cast<int>(esc->steps.size()) - 1;
       r.exhausted = true;
       const config::Route* route = RouteOf(a, slot);
-      const TimePoint at =
-          std::max(now, r.last_notified.value_or(now) + (route ? route->repeat_interval : Duration(0)));
-      Record(a, now, Note(EntryKind::kExhausted)
-                         .Set(Field::kReason, why)
-                         .Set(Field::kStep, static_cast<std::int64_t>(r.step + 1))
-                         .Set(Field::kUntil, at));
+      const TimePoint at = std::max(
+          now, r.last_notified.value_or(now) + (route ? route->repeat_interval : Duration(0)));
+      Record(a, now,
+             Note(EntryKind::kExhausted)
+                 .Set(Field::kReason, why)
+                 .Set(Field::kStep, static_cast<std::int64_t>(r.step + 1))
+                 .Set(Field::kUntil, at));
       r.gen++;
       Schedule(at, DeadlineKind::kEscalate, a.id, slot, r.gen);
       return;
     }
   }
   counters_.escalations++;
-  Record(a, now, Note(EntryKind::kEscalated).Set(Field::kStep, static_cast<std::int64_t>(r.step + 1)).Set(Field::kReason, why));
+  Record(a, now,
+         Note(EntryKind::kEscalated)
+             .Set(Field::kStep, static_cast<std::int64_t>(r.step + 1))
+             .Set(Field::kReason, why));
   RunStep(a, slot, now, batch, "escalation step " + std::to_string(r.step + 1), false);
 }
 
@@ -737,8 +766,9 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
   const config::Route* route = a.routings.empty() ? nullptr : RouteOf(a, 0);
   for (const auto& p : a.notified) {
     if (config::IsChannelRecipient(p) && route != nullptr) {
-      batch.Get(p, NotificationKind::kAcknowledged, route->name, a.routings.front().step + 1,
-                "acknowledged by " + who, now)
+      batch
+          .Get(p, NotificationKind::kAcknowledged, route->name, a.routings.front().step + 1,
+               "acknowledged by " + who, now)
           .alerts.push_back(a.id);
     }
   }
@@ -752,7 +782,10 @@ Result<Outcome> Engine::Acknowledge(AlertId id, const std::string& who, const st
         a.handover_gen++;
         a.handover_at = spans->front().end;
         Schedule(spans->front().end, DeadlineKind::kHandover, a.id, 0, a.handover_gen);
-        Record(a, now, Note(EntryKind::kHandoverPlanned).Set(Field::kUntil, spans->front().end).Set(Field::kBy, who));
+        Record(a, now,
+               Note(EntryKind::kHandoverPlanned)
+                   .Set(Field::kUntil, spans->front().end)
+                   .Set(Field::kBy, who));
       }
     } else {
       Record(a, now, Note(EntryKind::kNoHandover).Set(Field::kBy, who));

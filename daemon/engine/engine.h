@@ -136,7 +136,7 @@ struct Alert {
   std::optional<TimePoint> ends_at;
   std::optional<TimePoint> resolved_at;
   std::optional<TimePoint> first_notified_at;
-  std::vector<Routing> routings;  // empty: unrouted
+  std::vector<Routing> routings;      // empty: unrouted
   std::vector<std::string> notified;  // everyone told, in order
   // Chat threads: per channel (a Slack bot), the first message's id, so
   // follow-ups (escalation, resolved) go into its thread.
@@ -223,7 +223,8 @@ class Engine {
   [[nodiscard]] bool SentVia(AlertId id, const std::string& channel) const;
   // Forgets alerts resolved before `before`; returns how many.
   // `forgetting`, when set, sees each alert just before it goes (history).
-  std::size_t PruneResolved(TimePoint before, const std::function<void(const Alert&)>& forgetting = {});
+  std::size_t PruneResolved(TimePoint before,
+                            const std::function<void(const Alert&)>& forgetting = {});
 
   // Persistence. TakeChanges() returns the alerts changed since the last call
   // (to be written in full), those only seen again (a re-send moved
@@ -268,18 +269,21 @@ class Engine {
 
  private:
   enum class DeadlineKind : std::uint8_t {
-    kGroupFlush, kEscalate, kRelease, kRecheck, kExpire, kHandover
+    kGroupFlush,
+    kEscalate,
+    kRelease,
+    kRecheck,
+    kExpire,
+    kHandover
   };
   struct Deadline {  // 40 bytes: one or two per open alert
     TimePoint at;
     std::uint64_t target;  // alert id, or group key
     std::uint64_t gen;
-    std::uint64_t seq;     // FIFO among equal times
-    std::int32_t slot;     // routing index
+    std::uint64_t seq;  // FIFO among equal times
+    std::int32_t slot;  // routing index
     DeadlineKind kind;
-    bool operator>(const Deadline& o) const {
-      return at != o.at ? at > o.at : seq > o.seq;
-    }
+    bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   struct Group {
     int route = 0;

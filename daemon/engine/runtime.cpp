@@ -85,7 +85,8 @@ std::vector<Reroute> Engine::EndOrphanReroutes(TimePoint now) {
 const Reroute* Engine::ActiveReroute(std::string_view team, TimePoint now) const {
   const Reroute* best = nullptr;
   for (const auto& r : reroutes_) {
-    if (r.team == team && r.ActiveAt(now) && (best == nullptr || r.created_at >= best->created_at)) {
+    if (r.team == team && r.ActiveAt(now) &&
+        (best == nullptr || r.created_at >= best->created_at)) {
       best = &r;
     }
   }

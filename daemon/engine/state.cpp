@@ -9,7 +9,8 @@
 
 namespace rota::engine {
 
-std::size_t Engine::PruneResolved(TimePoint before, const std::function<void(const Alert&)>& forgetting) {
+std::size_t Engine::PruneResolved(TimePoint before,
+                                  const std::function<void(const Alert&)>& forgetting) {
   // Oldest resolution first: the cost is the alerts forgotten, not all of
   // them (this runs every few seconds with up to millions open).
   std::size_t pruned = 0;
@@ -62,7 +63,8 @@ void Engine::MarkChanged(const std::vector<AlertId>& ids) {
   }
 }
 
-void Engine::Restore(std::vector<Alert> alerts, std::vector<rules::Silence> silences, TimePoint now) {
+void Engine::Restore(std::vector<Alert> alerts, std::vector<rules::Silence> silences,
+                     TimePoint now) {
   std::vector<std::vector<Alert>> parts;
   parts.push_back(std::move(alerts));
   Restore(std::move(parts), std::move(silences), now);
@@ -73,7 +75,8 @@ void Engine::Restore(std::vector<std::vector<Alert>> parts, std::vector<rules::S
   silences_ = std::move(silences);
   for (const auto& s : silences_) {
     std::uint64_t n = 0;
-    const std::string_view digits = std::string_view(s.id).substr(std::min<std::size_t>(2, s.id.size()));
+    const std::string_view digits =
+        std::string_view(s.id).substr(std::min<std::size_t>(2, s.id.size()));
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
     if (s.id.starts_with("s-") && ec == std::errc() && end == digits.data() + digits.size()) {
       next_silence_ = std::max<std::uint64_t>(next_silence_, n + 1);

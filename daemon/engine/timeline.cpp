@@ -57,9 +57,10 @@ constexpr std::array<std::string_view, kEntryKinds> kKindNames = {
 };
 
 constexpr std::array<std::string_view, kFields> kFieldNames = {
-    "text", "source", "labels", "route", "escalation", "silence", "alert", "group", "until", "wake",
-    "step", "people", "reason", "round", "of", "by", "comment", "person", "channel", "detail",
-    "attempts", "targets", "skipped", "skipped_code", "skipped_why", "reroute",
+    "text",    "source",  "labels",       "route",       "escalation", "silence", "alert",
+    "group",   "until",   "wake",         "step",        "people",     "reason",  "round",
+    "of",      "by",      "comment",      "person",      "channel",    "detail",  "attempts",
+    "targets", "skipped", "skipped_code", "skipped_why", "reroute",
 };
 
 // Walks the fields of a payload (after its kind byte).

@@ -23,8 +23,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,8 +80,27 @@ EntryKind EntryKindFromName(std::string_view name);
 
 // Fields an entry may carry. Names (FieldName) are the API's keys.
 enum class Field : std::uint8_t {
-  kText, kSource, kLabels, kRoute, kEscalation, kSilence, kAlert, kGroup, kUntil, kWake,
-  kStep, kPeople, kReason, kRound, kOf, kBy, kComment, kPerson, kChannel, kDetail, kAttempts,
+  kText,
+  kSource,
+  kLabels,
+  kRoute,
+  kEscalation,
+  kSilence,
+  kAlert,
+  kGroup,
+  kUntil,
+  kWake,
+  kStep,
+  kPeople,
+  kReason,
+  kRound,
+  kOf,
+  kBy,
+  kComment,
+  kPerson,
+  kChannel,
+  kDetail,
+  kAttempts,
   kTargets,      // a step's targets, as configured ("team:payments, person:dave")
   kSkipped,      // a person of the step who is not on duty (repeats)
   kSkippedCode,  // ... and why, as a code (outside_hours, time_off, ...), one per kSkipped
@@ -96,7 +115,8 @@ bool IsTimeField(Field f);
 bool IsNumberField(Field f);
 // Fields that may repeat (a list).
 inline bool IsListField(Field f) {
-  return f == Field::kPeople || f == Field::kSkipped || f == Field::kSkippedCode || f == Field::kSkippedWhy;
+  return f == Field::kPeople || f == Field::kSkipped || f == Field::kSkippedCode ||
+         f == Field::kSkippedWhy;
 }
 
 // An entry being made: a kind and its fields.

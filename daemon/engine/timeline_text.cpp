@@ -41,9 +41,9 @@ std::string StepLabel(const Timeline::Entry& e) {
 
 std::string Delivery(const Timeline::Entry& e, std::string_view outcome) {
   const std::int64_t n = e.Number(Field::kAttempts);
-  std::string out = S(outcome) + " to " + S(e.Get(Field::kPerson)) + " via " + S(e.Get(Field::kChannel)) +
-                    " (" + S(e.Get(Field::kDetail)) + ", " + std::to_string(n) +
-                    (n == 1 ? " attempt)" : " attempts)");
+  std::string out = S(outcome) + " to " + S(e.Get(Field::kPerson)) + " via " +
+                    S(e.Get(Field::kChannel)) + " (" + S(e.Get(Field::kDetail)) + ", " +
+                    std::to_string(n) + (n == 1 ? " attempt)" : " attempts)");
   if (e.Has(Field::kReason)) {
     out += "; " + S(e.Get(Field::kReason));
   }
@@ -61,7 +61,8 @@ std::string Describe(const Timeline::Entry& e) {
     case EntryKind::kUnrouted:
       return "no route matches: unrouted (add a last route without matchers to catch all)";
     case EntryKind::kMatched:
-      return "matched route " + S(e.Get(Field::kRoute)) + " (escalation " + S(e.Get(Field::kEscalation)) + ")";
+      return "matched route " + S(e.Get(Field::kRoute)) + " (escalation " +
+             S(e.Get(Field::kEscalation)) + ")";
     case EntryKind::kSilenced:
       return "silenced by " + S(e.Get(Field::kSilence)) + " until " + Instant(e, Field::kUntil);
     case EntryKind::kInhibited:
@@ -73,10 +74,11 @@ std::string Describe(const Timeline::Entry& e) {
       return "route " + S(e.Get(Field::kRoute)) + " not active (active_time_intervals)" +
              (e.Has(Field::kUntil) ? " until " + Instant(e, Field::kUntil) : std::string());
     case EntryKind::kJoinedGroup:
-      return "joined group " + S(e.Get(Field::kGroup)) + ", notified at " + Instant(e, Field::kUntil);
+      return "joined group " + S(e.Get(Field::kGroup)) + ", notified at " +
+             Instant(e, Field::kUntil);
     case EntryKind::kGrouped:
-      return "grouped by " + S(e.Get(Field::kGroup)) + "; group notifies at " + Instant(e, Field::kUntil) +
-             " (" + S(e.Get(Field::kReason)) + ")";
+      return "grouped by " + S(e.Get(Field::kGroup)) + "; group notifies at " +
+             Instant(e, Field::kUntil) + " (" + S(e.Get(Field::kReason)) + ")";
     case EntryKind::kContactSkipped:
       return "not sent to " + S(e.Get(Field::kPerson)) + " via " + S(e.Get(Field::kChannel)) +
              ": acknowledged or resolved before this contact's turn (after:)";
@@ -90,8 +92,8 @@ std::string Describe(const Timeline::Entry& e) {
              S(e.Get(Field::kChannel)) + ": the alert notice before it was never delivered there";
     case EntryKind::kRerouted:
       return "rerouted by " + S(e.Get(Field::kReroute)) + ": route " + S(e.Get(Field::kRoute)) +
-             " uses escalation " + S(e.Get(Field::kEscalation)) + " (" + S(e.Get(Field::kReason)) + ")" +
-             (e.Has(Field::kUntil) ? " until " + Instant(e, Field::kUntil) : std::string());
+             " uses escalation " + S(e.Get(Field::kEscalation)) + " (" + S(e.Get(Field::kReason)) +
+             ")" + (e.Has(Field::kUntil) ? " until " + Instant(e, Field::kUntil) : std::string());
     case EntryKind::kNotified:
       return StepLabel(e) + ": notified " + Joined(e, Field::kPeople) + Skipped(e);
     case EntryKind::kDigest:
@@ -104,12 +106,15 @@ std::string Describe(const Timeline::Entry& e) {
       return "nobody in " + StepLabel(e) + " is on duty within a year";
     case EntryKind::kHeld:
       return "held until " + Instant(e, Field::kUntil) + " for " + Joined(e, Field::kPeople) +
-             (e.Has(Field::kWake) ? "; max_hold moves on at " + Instant(e, Field::kWake) : std::string());
+             (e.Has(Field::kWake) ? "; max_hold moves on at " + Instant(e, Field::kWake)
+                                  : std::string());
     case EntryKind::kRepeating:
-      return "repeating the escalation (round " + S(e.Get(Field::kRound)) + " of " + S(e.Get(Field::kOf)) + ")";
+      return "repeating the escalation (round " + S(e.Get(Field::kRound)) + " of " +
+             S(e.Get(Field::kOf)) + ")";
     case EntryKind::kExhausted:
       return "escalation exhausted: " + S(e.Get(Field::kReason)) + "; reminding step " +
-             S(e.Get(Field::kStep)) + " every repeat_interval, next at " + Instant(e, Field::kUntil);
+             S(e.Get(Field::kStep)) + " every repeat_interval, next at " +
+             Instant(e, Field::kUntil);
     case EntryKind::kEscalated:
       return "escalated to step " + S(e.Get(Field::kStep)) + ": " + S(e.Get(Field::kReason));
     case EntryKind::kListedResolved:

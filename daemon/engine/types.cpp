@@ -1,10 +1,9 @@
 // The engine's vocabulary (names of states, outcomes and notification
 // kinds, as the API and the store spell them) and the compiled Model.
+#include <algorithm>
 #include <array>
 
 #include "engine/engine.h"
-
-#include <algorithm>
 
 namespace rota::engine {
 
@@ -23,12 +22,18 @@ std::string_view AlertStateName(AlertState s) {
 namespace {
 
 constexpr std::array<std::pair<Outcome, std::string_view>, 12> kOutcomeNames = {{
-    {Outcome::kNotified, "notified"},       {Outcome::kHeld, "held"},
-    {Outcome::kGrouped, "grouped"},         {Outcome::kSilenced, "silenced"},
-    {Outcome::kInhibited, "inhibited"},     {Outcome::kMuted, "muted"},
-    {Outcome::kDuplicate, "duplicate"},     {Outcome::kResolved, "resolved"},
-    {Outcome::kAcknowledged, "acknowledged"}, {Outcome::kUnrouted, "unrouted"},
-    {Outcome::kDropped, "dropped"},         {Outcome::kUnknown, "unknown"},
+    {Outcome::kNotified, "notified"},
+    {Outcome::kHeld, "held"},
+    {Outcome::kGrouped, "grouped"},
+    {Outcome::kSilenced, "silenced"},
+    {Outcome::kInhibited, "inhibited"},
+    {Outcome::kMuted, "muted"},
+    {Outcome::kDuplicate, "duplicate"},
+    {Outcome::kResolved, "resolved"},
+    {Outcome::kAcknowledged, "acknowledged"},
+    {Outcome::kUnrouted, "unrouted"},
+    {Outcome::kDropped, "dropped"},
+    {Outcome::kUnknown, "unknown"},
 }};
 
 }  // namespace

@@ -74,9 +74,9 @@ struct Notification {
   std::vector<AlertId> alerts;    // firing ones (resolved ones for kResolved)
   std::vector<AlertId> resolved;  // digest only: resolved while held
   std::string route;
-  int step = 0;                   // 1-based escalation step
-  Duration held{0};               // digest: how long the longest was held
-  std::string reason;             // "escalation step 1", "handover from alice", ...
+  int step = 0;        // 1-based escalation step
+  Duration held{0};    // digest: how long the longest was held
+  std::string reason;  // "escalation step 1", "handover from alice", ...
   TimePoint at{};
 };
 

@@ -1,9 +1,7 @@
 #include "http/router.h"
 
-#include <boost/url/parse.hpp>
-
 #include <boost/json.hpp>
-
+#include <boost/url/parse.hpp>
 #include <chrono>
 #include <memory>
 
@@ -107,8 +105,8 @@ std::string PercentEncode(std::string_view s, bool keep_slash) {
   out.reserve(s.size());
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~' || (keep_slash && c == '/')) {
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
       out += c;
     } else {
       out += '%';

@@ -33,7 +33,7 @@ struct Request {
   std::string target;  // as sent: path and query
   std::string path;
   std::string query;
-  std::map<std::string, std::string> query_params;  // percent-decoded; last one wins
+  std::map<std::string, std::string> query_params;           // percent-decoded; last one wins
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote_address;
@@ -88,8 +88,7 @@ class Router {
 
   // The pattern labels metrics; e.g. "/api/v1/alerts/{id}".
   void Handle(std::string method, std::string path_pattern, Access access, Handler handler);
-  void HandleSync(std::string method, std::string path_pattern, Access access,
-                  SyncHandler handler);
+  void HandleSync(std::string method, std::string path_pattern, Access access, SyncHandler handler);
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
   void SetAuthorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
   // Takes an authorized request that changes state (any method but GET on
@@ -100,7 +99,8 @@ class Router {
   using Forwarder = std::function<bool(Request&, Reply&)>;
   void SetForwarder(Forwarder forwarder) { forwarder_ = std::move(forwarder); }
   // Whether a request for `path` with `method` is one the forwarder takes.
-  [[nodiscard]] static bool ChangesState(std::string_view method, std::string_view path, Access access);
+  [[nodiscard]] static bool ChangesState(std::string_view method, std::string_view path,
+                                         Access access);
   // Dispatch for a request another instance accepted and authorized (the
   // leader applying its inbox): no authorizer, no forwarder.
   void DispatchTrusted(Request request, Reply reply) const;

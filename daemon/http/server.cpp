@@ -193,18 +193,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void Handshake() {
     beast::get_lowest_layer(stream_).expires_after(server_->options.read_timeout);
     reading_ = true;
-    stream_.async_handshake(asio::ssl::stream_base::server,
-                            [self = this->shared_from_this()](beast::error_code ec) {
-                              self->reading_ = false;
-                              if (ec) {
-                                self->server_->Refused("tls_handshake");
-                                log::Debug("tls handshake failed",
-                                           {{"remote", self->remote_}, {"error", ec.message()}});
-                                self->CloseSocket();
-                                return;
-                              }
-                              self->DoRead();
-                            });
+    stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
+                                                                beast::error_code ec) {
+      self->reading_ = false;
+      if (ec) {
+        self->server_->Refused("tls_handshake");
+        log::Debug("tls handshake failed", {{"remote", self->remote_}, {"error", ec.message()}});
+        self->CloseSocket();
+        return;
+      }
+      self->DoRead();
+    });
   }
 
   void DoRead() {
@@ -215,13 +214,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.header_limit));
-    beast::get_lowest_layer(stream_).expires_after(
-        requests_ == 0 ? server_->options.read_timeout : server_->options.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(requests_ == 0 ? server_->options.read_timeout
+                                                                  : server_->options.idle_timeout);
     reading_ = true;
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->OnRead(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -380,19 +378,21 @@ void Server::Impl::OnAcceptError(const beast::error_code& ec) {
     DoAccept();
     return;
   }
-  const bool descriptors = ec == asio::error::no_descriptors ||
-                           (ec.category() == boost::system::system_category() &&
-                            (ec.value() == ENFILE || ec.value() == ENOBUFS || ec.value() == ENOMEM));
+  const bool descriptors =
+      ec == asio::error::no_descriptors ||
+      (ec.category() == boost::system::system_category() &&
+       (ec.value() == ENFILE || ec.value() == ENOBUFS || ec.value() == ENOMEM));
   Refused(descriptors ? "file_descriptors" : "error");
   const auto now = std::chrono::steady_clock::now();
   if (!last_failure_log || now - *last_failure_log >= std::chrono::minutes(1)) {
-    log::Warn(descriptors ? "http accept failed: out of file descriptors; new connections wait"
-                          : "http accept failed",
-              {{"error", ec.message()},
-               {"retry_in_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   options.accept_backoff).count()},
-               {"open_connections", open.load(std::memory_order_relaxed)},
-               {"failures_not_logged", failures_unlogged}});
+    log::Warn(
+        descriptors ? "http accept failed: out of file descriptors; new connections wait"
+                    : "http accept failed",
+        {{"error", ec.message()},
+         {"retry_in_ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.accept_backoff).count()},
+         {"open_connections", open.load(std::memory_order_relaxed)},
+         {"failures_not_logged", failures_unlogged}});
     last_failure_log = now;
     failures_unlogged = 0;
     failure_logged = true;
@@ -544,7 +544,8 @@ std::optional<Response> ServeBytes(const Router& router, std::string_view raw,
     return std::move(*error);
   }
   std::optional<Response> answer;
-  router.Dispatch(std::move(std::get<Request>(req)), [&answer](Response r) { answer = std::move(r); });
+  router.Dispatch(std::move(std::get<Request>(req)),
+                  [&answer](Response r) { answer = std::move(r); });
   return answer;
 }
 

@@ -1,11 +1,11 @@
 #include "http/tls.h"
 
-#include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/ssl/context.hpp>
 #include <ctime>
 #include <vector>
 
@@ -95,8 +95,8 @@ Result<std::shared_ptr<const TlsContext>> MakeTlsContext(const TlsServerConfig& 
   std::unique_ptr<EVP_PKEY, PkeyFree> key(
       key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) {
-    return Fail(Error::InvalidArgument("key_file " + config.key_file +
-                                       ": not a PEM private key (" + OpenSslReason() + ")"));
+    return Fail(Error::InvalidArgument("key_file " + config.key_file + ": not a PEM private key (" +
+                                       OpenSslReason() + ")"));
   }
   if (SSL_CTX_use_PrivateKey(native, key.get()) != 1 || SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();

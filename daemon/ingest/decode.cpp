@@ -1,8 +1,7 @@
 #include "ingest/decode.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/time.h"
 #include "rules/matcher.h"
@@ -19,10 +18,11 @@ Result<json::value> Parse(std::string_view body) {
   // The tree lives in blocks owned by the value and freed with it, not a
   // malloc per node: faster, and the request's short-lived nodes do not
   // leave holes between the long-lived alerts in the heap.
-  json::value v = json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(), opts);
+  json::value v =
+      json::parse(body, ec, json::make_shared_resource<json::monotonic_resource>(), opts);
   if (ec) {
-    return Fail(Error::InvalidArgument("invalid JSON: " + ec.message() +
-                                       " (is the body UTF-8 JSON?)"));
+    return Fail(
+        Error::InvalidArgument("invalid JSON: " + ec.message() + " (is the body UTF-8 JSON?)"));
   }
   return v;
 }
@@ -45,14 +45,15 @@ Result<std::optional<TimePoint>> OptInstant(const json::object& o, std::string_v
   }
   auto t = ParseRfc3339(s);
   if (!t) {
-    return Fail(Error::InvalidArgument(where + "." + std::string(key) + ": " + t.error().message()));
+    return Fail(
+        Error::InvalidArgument(where + "." + std::string(key) + ": " + t.error().message()));
   }
   return std::optional<TimePoint>(*t);
 }
 
 // A string field of at most `max_bytes` (the label value limit unless said).
-Result<std::string> OptString(const json::object& o, std::string_view key,
-                              const std::string& where, std::size_t max_bytes) {
+Result<std::string> OptString(const json::object& o, std::string_view key, const std::string& where,
+                              std::size_t max_bytes) {
   const auto* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) {
     return std::string();
@@ -128,9 +129,9 @@ Result<engine::Annotations> AnnotationsOf(const json::object& o, std::string_vie
 
 Result<void> CheckCount(std::size_t n, const Limits& limits) {
   if (n > limits.max_alerts) {
-    return Fail(Error::InvalidArgument(std::to_string(n) + " alerts in one request, more than the limit of " +
-                                       std::to_string(limits.max_alerts) +
-                                       " (ingest.max_alerts_per_request)"));
+    return Fail(Error::InvalidArgument(
+        std::to_string(n) + " alerts in one request, more than the limit of " +
+        std::to_string(limits.max_alerts) + " (ingest.max_alerts_per_request)"));
   }
   return {};
 }
@@ -187,8 +188,8 @@ Result<std::vector<engine::Event>> DecodeAlertmanagerWebhook(std::string_view bo
     return Fail(Error::InvalidArgument("expected an Alertmanager webhook object"));
   }
   const auto& root = v->as_object();
-  if (const auto* ver = root.if_contains("version"); ver != nullptr &&
-                                                     !(ver->is_string() && ver->as_string() == "4")) {
+  if (const auto* ver = root.if_contains("version");
+      ver != nullptr && !(ver->is_string() && ver->as_string() == "4")) {
     return Fail(Error::InvalidArgument("version: only webhook payload version \"4\" is supported"));
   }
   const auto* alerts = root.if_contains("alerts");
@@ -308,7 +309,8 @@ void ReadPagerDutyPayload(PagerDutyReader& r, const json::object& p, const Limit
     r.errors.push_back("'payload.source' is missing or blank");
   }
   const std::string severity = r.Str(p, "severity", "payload.");
-  if (severity != "critical" && severity != "error" && severity != "warning" && severity != "info") {
+  if (severity != "critical" && severity != "error" && severity != "warning" &&
+      severity != "info") {
     r.errors.push_back("'payload.severity' must be critical, error, warning or info");
   }
   const std::string cls = r.Str(p, "class", "payload.");
@@ -329,7 +331,8 @@ void ReadPagerDutyPayload(PagerDutyReader& r, const json::object& p, const Limit
   }
   e.annotations.emplace_back("summary", summary);
   if (const auto* details = p.if_contains("custom_details"); details && !details->is_null()) {
-    std::string text = details->is_string() ? std::string(details->as_string()) : json::serialize(*details);
+    std::string text =
+        details->is_string() ? std::string(details->as_string()) : json::serialize(*details);
     if (text.size() > limits.max_annotation_bytes) {
       r.errors.push_back("'payload.custom_details' larger than " +
                          std::to_string(limits.max_annotation_bytes) + " bytes");
@@ -370,7 +373,8 @@ Result<PagerDutyResult> DecodePagerDuty(std::string_view body, const Limits& lim
   if (routing_key.empty()) {
     r.errors.push_back("'routing_key' is missing or blank");
   } else if (auto it = keys.labels_by_key.find(routing_key); it == keys.labels_by_key.end()) {
-    r.errors.push_back("'routing_key' is not a routing key rota knows (ingest.pagerduty.routing_keys)");
+    r.errors.push_back(
+        "'routing_key' is not a routing key rota knows (ingest.pagerduty.routing_keys)");
   } else {
     labels = it->second;
   }
@@ -448,7 +452,8 @@ Result<engine::Event> DecodeGenericEvent(const json::object& o, const Limits& li
   } else if (*action == "resolve") {
     e.action = engine::Action::kResolve;
   } else {
-    return Fail(Error::InvalidArgument(where + ".action: expected trigger, acknowledge or resolve"));
+    return Fail(
+        Error::InvalidArgument(where + ".action: expected trigger, acknowledge or resolve"));
   }
   if (o.contains("labels")) {
     auto labels = Labels(o.if_contains("labels"), limits, where + ".labels");
@@ -462,7 +467,8 @@ Result<engine::Event> DecodeGenericEvent(const json::object& o, const Limits& li
     return Fail(Error::InvalidArgument(where + ".labels: a trigger needs at least one label"));
   }
   if (e.action != engine::Action::kTrigger && e.dedup_key.empty() && e.labels.empty()) {
-    return Fail(Error::InvalidArgument(where + ": " + *action + " needs the alert's dedup_key or labels"));
+    return Fail(
+        Error::InvalidArgument(where + ": " + *action + " needs the alert's dedup_key or labels"));
   }
   if (*starts && *ends && **ends < **starts) {
     return Fail(Error::InvalidArgument(where + ": ends_at is before starts_at"));

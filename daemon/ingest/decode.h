@@ -26,8 +26,8 @@
 namespace rota::ingest {
 
 struct Limits {
-  std::size_t max_alerts = 1000;          // per request
-  std::size_t max_labels = 64;            // per alert
+  std::size_t max_alerts = 1000;  // per request
+  std::size_t max_labels = 64;    // per alert
   std::size_t max_label_name_bytes = 256;
   std::size_t max_label_value_bytes = 4096;
   std::size_t max_annotation_bytes = 64 * 1024;  // per annotation value

@@ -43,9 +43,10 @@ Metrics::Metrics(const BuildInfo& build)
                         .Register(*registry_);
   http_refused_ = &prometheus::BuildCounter()
                        .Name("rota_http_connections_refused_total")
-                       .Help("Connections not served: over server.max_connections, accept "
-                             "failed (file_descriptors: the process is out of them), or a TLS "
-                             "handshake failed (tls_handshake).")
+                       .Help(
+                           "Connections not served: over server.max_connections, accept "
+                           "failed (file_descriptors: the process is out of them), or a TLS "
+                           "handshake failed (tls_handshake).")
                        .Register(*registry_);
   for (const char* reason : {"max_connections", "file_descriptors", "error", "tls_handshake"}) {
     http_refused_->Add({{"reason", reason}});
@@ -57,8 +58,9 @@ Metrics::Metrics(const BuildInfo& build)
                     .Add({});
   tls_expiry_ = &prometheus::BuildGauge()
                      .Name("rota_http_tls_certificate_expiry_timestamp_seconds")
-                     .Help("notAfter of the listener's certificate (server.tls), in Unix seconds; "
-                           "absent without TLS.")
+                     .Help(
+                         "notAfter of the listener's certificate (server.tls), in Unix seconds; "
+                         "absent without TLS.")
                      .Register(*registry_);
   events_ = &prometheus::BuildCounter()
                  .Name("rota_events_received_total")
@@ -73,29 +75,33 @@ Metrics::Metrics(const BuildInfo& build)
                       .Help("Alerts waiting for someone's hours to begin.")
                       .Register(*registry_)
                       .Add({});
-  notifications_ = &prometheus::BuildCounter()
-                        .Name("rota_notifications_total")
-                        .Help("Notifications by channel, kind and outcome (delivered, failed, rejected).")
-                        .Register(*registry_);
-  refused_off_duty_ = &prometheus::BuildCounter()
-                        .Name("rota_notifications_refused_off_duty_total")
-                        .Help("Notifications refused by the send-path guard because the person was "
-                              "not on duty. Must stay 0.")
-                        .Register(*registry_)
-                        .Add({});
+  notifications_ =
+      &prometheus::BuildCounter()
+           .Name("rota_notifications_total")
+           .Help("Notifications by channel, kind and outcome (delivered, failed, rejected).")
+           .Register(*registry_);
+  refused_off_duty_ =
+      &prometheus::BuildCounter()
+           .Name("rota_notifications_refused_off_duty_total")
+           .Help(
+               "Notifications refused by the send-path guard because the person was "
+               "not on duty. Must stay 0.")
+           .Register(*registry_)
+           .Add({});
   time_to_notification_ =
       &prometheus::BuildHistogram()
            .Name("rota_time_to_notification_seconds")
            .Help("From an alert's arrival to its first notification (holds included).")
            .Register(*registry_)
-           .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.1, 1, 10, 60, 300, 900, 3600,
-                                                            4 * 3600, 12 * 3600, 24 * 3600,
-                                                            72 * 3600});
-  escalations_ = &prometheus::BuildCounter()
-                      .Name("rota_escalations_total")
-                      .Help("Escalations to a next step (no ack in time, nobody on duty, max_hold).")
-                      .Register(*registry_)
-                      .Add({});
+           .Add({},
+                prometheus::Histogram::BucketBoundaries{0.01, 0.1, 1, 10, 60, 300, 900, 3600,
+                                                        4 * 3600, 12 * 3600, 24 * 3600, 72 * 3600});
+  escalations_ =
+      &prometheus::BuildCounter()
+           .Name("rota_escalations_total")
+           .Help("Escalations to a next step (no ack in time, nobody on duty, max_hold).")
+           .Register(*registry_)
+           .Add({});
   reroutes_active_ = &prometheus::BuildGauge()
                           .Name("rota_reroutes_active")
                           .Help("Run-time reroutes in force (rotactl reroute).")
@@ -130,38 +136,42 @@ Metrics::Metrics(const BuildInfo& build)
                         .Name("rota_outbox_oldest_pending_seconds")
                         .Help("Age of the oldest notification not yet finished, by channel.")
                         .Register(*registry_);
-  store_commit_ = &prometheus::BuildHistogram()
-                       .Name("rota_store_commit_duration_seconds")
-                       .Help("Time of each group commit (COMMIT with fsync).")
-                       .Register(*registry_)
-                       .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005,
-                                                                        0.01, 0.025, 0.05, 0.1, 0.25,
-                                                                        0.5, 1});
+  store_commit_ =
+      &prometheus::BuildHistogram()
+           .Name("rota_store_commit_duration_seconds")
+           .Help("Time of each group commit (COMMIT with fsync).")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                            0.025, 0.05, 0.1, 0.25, 0.5, 1});
   store_batch_ = &prometheus::BuildHistogram()
                       .Name("rota_store_batch_size")
                       .Help("Requests written per group commit.")
                       .Register(*registry_)
-                      .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 20, 50, 100, 200,
-                                                                       500, 1000});
+                      .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 20, 50, 100,
+                                                                       200, 500, 1000});
   store_up_ = &prometheus::BuildGauge()
                    .Name("rota_store_up")
                    .Help("1 while the last write to the store succeeded, 0 after a failure.")
                    .Register(*registry_)
                    .Add({});
   store_up_->Set(1);
-  store_failures_ = &prometheus::BuildCounter()
-                         .Name("rota_store_write_failures_total")
-                         .Help("Group commits that failed (disk full, I/O error); their requests got 503.")
-                         .Register(*registry_)
-                         .Add({});
-  ha_leader_ = &prometheus::BuildGauge()
-                    .Name("rota_ha_leader")
-                    .Help("1 while this instance leads (makes decisions and sends), else 0; 1 with SQLite.")
-                    .Register(*registry_)
-                    .Add({});
+  store_failures_ =
+      &prometheus::BuildCounter()
+           .Name("rota_store_write_failures_total")
+           .Help("Group commits that failed (disk full, I/O error); their requests got 503.")
+           .Register(*registry_)
+           .Add({});
+  ha_leader_ =
+      &prometheus::BuildGauge()
+           .Name("rota_ha_leader")
+           .Help("1 while this instance leads (makes decisions and sends), else 0; 1 with SQLite.")
+           .Register(*registry_)
+           .Add({});
   ha_epoch_ = &prometheus::BuildGauge()
                    .Name("rota_ha_epoch")
-                   .Help("The fencing epoch of the leader as this instance last saw it; rises at every change of leader.")
+                   .Help(
+                       "The fencing epoch of the leader as this instance last saw it; rises at "
+                       "every change of leader.")
                    .Register(*registry_)
                    .Add({});
   ha_changes_ = &prometheus::BuildCounter()
@@ -175,13 +185,15 @@ Metrics::Metrics(const BuildInfo& build)
                        .Register(*registry_);
   team_next_coverage_ = &prometheus::BuildGauge()
                              .Name("rota_team_next_coverage_timestamp_seconds")
-                             .Help("When someone in the team is next on duty (now if someone is; "
-                                   "+Inf if nobody within a year).")
+                             .Help(
+                                 "When someone in the team is next on duty (now if someone is; "
+                                 "+Inf if nobody within a year).")
                              .Register(*registry_);
   team_uncovered_ = &prometheus::BuildGauge()
                          .Name("rota_team_uncovered_required_seconds")
-                         .Help("Seconds of the team's support hours with nobody on duty in the "
-                               "coming window.")
+                         .Help(
+                             "Seconds of the team's support hours with nobody on duty in the "
+                             "coming window.")
                          .Register(*registry_);
 }
 

@@ -17,9 +17,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rota::metrics {
 

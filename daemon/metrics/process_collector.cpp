@@ -1,13 +1,12 @@
 #include "metrics/process_collector.h"
 
 #include <dirent.h>
-#include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <prometheus/client_metric.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -79,7 +78,8 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   const auto field = [&](int n) { return std::stod(f.at(static_cast<std::size_t>(n - 3))); };
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  out.push_back(Family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+  out.push_back(Family("process_cpu_seconds_total",
+                       "Total user and system CPU time spent in seconds.",
                        prometheus::MetricType::Counter, (field(14) + field(15)) / ticks));
   out.push_back(Family("process_resident_memory_bytes", "Resident memory size in bytes.",
                        prometheus::MetricType::Gauge, field(24) * page));

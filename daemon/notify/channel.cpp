@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
 #include <ctime>
@@ -13,8 +14,6 @@
 #include "log/log.h"
 #include "notify/email.h"
 #include "notify/template.h"
-
-#include <boost/json.hpp>
 
 namespace rota::notify {
 
@@ -144,12 +143,13 @@ class WebhookAttempt final : public Attempt {
     if (rc == CURLE_OK && status >= 400 && status < 500 && status != 429) {
       return {SendOutcome::kRejected, 1, "HTTP " + std::to_string(status), {}};
     }
-    return {SendOutcome::kFailed, 1,
-            rc != CURLE_OK ? std::string(curl_easy_strerror(rc)) : "HTTP " + std::to_string(status), {}};
+    return {SendOutcome::kFailed,
+            1,
+            rc != CURLE_OK ? std::string(curl_easy_strerror(rc)) : "HTTP " + std::to_string(status),
+            {}};
   }
 
  public:
-
  private:
   HandlePool& pool_;
   Handle handle_;
@@ -179,8 +179,12 @@ Post JsonPost(std::string url, std::string body) {
 class WebhookChannel : public Channel {
  public:
   explicit WebhookChannel(const config::Channel& c)
-      : name_(c.name), type_(config::ChannelTypeName(c.type)), url_(c.url.Reveal()),
-        timeout_(c.timeout), headers_(c.headers), bearer_(c.bearer_token.Reveal()),
+      : name_(c.name),
+        type_(config::ChannelTypeName(c.type)),
+        url_(c.url.Reveal()),
+        timeout_(c.timeout),
+        headers_(c.headers),
+        bearer_(c.bearer_token.Reveal()),
         ca_file_(c.ca_file) {}
 
   // One attempt. Retries are the outbox's job (backoff, jitter, max age),
@@ -274,7 +278,6 @@ std::string Field(const boost::json::object* o, std::string_view key, std::strin
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-
 // Slack incoming webhook: {"text": <the channel's template over the message>}.
 class SlackChannel final : public WebhookChannel {
  public:
@@ -303,8 +306,8 @@ class SlackChannel final : public WebhookChannel {
     const bool page = m.kind == "alert" || m.kind == "digest";
     if (page && alerts != nullptr && alerts->is_array() && !alerts->as_array().empty() &&
         (slack_buttons_ || !actions_token_.empty())) {
-      json::array elements;   // Slack Block Kit
-      json::array actions;    // Mattermost message actions
+      json::array elements;  // Slack Block Kit
+      json::array actions;   // Mattermost message actions
       std::size_t n = 0;
       for (const auto& v : alerts->as_array()) {
         if (!v.is_object() || n++ == 10) {
@@ -313,11 +316,13 @@ class SlackChannel final : public WebhookChannel {
         const std::string id = Field(&v.as_object(), "id");
         std::string name = Field(&v.as_object(), "labels", "alertname");
         const std::string suffix = alerts->as_array().size() > 1 ? " " + name.substr(0, 40) : "";
-        for (const auto& [verb, label] : {std::pair{"ack", "Acknowledge"}, std::pair{"resolve", "Resolve"}}) {
-          json::object button{{"type", "button"},
-                              {"text", json::object{{"type", "plain_text"}, {"text", label + suffix}}},
-                              {"action_id", std::string("rota_") + verb + "_" + id},
-                              {"value", std::string(verb) + ":" + id}};
+        for (const auto& [verb, label] :
+             {std::pair{"ack", "Acknowledge"}, std::pair{"resolve", "Resolve"}}) {
+          json::object button{
+              {"type", "button"},
+              {"text", json::object{{"type", "plain_text"}, {"text", label + suffix}}},
+              {"action_id", std::string("rota_") + verb + "_" + id},
+              {"value", std::string(verb) + ":" + id}};
           if (std::string_view(verb) == "ack") {
             button["style"] = "primary";
           }
@@ -333,8 +338,10 @@ class SlackChannel final : public WebhookChannel {
       }
       if (slack_buttons_) {
         body["blocks"] = json::array{
-            json::object{{"type", "section"}, {"text", json::object{{"type", "mrkdwn"}, {"text", *text}}}},
-            json::object{{"type", "actions"}, {"block_id", "rota"}, {"elements", std::move(elements)}}};
+            json::object{{"type", "section"},
+                         {"text", json::object{{"type", "mrkdwn"}, {"text", *text}}}},
+            json::object{
+                {"type", "actions"}, {"block_id", "rota"}, {"elements", std::move(elements)}}};
       } else {
         body["attachments"] = json::array{json::object{{"actions", std::move(actions)}}};
       }
@@ -365,10 +372,13 @@ class SlackChannel final : public WebhookChannel {
       if (!ok->as_bool()) {
         const std::string error = Field(o, "error");
         // Slack answers 200 with ok:false: rate limits and its own outages pass.
-        const bool passes = error == "ratelimited" || error == "internal_error" || error == "fatal_error" ||
-                            error == "service_unavailable" || error == "request_timeout";
-        return SendResult{passes ? SendOutcome::kFailed : SendOutcome::kRejected, 1,
-                          "Slack: " + error.substr(0, 100), {}};
+        const bool passes = error == "ratelimited" || error == "internal_error" ||
+                            error == "fatal_error" || error == "service_unavailable" ||
+                            error == "request_timeout";
+        return SendResult{passes ? SendOutcome::kFailed : SendOutcome::kRejected,
+                          1,
+                          "Slack: " + error.substr(0, 100),
+                          {}};
       }
       return SendResult{SendOutcome::kDelivered, 1, http.detail, Field(o, "ts")};
     };
@@ -408,7 +418,8 @@ class TeamsChannel final : public WebhookChannel {
  public:
   explicit TeamsChannel(const config::Channel& c)
       : WebhookChannel(c),
-        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template) {}
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type))
+                                          : c.text_template) {}
 
  protected:
   Result<Post> Request(const Message& m) override {
@@ -419,25 +430,31 @@ class TeamsChannel final : public WebhookChannel {
     }
     json::array actions;
     const auto* data = m.body->data.if_object();
-    const std::string link = m.kind == "review" ? Field(data, "review", "url") : Field(data, "ack_url");
+    const std::string link =
+        m.kind == "review" ? Field(data, "review", "url") : Field(data, "ack_url");
     if (!link.empty()) {
-      actions.push_back(json::object{{"type", "Action.OpenUrl"},
-                                     {"title", m.kind == "review" ? "Open the report" : "Acknowledge"},
-                                     {"url", link}});
+      actions.push_back(
+          json::object{{"type", "Action.OpenUrl"},
+                       {"title", m.kind == "review" ? "Open the report" : "Acknowledge"},
+                       {"url", link}});
     }
     json::object card{
         {"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
         {"type", "AdaptiveCard"},
         {"version", "1.4"},
-        {"body", json::array{json::object{{"type", "TextBlock"}, {"text", Title(m)}, {"weight", "Bolder"},
-                                          {"size", "Medium"}, {"wrap", true}},
+        {"body", json::array{json::object{{"type", "TextBlock"},
+                                          {"text", Title(m)},
+                                          {"weight", "Bolder"},
+                                          {"size", "Medium"},
+                                          {"wrap", true}},
                              json::object{{"type", "TextBlock"}, {"text", *text}, {"wrap", true}}}},
         {"actions", std::move(actions)}};
     json::object message{
         {"type", "message"},
-        {"attachments", json::array{json::object{{"contentType", "application/vnd.microsoft.card.adaptive"},
-                                                 {"contentUrl", nullptr},
-                                                 {"content", std::move(card)}}}}};
+        {"attachments",
+         json::array{json::object{{"contentType", "application/vnd.microsoft.card.adaptive"},
+                                  {"contentUrl", nullptr},
+                                  {"content", std::move(card)}}}}};
     return JsonPost("", json::serialize(message));
   }
 
@@ -451,7 +468,8 @@ class TelegramChannel final : public WebhookChannel {
   explicit TelegramChannel(const config::Channel& c)
       : WebhookChannel(c),
         endpoint_(c.api_url + "/bot" + c.bot_token.Reveal() + "/sendMessage"),
-        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template) {}
+        template_(c.text_template.empty() ? std::string(DefaultTemplate(c.type))
+                                          : c.text_template) {}
 
  protected:
   Result<Post> Request(const Message& m) override {
@@ -462,8 +480,8 @@ class TelegramChannel final : public WebhookChannel {
     if (m.to.empty()) {
       return Fail(Error::InvalidArgument("a telegram contact needs a chat id in to"));
     }
-    boost::json::object body{{"chat_id", m.to}, {"text", text->substr(0, 4096)},
-                             {"disable_web_page_preview", true}};
+    boost::json::object body{
+        {"chat_id", m.to}, {"text", text->substr(0, 4096)}, {"disable_web_page_preview", true}};
     return JsonPost(endpoint_, boost::json::serialize(body));
   }
 
@@ -503,14 +521,14 @@ class NtfyChannel final : public WebhookChannel {
       priority = 2;
     }
     p.headers.push_back("Priority: " + std::to_string(priority));
-    p.headers.push_back(std::string("Tags: ") +
-                        (m.kind == "resolved"       ? "white_check_mark"
-                         : m.kind == "acknowledged" ? "eyes"
-                         : m.kind == "review" ? "bar_chart"
-                         : m.kind == "digest" ? "hourglass"
-                                              : "rotating_light"));
+    p.headers.push_back(std::string("Tags: ") + (m.kind == "resolved"       ? "white_check_mark"
+                                                 : m.kind == "acknowledged" ? "eyes"
+                                                 : m.kind == "review"       ? "bar_chart"
+                                                 : m.kind == "digest"       ? "hourglass"
+                                                                            : "rotating_light"));
     const auto* data = m.body->data.if_object();
-    const std::string link = m.kind == "review" ? Field(data, "review", "url") : Field(data, "ack_url");
+    const std::string link =
+        m.kind == "review" ? Field(data, "review", "url") : Field(data, "ack_url");
     if (!link.empty() && link.find_first_of(",;\r\n") == std::string::npos) {
       p.headers.push_back(std::string("Actions: view, ") +
                           (m.kind == "review" ? "Open the report" : "Acknowledge") + ", " + link +
@@ -553,7 +571,8 @@ class PagerDutyChannel final : public WebhookChannel {
     namespace json = boost::json;
     const auto* alert = FirstAlert(m.body->data);
     if (alert == nullptr) {
-      return Fail(Error::InvalidArgument("a pagerduty channel sends alerts only (this is a " + m.kind + ")"));
+      return Fail(Error::InvalidArgument("a pagerduty channel sends alerts only (this is a " +
+                                         m.kind + ")"));
     }
     const std::string id = Field(alert, "id");
     json::object event{{"routing_key", routing_key_},
@@ -567,7 +586,8 @@ class PagerDutyChannel final : public WebhookChannel {
         summary += ": " + s;
       }
       const std::string instance = Field(alert, "labels", "instance");
-      json::object details{{"rota_alert_id", id}, {"labels", alert->at("labels")},
+      json::object details{{"rota_alert_id", id},
+                           {"labels", alert->at("labels")},
                            {"annotations", alert->at("annotations")}};
       if (const auto* data = m.body->data.if_object()) {
         details["route"] = Field(data, "route");
@@ -601,7 +621,8 @@ class OpsgenieChannel final : public WebhookChannel {
     namespace json = boost::json;
     const auto* alert = FirstAlert(m.body->data);
     if (alert == nullptr) {
-      return Fail(Error::InvalidArgument("an opsgenie channel sends alerts only (this is a " + m.kind + ")"));
+      return Fail(Error::InvalidArgument("an opsgenie channel sends alerts only (this is a " +
+                                         m.kind + ")"));
     }
     std::string base = url();
     while (base.ends_with("/")) {
@@ -612,15 +633,18 @@ class OpsgenieChannel final : public WebhookChannel {
     p.headers.push_back("Authorization: GenieKey " + api_key_);
     if (m.kind == "resolved" || m.kind == "acknowledged") {
       const bool closed = m.kind == "resolved";
-      p.url = base + "/v2/alerts/" + alias + (closed ? "/close" : "/acknowledge") + "?identifierType=alias";
+      p.url = base + "/v2/alerts/" + alias + (closed ? "/close" : "/acknowledge") +
+              "?identifierType=alias";
       const auto* data = m.body->data.if_object();
       p.body = json::serialize(json::object{
-          {"source", "rota"}, {"note", closed ? std::string("resolved in rota") : Field(data, "reason") + " in rota"}});
+          {"source", "rota"},
+          {"note", closed ? std::string("resolved in rota") : Field(data, "reason") + " in rota"}});
       return p;
     }
     const std::string severity = SeverityOf(alert);
     json::object details;
-    if (const auto* labels = alert->if_contains("labels"); labels != nullptr && labels->is_object()) {
+    if (const auto* labels = alert->if_contains("labels");
+        labels != nullptr && labels->is_object()) {
       for (const auto& [k, v] : labels->as_object()) {
         if (v.is_string()) {
           details[k] = v;
@@ -630,13 +654,14 @@ class OpsgenieChannel final : public WebhookChannel {
     json::object body{{"message", Field(alert, "labels", "alertname").substr(0, 130)},
                       {"alias", alias},
                       {"description", Field(alert, "annotations", "summary").substr(0, 15000)},
-                      {"priority", severity == "critical" ? "P1"
-                                   : severity == "error"  ? "P2"
+                      {"priority", severity == "critical"  ? "P1"
+                                   : severity == "error"   ? "P2"
                                    : severity == "warning" ? "P3"
-                                                          : "P5"},
+                                                           : "P5"},
                       {"source", "rota"},
                       {"details", std::move(details)}};
-    if (const auto* data = m.body->data.if_object(); data != nullptr && !Field(data, "route").empty()) {
+    if (const auto* data = m.body->data.if_object();
+        data != nullptr && !Field(data, "route").empty()) {
       body["tags"] = json::array{json::value(Field(data, "route"))};
     }
     p.url = base + "/v2/alerts";

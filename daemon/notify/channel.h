@@ -16,7 +16,6 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,12 +39,12 @@ std::shared_ptr<const Body> MakeBody(boost::json::value data);
 std::shared_ptr<const Body> ParseBody(std::string_view json);
 
 struct Message {
-  std::string id;         // stable per notification and contact: the Idempotency-Key
-  std::string recipient;  // person id
-  std::string to;         // the contact's address
-  std::string kind;       // alert | digest | resolved
-  std::shared_ptr<const Body> body;  // never null once composed
-  std::string summary;    // one line, for the log channel and logs
+  std::string id;                        // stable per notification and contact: the Idempotency-Key
+  std::string recipient;                 // person id
+  std::string to;                        // the contact's address
+  std::string kind;                      // alert | digest | resolved
+  std::shared_ptr<const Body> body;      // never null once composed
+  std::string summary;                   // one line, for the log channel and logs
   std::vector<std::uint64_t> alert_ids;  // the alerts it is about (for timelines)
   std::int64_t created_ms = 0;           // when decided: retries stop after retry_max_age
   int attempts = 0;                      // made so far

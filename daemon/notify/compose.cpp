@@ -72,8 +72,12 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
       continue;
     }
     const std::int64_t not_before =
-        contact.after > Duration(0) ? decided_ms + std::chrono::duration_cast<std::chrono::milliseconds>(contact.after).count() : 0;
-    const std::string base = std::to_string(decided_ms) + "-" + std::to_string(n.id) + "-" + std::to_string(c);
+        contact.after > Duration(0)
+            ? decided_ms +
+                  std::chrono::duration_cast<std::chrono::milliseconds>(contact.after).count()
+            : 0;
+    const std::string base =
+        std::to_string(decided_ms) + "-" + std::to_string(n.id) + "-" + std::to_string(c);
     const auto make = [&](std::string id, const json::array& firing, const json::array& gone,
                           std::vector<engine::AlertId> ids, const std::string& ack,
                           const std::string& k) {
@@ -86,8 +90,9 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
       m.not_before_ms = not_before;
       m.kind = k;
       m.summary = k + ": " + summary;
-      const std::string thread =
-          ctx.thread && !m.alert_ids.empty() ? ctx.thread(m.alert_ids.front(), contact.channel) : std::string();
+      const std::string thread = ctx.thread && !m.alert_ids.empty()
+                                     ? ctx.thread(m.alert_ids.front(), contact.channel)
+                                     : std::string();
       json::object data{
           {"notification_id", m.id},
           {"recipient", n.person},
@@ -99,7 +104,8 @@ std::vector<Outgoing> Compose(const engine::Notification& n, const config::Perso
           {"step", n.step},
           {"reason", n.reason},
           {"held_seconds", std::chrono::duration_cast<std::chrono::seconds>(n.held).count()},
-          {"after_seconds", std::chrono::duration_cast<std::chrono::seconds>(contact.after).count()},
+          {"after_seconds",
+           std::chrono::duration_cast<std::chrono::seconds>(contact.after).count()},
           {"ack_url", ack.empty() ? json::value(nullptr) : json::value(ack)}};
       if (!thread.empty()) {
         data["thread_ts"] = thread;  // a chat thread this alert already has (a Slack bot's)

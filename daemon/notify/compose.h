@@ -12,7 +12,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>

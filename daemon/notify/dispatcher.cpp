@@ -97,7 +97,8 @@ using Flights = std::unordered_map<CURL*, Flight>;
 
 // Sets each item's attempt up and adds it to the multi handle; what has
 // nothing to send (a log channel, a message that does not render) is done.
-void StartAll(CURLM* multi, std::vector<Item>& items, Flights& flights, std::vector<Completed>& done) {
+void StartAll(CURLM* multi, std::vector<Item>& items, Flights& flights,
+              std::vector<Completed>& done) {
   for (auto& [m, channel] : items) {
     Started s = channel->Start(m);
     if (!s.attempt) {
@@ -182,8 +183,10 @@ bool Dispatcher::Take(Lane& lane, std::vector<std::pair<Message, std::shared_ptr
     // Not sent: each comes back as a failed attempt, so the outbox retries
     // it if this instance still leads then (and forgets it if not).
     for (auto& [m, channel] : lane.queue) {
-      withheld.push_back({std::move(m), channel->name(),
-                          {SendOutcome::kFailed, 0, "withheld: this instance's lease is not live"}});
+      withheld.push_back(
+          {std::move(m),
+           channel->name(),
+           {SendOutcome::kFailed, 0, "withheld: this instance's lease is not live"}});
     }
     queued_ -= lane.queue.size();
     lane.in_flight += static_cast<int>(lane.queue.size());  // Deliver counts them done

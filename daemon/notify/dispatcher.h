@@ -78,11 +78,11 @@ class Dispatcher {
   Done done_;
   std::function<bool()> gate_;
   mutable std::mutex mu_;
-  std::condition_variable idle_cv_;                 // a lane went empty (for Stop)
+  std::condition_variable idle_cv_;                     // a lane went empty (for Stop)
   std::map<std::string, std::unique_ptr<Lane>> lanes_;  // guarded by mu_; never erased
-  std::size_t queued_ = 0;     // guarded by mu_
-  std::size_t in_flight_ = 0;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  std::size_t queued_ = 0;                              // guarded by mu_
+  std::size_t in_flight_ = 0;                           // guarded by mu_
+  bool stopping_ = false;                               // guarded by mu_
 };
 
 }  // namespace rota::notify

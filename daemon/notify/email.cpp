@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
 #include <ctime>
 
 #include "notify/template.h"
-
-#include <boost/json.hpp>
 
 namespace rota::notify {
 namespace {
@@ -22,10 +21,17 @@ namespace {
 class EmailChannel final : public Channel {
  public:
   explicit EmailChannel(const config::Channel& c)
-      : name_(c.name), smarthost_(c.smarthost), from_(c.from), user_(c.auth_username),
-        password_(c.auth_password.Reveal()), require_tls_(c.require_tls), hello_(c.hello),
-        ca_file_(c.ca_file), timeout_(c.timeout),
-        subject_(c.subject_template.empty() ? std::string(DefaultEmailSubject()) : c.subject_template),
+      : name_(c.name),
+        smarthost_(c.smarthost),
+        from_(c.from),
+        user_(c.auth_username),
+        password_(c.auth_password.Reveal()),
+        require_tls_(c.require_tls),
+        hello_(c.hello),
+        ca_file_(c.ca_file),
+        timeout_(c.timeout),
+        subject_(c.subject_template.empty() ? std::string(DefaultEmailSubject())
+                                            : c.subject_template),
         text_(c.text_template.empty() ? std::string(DefaultTemplate(c.type)) : c.text_template),
         html_(c.html_template.empty() ? std::string(DefaultEmailHtml()) : c.html_template) {}
 
@@ -104,10 +110,10 @@ class EmailChannel final : public Channel {
     const std::string mail_from = "<" + EmailAddress(from_) + ">";
     a->rcpt_ = curl_slist_append(nullptr, ("<" + m.to + ">").c_str());
     const std::vector<std::string> lines = {
-        "From: " + EmailHeaderValue(from_), "To: " + m.to, "Subject: " + EmailHeaderValue(subject),
-        "Date: " + RfcDate(), "Message-ID: <" + m.id + "@rota>",
-        "Auto-Submitted: auto-generated", "X-Rota-Notification-Id: " + m.id,
-        "X-Rota-Kind: " + m.kind};
+        "From: " + EmailHeaderValue(from_),      "To: " + m.to,
+        "Subject: " + EmailHeaderValue(subject), "Date: " + RfcDate(),
+        "Message-ID: <" + m.id + "@rota>",       "Auto-Submitted: auto-generated",
+        "X-Rota-Notification-Id: " + m.id,       "X-Rota-Kind: " + m.kind};
     for (const std::string& h : lines) {
       a->headers_ = curl_slist_append(a->headers_, h.c_str());
     }

@@ -179,7 +179,10 @@ void Outbox::Attempt(Outgoing o, TimePoint now, bool retry) {
   const int attempts = o.message.attempts;
   // A delayed contact: only while its alerts are still unacknowledged.
   if (o.message.not_before_ms > 0 && attempts == 0 && wanted_ && !wanted_(o.message)) {
-    marks_.push_back({o.message.id, OutboxState::kFailed, attempts, {},
+    marks_.push_back({o.message.id,
+                      OutboxState::kFailed,
+                      attempts,
+                      {},
                       "not needed: acknowledged or resolved before this contact's turn"});
     Event(OutboxEvent::Kind::kNotNeeded, o, "acknowledged or resolved before this contact's turn");
     Finish(o, false, now);
@@ -187,15 +190,18 @@ void Outbox::Attempt(Outgoing o, TimePoint now, bool retry) {
   }
   // Hours are law: the final guard, at the instant of sending.
   if (!guard_(o.message.recipient, now)) {
-    marks_.push_back({o.message.id, OutboxState::kFailed, attempts, {},
-                      "refused: the person is not on duty"});
+    marks_.push_back(
+        {o.message.id, OutboxState::kFailed, attempts, {}, "refused: the person is not on duty"});
     Event(retry ? OutboxEvent::Kind::kHoursEnded : OutboxEvent::Kind::kRefused, o,
           "the person is not on duty");
     Finish(o, false, now);
     return;
   }
   if (!known_(o.channel)) {
-    marks_.push_back({o.message.id, OutboxState::kFailed, attempts, {},
+    marks_.push_back({o.message.id,
+                      OutboxState::kFailed,
+                      attempts,
+                      {},
                       "channel " + o.channel + " is no longer configured"});
     Event(OutboxEvent::Kind::kNoChannel, o, "channel " + o.channel + " is no longer configured");
     Finish(o, false, now);
@@ -229,11 +235,14 @@ void Outbox::OnResult(Message m, const std::string& channel, const SendResult& r
     return;
   }
   const bool delivered = r.outcome == SendOutcome::kDelivered;
-  marks_.push_back({o.message.id, delivered ? OutboxState::kDelivered : OutboxState::kFailed,
-                    o.message.attempts, {}, r.detail});
-  Event(delivered                                   ? OutboxEvent::Kind::kDelivered
-        : r.outcome == SendOutcome::kRejected       ? OutboxEvent::Kind::kRejected
-                                                    : OutboxEvent::Kind::kGaveUp,
+  marks_.push_back({o.message.id,
+                    delivered ? OutboxState::kDelivered : OutboxState::kFailed,
+                    o.message.attempts,
+                    {},
+                    r.detail});
+  Event(delivered                             ? OutboxEvent::Kind::kDelivered
+        : r.outcome == SendOutcome::kRejected ? OutboxEvent::Kind::kRejected
+                                              : OutboxEvent::Kind::kGaveUp,
         o, r.detail);
   Finish(o, delivered, now);
 }

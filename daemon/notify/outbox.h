@@ -154,7 +154,8 @@ class Outbox {
   [[nodiscard]] bool NeverReached(const std::string& contact, const Outgoing& o) const;
   Duration Backoff(int attempts);
   [[nodiscard]] Duration MaxAge(const std::string& channel) const;
-  void Event(OutboxEvent::Kind kind, const Outgoing& o, std::string detail, TimePoint retry_at = {});
+  void Event(OutboxEvent::Kind kind, const Outgoing& o, std::string detail,
+             TimePoint retry_at = {});
 
   Guard guard_;
   ChannelKnown known_;

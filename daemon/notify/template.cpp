@@ -1,8 +1,7 @@
 #include "notify/template.h"
 
-#include <kainjow/mustache.hpp>
-
 #include <boost/json.hpp>
+#include <kainjow/mustache.hpp>
 
 namespace rota::notify {
 namespace {
@@ -40,7 +39,8 @@ mst::data ToData(const json::value& v) {
 constexpr std::string_view kSlack =
     "{{#is_digest}}*Held for you while you were off duty*{{/is_digest}}"
     "{{#is_alert}}*Alert* (route {{route}}, step {{step}}){{/is_alert}}"
-    "{{#is_resolved}}*Resolved*{{/is_resolved}}{{#is_acknowledged}}*Acknowledged* ({{reason}}){{/is_acknowledged}}"
+    "{{#is_resolved}}*Resolved*{{/is_resolved}}{{#is_acknowledged}}*Acknowledged* "
+    "({{reason}}){{/is_acknowledged}}"
     "{{#is_review}}{{#review}}*Review of {{team_name}}*, {{from}} to {{to}} ({{timezone}})\n"
     "• {{alerts}} alerts, {{in_hours}} while someone was on duty; time to seen p50 {{seen_p50}}, "
     "p90 {{seen_p90}}; time to ack p50 {{ack_p50}}\n"
@@ -56,11 +56,14 @@ constexpr std::string_view kSlack =
 constexpr std::string_view kPlain =
     "{{#is_alert}}Alert (route {{route}}, step {{step}}){{/is_alert}}"
     "{{#is_digest}}Held for you while you were off duty{{/is_digest}}"
-    "{{#is_resolved}}Resolved{{/is_resolved}}{{#is_acknowledged}}Acknowledged ({{reason}}){{/is_acknowledged}}"
+    "{{#is_resolved}}Resolved{{/is_resolved}}{{#is_acknowledged}}Acknowledged "
+    "({{reason}}){{/is_acknowledged}}"
     "{{#is_review}}{{#review}}Review of {{team_name}}, {{from}} to {{to}} ({{timezone}}): "
     "{{alerts}} alerts, time to seen p50 {{seen_p50}}, held {{held}} ({{held_total}} in all), "
-    "coverage {{coverage}}.{{#fit}} Cover {{when}}: saves {{saves}}.{{/fit}}\n{{url}}{{/review}}{{/is_review}}\n"
-    "{{#alerts}}- {{labels.alertname}}{{#annotations.summary}}: {{annotations.summary}}{{/annotations.summary}}"
+    "coverage {{coverage}}.{{#fit}} Cover {{when}}: saves "
+    "{{saves}}.{{/fit}}\n{{url}}{{/review}}{{/is_review}}\n"
+    "{{#alerts}}- {{labels.alertname}}{{#annotations.summary}}: "
+    "{{annotations.summary}}{{/annotations.summary}}"
     " ({{status}}){{#ack_url}}\n  acknowledge: {{ack_url}}{{/ack_url}}\n{{/alerts}}"
     "{{#resolved_alerts}}- resolved meanwhile: {{labels.alertname}}\n{{/resolved_alerts}}";
 
@@ -68,7 +71,8 @@ constexpr std::string_view kPlain =
 constexpr std::string_view kMattermost =
     "{{#is_digest}}**Held for you while you were off duty**{{/is_digest}}"
     "{{#is_alert}}**Alert** (route {{route}}, step {{step}}){{/is_alert}}"
-    "{{#is_resolved}}**Resolved**{{/is_resolved}}{{#is_acknowledged}}**Acknowledged** ({{reason}}){{/is_acknowledged}}"
+    "{{#is_resolved}}**Resolved**{{/is_resolved}}{{#is_acknowledged}}**Acknowledged** "
+    "({{reason}}){{/is_acknowledged}}"
     "{{#is_review}}{{#review}}**Review of {{team_name}}**, {{from}} to {{to}} ({{timezone}})\n"
     "- {{alerts}} alerts; time to seen p50 {{seen_p50}}, p90 {{seen_p90}}\n"
     "- held: {{held}} alerts, {{held_total}} in all, longest {{held_max}}\n"
@@ -89,7 +93,8 @@ constexpr std::string_view kEmailSubject =
 constexpr std::string_view kEmailText =
     "{{#is_alert}}An alert for you (route {{route}}, step {{step}}; {{reason}}).{{/is_alert}}"
     "{{#is_digest}}Held for you while you were off duty ({{reason}}).{{/is_digest}}"
-    "{{#is_resolved}}Resolved.{{/is_resolved}}{{#is_acknowledged}}Acknowledged ({{reason}}).{{/is_acknowledged}}"
+    "{{#is_resolved}}Resolved.{{/is_resolved}}{{#is_acknowledged}}Acknowledged "
+    "({{reason}}).{{/is_acknowledged}}"
     "{{#is_review}}{{#review}}Review of {{team_name}}, {{from}} to {{to}} ({{timezone}})\n\n"
     "Alerts: {{alerts}} ({{in_hours}} while someone was on duty)\n"
     "Time to seen: p50 {{seen_p50}}, p90 {{seen_p90}}\n"
@@ -109,7 +114,8 @@ constexpr std::string_view kEmailText =
 
 constexpr std::string_view kEmailHtml =
     "<!DOCTYPE html><html><body>\n"
-    "{{#is_alert}}<p><b>An alert for you</b> (route {{route}}, step {{step}}; {{reason}}).</p>{{/is_alert}}"
+    "{{#is_alert}}<p><b>An alert for you</b> (route {{route}}, step {{step}}; "
+    "{{reason}}).</p>{{/is_alert}}"
     "{{#is_digest}}<p><b>Held for you while you were off duty</b> ({{reason}}).</p>{{/is_digest}}"
     "{{#is_resolved}}<p><b>Resolved.</b></p>{{/is_resolved}}"
     "{{#is_acknowledged}}<p><b>Acknowledged</b> ({{reason}}).</p>{{/is_acknowledged}}\n"
@@ -177,15 +183,19 @@ Result<std::string> Render(std::string_view tmpl, const json::value& data, Escap
   // A stored payload may be anything (tests/fuzz/outbox_body_fuzz): a kind
   // that is not a string is no kind, never an exception on a channel's lane.
   const json::value* kind_value = data.is_object() ? data.as_object().if_contains("kind") : nullptr;
-  const std::string_view kind =
-      kind_value != nullptr && kind_value->is_string() ? std::string_view(kind_value->as_string())
-                                                       : std::string_view();
-  d.set("is_alert", mst::data{kind == "alert" ? mst::data::type::bool_true : mst::data::type::bool_false});
-  d.set("is_digest", mst::data{kind == "digest" ? mst::data::type::bool_true : mst::data::type::bool_false});
-  d.set("is_resolved", mst::data{kind == "resolved" ? mst::data::type::bool_true : mst::data::type::bool_false});
-  d.set("is_review", mst::data{kind == "review" ? mst::data::type::bool_true : mst::data::type::bool_false});
-  d.set("is_acknowledged",
-        mst::data{kind == "acknowledged" ? mst::data::type::bool_true : mst::data::type::bool_false});
+  const std::string_view kind = kind_value != nullptr && kind_value->is_string()
+                                    ? std::string_view(kind_value->as_string())
+                                    : std::string_view();
+  d.set("is_alert",
+        mst::data{kind == "alert" ? mst::data::type::bool_true : mst::data::type::bool_false});
+  d.set("is_digest",
+        mst::data{kind == "digest" ? mst::data::type::bool_true : mst::data::type::bool_false});
+  d.set("is_resolved",
+        mst::data{kind == "resolved" ? mst::data::type::bool_true : mst::data::type::bool_false});
+  d.set("is_review",
+        mst::data{kind == "review" ? mst::data::type::bool_true : mst::data::type::bool_false});
+  d.set("is_acknowledged", mst::data{kind == "acknowledged" ? mst::data::type::bool_true
+                                                            : mst::data::type::bool_false});
   std::string out = m.render(d);
   if (!m.error_message().empty()) {
     return Fail(Error::InvalidArgument("template: " + m.error_message()));

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <string>
 
 #include "config/config.h"
@@ -41,6 +40,7 @@ boost::json::object ReportJson(const Report& r);
 // the team, the period on the team's wall clock, the headline figures as
 // text, the fit table, the heat map (rows Monday first, a colour per cell)
 // and `url`, the report's page.
-boost::json::object DigestData(const config::Config& config, const Report& r, const std::string& url);
+boost::json::object DigestData(const config::Config& config, const Report& r,
+                               const std::string& url);
 
 }  // namespace rota::review

@@ -58,7 +58,8 @@ Result<AlertFacts> DecodeFacts(std::string_view doc);
 
 // `live` with the decoded `history` of alerts not in it (an id in both is
 // the live one: it is newer). Undecodable history is skipped and counted.
-std::vector<AlertFacts> WithHistory(std::vector<AlertFacts> live, const std::vector<std::string>& history,
+std::vector<AlertFacts> WithHistory(std::vector<AlertFacts> live,
+                                    const std::vector<std::string>& history,
                                     std::size_t* skipped = nullptr);
 
 // The facts of every alert `engine` keeps that was received in [from, to).

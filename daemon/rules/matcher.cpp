@@ -67,10 +67,10 @@ std::size_t SpaceAt(std::string_view s, std::size_t i) {
   if (IsAsciiSpace(s[i])) {
     return 1;
   }
-  static constexpr std::string_view kWide[] = {
-      "\u0085", "\u00a0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004",
-      "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028", "\u2029",
-      "\u202f", "\u205f", "\u3000"};
+  static constexpr std::string_view kWide[] = {"\u0085", "\u00a0", "\u1680", "\u2000", "\u2001",
+                                               "\u2002", "\u2003", "\u2004", "\u2005", "\u2006",
+                                               "\u2007", "\u2008", "\u2009", "\u200a", "\u2028",
+                                               "\u2029", "\u202f", "\u205f", "\u3000"};
   for (std::string_view w : kWide) {
     if (s.substr(i, w.size()) == w) {
       return w.size();
@@ -109,7 +109,8 @@ bool IsClassicName(std::string_view name) {
 // other backslash is literal) and optional surrounding double quotes.
 Result<Matcher> ParseClassicOne(std::string_view s) {
   const auto bad = [&s](std::string_view why) {
-    return Fail(Error::InvalidArgument("bad matcher \"" + std::string(s) + "\": " + std::string(why)));
+    return Fail(
+        Error::InvalidArgument("bad matcher \"" + std::string(s) + "\": " + std::string(why)));
   };
   std::size_t i = 0;
   while (i < s.size() && IsAsciiSpace(s[i])) {
@@ -366,7 +367,11 @@ Result<std::string> UnquoteGo(std::string_view q) {
       out += kValue[k];
       continue;
     }
-    std::size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : (e >= '0' && e <= '7') ? 3 : 0;
+    std::size_t digits = e == 'x'                 ? 2
+                         : e == 'u'               ? 4
+                         : e == 'U'               ? 8
+                         : (e >= '0' && e <= '7') ? 3
+                                                  : 0;
     if (digits == 0) {
       return bad(std::string("unknown escape \\") + e);
     }
@@ -424,10 +429,10 @@ Result<std::string> TokenText(const Token& t) {
 Result<std::vector<Matcher>> ParseUtf8(std::string_view s) {
   Lexer lex(s);
   const auto bad = [](const Token& t, std::string_view why) {
-    return Fail(Error::InvalidArgument("column " + std::to_string(t.column + 1) + ": " +
-                                       (t.kind == Tok::kEnd ? std::string("end of input")
-                                                            : "unexpected " + std::string(t.text)) +
-                                       ", " + std::string(why)));
+    return Fail(Error::InvalidArgument(
+        "column " + std::to_string(t.column + 1) + ": " +
+        (t.kind == Tok::kEnd ? std::string("end of input") : "unexpected " + std::string(t.text)) +
+        ", " + std::string(why)));
   };
   std::vector<Matcher> out;
   auto t = lex.Next();
@@ -596,8 +601,8 @@ Result<std::vector<Matcher>> ParseMatchers(std::string_view text) {
   }
   auto utf8 = ParseUtf8(text);
   if (!utf8) {
-    return Fail(Error::InvalidArgument("bad matchers \"" + std::string(text) + "\": " +
-                                       utf8.error().message()));
+    return Fail(Error::InvalidArgument("bad matchers \"" + std::string(text) +
+                                       "\": " + utf8.error().message()));
   }
   return utf8;
 }

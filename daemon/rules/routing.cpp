@@ -61,9 +61,8 @@ bool Inhibits(const InhibitRule& rule, const LabelSet& source, const LabelSet& t
   if (!MatchesAll(rule.target, target) || !MatchesAll(rule.source, source)) {
     return false;
   }
-  return std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string& name) {
-    return source.Get(name) == target.Get(name);
-  });
+  return std::all_of(rule.equal.begin(), rule.equal.end(),
+                     [&](const std::string& name) { return source.Get(name) == target.Get(name); });
 }
 
 }  // namespace rota::rules

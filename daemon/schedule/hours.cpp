@@ -15,8 +15,7 @@ constexpr hours kMaxOffset{15};
 TimePoint ToInstant(date::sys_seconds s) { return TimePoint{s.time_since_epoch()}; }
 
 int DaysInMonth(date::year_month_day d) {
-  return static_cast<int>(
-      static_cast<unsigned>((d.year() / d.month() / date::last).day()));
+  return static_cast<int>(static_cast<unsigned>((d.year() / d.month() / date::last).day()));
 }
 
 bool InRanges(const std::vector<InclusiveRange>& ranges, int v) {
@@ -53,10 +52,10 @@ SpanList LocalRangeToSpans(const date::time_zone& zone, LocalMinutes a, LocalMin
   if (b <= a) {
     return out;
   }
-  const date::sys_seconds lo{std::chrono::duration_cast<std::chrono::seconds>(
-      a.time_since_epoch() - kMaxOffset)};
-  const date::sys_seconds hi{std::chrono::duration_cast<std::chrono::seconds>(
-      b.time_since_epoch() + kMaxOffset)};
+  const date::sys_seconds lo{
+      std::chrono::duration_cast<std::chrono::seconds>(a.time_since_epoch() - kMaxOffset)};
+  const date::sys_seconds hi{
+      std::chrono::duration_cast<std::chrono::seconds>(b.time_since_epoch() + kMaxOffset)};
   date::sys_seconds t = lo;
   while (t < hi) {
     const date::sys_info info = zone.get_info(t);
@@ -106,8 +105,8 @@ bool Contains(const TimeInterval& ti, const date::time_zone& default_zone, TimeP
   const auto local = zone.to_local(date::sys_time<std::chrono::milliseconds>(t.time_since_epoch()));
   const auto local_day = date::floor<days>(local);
   const date::year_month_day today{local_day};
-  const int minute = static_cast<int>(
-      std::chrono::duration_cast<minutes>(local - local_day).count());
+  const int minute =
+      static_cast<int>(std::chrono::duration_cast<minutes>(local - local_day).count());
   if (ti.times.empty()) {
     return DayMatches(ti, today);
   }
@@ -143,9 +142,8 @@ SpanList IntervalSpans(const std::vector<TimeInterval>& intervals,
   }
   for (const auto& ti : intervals) {
     const auto& zone = ZoneOf(ti, default_zone);
-    const auto first = date::floor<days>(
-                           zone.to_local(date::sys_time<std::chrono::milliseconds>(
-                               from.time_since_epoch()))) -
+    const auto first = date::floor<days>(zone.to_local(
+                           date::sys_time<std::chrono::milliseconds>(from.time_since_epoch()))) -
                        days(1);
     const auto last = date::floor<days>(zone.to_local(
                           date::sys_time<std::chrono::milliseconds>(to.time_since_epoch()))) +
@@ -162,8 +160,7 @@ SpanList IntervalSpans(const std::vector<TimeInterval>& intervals,
       }
       for (const auto& r : ti.times) {
         const LocalMinutes a = midnight + minutes(r.start_minute);
-        const LocalMinutes b =
-            midnight + minutes(r.end_minute) + (r.Wraps() ? days(1) : days(0));
+        const LocalMinutes b = midnight + minutes(r.end_minute) + (r.Wraps() ? days(1) : days(0));
         auto s = LocalRangeToSpans(zone, a, b);
         out.insert(out.end(), s.begin(), s.end());
       }

@@ -91,11 +91,11 @@ std::string FormatLocalTime(const date::time_zone& zone, TimePoint t, TimePoint 
 struct Roster::PersonWeek {
   SpanList hours;
   SpanList off;
-  SpanList own;   // hours − off − replaced windows
-  SpanList duty;  // own ∪ covering ∪ additions
+  SpanList own;                                               // hours − off − replaced windows
+  SpanList duty;                                              // own ∪ covering ∪ additions
   std::vector<std::pair<SpanList, std::string>> replaced_by;  // (spans, coverer)
   std::vector<std::pair<SpanList, std::string>> covering;     // (spans, covered person)
-  SpanList added;         // every addition (person-level duty)
+  SpanList added;                                             // every addition (person-level duty)
   SpanList added_global;  // additions without a team: count for every team of the person
 };
 
@@ -338,9 +338,8 @@ std::vector<Roster::Segment> Roster::TeamSegments(std::size_t team, TimePoint fr
       const std::int64_t k = ((RotationShiftAt(*ts.rotation, a) % n) + n) % n;
       for (std::int64_t j = 0; j < n; ++j) {
         const std::string& want = order[static_cast<std::size_t>((k + j) % n)];
-        const auto it = std::find_if(member_idx.begin(), member_idx.end(), [&](std::size_t idx) {
-          return spec_.people[idx].id == want;
-        });
+        const auto it = std::find_if(member_idx.begin(), member_idx.end(),
+                                     [&](std::size_t idx) { return spec_.people[idx].id == want; });
         if (it == member_idx.end()) {
           continue;
         }
@@ -459,14 +458,15 @@ OffDuty Roster::ExplainOff(std::size_t person, TimePoint t) const {
     for (const auto& to : p.time_off) {
       const bool inside =
           to.whole_days
-              ? Contains(LocalRangeToSpans(
-                             *p.zone, LocalMinutes{date::local_days{to.first_day}.time_since_epoch()},
-                             LocalMinutes{(date::local_days{to.last_day} + days(1)).time_since_epoch()}),
-                         t)
+              ? Contains(
+                    LocalRangeToSpans(
+                        *p.zone, LocalMinutes{date::local_days{to.first_day}.time_since_epoch()},
+                        LocalMinutes{(date::local_days{to.last_day} + days(1)).time_since_epoch()}),
+                    t)
               : (to.start <= t && t < to.end);
       if (inside) {
         off.detail = "time off until " + (to.whole_days ? FormatDate(to.last_day)
-                                                         : FormatLocalTime(*p.zone, to.end, t));
+                                                        : FormatLocalTime(*p.zone, to.end, t));
         if (!to.reason.empty()) {
           off.detail += " (" + to.reason + ")";
         }
@@ -530,8 +530,8 @@ Result<TeamDuty> Roster::TeamOnDuty(std::string_view team, TimePoint t) const {
     if (Contains(pw->own, t)) {
       OffDuty off{id, OffReason::kNotChosen, std::nullopt, "on duty, but not this shift's pick"};
       if (!out.on_duty.empty()) {
-        off.detail = "in hours, but the rotation pages " + out.on_duty.front().person +
-                     " this shift";
+        off.detail =
+            "in hours, but the rotation pages " + out.on_duty.front().person + " this shift";
       }
       out.off_duty.push_back(std::move(off));
     } else {
@@ -683,7 +683,8 @@ Result<Coverage> Roster::TeamCoverage(std::string_view team, TimePoint from, Tim
       if (a >= b) {
         continue;
       }
-      if (!segs.empty() && segs.back().span.end == a && SamePeople(segs.back().people, seg.people)) {
+      if (!segs.empty() && segs.back().span.end == a &&
+          SamePeople(segs.back().people, seg.people)) {
         segs.back().span.end = b;
       } else {
         segs.push_back(Segment{{a, b}, seg.people});

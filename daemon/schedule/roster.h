@@ -71,7 +71,7 @@ struct TeamSpec {
   std::string id;
   std::vector<std::string> members;
   PageMode page = PageMode::kAll;
-  std::optional<RotationSpec> rotation;  // REQUIRES: set when page == kOne
+  std::optional<RotationSpec> rotation;     // REQUIRES: set when page == kOne
   std::vector<TimeInterval> support_hours;  // empty: no declared support hours
   const date::time_zone* zone = nullptr;    // for support_hours without a location
 };
@@ -104,8 +104,8 @@ struct OffDuty {
 
 struct OnDuty {
   std::string person;
-  std::string covering_for;  // set when on duty through an override replacing someone
-  bool added = false;        // on duty through an "add" override
+  std::string covering_for;        // set when on duty through an override replacing someone
+  bool added = false;              // on duty through an "add" override
   std::optional<TimePoint> until;  // end of the current on-duty stretch, within the horizon
 };
 
@@ -204,7 +204,8 @@ class Roster {
   TimePoint RotationBoundary(const RotationSpec& r, std::int64_t k) const;
   std::int64_t RotationShiftAt(const RotationSpec& r, TimePoint t) const;
   std::optional<Span> PersonDutySpanFrom(std::size_t person, TimePoint t) const;
-  std::optional<TimePoint> TeamPersonUntil(std::size_t team, const std::string& person, TimePoint t) const;
+  std::optional<TimePoint> TeamPersonUntil(std::size_t team, const std::string& person,
+                                           TimePoint t) const;
   std::optional<TimePoint> NextOwnStart(std::size_t person, TimePoint t) const;
   OffDuty ExplainOff(std::size_t person, TimePoint t) const;
 
@@ -212,9 +213,9 @@ class Roster {
   Duration horizon_;
   std::unordered_map<std::string, std::size_t> person_index_;
   std::unordered_map<std::string, std::size_t> team_index_;
-  std::vector<std::vector<std::size_t>> overrides_by_person_;    // person is on duty
-  std::vector<std::vector<std::size_t>> overrides_replacing_;    // person is replaced
-  std::vector<std::vector<std::size_t>> overrides_by_team_;      // team additions
+  std::vector<std::vector<std::size_t>> overrides_by_person_;  // person is on duty
+  std::vector<std::vector<std::size_t>> overrides_replacing_;  // person is replaced
+  std::vector<std::vector<std::size_t>> overrides_by_team_;    // team additions
 
   mutable std::mutex mu_;
   mutable std::unordered_map<std::uint64_t, std::shared_ptr<const PersonWeek>> person_weeks_;

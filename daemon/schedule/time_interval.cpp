@@ -10,8 +10,8 @@
 namespace rota::schedule {
 namespace {
 
-constexpr std::array<std::string_view, 7> kWeekdays = {
-    "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+constexpr std::array<std::string_view, 7> kWeekdays = {"sunday",   "monday", "tuesday", "wednesday",
+                                                       "thursday", "friday", "saturday"};
 constexpr std::array<std::string_view, 12> kMonths = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
@@ -50,8 +50,8 @@ std::pair<std::string_view, std::string_view> SplitRange(std::string_view text) 
 template <typename MemberFn>
 Result<InclusiveRange> ParseRange(std::string_view text, MemberFn member) {
   if (text.find(':') != text.rfind(':')) {
-    return Fail(Error::InvalidArgument("couldn't parse range " + std::string(text) +
-                                       ", invalid format"));
+    return Fail(
+        Error::InvalidArgument("couldn't parse range " + std::string(text) + ", invalid format"));
   }
   auto [b, e] = SplitRange(text);
   auto begin = member(b);
@@ -158,8 +158,7 @@ Result<InclusiveRange> ParseDayOfMonthRange(std::string_view text) {
   const int check_end = r->end < 0 ? 28 + r->end : r->end;
   if (check_begin > check_end) {
     return Fail(Error::InvalidArgument("end day " + std::to_string(r->end) +
-                                       " is always before start day " +
-                                       std::to_string(r->begin)));
+                                       " is always before start day " + std::to_string(r->begin)));
   }
   return r;
 }

@@ -1,7 +1,6 @@
 #include "store/alert_codec.h"
 
 #include <boost/json.hpp>
-
 #include <charconv>
 
 namespace rota::store {
@@ -21,7 +20,9 @@ std::optional<TimePoint> OptTime(const json::object& o, std::string_view k) {
   }
   return TimePoint{std::chrono::milliseconds(v->to_number<std::int64_t>())};
 }
-TimePoint Time(const json::object& o, std::string_view k) { return OptTime(o, k).value_or(TimePoint{}); }
+TimePoint Time(const json::object& o, std::string_view k) {
+  return OptTime(o, k).value_or(TimePoint{});
+}
 
 json::array Pairs(const std::vector<std::pair<std::string, std::string>>& v,
                   const json::storage_ptr& sp) {
@@ -76,20 +77,25 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
   const json::storage_ptr sp(&scratch);
   json::array routes(sp);
   for (const auto& r : a.routings) {
-    auto& route = routes.emplace_back(json::object(
-        {{"route", r.route >= 0 ? json::value(config.routes[static_cast<std::size_t>(r.route)].name, sp)
-                                : json::value(nullptr, sp)},
-         {"group", std::to_string(r.group)},
-         {"status", engine::OutcomeName(r.status)},
-         {"step", r.step},
-         {"round", r.round},
-         {"escalating", r.escalating},
-         {"exhausted", r.exhausted},
-         {"held_until", Ms(r.held_until)},
-         {"hold_started", Ms(r.hold_started)},
-         {"last_notified", Ms(r.last_notified)},
-         {"held_for", Strings(r.held_for, sp)}},
-        sp)).as_object();
+    auto& route =
+        routes
+            .emplace_back(json::object(
+                {{"route",
+                  r.route >= 0
+                      ? json::value(config.routes[static_cast<std::size_t>(r.route)].name, sp)
+                      : json::value(nullptr, sp)},
+                 {"group", std::to_string(r.group)},
+                 {"status", engine::OutcomeName(r.status)},
+                 {"step", r.step},
+                 {"round", r.round},
+                 {"escalating", r.escalating},
+                 {"exhausted", r.exhausted},
+                 {"held_until", Ms(r.held_until)},
+                 {"hold_started", Ms(r.hold_started)},
+                 {"last_notified", Ms(r.last_notified)},
+                 {"held_for", Strings(r.held_for, sp)}},
+                sp))
+            .as_object();
     if (!r.reroute.empty()) {
       route["escalation"] = json::value(r.escalation, sp);
       route["reroute"] = json::value(r.reroute, sp);
@@ -116,24 +122,24 @@ std::string EncodeAlert(const engine::Alert& a, const config::Config& config) {
     timeline.push_back(std::move(entry));
   }
   json::object doc({{"id", a.id},
-                                       {"key", a.key},
-                                       {"labels", Pairs(a.labels.pairs(), sp)},
-                                       {"annotations", Pairs(a.annotations, sp)},
-                                       {"source", a.source},
-                                       {"url", a.generator_url},
-                                       {"state", engine::AlertStateName(a.state)},
-                                       {"created", Ms(a.created_at)},
-                                       {"starts", Ms(a.starts_at)},
-                                       {"updated", Ms(a.updated_at)},
-                                       {"ends", Ms(a.ends_at)},
-                                       {"resolved", Ms(a.resolved_at)},
-                                       {"first_notified", Ms(a.first_notified_at)},
-                                       {"notified", Strings(a.notified, sp)},
-                                       {"acked_by", a.acked_by},
-                                       {"handover_at", Ms(a.handover_at)},
-                                       {"routes", std::move(routes)},
-                                       {"timeline", std::move(timeline)}},
-                                      sp);
+                    {"key", a.key},
+                    {"labels", Pairs(a.labels.pairs(), sp)},
+                    {"annotations", Pairs(a.annotations, sp)},
+                    {"source", a.source},
+                    {"url", a.generator_url},
+                    {"state", engine::AlertStateName(a.state)},
+                    {"created", Ms(a.created_at)},
+                    {"starts", Ms(a.starts_at)},
+                    {"updated", Ms(a.updated_at)},
+                    {"ends", Ms(a.ends_at)},
+                    {"resolved", Ms(a.resolved_at)},
+                    {"first_notified", Ms(a.first_notified_at)},
+                    {"notified", Strings(a.notified, sp)},
+                    {"acked_by", a.acked_by},
+                    {"handover_at", Ms(a.handover_at)},
+                    {"routes", std::move(routes)},
+                    {"timeline", std::move(timeline)}},
+                   sp);
   if (!a.threads.empty()) {
     json::array threads(sp);
     for (const auto& [channel, ref] : a.threads) {
@@ -185,7 +191,8 @@ Result<engine::Alert> AlertDecoder::Decode(std::string_view doc) const {
     if (const auto* threads = o.if_contains("threads"); threads != nullptr) {
       for (const auto& t : threads->as_array()) {
         const auto& pair = t.as_array();
-        a.threads.emplace_back(std::string(pair.at(0).as_string()), std::string(pair.at(1).as_string()));
+        a.threads.emplace_back(std::string(pair.at(0).as_string()),
+                               std::string(pair.at(1).as_string()));
       }
     }
     a.acked_by = std::string(o.at("acked_by").as_string());

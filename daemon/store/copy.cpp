@@ -19,21 +19,34 @@ struct Column {
 struct Table {
   std::string name;
   std::vector<Column> columns;
-  std::string order;        // the SQLite ORDER BY
-  bool rev = false;         // PostgreSQL's rev column, from alert_rev
+  std::string order;  // the SQLite ORDER BY
+  bool rev = false;   // PostgreSQL's rev column, from alert_rev
 };
 
 const std::vector<Table>& Tables() {
   static const std::vector<Table> kTables = {
       {"alerts",
-       {{"id", true}, {"key", false}, {"state", false}, {"updated_at", true}, {"ends_at", true},
-        {"resolved_at", true}, {"doc", false}},
-       "id", true},
+       {{"id", true},
+        {"key", false},
+        {"state", false},
+        {"updated_at", true},
+        {"ends_at", true},
+        {"resolved_at", true},
+        {"doc", false}},
+       "id",
+       true},
       {"alert_seen", {{"id", true}, {"updated_at", true}, {"ends_at", true}}, "id", true},
       {"outbox",
-       {{"idempotency_key", false}, {"channel", false}, {"recipient", false}, {"kind", false},
-        {"payload", false}, {"created_at", true}, {"next_attempt_at", true}, {"attempts", true},
-        {"state", false}, {"last_error", false}},
+       {{"idempotency_key", false},
+        {"channel", false},
+        {"recipient", false},
+        {"kind", false},
+        {"payload", false},
+        {"created_at", true},
+        {"next_attempt_at", true},
+        {"attempts", true},
+        {"state", false},
+        {"last_error", false}},
        "id"},
       {"silences", {{"id", false}, {"ends_at", true}, {"doc", false}}, "id"},
       {"overrides", {{"id", false}, {"end_at", true}, {"doc", false}}, "id"},
@@ -54,12 +67,13 @@ Result<void> Flush(PgConn& pg, const Table& t, std::vector<PgArray>& arrays, int
   std::vector<PgParam> params;
   for (std::size_t i = 0; i < t.columns.size(); ++i) {
     cols += (i > 0 ? ", " : "") + t.columns[i].name;
-    types += (i > 0 ? ", $" : "$") + std::to_string(i + 1) + (t.columns[i].integer ? "::bigint[]" : "::text[]");
+    types += (i > 0 ? ", $" : "$") + std::to_string(i + 1) +
+             (t.columns[i].integer ? "::bigint[]" : "::text[]");
     params.emplace_back(arrays[i].Take());
   }
   const std::string sql = "INSERT INTO " + t.name + "(" + cols + (t.rev ? ", rev" : "") +
-                          ") SELECT u.*" + (t.rev ? ", nextval('alert_rev')" : "") + " FROM unnest(" +
-                          types + ") AS u";
+                          ") SELECT u.*" + (t.rev ? ", nextval('alert_rev')" : "") +
+                          " FROM unnest(" + types + ") AS u";
   auto r = pg.Exec(sql, params);
   arrays.assign(t.columns.size(), PgArray());
   rows = 0;
@@ -116,15 +130,17 @@ Result<std::int64_t> CopyTable(Db& db, PgConn& pg, const Table& t) {
 Result<void> CheckTarget(PgConn& pg) {
   auto n = pg.Exec(
       "SELECT (SELECT count(*) FROM alerts) + (SELECT count(*) FROM outbox) + "
-      "(SELECT count(*) FROM silences) + (SELECT count(*) FROM overrides) + (SELECT count(*) FROM meta) + "
+      "(SELECT count(*) FROM silences) + (SELECT count(*) FROM overrides) + (SELECT count(*) FROM "
+      "meta) + "
       "(SELECT count(*) FROM alert_history), "
       "(SELECT count(*) FROM leader WHERE expires_at > clock_timestamp())");
   if (!n) {
     return Fail(n.error());
   }
   if (n->Int(0, 1) > 0) {
-    return Fail(Error::InvalidArgument(
-        "a rotad leads on the PostgreSQL database; stop every instance on it before moving a store in"));
+    return Fail(
+        Error::InvalidArgument("a rotad leads on the PostgreSQL database; stop every instance on "
+                               "it before moving a store in"));
   }
   if (n->Int(0, 0) > 0) {
     return Fail(Error::InvalidArgument(

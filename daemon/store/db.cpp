@@ -10,8 +10,9 @@ namespace {
 
 Error SqlError(sqlite3* db, const std::string& path, std::string_view what) {
   const int code = db != nullptr ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
-  std::string msg = std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "no connection") +
-                    " (" + sqlite3_errstr(code) + ", code " + std::to_string(code) + ") in " + path;
+  std::string msg = std::string(what) + ": " +
+                    (db != nullptr ? sqlite3_errmsg(db) : "no connection") + " (" +
+                    sqlite3_errstr(code) + ", code " + std::to_string(code) + ") in " + path;
   if ((code & 0xff) == SQLITE_FULL) {
     return Error::Unavailable(msg);
   }
@@ -89,14 +90,16 @@ Statement& Statement::Bind(int index, const std::optional<std::int64_t>& v) {
 std::string Statement::Text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);
-  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
 std::string_view Statement::TextView(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);
-  return p == nullptr ? std::string_view()
-                      : std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  return p == nullptr
+             ? std::string_view()
+             : std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
 bool Statement::IsNull(int column) const {
@@ -125,8 +128,8 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& opt
     return Fail(Error::Io("not a usable SQLite database (left untouched): " + db->LastError()));
   }
   if (!options.read_only) {
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA foreign_keys=ON"}) {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
       if (auto r = db->Exec(pragma); !r) {
         return Fail(r.error());
       }
@@ -142,16 +145,17 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& opt
 
 Result<void> Db::CheckInPlace() {
   int moved = 0;
-  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0) {
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+      moved != 0) {
     return Fail(Error::Unavailable(path_ + " was deleted or replaced while rotad ran; nothing more "
-                                   "is written to it: restore it and restart rotad"));
+                                           "is written to it: restore it and restart rotad"));
   }
   const std::string wal = path_ + "-wal";
   struct stat st {};
   if (::stat(wal.c_str(), &st) != 0) {
     if (wal_ino_ != 0) {
       return Fail(Error::Unavailable(wal + " was deleted while rotad ran; nothing more is written "
-                                     "to the store: restart rotad"));
+                                           "to the store: restart rotad"));
     }
     return {};
   }
@@ -160,7 +164,7 @@ Result<void> Db::CheckInPlace() {
     wal_ino_ = st.st_ino;
   } else if (st.st_dev != wal_dev_ || st.st_ino != wal_ino_) {
     return Fail(Error::Unavailable(wal + " was replaced while rotad ran; nothing more is written "
-                                   "to the store: restart rotad"));
+                                         "to the store: restart rotad"));
   }
   return {};
 }
@@ -210,15 +214,14 @@ Result<void> Db::Exec(std::string_view sql) {
 
 Result<Statement> Db::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
     return Fail(SqlError(db_, path_, "prepare"));
   }
   return Statement(this, stmt);
 }
 
-std::string Db::LastError() const {
-  return std::string(sqlite3_errmsg(db_)) + " in " + path_;
-}
+std::string Db::LastError() const { return std::string(sqlite3_errmsg(db_)) + " in " + path_; }
 
 int Db::LastErrorCode() const { return sqlite3_extended_errcode(db_); }
 

@@ -66,10 +66,10 @@ class Statement {
 class Db {
  public:
   struct Options {
-    bool create = true;                 // create the file if missing
+    bool create = true;  // create the file if missing
     bool read_only = false;
     int busy_timeout_ms = 5000;
-    std::int64_t max_page_count = 0;    // 0: no limit (tests use it to simulate a full disk)
+    std::int64_t max_page_count = 0;  // 0: no limit (tests use it to simulate a full disk)
   };
 
   static Result<std::unique_ptr<Db>> Open(const std::string& path, const Options& options);

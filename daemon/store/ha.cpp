@@ -76,7 +76,8 @@ Result<void> Coordinator::Release(std::int64_t epoch) {
 
 Result<LeaderInfo> Coordinator::Leader() {
   auto r = conn_->Exec(
-      "SELECT coalesce(holder, ''), epoch, expires_at > clock_timestamp() FROM leader WHERE id = 1");
+      "SELECT coalesce(holder, ''), epoch, expires_at > clock_timestamp() FROM leader WHERE id = "
+      "1");
   if (!r) {
     return Fail(r.error());
   }
@@ -95,9 +96,10 @@ Result<std::vector<InboxRequest>> Coordinator::TakeInbox(std::size_t max) {
   }
   std::vector<InboxRequest> out;
   for (int i = 0; i < r->size(); ++i) {
-    out.push_back({r->Int(i, 0),
-                   {std::string(r->Text(i, 1)), std::string(r->Text(i, 2)), std::string(r->Text(i, 3)),
-                    std::string(r->Text(i, 4)), std::string(r->Text(i, 5)), r->Int(i, 6)}});
+    out.push_back(
+        {r->Int(i, 0),
+         {std::string(r->Text(i, 1)), std::string(r->Text(i, 2)), std::string(r->Text(i, 3)),
+          std::string(r->Text(i, 4)), std::string(r->Text(i, 5)), r->Int(i, 6)}});
   }
   return out;
 }
@@ -119,7 +121,8 @@ Result<bool> Coordinator::FinishInbox(std::int64_t epoch, const std::vector<std:
   for (auto id : ids) {
     id_array.Add(id);
   }
-  if (auto r = conn_->Exec("DELETE FROM inbox WHERE id = ANY($1::bigint[])", {id_array.Take()}); !r) {
+  if (auto r = conn_->Exec("DELETE FROM inbox WHERE id = ANY($1::bigint[])", {id_array.Take()});
+      !r) {
     return Fail(r.error());
   }
   if (!answers.empty()) {
@@ -130,7 +133,8 @@ Result<bool> Coordinator::FinishInbox(std::int64_t epoch, const std::vector<std:
       body.Add(a.body);
     }
     auto r = conn_->Exec(
-        "INSERT INTO inbox_answers(ref, status, body) SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) "
+        "INSERT INTO inbox_answers(ref, status, body) SELECT * FROM unnest($1::text[], $2::int[], "
+        "$3::text[]) "
         "ON CONFLICT (ref) DO UPDATE SET status = excluded.status, body = excluded.body",
         {ref.Take(), status.Take(), body.Take()});
     if (!r) {
@@ -151,20 +155,23 @@ Result<std::vector<InboxAnswer>> Coordinator::Answers(const std::vector<std::str
   for (const auto& r : refs) {
     ref.Add(r);
   }
-  auto r = conn_->Exec("SELECT ref, status, body FROM inbox_answers WHERE ref = ANY($1::text[])", {ref.Take()});
+  auto r = conn_->Exec("SELECT ref, status, body FROM inbox_answers WHERE ref = ANY($1::text[])",
+                       {ref.Take()});
   if (!r) {
     return Fail(r.error());
   }
   std::vector<InboxAnswer> out;
   for (int i = 0; i < r->size(); ++i) {
-    out.push_back({std::string(r->Text(i, 0)), static_cast<int>(r->Int(i, 1)), std::string(r->Text(i, 2))});
+    out.push_back(
+        {std::string(r->Text(i, 0)), static_cast<int>(r->Int(i, 1)), std::string(r->Text(i, 2))});
   }
   return out;
 }
 
 Result<void> Coordinator::PruneAnswers(std::chrono::seconds age) {
-  auto r = conn_->Exec("DELETE FROM inbox_answers WHERE created_at < clock_timestamp() - $1 * interval '1 second'",
-                       {std::to_string(age.count())});
+  auto r = conn_->Exec(
+      "DELETE FROM inbox_answers WHERE created_at < clock_timestamp() - $1 * interval '1 second'",
+      {std::to_string(age.count())});
   if (!r) {
     return Fail(r.error());
   }

@@ -27,9 +27,9 @@ namespace rota::store {
 class PgConn;
 
 struct LeaderInfo {
-  std::string holder;   // "" when none ever led
+  std::string holder;  // "" when none ever led
   std::int64_t epoch = 0;
-  bool live = false;    // its lease has not expired
+  bool live = false;  // its lease has not expired
 };
 
 // A leader's answer to an inbox request, for the instance that accepted it.

@@ -42,7 +42,8 @@ void LoadRange(const std::string& path, const AlertDecoder& decoder, Range& rang
   auto rows = (*db)->Prepare(
       "SELECT a.id, a.doc, coalesce(s.updated_at, a.updated_at), "
       "CASE WHEN s.id IS NULL THEN a.ends_at ELSE s.ends_at END "
-      "FROM alerts a LEFT JOIN alert_seen s ON s.id = a.id WHERE a.id BETWEEN ?1 AND ?2 ORDER BY a.id");
+      "FROM alerts a LEFT JOIN alert_seen s ON s.id = a.id WHERE a.id BETWEEN ?1 AND ?2 ORDER BY "
+      "a.id");
   if (!rows) {
     range.status = Fail(rows.error());
     return;
@@ -65,15 +66,16 @@ void LoadRange(const std::string& path, const AlertDecoder& decoder, Range& rang
     // What a re-send moves is authoritative (migrations 0003 and 0004).
     a->updated_at = TimePoint{std::chrono::milliseconds(rows->Int(2))};
     const auto ends = rows->OptInt(3);
-    a->ends_at = ends ? std::optional<TimePoint>(TimePoint{std::chrono::milliseconds(*ends)})
-                      : std::nullopt;
+    a->ends_at =
+        ends ? std::optional<TimePoint>(TimePoint{std::chrono::milliseconds(*ends)}) : std::nullopt;
     range.alerts.push_back(std::move(*a));
   }
 }
 
 }  // namespace
 
-Result<LoadedAlerts> LoadAlerts(const std::string& path, const config::Config& config, int threads) {
+Result<LoadedAlerts> LoadAlerts(const std::string& path, const config::Config& config,
+                                int threads) {
   if (threads <= 0) {
     threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 8U));
   }
@@ -104,7 +106,8 @@ Result<LoadedAlerts> LoadAlerts(const std::string& path, const config::Config& c
   std::vector<Range> ranges(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) {
     ranges[static_cast<std::size_t>(i)].first = span.first + i * width;
-    ranges[static_cast<std::size_t>(i)].last = std::min(span.second, span.first + (i + 1) * width - 1);
+    ranges[static_cast<std::size_t>(i)].last =
+        std::min(span.second, span.first + (i + 1) * width - 1);
     ranges[static_cast<std::size_t>(i)].alerts.reserve(
         static_cast<std::size_t>(count / threads + count / 50 + 16));
   }

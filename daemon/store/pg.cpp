@@ -20,7 +20,8 @@ int PgRows::size() const { return r_ ? PQntuples(r_.get()) : 0; }
 bool PgRows::Null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
 
 std::string_view PgRows::Text(int row, int col) const {
-  return {PQgetvalue(r_.get(), row, col), static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
+  return {PQgetvalue(r_.get(), row, col),
+          static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
 }
 
 std::int64_t PgRows::Int(int row, int col) const { return OptInt(row, col).value_or(0); }
@@ -63,7 +64,8 @@ std::string Message(const char* m) {
 
 }  // namespace
 
-Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn, std::string_view application) {
+Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& dsn,
+                                                std::string_view application) {
   // connect_timeout bounds a connect to a host that does not answer;
   // keepalives find a peer that vanished (a failed-over server) within ~8 s,
   // and tcp_user_timeout a peer that stopped acknowledging what we sent.
@@ -222,7 +224,8 @@ Error PgConn::Failure(pg_result* r) const {
   }
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string code = state != nullptr ? state : "";
-  std::string msg = "PostgreSQL: " + Message(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
+  std::string msg =
+      "PostgreSQL: " + Message(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
   // Class 08 (connection), 53 (resources: disk full, too many connections),
   // 57 (operator intervention: shutting down, admin shutdown): the server,
   // not the statement. Callers answer 503 and try again.
@@ -247,8 +250,8 @@ Result<void> PgConn::Pipeline(const std::vector<PgStatement>& statements, std::s
     for (const auto& p : st.params) {
       values.push_back(p ? p->c_str() : nullptr);
     }
-    if (PQsendQueryParams(conn_, st.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                          nullptr, nullptr, 0) != 1) {
+    if (PQsendQueryParams(conn_, st.sql.c_str(), static_cast<int>(values.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0) != 1) {
       sent = false;
       break;
     }

@@ -55,7 +55,8 @@ class PgConn {
  public:
   // Connects and sets the session up (UTC, a short statement timeout). The
   // DSN is never part of an error message: it may carry a password.
-  static Result<std::unique_ptr<PgConn>> Connect(const std::string& dsn, std::string_view application);
+  static Result<std::unique_ptr<PgConn>> Connect(const std::string& dsn,
+                                                 std::string_view application);
   ~PgConn();
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;

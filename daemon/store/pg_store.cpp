@@ -71,7 +71,8 @@ Result<int> MigratePg(PgConn& c, const std::vector<Migration>& migrations) {
   if (auto r = c.Exec("DELETE FROM rota_schema"); !r) {
     return Fail(r.error());
   }
-  if (auto r = c.Exec("INSERT INTO rota_schema(version) VALUES ($1)", {std::to_string(version)}); !r) {
+  if (auto r = c.Exec("INSERT INTO rota_schema(version) VALUES ($1)", {std::to_string(version)});
+      !r) {
     return Fail(r.error());
   }
   if (auto r = txn->Commit(); !r) {
@@ -82,8 +83,11 @@ Result<int> MigratePg(PgConn& c, const std::vector<Migration>& migrations) {
 
 class PgStore final : public Store {
  public:
-  PgStore(PostgresOptions options, std::unique_ptr<PgConn> conn, int schema, CommitObserver observer)
-      : options_(std::move(options)), schema_(schema), conn_(std::move(conn)),
+  PgStore(PostgresOptions options, std::unique_ptr<PgConn> conn, int schema,
+          CommitObserver observer)
+      : options_(std::move(options)),
+        schema_(schema),
+        conn_(std::move(conn)),
         observer_(std::move(observer)) {
     thread_ = std::thread([this] {
       SetThreadName("store");
@@ -119,8 +123,8 @@ class PgStore final : public Store {
 
  private:
   struct Queued {
-    std::optional<Batch> batch;  // a write; merged with the others of its commit
-    std::int64_t prune_before_ms = 0;  // without a batch: retention of finished notifications
+    std::optional<Batch> batch;          // a write; merged with the others of its commit
+    std::int64_t prune_before_ms = 0;    // without a batch: retention of finished notifications
     std::int64_t history_before_ms = 0;  // ... and of history rows
     Done done;
     bool fenced = true;  // checks the epoch (every write but inbox rows and retention)
@@ -160,7 +164,7 @@ class PgStore final : public Store {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Queued> queue_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  bool stopping_ = false;     // guarded by mu_
   std::chrono::steady_clock::time_point retry_after_{};
   std::thread thread_;
 };
@@ -220,7 +224,8 @@ Result<void> PgStore::Statements(Sink& sink, const Queued& q) {
 
 Result<bool> PgStore::CommitPipelined(std::vector<Queued>& batch) {
   const std::int64_t epoch = options_.epoch ? options_.epoch->load() : 0;
-  const bool fencing = epoch != 0 && std::any_of(batch.begin(), batch.end(), [](const Queued& q) { return q.fenced; });
+  const bool fencing = epoch != 0 && std::any_of(batch.begin(), batch.end(),
+                                                 [](const Queued& q) { return q.fenced; });
   if (fencing && epoch < 0) {
     return false;  // not leading: the batch by batch path fails what is fenced, writes the rest
   }
@@ -344,7 +349,8 @@ Result<void> PgStore::LoadAlerts(PgConn& c, const config::Config& config, State&
     auto rows = c.Exec(
         "SELECT a.id, a.doc, coalesce(s.updated_at, a.updated_at), "
         "CASE WHEN s.id IS NULL THEN a.ends_at ELSE s.ends_at END "
-        "FROM alerts a LEFT JOIN alert_seen s ON s.id = a.id WHERE a.id > $1 ORDER BY a.id LIMIT 20000",
+        "FROM alerts a LEFT JOIN alert_seen s ON s.id = a.id WHERE a.id > $1 ORDER BY a.id LIMIT "
+        "20000",
         {std::to_string(after)});
     if (!rows) {
       return Fail(rows.error());
@@ -358,7 +364,8 @@ Result<void> PgStore::LoadAlerts(PgConn& c, const config::Config& config, State&
       }
       a->updated_at = TimePoint{std::chrono::milliseconds(rows->Int(i, 2))};
       const auto ends = rows->OptInt(i, 3);
-      a->ends_at = ends ? std::optional<TimePoint>(TimePoint{std::chrono::milliseconds(*ends)}) : std::nullopt;
+      a->ends_at = ends ? std::optional<TimePoint>(TimePoint{std::chrono::milliseconds(*ends)})
+                        : std::nullopt;
       alerts.push_back(std::move(*a));
     }
     if (rows->size() < 20000) {
@@ -405,7 +412,8 @@ Result<void> PgStore::LoadSmallTables(PgConn& c, State& st) {
   }
   st.next_override_id = *overrides;
   auto pending = c.Exec(
-      "SELECT idempotency_key, channel, recipient, kind, payload, created_at, next_attempt_at, attempts "
+      "SELECT idempotency_key, channel, recipient, kind, payload, created_at, next_attempt_at, "
+      "attempts "
       "FROM outbox WHERE state = 'pending' ORDER BY id");
   if (!pending) {
     return Fail(pending.error());
@@ -449,7 +457,8 @@ Result<std::vector<HistoryRow>> PgStore::History(std::int64_t from_ms, std::int6
   std::vector<HistoryRow> out;
   out.reserve(static_cast<std::size_t>(rows->size()));
   for (int i = 0; i < rows->size(); ++i) {
-    out.push_back({static_cast<engine::AlertId>(rows->Int(i, 0)), rows->Int(i, 1), std::string(rows->Text(i, 2))});
+    out.push_back({static_cast<engine::AlertId>(rows->Int(i, 0)), rows->Int(i, 1),
+                   std::string(rows->Text(i, 2))});
   }
   return out;
 }

@@ -59,13 +59,13 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
     }
     const std::string ids = id.Take();
     auto r = c.Run(
-                 "INSERT INTO alerts(id, key, state, updated_at, ends_at, resolved_at, doc, rev) "
-                 "SELECT u.*, nextval('alert_rev') FROM unnest($1::bigint[], $2::text[], $3::text[], "
-                 "$4::bigint[], $5::bigint[], $6::bigint[], $7::text[]) AS u "
-                 "ON CONFLICT (id) DO UPDATE SET key = excluded.key, state = excluded.state, "
-                 "updated_at = excluded.updated_at, ends_at = excluded.ends_at, "
-                 "resolved_at = excluded.resolved_at, doc = excluded.doc, rev = excluded.rev",
-                 {ids, key.Take(), state.Take(), updated.Take(), ends.Take(), resolved.Take(), doc.Take()});
+        "INSERT INTO alerts(id, key, state, updated_at, ends_at, resolved_at, doc, rev) "
+        "SELECT u.*, nextval('alert_rev') FROM unnest($1::bigint[], $2::text[], $3::text[], "
+        "$4::bigint[], $5::bigint[], $6::bigint[], $7::text[]) AS u "
+        "ON CONFLICT (id) DO UPDATE SET key = excluded.key, state = excluded.state, "
+        "updated_at = excluded.updated_at, ends_at = excluded.ends_at, "
+        "resolved_at = excluded.resolved_at, doc = excluded.doc, rev = excluded.rev",
+        {ids, key.Take(), state.Take(), updated.Take(), ends.Take(), resolved.Take(), doc.Take()});
     if (!r) {
       return r;
     }
@@ -82,10 +82,10 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       ends.Add(t->ends_ms);
     }
     auto r = c.Run(
-                 "INSERT INTO alert_seen(id, updated_at, ends_at, rev) SELECT u.*, nextval('alert_rev') "
-                 "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u ON CONFLICT (id) DO UPDATE "
-                 "SET updated_at = excluded.updated_at, ends_at = excluded.ends_at, rev = excluded.rev",
-                 {id.Take(), updated.Take(), ends.Take()});
+        "INSERT INTO alert_seen(id, updated_at, ends_at, rev) SELECT u.*, nextval('alert_rev') "
+        "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u ON CONFLICT (id) DO UPDATE "
+        "SET updated_at = excluded.updated_at, ends_at = excluded.ends_at, rev = excluded.rev",
+        {id.Take(), updated.Take(), ends.Take()});
     if (!r) {
       return r;
     }
@@ -112,11 +112,10 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       received.Add(h->received_ms);
       doc.Add(h->doc);
     }
-    if (auto r = c.Run(
-            "INSERT INTO alert_history(id, received_at, doc) SELECT * FROM "
-            "unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT (id) DO UPDATE "
-            "SET received_at = excluded.received_at, doc = excluded.doc",
-            {id.Take(), received.Take(), doc.Take()});
+    if (auto r = c.Run("INSERT INTO alert_history(id, received_at, doc) SELECT * FROM "
+                       "unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT (id) DO UPDATE "
+                       "SET received_at = excluded.received_at, doc = excluded.doc",
+                       {id.Take(), received.Take(), doc.Take()});
         !r) {
       return r;
     }
@@ -134,9 +133,10 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
     }
   }
   for (const auto& m : b.reviews) {
-    if (auto r = c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
-                       "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
-                       {"review:" + m.key, std::to_string(m.period_end_ms)});
+    if (auto r =
+            c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
+                  "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
+                  {"review:" + m.key, std::to_string(m.period_end_ms)});
         !r) {
       return r;
     }
@@ -157,9 +157,9 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
   }
   if (b.next_alert_id != 0) {
     return c.Run(
-               "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
-               "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
-               {std::to_string(b.next_alert_id)});
+        "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
+        "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
+        {std::to_string(b.next_alert_id)});
   }
   return {};
 }
@@ -210,12 +210,12 @@ Result<void> WriteOutbox(Sink& c, const Batch& b) {
       attempts.Add(static_cast<std::int64_t>(o.attempts));
     }
     auto r = c.Run(
-                 "INSERT INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
-                 "next_attempt_at, attempts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
-                 "$4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::int[]) "
-                 "ON CONFLICT (idempotency_key) DO NOTHING",
-                 {key.Take(), channel.Take(), recipient.Take(), kind.Take(), payload.Take(),
-                  created.Take(), next.Take(), attempts.Take()});
+        "INSERT INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
+        "next_attempt_at, attempts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
+        "$4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::int[]) "
+        "ON CONFLICT (idempotency_key) DO NOTHING",
+        {key.Take(), channel.Take(), recipient.Take(), kind.Take(), payload.Take(), created.Take(),
+         next.Take(), attempts.Take()});
     if (!r) {
       return r;
     }
@@ -237,7 +237,8 @@ Result<void> WriteOutbox(Sink& c, const Batch& b) {
     error.Add(m->error);
   }
   if (!done.empty()) {
-    if (auto r = c.Run("DELETE FROM outbox WHERE idempotency_key = ANY($1::text[])", {done.Take()}); !r) {
+    if (auto r = c.Run("DELETE FROM outbox WHERE idempotency_key = ANY($1::text[])", {done.Take()});
+        !r) {
       return r;
     }
   }
@@ -245,11 +246,11 @@ Result<void> WriteOutbox(Sink& c, const Batch& b) {
     return {};
   }
   return c.Run(
-             "UPDATE outbox o SET state = u.state, attempts = u.attempts, "
-             "next_attempt_at = coalesce(u.next, o.next_attempt_at), last_error = u.err "
-             "FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[]) "
-             "AS u(key, state, attempts, next, err) WHERE o.idempotency_key = u.key",
-             {key.Take(), state.Take(), attempts.Take(), next.Take(), error.Take()});
+      "UPDATE outbox o SET state = u.state, attempts = u.attempts, "
+      "next_attempt_at = coalesce(u.next, o.next_attempt_at), last_error = u.err "
+      "FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[]) "
+      "AS u(key, state, attempts, next, err) WHERE o.idempotency_key = u.key",
+      {key.Take(), state.Take(), attempts.Take(), next.Take(), error.Take()});
 }
 
 Result<void> WriteInbox(Sink& c, const Batch& b) {
@@ -263,10 +264,10 @@ Result<void> WriteInbox(Sink& c, const Batch& b) {
     received.Add(row.received_ms);
   }
   auto r = c.Run(
-               "INSERT INTO inbox(ref, instance, method, target, body, received_at) SELECT * FROM "
-               "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
-               "ON CONFLICT (ref) DO NOTHING",
-               {ref.Take(), instance.Take(), method.Take(), target.Take(), body.Take(), received.Take()});
+      "INSERT INTO inbox(ref, instance, method, target, body, received_at) SELECT * FROM "
+      "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
+      "ON CONFLICT (ref) DO NOTHING",
+      {ref.Take(), instance.Take(), method.Take(), target.Take(), body.Take(), received.Take()});
   if (!r) {
     return r;
   }
@@ -376,6 +377,5 @@ Batch Merge(const std::vector<const Batch*>& batches) {
   }
   return out;
 }
-
 
 }  // namespace rota::store

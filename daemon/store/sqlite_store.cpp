@@ -51,8 +51,8 @@ void AddMetaRow(std::string_view meta_key, std::string_view value, State& st) {
   std::int64_t ms = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
   if (ec != std::errc() || end != value.data() + value.size() || ms < 0) {
-    st.skipped.push_back({"meta", std::string(meta_key), "not a review period end: \"" +
-                                                             std::string(value.substr(0, 40)) + "\""});
+    st.skipped.push_back({"meta", std::string(meta_key),
+                          "not a review period end: \"" + std::string(value.substr(0, 40)) + "\""});
     return;
   }
   st.reviews[std::string(meta_key.substr(std::string_view("review:").size()))] = ms;
@@ -130,7 +130,8 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
     }
   }
   if (!b.history.empty()) {
-    auto hist = db.Cached("INSERT OR REPLACE INTO alert_history(id, received_at, doc) VALUES (?1,?2,?3)");
+    auto hist =
+        db.Cached("INSERT OR REPLACE INTO alert_history(id, received_at, doc) VALUES (?1,?2,?3)");
     if (!hist) {
       return Fail(hist.error());
     }
@@ -159,7 +160,8 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
   if (!b.reviews.empty()) {
     auto mark = db.Cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE "
-        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");
+        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS "
+        "INTEGER)");
     if (!mark) {
       return Fail(mark.error());
     }
@@ -190,7 +192,8 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
   if (b.next_alert_id != 0) {
     auto next = db.Cached(
         "INSERT INTO meta(key, value) VALUES ('next_alert_id', ?1) ON CONFLICT(key) DO UPDATE "
-        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)");
+        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS "
+        "INTEGER)");
     if (!next) {
       return Fail(next.error());
     }
@@ -237,7 +240,8 @@ Result<void> WriteRows(Db& db, std::string_view table, std::string_view end_colu
 
 Result<void> WriteOutbox(Db& db, const Batch& b) {
   auto ins = db.Cached(
-      "INSERT OR IGNORE INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
+      "INSERT OR IGNORE INTO outbox(idempotency_key, channel, recipient, kind, payload, "
+      "created_at, "
       "next_attempt_at, attempts) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
   if (!ins) {
     return Fail(ins.error());
@@ -271,8 +275,9 @@ Result<void> WriteOutbox(Db& db, const Batch& b) {
     }
     (*mark)->Bind(1, m.key).Bind(2, OutboxStateName(m.state));
     (*mark)->Bind(3, static_cast<std::int64_t>(m.attempts));
-    (*mark)->Bind(4, m.state == OutboxState::kPending ? std::optional<std::int64_t>(m.next_attempt_ms)
-                                                      : std::nullopt);
+    (*mark)->Bind(4, m.state == OutboxState::kPending
+                         ? std::optional<std::int64_t>(m.next_attempt_ms)
+                         : std::nullopt);
     if (auto r = (*mark)->Bind(5, m.error).Run(); !r) {
       return r;
     }
@@ -362,16 +367,18 @@ class SqliteStore final : public Store {
     return true;
   }
   void PruneFinished(std::int64_t cutoff_ms, std::int64_t history_cutoff_ms) override {
-    Writer().Submit([cutoff_ms, history_cutoff_ms](Db& db) -> Result<void> {
-      if (auto r = PruneFinishedOutbox(db, cutoff_ms); !r) {
-        return r;
-      }
-      auto del = db.Cached("DELETE FROM alert_history WHERE received_at < ?1");
-      if (!del) {
-        return Fail(del.error());
-      }
-      return (*del)->Bind(1, history_cutoff_ms).Run();
-    }, nullptr);
+    Writer().Submit(
+        [cutoff_ms, history_cutoff_ms](Db& db) -> Result<void> {
+          if (auto r = PruneFinishedOutbox(db, cutoff_ms); !r) {
+            return r;
+          }
+          auto del = db.Cached("DELETE FROM alert_history WHERE received_at < ?1");
+          if (!del) {
+            return Fail(del.error());
+          }
+          return (*del)->Bind(1, history_cutoff_ms).Run();
+        },
+        nullptr);
   }
   Result<std::vector<HistoryRow>> History(std::int64_t from_ms, std::int64_t to_ms) override {
     // A reader of its own: WAL lets it read beside the writer.
@@ -380,7 +387,8 @@ class SqliteStore final : public Store {
       return Fail(db.error());
     }
     auto rows = (*db)->Prepare(
-        "SELECT id, received_at, doc FROM alert_history WHERE received_at >= ?1 AND received_at < ?2 "
+        "SELECT id, received_at, doc FROM alert_history WHERE received_at >= ?1 AND received_at < "
+        "?2 "
         "ORDER BY id");
     if (!rows) {
       return Fail(rows.error());
@@ -464,7 +472,8 @@ Result<void> SqliteStore::LoadSmallTables(State& st) {
     AddMetaRow(meta->Text(0), meta->Text(1), st);
   }
   auto next = db.Prepare(
-      "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_alert_id'), 1), "
+      "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_alert_id'), "
+      "1), "
       "coalesce((SELECT max(id) FROM alerts), 0) + 1)");
   if (!next || !next->Step().value_or(false)) {
     return Fail(next ? Error::Io("cannot read the next alert id") : next.error());
@@ -571,7 +580,8 @@ Result<std::unique_ptr<Store>> OpenLocked(const SqliteOptions& options,
   const bool existed = Exists(path);
   if (!existed && Exists(marker) && !options.fresh) {
     return Fail(Error::NotFound(
-        path + " is missing, but " + marker + " says a store was created here: its alerts, "
+        path + " is missing, but " + marker +
+        " says a store was created here: its alerts, "
         "silences and pending notifications are gone. Restore rota.db from a backup "
         "(rotactl backup), or start rotad once with --fresh-store to begin with an empty store"));
   }

@@ -128,9 +128,9 @@ struct Batch {
   std::uint64_t next_override_id = 0;
   // Present: replace all run-time reroutes with these (in meta; a handful).
   std::optional<std::vector<engine::Reroute>> reroutes;
-  std::vector<OutboxRow> outbox;     // new notifications
-  std::vector<OutboxMark> marks;     // outcomes of earlier ones
-  std::vector<ReviewMark> reviews;   // written with the digests' outbox rows
+  std::vector<OutboxRow> outbox;      // new notifications
+  std::vector<OutboxMark> marks;      // outcomes of earlier ones
+  std::vector<ReviewMark> reviews;    // written with the digests' outbox rows
   engine::AlertId next_alert_id = 0;  // 0: unchanged
   // Requests for the leader (a standby's writes; never fenced). SQLite
   // refuses a batch that carries any.
@@ -168,7 +168,7 @@ struct State {
   std::vector<std::vector<engine::Alert>> alerts;
   std::vector<rules::Silence> silences;
   std::vector<schedule::OverrideSpec> overrides;
-  std::vector<OutboxRow> pending;  // by creation
+  std::vector<OutboxRow> pending;               // by creation
   std::map<std::string, std::int64_t> reviews;  // ReviewMark: key -> period end
   std::vector<engine::Reroute> reroutes;
   std::uint64_t next_reroute_id = 1;  // "r-N": above every N stored
@@ -243,9 +243,9 @@ Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options,
 // in flight with Error::Unavailable (ingest answers 503) and is opened again
 // by the next write.
 struct PostgresOptions {
-  std::string dsn;                // libpq connection string or URI; never logged
-  std::string instance;           // this rotad's name (application_name, the inbox)
-  std::size_t max_batch = 1000;   // batches per group commit
+  std::string dsn;               // libpq connection string or URI; never logged
+  std::string instance;          // this rotad's name (application_name, the inbox)
+  std::size_t max_batch = 1000;  // batches per group commit
   // Fencing: while it holds a non-zero epoch, every write (but an inbox-only
   // one) checks in its own transaction that this epoch still leads, and
   // fails (writing nothing) when another instance took over. A negative

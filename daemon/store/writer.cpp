@@ -11,7 +11,9 @@
 namespace rota::store {
 
 Writer::Writer(std::unique_ptr<Db> db, std::size_t max_batch, CommitObserver observer)
-    : db_(std::move(db)), max_batch_(max_batch == 0 ? 1 : max_batch), observer_(std::move(observer)) {
+    : db_(std::move(db)),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      observer_(std::move(observer)) {
   // Replaces SQLite's own autocheckpoint hook (which checkpoints inside the
   // commit); OnWal keeps that only as the fallback.
   sqlite3_wal_hook(db_->handle(), &Writer::OnWal, this);
@@ -77,8 +79,8 @@ void Writer::Checkpoints() {
     // PASSIVE: copies what no reader still needs, never blocks the writer.
     int log = 0;
     int copied = 0;
-    if (sqlite3_wal_checkpoint_v2((*db)->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) ==
-        SQLITE_OK) {
+    if (sqlite3_wal_checkpoint_v2((*db)->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                  &copied) == SQLITE_OK) {
       copied_log_.store(copied >= log ? log : 0, std::memory_order_relaxed);
       tail_.store(copied >= log, std::memory_order_relaxed);
     }
@@ -189,7 +191,8 @@ void Writer::Run() {
     if (tail_.exchange(false, std::memory_order_relaxed)) {
       // Between two transactions nothing appends, so this copy reaches the
       // WAL's end; it copies only what came since the checkpointer's copy.
-      sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
     }
   }
 }

@@ -67,15 +67,15 @@ class Writer {
   std::size_t max_batch_;
   CommitObserver observer_;
   std::mutex mu_;
-  std::condition_variable cv_;             // the writer waits on it
-  std::condition_variable checkpoint_cv_;  // the checkpointer waits on it
-  std::deque<std::pair<Work, Done>> queue_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
-  std::uint64_t commits_ = 0;                // guarded by mu_
+  std::condition_variable cv_;                         // the writer waits on it
+  std::condition_variable checkpoint_cv_;              // the checkpointer waits on it
+  std::deque<std::pair<Work, Done>> queue_;            // guarded by mu_
+  bool stopping_ = false;                              // guarded by mu_
+  std::uint64_t commits_ = 0;                          // guarded by mu_
   std::chrono::steady_clock::time_point last_commit_;  // guarded by mu_
-  std::atomic<int> wal_pages_{0};            // as of the last commit
-  std::atomic<int> copied_log_{0};          // the WAL's pages at the last complete copy (0: none)
-  std::atomic<bool> tail_{false};            // the checkpointer's copy is done: the writer copies the rest
+  std::atomic<int> wal_pages_{0};                      // as of the last commit
+  std::atomic<int> copied_log_{0};  // the WAL's pages at the last complete copy (0: none)
+  std::atomic<bool> tail_{false};   // the checkpointer's copy is done: the writer copies the rest
   std::thread thread_;
   std::thread checkpointer_;
   // Set once the database file is found deleted or replaced: every later

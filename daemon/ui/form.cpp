@@ -6,7 +6,9 @@
 namespace rota::ui {
 std::string Decode(std::string_view s) { return http::FormDecode(s); }
 
-std::map<std::string, std::string> FormFields(std::string_view body) { return http::FormFields(body); }
+std::map<std::string, std::string> FormFields(std::string_view body) {
+  return http::FormFields(body);
+}
 
 std::string Field(const std::map<std::string, std::string>& f, const std::string& name) {
   const auto it = f.find(name);

@@ -62,7 +62,8 @@ void CheckLookup(std::string_view user) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  for (const auto& parsed : {rota::api::ParseSlackAction(text), rota::api::ParseMattermostAction(text)}) {
+  for (const auto& parsed :
+       {rota::api::ParseSlackAction(text), rota::api::ParseMattermostAction(text)}) {
     if (!parsed) {
       ROTA_FUZZ_CHECK(!parsed.error().message().empty(), "an error says what is wrong");
       continue;

@@ -21,7 +21,8 @@ namespace {
 // handler can still read it).
 const std::string& Folder() {
   static const std::string* dir = [] {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "rota-fuzz-config-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "rota-fuzz-config-XXXXXX").string();
     ROTA_FUZZ_CHECK(mkdtemp(tmpl.data()) != nullptr, "a private temp folder");
     auto* made = new std::string(tmpl);
     // A file server.tls can name (the loader checks only that it is PEM;

@@ -4,12 +4,11 @@
 // behind the real authorizer. Every answer is a valid status with a JSON
 // error body when it is an error; the id parser never takes what is not a
 // decimal id.
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "api/access.h"
 #include "fuzz_check.h"
@@ -65,7 +64,8 @@ const http::Router& TheRouter() {
          }) {
       r->HandleSync(route.method, route.pattern, route.access, echo);
     }
-    r->SetAuthorizer([](const http::Request& req, http::Access access) { return auth.Check(req, access); });
+    r->SetAuthorizer(
+        [](const http::Request& req, http::Access access) { return auth.Check(req, access); });
     return r;
   }();
   return *router;
@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::system::error_code ec;
     const auto body = boost::json::parse(answer->body, ec);
     ROTA_FUZZ_CHECK(!ec && body.is_object() && body.as_object().contains("error"),
-                "an error answers JSON {\"error\": ...}");
+                    "an error answers JSON {\"error\": ...}");
   }
   return 0;
 }

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ingest_check.h"
 #include "ingest/decode.h"
+#include "ingest_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);

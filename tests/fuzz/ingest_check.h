@@ -25,12 +25,13 @@ inline void CheckWithinLimits(const engine::Event& e, const ingest::Limits& limi
   }
   // PagerDuty's dedup_key has PagerDuty's own limit (255 bytes), checked by its target.
   ROTA_FUZZ_CHECK(e.source == "pagerduty" || e.dedup_key.size() <= limits.max_label_value_bytes,
-        "dedup_key size");
+                  "dedup_key size");
   ROTA_FUZZ_CHECK(e.actor.size() <= limits.max_label_value_bytes, "actor size");
   ROTA_FUZZ_CHECK(e.generator_url.size() <= limits.max_label_value_bytes, "generator_url size");
   if (e.starts_at && e.ends_at && e.action == engine::Action::kTrigger) {
-    ROTA_FUZZ_CHECK(*e.ends_at >= *e.starts_at || e.source == "alertmanager" || e.source == "prometheus",
-          "ends_at before starts_at");
+    ROTA_FUZZ_CHECK(
+        *e.ends_at >= *e.starts_at || e.source == "alertmanager" || e.source == "prometheus",
+        "ends_at before starts_at");
   }
 }
 

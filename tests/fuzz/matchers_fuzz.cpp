@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& a = (*parsed)[i];
     const auto& b = (*again)[i];
     ROTA_FUZZ_CHECK(a.name() == b.name() && a.op() == b.op() && a.value() == b.value(),
-                      "the canonical form round-trips");
+                    "the canonical form round-trips");
     ROTA_FUZZ_CHECK(rota::rules::IsValidLabelName(a.name()), "names are valid label names");
     for (std::string_view probe : {std::string_view(), text, std::string_view(a.value())}) {
       ROTA_FUZZ_CHECK(a.Matches(probe) == b.Matches(probe), "the same values match");

@@ -40,9 +40,10 @@ const config::Config& TheConfig() {
     ROTA_FUZZ_CHECK(mkdtemp(dir.data()) != nullptr, "a private temp folder");
     const std::string path = dir + "/rota.yaml";
     std::FILE* f = std::fopen(path.c_str(), "wb");
-    ROTA_FUZZ_CHECK(f != nullptr && std::fwrite(kConfig.data(), 1, kConfig.size(), f) == kConfig.size() &&
-                    std::fclose(f) == 0,
-                "the config is written");
+    ROTA_FUZZ_CHECK(f != nullptr &&
+                        std::fwrite(kConfig.data(), 1, kConfig.size(), f) == kConfig.size() &&
+                        std::fclose(f) == 0,
+                    "the config is written");
     auto loaded = config::Load(path);
     ROTA_FUZZ_CHECK(loaded.ok(), "the config loads");
     std::error_code ec;

@@ -5,14 +5,14 @@
 //
 // Input: lines "start", "end", weekdays, days_of_month, months, years,
 // location, window offset in hours (empty line: field left out).
+#include <date/tz.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <date/tz.h>
 
 #include "fuzz_check.h"
 #include "schedule/hours.h"
@@ -61,8 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return 0;
     }
     ROTA_FUZZ_CHECK(r->start_minute >= 0 && r->start_minute <= 1440 && r->end_minute >= 0 &&
-                    r->end_minute <= 1440 && r->start_minute != r->end_minute,
-                "a time range is within a day and not empty");
+                        r->end_minute <= 1440 && r->start_minute != r->end_minute,
+                    "a time range is within a day and not empty");
     ti.times.push_back(*r);
   }
   if (!AddRange(f[2], ParseWeekdayRange, ti.weekdays) ||
@@ -98,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     probes.push_back(t);
   }
   for (const auto& s : spans) {
-    for (TimePoint t : {s.start - std::chrono::seconds(1), s.start, s.end - std::chrono::seconds(1), s.end}) {
+    for (TimePoint t :
+         {s.start - std::chrono::seconds(1), s.start, s.end - std::chrono::seconds(1), s.end}) {
       if (t >= from && t < to) {
         probes.push_back(t);
       }
@@ -106,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (TimePoint t : probes) {
     ROTA_FUZZ_CHECK(Contains(ti, *berlin, t) == Contains(spans, t),
-                "direct evaluation agrees with the spans");
+                    "direct evaluation agrees with the spans");
   }
   return 0;
 }

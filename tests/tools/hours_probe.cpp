@@ -7,7 +7,6 @@
 // It fails (exit 1) if a span list is malformed: empty, outside the range,
 // unsorted or touching (IntervalSpans promises normalised lists).
 #include <boost/json.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -54,8 +53,8 @@ int main(int argc, char** argv) {
         std::cerr << "FAIL: malformed span list for " << p.id << " at index " << i << "\n";
         return 1;
       }
-      spans.push_back(boost::json::array{s.start.time_since_epoch().count(),
-                                         s.end.time_since_epoch().count()});
+      spans.push_back(
+          boost::json::array{s.start.time_since_epoch().count(), s.end.time_since_epoch().count()});
     }
     std::string bits;
     bits.reserve(instants.size());

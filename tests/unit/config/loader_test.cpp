@@ -1,10 +1,7 @@
 // Config loading: every error kind with its file:line:col, all errors at
 // once, rule files, secrets, defaults. Configs are embedded as raw strings
 // and written to a fresh temporary directory per test.
-#include "config/file.h"
 #include "config/loader.h"
-
-#include "../test_util.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -14,11 +11,14 @@
 #include <map>
 #include <string>
 
+#include "../test_util.h"
+#include "config/file.h"
+
 namespace fs = std::filesystem;
 using rota::config::kMaxConfigFileBytes;
 using rota::config::Load;
-using rota::config::ReadConfigFile;
 using rota::config::LoadResult;
+using rota::config::ReadConfigFile;
 using rota::testing::TempDir;
 
 namespace {
@@ -198,9 +198,10 @@ TEST_CASE("server.tls reads its PEM files relative to the config and checks its 
   TempDir dir;
   const std::string cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
   const std::string key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
-  auto ok = LoadText(dir, "server:\n  listen: 127.0.0.1:9443\n  tls:\n    cert_file: tls/c.pem\n"
-                          "    key_file: tls/k.pem\n    client_ca_file: tls/ca.pem\n"
-                          "    client_auth: require\n",
+  auto ok = LoadText(dir,
+                     "server:\n  listen: 127.0.0.1:9443\n  tls:\n    cert_file: tls/c.pem\n"
+                     "    key_file: tls/k.pem\n    client_ca_file: tls/ca.pem\n"
+                     "    client_auth: require\n",
                      {{"tls/c.pem", cert}, {"tls/k.pem", key}, {"tls/ca.pem", cert}});
   INFO(AllErrors(ok));
   REQUIRE(ok.result.ok());
@@ -233,14 +234,17 @@ TEST_CASE("server.tls reads its PEM files relative to the config and checks its 
                           {{"tls/k.txt", "just text\n"}});
   CHECK(HasError(not_pem, "2:20", "holds no PEM block"));
 
-  auto require_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
-                                     "client_auth: require}\n");
+  auto require_alone = LoadText(dir,
+                                "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
+                                "client_auth: require}\n");
   CHECK(HasError(require_alone, "2:8", "client_auth: require needs client_ca_file"));
-  auto ca_alone = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
-                                "client_ca_file: tls/ca.pem}\n");
+  auto ca_alone = LoadText(dir,
+                           "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
+                           "client_ca_file: tls/ca.pem}\n");
   CHECK(HasError(ca_alone, "2:68", "client_ca_file is used only with client_auth: require"));
-  auto unknown = LoadText(dir, "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
-                               "min_version: TLS13}\n");
+  auto unknown = LoadText(dir,
+                          "server:\n  tls: {cert_file: tls/c.pem, key_file: tls/k.pem, "
+                          "min_version: TLS13}\n");
   CHECK(HasError(unknown, "2:52", "min_version"));
 }
 
@@ -360,7 +364,9 @@ routes:
   CHECK(HasError(l, "5:5", "missing url or url_file"));
   CHECK(HasError(l, "6:21", "unknown channel type \"carrier-pigeon\""));
   CHECK(HasError(l, "7:50", "smarthost must be host:port"));
-  CHECK(HasError(l, "7:63", "key \"url\" is only for webhook, slack, mattermost, msteams, ntfy, pagerduty and opsgenie channels, not email"));
+  CHECK(HasError(l, "7:63",
+                 "key \"url\" is only for webhook, slack, mattermost, msteams, ntfy, pagerduty and "
+                 "opsgenie channels, not email"));
   CHECK(HasError(l, "9:22", "an escalation needs at least one step"));
   CHECK(HasError(l, "11:26", "when_nobody_on_duty must be hold, next or drop"));
   CHECK(HasError(l, "12:23", "unknown target \"rotation:x\""));
@@ -462,8 +468,8 @@ TEST_CASE("a main config that is not a regular file is one error") {
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const auto result = Load(fifo);
   REQUIRE(result.errors.size() == 1);
-  CHECK(result.errors[0].ToString() == fifo + ":1:1: cannot read " + fifo +
-                                           ": a FIFO, only regular files are read");
+  CHECK(result.errors[0].ToString() ==
+        fifo + ":1:1: cannot read " + fifo + ": a FIFO, only regular files are read");
 }
 
 TEST_CASE("errors in rule files name the rule file") {
@@ -475,7 +481,9 @@ TEST_CASE("errors in rule files name the rule file") {
   REQUIRE(l.errors.size() == 3);
   CHECK(HasError(l, "4:5", "unknown key \"bogus\" in a route"));
   CHECK(HasError(l, "3:17", "route \"x\": unknown escalation \"nope\""));
-  CHECK(HasError(l, "1:1", "unknown key \"people\" in a rule file (expected one of: routes, escalations, inhibit_rules)"));
+  CHECK(HasError(l, "1:1",
+                 "unknown key \"people\" in a rule file (expected one of: routes, escalations, "
+                 "inhibit_rules)"));
   CHECK(l.files[0] == "x.yaml");
 }
 
@@ -488,7 +496,8 @@ rule_files: ['r.yaml']
                     {{"r.yaml", "escalations: [{name: e, steps: [{notify: ['person:a']}]}]\n"}});
   REQUIRE(l.errors.size() == 1);
   CHECK(l.files[0] == "r.yaml");
-  CHECK(l.errors[0].find("duplicate escalation name \"e\" (first defined at ") != std::string::npos);
+  CHECK(l.errors[0].find("duplicate escalation name \"e\" (first defined at ") !=
+        std::string::npos);
 }
 
 TEST_CASE("secrets come from *_file keys, relative to the config, trimmed") {
@@ -622,9 +631,10 @@ TEST_CASE("ui and calendar: defaults, values and errors at the key") {
   }
   dir.Write("cal.key", std::string(40, 'c'));
   {
-    auto l = LoadText(dir, std::string(kBase) +
-                               "ui: {public_support_page: true, support_page_names: true, session_ttl: 1h}\n"
-                               "calendar: {secret_file: cal.key, days: 366}\n");
+    auto l = LoadText(
+        dir, std::string(kBase) +
+                 "ui: {public_support_page: true, support_page_names: true, session_ttl: 1h}\n"
+                 "calendar: {secret_file: cal.key, days: 366}\n");
     INFO(AllErrors(l));
     REQUIRE(l.result.ok());
     CHECK(l.result.config->ui.public_support_page);
@@ -649,7 +659,8 @@ TEST_CASE("ui and calendar: defaults, values and errors at the key") {
 
 TEST_CASE("a contact's after: is a delay from 0s to 24h") {
   TempDir dir;
-  auto ok = LoadText(dir, R"(channels: [{name: hooks, type: webhook, url: "http://127.0.0.1:8099/n"}]
+  auto ok =
+      LoadText(dir, R"(channels: [{name: hooks, type: webhook, url: "http://127.0.0.1:8099/n"}]
 people:
   - id: alice
     contacts: [{channel: hooks, to: a}, {channel: hooks, to: b, after: 5m}]
@@ -658,7 +669,8 @@ people:
   REQUIRE(ok.result.ok());
   CHECK(ok.result.config->people[0].contacts[0].after == rota::Duration(0));
   CHECK(ok.result.config->people[0].contacts[1].after == std::chrono::minutes(5));
-  auto bad = LoadText(dir, R"(channels: [{name: hooks, type: webhook, url: "http://127.0.0.1:8099/n"}]
+  auto bad =
+      LoadText(dir, R"(channels: [{name: hooks, type: webhook, url: "http://127.0.0.1:8099/n"}]
 people:
   - id: alice
     contacts: [{channel: hooks, to: b, after: 2d}]

@@ -13,9 +13,9 @@ TEST_CASE("ParseDuration accepts Prometheus durations") {
     Duration want;
   };
   const Case cases[] = {
-      {"0", 0ms},        {"0s", 0ms},          {"500ms", 500ms},       {"30s", 30s},
-      {"15m", 15min},    {"1h30m", 90min},     {"2d", 48h},            {"1w", 168h},
-      {"1y", 8760h},     {"1h0m5s", 3605s},    {"1m500ms", 60500ms},
+      {"0", 0ms},     {"0s", 0ms},       {"500ms", 500ms},     {"30s", 30s},
+      {"15m", 15min}, {"1h30m", 90min},  {"2d", 48h},          {"1w", 168h},
+      {"1y", 8760h},  {"1h0m5s", 3605s}, {"1m500ms", 60500ms},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);

@@ -23,13 +23,13 @@ TEST_CASE("ParseRfc3339 reads UTC and offset instants to the same point") {
 }
 
 TEST_CASE("ParseRfc3339 rejects what is not an instant") {
-  for (const char* t : {"", "2026-11-23", "2026-11-23 09:00:00Z", "2026-11-23T09:00:00",
-                        "2026-13-01T00:00:00Z", "2026-11-23T09:00:00Zjunk",
-                        "2026-11-23T09:00:00.Z",
-                        // offsets that are not +HH:MM (a lone sign overflowed inside date::parse)
-                        "2026-11-23T09:30:00-.123+01:00", "2026-11-23T09:30:00-",
-                        "2026-11-23T09:30:00+1:00", "2026-11-23T09:30:00+0100",
-                        "2026-11-23T09:30:00+01:0x", "x026-11-23T09:30:00Z", "2026-11-23T0a:30:00Z"}) {
+  for (const char* t :
+       {"", "2026-11-23", "2026-11-23 09:00:00Z", "2026-11-23T09:00:00", "2026-13-01T00:00:00Z",
+        "2026-11-23T09:00:00Zjunk", "2026-11-23T09:00:00.Z",
+        // offsets that are not +HH:MM (a lone sign overflowed inside date::parse)
+        "2026-11-23T09:30:00-.123+01:00", "2026-11-23T09:30:00-", "2026-11-23T09:30:00+1:00",
+        "2026-11-23T09:30:00+0100", "2026-11-23T09:30:00+01:0x", "x026-11-23T09:30:00Z",
+        "2026-11-23T0a:30:00Z"}) {
     CAPTURE(t);
     CHECK_FALSE(rota::ParseRfc3339(t).has_value());
   }

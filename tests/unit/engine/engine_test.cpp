@@ -180,7 +180,8 @@ TEST_CASE("an on-duty person is notified at once; the off-duty one is skipped wi
   const Alert* a = sim.engine().Find(r.id);
   REQUIRE(a != nullptr);
   CHECK(TimelineHas(*a, "matched route pages"));
-  CHECK(TimelineHas(*a, "notified alice; skipped bob: outside hours until Mon 09:00 America/New_York"));
+  CHECK(TimelineHas(*a,
+                    "notified alice; skipped bob: outside hours until Mon 09:00 America/New_York"));
   // The same as data: kinds and fields.
   const auto matched = EntryOf(*a, EntryKind::kMatched);
   CHECK(matched.Get(Field::kRoute) == "pages");
@@ -234,7 +235,8 @@ TEST_CASE("an ack stops escalation; resolve tells those notified who are on duty
   auto r = sim.Fire({{"alertname", "Down"}, {"severity", "page"}}, At("2026-11-23T09:00:00Z"));
   sim.Take();
   sim.TickTo(At("2026-11-23T09:05:00Z"));
-  REQUIRE(sim.engine().Acknowledge(r.id, "alice", "looking", At("2026-11-23T09:05:00Z")).has_value());
+  REQUIRE(
+      sim.engine().Acknowledge(r.id, "alice", "looking", At("2026-11-23T09:05:00Z")).has_value());
   sim.TickTo(At("2026-11-23T11:00:00Z"));
   CHECK(sim.Take().empty());
   CHECK(sim.engine().Find(r.id)->state == AlertState::kAcknowledged);
@@ -294,7 +296,8 @@ TEST_CASE("when_nobody_on_duty: next moves on, drop drops, max_hold caps a hold"
   CHECK(capped.status == Outcome::kHeld);
   sim.Take();
   sim.TickTo(At("2026-11-28T11:00:00Z"));
-  CHECK(ToFor(sim.Take(), capped.id) == std::vector<std::string>{"dave@2026-11-28T11:00:00Z:alert"});
+  CHECK(ToFor(sim.Take(), capped.id) ==
+        std::vector<std::string>{"dave@2026-11-28T11:00:00Z:alert"});
   CHECK(TimelineHas(*sim.engine().Find(capped.id), "max_hold reached"));
 }
 
@@ -327,8 +330,12 @@ TEST_CASE("on_shift_end: keep leaves an acked alert with the acker") {
 
 TEST_CASE("silences mute until they end or expire") {
   Sim sim;
-  rota::rules::Silence s{"", rota::rules::ParseMatchers(R"(alertname="Noisy")").value(),
-                         At("2026-11-23T08:00:00Z"), At("2026-11-23T10:00:00Z"), "alice", "deploy"};
+  rota::rules::Silence s{"",
+                         rota::rules::ParseMatchers(R"(alertname="Noisy")").value(),
+                         At("2026-11-23T08:00:00Z"),
+                         At("2026-11-23T10:00:00Z"),
+                         "alice",
+                         "deploy"};
   const std::string id = sim.engine().AddSilence(s, At("2026-11-23T08:00:00Z"));
   auto r = sim.Fire({{"alertname", "Noisy"}, {"severity", "page"}}, At("2026-11-23T09:00:00Z"));
   CHECK(r.status == Outcome::kSilenced);
@@ -336,10 +343,10 @@ TEST_CASE("silences mute until they end or expire") {
   sim.TickTo(At("2026-11-23T10:00:00Z"));  // the silence ends: alice is on duty
   CHECK(To(sim.Take()) == std::vector<std::string>{"alice@2026-11-23T10:00:00Z:alert"});
   // Expiring a silence early lets its alerts through at once.
-  const std::string id2 = sim.engine().AddSilence(
-      {"", rota::rules::ParseMatchers(R"(alertname="Other")").value(), At("2026-11-23T10:00:00Z"),
-       At("2026-11-23T12:00:00Z"), "alice", ""},
-      At("2026-11-23T10:00:00Z"));
+  const std::string id2 =
+      sim.engine().AddSilence({"", rota::rules::ParseMatchers(R"(alertname="Other")").value(),
+                               At("2026-11-23T10:00:00Z"), At("2026-11-23T12:00:00Z"), "alice", ""},
+                              At("2026-11-23T10:00:00Z"));
   auto o = sim.Fire({{"alertname", "Other"}, {"severity", "page"}}, At("2026-11-23T10:30:00Z"));
   CHECK(o.status == Outcome::kSilenced);
   REQUIRE(sim.engine().ExpireSilence(id2, At("2026-11-23T10:40:00Z")).has_value());
@@ -354,7 +361,8 @@ TEST_CASE("route mute_time_intervals and active_time_intervals hold notification
   auto muted = sim.Fire({{"alertname", "M"}, {"severity", "muted"}}, At("2026-11-28T10:00:00Z"));
   CHECK(muted.status == Outcome::kMuted);
   // Saturday: the business-only route waits for Monday 09:00 UTC.
-  auto inactive = sim.Fire({{"alertname", "A"}, {"severity", "active"}}, At("2026-11-28T10:00:00Z"));
+  auto inactive =
+      sim.Fire({{"alertname", "A"}, {"severity", "active"}}, At("2026-11-28T10:00:00Z"));
   CHECK(inactive.status == Outcome::kMuted);
   CHECK(sim.Take().empty());
   sim.TickTo(At("2026-11-30T09:00:00Z"));
@@ -362,8 +370,10 @@ TEST_CASE("route mute_time_intervals and active_time_intervals hold notification
                                                    "dave@2026-11-30T04:00:00Z:alert",  // reminder
                                                    "dave@2026-11-30T08:00:00Z:alert",  // reminder
                                                    "dave@2026-11-30T09:00:00Z:alert"});
-  CHECK(TimelineHas(*sim.engine().Find(muted.id), "muted (mute_time_intervals) until 2026-11-30T00:00:00Z"));
-  CHECK(TimelineHas(*sim.engine().Find(inactive.id), "not active (active_time_intervals) until 2026-11-30T09:00:00Z"));
+  CHECK(TimelineHas(*sim.engine().Find(muted.id),
+                    "muted (mute_time_intervals) until 2026-11-30T00:00:00Z"));
+  CHECK(TimelineHas(*sim.engine().Find(inactive.id),
+                    "not active (active_time_intervals) until 2026-11-30T09:00:00Z"));
 }
 
 TEST_CASE("inhibition: a firing source mutes matching targets until it resolves") {
@@ -385,8 +395,10 @@ TEST_CASE("inhibition: a firing source mutes matching targets until it resolves"
 
 TEST_CASE("grouping: group_wait collects, group_interval batches later alerts") {
   Sim sim;
-  auto a = sim.Fire({{"alertname", "X"}, {"cluster", "eu"}, {"severity", "ticket"}}, At("2026-11-23T09:00:00Z"));
-  auto b = sim.Fire({{"alertname", "Y"}, {"cluster", "eu"}, {"severity", "ticket"}}, At("2026-11-23T09:00:10Z"));
+  auto a = sim.Fire({{"alertname", "X"}, {"cluster", "eu"}, {"severity", "ticket"}},
+                    At("2026-11-23T09:00:00Z"));
+  auto b = sim.Fire({{"alertname", "Y"}, {"cluster", "eu"}, {"severity", "ticket"}},
+                    At("2026-11-23T09:00:10Z"));
   CHECK(a.status == Outcome::kGrouped);
   CHECK(b.status == Outcome::kGrouped);
   CHECK(sim.Take().empty());
@@ -394,7 +406,8 @@ TEST_CASE("grouping: group_wait collects, group_interval batches later alerts") 
   auto sent = sim.Take();
   REQUIRE(sent.size() == 1);  // one notification for the group
   CHECK(sent[0].alerts == std::vector<AlertId>{a.id, b.id});
-  auto c = sim.Fire({{"alertname", "Z"}, {"cluster", "eu"}, {"severity", "ticket"}}, At("2026-11-23T09:01:00Z"));
+  auto c = sim.Fire({{"alertname", "Z"}, {"cluster", "eu"}, {"severity", "ticket"}},
+                    At("2026-11-23T09:01:00Z"));
   CHECK(c.status == Outcome::kGrouped);
   sim.TickTo(At("2026-11-23T09:05:29Z"));
   CHECK(sim.Take().empty());
@@ -410,7 +423,8 @@ TEST_CASE("endsAt: past resolves, future resolves unless refreshed") {
                     At("2026-11-23T09:05:00Z"));
   CHECK(r.status == Outcome::kNotified);
   // Refreshed at 09:04 with a later end: still firing at 09:06.
-  sim.Fire({{"alertname", "E"}, {"severity", "page"}}, At("2026-11-23T09:04:00Z"), At("2026-11-23T09:09:00Z"));
+  sim.Fire({{"alertname", "E"}, {"severity", "page"}}, At("2026-11-23T09:04:00Z"),
+           At("2026-11-23T09:09:00Z"));
   sim.TickTo(At("2026-11-23T09:06:00Z"));
   CHECK(sim.engine().Find(r.id)->state == AlertState::kFiring);
   sim.TickTo(At("2026-11-23T09:10:00Z"));
@@ -432,15 +446,18 @@ TEST_CASE("the shell annotates timelines; resolved alerts are pruned after a whi
                             .Set(Field::kChannel, "hooks")
                             .Set(Field::kDetail, "HTTP 200")
                             .Set(Field::kAttempts, std::int64_t{1}));
-  sim.engine().Annotate(999, At("2026-11-23T09:00:01Z"), Note(EntryKind::kNote).Set(Field::kText, "ignored"));
-  CHECK(TimelineHas(*sim.engine().Find(r.id), "delivered to alice via hooks (HTTP 200, 1 attempt)"));
+  sim.engine().Annotate(999, At("2026-11-23T09:00:01Z"),
+                        Note(EntryKind::kNote).Set(Field::kText, "ignored"));
+  CHECK(
+      TimelineHas(*sim.engine().Find(r.id), "delivered to alice via hooks (HTTP 200, 1 attempt)"));
   const auto delivered = sim.engine().Find(r.id)->timeline.back();
   CHECK(delivered.kind() == EntryKind::kDelivered);
   CHECK(delivered.Get(Field::kChannel) == "hooks");
   CHECK(delivered.Number(Field::kAttempts) == 1);
   REQUIRE(sim.engine().Resolve(r.id, "x", "", At("2026-11-23T10:00:00Z")).has_value());
   auto open = sim.Fire({{"alertname", "Q"}, {"severity", "page"}}, At("2026-11-23T10:00:00Z"));
-  CHECK(sim.engine().PruneResolved(At("2026-11-23T10:00:00Z")) == 0);  // resolved exactly then: kept
+  CHECK(sim.engine().PruneResolved(At("2026-11-23T10:00:00Z")) ==
+        0);  // resolved exactly then: kept
   CHECK(sim.engine().PruneResolved(At("2026-11-24T10:00:00Z")) == 1);
   CHECK(sim.engine().Find(r.id) == nullptr);
   CHECK(sim.engine().Find(open.id) != nullptr);  // open alerts are never pruned
@@ -507,7 +524,8 @@ TEST_CASE("hours are law: a month of random alerts never notifies anyone off dut
   CHECK(alerts > 200);
 }
 
-TEST_CASE("a channel target has no hours: it is notified when nobody is on, and told when it resolves") {
+TEST_CASE(
+    "a channel target has no hours: it is notified when nobody is on, and told when it resolves") {
   const std::string yaml = R"(
 channels:
   - {name: pd, type: pagerduty, routing_key_file: pd_key}
@@ -528,7 +546,8 @@ escalations:
   dir.Write("pd_key", "k\n");
   auto loaded = rota::config::Load(dir.Write("rota.yaml", yaml));
   REQUIRE(loaded.ok());
-  auto roster = std::make_shared<rota::schedule::Roster>(rota::config::ToRosterSpec(*loaded.config));
+  auto roster =
+      std::make_shared<rota::schedule::Roster>(rota::config::ToRosterSpec(*loaded.config));
   Engine engine(Model::Build(loaded.config, roster));
   // Monday 03:00Z: bob is off (09:00 New York = 14:00Z); the provider is next.
   Event e;
@@ -586,18 +605,25 @@ TEST_CASE("a reroute sends a team's new alerts to another escalation until it en
   Sim sim;
   const TimePoint t0 = At("2026-11-23T09:00:00Z");  // alice on duty
   // Refused: unknown team or escalation, an end in the past.
-  CHECK_FALSE(sim.engine().AddReroute(MakeReroute("nobody", "dave-only", std::nullopt, ""), t0).has_value());
-  CHECK_FALSE(sim.engine().AddReroute(MakeReroute("payments", "nope", std::nullopt, ""), t0).has_value());
-  CHECK_FALSE(sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0, ""), t0).has_value());
+  CHECK_FALSE(sim.engine()
+                  .AddReroute(MakeReroute("nobody", "dave-only", std::nullopt, ""), t0)
+                  .has_value());
+  CHECK_FALSE(
+      sim.engine().AddReroute(MakeReroute("payments", "nope", std::nullopt, ""), t0).has_value());
+  CHECK_FALSE(
+      sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0, ""), t0).has_value());
 
-  auto id = sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0 + 2h, "team offsite"), t0);
+  auto id =
+      sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0 + 2h, "team offsite"), t0);
   REQUIRE(id.has_value());
   CHECK(*id == "r-1");
   auto a = sim.Fire({{"alertname", "Down"}, {"severity", "page"}}, t0 + 1min);
   CHECK(a.notified == std::vector<std::string>{"dave"});
   const Alert* alert = sim.engine().Find(a.id);
   REQUIRE(alert != nullptr);
-  CHECK(TimelineHas(*alert, "rerouted by r-1: route pages uses escalation dave-only (team offsite) until 2026-11-23T11:00:00Z"));
+  CHECK(TimelineHas(*alert,
+                    "rerouted by r-1: route pages uses escalation dave-only (team offsite) until "
+                    "2026-11-23T11:00:00Z"));
   CHECK(sim.engine().counters().rerouted == 1);
   // A route that pages another team is not taken.
   auto other = sim.Fire({{"alertname", "Odd"}, {"severity", "muted"}}, t0 + 2min);
@@ -611,9 +637,13 @@ TEST_CASE("a reroute sends a team's new alerts to another escalation until it en
   CHECK(back.notified == std::vector<std::string>{"alice"});
 
   // One that ends by itself: in force before `until`, not after, then dropped.
-  REQUIRE(sim.engine().AddReroute(MakeReroute("payments", "dave-only", t0 + 1h, "x"), t0 + 4min).has_value());
-  CHECK(sim.Fire({{"alertname", "D3"}, {"severity", "page"}}, t0 + 59min).notified == std::vector<std::string>{"dave"});
-  CHECK(sim.Fire({{"alertname", "D4"}, {"severity", "page"}}, t0 + 1h).notified == std::vector<std::string>{"alice"});
+  REQUIRE(sim.engine()
+              .AddReroute(MakeReroute("payments", "dave-only", t0 + 1h, "x"), t0 + 4min)
+              .has_value());
+  CHECK(sim.Fire({{"alertname", "D3"}, {"severity", "page"}}, t0 + 59min).notified ==
+        std::vector<std::string>{"dave"});
+  CHECK(sim.Fire({{"alertname", "D4"}, {"severity", "page"}}, t0 + 1h).notified ==
+        std::vector<std::string>{"alice"});
   const auto ended = sim.engine().EndReroutes(t0 + 1h);
   REQUIRE(ended.size() == 1);
   CHECK(ended[0].id == "r-2");

@@ -26,8 +26,9 @@ TEST_CASE("a new timeline is empty") {
 
 TEST_CASE("entries come back in order with their times, kinds and fields") {
   Timeline t;
-  t.Add(Ms(1'700'000'000'000),
-        Note(EntryKind::kReceived).Set(Field::kSource, "prometheus").Set(Field::kLabels, "{alertname=\"A\"}"));
+  t.Add(Ms(1'700'000'000'000), Note(EntryKind::kReceived)
+                                   .Set(Field::kSource, "prometheus")
+                                   .Set(Field::kLabels, "{alertname=\"A\"}"));
   t.Add(Ms(-5), Text(""));  // a time before 1970 and an empty text survive too
   t.Add(Ms(1'700'000'000'123), Note(EntryKind::kNotified)
                                    .Set(Field::kStep, std::int64_t{2})
@@ -68,7 +69,8 @@ TEST_CASE("kind and field names round trip; unknown names are notes and nothing"
 
 TEST_CASE("a damaged payload reads as far as it is whole") {
   Timeline t;
-  std::string payload = Note(EntryKind::kMatched).Set(Field::kRoute, "r").Set(Field::kEscalation, "e").payload();
+  std::string payload =
+      Note(EntryKind::kMatched).Set(Field::kRoute, "r").Set(Field::kEscalation, "e").payload();
   payload.resize(payload.size() - 1);  // cut inside the last field
   t.AddPayload(Ms(0), payload);
   payload[0] = static_cast<char>(200);  // and a kind that does not exist
@@ -113,10 +115,18 @@ TEST_CASE("a short timeline holds no more than it needs") {
   Timeline t;
   std::size_t text = 0;
   for (const auto& note :
-       {Note(EntryKind::kReceived).Set(Field::kSource, "prometheus").Set(Field::kLabels, "{alertname=\"LoadGen\", id=\"r-0-200\"}"),
+       {Note(EntryKind::kReceived)
+            .Set(Field::kSource, "prometheus")
+            .Set(Field::kLabels, "{alertname=\"LoadGen\", id=\"r-0-200\"}"),
         Note(EntryKind::kMatched).Set(Field::kRoute, "all").Set(Field::kEscalation, "page"),
-        Note(EntryKind::kNotified).Set(Field::kStep, std::int64_t{1}).Set(Field::kTargets, "person:oncall").Set(Field::kPeople, "oncall"),
-        Note(EntryKind::kDelivered).Set(Field::kPerson, "oncall").Set(Field::kChannel, "sink").Set(Field::kDetail, "HTTP 200")}) {
+        Note(EntryKind::kNotified)
+            .Set(Field::kStep, std::int64_t{1})
+            .Set(Field::kTargets, "person:oncall")
+            .Set(Field::kPeople, "oncall"),
+        Note(EntryKind::kDelivered)
+            .Set(Field::kPerson, "oncall")
+            .Set(Field::kChannel, "sink")
+            .Set(Field::kDetail, "HTTP 200")}) {
     t.Add(Ms(1), note);
     text += note.payload().size();
   }

@@ -29,10 +29,10 @@ TEST_CASE("router matches exact paths, params, and reports 404 and 405") {
   Router r;
   std::vector<std::pair<std::string, int>> observed;
   r.SetObserver([&](const std::string& h, int code, double) { observed.emplace_back(h, code); });
-  r.HandleSync("GET", "/-/healthy", Access::kOpen, [](const Request&) { return Response::Text(200, "ok"); });
-  r.HandleSync("POST", "/api/v1/alerts/{id}/ack", Access::kAdmin, [](const Request& req) {
-    return Response::Text(200, req.params.at("id"));
-  });
+  r.HandleSync("GET", "/-/healthy", Access::kOpen,
+               [](const Request&) { return Response::Text(200, "ok"); });
+  r.HandleSync("POST", "/api/v1/alerts/{id}/ack", Access::kAdmin,
+               [](const Request& req) { return Response::Text(200, req.params.at("id")); });
 
   CHECK(Call(r, "GET", "/-/healthy").body == "ok");
   CHECK(Call(r, "POST", "/api/v1/alerts/a12/ack?x=1").body == "a12");
@@ -92,8 +92,8 @@ TEST_CASE("ParseId takes plain decimal ids only") {
   CHECK(ParseId("27") == 27U);
   CHECK(ParseId("0") == 0U);
   CHECK(ParseId("18446744073709551615") == UINT64_MAX);
-  for (const char* bad : {"", "27junk", "-1", "+1", "027", " 1", "1 ", "0x1a", "18446744073709551616",
-                          "99999999999999999999"}) {
+  for (const char* bad : {"", "27junk", "-1", "+1", "027", " 1", "1 ", "0x1a",
+                          "18446744073709551616", "99999999999999999999"}) {
     CAPTURE(bad);
     CHECK_FALSE(ParseId(bad).has_value());
   }
@@ -110,7 +110,8 @@ TEST_CASE("a request rotad makes itself skips the authorizer but is still forwar
     ++handled;
     return Response::Text(201, "made");
   });
-  r.SetAuthorizer([](const Request&, Access) -> std::optional<Response> { return Response::Error(401, "no"); });
+  r.SetAuthorizer(
+      [](const Request&, Access) -> std::optional<Response> { return Response::Error(401, "no"); });
   bool standby = false;
   int forwarded = 0;
   r.SetForwarder([&](Request&, Reply& reply) {
@@ -123,7 +124,8 @@ TEST_CASE("a request rotad makes itself skips the authorizer but is still forwar
   });
   const auto internal = [&] {
     Response got;
-    r.DispatchInternal(*MakeRequest("POST", "/api/v1/silences", "{}"), [&](Response resp) { got = std::move(resp); });
+    r.DispatchInternal(*MakeRequest("POST", "/api/v1/silences", "{}"),
+                       [&](Response resp) { got = std::move(resp); });
     return got;
   };
   CHECK(Call(r, "POST", "/api/v1/silences").status == 401);
@@ -134,7 +136,8 @@ TEST_CASE("a request rotad makes itself skips the authorizer but is still forwar
   CHECK(handled == 1);
   // The leader applying its inbox neither asks nor forwards.
   Response trusted;
-  r.DispatchTrusted(*MakeRequest("POST", "/api/v1/silences", "{}"), [&](Response resp) { trusted = std::move(resp); });
+  r.DispatchTrusted(*MakeRequest("POST", "/api/v1/silences", "{}"),
+                    [&](Response resp) { trusted = std::move(resp); });
   CHECK(trusted.status == 201);
   CHECK(forwarded == 1);
   CHECK(AccessName(Access::kUi) == "ui");

@@ -54,8 +54,10 @@ TEST_CASE("Stop closes idle connections and lets in-flight requests finish") {
   auto guard = asio::make_work_guard(ioc);
   Router router;
   std::promise<Reply> held;
-  router.Handle("GET", "/slow", Access::kOpen, [&](Request&, Reply reply) { held.set_value(std::move(reply)); });
-  router.HandleSync("GET", "/fast", Access::kOpen, [](const Request&) { return Response::Text(200, "fast"); });
+  router.Handle("GET", "/slow", Access::kOpen,
+                [&](Request&, Reply reply) { held.set_value(std::move(reply)); });
+  router.HandleSync("GET", "/fast", Access::kOpen,
+                    [](const Request&) { return Response::Text(200, "fast"); });
   ServerOptions options;
   options.host = "127.0.0.1";
   options.port = 0;
@@ -119,10 +121,10 @@ TEST_CASE("ServeBytes reads a request as a connection does and dispatches it") {
   CHECK(ok->body == "7|a b|t|body");
   CHECK_FALSE(ServeBytes(router, "", options));
   const std::pair<std::string_view, int> refused[] = {
-      {"\x01\x02 nonsense\r\n\r\n", 400},                                           // not HTTP
-      {"POST /items/7 HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", 400},              // cut short
-      {"POST /items/7 HTTP/1.1\r\nContent-Length: 17\r\n\r\n", 413},                 // over the limit
-      {"GET /nope HTTP/1.1\r\n\r\n", 404},                                            // no route
+      {"\x01\x02 nonsense\r\n\r\n", 400},                                // not HTTP
+      {"POST /items/7 HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", 400},  // cut short
+      {"POST /items/7 HTTP/1.1\r\nContent-Length: 17\r\n\r\n", 413},     // over the limit
+      {"GET /nope HTTP/1.1\r\n\r\n", 404},                               // no route
       // A last chunk cut after "0\r\n\n": Beast 1.81 asserted here (fuzz finding).
       {"POST /items/7 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\n", 400},
   };

@@ -45,27 +45,35 @@ TEST_CASE("Alertmanager webhook: bad input says what and where") {
   CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":{}})", {})) == "alerts: expected an array");
   CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":[{"status":"firing","labels":{}}]})", {})) ==
         "alerts[0].labels: at least one label pair required");
-  CHECK(ErrorOf(DecodeAlertmanagerWebhook(
-            R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"":"b"}}]})", {}))
-            .starts_with("alerts[1].labels: label name \"\" is not valid (non-empty UTF-8"));
+  CHECK(
+      ErrorOf(
+          DecodeAlertmanagerWebhook(
+              R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"":"b"}}]})",
+              {}))
+          .starts_with("alerts[1].labels: label name \"\" is not valid (non-empty UTF-8"));
   // Prometheus 3 and Alertmanager >= 0.27 allow any UTF-8 label name.
   auto utf8 = DecodeAlertmanagerWebhook(
-      R"({"alerts":[{"status":"firing","labels":{"service.name":"api","1x":"b","höhe":"c"}}]})", {});
+      R"({"alerts":[{"status":"firing","labels":{"service.name":"api","1x":"b","höhe":"c"}}]})",
+      {});
   REQUIRE(utf8.has_value());
   CHECK((*utf8)[0].labels.Get("service.name") == "api");
   CHECK((*utf8)[0].labels.Get("1x") == "b");
-  CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":[{"status":"gone","labels":{"a":"b"}}]})", {})) ==
+  CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":[{"status":"gone","labels":{"a":"b"}}]})",
+                                          {})) ==
         "alerts[0].status: expected \"firing\" or \"resolved\"");
-  CHECK(ErrorOf(DecodeAlertmanagerWebhook(R"({"alerts":[{"status":"resolved","labels":{"a":"b"}}]})", {})) ==
+  CHECK(ErrorOf(DecodeAlertmanagerWebhook(
+            R"({"alerts":[{"status":"resolved","labels":{"a":"b"}}]})", {})) ==
         "alerts[0]: a resolved alert needs endsAt");
   CHECK(ErrorOf(DecodeAlertmanagerWebhook(
-            R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"yesterday"}]})", {}))
+                    R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"yesterday"}]})",
+                    {}))
             .starts_with("alerts[0].startsAt: not an RFC 3339 instant"));
 }
 
 TEST_CASE("invalid UTF-8 is refused") {
   const std::string bad = "[{\"labels\":{\"a\":\"\xff\xfe\"}}]";
-  CHECK(ErrorOf(DecodeAlertsV2(bad, {}, 5min, At("2026-11-23T09:00:00Z"))).starts_with("invalid JSON"));
+  CHECK(ErrorOf(DecodeAlertsV2(bad, {}, 5min, At("2026-11-23T09:00:00Z")))
+            .starts_with("invalid JSON"));
 }
 
 TEST_CASE("Alertmanager API v2: defaulting of startsAt and endsAt") {
@@ -81,9 +89,12 @@ TEST_CASE("Alertmanager API v2: defaulting of startsAt and endsAt") {
   CHECK(*(*events)[1].ends_at == At("2026-11-23T09:04:00Z"));
   CHECK(*(*events)[2].starts_at == At("2026-11-23T08:50:00Z"));  // falls back to endsAt
   CHECK((*events)[0].source == "prometheus");
-  CHECK(ErrorOf(DecodeAlertsV2(R"({"labels":{}})", {}, 5min, now)) == "expected a JSON array of alerts");
-  CHECK(ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"b"},"startsAt":"2026-11-23T09:00:00Z","endsAt":"2026-11-23T08:00:00Z"}])",
-                               {}, 5min, now)) == "[0]: endsAt is before startsAt");
+  CHECK(ErrorOf(DecodeAlertsV2(R"({"labels":{}})", {}, 5min, now)) ==
+        "expected a JSON array of alerts");
+  CHECK(
+      ErrorOf(DecodeAlertsV2(
+          R"([{"labels":{"a":"b"},"startsAt":"2026-11-23T09:00:00Z","endsAt":"2026-11-23T08:00:00Z"}])",
+          {}, 5min, now)) == "[0]: endsAt is before startsAt");
 }
 
 TEST_CASE("limits: alerts per request, labels per alert, value sizes") {
@@ -92,8 +103,10 @@ TEST_CASE("limits: alerts per request, labels per alert, value sizes") {
   small.max_labels = 2;
   small.max_label_value_bytes = 8;
   const auto now = At("2026-11-23T09:00:00Z");
-  CHECK(ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"b"}},{"labels":{"a":"c"}},{"labels":{"a":"d"}}])", small, 5min, now)) ==
-        "3 alerts in one request, more than the limit of 2 (ingest.max_alerts_per_request)");
+  CHECK(
+      ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"b"}},{"labels":{"a":"c"}},{"labels":{"a":"d"}}])",
+                             small, 5min, now)) ==
+      "3 alerts in one request, more than the limit of 2 (ingest.max_alerts_per_request)");
   CHECK(ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"b","c":"d","e":"f"}}])", small, 5min, now)) ==
         "[0].labels: 3 labels, more than the limit of 2");
   CHECK(ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"123456789"}}])", small, 5min, now)) ==
@@ -121,11 +134,13 @@ TEST_CASE("PagerDuty v2: trigger, acknowledge, resolve, with routing-key labels"
   CHECK(r->event.labels.Get("component") == "postgres");
   CHECK(r->event.labels.Get("alertname") == "Disk full on db1");
   CHECK(r->event.annotations.at(1).second == R"({"free":"0%"})");
-  auto ack = DecodePagerDuty(R"({"routing_key":"k123","event_action":"acknowledge","dedup_key":"disk-1"})", {}, keys);
+  auto ack = DecodePagerDuty(
+      R"({"routing_key":"k123","event_action":"acknowledge","dedup_key":"disk-1"})", {}, keys);
   REQUIRE(ack.has_value());
   CHECK(ack->event.action == Action::kAcknowledge);
   auto generated = DecodePagerDuty(R"({"routing_key":"k123","event_action":"trigger",
-      "payload":{"summary":"s","source":"x","severity":"info"}})", {}, keys);
+      "payload":{"summary":"s","source":"x","severity":"info"}})",
+                                   {}, keys);
   REQUIRE(generated.has_value());
   CHECK(generated->dedup_key.size() == 16);  // the fingerprint of its labels
 }
@@ -133,30 +148,36 @@ TEST_CASE("PagerDuty v2: trigger, acknowledge, resolve, with routing-key labels"
 TEST_CASE("PagerDuty v2: every problem listed") {
   PagerDutyKeys keys;
   keys.labels_by_key["k"] = {};
-  const auto msg = ErrorOf(DecodePagerDuty(R"({"routing_key":"nope","event_action":"trigger","payload":{"severity":"bad"}})", {}, keys));
+  const auto msg = ErrorOf(DecodePagerDuty(
+      R"({"routing_key":"nope","event_action":"trigger","payload":{"severity":"bad"}})", {}, keys));
   CHECK(msg.find("'routing_key' is not a routing key rota knows") != std::string::npos);
   CHECK(msg.find("'payload.summary' is missing or blank") != std::string::npos);
   CHECK(msg.find("'payload.source' is missing or blank") != std::string::npos);
-  CHECK(msg.find("'payload.severity' must be critical, error, warning or info") != std::string::npos);
+  CHECK(msg.find("'payload.severity' must be critical, error, warning or info") !=
+        std::string::npos);
   CHECK(ErrorOf(DecodePagerDuty(R"({"routing_key":"k","event_action":"resolve"})", {}, keys)) ==
         "'dedup_key' is required for resolve");
-  CHECK(ErrorOf(DecodePagerDuty(R"({"routing_key":"k","event_action":"explode","dedup_key":"x"})", {}, keys)) ==
+  CHECK(ErrorOf(DecodePagerDuty(R"({"routing_key":"k","event_action":"explode","dedup_key":"x"})",
+                                {}, keys)) ==
         "'event_action' must be trigger, acknowledge or resolve");
 }
 
 TEST_CASE("generic events: one or many, actions, unknown keys refused") {
-  auto one = DecodeGeneric(R"({"labels":{"alertname":"Backup","job":"nightly"},"annotations":{"summary":"failed"}})", {});
+  auto one = DecodeGeneric(
+      R"({"labels":{"alertname":"Backup","job":"nightly"},"annotations":{"summary":"failed"}})",
+      {});
   REQUIRE(one.has_value());
   REQUIRE(one->size() == 1);
   CHECK((*one)[0].action == Action::kTrigger);
   CHECK((*one)[0].source == "generic");
   auto many = DecodeGeneric(R"({"events":[{"action":"resolve","dedup_key":"backup-1"},
-                                          {"action":"acknowledge","labels":{"alertname":"Backup"},"actor":"alice"}]})", {});
+                                          {"action":"acknowledge","labels":{"alertname":"Backup"},"actor":"alice"}]})",
+                            {});
   REQUIRE(many.has_value());
   CHECK((*many)[0].action == Action::kResolve);
   CHECK((*many)[1].actor == "alice");
-  CHECK(ErrorOf(DecodeGeneric(R"({"labels":{"a":"b"},"severity":"x"})", {})).starts_with(
-      "events[0]: unknown key \"severity\""));
+  CHECK(ErrorOf(DecodeGeneric(R"({"labels":{"a":"b"},"severity":"x"})", {}))
+            .starts_with("events[0]: unknown key \"severity\""));
   CHECK(ErrorOf(DecodeGeneric(R"({"action":"resolve"})", {})) ==
         "events[0]: resolve needs the alert's dedup_key or labels");
   CHECK(ErrorOf(DecodeGeneric(R"({"action":"trigger"})", {})) ==
@@ -181,9 +202,9 @@ TEST_CASE("every string field is held to the label value limit, naming the field
     } else {
       top = ",\"" + field + "\":\"" + big + "\"";
     }
-    return DecodePagerDuty(R"({"routing_key":"k","event_action":"trigger")" + top +
-                               R"(,"payload":{)" + payload + "}}",
-                           small, keys);
+    return DecodePagerDuty(
+        R"({"routing_key":"k","event_action":"trigger")" + top + R"(,"payload":{)" + payload + "}}",
+        small, keys);
   };
   CHECK(ErrorOf(trigger("source", "payload")) == "'payload.source' must be at most 8 bytes");
   CHECK(ErrorOf(trigger("component", "payload")) == "'payload.component' must be at most 8 bytes");
@@ -191,9 +212,11 @@ TEST_CASE("every string field is held to the label value limit, naming the field
   CHECK(ErrorOf(trigger("group", "payload")) == "'payload.group' must be at most 8 bytes");
   CHECK(ErrorOf(trigger("client", "top")) == "'client' must be at most 8 bytes");
   // A summary becomes the alertname when there is no class: then it is a label value too.
-  const std::string long_summary = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"0123456789","source":"x","severity":"info")";
+  const std::string long_summary =
+      R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"0123456789","source":"x","severity":"info")";
   CHECK(ErrorOf(DecodePagerDuty(long_summary + "}}", small, keys)) ==
-        "'payload.summary' must be at most 8 bytes without 'payload.class' (it becomes the alertname label)");
+        "'payload.summary' must be at most 8 bytes without 'payload.class' (it becomes the "
+        "alertname label)");
   CHECK(DecodePagerDuty(long_summary + R"(,"class":"c"}})", small, keys).has_value());
   // ... and it is an annotation: never over that limit either.
   Limits tiny_annotations;
@@ -205,19 +228,23 @@ TEST_CASE("every string field is held to the label value limit, naming the field
                                     std::string(256, 'd') + "\"}",
                                 {}, keys)) == "'dedup_key' must be at most 255 bytes");
   for (const char* field : {"dedup_key", "actor", "url"}) {
-    CHECK(ErrorOf(DecodeGeneric(std::string(R"({"labels":{"a":"b"},")") + field + "\":\"" + big + "\"}",
-                                small)) == std::string("events[0].") + field + ": longer than 8 bytes");
+    CHECK(ErrorOf(DecodeGeneric(
+              std::string(R"({"labels":{"a":"b"},")") + field + "\":\"" + big + "\"}", small)) ==
+          std::string("events[0].") + field + ": longer than 8 bytes");
   }
-  CHECK(ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"b"},"generatorURL":")" + big + "\"}]", small, 5min,
-                               At("2026-11-23T09:00:00Z"))) == "[0].generatorURL: longer than 8 bytes");
+  CHECK(ErrorOf(DecodeAlertsV2(R"([{"labels":{"a":"b"},"generatorURL":")" + big + "\"}]", small,
+                               5min, At("2026-11-23T09:00:00Z"))) ==
+        "[0].generatorURL: longer than 8 bytes");
 }
 
 TEST_CASE("generic events refuse ends_at before starts_at, as API v2 does") {
-  CHECK(ErrorOf(DecodeGeneric(
-            R"({"labels":{"a":"b"},"starts_at":"2026-11-23T10:00:00Z","ends_at":"2026-11-23T09:00:00Z"})",
-            {})) == "events[0]: ends_at is before starts_at");
-  CHECK(DecodeGeneric(
-            R"({"labels":{"a":"b"},"starts_at":"2026-11-23T09:00:00Z","ends_at":"2026-11-23T09:00:00Z"})",
-            {})
-            .has_value());
+  CHECK(
+      ErrorOf(DecodeGeneric(
+          R"({"labels":{"a":"b"},"starts_at":"2026-11-23T10:00:00Z","ends_at":"2026-11-23T09:00:00Z"})",
+          {})) == "events[0]: ends_at is before starts_at");
+  CHECK(
+      DecodeGeneric(
+          R"({"labels":{"a":"b"},"starts_at":"2026-11-23T09:00:00Z","ends_at":"2026-11-23T09:00:00Z"})",
+          {})
+          .has_value());
 }

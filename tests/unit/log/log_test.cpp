@@ -16,14 +16,16 @@ TEST_CASE("journal lines carry a priority prefix and no timestamp") {
 }
 
 TEST_CASE("terminal lines start with a timestamp") {
-  const auto line = FormatLine(Level::kInfo, "ready", {{"n", 3}}, false, "2026-11-23T00:00:00.000Z");
+  const auto line =
+      FormatLine(Level::kInfo, "ready", {{"n", 3}}, false, "2026-11-23T00:00:00.000Z");
   CHECK(line == "ts=2026-11-23T00:00:00.000Z level=info msg=ready n=3\n");
 }
 
 TEST_CASE("values with spaces, quotes or newlines stay on one quoted line") {
   const auto line = FormatLine(Level::kError, "config error",
                                {{"error", "bad \"x\"\nsecond line"}, {"empty", ""}}, true, "");
-  CHECK(line == "<3>level=error msg=\"config error\" error=\"bad \\\"x\\\"\\nsecond line\" empty=\"\"\n");
+  CHECK(line ==
+        "<3>level=error msg=\"config error\" error=\"bad \\\"x\\\"\\nsecond line\" empty=\"\"\n");
   CHECK(line.find('\n') == line.size() - 1);
 }
 

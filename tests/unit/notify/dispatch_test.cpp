@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,8 +8,6 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-
-#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -134,7 +133,8 @@ class GatedReceiver {
         length = std::stoul(buf.substr(at + 16));
       }
       if (buf.size() < head + length) {
-        asio::read(s, asio::dynamic_buffer(buf), asio::transfer_exactly(head + length - buf.size()), ec);
+        asio::read(s, asio::dynamic_buffer(buf), asio::transfer_exactly(head + length - buf.size()),
+                   ec);
       }
       buf.erase(0, head + length);
       {
@@ -145,7 +145,8 @@ class GatedReceiver {
         cv_.wait(lock, [this] { return open_; });
         --held_;
       }
-      asio::write(s, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")), ec);
+      asio::write(s, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
+                  ec);
       if (ec) {
         return;
       }
@@ -248,7 +249,9 @@ TEST_CASE("Stop lets sends in flight finish until the deadline, then abandons th
   CHECK(d.Queued() == 0);
 }
 
-TEST_CASE("a closed gate withholds queued sends (failed attempts, to retry); an open one lets them through") {
+TEST_CASE(
+    "a closed gate withholds queued sends (failed attempts, to retry); an open one lets them "
+    "through") {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<rota::notify::Completed> done;

@@ -41,7 +41,8 @@ SendResult Failed() { return {SendOutcome::kFailed, 1, "HTTP 503"}; }
 
 }  // namespace
 
-TEST_CASE("outbox: a failed attempt is retried with growing, jittered backoff until retry_max_age") {
+TEST_CASE(
+    "outbox: a failed attempt is retried with growing, jittered backoff until retry_max_age") {
   Harness h;
   const TimePoint t0 = At("2026-11-23T09:00:00Z");
   h.box.Add({Item("n1", t0)}, t0);
@@ -69,7 +70,8 @@ TEST_CASE("outbox: a failed attempt is retried with growing, jittered backoff un
     CHECK(marks[0].next_attempt == events[0].retry_at);
     REQUIRE(h.box.NextDue().has_value());
     CHECK(*h.box.NextDue() == events[0].retry_at);
-    delays.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(events[0].retry_at - now).count());
+    delays.push_back(
+        std::chrono::duration_cast<std::chrono::milliseconds>(events[0].retry_at - now).count());
     h.box.Tick(events[0].retry_at - std::chrono::milliseconds(1));
     CHECK(h.box.TakeSends().empty());  // not before its instant
     now = events[0].retry_at;
@@ -96,7 +98,8 @@ TEST_CASE("outbox: delivered and rejected are final; a gone channel fails") {
   h.box.Add({Item("ok", t0), no}, t0);
   auto sends = h.box.TakeSends();
   REQUIRE(sends.size() == 2);
-  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 1, "HTTP 200"}, t0);
+  h.box.OnResult(std::move(sends[0].message), "hooks", {SendOutcome::kDelivered, 1, "HTTP 200"},
+                 t0);
   h.box.OnResult(std::move(sends[1].message), "hooks", {SendOutcome::kRejected, 1, "HTTP 400"}, t0);
   auto marks = h.box.TakeMarks();
   REQUIRE(marks.size() == 2);
@@ -120,7 +123,8 @@ TEST_CASE("outbox: delivered and rejected are final; a gone channel fails") {
   CHECK(h.box.TakeEvents().at(0).kind == OutboxEvent::Kind::kNoChannel);
 }
 
-TEST_CASE("outbox: the guard refuses off-duty recipients; a refused retry is expected, not a violation") {
+TEST_CASE(
+    "outbox: the guard refuses off-duty recipients; a refused retry is expected, not a violation") {
   Harness h;
   const TimePoint t0 = At("2026-11-23T09:00:00Z");
   h.box.Add({Item("bob1", t0, "bob")}, t0);
@@ -156,7 +160,8 @@ TEST_CASE("outbox: after a restart each pending notification waits for its store
   auto later = Item("later", now - std::chrono::minutes(1));
   later.message.attempts = 4;
   later.message.alert_ids = {8};
-  h.box.Restore({overdue, later}, {now - std::chrono::seconds(5), now + std::chrono::seconds(30)}, now);
+  h.box.Restore({overdue, later}, {now - std::chrono::seconds(5), now + std::chrono::seconds(30)},
+                now);
   auto sends = h.box.TakeSends();
   REQUIRE(sends.size() == 1);
   CHECK(sends[0].message.id == "overdue");
@@ -174,11 +179,13 @@ TEST_CASE("outbox: after a restart each pending notification waits for its store
   CHECK(h.box.TakeMarks().at(0).attempts == 5);
 }
 
-TEST_CASE("outbox: a delayed contact waits for its turn, then goes only if still wanted and on duty") {
+TEST_CASE(
+    "outbox: a delayed contact waits for its turn, then goes only if still wanted and on duty") {
   Harness h;
   std::set<std::uint64_t> firing{7};
   h.box.SetWanted([&](const Message& m) {
-    return std::any_of(m.alert_ids.begin(), m.alert_ids.end(), [&](auto id) { return firing.count(id) > 0; });
+    return std::any_of(m.alert_ids.begin(), m.alert_ids.end(),
+                       [&](auto id) { return firing.count(id) > 0; });
   });
   const TimePoint t0 = At("2026-11-23T09:00:00Z");
   auto later = Item("n-later", t0);

@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 
 #include "../test_util.h"
-
 #include "notify/channel.h"
 
 using rota::notify::DefaultTemplate;
@@ -14,7 +13,8 @@ using rota::notify::Render;
 namespace {
 
 boost::json::value Message(const char* kind) {
-  return boost::json::parse(std::string(R"({"recipient":"alice","kind":")") + kind + R"(","route":"pages","step":1,
+  return boost::json::parse(std::string(R"({"recipient":"alice","kind":")") + kind +
+                            R"(","route":"pages","step":1,
     "alerts":[{"id":"7","status":"firing","labels":{"alertname":"PaymentsDown"},
                "annotations":{"summary":"checkout & refunds fail"},"ack_url":"https://rota.example/ack/7/1/alice/ab"}],
     "resolved_alerts":[{"labels":{"alertname":"OldThing"}}]})");
@@ -26,8 +26,8 @@ TEST_CASE("the default Slack text names the alert, escapes, and links the ack") 
   auto text = Render(DefaultTemplate(rota::config::ChannelType::kSlack), Message("alert"));
   REQUIRE(text.has_value());
   CHECK(text->starts_with("*Alert* (route pages, step 1)\n"));
-  CHECK(text->find("• *PaymentsDown* checkout &amp; refunds fail (firing) <https://rota.example/ack/7/1/alice/ab|acknowledge>") !=
-        std::string::npos);
+  CHECK(text->find("• *PaymentsDown* checkout &amp; refunds fail (firing) "
+                   "<https://rota.example/ack/7/1/alice/ab|acknowledge>") != std::string::npos);
   CHECK(text->find("Held for you") == std::string::npos);
 }
 
@@ -39,8 +39,10 @@ TEST_CASE("digests say so and list what resolved meanwhile") {
 }
 
 TEST_CASE("custom templates see every field; broken ones are errors") {
-  auto text = Render("{{recipient}}: {{#alerts}}{{labels.alertname}}={{status}};{{/alerts}}{{#is_resolved}}R{{/is_resolved}}",
-                     Message("resolved"));
+  auto text = Render(
+      "{{recipient}}: "
+      "{{#alerts}}{{labels.alertname}}={{status}};{{/alerts}}{{#is_resolved}}R{{/is_resolved}}",
+      Message("resolved"));
   REQUIRE(text.has_value());
   CHECK(*text == "alice: PaymentsDown=firing;R");
   auto bad = Render("{{#alerts}}unclosed", Message("alert"));
@@ -60,13 +62,15 @@ TEST_CASE("template_file is checked at load, with its position") {
   auto r = rota::config::Load(path);
   REQUIRE(r.errors.size() == 2);
   CHECK(r.errors[0].ToString().find("rota.yaml:2:60: template ") != std::string::npos);
-  CHECK(r.errors[1].ToString().find("key \"template_file\" is only for slack, email, mattermost, msteams, telegram and ntfy channels, not webhook") !=
+  CHECK(r.errors[1].ToString().find("key \"template_file\" is only for slack, email, mattermost, "
+                                    "msteams, telegram and ntfy channels, not webhook") !=
         std::string::npos);
 }
 
 TEST_CASE("plain-text rendering does not HTML-escape; the default email parts") {
   using rota::notify::Escape;
-  auto plain = Render("{{#alerts}}{{annotations.summary}}{{/alerts}}", Message("alert"), Escape::kNone);
+  auto plain =
+      Render("{{#alerts}}{{annotations.summary}}{{/alerts}}", Message("alert"), Escape::kNone);
   REQUIRE(plain.has_value());
   CHECK(*plain == "checkout & refunds fail");
   auto subject = Render(rota::notify::DefaultEmailSubject(), Message("alert"), Escape::kNone);
@@ -75,14 +79,17 @@ TEST_CASE("plain-text rendering does not HTML-escape; the default email parts") 
   auto digest = Render(rota::notify::DefaultEmailSubject(), Message("digest"), Escape::kNone);
   REQUIRE(digest.has_value());
   CHECK(*digest == "[rota] Held while you were off duty: PaymentsDown");
-  auto text = Render(DefaultTemplate(rota::config::ChannelType::kEmail), Message("alert"), Escape::kNone);
+  auto text =
+      Render(DefaultTemplate(rota::config::ChannelType::kEmail), Message("alert"), Escape::kNone);
   REQUIRE(text.has_value());
   CHECK(text->starts_with("An alert for you (route pages, step 1; "));
-  CHECK(text->find("  checkout & refunds fail\n  Acknowledge: https://rota.example/ack/7/1/alice/ab\n") !=
+  CHECK(text->find(
+            "  checkout & refunds fail\n  Acknowledge: https://rota.example/ack/7/1/alice/ab\n") !=
         std::string::npos);
   auto html = Render(rota::notify::DefaultEmailHtml(), Message("alert"));
   REQUIRE(html.has_value());
-  CHECK(html->find("checkout &amp; refunds fail<br><a href=\"https://rota.example/ack/7/1/alice/ab\">") !=
+  CHECK(html->find(
+            "checkout &amp; refunds fail<br><a href=\"https://rota.example/ack/7/1/alice/ab\">") !=
         std::string::npos);
 }
 
@@ -136,11 +143,16 @@ TEST_CASE("email and pacing keys are checked at load") {
     got.push_back(e.ToString());
   }
   REQUIRE(got.size() == 7);
-  CHECK(got[0].find("rota.yaml:2:129: require_tls: false with SMTP AUTH is only allowed for a loopback") != std::string::npos);
+  CHECK(got[0].find(
+            "rota.yaml:2:129: require_tls: false with SMTP AUTH is only allowed for a loopback") !=
+        std::string::npos);
   CHECK(got[1].find("rota.yaml:4:89: auth_username needs auth_password_file") != std::string::npos);
   CHECK(got[2].find("rota.yaml:5:59: rate_burst needs rate_limit") != std::string::npos);
-  CHECK(got[3].find("rota.yaml:6:64: max_concurrency must be between 1 and 64, got 0") != std::string::npos);
-  CHECK(got[4].find("rota.yaml:7:65: key \"html_template_file\" is only for email channels, not slack") != std::string::npos);
+  CHECK(got[3].find("rota.yaml:6:64: max_concurrency must be between 1 and 64, got 0") !=
+        std::string::npos);
+  CHECK(got[4].find(
+            "rota.yaml:7:65: key \"html_template_file\" is only for email channels, not slack") !=
+        std::string::npos);
   CHECK(got[5].find("rota.yaml:8:89: subject template: ") != std::string::npos);
   CHECK(got[6].find("rota.yaml:8:67: ") != std::string::npos);
   CHECK(got[6].find("missing.pem") != std::string::npos);
@@ -148,8 +160,8 @@ TEST_CASE("email and pacing keys are checked at load") {
 
 TEST_CASE("a stored payload whose kind is not a string renders as no kind, not an exception") {
   // Found by tests/fuzz/outbox_body_fuzz: a restarted outbox row is whatever the disk holds.
-  for (const char* doc : {R"({"kind":12222222222222222222222,"alerts":[]})", R"({"kind":["alert"]})",
-                          R"({"kind":null,"alerts":{"x":1}})"}) {
+  for (const char* doc : {R"({"kind":12222222222222222222222,"alerts":[]})",
+                          R"({"kind":["alert"]})", R"({"kind":null,"alerts":{"x":1}})"}) {
     CAPTURE(doc);
     auto text = Render(DefaultTemplate(rota::config::ChannelType::kSlack), boost::json::parse(doc));
     REQUIRE(text.has_value());

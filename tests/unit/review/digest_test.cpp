@@ -6,9 +6,9 @@
 // the built-in templates show it.
 #include "review/digest.h"
 
-#include <boost/json.hpp>
 #include <doctest/doctest.h>
 
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <random>
@@ -47,7 +47,8 @@ Wall LibcWall(const char* zone, TimePoint t) {
   const std::string saved = old != nullptr ? old : "";
   setenv("TZ", zone, 1);
   tzset();
-  const std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  const std::time_t secs =
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   std::tm tm{};
   localtime_r(&secs, &tm);
   if (old != nullptr) {
@@ -97,8 +98,8 @@ TEST_CASE("review occurrences: 4w keeps its phase, 1mo is the month's first such
 
 TEST_CASE("review occurrences: property against libc's tz reading over random instants") {
   std::mt19937_64 rng(17);
-  const char* zones[] = {"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
-                         "Pacific/Chatham", "UTC"};
+  const char* zones[] = {"Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+                         "Asia/Kolkata",  "Pacific/Chatham",  "UTC"};
   const auto lo = At("2020-01-01T00:00:00Z").time_since_epoch().count();
   const auto hi = At("2037-12-31T00:00:00Z").time_since_epoch().count();
   for (int i = 0; i < 3000; ++i) {
@@ -107,7 +108,8 @@ TEST_CASE("review occurrences: property against libc's tz reading over random in
     const int weekday = static_cast<int>(rng() % 7);
     const int minute = static_cast<int>(rng() % (24 * 60));
     const auto r = MakeReview(every, weekday, minute, zone);
-    const TimePoint t{std::chrono::milliseconds(lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(hi - lo)))};
+    const TimePoint t{std::chrono::milliseconds(
+        lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(hi - lo)))};
     const TimePoint last = review::LastOccurrence(r, t);
     const TimePoint next = review::NextOccurrence(r, t);
     CAPTURE(zone);
@@ -190,7 +192,8 @@ teams:
 )"));
   std::vector<std::string> errors;
   for (const auto& e : r.errors) {
-    errors.push_back(std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) + ": " + e.message);
+    errors.push_back(std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column) + ": " +
+                     e.message);
   }
   const auto has = [&](const std::string& pos, const std::string& fragment) {
     for (const auto& e : errors) {
@@ -274,7 +277,8 @@ TEST_CASE("a digest: hours are law for people, channels have none; ids stable; t
     CHECK(o.message.id.starts_with("review-"));
   }
   // The same occurrence composed again (after a crash) has the same ids.
-  const auto again = notify::ComposeReview(*cfg, roster, review, data, json, occ, now + 1h, has_channel);
+  const auto again =
+      notify::ComposeReview(*cfg, roster, review, data, json, occ, now + 1h, has_channel);
   REQUIRE(again.out.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) {
     CHECK(again.out[i].message.id == d.out[i].message.id);
@@ -289,12 +293,15 @@ TEST_CASE("a digest: hours are law for people, channels have none; ids stable; t
   // alice covers 40 of the week's 168 support hours: 23.8 %.
   CHECK(body.at("review").at("coverage").as_string() == "23.8 % of support hours");
   // Built-in templates.
-  const auto slack = notify::Render(notify::DefaultTemplate(config::ChannelType::kSlack), d.out[1].message.body->data);
+  const auto slack = notify::Render(notify::DefaultTemplate(config::ChannelType::kSlack),
+                                    d.out[1].message.body->data);
   REQUIRE(slack.has_value());
-  CHECK(slack->find("*Review of Operations*, Sun 14 Mar 2027 08:00 to Sun 21 Mar 2027 08:00 (Europe/Berlin)") !=
+  CHECK(slack->find("*Review of Operations*, Sun 14 Mar 2027 08:00 to Sun 21 Mar 2027 08:00 "
+                    "(Europe/Berlin)") != std::string::npos);
+  CHECK(slack->find("<https://rota.example.org/ui/report?team=ops|Open the report>") !=
         std::string::npos);
-  CHECK(slack->find("<https://rota.example.org/ui/report?team=ops|Open the report>") != std::string::npos);
-  const auto subject = notify::Render(notify::DefaultEmailSubject(), d.out[2].message.body->data, notify::Escape::kNone);
+  const auto subject = notify::Render(notify::DefaultEmailSubject(), d.out[2].message.body->data,
+                                      notify::Escape::kNone);
   REQUIRE(subject.has_value());
   CHECK(*subject == "[rota] Review of Operations, Sun 14 Mar 2027 08:00 to Sun 21 Mar 2027 08:00");
   const auto html = notify::Render(notify::DefaultEmailHtml(), d.out[2].message.body->data);

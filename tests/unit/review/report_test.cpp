@@ -470,10 +470,12 @@ TEST_CASE("history: facts encode and decode to themselves; bad records are error
   CHECK(back->teams == f.teams);
   CHECK(back->holds.size() == 1);
   CHECK_FALSE(back->acked.has_value());
-  for (const char* bad : {"", "[]", "{}", R"({"v":2})", "not json",
-                          R"({"v":1,"id":-1,"route":"","teams":[],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})",
-                          R"({"v":1,"id":1,"route":"","teams":[1],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})",
-                          R"({"v":1,"id":1,"route":"","teams":[],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[[5,1]],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})"}) {
+  for (
+      const char* bad :
+      {"", "[]", "{}", R"({"v":2})", "not json",
+       R"({"v":1,"id":-1,"route":"","teams":[],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})",
+       R"({"v":1,"id":1,"route":"","teams":[1],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})",
+       R"({"v":1,"id":1,"route":"","teams":[],"received":0,"first_notified":null,"acked":null,"resolved":null,"holds":[[5,1]],"held_since":null,"was_held":false,"resolved_while_held":false,"dropped":false,"capped":false,"escalated":false,"failed":0,"refused":0,"drill":false})"}) {
     CAPTURE(bad);
     CHECK_FALSE(review::DecodeFacts(bad).has_value());
   }
@@ -483,7 +485,8 @@ TEST_CASE("history: facts encode and decode to themselves; bad records are error
   review::AlertFacts other = f;
   other.id = 7;
   std::size_t skipped = 0;
-  const auto merged = review::WithHistory({live}, {doc, review::EncodeFacts(other), "junk"}, &skipped);
+  const auto merged =
+      review::WithHistory({live}, {doc, review::EncodeFacts(other), "junk"}, &skipped);
   REQUIRE(merged.size() == 2);
   CHECK(merged[0].acked.has_value());
   CHECK(merged[1].id == 7);

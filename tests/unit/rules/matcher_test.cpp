@@ -132,8 +132,10 @@ TEST_CASE("ParseMatchers reads what Alertmanager reads") {
       {"{}", {}},
       {" { } ", {}},
       {"foo=bar", {{"foo", MatchOp::kEqual, "bar"}}},
-      {"foo=bar,dings!=bums", {{"foo", MatchOp::kEqual, "bar"}, {"dings", MatchOp::kNotEqual, "bums"}}},
-      {"{foo = \"bar\", dings != \"bums\", }", {{"foo", MatchOp::kEqual, "bar"}, {"dings", MatchOp::kNotEqual, "bums"}}},
+      {"foo=bar,dings!=bums",
+       {{"foo", MatchOp::kEqual, "bar"}, {"dings", MatchOp::kNotEqual, "bums"}}},
+      {"{foo = \"bar\", dings != \"bums\", }",
+       {{"foo", MatchOp::kEqual, "bar"}, {"dings", MatchOp::kNotEqual, "bums"}}},
       {"foo=bar,", {{"foo", MatchOp::kEqual, "bar"}}},
       {"{\"foo\"=\"bar\"}", {{"foo", MatchOp::kEqual, "bar"}}},
       {"{\"service.name\"=~\"api|web\"}", {{"service.name", MatchOp::kRegex, "api|web"}}},
@@ -154,7 +156,8 @@ TEST_CASE("ParseMatchers reads what Alertmanager reads") {
       {"{a=b} c", {{"a", MatchOp::kEqual, "b} c"}}},
       {"{a=\"b\"", {{"a", MatchOp::kEqual, "b"}}},
       {"foo=\"a,b\"", {{"foo", MatchOp::kEqual, "a,b"}}},
-      {"quote=\"She said: \\\"Hi, ladies!\\\"\"", {{"quote", MatchOp::kEqual, "She said: \"Hi, ladies!\""}}},
+      {"quote=\"She said: \\\"Hi, ladies!\\\"\"",
+       {{"quote", MatchOp::kEqual, "She said: \"Hi, ladies!\""}}},
       // \u is not a classic escape, so the classic reading (literal) wins...
       {"foo=\"\\u00e9\"", {{"foo", MatchOp::kEqual, "\\u00e9"}}},
       // ... unless only the UTF-8 grammar reads the input (a quoted name).

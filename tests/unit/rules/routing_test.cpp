@@ -62,7 +62,8 @@ TEST_CASE("routes: first match wins unless continue") {
   };
   const std::vector<Case> cases = {
       {LabelSet({{"service", "db"}, {"severity", "critical"}, {"env", "prod"}}), {"db-critical"}},
-      {LabelSet({{"service", "db"}, {"severity", "warning"}, {"env", "prod"}}), {"db-any", "db-audit"}},
+      {LabelSet({{"service", "db"}, {"severity", "warning"}, {"env", "prod"}}),
+       {"db-any", "db-audit"}},
       {LabelSet({{"service", "database"}, {"env", "prod"}}), {"db-audit"}},
       {LabelSet({{"service", "payments"}, {"region", "eu-west-1"}, {"env", "prod"}}),
        {"payments-eu", "payments"}},
@@ -101,9 +102,10 @@ TEST_CASE("the label index agrees with trying every route in order") {
       const auto& name = names[rng() % names.size()];
       const auto& value = values[rng() % values.size()];
       const auto op = static_cast<rota::rules::MatchOp>(rng() % 4);
-      const std::string v = (op == rota::rules::MatchOp::kRegex || op == rota::rules::MatchOp::kNotRegex)
-                                ? value + ".*"
-                                : value;
+      const std::string v =
+          (op == rota::rules::MatchOp::kRegex || op == rota::rules::MatchOp::kNotRegex)
+              ? value + ".*"
+              : value;
       r.matchers.push_back(rota::rules::Matcher::Create(name, op, v).value());
     }
     r.continue_matching = rng() % 4 == 0;
@@ -134,8 +136,8 @@ TEST_CASE("the label index agrees with trying every route in order") {
 
 TEST_CASE("inhibition needs source and target matches and equal labels") {
   const auto m = [](const char* text) { return rota::rules::ParseMatchers(text).value(); };
-  const rota::rules::InhibitRule rule{m(R"(severity="critical")"), m(R"(severity="warning")"),
-                                      {"cluster"}};
+  const rota::rules::InhibitRule rule{
+      m(R"(severity="critical")"), m(R"(severity="warning")"), {"cluster"}};
   const LabelSet source({{"severity", "critical"}, {"cluster", "a"}});
   CHECK(Inhibits(rule, source, LabelSet({{"severity", "warning"}, {"cluster", "a"}})));
   CHECK_FALSE(Inhibits(rule, source, LabelSet({{"severity", "warning"}, {"cluster", "b"}})));
@@ -147,9 +149,12 @@ TEST_CASE("inhibition needs source and target matches and equal labels") {
 }
 
 TEST_CASE("silences mute matching alerts inside their window") {
-  rota::rules::Silence s{"s1", rota::rules::ParseMatchers(R"({service="db", env=~"prod|stage"})").value(),
+  rota::rules::Silence s{"s1",
+                         rota::rules::ParseMatchers(R"({service="db", env=~"prod|stage"})").value(),
                          rota::testing::At("2026-11-23T09:00:00Z"),
-                         rota::testing::At("2026-11-23T10:00:00Z"), "alice", "maintenance"};
+                         rota::testing::At("2026-11-23T10:00:00Z"),
+                         "alice",
+                         "maintenance"};
   const LabelSet db({{"service", "db"}, {"env", "prod"}});
   CHECK(s.Mutes(db, rota::testing::At("2026-11-23T09:00:00Z")));
   CHECK_FALSE(s.Mutes(db, rota::testing::At("2026-11-23T10:00:00Z")));

@@ -23,10 +23,11 @@ const date::time_zone& Zone(const char* name) { return *FindZone(name).value(); 
 
 TimeInterval Times(int sh, int sm, int eh, int em) {
   TimeInterval ti;
-  ti.times.push_back(ParseTimeRange(
-                         (std::to_string(100 + sh).substr(1) + ":" + std::to_string(100 + sm).substr(1)),
-                         (std::to_string(100 + eh).substr(1) + ":" + std::to_string(100 + em).substr(1)))
-                         .value());
+  ti.times.push_back(
+      ParseTimeRange(
+          (std::to_string(100 + sh).substr(1) + ":" + std::to_string(100 + sm).substr(1)),
+          (std::to_string(100 + eh).substr(1) + ":" + std::to_string(100 + em).substr(1)))
+          .value());
   return ti;
 }
 
@@ -43,7 +44,8 @@ void CheckCases(const TimeInterval& ti, const char* zone, std::initializer_list<
     CAPTURE(c.at);
     const TimePoint t = At(c.at);
     CHECK(Contains(ti, z, t) == c.want);
-    const auto spans = IntervalSpans({ti}, z, t - std::chrono::hours(50), t + std::chrono::hours(50));
+    const auto spans =
+        IntervalSpans({ti}, z, t - std::chrono::hours(50), t + std::chrono::hours(50));
     CHECK(rota::schedule::Contains(spans, t) == c.want);
   }
 }
@@ -78,7 +80,7 @@ TEST_CASE("times: overnight range belongs to the day it starts on") {
               {"2026-11-23T22:00:00Z", true},
               {"2026-11-24T01:59:00Z", true},  // Tuesday, but the range started Monday
               {"2026-11-24T02:00:00Z", false},
-              {"2026-11-24T22:00:00Z", false},  // Tuesday evening: not Monday
+              {"2026-11-24T22:00:00Z", false},    // Tuesday evening: not Monday
               {"2026-11-23T01:00:00Z", false}});  // Monday early: belongs to Sunday's range
 }
 
@@ -89,9 +91,9 @@ TEST_CASE("weekdays use the person's wall clock, Sunday = 0") {
   // Berlin is UTC+1 in November.
   CheckCases(ti, "Europe/Berlin",
              {{"2026-11-23T07:59:00Z", false},
-              {"2026-11-23T08:00:00Z", true},   // Mon 09:00 Berlin
-              {"2026-11-26T11:59:00Z", true},   // Thu 12:59 Berlin
-              {"2026-11-27T08:00:00Z", false},  // Fri
+              {"2026-11-23T08:00:00Z", true},     // Mon 09:00 Berlin
+              {"2026-11-26T11:59:00Z", true},     // Thu 12:59 Berlin
+              {"2026-11-27T08:00:00Z", false},    // Fri
               {"2026-11-22T08:00:00Z", false}});  // Sun
 }
 
@@ -147,7 +149,7 @@ TEST_CASE("location of the interval wins over the person's zone") {
   ti.location = "Asia/Kolkata";
   ti.zone = &Zone("Asia/Kolkata");
   CheckCases(ti, "America/New_York",
-             {{"2026-11-23T03:30:00Z", true},  // 09:00 in Kolkata (UTC+5:30)
+             {{"2026-11-23T03:30:00Z", true},     // 09:00 in Kolkata (UTC+5:30)
               {"2026-11-23T14:00:00Z", false}});  // 09:00 in New York
 }
 
@@ -173,17 +175,18 @@ TEST_CASE("DST spring forward: a boundary in the gap starts at the first valid i
   const auto ends = IntervalSpans({Times(0, 0, 2, 30)}, z, At("2026-03-29T00:00:00Z"),
                                   At("2026-03-29T12:00:00Z"));
   REQUIRE(ends.size() == 1);
-  CHECK(ends[0] == Span{At("2026-03-29T00:00:00Z"), At("2026-03-29T01:00:00Z")});  // clipped to from
-  CHECK(FirstInstantAtOrAfter(z, LocalMinutes{date::local_days{date::year{2026} / 3 / 29}.time_since_epoch() +
-                                              std::chrono::minutes(150)}) ==
-        At("2026-03-29T01:00:00Z"));
+  CHECK(ends[0] ==
+        Span{At("2026-03-29T00:00:00Z"), At("2026-03-29T01:00:00Z")});  // clipped to from
+  CHECK(FirstInstantAtOrAfter(
+            z, LocalMinutes{date::local_days{date::year{2026} / 3 / 29}.time_since_epoch() +
+                            std::chrono::minutes(150)}) == At("2026-03-29T01:00:00Z"));
 }
 
 TEST_CASE("DST fall back: the repeated hour counts twice") {
   // New York, 2026-11-01: 02:00 EDT falls back to 01:00 EST (06:00Z).
   const auto& z = Zone("America/New_York");
-  const auto spans = IntervalSpans({Times(0, 0, 3, 0)}, z, At("2026-11-01T00:00:00Z"),
-                                   At("2026-11-02T00:00:00Z"));
+  const auto spans =
+      IntervalSpans({Times(0, 0, 3, 0)}, z, At("2026-11-01T00:00:00Z"), At("2026-11-02T00:00:00Z"));
   REQUIRE(spans.size() == 1);
   CHECK(spans[0] == Span{At("2026-11-01T04:00:00Z"), At("2026-11-01T08:00:00Z")});  // 4h
   // A window ending inside the repeated hour covers its part of both passes.
@@ -197,8 +200,8 @@ TEST_CASE("DST fall back: the repeated hour counts twice") {
 TEST_CASE("Lord Howe's 30-minute DST shift") {
   // 2026-10-04 02:00 +10:30 becomes 02:30 +11:00 (15:30Z on the 3rd).
   const auto& z = Zone("Australia/Lord_Howe");
-  const auto spans = IntervalSpans({Times(2, 0, 3, 0)}, z, At("2026-10-03T12:00:00Z"),
-                                   At("2026-10-04T12:00:00Z"));
+  const auto spans =
+      IntervalSpans({Times(2, 0, 3, 0)}, z, At("2026-10-03T12:00:00Z"), At("2026-10-04T12:00:00Z"));
   REQUIRE(spans.size() == 1);
   CHECK(spans[0] == Span{At("2026-10-03T15:30:00Z"), At("2026-10-03T16:00:00Z")});  // 30 min
 }

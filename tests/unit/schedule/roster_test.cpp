@@ -92,10 +92,10 @@ TEST_CASE("team on duty across three zones, with reasons for the rest") {
       {"2026-11-23T08:00:00Z", {"alice"}},  // 09:00 Berlin
       {"2026-11-23T11:59:00Z", {"alice"}},
       {"2026-11-23T12:00:00Z", {}},
-      {"2026-11-23T14:00:00Z", {"bob"}},             // 09:00 New York
-      {"2026-11-23T14:30:00Z", {"bob", "carol"}},    // 20:00 Kolkata
-      {"2026-11-23T17:00:00Z", {"carol"}},           // 12:00 New York
-      {"2026-11-23T20:29:00Z", {"carol"}},           // 01:59 Kolkata, Tuesday
+      {"2026-11-23T14:00:00Z", {"bob"}},           // 09:00 New York
+      {"2026-11-23T14:30:00Z", {"bob", "carol"}},  // 20:00 Kolkata
+      {"2026-11-23T17:00:00Z", {"carol"}},         // 12:00 New York
+      {"2026-11-23T20:29:00Z", {"carol"}},         // 01:59 Kolkata, Tuesday
       {"2026-11-23T20:30:00Z", {}},
       {"2026-11-27T15:00:00Z", {"bob"}},  // Friday: carol's week ends Thursday
   };
@@ -147,7 +147,8 @@ TEST_CASE("next on duty is the first instant someone is, and who") {
 
 TEST_CASE("coverage: windows with who, gaps inside and outside support hours") {
   auto roster = Build(kTeam);
-  auto cov = roster->TeamCoverage("payments", At("2026-11-23T00:00:00Z"), At("2026-11-24T00:00:00Z"));
+  auto cov =
+      roster->TeamCoverage("payments", At("2026-11-23T00:00:00Z"), At("2026-11-24T00:00:00Z"));
   REQUIRE(cov.has_value());
   REQUIRE(cov->windows.size() == 4);
   CHECK(cov->windows[0].start == At("2026-11-23T08:00:00Z"));
@@ -255,7 +256,8 @@ TEST_CASE("page: one picks the shift's member, or the next who is on duty") {
   CHECK(OffFor(d, "p1").reason == OffReason::kNotChosen);
   CHECK(OffFor(d, "p1").detail == "in hours, but the rotation pages p2 this shift");
   // Coverage cuts at handoffs.
-  auto cov = roster->TeamCoverage("db", At("2026-03-09T00:00:00Z"), At("2026-03-10T00:00:00Z")).value();
+  auto cov =
+      roster->TeamCoverage("db", At("2026-03-09T00:00:00Z"), At("2026-03-10T00:00:00Z")).value();
   REQUIRE(cov.windows.size() == 2);
   CHECK(cov.windows[0].on_duty == People{"p1"});
   CHECK(cov.windows[1].start == At("2026-03-09T08:00:00Z"));

@@ -53,7 +53,8 @@ TEST_CASE("ParseDayOfMonthRange follows Alertmanager's checks") {
         "32 is not a valid day of the month: out of range");
   CHECK(ParseDayOfMonthRange("-1:5").error().message() ==
         "end day must be negative if start day is negative");
-  CHECK(ParseDayOfMonthRange("10:5").error().message() == "end day 5 is always before start day 10");
+  CHECK(ParseDayOfMonthRange("10:5").error().message() ==
+        "end day 5 is always before start day 10");
   CHECK(ParseDayOfMonthRange("-1:-3").error().message() ==
         "end day -3 is always before start day -1");
   CHECK_FALSE(ParseDayOfMonthRange("x").has_value());
@@ -64,7 +65,8 @@ TEST_CASE("ParseMonthRange by name or number") {
   CHECK(*ParseMonthRange("March:May") == InclusiveRange{3, 5});
   CHECK(*ParseMonthRange("3:5") == InclusiveRange{3, 5});
   CHECK(ParseMonthRange("13").error().message() == "13 is not a valid month");
-  CHECK(ParseMonthRange("may:march").error().message() == "end month march is before start month may");
+  CHECK(ParseMonthRange("may:march").error().message() ==
+        "end month march is before start month may");
 }
 
 TEST_CASE("ParseYearRange") {

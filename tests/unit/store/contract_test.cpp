@@ -4,15 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <future>
 #include <mutex>
 #include <numeric>
-#include <future>
 
 #include "../test_util.h"
 #include "config/roster_spec.h"
 #include "engine/engine.h"
-#include "store/alert_codec.h"
 #include "pg_test_util.h"
+#include "store/alert_codec.h"
 #include "store/store.h"
 
 using namespace rota;
@@ -81,7 +81,8 @@ struct Fixture {
             a.key,
             a.state,
             a.updated_at.time_since_epoch().count(),
-            a.ends_at ? std::optional<std::int64_t>(a.ends_at->time_since_epoch().count()) : std::nullopt,
+            a.ends_at ? std::optional<std::int64_t>(a.ends_at->time_since_epoch().count())
+                      : std::nullopt,
             std::nullopt,
             store::EncodeAlert(a, *config)};
   }
@@ -107,7 +108,8 @@ struct Fixture {
 };
 
 // A backend's store on `dir`, loaded (as rotad does before its first write).
-std::unique_ptr<store::Store> Fresh(const Backend& b, const std::string& dir, const config::Config& c) {
+std::unique_ptr<store::Store> Fresh(const Backend& b, const std::string& dir,
+                                    const config::Config& c) {
   auto s = b.open(dir);
   REQUIRE(s->Load(c).has_value());
   return s;
@@ -135,7 +137,8 @@ std::vector<engine::Alert> AllAlerts(const store::State& st) {
 // A batch with one re-send: last-seen and endsAt of `id` move.
 store::Batch Touch(engine::AlertId id, const std::string& seen, const std::string& ends) {
   store::Batch b;
-  b.touches.push_back({id, At(seen).time_since_epoch().count(), At(ends).time_since_epoch().count()});
+  b.touches.push_back(
+      {id, At(seen).time_since_epoch().count(), At(ends).time_since_epoch().count()});
   return b;
 }
 
@@ -277,10 +280,11 @@ TEST_CASE(
     silence.ends_at = At("2026-11-23T11:00:00Z");
     silence.created_by = "alice";
     silence.comment = "deploy";
-    schedule::OverrideSpec o1{"o-3", "bob", "alice", "", At("2026-11-23T09:00:00Z"),
-                              At("2026-11-23T17:00:00Z"), "covering"};
-    schedule::OverrideSpec o2{"o-4", "alice", "", "payments", At("2026-11-24T09:00:00Z"),
-                              At("2026-11-24T17:00:00Z"), ""};
+    schedule::OverrideSpec o1{
+        "o-3",     "bob", "alice", "", At("2026-11-23T09:00:00Z"), At("2026-11-23T17:00:00Z"),
+        "covering"};
+    schedule::OverrideSpec o2{
+        "o-4", "alice", "", "payments", At("2026-11-24T09:00:00Z"), At("2026-11-24T17:00:00Z"), ""};
     store::Batch batch;
     batch.silences = std::vector<rules::Silence>{silence};
     batch.overrides = std::vector<schedule::OverrideSpec>{o1, o2};
@@ -364,7 +368,8 @@ TEST_CASE("store contract: history rows are kept by receipt time, read by range 
     const auto t0 = At("2026-11-23T09:00:00Z").time_since_epoch().count();
     store::Batch batch;
     for (int i = 1; i <= 5; ++i) {
-      batch.history.push_back({static_cast<engine::AlertId>(i), t0 + i * 1000, "{\"n\":" + std::to_string(i) + "}"});
+      batch.history.push_back(
+          {static_cast<engine::AlertId>(i), t0 + i * 1000, "{\"n\":" + std::to_string(i) + "}"});
     }
     REQUIRE(WriteAndWait(*s, std::move(batch)).has_value());
     // The same alert written again (a retried prune) replaces its row, even
@@ -410,8 +415,9 @@ TEST_CASE("store contract: review marks persist, only move forward, and a bad on
     older.reviews.push_back({"web 1mo fri 16:00 Europe/Berlin", 9000});
     REQUIRE(WriteAndWait(*s, std::move(older)).has_value());
     auto st = Restart(backend, dir.path(), *f.config, s);
-    CHECK(st.reviews == std::map<std::string, std::int64_t>{{"ops 1w mon 09:00 UTC", 2000},
-                                                             {"web 1mo fri 16:00 Europe/Berlin", 9000}});
+    CHECK(st.reviews ==
+          std::map<std::string, std::int64_t>{{"ops 1w mon 09:00 UTC", 2000},
+                                              {"web 1mo fri 16:00 Europe/Berlin", 9000}});
     CHECK(st.skipped.empty());
   }
   // A stored value that is not a number is skipped and named, never a crash.

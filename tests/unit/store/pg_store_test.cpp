@@ -20,7 +20,8 @@ namespace {
 
 std::string Admin() {
   std::string admin = rota::testing::PgAdminDsn();
-  REQUIRE_MESSAGE(!admin.empty(), "run through ctest (its pg fixture starts PostgreSQL) or set ROTA_TEST_PG");
+  REQUIRE_MESSAGE(!admin.empty(),
+                  "run through ctest (its pg fixture starts PostgreSQL) or set ROTA_TEST_PG");
   return admin;
 }
 
@@ -94,7 +95,8 @@ TEST_CASE("postgres: a database newer than the binary is refused and left untouc
   const std::string dsn = rota::testing::PgFreshDatabase(Admin());
   auto c = Connect(dsn);
   REQUIRE(c->Script("CREATE TABLE rota_schema (version INTEGER NOT NULL); "
-                    "INSERT INTO rota_schema VALUES (9999)").has_value());
+                    "INSERT INTO rota_schema VALUES (9999)")
+              .has_value());
   store::PostgresOptions o;
   o.dsn = dsn;
   auto s = store::OpenPostgres(o, nullptr);
@@ -136,8 +138,9 @@ TEST_CASE("postgres: a lost connection fails the batch in flight, and a later wr
   REQUIRE((*s)->Load(*rota::testing::LoadConfig("people: []\n")).has_value());
   REQUIRE(WriteAndWait(**s, NextId(5)).has_value());
   auto c = Connect(dsn);
-  CHECK(One(*c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = 'rotad lost-connection'") == "1");
+  CHECK(One(*c,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'rotad lost-connection'") == "1");
   auto lost = WriteAndWait(**s, NextId(6));
   REQUIRE_FALSE(lost.has_value());
   CHECK(lost.error().code() == Error::Code::kUnavailable);
@@ -189,7 +192,8 @@ TEST_CASE(
 
 namespace {
 
-std::unique_ptr<store::Coordinator> Coordinator(const std::string& dsn, const std::string& instance) {
+std::unique_ptr<store::Coordinator> Coordinator(const std::string& dsn,
+                                                const std::string& instance) {
   auto c = store::Coordinator::Open(dsn, instance, std::chrono::seconds(5));
   REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message()));
   return std::move(*c);
@@ -208,7 +212,9 @@ std::string Migrated() {
 
 }  // namespace
 
-TEST_CASE("lease: one holder at a time; a taker after expiry raises the epoch; the old holder cannot renew") {
+TEST_CASE(
+    "lease: one holder at a time; a taker after expiry raises the epoch; the old holder cannot "
+    "renew") {
   const std::string dsn = Migrated();
   auto a = Coordinator(dsn, "rota-a");
   auto b = Coordinator(dsn, "rota-b");
@@ -248,7 +254,9 @@ TEST_CASE("lease: one holder at a time; a taker after expiry raises the epoch; t
   CHECK(**after > **taken);
 }
 
-TEST_CASE("inbox: requests in order; finishing removes them and files answers only for the leading epoch") {
+TEST_CASE(
+    "inbox: requests in order; finishing removes them and files answers only for the leading "
+    "epoch") {
   const std::string dsn = Migrated();
   store::PostgresOptions o;
   o.dsn = dsn;
@@ -258,7 +266,8 @@ TEST_CASE("inbox: requests in order; finishing removes them and files answers on
   REQUIRE(s.has_value());
   for (int i = 0; i < 3; ++i) {
     store::Batch b;
-    b.inbox.push_back({"ref-" + std::to_string(i), "rota-b", "POST", "/api/v1/events", "{\"n\":" + std::to_string(i) + "}", 1000 + i});
+    b.inbox.push_back({"ref-" + std::to_string(i), "rota-b", "POST", "/api/v1/events",
+                       "{\"n\":" + std::to_string(i) + "}", 1000 + i});
     // Inbox rows are written by a standby: never fenced.
     REQUIRE(WriteAndWait(**s, std::move(b)).has_value());
   }
@@ -278,7 +287,8 @@ TEST_CASE("inbox: requests in order; finishing removes them and files answers on
   auto stale = leader->FinishInbox(**lease - 1, {(*rows)[0].id}, {{"ref-0", 202, "{}"}});
   REQUIRE(stale.has_value());
   CHECK_FALSE(*stale);
-  auto done = leader->FinishInbox(**lease, {(*rows)[0].id, (*rows)[1].id}, {{"ref-0", 202, "{\"a\":1}"}});
+  auto done =
+      leader->FinishInbox(**lease, {(*rows)[0].id, (*rows)[1].id}, {{"ref-0", 202, "{\"a\":1}"}});
   REQUIRE(done.has_value());
   CHECK(*done);
   auto left = leader->TakeInbox(10);

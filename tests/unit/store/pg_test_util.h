@@ -4,15 +4,13 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <unistd.h>
 
 #include "store/pg.h"
 
@@ -50,8 +48,8 @@ inline std::string PgDatabaseFor(const std::string& admin, const std::string& di
 // A new, empty database; its DSN.
 inline std::string PgFreshDatabase(const std::string& admin) {
   static int serial = 0;
-  return PgDatabaseFor(admin, "fresh-" + std::to_string(::getpid()) + "-" + std::to_string(++serial) + "-" +
-                                  std::to_string(std::rand()));
+  return PgDatabaseFor(admin, "fresh-" + std::to_string(::getpid()) + "-" +
+                                  std::to_string(++serial) + "-" + std::to_string(std::rand()));
 }
 
 }  // namespace rota::testing

@@ -58,7 +58,8 @@ std::vector<std::string> Run(Engine& e, TimePoint until) {
         ids += std::to_string(id) + ",";
       }
       out.push_back(n.person + "@" + rota::FormatRfc3339(n.at) + ":" +
-                    std::string(NotificationKindName(n.kind)) + ":" + std::to_string(n.step) + ":" + ids);
+                    std::string(NotificationKindName(n.kind)) + ":" + std::to_string(n.step) + ":" +
+                    ids);
     }
   }
   return out;
@@ -87,8 +88,8 @@ TEST_CASE("a restored engine makes the same decisions as one that never stopped"
   REQUIRE(a.Acknowledge(acked.id, "alice", "", At("2026-11-30T09:05:00Z")).has_value());
   auto expiring = fire({{"alertname", "E"}, {"severity", "page"}}, "2026-11-30T09:10:00Z",
                        At("2026-11-30T11:00:00Z"));
-  a.AddSilence({"", rota::rules::ParseMatchers(R"(alertname="S")").value(), At("2026-11-30T09:00:00Z"),
-                At("2026-11-30T10:30:00Z"), "x", ""},
+  a.AddSilence({"", rota::rules::ParseMatchers(R"(alertname="S")").value(),
+                At("2026-11-30T09:00:00Z"), At("2026-11-30T10:30:00Z"), "x", ""},
                At("2026-11-30T09:00:00Z"));
   auto silenced = fire({{"alertname", "S"}, {"severity", "page"}}, "2026-11-30T09:15:00Z");
   (void)a.TakeNotifications();
@@ -121,7 +122,8 @@ TEST_CASE("a restored engine makes the same decisions as one that never stopped"
   // What A decided while B was down, B decides once, at the restart (same people, same steps).
   REQUIRE(a_during.size() == b_first.size());
   for (std::size_t i = 0; i < a_during.size(); ++i) {
-    CHECK(a_during[i].substr(0, a_during[i].find('@')) == b_first[i].substr(0, b_first[i].find('@')));
+    CHECK(a_during[i].substr(0, a_during[i].find('@')) ==
+          b_first[i].substr(0, b_first[i].find('@')));
   }
   // From then on, the same decisions (deadlines due at the same instant may
   // fire in another order: compare as sets).
@@ -184,7 +186,8 @@ TEST_CASE("resolved alerts are forgotten oldest first, restored ones by their re
   // A restored copy must prune the same way (its order comes from the documents).
   std::vector<Alert> stored;
   e.ForEachAlert([&](const Alert& a) {
-    stored.push_back(rota::store::DecodeAlert(rota::store::EncodeAlert(a, *config), *config).value());
+    stored.push_back(
+        rota::store::DecodeAlert(rota::store::EncodeAlert(a, *config), *config).value());
   });
   Engine restored(model);
   restored.Restore(std::move(stored), {}, At("2026-11-23T15:00:00Z"));
@@ -209,7 +212,8 @@ TEST_CASE("stored alerts load on several threads in id order, skipping what does
   for (int i = 0; i < kAlerts; ++i) {
     Event e;
     e.source = "test";
-    e.labels = LabelSet({{"alertname", "L" + std::to_string(i)}, {"severity", i % 2 ? "page" : "capped"}});
+    e.labels =
+        LabelSet({{"alertname", "L" + std::to_string(i)}, {"severity", i % 2 ? "page" : "capped"}});
     (void)source.Ingest(e, At("2026-11-23T09:00:00Z"));
   }
   rota::testing::TempDir dir;
@@ -219,7 +223,8 @@ TEST_CASE("stored alerts load on several threads in id order, skipping what does
     REQUIRE(db.has_value());
     REQUIRE(rota::store::Migrate(**db).has_value());
     auto insert = (*db)->Prepare(
-        "INSERT INTO alerts(id, key, state, updated_at, resolved_at, doc) VALUES (?1,?2,'firing',0,NULL,?3)");
+        "INSERT INTO alerts(id, key, state, updated_at, resolved_at, doc) VALUES "
+        "(?1,?2,'firing',0,NULL,?3)");
     REQUIRE(insert.has_value());
     REQUIRE((*db)->Exec("BEGIN").has_value());
     source.ForEachAlert([&](const Alert& a) {
@@ -228,7 +233,11 @@ TEST_CASE("stored alerts load on several threads in id order, skipping what does
         return;
       }
       const std::string doc = a.id == 5000 ? "{not json" : rota::store::EncodeAlert(a, *config);
-      REQUIRE(insert->Bind(1, static_cast<std::int64_t>(a.id)).Bind(2, a.key).Bind(3, doc).Run().has_value());
+      REQUIRE(insert->Bind(1, static_cast<std::int64_t>(a.id))
+                  .Bind(2, a.key)
+                  .Bind(3, doc)
+                  .Run()
+                  .has_value());
     });
     REQUIRE((*db)->Exec("COMMIT").has_value());
   }

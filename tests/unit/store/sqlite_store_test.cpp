@@ -42,14 +42,16 @@ TEST_CASE("sqlite: rows that do not decode are skipped and keep their ids") {
   }
   {
     auto db = Raw(dir.path());
-    REQUIRE(db->Exec("INSERT INTO alerts(id, key, state, updated_at, doc) VALUES (41, 'k', 'firing', 0, '{not json')")
+    REQUIRE(db->Exec("INSERT INTO alerts(id, key, state, updated_at, doc) VALUES (41, 'k', "
+                     "'firing', 0, '{not json')")
                 .has_value());
     REQUIRE(db->Exec("INSERT INTO silences(id, ends_at, doc) VALUES ('s-9', 0, '[]')").has_value());
     // The shape that aborted rotad on every start: "start" is not a number.
     REQUIRE(db->Exec("INSERT INTO overrides(id, end_at, doc) VALUES ('o-12', 0, "
                      "'{\"id\":\"o-12\",\"person\":\"alice\",\"start\":\"x\",\"end\":1}')")
                 .has_value());
-    REQUIRE(db->Exec("INSERT INTO overrides(id, end_at, doc) VALUES ('o-2', 0, 'null')").has_value());
+    REQUIRE(
+        db->Exec("INSERT INTO overrides(id, end_at, doc) VALUES ('o-2', 0, 'null')").has_value());
   }
   auto s = store::OpenSqlite({dir.path()}, nullptr);
   REQUIRE(s.has_value());
@@ -64,7 +66,8 @@ TEST_CASE("sqlite: rows that do not decode are skipped and keep their ids") {
     where.push_back(k.table + ":" + k.id);
     CHECK_FALSE(k.error.empty());
   }
-  CHECK(where == std::vector<std::string>{"alerts:41", "silences:s-9", "overrides:o-12", "overrides:o-2"});
+  CHECK(where ==
+        std::vector<std::string>{"alerts:41", "silences:s-9", "overrides:o-12", "overrides:o-2"});
   CHECK(st->next_alert_id == 42);
   CHECK(st->next_silence_id == 10);
   CHECK(st->next_override_id == 13);
@@ -88,7 +91,8 @@ TEST_CASE("sqlite: a store of schema 2 migrates forward; endsAt comes from the d
     ev.ends_at = TimePoint{std::chrono::milliseconds(99000)};
     const auto id = e.Ingest(ev, TimePoint{std::chrono::milliseconds(1000)}).id;
     REQUIRE(id == 1);
-    auto ins = db->Prepare("INSERT INTO alerts(id, key, state, updated_at, doc) VALUES (5, 'k', 'firing', 1000, ?1)");
+    auto ins = db->Prepare(
+        "INSERT INTO alerts(id, key, state, updated_at, doc) VALUES (5, 'k', 'firing', 1000, ?1)");
     REQUIRE(ins.has_value());
     std::string doc = store::EncodeAlert(*e.Find(id), *config);
     const auto at = doc.find("\"id\":1");
@@ -110,7 +114,9 @@ TEST_CASE("sqlite: a store of schema 2 migrates forward; endsAt comes from the d
   CHECK(st->next_alert_id == 6);
 }
 
-TEST_CASE("sqlite: a delivered notification's row is deleted; failed and rejected rows stay until retention") {
+TEST_CASE(
+    "sqlite: a delivered notification's row is deleted; failed and rejected rows stay until "
+    "retention") {
   TempDir dir;
   const auto config = rota::testing::LoadConfig(kConfig);
   {

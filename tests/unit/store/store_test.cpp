@@ -3,11 +3,11 @@
 
 #include <atomic>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <future>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "../test_util.h"
 #include "store/db.h"
@@ -68,7 +68,9 @@ TEST_CASE("a new database is migrated, in WAL mode with synchronous=FULL") {
   auto mode = db->Prepare("PRAGMA journal_mode");
   REQUIRE(mode->Step().value());
   CHECK(mode->Text(0) == "wal");
-  CHECK(Scalar(*db, "SELECT count(*) FROM sqlite_master WHERE name IN ('alerts','outbox','silences','overrides','meta')") == 5);
+  CHECK(Scalar(*db,
+               "SELECT count(*) FROM sqlite_master WHERE name IN "
+               "('alerts','outbox','silences','overrides','meta')") == 5);
   CHECK(Migrate(*db).value() == *v);  // again: nothing to do
 }
 
@@ -83,7 +85,8 @@ TEST_CASE("a database newer than the binary is refused and left alone") {
   auto db = OpenOrDie(path);
   auto v = Migrate(*db);
   REQUIRE_FALSE(v.has_value());
-  CHECK(v.error().message().find("schema version 99, newer than this rotad understands") != std::string::npos);
+  CHECK(v.error().message().find("schema version 99, newer than this rotad understands") !=
+        std::string::npos);
   CHECK(Scalar(*db, "PRAGMA user_version") == 99);
 }
 
@@ -92,7 +95,8 @@ TEST_CASE("a file that is not a database is refused, never overwritten") {
   const std::string path = dir.Write("rota.db", std::string(8192, 'x'));
   auto db = Db::Open(path, {});
   REQUIRE_FALSE(db.has_value());
-  CHECK(db.error().message().find("not a usable SQLite database (left untouched)") != std::string::npos);
+  CHECK(db.error().message().find("not a usable SQLite database (left untouched)") !=
+        std::string::npos);
   CHECK(ReadFile(path) == std::string(8192, 'x'));
 }
 
@@ -120,7 +124,11 @@ TEST_CASE("statements bind and read values") {
   REQUIRE(Migrate(*db).has_value());
   auto ins = db->Prepare("INSERT INTO silences(id, ends_at, doc) VALUES (?1, ?2, ?3)");
   REQUIRE(ins.has_value());
-  REQUIRE(ins->Bind(1, std::string_view("s-1")).Bind(2, std::int64_t{1795424400000}).Bind(3, std::string_view("{\"a\":\"é\"}")).Run().has_value());
+  REQUIRE(ins->Bind(1, std::string_view("s-1"))
+              .Bind(2, std::int64_t{1795424400000})
+              .Bind(3, std::string_view("{\"a\":\"é\"}"))
+              .Run()
+              .has_value());
   auto sel = db->Prepare("SELECT id, ends_at, doc FROM silences");
   REQUIRE(sel->Step().value());
   CHECK(sel->Text(0) == "s-1");
@@ -134,18 +142,24 @@ TEST_CASE("outbox retention deletes only finished rows, through its index") {
   auto db = OpenOrDie(dir.path() + "/rota.db");
   REQUIRE(Migrate(*db).has_value());
   auto ins = db->Prepare(
-      "INSERT INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, next_attempt_at, state) "
+      "INSERT INTO outbox(idempotency_key, channel, recipient, kind, payload, created_at, "
+      "next_attempt_at, state) "
       "VALUES (?1, 'c', 'r', 'alert', '{}', ?2, 0, ?3)");
   REQUIRE(ins.has_value());
   const char* states[] = {"pending", "delivered", "failed"};
   for (int i = 0; i < 30; ++i) {
-    REQUIRE(ins->Bind(1, "k" + std::to_string(i)).Bind(2, std::int64_t{i * 1000}).Bind(3, std::string_view(states[i % 3])).Run().has_value());
+    REQUIRE(ins->Bind(1, "k" + std::to_string(i))
+                .Bind(2, std::int64_t{i * 1000})
+                .Bind(3, std::string_view(states[i % 3]))
+                .Run()
+                .has_value());
   }
   REQUIRE(PruneFinishedOutbox(*db, 15000).has_value());
   // Old finished rows (i < 15, i % 3 != 0: 10 of them) are gone; pending ones stay however old.
   CHECK(Scalar(*db, "SELECT count(*) FROM outbox") == 20);
   CHECK(Scalar(*db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 10);
-  CHECK(Scalar(*db, "SELECT count(*) FROM outbox WHERE created_at < 15000 AND state != 'pending'") == 0);
+  CHECK(Scalar(*db,
+               "SELECT count(*) FROM outbox WHERE created_at < 15000 AND state != 'pending'") == 0);
 
   // The plan: a search of the partial index, not a scan of the table.
   auto plan = db->Prepare("EXPLAIN QUERY PLAN " + std::string(kPruneFinishedOutboxSql));
@@ -266,13 +280,14 @@ TEST_CASE("one failing request does not sink its batch") {
     Writer writer(std::move(db), 1000, nullptr);
     writer.Submit([](Db& d) { return d.Exec("INSERT INTO meta VALUES ('a', '1')"); },
                   [&](const Result<void>& r) { results[0] = r.has_value(); });
-    writer.Submit([](Db& d) -> Result<void> {
-                    if (auto r = d.Exec("INSERT INTO meta VALUES ('half', 'x')"); !r) {
-                      return r;
-                    }
-                    return d.Exec("INSERT INTO meta VALUES ('a', 'duplicate key')");
-                  },
-                  [&](const Result<void>& r) { results[1] = r.has_value(); });
+    writer.Submit(
+        [](Db& d) -> Result<void> {
+          if (auto r = d.Exec("INSERT INTO meta VALUES ('half', 'x')"); !r) {
+            return r;
+          }
+          return d.Exec("INSERT INTO meta VALUES ('a', 'duplicate key')");
+        },
+        [&](const Result<void>& r) { results[1] = r.has_value(); });
     writer.Submit([](Db& d) { return d.Exec("INSERT INTO meta VALUES ('b', '2')"); },
                   [&](const Result<void>& r) { results[2] = r.has_value(); });
   }
@@ -294,9 +309,8 @@ TEST_CASE("a full disk fails the writes and commits nothing of them") {
   auto db = OpenOrDie(path, o);
   std::promise<Result<void>> done;
   Writer writer(std::move(db), 10, nullptr);
-  writer.Submit(
-      [](Db& d) { return InsertBlobs(d, 200); },
-      [&](const Result<void>& r) { done.set_value(r); });
+  writer.Submit([](Db& d) { return InsertBlobs(d, 200); },
+                [&](const Result<void>& r) { done.set_value(r); });
   auto r = done.get_future().get();
   writer.Stop();
   REQUIRE_FALSE(r.has_value());
