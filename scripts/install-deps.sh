@@ -9,6 +9,8 @@ packages=(
   g++ cmake ninja-build ccache pkg-config make
   # the fuzz preset: libFuzzer with clang (tests/fuzz/, docs/development.md)
   clang-15 libfuzzer-15-dev
+  # the style check (scripts/check-format.sh, CTest style.clang_format)
+  clang-format-15
   # libraries (Boost 1.81: Debian's default 1.74 lacks http::message_generator)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libyaml-cpp-dev prometheus-cpp-dev doctest-dev libsqlite3-dev
