@@ -2,7 +2,7 @@
 // every family has HELP and TYPE, every name is rota's and its kind's
 // (counters end in _total), label children that dashboards rely on exist at
 // zero before anything happens, and recording moves exactly the sample
-// asked for. (promtool itself checks the live endpoint in pipeline_test.)
+// asked for. (promtool itself checks the live endpoint in daemon_test.)
 #include "metrics/metrics.h"
 
 #include <doctest/doctest.h>
