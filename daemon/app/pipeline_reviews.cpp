@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 
 #include "app/pipeline.h"
+#include "app/pipeline_rows.h"
 #include "core/time.h"
 #include "http/router.h"
 #include "log/log.h"
@@ -22,7 +23,7 @@
 namespace rota::app {
 namespace {
 
-std::int64_t Ms(TimePoint t) { return t.time_since_epoch().count(); }
+using pipeline_rows::Ms;
 
 // After a history read fails, the digest is tried again this much later.
 constexpr auto kReviewRetry = std::chrono::minutes(1);
