@@ -8,8 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <set>
 
-#include "app/pipeline.h"
 #include "api/ack_link.h"
+#include "app/pipeline.h"
 #include "app/pipeline_rows.h"
 #include "core/time.h"
 #include "log/log.h"

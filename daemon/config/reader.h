@@ -338,4 +338,18 @@ void ParseReview(Reader& r, const YAML::Node& n, std::vector<PendingReview>& out
 void ParseStorage(Reader& r, const YAML::Node& n, Storage& s);
 void ParseHeaders(Reader& r, const YAML::Node& channel, Channel& c);
 
+// roster_sections.cpp: who is on duty when.
+struct PendingPerson;
+struct PendingTeam;
+void ParseNamedInterval(Reader& r, const YAML::Node& n, std::vector<NamedInterval>& out);
+void ParsePerson(Reader& r, const YAML::Node& n, std::vector<PendingPerson>& out);
+void ParseTeam(Reader& r, const YAML::Node& n, std::vector<PendingTeam>& out);
+void ParseOverride(Reader& r, const YAML::Node& n, std::vector<Override>& out);
+
+// rule_sections.cpp: what happens to an alert.
+struct Pending;
+void ParseSilence(Reader& r, const YAML::Node& n, std::vector<rules::Silence>& out);
+// routes, escalations and inhibit_rules of one file (the main one or a rule file).
+void ParseRuleSections(Reader& r, const YAML::Node& root, Pending& pending);
+
 }  // namespace rota::config::detail
