@@ -141,25 +141,17 @@ Result<void> WriteAlerts(Sink& c, const Batch& b) {
       return r;
     }
   }
-  for (const auto& [key, serial] :
-       {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
-        {"serial:override", b.next_override_id}}) {
-    if (serial == 0) {
+  for (const auto& [key, value] : b.Counters()) {
+    if (value == 0) {
       continue;
     }
     if (auto r =
             c.Run("INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE "
                   "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
-                  {key, std::to_string(serial)});
+                  {key, std::to_string(value)});
         !r) {
       return r;
     }
-  }
-  if (b.next_alert_id != 0) {
-    return c.Run(
-        "INSERT INTO meta(key, value) VALUES ('next_alert_id', $1) ON CONFLICT (key) DO UPDATE "
-        "SET value = excluded.value WHERE meta.value::bigint < excluded.value::bigint",
-        {std::to_string(b.next_alert_id)});
   }
   return {};
 }

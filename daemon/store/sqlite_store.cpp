@@ -172,32 +172,18 @@ Result<void> WriteAlerts(Db& db, const Batch& b) {
       }
     }
   }
-  for (const auto& [key, serial] :
-       {std::pair<const char*, std::uint64_t>{"serial:silence", b.next_silence_id},
-        {"serial:override", b.next_override_id}}) {
-    if (serial == 0) {
+  for (const auto& [key, value] : b.Counters()) {
+    if (value == 0) {
       continue;
     }
-    auto next = db.Cached(
+    auto raise = db.Cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE "
         "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS "
         "INTEGER)");
-    if (!next) {
-      return Fail(next.error());
+    if (!raise) {
+      return Fail(raise.error());
     }
-    if (auto r = (*next)->Bind(1, key).Bind(2, std::to_string(serial)).Run(); !r) {
-      return r;
-    }
-  }
-  if (b.next_alert_id != 0) {
-    auto next = db.Cached(
-        "INSERT INTO meta(key, value) VALUES ('next_alert_id', ?1) ON CONFLICT(key) DO UPDATE "
-        "SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS "
-        "INTEGER)");
-    if (!next) {
-      return Fail(next.error());
-    }
-    if (auto r = (*next)->Bind(1, std::to_string(b.next_alert_id)).Run(); !r) {
+    if (auto r = (*raise)->Bind(1, key).Bind(2, std::to_string(value)).Run(); !r) {
       return r;
     }
   }

@@ -25,6 +25,7 @@
 // Load() once, before the first Write(); Stop() once, last.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -146,6 +147,13 @@ struct Batch {
     return !inbox.empty() && alerts.empty() && touches.empty() && forgotten.empty() &&
            history.empty() && !RuntimeRows() && !reroutes && outbox.empty() && marks.empty() &&
            reviews.empty() && next_alert_id == 0;
+  }
+  // The counters this batch raises, as meta rows (key, value; 0: unchanged).
+  // A stored counter only ever grows.
+  [[nodiscard]] std::array<std::pair<const char*, std::uint64_t>, 3> Counters() const {
+    return {{{"next_alert_id", next_alert_id},
+             {"serial:silence", next_silence_id},
+             {"serial:override", next_override_id}}};
   }
   // Any silence or override row, or their next ids.
   [[nodiscard]] bool RuntimeRows() const {
