@@ -39,8 +39,9 @@ struct Request {
   std::string remote_address;
   bool remote_is_loopback = false;
   std::map<std::string, std::string> params;  // from `{name}` path segments
-  // Turns true when the client closes its connection before the answer (a
-  // long computation may stop). Null for requests that have no connection.
+  // GETs only: turns true when the client closes its connection before the
+  // answer (a long computation may stop). Null otherwise, and for requests
+  // that have no connection.
   std::shared_ptr<const std::atomic<bool>> client_gone;
 
   [[nodiscard]] std::string_view Header(std::string_view lower_name) const;

@@ -244,11 +244,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       Write(std::move(*error));
       return;
     }
-    // While the answer is being made, notice a client that hangs up: a long
-    // computation (a calendar feed) may stop for nobody.
-    auto gone = std::make_shared<std::atomic<bool>>(false);
-    std::get<Request>(req).client_gone = gone;
-    WatchForHangUp(std::move(gone));
+    // While a read is being answered, notice a client that hangs up: a long
+    // computation (a calendar feed, coverage) may stop for nobody. Only GETs:
+    // the long reads are GETs, and ingest's POSTs pay nothing for it.
+    if (std::get<Request>(req).method == "GET") {
+      auto gone = std::make_shared<std::atomic<bool>>(false);
+      std::get<Request>(req).client_gone = gone;
+      WatchForHangUp(std::move(gone));
+    }
     // The reply may come later and from another thread: hop back to our strand.
     auto self = this->shared_from_this();
     server_->router.Dispatch(std::move(std::get<Request>(req)), [self](Response r) {

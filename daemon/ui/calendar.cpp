@@ -58,48 +58,44 @@ void AddLine(std::string& out, std::string_view line) {
 
 constexpr auto kFeedPiece = std::chrono::hours(24 * 7);
 
-// A person's display name (as the console shows it), else the id.
-std::string NameOf(const config::Config& c, std::string_view id) {
+}  // namespace
+
+std::string PersonName(const config::Config& c, std::string_view id) {
   const config::Person* p = c.FindPerson(id);
   return p != nullptr && !p->name.empty() ? p->name : std::string(id);
 }
-
-}  // namespace
 
 FeedEvents ComputeFeed(const config::Config& c, const schedule::Roster& roster,
                        std::string_view kind, const std::string& id, const FeedSpan& span,
                        const std::function<bool()>& stop, const FeedLimits& limits) {
   const auto [query_from, query_to, from, to, now] = span;
-  const std::size_t kMaxFeedEvents = limits.max_events;
-  const std::size_t kMaxFeedNames = limits.max_names;
   FeedEvents out;
   const config::Team* team = kind == "team" ? c.FindTeam(id) : nullptr;
   std::size_t events = 0;
   std::size_t names = 0;
-  bool& full = out.full;
   // Windows over [a, b) that overlap the feed, joined across pieces, within
   // the room left.
   const auto collect = [&](TimePoint a, TimePoint b) {
     std::vector<schedule::CoverageWindow> got;
-    for (TimePoint t = a; t < b && !full && !out.stopped; t += kFeedPiece) {
+    for (TimePoint t = a; t < b && !out.full && !out.stopped; t += kFeedPiece) {
       const TimePoint u = std::min(b, t + kFeedPiece);
       // The room left bounds this piece too: a week of a huge team is never
       // built whole only to be thrown away.
       const schedule::QueryBounds bounds{
-          stop, (kMaxFeedNames - std::min(names, kMaxFeedNames)) +
-                    (kMaxFeedEvents - std::min(events, kMaxFeedEvents)) + 1};
+          stop, (limits.max_names - std::min(names, limits.max_names)) +
+                    (limits.max_events - std::min(events, limits.max_events)) + 1};
       std::vector<schedule::CoverageWindow> piece;
       if (team != nullptr) {
         auto cov = roster.TeamCoverage(id, t, u, bounds);
         if (!cov) {
-          (cov.error().code() == Error::Code::kTooLarge ? full : out.stopped) = true;
+          (cov.error().code() == Error::Code::kTooLarge ? out.full : out.stopped) = true;
           break;
         }
         piece = std::move(cov->windows);
       } else {
         auto spans = roster.PersonDutySpans(id, t, u, bounds);
         if (!spans) {
-          (spans.error().code() == Error::Code::kTooLarge ? full : out.stopped) = true;
+          (spans.error().code() == Error::Code::kTooLarge ? out.full : out.stopped) = true;
           break;
         }
         for (const auto& duty : *spans) {
@@ -111,8 +107,8 @@ FeedEvents ComputeFeed(const config::Config& c, const schedule::Roster& roster,
           got.back().end = w.end;  // cut at our own piece's edge
           continue;
         }
-        if (events + 1 > kMaxFeedEvents || names + w.on_duty.size() > kMaxFeedNames) {
-          full = true;
+        if (events + 1 > limits.max_events || names + w.on_duty.size() > limits.max_names) {
+          out.full = true;
           break;
         }
         events += 1;
@@ -142,13 +138,13 @@ FeedEvents ComputeFeed(const config::Config& c, const schedule::Roster& roster,
     if (team != nullptr) {
       std::string who;
       for (const auto& p : w.on_duty) {
-        who += (who.empty() ? "" : ", ") + NameOf(c, p);
+        who += (who.empty() ? "" : ", ") + PersonName(c, p);
       }
       out.events.push_back({w.start, w.end, team_name + ": " + who,
                             "On duty for " + team_name + ": " + who, open_start});
     } else {
       out.events.push_back(
-          {w.start, w.end, "On duty (rota)", "On duty for " + NameOf(c, id), open_start});
+          {w.start, w.end, "On duty (rota)", "On duty for " + PersonName(c, id), open_start});
     }
   }
   return out;

@@ -40,6 +40,10 @@ bool CalendarTokenValid(std::string_view secret, std::string_view path, std::str
 // the path, the token); empty when calendar.secret_file is not set.
 std::string CalendarUrl(const config::Config& c, std::string_view kind, std::string_view id);
 
+// A person's display name (their `name`, else the id), as feeds and the
+// console's pages show it.
+std::string PersonName(const config::Config& c, std::string_view id);
+
 // What one feed may hold: more events than max_events, or events naming
 // more than max_names people in all, and the feed ends early.
 struct FeedLimits {

@@ -259,9 +259,4 @@ std::string ApiError(http::Response& r) {
   return r.body;
 }
 
-std::string PersonName(const config::Config& c, std::string_view id) {
-  const config::Person* p = c.FindPerson(id);
-  return p != nullptr && !p->name.empty() ? p->name : std::string(id);
-}
-
 }  // namespace rota::ui

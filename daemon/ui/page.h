@@ -23,6 +23,7 @@
 #include "api/access.h"
 #include "api/host.h"
 #include "http/router.h"
+#include "ui/calendar.h"  // PersonName
 #include "ui/form.h"
 #include "ui/sign_in_guard.h"
 
@@ -103,8 +104,5 @@ void CallApi(const Context& ctx, std::string method, std::string target, std::st
              std::function<void(http::Response)> done);
 // The "error" member of an API answer, or its body.
 std::string ApiError(http::Response& r);
-
-// A person's display name ("Alice (alice)" -> name, else the id).
-std::string PersonName(const config::Config& c, std::string_view id);
 
 }  // namespace rota::ui
